@@ -1,0 +1,107 @@
+# rtcsim - build, test, run.
+#
+#   make run     install what is missing, build, run the conformance suite
+#   make test    the same, plus the unit tests and the determinism check
+#   make bench   benchmarks (medians), see README
+#   make asan    unit tests and scenarios under AddressSanitizer/UBSan
+#
+# Debian 12 packages; `make deps` installs the missing ones (as root).
+
+PKGS      := nice libsrtp2 openssl lua5.4 libpcap
+DEB_PKGS  := build-essential pkg-config libnice-dev libsrtp2-dev libssl-dev \
+             liblua5.4-dev libpcap-dev check tshark
+BUILD     ?= build
+CC        ?= cc
+OPT       ?= -O2 -g
+SANITIZE  ?=
+
+CFLAGS_PKG := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS_PKG   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
+           $(SANITIZE) -Iref -Isim $(CFLAGS_PKG)
+LDFLAGS := $(SANITIZE)
+LDLIBS  := $(LIBS_PKG) -lm
+
+REF_SRC  := $(wildcard ref/*.c)
+SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+TEST_SRC := $(wildcard tests/test_*.c)
+REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+SCENARIOS ?= scenarios
+
+.PHONY: all deps run test unit scenarios determinism bench asan clean
+
+all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install:$$missing" >&2; exit 2; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Build in a sub-make so that pkg-config runs after deps installed it.
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/rtcsim
+	$(BUILD)/rtcsim run --out reports/run $(SCENARIOS)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit scenarios determinism
+
+unit: $(TESTS)
+	@fail=0; for t in $(TESTS); do $$t || fail=1; done; exit $$fail
+
+scenarios: $(BUILD)/rtcsim
+	$(BUILD)/rtcsim run --out reports/test-a $(SCENARIOS)
+	@tests/tshark_check.sh reports/test-a captures
+
+# Every scenario runs twice; the report folders must be byte-identical.
+determinism: $(BUILD)/rtcsim
+	@$(BUILD)/rtcsim run --quiet --out reports/test-b $(SCENARIOS) >/dev/null; \
+	if diff -r reports/test-a reports/test-b >/dev/null; then \
+	  echo "determinism: two runs wrote identical reports"; \
+	else echo "determinism: runs differ:"; diff -rq reports/test-a reports/test-b; exit 1; fi
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/bench OPT="-O2 -g"
+	$(BUILD)/tests/bench
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+	@fail=0; for t in build-asan/tests/test_*; do CK_FORK=no $$t || fail=1; done; exit $$fail
+	build-asan/rtcsim run --out reports/asan $(SCENARIOS)
+
+$(BUILD)/rtcsim: $(BUILD)/sim/main.o $(SIM_OBJ) $(BUILD)/libref.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libref.a: $(REF_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SIM_OBJ) $(BUILD)/libref.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+clean:
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

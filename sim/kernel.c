@@ -1,0 +1,312 @@
+/*
+ * kernel.c - virtual clock, event queue and seeded random streams.
+ *
+ * The queue is a binary min-heap ordered by (time, insertion sequence).
+ * Timer records live in a slab; a heap entry names its slab slot and the
+ * slot's generation at insertion. Cancelling bumps the generation, so the
+ * heap entry goes stale and is discarded when it reaches the top (lazy
+ * deletion); stale entries are swept out when they outnumber live ones.
+ * Handles pack (generation, slot): a slot's generation only grows, so a
+ * handle is not confused with a later timer in the same slot until its
+ * 32-bit generation wraps.
+ */
+#include "kernel.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- random streams ---------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void sim_rng_init(sim_rng_t *r, uint64_t root_seed, const char *name)
+{
+    /* FNV-1a of the name, mixed with the seed through splitmix64: the
+     * stream depends only on (seed, name). */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    uint64_t x = root_seed;
+    x = splitmix64(&x) ^ h;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t sim_rng_u64(sim_rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double sim_rng_double(sim_rng_t *r)
+{
+    return (double)(sim_rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t sim_rng_below(sim_rng_t *r, uint64_t n)
+{
+    /* Rejection keeps the draw exactly uniform. */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do
+        x = sim_rng_u64(r);
+    while (x >= limit);
+    return x % n;
+}
+
+void sim_rng_bytes(sim_rng_t *r, void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len > 0) {
+        uint64_t x = sim_rng_u64(r);
+        size_t n = len < 8 ? len : 8;
+        memcpy(p, &x, n);
+        p += n;
+        len -= n;
+    }
+}
+
+/* ---- kernel ------------------------------------------------------------ */
+
+typedef struct entry {
+    sim_time_t t;
+    uint64_t   seq;
+    uint32_t   slot;
+    uint32_t   gen;
+} entry_t;
+
+typedef struct slot {
+    sim_event_fn fn;
+    void        *arg;
+    uint32_t     gen;
+    uint32_t     next_free;     /* free-list link, UINT32_MAX ends it */
+} slot_t;
+
+struct sim_kernel {
+    uint64_t   seed;
+    sim_time_t now;
+    uint64_t   seq;
+    uint64_t   fired;
+    bool       stopped;
+    entry_t   *heap;
+    size_t     n, cap;          /* heap entries, live and stale */
+    size_t     stale;
+    slot_t    *slots;
+    uint32_t   nslots, slots_cap, free_head;
+};
+
+sim_kernel_t *sim_kernel_new(uint64_t seed)
+{
+    sim_kernel_t *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->seed = seed;
+    k->free_head = UINT32_MAX;
+    return k;
+}
+
+void sim_kernel_free(sim_kernel_t *k)
+{
+    if (!k)
+        return;
+    free(k->heap);
+    free(k->slots);
+    free(k);
+}
+
+uint64_t   sim_kernel_seed(const sim_kernel_t *k) { return k->seed; }
+sim_time_t sim_now(const sim_kernel_t *k) { return k->now; }
+uint64_t   sim_events_fired(const sim_kernel_t *k) { return k->fired; }
+size_t     sim_pending(const sim_kernel_t *k) { return k->n - k->stale; }
+void       sim_stop(sim_kernel_t *k) { k->stopped = true; }
+
+static inline bool before(const entry_t *a, const entry_t *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static void sift_up(entry_t *h, size_t i)
+{
+    entry_t e = h[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&e, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+}
+
+static void sift_down(entry_t *h, size_t n, size_t i)
+{
+    entry_t e = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && before(&h[c + 1], &h[c]))
+            c++;
+        if (!before(&h[c], &e))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = e;
+}
+
+static inline bool is_stale(const sim_kernel_t *k, const entry_t *e)
+{
+    return k->slots[e->slot].gen != e->gen;
+}
+
+/* Drop stale entries and rebuild the heap: O(n), run only when stale
+ * entries outnumber live ones, so amortised O(1) per cancel. */
+static void sweep(sim_kernel_t *k)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < k->n; i++)
+        if (!is_stale(k, &k->heap[i]))
+            k->heap[j++] = k->heap[i];
+    k->n = j;
+    k->stale = 0;
+    for (size_t i = k->n / 2; i-- > 0;)
+        sift_down(k->heap, k->n, i);
+}
+
+sim_timer_t sim_at(sim_kernel_t *k, sim_time_t t, sim_event_fn fn, void *arg)
+{
+    if (t < k->now)
+        t = k->now;
+    if (k->free_head == UINT32_MAX) {
+        if (k->nslots == k->slots_cap) {
+            uint32_t cap = k->slots_cap ? k->slots_cap * 2 : 64;
+            slot_t *s = realloc(k->slots, cap * sizeof *s);
+            if (!s)
+                abort(); /* out of memory: nothing sensible to continue with */
+            k->slots = s;
+            k->slots_cap = cap;
+        }
+        k->slots[k->nslots] = (slot_t){ .gen = 1, .next_free = UINT32_MAX };
+        k->free_head = k->nslots++;
+    }
+    uint32_t si = k->free_head;
+    slot_t *s = &k->slots[si];
+    k->free_head = s->next_free;
+    s->fn = fn;
+    s->arg = arg;
+
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 256;
+        entry_t *h = realloc(k->heap, cap * sizeof *h);
+        if (!h)
+            abort();
+        k->heap = h;
+        k->cap = cap;
+    }
+    k->heap[k->n] = (entry_t){ .t = t, .seq = k->seq++, .slot = si, .gen = s->gen };
+    sift_up(k->heap, k->n++);
+    return ((uint64_t)s->gen << 32) | (uint64_t)(si + 1);
+}
+
+sim_timer_t sim_after(sim_kernel_t *k, sim_time_t dt, sim_event_fn fn, void *arg)
+{
+    sim_time_t t = dt > SIM_TIME_NEVER - k->now ? SIM_TIME_NEVER : k->now + dt;
+    return sim_at(k, t, fn, arg);
+}
+
+static void slot_release(sim_kernel_t *k, uint32_t si)
+{
+    slot_t *s = &k->slots[si];
+    s->gen++;
+    s->fn = NULL;
+    s->next_free = k->free_head;
+    k->free_head = si;
+}
+
+bool sim_cancel(sim_kernel_t *k, sim_timer_t id)
+{
+    uint32_t si = (uint32_t)(id & 0xffffffffu);
+    uint32_t gen = (uint32_t)(id >> 32);
+    if (si == 0 || si > k->nslots)
+        return false;
+    si--;
+    slot_t *s = &k->slots[si];
+    if (s->gen != gen || !s->fn)
+        return false;
+    slot_release(k, si);
+    k->stale++;
+    if (k->stale > 1024 && k->stale > k->n / 2)
+        sweep(k);
+    return true;
+}
+
+/* Pop stale entries off the top so heap[0], if any, is live. */
+static void skip_stale(sim_kernel_t *k)
+{
+    while (k->n > 0 && is_stale(k, &k->heap[0])) {
+        k->heap[0] = k->heap[--k->n];
+        k->stale--;
+        if (k->n > 0)
+            sift_down(k->heap, k->n, 0);
+    }
+}
+
+sim_time_t sim_next_time(sim_kernel_t *k)
+{
+    skip_stale(k);
+    return k->n ? k->heap[0].t : SIM_TIME_NEVER;
+}
+
+bool sim_step(sim_kernel_t *k)
+{
+    skip_stale(k);
+    if (k->n == 0)
+        return false;
+    entry_t e = k->heap[0];
+    k->heap[0] = k->heap[--k->n];
+    if (k->n > 0)
+        sift_down(k->heap, k->n, 0);
+    slot_t *s = &k->slots[e.slot];
+    sim_event_fn fn = s->fn;
+    void *arg = s->arg;
+    /* Release before the call so the callback may schedule or cancel
+     * freely (cancelling itself returns false). */
+    slot_release(k, e.slot);
+    k->now = e.t;
+    k->fired++;
+    fn(arg);
+    return true;
+}
+
+bool sim_run_until(sim_kernel_t *k, sim_time_t limit)
+{
+    k->stopped = false;
+    while (!k->stopped) {
+        skip_stale(k);
+        if (k->n == 0 || k->heap[0].t > limit)
+            break;
+        sim_step(k);
+    }
+    if (k->stopped)
+        return false;
+    if (limit != SIM_TIME_NEVER && k->now < limit)
+        k->now = limit;
+    return true;
+}

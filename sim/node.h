@@ -1,0 +1,44 @@
+/*
+ * node.h - the element interface of the simulated network, for code that
+ * adds new kinds of element (NATs, firewalls, servers).
+ *
+ * A node receives datagrams on numbered ports and forwards them into links.
+ * Links join (node, port) pairs and carry datagrams in both directions,
+ * applying delay, loss and the rest (net.h). A datagram is owned by
+ * whoever holds it: a node's input takes ownership and must forward it
+ * (sim_link_send) or release it (sim_pkt_free / sim_net_drop).
+ */
+#ifndef SIM_NODE_H
+#define SIM_NODE_H
+
+#include "net.h"
+
+typedef struct sim_node sim_node_t;
+
+typedef struct sim_node_ops {
+    const char *kind;
+    void (*input)(sim_node_t *n, int port, sim_pkt_t *p);
+} sim_node_ops_t;
+
+struct sim_node {
+    const sim_node_ops_t *ops;
+    sim_net_t            *net;
+    char                  name[64];
+};
+
+sim_pkt_t  *sim_pkt_alloc(sim_net_t *n, size_t len);
+sim_pkt_t  *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p);
+void        sim_pkt_free(sim_net_t *n, sim_pkt_t *p);
+
+/* A link between port pa of a (its "host side", direction 0 leaves it)
+ * and port pb of b. The link belongs to the network. */
+sim_link_t *sim_link_new(sim_net_t *n, const char *name, sim_node_t *a, int pa,
+                         sim_node_t *b, int pb, const sim_link_params_t *p);
+/* Push p into direction dir of l; takes ownership. */
+void        sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p);
+
+/* Count, log ("drop" event from src) and free a datagram dropped outside
+ * a link. */
+void        sim_net_drop(sim_net_t *n, const char *src, sim_drop_t why, sim_pkt_t *p);
+
+#endif
