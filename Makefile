@@ -60,9 +60,10 @@ test: deps
 	@$(MAKE) --no-print-directory unit scenarios determinism
 
 unit: $(TESTS)
-	@fail=0; for t in $(TESTS); do $$t || fail=1; done; exit $$fail
+	@fail=0; for t in $(TESTS); do ./$$t || fail=1; done; exit $$fail
 
 scenarios: $(BUILD)/rtcsim
+	@rm -rf reports/test-a reports/test-b
 	$(BUILD)/rtcsim run --out reports/test-a $(SCENARIOS)
 	@tests/tshark_check.sh reports/test-a captures
 

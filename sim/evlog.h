@@ -61,9 +61,6 @@ size_t       sim_evlog_format(const sim_evrec_t *r, char *buf, size_t cap);
 /* Write every record as JSON lines. Returns 0, or -1 with errno set. */
 int          sim_evlog_write(const sim_evlog_t *log, FILE *f);
 
-/* "1.234000000": nanoseconds as seconds with nine decimals. */
-const char  *sim_time_str(sim_time_t t, char buf[32]);
-
 /* Append s to out as a JSON string literal (quotes and escapes included).
  * Shared by every writer that emits JSON. Returns bytes needed. */
 size_t       sim_json_quote(const char *s, size_t len, char *out, size_t cap);

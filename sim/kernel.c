@@ -12,8 +12,17 @@
  */
 #include "kernel.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+const char *sim_time_str(sim_time_t t, char buf[32])
+{
+    snprintf(buf, 32, "%" PRIu64 ".%09" PRIu64, (uint64_t)(t / 1000000000u),
+             (uint64_t)(t % 1000000000u));
+    return buf;
+}
 
 /* ---- random streams ---------------------------------------------------- */
 
@@ -131,6 +140,7 @@ void sim_kernel_free(sim_kernel_t *k)
 }
 
 uint64_t   sim_kernel_seed(const sim_kernel_t *k) { return k->seed; }
+void       sim_kernel_set_seed(sim_kernel_t *k, uint64_t seed) { k->seed = seed; }
 sim_time_t sim_now(const sim_kernel_t *k) { return k->now; }
 uint64_t   sim_events_fired(const sim_kernel_t *k) { return k->fired; }
 size_t     sim_pending(const sim_kernel_t *k) { return k->n - k->stale; }
@@ -295,7 +305,7 @@ bool sim_step(sim_kernel_t *k)
     return true;
 }
 
-bool sim_run_until(sim_kernel_t *k, sim_time_t limit)
+bool sim_run_events(sim_kernel_t *k, sim_time_t limit)
 {
     k->stopped = false;
     while (!k->stopped) {
@@ -304,7 +314,12 @@ bool sim_run_until(sim_kernel_t *k, sim_time_t limit)
             break;
         sim_step(k);
     }
-    if (k->stopped)
+    return !k->stopped;
+}
+
+bool sim_run_until(sim_kernel_t *k, sim_time_t limit)
+{
+    if (!sim_run_events(k, limit))
         return false;
     if (limit != SIM_TIME_NEVER && k->now < limit)
         k->now = limit;

@@ -22,6 +22,9 @@ typedef uint64_t sim_time_t;            /* nanoseconds of virtual time */
 #define SIM_MS(x)  ((sim_time_t)(x) * 1000000ull)
 #define SIM_SEC(x) ((sim_time_t)(x) * 1000000000ull)
 
+/* "1.234000000": virtual time as seconds with nine decimals. */
+const char *sim_time_str(sim_time_t t, char buf[32]);
+
 /* ---- random streams ---------------------------------------------------- */
 
 /* xoshiro256** seeded through splitmix64. A stream is derived from the run's
@@ -46,6 +49,10 @@ typedef void (*sim_event_fn)(void *arg);
 sim_kernel_t *sim_kernel_new(uint64_t seed);
 void          sim_kernel_free(sim_kernel_t *k);
 uint64_t      sim_kernel_seed(const sim_kernel_t *k);
+/* Change the root seed. Only meaningful before any component has derived
+ * its stream from the kernel's seed (the scenario runner allows it only
+ * before the topology is built). */
+void          sim_kernel_set_seed(sim_kernel_t *k, uint64_t seed);
 sim_time_t    sim_now(const sim_kernel_t *k);
 
 /* Schedule fn(arg) at absolute time t (clamped to now if in the past).
@@ -63,6 +70,9 @@ bool        sim_step(sim_kernel_t *k);
 /* Fire every event whose time is <= limit, then set now = limit (if later).
  * Stops early, returning false, when sim_stop() was called from an event. */
 bool        sim_run_until(sim_kernel_t *k, sim_time_t limit);
+/* Fire every event whose time is <= limit, leaving the clock at the last
+ * one fired (for running "until idle" under a bound). Same return. */
+bool        sim_run_events(sim_kernel_t *k, sim_time_t limit);
 void        sim_stop(sim_kernel_t *k);
 uint64_t    sim_events_fired(const sim_kernel_t *k);
 

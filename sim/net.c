@@ -651,6 +651,7 @@ sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name)
 }
 
 sim_link_t *sim_subnet_uplink(sim_subnet_t *s) { return s->uplink; }
+void sim_subnet_access(const sim_subnet_t *s, sim_link_params_t *p) { *p = s->access; }
 const char *sim_subnet_name(const sim_subnet_t *s) { return s->node.name; }
 
 /* ---- hosts and interfaces --------------------------------------------- */

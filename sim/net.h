@@ -96,6 +96,7 @@ sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
                              const sim_link_params_t *uplink, char *err, size_t errlen);
 sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name);
 sim_link_t   *sim_subnet_uplink(sim_subnet_t *s);
+void          sim_subnet_access(const sim_subnet_t *s, sim_link_params_t *p);
 const char   *sim_subnet_name(const sim_subnet_t *s);
 
 sim_host_t   *sim_host_new(sim_net_t *n, const char *name, char *err, size_t errlen);

@@ -1,0 +1,119 @@
+/*
+ * scenario.h - running one Lua scenario: the sandbox, its limits, the
+ * topology it builds, the expectations it states, and its outputs.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <lua.h>
+
+#include "capture.h"
+#include "evlog.h"
+#include "kernel.h"
+#include "net.h"
+
+typedef enum sim_verdict { SIM_PASS = 0, SIM_FAIL = 1, SIM_ERROR = 2 } sim_verdict_t;
+
+typedef struct sim_run_opts {
+    bool        seed_set;           /* --seed given: overrides scenario{seed=} */
+    uint64_t    seed;
+    const char *captures_dir;       /* golden pcaps; NULL: derived from the path */
+    bool        update_captures;
+} sim_run_opts_t;
+
+/* What a scenario produced, for the report. */
+typedef struct sim_result {
+    char          *id;              /* "net/udp-echo" */
+    char          *file;            /* as given */
+    char          *title;           /* scenario{name=} or the id */
+    sim_verdict_t  verdict;
+    uint64_t       seed;
+    sim_time_t     end_time;
+    uint64_t       events;
+    char          *messages;        /* failures/errors, one per line */
+    char          *notes;           /* measures and other lines for the summary */
+} sim_result_t;
+
+/* Run the scenario at path, writing its outputs into out_dir (created).
+ * Fills r (free with sim_result_clear). */
+void sim_scenario_run(const char *path, const char *id, const char *out_dir,
+                      const sim_run_opts_t *o, sim_result_t *r);
+void sim_result_clear(sim_result_t *r);
+
+/* ---- shared by the Lua binding files (lua_*.c) -------------------------- */
+
+typedef struct sim_ltimer sim_ltimer_t;
+typedef struct sim_lexpect sim_lexpect_t;
+typedef struct sim_lcapture sim_lcapture_t;
+typedef struct sim_lchan sim_lchan_t;
+
+typedef struct sim_scn {
+    lua_State      *L;
+    sim_kernel_t   *k;
+    sim_evlog_t    *log;
+    sim_net_t      *net;
+    const sim_run_opts_t *opts;
+    const char     *path;
+    const char     *out_dir;
+    char           *captures_dir;
+    uint64_t        seed;
+    sim_rng_t       lua_rng;        /* math.random */
+    bool            running;        /* the kernel is running (sim.run is refused) */
+    bool            failed;         /* a Lua error stopped the run */
+    char           *error;          /* its message */
+    sim_time_t      max_time;       /* virtual-time bound */
+    sim_time_t      duration;       /* scenario{duration=}; NEVER: until idle */
+    uint64_t        instr_limit, instr_count;
+    size_t          mem_used, mem_limit;
+    char           *title;
+    FILE           *textlog;        /* print()/sim.log lines */
+    sim_ltimer_t   *timers;         /* pending Lua timers */
+    sim_lexpect_t  *expects, **expects_tail;
+    sim_lcapture_t *captures;
+    sim_lchan_t    *channels;
+} sim_scn_t;
+
+sim_scn_t *sim_scn_get(lua_State *L);
+/* Call the function at the top of the stack with nargs arguments below it,
+ * under a traceback handler; on error record it and stop the kernel. */
+void       sim_scn_call(sim_scn_t *s, int nargs);
+/* Seconds (a Lua number) at argument/field idx into virtual time; raises a
+ * Lua error naming `what` if negative, not finite or too large. */
+sim_time_t sim_lua_time(lua_State *L, int idx, const char *what);
+/* Record an event from the scenario; src and name as given. */
+void       sim_scn_event(sim_scn_t *s, const char *src, const char *name,
+                         const sim_evarg_t *args, size_t nargs);
+
+/* Library openers: each sets one global table. */
+void sim_lua_open_sim(lua_State *L);        /* sim, scenario, print, pairs, os, math.random */
+void sim_lua_open_net(lua_State *L);        /* net */
+void sim_lua_open_expect(lua_State *L);     /* expect */
+/* Evaluate the expectations after the run; appends to messages. */
+sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes);
+/* Close captures (flush files); errors appended to messages. */
+int  sim_lua_captures_close(sim_scn_t *s, char **messages);
+void sim_lua_timers_free(sim_scn_t *s);
+/* The pcap file of the capture userdata at idx (raises if it is not one). */
+const char *sim_lua_capture_file(lua_State *L, int idx);
+void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
+void sim_lua_expects_free(sim_scn_t *s);
+
+/* mkdir -p, then check the folder is writable. 0, or -1 with errno. */
+int  sim_mkdirs(const char *path);
+
+/* Append a formatted line to a malloc'd string (*buf may be NULL). */
+void sim_strcatf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
+
+/* Raise a Lua error if the table at idx has a key not in allowed (a NULL-
+ * terminated list): catches typos such as { latncy = 0.01 }. */
+void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[]);
+/* Optional numeric field of the table at idx; returns def when absent.
+ * Raises an error naming what.key when present but not a number. */
+double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def);
+#endif

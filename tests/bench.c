@@ -1,0 +1,141 @@
+/*
+ * bench.c - `make bench`: throughput of the kernel and the network, as
+ * medians of several runs. Wall time is read with the raw clock_gettime
+ * system call, because the executable interposes clock_gettime with
+ * virtual time (sim/vdet.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "evlog.h"
+#include "kernel.h"
+#include "net.h"
+
+#define RUNS 5
+
+static double wall(void)
+{
+    struct timespec ts;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- kernel: the hold model. 100,000 timers pending; each event
+ * schedules one more at a random time ahead, so the queue stays full. */
+
+typedef struct hold {
+    sim_kernel_t *k;
+    sim_rng_t     rng;
+} hold_t;
+
+static void hold_fire(void *arg)
+{
+    hold_t *h = arg;
+    sim_after(h->k, 1 + sim_rng_below(&h->rng, 1000000), hold_fire, h);
+}
+
+static double bench_kernel(size_t pending, uint64_t events)
+{
+    hold_t h = { .k = sim_kernel_new(1) };
+    sim_rng_init(&h.rng, 1, "bench");
+    for (size_t i = 0; i < pending; i++)
+        sim_at(h.k, sim_rng_below(&h.rng, 1000000), hold_fire, &h);
+    double t0 = wall();
+    for (uint64_t i = 0; i < events; i++)
+        sim_step(h.k);
+    double dt = wall() - t0;
+    sim_kernel_free(h.k);
+    return (double)events / dt;
+}
+
+/* ---- network: datagrams through a lossy, jittery link, captured at the
+ * sending interface, drops logged. */
+
+typedef struct flow {
+    sim_kernel_t *k;
+    sim_udp_t    *tx;
+    uint64_t      left, received;
+} flow_t;
+
+static void on_rx(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    ((flow_t *)arg)->received++;
+}
+
+static void send_tick(void *arg)
+{
+    flow_t *f = arg;
+    static const uint8_t payload[160];
+    sim_udp_send(f->tx, 0x0a000002, 9, payload, sizeof payload);
+    if (--f->left)
+        sim_after(f->k, SIM_US(10), send_tick, f);
+}
+
+static double bench_link(uint64_t n, const char *pcap)
+{
+    char err[512];
+    flow_t f = { .k = sim_kernel_new(1), .left = n };
+    sim_evlog_t *log = sim_evlog_new();
+    sim_net_t *net = sim_net_new(f.k, log);
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    sim_subnet_t *lan = sim_subnet_new(net, "lan", 0x0a000000, 24, &p, NULL, err, sizeof err);
+    sim_host_t *a = sim_host_new(net, "a", err, sizeof err), *b = sim_host_new(net, "b", err, sizeof err);
+    sim_iface_t *ia = sim_iface_new(a, "eth0", lan, 0x0a000001, NULL, err, sizeof err);
+    sim_iface_new(b, "eth0", lan, 0x0a000002, NULL, err, sizeof err);
+    p.latency = SIM_MS(5);
+    p.jitter = SIM_MS(1);
+    p.loss = 0.01;
+    sim_link_set_params(sim_iface_link(ia), 0, &p);
+    sim_capture_t *cap = sim_capture_open(pcap, err, sizeof err);
+    if (!cap) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    sim_iface_add_tap(ia, sim_capture_tap, cap);
+    f.tx = sim_udp_bind(a, 0, 0, NULL, NULL, err, sizeof err);
+    sim_udp_bind(b, 0, 9, on_rx, &f, err, sizeof err);
+    sim_at(f.k, 0, send_tick, &f);
+    double t0 = wall();
+    sim_run_until(f.k, SIM_TIME_NEVER);
+    double dt = wall() - t0;
+    sim_capture_close(cap, err, sizeof err);
+    sim_net_free(net);
+    sim_evlog_free(log);
+    sim_kernel_free(f.k);
+    return (double)n / dt;
+}
+
+int main(int argc, char **argv)
+{
+    const char *pcap = "/tmp/rtcsim-bench.pcap";
+    double v[RUNS];
+    printf("rtcsim benchmarks: median of %d runs each\n", RUNS);
+
+    for (int i = 0; i < RUNS; i++)
+        v[i] = bench_kernel(100000, 10000000);
+    printf("  kernel events/s, 100,000 timers pending:        %6.2f million\n", median(v, RUNS) / 1e6);
+
+    for (int i = 0; i < RUNS; i++)
+        v[i] = bench_link(2000000, pcap);
+    printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
+    unlink(pcap);
+    return 0;
+}

@@ -1,0 +1,476 @@
+/*
+ * test_net.c - the simulated network: routing, link loss (Bernoulli and
+ * Gilbert-Elliott bursts), duplication, jitter and reordering, the rate
+ * limiter's queue, the MTU, drops and their log, topology errors, and
+ * stream independence. Every statistical bound is several standard
+ * deviations wide for the right model and excludes the obvious wrong ones.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evlog.h"
+#include "kernel.h"
+#include "net.h"
+
+#define SEED 7
+
+typedef struct rx {
+    sim_kernel_t *k;
+    uint64_t      n;
+    uint32_t      last_seq;
+    uint64_t      out_of_order;
+    sim_time_t    first, last, min_delay, max_delay;
+    uint32_t      seqs[200000];
+} rx_t;
+
+/* Payloads carry the sequence number and the send time. */
+static void rx_fn(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    rx_t *r = arg;
+    uint32_t seq;
+    sim_time_t sent;
+    memcpy(&seq, p->data, 4);
+    memcpy(&sent, p->data + 4, 8);
+    sim_time_t now = sim_now(r->k), d = now - sent;
+    if (r->n == 0) {
+        r->first = now;
+        r->min_delay = r->max_delay = d;
+    }
+    if (d < r->min_delay)
+        r->min_delay = d;
+    if (d > r->max_delay)
+        r->max_delay = d;
+    if (r->n > 0 && seq < r->last_seq)
+        r->out_of_order++;
+    r->last_seq = seq;
+    if (r->n < 200000)
+        r->seqs[r->n] = seq;
+    r->n++;
+    r->last = now;
+}
+
+typedef struct world {
+    sim_kernel_t *k;
+    sim_evlog_t  *log;
+    sim_net_t    *net;
+    sim_subnet_t *lan;
+    sim_host_t   *a, *b;
+    sim_iface_t  *ia, *ib;
+    sim_udp_t    *tx, *rxs;
+    rx_t         *rx;
+} world_t;
+
+static void world_init(world_t *w, uint64_t seed, const sim_link_params_t *access)
+{
+    char err[256];
+    w->k = sim_kernel_new(seed);
+    w->log = sim_evlog_new();
+    w->net = sim_net_new(w->k, w->log);
+    w->lan = sim_subnet_new(w->net, "lan", 0x0a000000, 24, access, NULL, err, sizeof err);
+    ck_assert_msg(w->lan, "%s", err);
+    w->a = sim_host_new(w->net, "a", err, sizeof err);
+    w->b = sim_host_new(w->net, "b", err, sizeof err);
+    w->ia = sim_iface_new(w->a, "eth0", w->lan, 0x0a000001, NULL, err, sizeof err);
+    w->ib = sim_iface_new(w->b, "eth0", w->lan, 0x0a000002, NULL, err, sizeof err);
+    ck_assert(w->ia && w->ib);
+    w->rx = calloc(1, sizeof *w->rx);
+    w->rx->k = w->k;
+    w->tx = sim_udp_bind(w->a, 0, 0, NULL, NULL, err, sizeof err);
+    w->rxs = sim_udp_bind(w->b, 0, 9, rx_fn, w->rx, err, sizeof err);
+    ck_assert(w->tx && w->rxs);
+}
+
+static void world_free(world_t *w)
+{
+    sim_net_free(w->net);
+    sim_evlog_free(w->log);
+    sim_kernel_free(w->k);
+    free(w->rx);
+}
+
+static void send_one(world_t *w, uint32_t seq, size_t len)
+{
+    uint8_t buf[2000] = { 0 };
+    sim_time_t now = sim_now(w->k);
+    memcpy(buf, &seq, 4);
+    memcpy(buf + 4, &now, 8);
+    sim_udp_send(w->tx, 0x0a000002, 9, buf, len < 12 ? 12 : len);
+}
+
+/* Send n datagrams, one every `gap` ns, then run until idle. */
+static void send_paced(world_t *w, uint32_t n, sim_time_t gap, size_t len)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        sim_run_until(w->k, (sim_time_t)i * gap);
+        send_one(w, i, len);
+    }
+    sim_run_until(w->k, SIM_TIME_NEVER);
+}
+
+/* The a.eth0 access link carries a -> switch ("up"). */
+static void stats_up(world_t *w, sim_link_stats_t *st)
+{
+    sim_link_get_stats(sim_iface_link(w->ia), 0, st);
+}
+
+START_TEST(clean_link_delivers_in_order_with_latency)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    p.latency = SIM_MS(5);
+    world_t w;
+    world_init(&w, SEED, &p);
+    send_paced(&w, 1000, SIM_MS(1), 100);
+    ck_assert_uint_eq(w.rx->n, 1000);
+    ck_assert_uint_eq(w.rx->out_of_order, 0);
+    /* two access links of 5 ms each */
+    ck_assert_uint_eq(w.rx->min_delay, SIM_MS(10));
+    ck_assert_uint_eq(w.rx->max_delay, SIM_MS(10));
+    ck_assert_uint_eq(sim_evlog_count(w.log), 0);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(bernoulli_loss_ratio_and_runs)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    p.loss = 0.1;
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    enum { N = 100000 };
+    send_paced(&w, N, SIM_US(10), 20);
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    double ratio = (double)st.dropped[SIM_DROP_LOSS] / N;
+    /* sd of the ratio: sqrt(.1*.9/1e5) = 0.00095 */
+    ck_assert_msg(fabs(ratio - 0.1) < 0.005, "loss ratio %f (seed %d)", ratio, SEED);
+    ck_assert_uint_eq(w.rx->n + st.dropped[SIM_DROP_LOSS], N);
+    /* independent losses: mean run 1/(1-p) = 1.11 */
+    double mean_run = (double)st.loss_run_total / (double)st.loss_runs;
+    ck_assert_msg(fabs(mean_run - 1.111) < 0.05, "mean run %f", mean_run);
+    /* every loss is in the event log, with its reason */
+    ck_assert_uint_eq(sim_evlog_count(w.log), st.dropped[SIM_DROP_LOSS]);
+    const sim_evrec_t *r = sim_evlog_get(w.log, 0);
+    ck_assert_str_eq(r->name, "drop");
+    ck_assert_str_eq(r->src, "link:a.eth0:up");
+    int found = 0;
+    for (uint32_t i = 0; i < r->nargs; i++)
+        if (strcmp(r->keys[i], "reason") == 0) {
+            ck_assert_str_eq(r->vals[i], "\"loss\"");
+            found = 1;
+        }
+    ck_assert(found);
+    world_free(&w);
+}
+END_TEST
+
+/* Gilbert-Elliott with loss only in the bad state: stationary loss
+ * p/(p+r) = 1/6 and mean burst 1/r = 4; a Bernoulli model with the same
+ * loss would give mean bursts of 1.2. */
+START_TEST(gilbert_elliott_bursts)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    p.ge_p = 0.05;
+    p.ge_r = 0.25;
+    p.ge_loss_good = 0;
+    p.ge_loss_bad = 1;
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    enum { N = 100000 };
+    send_paced(&w, N, SIM_US(10), 20);
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    double ratio = (double)st.dropped[SIM_DROP_LOSS] / N;
+    double mean_run = (double)st.loss_run_total / (double)st.loss_runs;
+    ck_assert_msg(fabs(ratio - 1.0 / 6) < 0.015, "loss ratio %f (seed %d)", ratio, SEED);
+    ck_assert_msg(fabs(mean_run - 4.0) < 0.3, "mean run %f (seed %d)", mean_run, SEED);
+    ck_assert_uint_gt(st.loss_run_max, 15);
+    ck_assert_uint_eq(st.loss_run_total, st.dropped[SIM_DROP_LOSS]);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(duplication)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    p.duplicate = 0.2;
+    world_t w;
+    world_init(&w, SEED, &p);
+    enum { N = 20000 };
+    send_paced(&w, N, SIM_US(100), 20);
+    sim_link_stats_t up, down;
+    stats_up(&w, &up);
+    sim_link_get_stats(sim_iface_link(w.ib), 1, &down);
+    /* duplicated on both access links: each copy can be duplicated again */
+    ck_assert_uint_eq(w.rx->n, N + up.duplicated + down.duplicated);
+    double r1 = (double)up.duplicated / N;
+    ck_assert_msg(fabs(r1 - 0.2) < 0.015, "dup ratio %f", r1);
+    ck_assert_uint_eq(up.delivered, N + up.duplicated);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(jitter_reorders_within_bounds)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    p.latency = SIM_MS(10);
+    p.jitter = SIM_MS(5);
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    send_paced(&w, 5000, SIM_MS(1), 20);
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    ck_assert_uint_eq(w.rx->n, 5000);
+    ck_assert_uint_ge(w.rx->min_delay, SIM_MS(10));
+    ck_assert_uint_le(w.rx->max_delay, SIM_MS(15));
+    ck_assert_uint_gt(w.rx->max_delay - w.rx->min_delay, SIM_MS(4));
+    ck_assert_uint_gt(st.reordered, 100);
+    ck_assert_uint_gt(w.rx->out_of_order, 100);
+    world_free(&w);
+}
+END_TEST
+
+/* 1 Mbit/s, queue of 10: 1028-byte datagrams take 8.224 ms each. */
+START_TEST(rate_limit_and_tail_drop)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    p.rate_bps = 1000000;
+    p.queue_packets = 10;
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    for (uint32_t i = 0; i < 100; i++)
+        send_one(&w, i, 1000);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    ck_assert_uint_eq(st.dropped[SIM_DROP_QUEUE], 90);
+    ck_assert_uint_eq(w.rx->n, 10);
+    ck_assert_uint_eq(w.rx->first, 8224000);
+    ck_assert_uint_eq(w.rx->last, 10 * 8224000ull);
+    for (int i = 0; i < 10; i++)
+        ck_assert_uint_eq(w.rx->seqs[i], (uint32_t)i);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(rate_limit_below_rate_never_drops)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    p.rate_bps = 1000000;
+    p.queue_packets = 2;
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    send_paced(&w, 1000, SIM_MS(9), 1000);     /* 0.91 Mbit/s */
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    ck_assert_uint_eq(st.dropped[SIM_DROP_QUEUE], 0);
+    ck_assert_uint_eq(w.rx->n, 1000);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(mtu)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    send_one(&w, 1, 1472);                      /* 1500 bytes of IPv4 */
+    send_one(&w, 2, 1473);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    sim_link_stats_t st;
+    stats_up(&w, &st);
+    ck_assert_uint_eq(w.rx->n, 1);
+    ck_assert_uint_eq(w.rx->seqs[0], 1);
+    ck_assert_uint_eq(st.dropped[SIM_DROP_MTU], 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(routing_through_the_core)
+{
+    char err[256];
+    sim_kernel_t *k = sim_kernel_new(SEED);
+    sim_net_t *n = sim_net_new(k, NULL);
+    sim_link_params_t access, up, core;
+    sim_link_params_default(&access);
+    sim_link_params_default(&up);
+    sim_link_params_default(&core);
+    access.latency = SIM_MS(1);
+    up.latency = SIM_MS(2);
+    core.latency = SIM_MS(20);
+    sim_net_set_core(n, &core);
+    sim_subnet_t *s1 = sim_subnet_new(n, "home", 0xc0a80100, 24, &access, &up, err, sizeof err);
+    sim_subnet_t *s2 = sim_subnet_new(n, "office", 0xc0a80200, 24, &access, &up, err, sizeof err);
+    ck_assert(s1 && s2);
+    sim_host_t *a = sim_host_new(n, "a", err, sizeof err), *b = sim_host_new(n, "b", err, sizeof err);
+    ck_assert(sim_iface_new(a, "eth0", s1, 0xc0a80102, NULL, err, sizeof err));
+    ck_assert(sim_iface_new(b, "eth0", s2, 0xc0a80202, NULL, err, sizeof err));
+    rx_t *r = calloc(1, sizeof *r);
+    r->k = k;
+    sim_udp_t *tx = sim_udp_bind(a, 0, 0, NULL, NULL, err, sizeof err);
+    ck_assert(sim_udp_bind(b, 0, 9, rx_fn, r, err, sizeof err));
+    ck_assert_uint_eq(sim_udp_port(tx), 49152);
+    uint8_t buf[12] = { 0 };
+    sim_udp_send(tx, 0xc0a80202, 9, buf, sizeof buf);
+    sim_udp_send(tx, 0xc0a80203, 9, buf, sizeof buf);   /* nobody there */
+    sim_udp_send(tx, 0x08080808, 9, buf, sizeof buf);   /* no such subnet */
+    sim_udp_send(tx, 0xc0a80202, 10, buf, sizeof buf);  /* no listener */
+    sim_run_until(k, SIM_TIME_NEVER);
+    ck_assert_uint_eq(r->n, 1);
+    ck_assert_uint_eq(r->first, SIM_MS(1 + 2 + 20 + 2 + 1));
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(n, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_NO_ROUTE], 2);
+    ck_assert_uint_eq(drops[SIM_DROP_NO_LISTENER], 1);
+    free(r);
+    sim_net_free(n);
+    sim_kernel_free(k);
+}
+END_TEST
+
+START_TEST(interface_down_drops_both_ways)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    sim_iface_set_up(w.ib, false);
+    send_one(&w, 1, 20);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_uint_eq(w.rx->n, 0);
+    sim_iface_set_up(w.ia, false);
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, "x", 1), -1);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_IFACE_DOWN], 2);
+    sim_iface_set_up(w.ia, true);
+    sim_iface_set_up(w.ib, true);
+    send_one(&w, 2, 20);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_uint_eq(w.rx->n, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(topology_errors)
+{
+    char err[256];
+    sim_kernel_t *k = sim_kernel_new(SEED);
+    sim_net_t *n = sim_net_new(k, NULL);
+    sim_subnet_t *s = sim_subnet_new(n, "lan", 0x0a000000, 24, NULL, NULL, err, sizeof err);
+    ck_assert(s);
+    ck_assert(!sim_subnet_new(n, "lan2", 0x0a000080, 25, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'lan'"), "%s", err);
+    ck_assert(!sim_subnet_new(n, "lan", 0x0b000000, 24, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "already exists"), "%s", err);
+    ck_assert(!sim_subnet_new(n, "x", 0x0b000001, 24, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "host bits"), "%s", err);
+    sim_host_t *a = sim_host_new(n, "a", err, sizeof err);
+    ck_assert(!sim_host_new(n, "a", err, sizeof err));
+    ck_assert(sim_iface_new(a, "eth0", s, 0x0a000001, NULL, err, sizeof err));
+    sim_host_t *b = sim_host_new(n, "b", err, sizeof err);
+    ck_assert(!sim_iface_new(b, "eth0", s, 0x0a000001, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "10.0.0.1 is already used by a.eth0"), "%s", err);
+    ck_assert(!sim_iface_new(b, "eth0", s, 0x0a000100, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "not in subnet 'lan'"), "%s", err);
+    ck_assert(!sim_iface_new(b, "eth0", s, 0x0a0000ff, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "broadcast"), "%s", err);
+    ck_assert(sim_udp_bind(a, 0, 5000, NULL, NULL, err, sizeof err));
+    ck_assert(!sim_udp_bind(a, 0x0a000001, 5000, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "port 5000 is already in use"), "%s", err);
+    ck_assert(!sim_udp_bind(a, 0x0a000009, 0, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "has no address 10.0.0.9"), "%s", err);
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    p.loss = 1.5;
+    ck_assert_int_eq(sim_link_params_check(&p, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "loss"), "%s", err);
+    sim_net_free(n);
+    sim_kernel_free(k);
+}
+END_TEST
+
+/* Same seed, same losses; another seed, other losses; and a link added
+ * elsewhere does not change this link's draws. */
+static void loss_pattern(uint64_t seed, bool extra, uint32_t *out, uint64_t *n)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, seed, &p);
+    if (extra) {
+        char err[256];
+        sim_host_t *c = sim_host_new(w.net, "c", err, sizeof err);
+        ck_assert(sim_iface_new(c, "eth0", w.lan, 0x0a000003, NULL, err, sizeof err));
+    }
+    p.loss = 0.3;
+    p.jitter = SIM_MS(3);
+    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    send_paced(&w, 2000, SIM_MS(1), 20);
+    *n = w.rx->n;
+    memcpy(out, w.rx->seqs, w.rx->n * sizeof *out);
+    world_free(&w);
+}
+
+START_TEST(determinism_and_independence)
+{
+    static uint32_t a[2000], b[2000], c[2000], d[2000];
+    uint64_t na, nb, nc, nd;
+    loss_pattern(SEED, false, a, &na);
+    loss_pattern(SEED, false, b, &nb);
+    loss_pattern(SEED + 1, false, c, &nc);
+    loss_pattern(SEED, true, d, &nd);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_mem_eq(a, b, na * sizeof *a);
+    ck_assert(nc != na || memcmp(a, c, na * sizeof *a) != 0);
+    ck_assert_uint_eq(na, nd);
+    ck_assert_mem_eq(a, d, na * sizeof *a);
+}
+END_TEST
+
+static Suite *net_suite(void)
+{
+    Suite *s = suite_create("net");
+    TCase *t = tcase_create("links");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, clean_link_delivers_in_order_with_latency);
+    tcase_add_test(t, bernoulli_loss_ratio_and_runs);
+    tcase_add_test(t, gilbert_elliott_bursts);
+    tcase_add_test(t, duplication);
+    tcase_add_test(t, jitter_reorders_within_bounds);
+    tcase_add_test(t, rate_limit_and_tail_drop);
+    tcase_add_test(t, rate_limit_below_rate_never_drops);
+    tcase_add_test(t, mtu);
+    suite_add_tcase(s, t);
+    t = tcase_create("topology");
+    tcase_add_test(t, routing_through_the_core);
+    tcase_add_test(t, interface_down_drops_both_ways);
+    tcase_add_test(t, topology_errors);
+    tcase_add_test(t, determinism_and_independence);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(net_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,417 @@
+/*
+ * test_runner.c - the scenario runner end to end: expectations that hold
+ * and that fail (missing, late, out of order, a wrong golden), errors that
+ * stop a scenario (syntax, runtime, topology, limits, bad goldens), the
+ * sandbox, and determinism of what a scenario sees.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+static char tmp[256];
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/rtcsim-test-runner-XXXXXX");
+    ck_assert(mkdtemp(tmp));
+    char d[300];
+    snprintf(d, sizeof d, "%s/scenarios", tmp);
+    mkdir(d, 0777);
+    snprintf(d, sizeof d, "%s/captures", tmp);
+    mkdir(d, 0777);
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Write scenarios/<name>.lua and run it; the result is the caller's. */
+static sim_verdict_t run_opts(const char *name, const char *lua, const sim_run_opts_t *o,
+                              sim_result_t *r)
+{
+    char path[512], out[512];
+    snprintf(path, sizeof path, "%s/scenarios/%s.lua", tmp, name);
+    FILE *f = fopen(path, "w");
+    ck_assert(f);
+    fputs(lua, f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/out/%s", tmp, name);
+    sim_scenario_run(path, name, out, o, r);
+    return r->verdict;
+}
+
+static sim_verdict_t run(const char *name, const char *lua, sim_result_t *r)
+{
+    sim_run_opts_t o = { 0 };
+    return run_opts(name, lua, &o, r);
+}
+
+#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
+                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
+
+static const char *const TWO_HOSTS =
+    "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24', link = { latency = 0.01 } }\n"
+    "local a = net.host { name = 'a' }\n"
+    "local ea = a:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n"
+    "local b = net.host { name = 'b' }\n"
+    "b:interface { name = 'eth0', subnet = lan, address = '10.0.0.2' }\n"
+    "local s = b:udp { port = 9 }\n"
+    "s.onreceive = function(d) sim.event('got', { data = d }) end\n"
+    "local c = a:udp {}\n";
+
+static char *with_hosts(const char *body)
+{
+    char *s;
+    ck_assert(asprintf(&s, "%s%s", TWO_HOSTS, body) > 0);
+    return s;
+}
+
+START_TEST(event_expectations_hold)
+{
+    sim_result_t r;
+    char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
+                           "expect.event { name = 'got', args = { data = 'hi' }, within = { 1.02, 1.02 } }\n"
+                           "expect.event { name = 'got', count = 1 }\n"
+                           "expect.never { name = 'drop' }\n");
+    ck_assert_int_eq(run("ok", lua, &r), SIM_PASS);
+    ck_assert_uint_eq(r.end_time, 1020000000ull);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+START_TEST(missing_event_fails)
+{
+    sim_result_t r;
+    char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
+                           "expect.event { name = 'got', args = { data = 'bye' } }\n");
+    ck_assert_int_eq(run("missing", lua, &r), SIM_FAIL);
+    HAS(r, "missing.lua:10:");
+    HAS(r, "expected at least 1 event got {data=\"bye\"}");
+    HAS(r, "found 0");
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+START_TEST(late_event_fails)
+{
+    sim_result_t r;
+    char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
+                           "expect.event { name = 'got', within = { 0, 1.01 } }\n");
+    ck_assert_int_eq(run("late", lua, &r), SIM_FAIL);
+    HAS(r, "within [0.000000000, 1.010000000] s, found 0; 1 outside the window, the first at 1.020000000 s");
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+START_TEST(never_and_sequence_fail)
+{
+    sim_result_t r;
+    char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'one') end)\n"
+                           "sim.at(2, function() c:send('10.0.0.2', 9, 'two') end)\n"
+                           "sim.at(3, function() c:send('10.0.0.2', 10, 'x') end)\n"
+                           "expect.never { name = 'drop', args = { reason = 'no-listener' } }\n"
+                           "expect.sequence { { name = 'got', args = { data = 'two' } },\n"
+                           "                  { name = 'got', args = { data = 'one' } } }\n"
+                           "expect.sequence { { name = 'got', args = { data = 'one' } },\n"
+                           "                  { name = 'got', args = { data = 'two' } } }\n");
+    ck_assert_int_eq(run("order", lua, &r), SIM_FAIL);
+    HAS(r, "expected no event drop {reason=\"no-listener\"} at any time, but 1 occurred, the first at 3.020000000 s");
+    HAS(r, "sequence step 2 of 2: no event got {data=\"one\"} at any time after step 1 (at 2.020000000 s)");
+    /* the sequence that holds does not appear */
+    ck_assert_ptr_null(strstr(r.messages, "order.lua:16:"));
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+START_TEST(measure_expectations)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("m", "local x = 3\n"
+                              "expect.measure { 'x', function() return x end, min = 4, max = 5 }\n"
+                              "expect.measure { 'y', 2, min = 1, max = 3 }\n", &r), SIM_FAIL);
+    HAS(r, "m.lua:2: measure x = 3, expected within [4, 5]");
+    ck_assert_ptr_null(strstr(r.messages, "measure y"));
+    ck_assert(strstr(r.notes, "measure y = 2"));
+    sim_result_clear(&r);
+}
+END_TEST
+
+static const char *const CAPTURED =
+    "scenario { seed = 5 }\n"
+    "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24', link = { latency = 0.01 } }\n"
+    "local a = net.host { name = 'a' }\n"
+    "local ea = a:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n"
+    "local b = net.host { name = 'b' }\n"
+    "b:interface { name = 'eth0', subnet = lan, address = '10.0.0.2' }\n"
+    "local cap = net.capture(ea)\n"
+    "local c = a:udp {}\n"
+    "sim.at(1, function() c:send('10.0.0.2', 9, PAYLOAD) end)\n"
+    "sim.at(2, function() c:send('10.0.0.2', 9, 'second') end)\n"
+    "expect.capture { cap, golden = 'sub/x.pcap' }\n";
+
+static char *captured(const char *payload)
+{
+    char *s;
+    ck_assert(asprintf(&s, "PAYLOAD = '%s'\n%s", payload, CAPTURED) > 0);
+    return s;
+}
+
+START_TEST(golden_capture_lifecycle)
+{
+    sim_result_t r;
+    char *good = captured("first"), *bad = captured("firsT");
+    /* no golden yet: an error that says how to make one */
+    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    HAS(r, "does not exist; create it from this run with `rtcsim run --update-captures");
+    sim_result_clear(&r);
+    /* on purpose: --update-captures writes it */
+    sim_run_opts_t up = { .update_captures = true };
+    ck_assert_int_eq(run_opts("cap", good, &up, &r), SIM_PASS);
+    ck_assert(strstr(r.notes, "updated golden"));
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("cap", good, &r), SIM_PASS);
+    sim_result_clear(&r);
+    /* a different payload: fails at packet 1, with both summaries */
+    ck_assert_int_eq(run("cap", bad, &r), SIM_FAIL);
+    HAS(r, "capture a.eth0 differs from golden");
+    HAS(r, "at packet 1");
+    HAS(r, "'first'");
+    HAS(r, "'firsT'");
+    sim_result_clear(&r);
+    /* a truncated golden is an error naming the file */
+    char g[512];
+    snprintf(g, sizeof g, "%s/captures/sub/x.pcap", tmp);
+    struct stat st;
+    ck_assert_int_eq(stat(g, &st), 0);
+    ck_assert_int_eq(truncate(g, st.st_size - 3), 0);
+    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    HAS(r, "x.pcap");
+    sim_result_clear(&r);
+    /* not a pcap at all */
+    FILE *f = fopen(g, "w");
+    fputs("this is not a capture\n", f);
+    fclose(f);
+    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    HAS(r, "x.pcap");
+    sim_result_clear(&r);
+    free(good);
+    free(bad);
+}
+END_TEST
+
+START_TEST(script_errors_name_file_and_line)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("syntax", "local x = \nfunction(", &r), SIM_ERROR);
+    HAS(r, "syntax.lua:2:");
+    sim_result_clear(&r);
+    char *lua = with_hosts("sim.at(1, function()\n  local t = nil\n  return t.x\nend)\n");
+    ck_assert_int_eq(run("runtime", lua, &r), SIM_ERROR);
+    HAS(r, "runtime.lua:11: attempt to index a nil value");
+    sim_result_clear(&r);
+    free(lua);
+    lua = with_hosts("local z = net.host { name = 'z' }\n"
+                     "z:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n");
+    ck_assert_int_eq(run("clash", lua, &r), SIM_ERROR);
+    HAS(r, "clash.lua:10: interface z.eth0: address 10.0.0.1 is already used by a.eth0");
+    sim_result_clear(&r);
+    free(lua);
+    ck_assert_int_eq(run("subnet", "net.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
+                                   "net.subnet { name = 'y', prefix = '10.0.0.0/16' }\n", &r),
+                     SIM_ERROR);
+    HAS(r, "subnet.lua:2: net.subnet: subnet 'y' (10.0.0.0/16) overlaps subnet 'x'");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("unknown", "net.subnet { name = 'x', prefix = '10.0.0.0/24',\n"
+                                    "  link = { latncy = 1 } }\n", &r), SIM_ERROR);
+    HAS(r, "unknown.lua:1: net.subnet 'x' link: unknown field 'latncy'");
+    sim_result_clear(&r);
+    lua = with_hosts("b:udp { port = 9 }\n");
+    ck_assert_int_eq(run("port", lua, &r), SIM_ERROR);
+    HAS(r, "port.lua:9: udp: host 'b': UDP port 9 is already in use");
+    sim_result_clear(&r);
+    free(lua);
+    ck_assert_int_eq(run("nofile", "", &r), SIM_PASS);  /* an empty scenario is fine */
+    sim_result_clear(&r);
+    sim_run_opts_t o = { 0 };
+    sim_scenario_run("/nonexistent/x.lua", "x", "/tmp/rtcsim-test-runner-none", &o, &r);
+    ck_assert_int_eq(r.verdict, SIM_ERROR);
+    HAS(r, "/nonexistent/x.lua");
+    sim_result_clear(&r);
+    system("rm -rf /tmp/rtcsim-test-runner-none");
+}
+END_TEST
+
+START_TEST(limits)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("spin", "scenario { instructions = 100000 }\nwhile true do end\n", &r),
+                     SIM_ERROR);
+    HAS(r, "instruction limit of 100000");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("forever", "scenario { max_time = 10 }\n"
+                                    "sim.every(1, function() end)\n", &r), SIM_ERROR);
+    HAS(r, "virtual time limit of 10.000000000 s reached with 1 events pending");
+    sim_result_clear(&r);
+    /* a duration ends a periodic scenario without error */
+    ck_assert_int_eq(run("bounded", "scenario { duration = 10 }\n"
+                                    "local n = 0\nsim.every(1, function() n = n + 1 end)\n"
+                                    "expect.measure { 'n', function() return n end, min = 10, max = 10 }\n",
+                         &r), SIM_PASS);
+    ck_assert_uint_eq(r.end_time, 10000000000ull);
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("memory", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end\n",
+                         &r), SIM_ERROR);
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("late-scenario", "net.host { name = 'a' }\nnet.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
+                                          "scenario { seed = 2 }\n", &r), SIM_ERROR);
+    HAS(r, "late-scenario.lua:3: scenario{} must come first");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("nested", "sim.at(1, function() sim.run(2) end)\n", &r), SIM_ERROR);
+    HAS(r, "cannot run the simulation from inside a callback");
+    sim_result_clear(&r);
+}
+END_TEST
+
+START_TEST(sandbox)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("sandbox",
+        "assert(os.execute == nil and io == nil and require == nil and package == nil)\n"
+        "assert(load == nil and loadfile == nil and dofile == nil and debug == nil)\n"
+        "assert(os.getenv == nil and os.remove == nil and os.exit == nil)\n"
+        "assert(os.time() == 0 and os.clock() == 0)\n"
+        "sim.at(90.5, function() assert(os.time() == 90 and os.clock() == 90.5) sim.event('t') end)\n"
+        "expect.event { name = 't', within = { 90.5, 90.5 } }\n", &r), SIM_PASS);
+    sim_result_clear(&r);
+}
+END_TEST
+
+static const char *const ORDERS =
+    "local t = { zeta = 1, alpha = 2, [3] = 'c', [1] = 'a', mid = 3, [2.5] = 'x', [true] = 'y' }\n"
+    "local keys = {}\n"
+    "for k in pairs(t) do keys[#keys + 1] = tostring(k) end\n"
+    "local draws = {}\n"
+    "for i = 1, 5 do draws[i] = math.random(1000000) end\n"
+    "sim.event('order', { keys = table.concat(keys, ','), draws = table.concat(draws, ',') })\n";
+
+static char *event_arg(const sim_result_t *r, const char *key)
+{
+    /* read back events.jsonl of that scenario */
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/out/%s/events.jsonl", tmp, r->id);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f, "%s", path);
+    char *res = NULL;
+    while (fgets(line, sizeof line, f)) {
+        char *p = strstr(line, key);
+        if (p) {
+            p += strlen(key) + 3;   /* skip key":" */
+            char *e = strchr(p, '"');
+            res = strndup(p, (size_t)(e - p));
+        }
+    }
+    fclose(f);
+    return res;
+}
+
+START_TEST(pairs_sorted_and_random_seeded)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("orders", ORDERS, &r), SIM_PASS);
+    char *keys = event_arg(&r, "keys"), *d1 = event_arg(&r, "draws");
+    ck_assert_str_eq(keys, "1,2.5,3,alpha,mid,zeta,true");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("orders", ORDERS, &r), SIM_PASS);
+    char *d2 = event_arg(&r, "draws");
+    ck_assert_str_eq(d1, d2);
+    sim_result_clear(&r);
+    sim_run_opts_t o = { .seed_set = true, .seed = 99 };
+    ck_assert_int_eq(run_opts("orders", ORDERS, &o, &r), SIM_PASS);
+    ck_assert_uint_eq(r.seed, 99);
+    char *d3 = event_arg(&r, "draws");
+    ck_assert_str_ne(d1, d3);
+    sim_result_clear(&r);
+    free(keys);
+    free(d1);
+    free(d2);
+    free(d3);
+    ck_assert_int_eq(run("badpairs", "for k in pairs({ [{}] = 1 }) do end\n", &r), SIM_ERROR);
+    HAS(r, "badpairs.lua:1: pairs: a key of type table has no deterministic order");
+    sim_result_clear(&r);
+}
+END_TEST
+
+START_TEST(signalling_channel)
+{
+    sim_result_t r;
+    char *lua = with_hosts(
+        "local ca, cb = net.channel { a, b, delay = 0.05 }\n"
+        "cb.onmessage = function(m) sim.event('signal', { kind = m.kind, n = m.n }) end\n"
+        "sim.at(1, function() ca:send({ kind = 'offer', n = 1 }); ca:send({ kind = 'cand', n = 2 }) end)\n"
+        "expect.sequence { { name = 'signal', args = { kind = 'offer', n = 1 }, within = { 1.05, 1.05 } },\n"
+        "                  { name = 'signal', args = { kind = 'cand', n = 2 }, within = { 1.05, 1.05 } } }\n"
+        "expect.event { src = 'signal:a>b', name = 'send', count = 2 }\n");
+    ck_assert_int_eq(run("signal", lua, &r), SIM_PASS);
+    sim_result_clear(&r);
+    free(lua);
+    lua = with_hosts("local ca, cb = net.channel { a, b, loss = 1 }\n"
+                     "cb.onmessage = function(m) sim.event('signal') end\n"
+                     "sim.at(1, function() ca:send('x') end)\n"
+                     "expect.never { name = 'signal' }\n"
+                     "expect.event { src = 'signal:a>b', name = 'drop', args = { msg = 'x' } }\n");
+    ck_assert_int_eq(run("signal-loss", lua, &r), SIM_PASS);
+    sim_result_clear(&r);
+    free(lua);
+    lua = with_hosts("local ca, cb = net.channel { a, b }\nca:send({ f = print })\n");
+    ck_assert_int_eq(run("signal-bad", lua, &r), SIM_ERROR);
+    HAS(r, "signal-bad.lua:10: send:");
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+static Suite *runner_suite(void)
+{
+    Suite *s = suite_create("runner");
+    TCase *t = tcase_create("expectations");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, event_expectations_hold);
+    tcase_add_test(t, missing_event_fails);
+    tcase_add_test(t, late_event_fails);
+    tcase_add_test(t, never_and_sequence_fail);
+    tcase_add_test(t, measure_expectations);
+    tcase_add_test(t, golden_capture_lifecycle);
+    suite_add_tcase(s, t);
+    t = tcase_create("errors");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, script_errors_name_file_and_line);
+    tcase_add_test(t, limits);
+    tcase_add_test(t, sandbox);
+    tcase_add_test(t, pairs_sorted_and_random_seeded);
+    tcase_add_test(t, signalling_channel);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(runner_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
