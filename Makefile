@@ -81,8 +81,9 @@ bench: deps
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
 	  SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
-	@fail=0; for t in build-asan/tests/test_*; do CK_FORK=no $$t || fail=1; done; exit $$fail
-	build-asan/rtcsim run --out reports/asan $(SCENARIOS)
+	@fail=0; for t in $(TEST_SRC:tests/%.c=build-asan/tests/%); do CK_FORK=no ./$$t || fail=1; done; exit $$fail
+	@rm -rf reports/asan
+	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
 
 $(BUILD)/rtcsim: $(BUILD)/sim/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
