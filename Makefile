@@ -35,7 +35,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 SCENARIOS ?= scenarios
 
-.PHONY: all deps run test unit scenarios determinism bench asan clean
+.PHONY: all deps run test unit cli scenarios determinism bench asan clean
 
 all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
 
@@ -57,10 +57,14 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit scenarios determinism
+	@$(MAKE) --no-print-directory unit cli scenarios determinism
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do ./$$t || fail=1; done; exit $$fail
+
+# The command's contract: exit statuses, messages, reports.
+cli: $(BUILD)/rtcsim
+	@tests/test_cli.sh $(BUILD)/rtcsim
 
 scenarios: $(BUILD)/rtcsim
 	@rm -rf reports/test-a reports/test-b

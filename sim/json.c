@@ -167,7 +167,7 @@ static int encode(enc_t *e, int idx, int depth);
 static int encode_table(enc_t *e, int idx, int depth)
 {
     lua_State *L = e->L;
-    if (depth > MAX_DEPTH)
+    if (depth >= MAX_DEPTH)
         return fail(e, "nesting deeper than %d (a cycle?)", MAX_DEPTH);
     if (!lua_checkstack(L, 4))
         return fail(e, "out of stack");
@@ -511,7 +511,7 @@ static void decode_number(dec_t *d)
 static void decode_value(dec_t *d, int depth)
 {
     lua_State *L = d->L;
-    if (depth > MAX_DEPTH)
+    if (depth >= MAX_DEPTH)
         dec_error(d, "nesting deeper than 100");
     luaL_checkstack(L, 4, "json.decode");
     skip_ws(d);
