@@ -342,6 +342,25 @@ static sim_time_t ts_of(const struct pcap_pkthdr *h)
     return (sim_time_t)h->ts.tv_sec * 1000000000u + (sim_time_t)h->ts.tv_usec;
 }
 
+/* Name the first differing byte by where it is. Checksums follow from the
+ * other bytes, so a difference elsewhere is named first. */
+static void describe_diff(const u_char *a, const u_char *b, size_t n, char *what, size_t cap)
+{
+    size_t off = n;
+    for (size_t i = 0; i < n && off == n; i++)
+        if (a[i] != b[i] && i != 10 && i != 11 && i != 26 && i != 27)
+            off = i;
+    for (size_t i = 0; i < n && off == n; i++)
+        if (a[i] != b[i])
+            off = i;
+    if (off < SIM_IP_HDR)
+        snprintf(what, cap, "IPv4 header differs at byte %zu", off);
+    else if (off < SIM_IP_HDR + SIM_UDP_HDR)
+        snprintf(what, cap, "UDP header differs at byte %zu", off - SIM_IP_HDR);
+    else
+        snprintf(what, cap, "payload differs at byte %zu", off - SIM_IP_HDR - SIM_UDP_HDR);
+}
+
 int sim_pcap_compare(const char *golden, const char *actual, sim_pcap_diff_t *d, char *err,
                      size_t errlen)
 {
@@ -398,12 +417,9 @@ int sim_pcap_compare(const char *golden, const char *actual, sim_pcap_diff_t *d,
                      sim_time_str(ts_of(ah), ta));
         else if (gh->caplen != ah->caplen || gh->len != ah->len)
             snprintf(d->what, sizeof d->what, "length %u vs %u", gh->len, ah->len);
-        else if (memcmp(gd, ad, gh->caplen) != 0) {
-            size_t off = 0;
-            while (gd[off] == ad[off])
-                off++;
-            snprintf(d->what, sizeof d->what, "bytes differ at offset %zu", off);
-        } else
+        else if (memcmp(gd, ad, gh->caplen) != 0)
+            describe_diff(gd, ad, gh->caplen, d->what, sizeof d->what);
+        else
             continue;
         result = 1;
         d->t_expected = ts_of(gh);
