@@ -14,6 +14,8 @@ BUILD     ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
 SANITIZE  ?=
+# Test binaries are kept (make would delete them as intermediate files).
+.SECONDARY:
 
 CFLAGS_PKG := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS_PKG   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -90,22 +92,27 @@ asan:
 	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
 
 $(BUILD)/rtcsim: $(BUILD)/sim/main.o $(SIM_OBJ) $(BUILD)/libref.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD   $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@; ar rcs $@ $^
+	@echo "  AR   $@"
+	@rm -f $@; ar rcs $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SIM_OBJ) $(BUILD)/libref.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+	@echo "  LD   $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	@echo "  CC   $<"
+	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC   $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 clean:
 	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan

@@ -114,7 +114,7 @@ static void write_capture(const char *name, int n, int tweak)
     sim_capture_t *c = sim_capture_open(path, err, sizeof err);
     ck_assert_msg(c, "%s", err);
     for (int i = 0; i < n; i++) {
-        char payload[16];
+        char payload[32];
         snprintf(payload, sizeof payload, "ping %d", i);
         if (i == 2 && tweak == 1)
             payload[0] = 'P';
