@@ -122,8 +122,15 @@ static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
             m->vals = realloc(m->vals, (m->nargs + 1) * sizeof *m->vals);
             if (!m->keys || !m->vals)
                 abort();
-            m->keys[m->nargs] = strdup(lua_tostring(L, -2));
-            m->vals[m->nargs++] = v;
+            /* kept sorted by key: messages must not follow next() order */
+            size_t j = m->nargs++;
+            while (j > 0 && strcmp(m->keys[j - 1], lua_tostring(L, -2)) > 0) {
+                m->keys[j] = m->keys[j - 1];
+                m->vals[j] = m->vals[j - 1];
+                j--;
+            }
+            m->keys[j] = strdup(lua_tostring(L, -2));
+            m->vals[j] = v;
             lua_pop(L, 1);
         }
     }

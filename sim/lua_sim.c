@@ -30,37 +30,40 @@ static lua_Integer next_handle = 1;
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[])
 {
     idx = lua_absindex(L, idx);
+    bool positional = false;
+    for (const char *const *a = allowed; *a; a++)
+        positional |= strcmp(*a, "[1]") == 0;
+    /* Report the first unknown key in byte order, not in next() order,
+     * which changes from run to run. */
+    const char *bad = NULL;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1) {
-            bool positional = false;
-            for (const char *const *a = allowed; *a; a++)
-                if (strcmp(*a, "[1]") == 0)
-                    positional = true;
-            if (positional)
-                continue;
-        }
+        if (positional && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1)
+            continue;
+        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
         bool ok = false;
         if (lua_type(L, -1) == LUA_TSTRING)
             for (const char *const *a = allowed; *a && !ok; a++)
-                ok = strcmp(*a, lua_tostring(L, -1)) == 0;
-        if (!ok) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (const char *const *a = allowed; *a; a++) {
-                if (strcmp(*a, "[1]") == 0)
-                    continue;
-                if (a != allowed)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, *a);
-            }
-            luaL_pushresult(&b);
-            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
-                                                              : luaL_typename(L, -2);
-            luaL_error(L, "%s: unknown field '%s' (known: %s)", what, key, lua_tostring(L, -1));
-        }
+                ok = strcmp(*a, key) == 0;
+        if (!ok && (!bad || strcmp(key, bad) < 0))
+            bad = key;      /* a string of the table or a type name: both outlive the loop */
     }
+    if (!bad)
+        return;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    bool first = true;
+    for (const char *const *a = allowed; *a; a++) {
+        if (strcmp(*a, "[1]") == 0)
+            continue;
+        if (!first)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, *a);
+        first = false;
+    }
+    luaL_pushresult(&b);
+    luaL_error(L, "%s: unknown field '%s' (known: %s)", what, bad, lua_tostring(L, -1));
 }
 
 double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def)
@@ -257,6 +260,38 @@ static void log_line(sim_scn_t *s, const char *msg)
     sim_scn_event(s, "scenario", "log", &a, 1);
 }
 
+/* tostring without memory addresses, which change from run to run: a
+ * table is "table", a userdata its type's name ("Host", "Socket"). */
+static const char *to_string(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TFUNCTION:
+    case LUA_TUSERDATA:
+    case LUA_TLIGHTUSERDATA:
+    case LUA_TTHREAD:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            break;
+        }
+        int t = luaL_getmetafield(L, idx, "__name");
+        if (t == LUA_TSTRING)
+            return lua_tostring(L, -1);
+        if (t != LUA_TNIL)
+            lua_pop(L, 1);
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tostring(L, -1);
+    }
+    return luaL_tolstring(L, idx, NULL);
+}
+
+static int l_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    to_string(L, 1);
+    return 1;
+}
+
 /* print(...) and sim.log(...): tab-separated, like print. */
 static int l_print(lua_State *L)
 {
@@ -264,7 +299,7 @@ static int l_print(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; i++) {
-        luaL_tolstring(L, i, NULL);
+        to_string(L, i);
         luaL_addvalue(&b);
         if (i < n)
             luaL_addchar(&b, '\t');
@@ -508,6 +543,7 @@ void sim_lua_open_sim(lua_State *L)
     lua_register(L, "scenario", l_scenario);
     lua_register(L, "print", l_print);
     lua_register(L, "pairs", l_pairs);
+    lua_register(L, "tostring", l_tostring);
 
     lua_newtable(L);
     lua_pushcfunction(L, l_os_time);

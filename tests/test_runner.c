@@ -292,6 +292,8 @@ START_TEST(sandbox)
         "assert(load == nil and loadfile == nil and dofile == nil and debug == nil)\n"
         "assert(os.getenv == nil and os.remove == nil and os.exit == nil)\n"
         "assert(os.time() == 0 and os.clock() == 0)\n"
+        "assert(tostring({}) == 'table' and tostring(print) == 'function' and tostring(net.host { name = 'h' }) == 'Host')\n"
+        "assert(tostring(setmetatable({}, { __tostring = function() return 'mine' end })) == 'mine' and tostring(1.5) == '1.5')\n"
         "sim.at(90.5, function() assert(os.time() == 90 and os.clock() == 90.5) sim.event('t') end)\n"
         "expect.event { name = 't', within = { 90.5, 90.5 } }\n", &r), SIM_PASS);
     sim_result_clear(&r);
