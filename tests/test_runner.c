@@ -78,6 +78,9 @@ START_TEST(event_expectations_hold)
 {
     sim_result_t r;
     char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
+                           "local lc, uc = net.capture(ea.link), net.capture(lan.uplink)\n"
+                           "expect.measure { 'link capture', function() return lc.count end, min = 1, max = 1 }\n"
+                           "expect.measure { 'uplink capture', function() return uc.count end, min = 0, max = 0 }\n"
                            "expect.event { name = 'got', args = { data = 'hi' }, within = { 1.02, 1.02 } }\n"
                            "expect.event { name = 'got', count = 1 }\n"
                            "expect.never { name = 'drop' }\n");
