@@ -110,6 +110,15 @@ static void send_paced(world_t *w, uint32_t n, sim_time_t gap, size_t len)
     sim_run_until(w->k, SIM_TIME_NEVER);
 }
 
+/* Clean LAN; the a.eth0 link towards the switch gets p. */
+static void world_up(world_t *w, uint64_t seed, const sim_link_params_t *p)
+{
+    sim_link_params_t clean;
+    sim_link_params_default(&clean);
+    world_init(w, seed, &clean);
+    sim_link_set_params(sim_iface_link(w->ia), 0, p);
+}
+
 /* The a.eth0 access link carries a -> switch ("up"). */
 static void stats_up(world_t *w, sim_link_stats_t *st)
 {
@@ -138,10 +147,9 @@ START_TEST(bernoulli_loss_ratio_and_runs)
 {
     sim_link_params_t p;
     sim_link_params_default(&p);
-    world_t w;
-    world_init(&w, SEED, &p);
     p.loss = 0.1;
-    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    world_t w;
+    world_up(&w, SEED, &p);
     enum { N = 100000 };
     send_paced(&w, N, SIM_US(10), 20);
     sim_link_stats_t st;
@@ -176,13 +184,12 @@ START_TEST(gilbert_elliott_bursts)
 {
     sim_link_params_t p;
     sim_link_params_default(&p);
-    world_t w;
-    world_init(&w, SEED, &p);
     p.ge_p = 0.05;
     p.ge_r = 0.25;
     p.ge_loss_good = 0;
     p.ge_loss_bad = 1;
-    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    world_t w;
+    world_up(&w, SEED, &p);
     enum { N = 100000 };
     send_paced(&w, N, SIM_US(10), 20);
     sim_link_stats_t st;
@@ -222,11 +229,10 @@ START_TEST(jitter_reorders_within_bounds)
 {
     sim_link_params_t p;
     sim_link_params_default(&p);
-    world_t w;
-    world_init(&w, SEED, &p);
     p.latency = SIM_MS(10);
     p.jitter = SIM_MS(5);
-    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    world_t w;
+    world_up(&w, SEED, &p);
     send_paced(&w, 5000, SIM_MS(1), 20);
     sim_link_stats_t st;
     stats_up(&w, &st);
@@ -245,11 +251,10 @@ START_TEST(rate_limit_and_tail_drop)
 {
     sim_link_params_t p;
     sim_link_params_default(&p);
-    world_t w;
-    world_init(&w, SEED, &p);
     p.rate_bps = 1000000;
     p.queue_packets = 10;
-    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    world_t w;
+    world_up(&w, SEED, &p);
     for (uint32_t i = 0; i < 100; i++)
         send_one(&w, i, 1000);
     sim_run_until(w.k, SIM_TIME_NEVER);
@@ -269,11 +274,10 @@ START_TEST(rate_limit_below_rate_never_drops)
 {
     sim_link_params_t p;
     sim_link_params_default(&p);
-    world_t w;
-    world_init(&w, SEED, &p);
     p.rate_bps = 1000000;
     p.queue_packets = 2;
-    sim_link_set_params(sim_iface_link(w.ia), 0, &p);
+    world_t w;
+    world_up(&w, SEED, &p);
     send_paced(&w, 1000, SIM_MS(9), 1000);     /* 0.91 Mbit/s */
     sim_link_stats_t st;
     stats_up(&w, &st);

@@ -152,14 +152,7 @@ START_TEST(measure_expectations)
 END_TEST
 
 static const char *const CAPTURED =
-    "scenario { seed = 5 }\n"
-    "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24', link = { latency = 0.01 } }\n"
-    "local a = net.host { name = 'a' }\n"
-    "local ea = a:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n"
-    "local b = net.host { name = 'b' }\n"
-    "b:interface { name = 'eth0', subnet = lan, address = '10.0.0.2' }\n"
     "local cap = net.capture(ea)\n"
-    "local c = a:udp {}\n"
     "sim.at(1, function() c:send('10.0.0.2', 9, PAYLOAD) end)\n"
     "sim.at(2, function() c:send('10.0.0.2', 9, 'second') end)\n"
     "expect.capture { cap, golden = 'sub/x.pcap' }\n";
@@ -167,7 +160,7 @@ static const char *const CAPTURED =
 static char *captured(const char *payload)
 {
     char *s;
-    ck_assert(asprintf(&s, "PAYLOAD = '%s'\n%s", payload, CAPTURED) > 0);
+    ck_assert(asprintf(&s, "PAYLOAD = '%s'\n%s%s", payload, TWO_HOSTS, CAPTURED) > 0);
     return s;
 }
 
