@@ -23,8 +23,6 @@ struct sim_ltimer {
     sim_ltimer_t *prev, *next;
 };
 
-static lua_Integer next_handle = 1;
-
 /* ---- helpers shared by the binding files ---------------------------------- */
 
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[])
@@ -127,7 +125,7 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
     lua_pushvalue(L, fnidx);
     t->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
     t->s = s;
-    t->handle = next_handle++;
+    t->handle = ++s->timer_handles;
     t->interval = interval;
     t->remaining = count;
     t->next = s->timers;

@@ -72,6 +72,7 @@ typedef struct sim_scn {
     char           *title;
     FILE           *textlog;        /* print()/sim.log lines */
     sim_ltimer_t   *timers;         /* pending Lua timers */
+    lua_Integer     timer_handles;  /* the last handle given out */
     sim_lexpect_t  *expects, **expects_tail;
     sim_lcapture_t *captures;
     sim_lchan_t    *channels;

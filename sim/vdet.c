@@ -21,7 +21,7 @@ static sim_time_t vnow(void)
 
 /* ---- time ------------------------------------------------------------------ */
 
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+int gettimeofday(struct timeval *restrict tv, void *restrict tz) /* virtual */
 {
     sim_time_t t = vnow();
     tv->tv_sec = (time_t)(SIM_VDET_EPOCH + (long long)(t / 1000000000u));
@@ -29,7 +29,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
     return 0;
 }
 
-int clock_gettime(clockid_t clk, struct timespec *tp)
+int clock_gettime(clockid_t clk, struct timespec *tp) /* virtual */
 {
     sim_time_t t = vnow();
     /* CLOCK_REALTIME (and its variants) count from the epoch; every other
@@ -40,7 +40,7 @@ int clock_gettime(clockid_t clk, struct timespec *tp)
     return 0;
 }
 
-time_t time(time_t *out)
+time_t time(time_t *out) /* virtual */
 {
     time_t now = (time_t)(SIM_VDET_EPOCH + (long long)(vnow() / 1000000000u));
     if (out)
