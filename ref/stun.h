@@ -1,0 +1,57 @@
+/*
+ * stun.h - the one path every incoming STUN message takes: length and
+ * header checks, FINGERPRINT, credentials and MESSAGE-INTEGRITY, matching
+ * a response to its request (RFC 8489 s.6.3, s.9, s.14.5-14.7), all done by
+ * libnice's STUN library. RTCConnection (connectivity checks, RFC 8445
+ * s.7.3) and the TURN client use it; so do the RFC 5769 vectors in
+ * tests/test_stun.c.
+ */
+#ifndef RTC_STUN_H
+#define RTC_STUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stun/stunagent.h>
+
+#include "rtc_env.h"
+
+/* What became of an incoming message. Everything but RTC_STUN_VALID is
+ * "ignore and count" for a datagram from the network. */
+typedef enum rtc_stun_check {
+    RTC_STUN_VALID = 0,
+    RTC_STUN_NOT_STUN,          /* not STUN at all (RFC 7983 demux: another protocol) */
+    RTC_STUN_MALFORMED,         /* truncated, bad lengths, no magic cookie */
+    RTC_STUN_BAD_FINGERPRINT,   /* FINGERPRINT missing or wrong (RFC 8489 s.14.7) */
+    RTC_STUN_UNAUTHENTICATED,   /* USERNAME or MESSAGE-INTEGRITY missing where required */
+    RTC_STUN_BAD_INTEGRITY,     /* unknown USERNAME, or MESSAGE-INTEGRITY mismatch */
+    RTC_STUN_UNMATCHED,         /* a response to no request of ours */
+    RTC_STUN_UNKNOWN_ATTRIBUTE, /* a comprehension-required attribute we do not know */
+    RTC_STUN__COUNT
+} rtc_stun_check_t;
+
+const char *rtc_stun_check_name(rtc_stun_check_t c);
+
+/* The password (short-term) or the password from which the long-term key
+ * is derived, for a USERNAME; false if the user is unknown. The password
+ * must stay valid until the message has been answered. */
+typedef bool (*rtc_stun_password_fn)(void *arg, const uint8_t *username, size_t len,
+                                     const uint8_t **password, size_t *password_len);
+
+/* Agents as ICE uses them (RFC 8445 s.7.2.2: short-term credentials,
+ * FINGERPRINT on every message) and as TURN does (RFC 8656 s.9: long-term
+ * credentials). */
+void rtc_stun_agent_ice(StunAgent *a);
+void rtc_stun_agent_turn(StunAgent *a);
+
+/* Validate buf as a message for agent a; on RTC_STUN_VALID, msg refers to
+ * buf (which must outlive msg). */
+rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t *buf, size_t len,
+                                   rtc_stun_password_fn fn, void *arg);
+
+/* The IPv4 XOR-MAPPED-ADDRESS of msg (RFC 8489 s.14.2); -1 if absent or
+ * not IPv4. */
+int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * test_stun.c - the RFC 5769 test vectors through rtc_stun_validate, the
+ * path every incoming STUN message takes: the sample request (short-term
+ * credentials), the IPv4 and IPv6 responses, and the request with
+ * long-term authentication; plus flipped bits, wrong passwords, every
+ * truncation, and foreign datagrams.
+ */
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stun/stunagent.h>
+
+#include "stun.h"
+
+static size_t unhex(const char *s, uint8_t *out)
+{
+    size_t n = 0;
+    while (*s) {
+        if (*s == ' ' || *s == '\n') {
+            s++;
+            continue;
+        }
+        unsigned v;
+        sscanf(s, "%2x", &v);
+        out[n++] = (uint8_t)v;
+        s += 2;
+    }
+    return n;
+}
+
+/* RFC 5769 s.2.1 */
+static const char REQUEST[] =
+    "00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+    "80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74"
+    "00 24 00 04 6e 00 01 ff"
+    "80 29 00 08 93 2f f9 b1 51 26 3b 36"
+    "00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20"
+    "00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49 c1 b5 71 a2"
+    "80 28 00 04 e5 7a 3b cf";
+/* s.2.2 */
+static const char RESPONSE_V4[] =
+    "01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+    "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
+    "00 20 00 08 00 01 a1 47 e1 12 a6 43"
+    "00 08 00 14 2b 91 f5 99 fd 9e 90 c3 8c 74 89 f9 2a f9 ba 53 f0 6b e7 d7"
+    "80 28 00 04 c0 7d 4c 96";
+/* s.2.3 */
+static const char RESPONSE_V6[] =
+    "01 01 00 48 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
+    "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
+    "00 20 00 14 00 02 a1 47 01 13 a9 fa a5 d3 f1 79 bc 25 f4 b5 be d2 b9 d9"
+    "00 08 00 14 a3 82 95 4e 4b e6 7b f1 17 84 c9 7c 82 92 c2 75 bf e3 ed 41"
+    "80 28 00 04 c8 fb 0b 4c";
+/* s.2.4 */
+static const char LONG_TERM[] =
+    "00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e"
+    "00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00"
+    "00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41"
+    "00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00"
+    "00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66";
+
+typedef struct cred {
+    const char *user, *password;
+} cred_t;
+
+static bool lookup(void *arg, const uint8_t *username, size_t len, const uint8_t **pw,
+                   size_t *pw_len)
+{
+    const cred_t *c = arg;
+    if (len != strlen(c->user) || memcmp(username, c->user, len) != 0)
+        return false;
+    *pw = (const uint8_t *)c->password;
+    *pw_len = strlen(c->password);
+    return true;
+}
+
+static const cred_t SHORT = { "evtj:h6vY", "VOkJxbRl1RmTxUk/WvJxBt" };
+
+START_TEST(sample_request)
+{
+    uint8_t buf[256];
+    size_t n = unhex(REQUEST, buf);
+    ck_assert_uint_eq(n, 108);
+    StunAgent a;
+    StunMessage m;
+    rtc_stun_agent_ice(&a);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, (void *)&SHORT), RTC_STUN_VALID);
+    uint32_t prio;
+    ck_assert_int_eq(stun_message_find32(&m, STUN_ATTRIBUTE_PRIORITY, &prio), STUN_MESSAGE_RETURN_SUCCESS);
+    ck_assert_uint_eq(prio, 0x6e0001ff);
+    cred_t wrong = { "evtj:h6vY", "VOkJxbRl1RmTxUk/WvJxBT" };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, &wrong), RTC_STUN_BAD_INTEGRITY);
+    cred_t other = { "someone:else", "VOkJxbRl1RmTxUk/WvJxBt" };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, &other), RTC_STUN_BAD_INTEGRITY);
+    /* one bit flipped in MESSAGE-INTEGRITY, then in FINGERPRINT: the
+     * FINGERPRINT, checked first, catches both (RFC 8489 s.14.7); an
+     * integrity error behind a good FINGERPRINT is the next test */
+    uint8_t bad[256];
+    memcpy(bad, buf, n);
+    bad[84] ^= 0x01;
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, bad, n, lookup, (void *)&SHORT), RTC_STUN_BAD_FINGERPRINT);
+    memcpy(bad, buf, n);
+    bad[n - 1] ^= 0x80;
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, bad, n, lookup, (void *)&SHORT), RTC_STUN_BAD_FINGERPRINT);
+}
+END_TEST
+
+/* A MESSAGE-INTEGRITY error that the FINGERPRINT does not catch: the
+ * message rebuilt by libnice with another key. */
+START_TEST(integrity_checked_behind_a_good_fingerprint)
+{
+    StunAgent tx, rx;
+    StunMessage m;
+    uint8_t buf[512];
+    rtc_stun_agent_ice(&tx);
+    rtc_stun_agent_ice(&rx);
+    ck_assert(stun_agent_init_request(&tx, &m, buf, sizeof buf, STUN_BINDING));
+    ck_assert_int_eq(stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, SHORT.user),
+                     STUN_MESSAGE_RETURN_SUCCESS);
+    size_t n = stun_agent_finish_message(&tx, &m, (const uint8_t *)"not the password", 16);
+    ck_assert_uint_gt(n, 0);
+    StunMessage in;
+    ck_assert_int_eq(rtc_stun_validate(&rx, &in, buf, n, lookup, (void *)&SHORT), RTC_STUN_BAD_INTEGRITY);
+    /* and with the right key, the same construction validates */
+    ck_assert(stun_agent_init_request(&tx, &m, buf, sizeof buf, STUN_BINDING));
+    stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, SHORT.user);
+    n = stun_agent_finish_message(&tx, &m, (const uint8_t *)SHORT.password, strlen(SHORT.password));
+    ck_assert_int_eq(rtc_stun_validate(&rx, &in, buf, n, lookup, (void *)&SHORT), RTC_STUN_VALID);
+    /* no USERNAME / MESSAGE-INTEGRITY at all: refused before any key */
+    ck_assert(stun_agent_init_request(&tx, &m, buf, sizeof buf, STUN_BINDING));
+    n = stun_agent_finish_message(&tx, &m, NULL, 0);
+    ck_assert_int_eq(rtc_stun_validate(&rx, &in, buf, n, lookup, (void *)&SHORT), RTC_STUN_UNAUTHENTICATED);
+}
+END_TEST
+
+/* Responses are matched to the request that was sent, with its key. */
+/* libnice's transaction id covers the magic cookie too: 16 bytes from
+ * offset 4 of the message. */
+static void send_request(StunAgent *a, const uint8_t cookie_and_tid[16])
+{
+    static uint8_t buf[512];
+    StunMessage req = { .buffer = buf, .buffer_len = sizeof buf, .agent = a };
+    StunTransactionId id;
+    memcpy(id, cookie_and_tid, 16);
+    ck_assert(stun_message_init(&req, STUN_REQUEST, STUN_BINDING, id));
+    ck_assert_uint_gt(stun_agent_finish_message(a, &req, (const uint8_t *)SHORT.password,
+                                                strlen(SHORT.password)), 0);
+}
+
+START_TEST(sample_responses)
+{
+    uint8_t v4[256], v6[256];
+    size_t n4 = unhex(RESPONSE_V4, v4), n6 = unhex(RESPONSE_V6, v6);
+    ck_assert_uint_eq(n4, 80);
+    ck_assert_uint_eq(n6, 92);
+    StunAgent a;
+    StunMessage m;
+    rtc_stun_agent_ice(&a);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, v4, n4, NULL, NULL), RTC_STUN_UNMATCHED);
+    send_request(&a, v4 + 4);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, v4, n4, NULL, NULL), RTC_STUN_VALID);
+    rtc_addr_t mapped;
+    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), 0);
+    ck_assert_uint_eq(mapped.ip, 0xc0000201);   /* 192.0.2.1 */
+    ck_assert_uint_eq(mapped.port, 32853);
+
+    rtc_stun_agent_ice(&a);
+    send_request(&a, v6 + 4);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, v6, n6, NULL, NULL), RTC_STUN_VALID);
+    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), -1);     /* not IPv4 */
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    ck_assert_int_eq(stun_message_find_xor_addr(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl),
+                     STUN_MESSAGE_RETURN_SUCCESS);
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+    static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78,
+                                      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
+    ck_assert_mem_eq(in6->sin6_addr.s6_addr, want, 16);
+    ck_assert_uint_eq(ntohs(in6->sin6_port), 32853);
+    /* a response whose MESSAGE-INTEGRITY was made with another key */
+    rtc_stun_agent_ice(&a);
+    static uint8_t buf[512];
+    StunMessage req = { .buffer = buf, .buffer_len = sizeof buf, .agent = &a };
+    StunTransactionId id;
+    memcpy(id, v4 + 4, 16);
+    stun_message_init(&req, STUN_REQUEST, STUN_BINDING, id);
+    stun_agent_finish_message(&a, &req, (const uint8_t *)"other", 5);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, v4, n4, NULL, NULL), RTC_STUN_BAD_INTEGRITY);
+}
+END_TEST
+
+START_TEST(long_term_request)
+{
+    uint8_t buf[256];
+    size_t n = unhex(LONG_TERM, buf);
+    ck_assert_uint_eq(n, 116);
+    StunAgent a;
+    StunMessage m;
+    rtc_stun_agent_turn(&a);
+    /* RFC 5769 s.2.4: the username and password after SASLprep */
+    cred_t c = { "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9", "TheMatrIX" };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, &c), RTC_STUN_VALID);
+    cred_t wrong = { c.user, "TheMatrix" };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, &wrong), RTC_STUN_BAD_INTEGRITY);
+}
+END_TEST
+
+START_TEST(truncations_and_foreign_datagrams)
+{
+    uint8_t buf[256];
+    size_t n = unhex(REQUEST, buf);
+    StunAgent a;
+    StunMessage m;
+    rtc_stun_agent_ice(&a);
+    for (size_t len = 0; len < n; len++) {
+        rtc_stun_check_t c = rtc_stun_validate(&a, &m, buf, len, lookup, (void *)&SHORT);
+        ck_assert_msg(c != RTC_STUN_VALID, "a truncation to %zu bytes validated", len);
+    }
+    static const uint8_t dtls[16] = { 22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0 };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, dtls, sizeof dtls, lookup, (void *)&SHORT), RTC_STUN_NOT_STUN);
+    static const uint8_t rtp[24] = { 0x80, 0x60 };
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, rtp, sizeof rtp, lookup, (void *)&SHORT), RTC_STUN_NOT_STUN);
+    /* a STUN header whose length runs past the datagram */
+    memcpy(buf + 2, "\x01\x00", 2);
+    ck_assert_int_eq(rtc_stun_validate(&a, &m, buf, n, lookup, (void *)&SHORT), RTC_STUN_MALFORMED);
+    ck_assert_str_eq(rtc_stun_check_name(RTC_STUN_BAD_FINGERPRINT), "bad-fingerprint");
+}
+END_TEST
+
+static Suite *stun_suite(void)
+{
+    Suite *s = suite_create("stun");
+    TCase *t = tcase_create("rfc5769");
+    tcase_add_test(t, sample_request);
+    tcase_add_test(t, integrity_checked_behind_a_good_fingerprint);
+    tcase_add_test(t, sample_responses);
+    tcase_add_test(t, long_term_request);
+    tcase_add_test(t, truncations_and_foreign_datagrams);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(stun_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
