@@ -48,6 +48,13 @@ void rtc_stun_agent_turn(StunAgent *a)
                     STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS);
 }
 
+void rtc_stun_agent_plain(StunAgent *a, bool fingerprint)
+{
+    stun_agent_init(a, known_attributes, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_IGNORE_CREDENTIALS |
+                        (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
+}
+
 typedef struct lookup {
     rtc_stun_password_fn fn;
     void                *arg;

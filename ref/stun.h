@@ -44,6 +44,10 @@ typedef bool (*rtc_stun_password_fn)(void *arg, const uint8_t *username, size_t 
  * credentials). */
 void rtc_stun_agent_ice(StunAgent *a);
 void rtc_stun_agent_turn(StunAgent *a);
+/* Unauthenticated Binding (RFC 8489 s.12), client or server side. With
+ * fingerprint, FINGERPRINT is added to what the agent builds and required
+ * on what it validates; without, neither. */
+void rtc_stun_agent_plain(StunAgent *a, bool fingerprint);
 
 /* Validate buf as a message for agent a; on RTC_STUN_VALID, msg refers to
  * buf (which must outlive msg). */

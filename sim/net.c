@@ -724,6 +724,7 @@ sim_host_t *sim_host_find(sim_net_t *n, const char *name)
 }
 
 const char *sim_host_name(const sim_host_t *h) { return h->node.name; }
+sim_net_t  *sim_host_net(const sim_host_t *h) { return h->node.net; }
 
 sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uint32_t ip,
                            const sim_link_params_t *link, char *err, size_t errlen)

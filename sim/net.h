@@ -102,6 +102,7 @@ const char   *sim_subnet_name(const sim_subnet_t *s);
 sim_host_t   *sim_host_new(sim_net_t *n, const char *name, char *err, size_t errlen);
 sim_host_t   *sim_host_find(sim_net_t *n, const char *name);
 const char   *sim_host_name(const sim_host_t *h);
+sim_net_t    *sim_host_net(const sim_host_t *h);
 
 /* Attach an interface with address ip in subnet s. link may override the
  * subnet's access parameters (NULL: the subnet's). Errors: address outside

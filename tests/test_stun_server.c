@@ -1,0 +1,165 @@
+/*
+ * test_stun_server.c - the simulated STUN server: a Binding request built
+ * by libnice's bind usage comes back with the client's address as
+ * XOR-MAPPED-ADDRESS and validates on the client; other methods get 400,
+ * unknown comprehension-required attributes 420, and everything else is
+ * ignored and counted.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stun/stunagent.h>
+#include <stun/usages/bind.h>
+
+#include "evlog.h"
+#include "kernel.h"
+#include "net.h"
+#include "stun.h"
+#include "stun_server.h"
+#include "vdet.h"
+
+typedef struct client {
+    StunAgent    agent;
+    int          responses;
+    rtc_stun_check_t last;
+    rtc_addr_t   mapped;
+    unsigned     error;
+} client_t;
+
+static void on_reply(void *arg, sim_udp_t *u, const sim_pkt_t *p)
+{
+    client_t *c = arg;
+    StunMessage m;
+    c->responses++;
+    c->last = rtc_stun_validate(&c->agent, &m, p->data, p->len, NULL, NULL);
+    if (c->last != RTC_STUN_VALID)
+        return;
+    if (stun_message_get_class(&m) == STUN_ERROR) {
+        int code = 0;
+        stun_message_find_error(&m, &code);
+        c->error = (unsigned)code;
+    } else {
+        rtc_stun_xor_mapped(&m, &c->mapped);
+    }
+}
+
+typedef struct world {
+    sim_kernel_t      *k;
+    sim_evlog_t       *log;
+    sim_net_t         *net;
+    sim_stun_server_t *server;
+    sim_udp_t         *sock;
+    client_t           c;
+} world_t;
+
+static void world_init(world_t *w)
+{
+    char err[256];
+    memset(w, 0, sizeof *w);
+    w->k = sim_kernel_new(3);
+    sim_vdet_bind(w->k);
+    w->log = sim_evlog_new();
+    w->net = sim_net_new(w->k, w->log);
+    sim_subnet_t *home = sim_subnet_new(w->net, "home", 0x0a000000, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(w->net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_host_t *a = sim_host_new(w->net, "a", err, sizeof err);
+    sim_host_t *srv = sim_host_new(w->net, "stun", err, sizeof err);
+    ck_assert(sim_iface_new(a, "eth0", home, 0x0a000005, NULL, err, sizeof err));
+    ck_assert(sim_iface_new(srv, "eth0", dc, 0xc6336401, NULL, err, sizeof err));
+    w->server = sim_stun_server_new(srv, 0xc6336401, 0, err, sizeof err);
+    ck_assert_msg(w->server, "%s", err);
+    ck_assert(!sim_stun_server_new(srv, 0xc6336401, 3478, err, sizeof err));  /* port in use */
+    rtc_stun_agent_plain(&w->c.agent, true);
+    w->sock = sim_udp_bind(a, 0, 0, on_reply, &w->c, err, sizeof err);
+}
+
+static void world_free(world_t *w)
+{
+    sim_stun_server_free(w->server);
+    sim_vdet_bind(NULL);
+    sim_net_free(w->net);
+    sim_evlog_free(w->log);
+    sim_kernel_free(w->k);
+}
+
+START_TEST(binding_returns_the_source_address)
+{
+    world_t w;
+    world_init(&w);
+    StunMessage m;
+    uint8_t buf[STUN_MAX_MESSAGE_SIZE];
+    size_t n = stun_usage_bind_create(&w.c.agent, &m, buf, sizeof buf);
+    ck_assert_uint_gt(n, 0);
+    sim_udp_send(w.sock, 0xc6336401, 3478, buf, n);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_int_eq(w.c.responses, 1);
+    ck_assert_int_eq(w.c.last, RTC_STUN_VALID);
+    ck_assert_uint_eq(w.c.mapped.ip, 0x0a000005);
+    ck_assert_uint_eq(w.c.mapped.port, sim_udp_port(w.sock));
+    sim_stun_server_stats_t st;
+    sim_stun_server_stats(w.server, &st);
+    ck_assert_uint_eq(st.answered, 1);
+    ck_assert_str_eq(sim_evlog_get(w.log, 0)->name, "binding");
+    ck_assert_str_eq(sim_evlog_get(w.log, 0)->src, "stun:198.51.100.1:3478");
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(refusals_and_ignored_datagrams)
+{
+    world_t w;
+    world_init(&w);
+    StunMessage m;
+    uint8_t buf[512];
+    /* Allocate to a STUN-only server: 400 */
+    ck_assert(stun_agent_init_request(&w.c.agent, &m, buf, sizeof buf, STUN_ALLOCATE));
+    size_t n = stun_agent_finish_message(&w.c.agent, &m, NULL, 0);
+    sim_udp_send(w.sock, 0xc6336401, 3478, buf, n);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_int_eq(w.c.last, RTC_STUN_VALID);
+    ck_assert_uint_eq(w.c.error, 400);
+    /* an unknown comprehension-required attribute (0x7f00): 420 */
+    ck_assert(stun_agent_init_request(&w.c.agent, &m, buf, sizeof buf, STUN_BINDING));
+    stun_message_append32(&m, 0x7f00, 1);
+    n = stun_agent_finish_message(&w.c.agent, &m, NULL, 0);
+    sim_udp_send(w.sock, 0xc6336401, 3478, buf, n);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_uint_eq(w.c.error, 420);
+    /* not STUN, a truncated request, an indication: no answer */
+    sim_udp_send(w.sock, 0xc6336401, 3478, "hello", 5);
+    ck_assert(stun_agent_init_request(&w.c.agent, &m, buf, sizeof buf, STUN_BINDING));
+    n = stun_agent_finish_message(&w.c.agent, &m, NULL, 0);
+    sim_udp_send(w.sock, 0xc6336401, 3478, buf, n - 1);
+    ck_assert(stun_agent_init_indication(&w.c.agent, &m, buf, sizeof buf, STUN_BINDING));
+    n = stun_agent_finish_message(&w.c.agent, &m, NULL, 0);
+    sim_udp_send(w.sock, 0xc6336401, 3478, buf, n);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_int_eq(w.c.responses, 2);
+    sim_stun_server_stats_t st;
+    sim_stun_server_stats(w.server, &st);
+    ck_assert_uint_eq(st.refused, 2);
+    ck_assert_uint_eq(st.ignored, 3);
+    ck_assert_uint_eq(st.answered, 0);
+    world_free(&w);
+}
+END_TEST
+
+static Suite *stun_server_suite(void)
+{
+    Suite *s = suite_create("stun_server");
+    TCase *t = tcase_create("binding");
+    tcase_add_test(t, binding_returns_the_source_address);
+    tcase_add_test(t, refusals_and_ignored_datagrams);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(stun_server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
