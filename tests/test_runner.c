@@ -233,6 +233,11 @@ START_TEST(script_errors_name_file_and_line)
                                     "  link = { latncy = 1 } }\n", &r), SIM_ERROR);
     HAS(r, "unknown.lua:1: net.subnet 'x' link: unknown field 'latncy'");
     sim_result_clear(&r);
+    lua = with_hosts("local z = net.host { name = 'z' }\nz:interface { name = 'eth0', subnet = 'nope', address = '10.9.0.1' }\n");
+    ck_assert_int_eq(run("nosubnet", lua, &r), SIM_ERROR);
+    HAS(r, "nosubnet.lua:10: interface z.eth0: unknown subnet 'nope'");
+    sim_result_clear(&r);
+    free(lua);
     lua = with_hosts("b:udp { port = 9 }\n");
     ck_assert_int_eq(run("port", lua, &r), SIM_ERROR);
     HAS(r, "port.lua:9: udp: host 'b': UDP port 9 is already in use");
