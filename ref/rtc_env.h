@@ -31,6 +31,10 @@ typedef struct rtc_env {
     /* Send one datagram from a local transport address. */
     void (*send)(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
                  const uint8_t *data, size_t len);
+    /* Random bytes (ICE credentials, tie-breakers, transaction ids); the
+     * simulator draws them from a seeded stream. May be NULL for objects
+     * that take randomness elsewhere (DTLS: OpenSSL's RAND). */
+    void (*random)(void *ctx, void *buf, size_t len);
 } rtc_env_t;
 
 #endif

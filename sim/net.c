@@ -791,6 +791,11 @@ sim_iface_t *sim_iface_find(sim_host_t *h, const char *name)
     return NULL;
 }
 
+sim_iface_t *sim_host_iface_at(sim_host_t *h, size_t i)
+{
+    return i < h->nifaces ? h->ifaces[i] : NULL;
+}
+
 uint32_t     sim_iface_ip(const sim_iface_t *i) { return i->ip; }
 const char  *sim_iface_name(const sim_iface_t *i) { return i->name; }
 sim_host_t  *sim_iface_host(const sim_iface_t *i) { return i->host; }

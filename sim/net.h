@@ -110,6 +110,8 @@ sim_net_t    *sim_host_net(const sim_host_t *h);
 sim_iface_t  *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uint32_t ip,
                             const sim_link_params_t *link, char *err, size_t errlen);
 sim_iface_t  *sim_iface_find(sim_host_t *h, const char *name);
+/* The host's i-th interface, in creation order; NULL past the end. */
+sim_iface_t  *sim_host_iface_at(sim_host_t *h, size_t i);
 uint32_t      sim_iface_ip(const sim_iface_t *i);
 const char   *sim_iface_name(const sim_iface_t *i);
 sim_host_t   *sim_iface_host(const sim_iface_t *i);

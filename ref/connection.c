@@ -1,0 +1,842 @@
+/*
+ * connection.c - RTCConnection (ice.h): an ICE agent for one data stream
+ * and one component (RTP and RTCP multiplexed, RFC 8843's practice),
+ * following RFC 8445:
+ *
+ *  - gathering (s.5.1.1): a host candidate per socket address at once; a
+ *    server-reflexive one per (address, STUN server) from a Binding
+ *    transaction (RFC 8489 s.6.2.1 retransmissions); end of candidates when
+ *    every transaction has an answer or has timed out;
+ *  - the check list (s.6.1.2): pairs of active local candidates (passed
+ *    back by setLocalCandidate) and remote ones, ordered by pair priority,
+ *    one Waiting pair per foundation at first, the rest Frozen;
+ *  - checks paced every Ta (s.14.2), triggered checks first (s.7.3.1.4),
+ *    retransmitted with RTO 500 ms doubling, 7 sends (RFC 8489 s.6.2.1);
+ *  - answering checks (s.7.3), peer-reflexive candidates on both sides
+ *    (s.7.2.5.3.1, s.7.3.1.3), role conflicts by tie-breaker and 487
+ *    (s.7.2.5.1, s.7.3.1.1), symmetric address checks (s.7.2.5.2.1);
+ *  - regular nomination by the controlling agent with USE-CANDIDATE
+ *    (s.8.1.1), once no better pair can still succeed;
+ *  - consent freshness (RFC 7675 s.5.1): a check every 5 s (randomised
+ *    0.8-1.2) on the selected pair, consent lost after 30 s without an
+ *    answer, which fires ondisconnected, as does a check list whose pairs
+ *    all failed.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stun/usages/ice.h>
+
+#include "ice_private.h"
+
+#define MS(x)            ((uint64_t)(x) * 1000000ull)
+#define TA               MS(50)
+#define RTO              MS(500)
+#define RC               7
+#define RM               16
+#define CONSENT_INTERVAL MS(5000)
+#define CONSENT_TIMEOUT  MS(30000)
+#define MAX_TX           64
+
+typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED } pair_state_t;
+typedef enum { TX_FREE, TX_SERVER, TX_CHECK } tx_kind_t;
+
+typedef struct pair {
+    size_t       local, remote;     /* indices into lc[] and rc[] */
+    pair_state_t state;
+    bool         nominated;         /* succeeded with USE-CANDIDATE (or told so) */
+    bool         nominate_next;     /* controlled: USE-CANDIDATE seen before success */
+} pair_t;
+
+typedef struct tx {
+    tx_kind_t  kind;
+    uint8_t    tid[RTC_TID_LEN];
+    size_t     pair;                /* TX_CHECK */
+    size_t     local;               /* TX_SERVER: socket address index */
+    bool       use_candidate;
+    bool       consent;
+    int        sent;
+    uint64_t   next;                /* retransmission or give-up time */
+    uint64_t   rto;
+    rtc_addr_t from, to;
+    size_t     len;
+    uint8_t    buf[512];
+} tx_t;
+
+struct rtc_connection {
+    rtc_socket_t   *s;
+    uint32_t        serial;
+    bool            offerer, controlling, have_remote, connecting, connected, gathered;
+    uint64_t        tie;
+    rtc_conn_desc_t local, remote;
+    StunAgent       agent, plain;
+    rtc_candidate_t *lc;
+    bool            *lc_active;
+    size_t          nlc;
+    rtc_candidate_t *rc;
+    size_t          nrc;
+    pair_t          *pairs;
+    size_t          npairs;
+    size_t          *triggered;     /* FIFO of pair indices */
+    size_t          ntrig;
+    tx_t            tx[MAX_TX];
+    long            selected;       /* pair index, -1 none */
+    uint64_t        next_check, consent_at, consent_expire;
+    rtc_ice_event_t *ev;
+    size_t          nev, ev_head, ev_cap;
+};
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static void *grow(void *p, size_t n, size_t size)
+{
+    void *q = realloc(p, (n ? n : 1) * size);
+    if (!q)
+        abort(); /* out of memory: a reference agent has nothing sensible to do */
+    return q;
+}
+
+static uint64_t now(const rtc_connection_t *c)
+{
+    return c->s->env.now(c->s->env.ctx);
+}
+
+static void random_bytes(const rtc_connection_t *c, void *buf, size_t len)
+{
+    c->s->env.random(c->s->env.ctx, buf, len);
+}
+
+/* RFC 8445 s.5.3: ufrag at least 24 bits, password at least 128 bits of
+ * randomness, in ice-chars. */
+static void random_ice_chars(const rtc_connection_t *c, char *out, size_t n)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t r[RTC_PWD_MAX];
+    random_bytes(c, r, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = chars[r[i] & 63];
+    out[n] = '\0';
+}
+
+static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
+{
+    return a->ip == b->ip && a->port == b->port;
+}
+
+static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candidate_t *l,
+                 const rtc_candidate_t *r)
+{
+    if (c->nev == c->ev_cap) {
+        /* compact, then grow */
+        memmove(c->ev, c->ev + c->ev_head, (c->nev - c->ev_head) * sizeof *c->ev);
+        c->nev -= c->ev_head;
+        c->ev_head = 0;
+        if (c->nev == c->ev_cap) {
+            c->ev_cap = c->ev_cap ? c->ev_cap * 2 : 16;
+            c->ev = grow(c->ev, c->ev_cap, sizeof *c->ev);
+        }
+    }
+    rtc_ice_event_t *e = &c->ev[c->nev++];
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    if (l)
+        e->local = *l;
+    if (r)
+        e->remote = *r;
+}
+
+bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev)
+{
+    if (c->ev_head == c->nev)
+        return false;
+    *ev = c->ev[c->ev_head++];
+    return true;
+}
+
+uint32_t    rtc_connection_serial(const rtc_connection_t *c) { return c->serial; }
+const char *rtc_connection_local_ufrag(const rtc_connection_t *c) { return c->local.ufrag; }
+const char *rtc_connection_id(const rtc_connection_t *c) { return c->local.id; }
+bool        rtc_connection_is_offerer(const rtc_connection_t *c) { return c->offerer; }
+
+void rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out)
+{
+    *out = c->local;
+}
+
+/* ---- timers ----------------------------------------------------------------------- */
+
+static void arm(rtc_connection_t *c)
+{
+    uint64_t at = RTC_TIME_NEVER;
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind != TX_FREE && c->tx[i].next < at)
+            at = c->tx[i].next;
+    if (c->connecting && c->have_remote && c->next_check < at)
+        at = c->next_check;
+    if (c->selected >= 0) {
+        if (c->consent_at < at)
+            at = c->consent_at;
+        if (c->consent_expire < at)
+            at = c->consent_expire;
+    }
+    c->s->env.set_timer(c->s->env.ctx, c, at);
+}
+
+/* ---- transactions ------------------------------------------------------------------ */
+
+static tx_t *tx_new(rtc_connection_t *c, tx_kind_t kind)
+{
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind == TX_FREE) {
+            tx_t *t = &c->tx[i];
+            memset(t, 0, sizeof *t);
+            t->kind = kind;
+            t->tid[0] = (uint8_t)(c->serial >> 24);
+            t->tid[1] = (uint8_t)(c->serial >> 16);
+            t->tid[2] = (uint8_t)(c->serial >> 8);
+            t->tid[3] = (uint8_t)c->serial;
+            random_bytes(c, t->tid + 4, RTC_TID_LEN - 4);
+            return t;
+        }
+    return NULL;    /* all busy: the caller tries again at the next tick */
+}
+
+static void tx_free(rtc_connection_t *c, tx_t *t)
+{
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    memcpy(id + 4, t->tid, RTC_TID_LEN);
+    stun_agent_forget_transaction(t->kind == TX_SERVER ? &c->plain : &c->agent, id);
+    t->kind = TX_FREE;
+}
+
+static tx_t *tx_find(rtc_connection_t *c, const uint8_t *msg)
+{
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind != TX_FREE && memcmp(c->tx[i].tid, msg + 8, RTC_TID_LEN) == 0)
+            return &c->tx[i];
+    return NULL;
+}
+
+static void tx_send(rtc_connection_t *c, tx_t *t)
+{
+    c->s->env.send(c->s->env.ctx, &t->from, &t->to, t->buf, t->len);
+    t->sent++;
+    /* RFC 8489 s.6.2.1: after the last send, wait Rm * RTO */
+    t->next = now(c) + (t->sent < RC ? t->rto : RM * RTO);
+    t->rto *= 2;
+}
+
+/* Start a message of ours with our transaction id. */
+static void msg_start(StunAgent *a, StunMessage *m, tx_t *t)
+{
+    memset(m, 0, sizeof *m);
+    m->buffer = t->buf;
+    m->buffer_len = sizeof t->buf;
+    m->agent = a;
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    memcpy(id + 4, t->tid, RTC_TID_LEN);
+    stun_message_init(m, STUN_REQUEST, STUN_BINDING, id);
+}
+
+/* ---- gathering ------------------------------------------------------------------- */
+
+static size_t add_local(rtc_connection_t *c, rtc_cand_type_t type, const rtc_addr_t *addr,
+                        const rtc_addr_t *base, uint32_t server_ip, size_t iface, bool active)
+{
+    for (size_t i = 0; i < c->nlc; i++)
+        if (addr_eq(&c->lc[i].addr, addr) && addr_eq(&c->lc[i].base, base))
+            return i;   /* RFC 8445 s.5.1.3: a redundant candidate is dropped */
+    c->lc = grow(c->lc, c->nlc + 1, sizeof *c->lc);
+    c->lc_active = grow(c->lc_active, c->nlc + 1, sizeof *c->lc_active);
+    rtc_candidate_t *l = &c->lc[c->nlc];
+    memset(l, 0, sizeof *l);
+    l->type = type;
+    l->component = 1;
+    /* s.5.1.2.1: local preference falls with the interface's rank */
+    l->priority = rtc_candidate_priority(type, (uint16_t)(65535 - iface), 1);
+    l->addr = *addr;
+    l->base = *base;
+    rtc_candidate_foundation(type, base->ip, server_ip, l->foundation);
+    c->lc_active[c->nlc] = active;
+    return c->nlc++;
+}
+
+static void maybe_end_of_candidates(rtc_connection_t *c)
+{
+    if (c->gathered)
+        return;
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind == TX_SERVER)
+            return;
+    c->gathered = true;
+    emit(c, RTC_ICE_END_OF_CANDIDATES, NULL, NULL);
+}
+
+static void gather(rtc_connection_t *c)
+{
+    rtc_socket_t *s = c->s;
+    for (size_t i = 0; i < s->nlocals; i++) {
+        size_t k = add_local(c, RTC_CAND_HOST, &s->locals[i], &s->locals[i], 0, i, false);
+        emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
+    }
+    for (size_t i = 0; i < s->nlocals; i++)
+        for (size_t j = 0; j < s->nstun; j++) {
+            tx_t *t = tx_new(c, TX_SERVER);
+            if (!t)
+                break;
+            StunMessage m;
+            msg_start(&c->plain, &m, t);
+            t->len = stun_agent_finish_message(&c->plain, &m, NULL, 0);
+            t->local = i;
+            t->from = s->locals[i];
+            t->to = s->stun[j];
+            t->rto = RTO;
+            tx_send(c, t);
+        }
+    maybe_end_of_candidates(c);
+}
+
+/* ---- the check list ---------------------------------------------------------------- */
+
+static uint64_t pair_prio(const rtc_connection_t *c, const pair_t *p)
+{
+    uint32_t l = c->lc[p->local].priority, r = c->rc[p->remote].priority;
+    return c->controlling ? rtc_pair_priority(l, r) : rtc_pair_priority(r, l);
+}
+
+static long find_pair(const rtc_connection_t *c, size_t local, size_t remote)
+{
+    for (size_t i = 0; i < c->npairs; i++)
+        if (c->pairs[i].local == local && c->pairs[i].remote == remote)
+            return (long)i;
+    return -1;
+}
+
+/* s.6.1.2.4: a pair whose local candidate is server-reflexive is replaced
+ * by its base; duplicates are pruned. */
+static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
+{
+    if (c->lc[local].type == RTC_CAND_SRFLX)
+        for (size_t i = 0; i < c->nlc; i++)
+            if (c->lc[i].type == RTC_CAND_HOST && addr_eq(&c->lc[i].addr, &c->lc[local].base)) {
+                local = i;
+                break;
+            }
+    long have = find_pair(c, local, remote);
+    if (have >= 0)
+        return have;
+    c->pairs = grow(c->pairs, c->npairs + 1, sizeof *c->pairs);
+    pair_t *p = &c->pairs[c->npairs];
+    memset(p, 0, sizeof *p);
+    p->local = local;
+    p->remote = remote;
+    /* s.6.1.2.6: the first pair of a foundation waits, the rest freeze */
+    p->state = WAITING;
+    for (size_t i = 0; i < c->npairs; i++)
+        if (strcmp(c->lc[c->pairs[i].local].foundation, c->lc[local].foundation) == 0 &&
+            strcmp(c->rc[c->pairs[i].remote].foundation, c->rc[remote].foundation) == 0)
+            p->state = FROZEN;
+    return (long)c->npairs++;
+}
+
+static void pair_all(rtc_connection_t *c)
+{
+    for (size_t l = 0; l < c->nlc; l++)
+        if (c->lc_active[l])
+            for (size_t r = 0; r < c->nrc; r++)
+                add_pair(c, l, r);
+}
+
+static void trigger(rtc_connection_t *c, size_t pair)
+{
+    for (size_t i = 0; i < c->ntrig; i++)
+        if (c->triggered[i] == pair)
+            return;
+    c->triggered = grow(c->triggered, c->ntrig + 1, sizeof *c->triggered);
+    c->triggered[c->ntrig++] = pair;
+}
+
+static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool consent)
+{
+    pair_t *p = &c->pairs[pi];
+    tx_t *t = tx_new(c, TX_CHECK);
+    if (!t)
+        return;
+    StunMessage m;
+    msg_start(&c->agent, &m, t);
+    char user[2 * RTC_UFRAG_MAX + 2];
+    snprintf(user, sizeof user, "%s:%s", c->remote.ufrag, c->local.ufrag);  /* s.7.2.2 */
+    stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, user);
+    /* s.7.1.1: the priority a peer-reflexive candidate learnt from this
+     * check would have */
+    stun_message_append32(&m, STUN_ATTRIBUTE_PRIORITY,
+                          rtc_candidate_priority(RTC_CAND_PRFLX, (uint16_t)(c->lc[p->local].priority >> 8), 1));
+    stun_message_append64(&m, c->controlling ? STUN_ATTRIBUTE_ICE_CONTROLLING : STUN_ATTRIBUTE_ICE_CONTROLLED, c->tie);
+    if (use_candidate)
+        stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
+    t->len = stun_agent_finish_message(&c->agent, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd));
+    t->pair = pi;
+    t->use_candidate = use_candidate;
+    t->consent = consent;
+    t->from = c->lc[p->local].base;
+    t->to = c->rc[p->remote].addr;
+    t->rto = RTO;
+    if (!consent)
+        p->state = IN_PROGRESS;
+    tx_send(c, t);
+}
+
+/* One check per Ta: a triggered one, else the best Waiting pair, else the
+ * best Frozen one (s.6.1.4.2). */
+static void pace(rtc_connection_t *c)
+{
+    long best = -1;
+    if (c->ntrig) {
+        best = (long)c->triggered[0];
+        memmove(c->triggered, c->triggered + 1, --c->ntrig * sizeof *c->triggered);
+    } else {
+        for (int want = WAITING; want >= FROZEN && best < 0; want--)
+            for (size_t i = 0; i < c->npairs; i++)
+                if ((int)c->pairs[i].state == want &&
+                    (best < 0 || pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best])))
+                    best = (long)i;
+    }
+    if (best >= 0) {
+        pair_t *p = &c->pairs[best];
+        bool nominate = c->controlling && p->state == SUCCEEDED && !p->nominated;
+        send_check(c, (size_t)best, nominate, false);
+    }
+    c->next_check = now(c) + TA;
+}
+
+static void select_pair(rtc_connection_t *c, size_t pi)
+{
+    if (c->selected == (long)pi)
+        return;
+    c->selected = (long)pi;
+    pair_t *p = &c->pairs[pi];
+    emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->lc[p->local], &c->rc[p->remote]);
+    if (!c->connected) {
+        c->connected = true;
+        emit(c, RTC_ICE_CONNECTED, NULL, NULL);
+    }
+    uint8_t r;
+    random_bytes(c, &r, 1);
+    c->consent_at = now(c) + CONSENT_INTERVAL * (80 + r % 41) / 100;   /* RFC 7675 s.5.1 */
+    c->consent_expire = now(c) + CONSENT_TIMEOUT;
+}
+
+static void disconnect(rtc_connection_t *c)
+{
+    c->selected = -1;
+    c->connecting = false;
+    if (c->connected) {
+        c->connected = false;
+        emit(c, RTC_ICE_DISCONNECTED, NULL, NULL);
+    }
+}
+
+/* The controlling agent nominates the best succeeded pair once no pair
+ * that would rank above it can still succeed (s.8.1.1). */
+static void maybe_nominate(rtc_connection_t *c)
+{
+    if (!c->controlling || c->selected >= 0)
+        return;
+    long best = -1;
+    for (size_t i = 0; i < c->npairs; i++)
+        if (c->pairs[i].state == SUCCEEDED &&
+            (best < 0 || pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best])))
+            best = (long)i;
+    if (best < 0 || c->pairs[best].nominated)
+        return;
+    for (size_t i = 0; i < c->npairs; i++)
+        if ((c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS ||
+             c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best]))
+            return;
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind == TX_CHECK && c->tx[i].use_candidate)
+            return;     /* a nomination is under way */
+    trigger(c, (size_t)best);
+}
+
+static void all_failed_check(rtc_connection_t *c)
+{
+    if (!c->connecting || c->npairs == 0 || c->selected >= 0)
+        return;
+    for (size_t i = 0; i < c->npairs; i++)
+        if (c->pairs[i].state != FAILED)
+            return;
+    for (size_t i = 0; i < MAX_TX; i++)
+        if (c->tx[i].kind == TX_CHECK)
+            return;
+    c->connected = true;    /* so that disconnect() reports it */
+    disconnect(c);
+}
+
+/* ---- incoming -------------------------------------------------------------------------- */
+
+static bool password(void *arg, const uint8_t *user, size_t len, const uint8_t **pw, size_t *pwlen)
+{
+    rtc_connection_t *c = arg;
+    size_t n = strlen(c->local.ufrag);
+    if (len <= n || memcmp(user, c->local.ufrag, n) != 0 || user[n] != ':')
+        return false;
+    *pw = (const uint8_t *)c->local.pwd;
+    *pwlen = strlen(c->local.pwd);
+    return true;
+}
+
+static size_t local_of(rtc_connection_t *c, const rtc_addr_t *addr)
+{
+    for (size_t i = 0; i < c->nlc; i++)
+        if (c->lc[i].type == RTC_CAND_HOST && addr_eq(&c->lc[i].addr, addr))
+            return i;
+    return (size_t)-1;
+}
+
+static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *local,
+                       const rtc_addr_t *from)
+{
+    struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(from->port),
+                               .sin_addr.s_addr = htonl(from->ip) };
+    uint8_t out[512];
+    size_t len = sizeof out;
+    StunMessage resp;
+    bool control = c->controlling;
+    StunUsageIceReturn r = stun_usage_ice_conncheck_create_reply(
+        &c->agent, req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
+        c->tie, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
+    if (len)    /* finished by libnice, with the request's key */
+        c->s->env.send(c->s->env.ctx, local, from, out, len);
+    if (r == STUN_USAGE_ICE_RETURN_ROLE_CONFLICT && control == c->controlling)
+        return;     /* we kept our role and answered 487 (s.7.3.1.1) */
+    if (r != STUN_USAGE_ICE_RETURN_SUCCESS && r != STUN_USAGE_ICE_RETURN_ROLE_CONFLICT)
+        return;
+    c->controlling = control;
+    if (!c->have_remote)
+        return;     /* answered; checks wait for the remote description */
+    size_t l = local_of(c, local);
+    if (l == (size_t)-1)
+        return;
+    /* s.7.3.1.3: an unknown source is a peer-reflexive remote candidate */
+    size_t rix = c->nrc;
+    for (size_t i = 0; i < c->nrc; i++)
+        if (addr_eq(&c->rc[i].addr, from))
+            rix = i;
+    if (rix == c->nrc) {
+        c->rc = grow(c->rc, c->nrc + 1, sizeof *c->rc);
+        rtc_candidate_t *rc = &c->rc[c->nrc++];
+        memset(rc, 0, sizeof *rc);
+        rc->type = RTC_CAND_PRFLX;
+        rc->component = 1;
+        rc->priority = stun_usage_ice_conncheck_priority(req);
+        rc->addr = *from;
+        rc->base = *from;
+        rtc_candidate_foundation(RTC_CAND_PRFLX, from->ip, 0, rc->foundation);
+    }
+    if (!c->lc_active[l])
+        return;     /* s.7.3.1.4 wants a triggered check; the spec wants setLocalCandidate first */
+    long pi = add_pair(c, l, rix);
+    pair_t *p = &c->pairs[pi];
+    bool use = stun_usage_ice_conncheck_use_candidate(req);
+    if (use && !c->controlling) {
+        /* s.7.3.1.5 */
+        if (p->state == SUCCEEDED) {
+            p->nominated = true;
+            select_pair(c, (size_t)pi);
+        } else {
+            p->nominate_next = true;
+        }
+    }
+    if (p->state != SUCCEEDED && p->state != IN_PROGRESS)
+        trigger(c, (size_t)pi);
+    if (!c->connecting)
+        return;
+    if (c->next_check > now(c))     /* a triggered check need not wait out Ta */
+        c->next_check = now(c);
+}
+
+static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, const rtc_addr_t *local,
+                              const rtc_addr_t *from)
+{
+    size_t pi = t->pair;
+    bool consent = t->consent, use = t->use_candidate;
+    rtc_addr_t sent_to = t->to, sent_from = t->from;
+    tx_free(c, t);
+    pair_t *p = &c->pairs[pi];
+    /* s.7.2.5.2.1: the response must come back on the same 5-tuple */
+    if (!addr_eq(from, &sent_to) || !addr_eq(local, &sent_from)) {
+        p->state = FAILED;
+        return;
+    }
+    if (stun_message_get_class(m) == STUN_ERROR) {
+        int code = 0;
+        stun_message_find_error(m, &code);
+        if (code == STUN_ERROR_ROLE_CONFLICT && !consent) {
+            /* s.7.2.5.1: switch role, check again */
+            c->controlling = !c->controlling;
+            p->state = WAITING;
+            trigger(c, pi);
+        } else if (!consent) {
+            p->state = FAILED;
+        }
+        return;
+    }
+    if (consent) {
+        c->consent_expire = now(c) + CONSENT_TIMEOUT;     /* RFC 7675 s.5.1 */
+        return;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    rtc_addr_t mapped = sent_from;
+    if (stun_usage_ice_conncheck_process(m, &ss, &sl, STUN_USAGE_ICE_COMPATIBILITY_RFC5245) ==
+            STUN_USAGE_ICE_RETURN_SUCCESS && ss.ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+        mapped.ip = ntohl(in->sin_addr.s_addr);
+        mapped.port = ntohs(in->sin_port);
+    }
+    /* s.7.2.5.3.1: a mapped address we do not know is a peer-reflexive
+     * local candidate, active as its base is */
+    bool known = false;
+    for (size_t i = 0; i < c->nlc; i++)
+        known |= addr_eq(&c->lc[i].addr, &mapped);
+    if (!known)
+        add_local(c, RTC_CAND_PRFLX, &mapped, &sent_from, 0, 0, true);
+    p->state = SUCCEEDED;
+    /* s.7.2.5.3.3: unfreeze the pairs of the same foundation */
+    for (size_t i = 0; i < c->npairs; i++)
+        if (c->pairs[i].state == FROZEN &&
+            strcmp(c->lc[c->pairs[i].local].foundation, c->lc[p->local].foundation) == 0)
+            c->pairs[i].state = WAITING;
+    if ((use && c->controlling) || (!c->controlling && p->nominate_next)) {
+        p->nominated = true;
+        select_pair(c, pi);
+    }
+    maybe_nominate(c);
+}
+
+static void on_server_response(rtc_connection_t *c, tx_t *t, StunMessage *m)
+{
+    size_t iface = t->local;
+    rtc_addr_t base = t->from, server = t->to;
+    tx_free(c, t);
+    rtc_addr_t mapped;
+    if (stun_message_get_class(m) == STUN_RESPONSE && rtc_stun_xor_mapped(m, &mapped) == 0) {
+        size_t before = c->nlc;
+        size_t k = add_local(c, RTC_CAND_SRFLX, &mapped, &base, server.ip, iface, false);
+        if (k == before)
+            emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
+        /* s.5.1.3: without a NAT the server-reflexive address is the host
+         * one; it is redundant and not signalled */
+    }
+    maybe_end_of_candidates(c);
+}
+
+void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from,
+                                const uint8_t *data, size_t len)
+{
+    StunMessage m;
+    unsigned cls = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;
+    tx_t *t = cls >= 2 ? tx_find(c, data) : NULL;
+    if (cls >= 2 && !t) {
+        c->s->st.ignored[RTC_STUN_UNMATCHED]++;
+        return;
+    }
+    StunAgent *a = t && t->kind == TX_SERVER ? &c->plain : &c->agent;
+    rtc_stun_check_t v = rtc_stun_validate(a, &m, data, len, password, c);
+    if (v != RTC_STUN_VALID) {
+        c->s->st.ignored[v]++;
+        return;
+    }
+    if (cls == 0)
+        on_request(c, &m, local, from);
+    else if (t && t->kind == TX_SERVER)
+        on_server_response(c, t, &m);
+    else if (t)
+        on_check_response(c, t, &m, local, from);
+    arm(c);
+}
+
+void rtc_connection_handle_timeout(rtc_connection_t *c)
+{
+    uint64_t t0 = now(c);
+    for (size_t i = 0; i < MAX_TX; i++) {
+        tx_t *t = &c->tx[i];
+        if (t->kind == TX_FREE || t->next > t0)
+            continue;
+        if (t->sent < RC) {
+            tx_send(c, t);
+            continue;
+        }
+        /* RFC 8489 s.6.2.1: the transaction has failed */
+        if (t->kind == TX_SERVER) {
+            tx_free(c, t);
+            maybe_end_of_candidates(c);
+        } else {
+            if (!t->consent)
+                c->pairs[t->pair].state = FAILED;
+            tx_free(c, t);
+            maybe_nominate(c);
+        }
+    }
+    if (c->connecting && c->have_remote && c->next_check <= t0)
+        pace(c);
+    if (c->selected >= 0 && c->consent_expire <= t0) {
+        disconnect(c);      /* RFC 7675 s.5.1: consent lost */
+    } else if (c->selected >= 0 && c->consent_at <= t0) {
+        send_check(c, (size_t)c->selected, false, true);
+        uint8_t r;
+        random_bytes(c, &r, 1);
+        c->consent_at = t0 + CONSENT_INTERVAL * (80 + r % 41) / 100;
+    }
+    all_failed_check(c);
+    arm(c);
+}
+
+/* ---- the API ------------------------------------------------------------------------ */
+
+static int check_desc(const rtc_conn_desc_t *d, char *err, size_t errlen)
+{
+    /* RFC 8445 s.5.3: ufrag 4-256 and password 22-256 ice-chars (bounded
+     * here by the description's buffers) */
+    size_t u = strlen(d->ufrag), p = strlen(d->pwd);
+    if (!d->id[0]) {
+        snprintf(err, errlen, "connection-id must not be empty");
+        return -1;
+    }
+    if (u < 4 || strspn(d->ufrag, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != u) {
+        snprintf(err, errlen, "usefrag '%s' must be at least 4 letters, digits, '+' or '/' (RFC 8445 s.5.3)", d->ufrag);
+        return -1;
+    }
+    if (p < 22 || strspn(d->pwd, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != p) {
+        snprintf(err, errlen, "secret must be at least 22 letters, digits, '+' or '/' (RFC 8445 s.5.3)");
+        return -1;
+    }
+    return 0;
+}
+
+rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, char *err,
+                                     size_t errlen)
+{
+    if (remote && check_desc(remote, err, errlen) < 0)
+        return NULL;
+    rtc_connection_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->s = s;
+    c->selected = -1;
+    c->serial = (uint32_t)s->nconns;
+    s->conns = grow(s->conns, s->nconns + 1, sizeof *s->conns);
+    s->conns[s->nconns++] = c;
+    rtc_stun_agent_ice(&c->agent);
+    rtc_stun_agent_plain(&c->plain, true);
+    c->offerer = remote == NULL;
+    c->controlling = c->offerer;    /* the spec's offerer is the controlling agent */
+    random_bytes(c, &c->tie, sizeof c->tie);
+    if (remote) {
+        c->remote = *remote;
+        c->have_remote = true;
+        snprintf(c->local.id, sizeof c->local.id, "%s", remote->id);
+    } else {
+        random_ice_chars(c, c->local.id, 16);
+    }
+    random_ice_chars(c, c->local.ufrag, 8);
+    random_ice_chars(c, c->local.pwd, 24);
+    gather(c);
+    arm(c);
+    return c;
+}
+
+void rtc_connection_free(rtc_connection_t *c)
+{
+    if (!c)
+        return;
+    c->s->env.set_timer(c->s->env.ctx, c, RTC_TIME_NEVER);
+    c->s->conns[c->serial] = NULL;
+    free(c->lc);
+    free(c->lc_active);
+    free(c->rc);
+    free(c->pairs);
+    free(c->triggered);
+    free(c->ev);
+    free(c);
+}
+
+int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d, char *err,
+                                          size_t errlen)
+{
+    if (!c->offerer) {
+        snprintf(err, errlen, "setRemoteDescription is for the offerer only: this connection was "
+                              "made with the remote description");
+        return -1;
+    }
+    if (check_desc(d, err, errlen) < 0)
+        return -1;
+    if (strcmp(d->id, c->local.id) != 0) {
+        snprintf(err, errlen, "connection-id '%s' is not this connection's ('%s')", d->id, c->local.id);
+        return -1;
+    }
+    c->remote = *d;
+    c->have_remote = true;
+    return 0;
+}
+
+int rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_t *cand, char *err,
+                                       size_t errlen)
+{
+    for (size_t i = 0; i < c->nlc; i++)
+        if (addr_eq(&c->lc[i].addr, &cand->addr) && c->lc[i].type == cand->type &&
+            c->lc[i].priority == cand->priority) {
+            if (!c->lc_active[i]) {
+                c->lc_active[i] = true;
+                if (c->connecting)
+                    pair_all(c);
+            }
+            return 0;
+        }
+    snprintf(err, errlen, "not a candidate this connection gathered (setLocalCandidate takes "
+                          "what oncandidate gave)");
+    return -1;
+}
+
+int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate_t *cand, char *err,
+                                        size_t errlen)
+{
+    if (rtc_candidate_check(cand, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < c->nrc; i++)
+        if (addr_eq(&c->rc[i].addr, &cand->addr)) {
+            /* s.7.3.1.3 / RFC 8838 s.11.4: a signalled candidate replaces
+             * the peer-reflexive one learnt for the same address */
+            if (c->rc[i].type == RTC_CAND_PRFLX)
+                c->rc[i] = *cand;
+            return 0;
+        }
+    c->rc = grow(c->rc, c->nrc + 1, sizeof *c->rc);
+    c->rc[c->nrc++] = *cand;
+    if (c->connecting) {
+        pair_all(c);
+        arm(c);
+    }
+    return 0;
+}
+
+int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
+{
+    if (c->connecting || c->connected) {
+        snprintf(err, errlen, "connect() was already called");
+        return -1;
+    }
+    c->connecting = true;
+    pair_all(c);
+    c->next_check = now(c);
+    arm(c);
+    return 0;
+}

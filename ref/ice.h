@@ -1,0 +1,93 @@
+/*
+ * ice.h - RTCSocket and RTCConnection (spec: "The RTCSocket Class", "The
+ * RTCConnection Class"): ICE (RFC 8445) over a shared set of local
+ * transport addresses, sans-IO.
+ *
+ * An RTCSocket owns one UDP transport address per local interface, bound
+ * by the environment, and the STUN servers to gather server-reflexive
+ * candidates from. RTCConnections share the socket's addresses and are
+ * told apart by their username fragments (requests) and transaction ids
+ * (responses); that is the spec's serial and parallel forking.
+ *
+ * Events (candidate, endofcandidates, activecandidate, connected,
+ * disconnected) are queued and pulled by the environment after each input,
+ * so an application's handler never runs in the middle of an update.
+ */
+#ifndef RTC_ICE_H
+#define RTC_ICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "candidate.h"
+#include "rtc_env.h"
+#include "stun.h"
+
+typedef struct rtc_socket rtc_socket_t;
+typedef struct rtc_connection rtc_connection_t;
+
+#define RTC_ID_MAX    64
+#define RTC_UFRAG_MAX 32
+#define RTC_PWD_MAX   64
+
+/* RTCConnectionDescription (fingerprints come with DTLS). */
+typedef struct rtc_conn_desc {
+    char id[RTC_ID_MAX + 1];
+    char ufrag[RTC_UFRAG_MAX + 1];
+    char pwd[RTC_PWD_MAX + 1];
+} rtc_conn_desc_t;
+
+typedef enum rtc_ice_event_type {
+    RTC_ICE_CANDIDATE,          /* local: a gathered local candidate */
+    RTC_ICE_END_OF_CANDIDATES,
+    RTC_ICE_ACTIVE_CANDIDATE,   /* local, remote: the selected pair, or its change */
+    RTC_ICE_CONNECTED,
+    RTC_ICE_DISCONNECTED,
+} rtc_ice_event_type_t;
+
+typedef struct rtc_ice_event {
+    rtc_ice_event_type_t type;
+    rtc_candidate_t      local, remote;
+} rtc_ice_event_t;
+
+/* Datagrams that reached a socket and were ignored, by reason. */
+typedef struct rtc_socket_stats {
+    uint64_t ignored[RTC_STUN__COUNT];  /* indexed by rtc_stun_check_t (VALID: no connection for it) */
+} rtc_socket_stats_t;
+
+/* locals: the socket's bound transport addresses, in the order of the
+ * host's interfaces; stun: STUN servers' addresses. Both copied. NULL if
+ * out of memory. */
+rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, size_t nlocals,
+                             const rtc_addr_t *stun, size_t nstun);
+/* Frees the socket; its connections must be freed first. */
+void          rtc_socket_free(rtc_socket_t *s);
+void          rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local,
+                                         const rtc_addr_t *from, const uint8_t *data, size_t len);
+void          rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st);
+
+/* The offerer passes remote = NULL and gets a fresh id; the answerer
+ * passes the offerer's description and takes its id. Gathering starts at
+ * once. NULL with a message in err on a bad description. */
+rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, char *err,
+                                     size_t errlen);
+void        rtc_connection_free(rtc_connection_t *c);
+void        rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out);
+const char *rtc_connection_id(const rtc_connection_t *c);
+bool        rtc_connection_is_offerer(const rtc_connection_t *c);
+/* Each returns 0, or -1 with a message in err and no change made. */
+int  rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d,
+                                           char *err, size_t errlen);
+int  rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_t *cand,
+                                        char *err, size_t errlen);
+int  rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate_t *cand,
+                                         char *err, size_t errlen);
+int  rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen);
+/* The connection's timer fired. It acts on what is due, so a call before
+ * the time it asked for is harmless. */
+void rtc_connection_handle_timeout(rtc_connection_t *c);
+/* Take the next queued event; false when there is none. */
+bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev);
+
+#endif

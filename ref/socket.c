@@ -1,0 +1,101 @@
+/*
+ * socket.c - RTCSocket (ice.h): the shared transport addresses and the
+ * demultiplexer that hands each STUN message to its RTCConnection.
+ *
+ * Requests are routed by the local username fragment, the part of
+ * USERNAME before ':' (RFC 8445 s.7.2.2: "RFRAG:LFRAG" as the sender
+ * writes it, so ours comes first); responses by the connection serial
+ * carried in their transaction id. Anything else is ignored and counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ice_private.h"
+
+rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, size_t nlocals,
+                             const rtc_addr_t *stun, size_t nstun)
+{
+    rtc_socket_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->env = *env;
+    s->locals = malloc((nlocals ? nlocals : 1) * sizeof *locals);
+    s->stun = malloc((nstun ? nstun : 1) * sizeof *stun);
+    if (!s->locals || !s->stun) {
+        rtc_socket_free(s);
+        return NULL;
+    }
+    memcpy(s->locals, locals, nlocals * sizeof *locals);
+    memcpy(s->stun, stun, nstun * sizeof *stun);
+    s->nlocals = nlocals;
+    s->nstun = nstun;
+    return s;
+}
+
+void rtc_socket_free(rtc_socket_t *s)
+{
+    if (!s)
+        return;
+    free(s->locals);
+    free(s->stun);
+    free(s->conns);
+    free(s);
+}
+
+void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
+{
+    *st = s->st;
+}
+
+static rtc_connection_t *by_ufrag(rtc_socket_t *s, const uint8_t *user, size_t len)
+{
+    const uint8_t *colon = memchr(user, ':', len);
+    size_t n = colon ? (size_t)(colon - user) : len;
+    for (size_t i = 0; i < s->nconns; i++) {
+        rtc_connection_t *c = s->conns[i];
+        if (!c)
+            continue;
+        const char *uf = rtc_connection_local_ufrag(c);
+        if (strlen(uf) == n && memcmp(uf, user, n) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+void rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,
+                                const uint8_t *data, size_t len)
+{
+    /* RFC 8489 s.5: a STUN header; RFC 7983 s.7 puts STUN at first bytes 0-3 */
+    if (len < 20 || data[0] > 3 || memcmp(data + 4, "\x21\x12\xa4\x42", 4) != 0) {
+        s->st.ignored[RTC_STUN_NOT_STUN]++;
+        return;
+    }
+    rtc_connection_t *c = NULL;
+    unsigned cls = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;   /* RFC 8489 s.5 */
+    if (cls == 0 || cls == 1) {             /* request or indication: by USERNAME */
+        size_t pos = 20, end = 20 + ((size_t)data[2] << 8 | data[3]);
+        if (end > len)
+            end = len;
+        while (pos + 4 <= end && !c) {
+            unsigned type = (unsigned)data[pos] << 8 | data[pos + 1];
+            size_t alen = (size_t)data[pos + 2] << 8 | data[pos + 3];
+            if (pos + 4 + alen > end)
+                break;
+            if (type == STUN_ATTRIBUTE_USERNAME)
+                c = by_ufrag(s, data + pos + 4, alen);
+            pos += 4 + ((alen + 3) & ~(size_t)3);
+        }
+    } else {                                /* response: by the serial in its id */
+        uint32_t serial = (uint32_t)data[8] << 24 | (uint32_t)data[9] << 16 |
+                          (uint32_t)data[10] << 8 | data[11];
+        if (serial < s->nconns)
+            c = s->conns[serial];
+    }
+    if (!c) {
+        /* a message for no connection of ours: counted as unauthenticated
+         * (requests) or unmatched (responses) */
+        s->st.ignored[cls <= 1 ? RTC_STUN_UNAUTHENTICATED : RTC_STUN_UNMATCHED]++;
+        return;
+    }
+    rtc_connection_handle_stun(c, local, from, data, len);
+}

@@ -1,0 +1,281 @@
+/*
+ * test_ice.c - RTCSocket and RTCConnection (ref/ice.h) between simulated
+ * hosts, with the application's part (signalling descriptions and
+ * candidates, setLocalCandidate) played by the test: host candidates on a
+ * LAN, server-reflexive gathering, loss during the checks, a role conflict,
+ * forking on one socket, consent loss.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evlog.h"
+#include "ice_host.h"
+#include "kernel.h"
+#include "net.h"
+#include "stun_server.h"
+#include "vdet.h"
+
+#define SIGNAL_DELAY SIM_MS(20)
+
+typedef struct peer {
+    struct world     *w;
+    sim_ice_socket_t *sock;
+    rtc_connection_t *conn;
+    struct peer      *other;
+    int               candidates, end_of_candidates, active, connected, disconnected;
+    sim_time_t        connected_at, disconnected_at;
+    rtc_candidate_t   active_local, active_remote;
+    rtc_cand_type_t   seen_types[8];
+} peer_t;
+
+typedef struct world {
+    sim_kernel_t *k;
+    sim_evlog_t  *log;
+    sim_net_t    *net;
+    sim_host_t   *ha, *hb;
+    sim_iface_t  *ia, *ib;
+    peer_t        a, b;
+} world_t;
+
+typedef struct msg {
+    peer_t         *to;
+    rtc_candidate_t cand;
+} msg_t;
+
+static void deliver_candidate(void *arg)
+{
+    msg_t *m = arg;
+    char err[256];
+    ck_assert_msg(rtc_connection_set_remote_candidate(m->to->conn, &m->cand, err, sizeof err) == 0, "%s", err);
+    sim_ice_socket_poke(m->to->sock);
+    free(m);
+}
+
+static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    peer_t *p = arg;
+    char err[256];
+    switch (ev->type) {
+    case RTC_ICE_CANDIDATE:
+        if (p->candidates < 8)
+            p->seen_types[p->candidates] = ev->local.type;
+        p->candidates++;
+        /* the application: use it, and trickle it to the peer */
+        ck_assert_msg(rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err) == 0, "%s", err);
+        msg_t *m = malloc(sizeof *m);
+        m->to = p->other;
+        m->cand = ev->local;
+        sim_after(p->w->k, SIGNAL_DELAY, deliver_candidate, m);
+        break;
+    case RTC_ICE_END_OF_CANDIDATES:
+        p->end_of_candidates++;
+        break;
+    case RTC_ICE_ACTIVE_CANDIDATE:
+        p->active++;
+        p->active_local = ev->local;
+        p->active_remote = ev->remote;
+        break;
+    case RTC_ICE_CONNECTED:
+        p->connected++;
+        p->connected_at = sim_now(p->w->k);
+        break;
+    case RTC_ICE_DISCONNECTED:
+        p->disconnected++;
+        p->disconnected_at = sim_now(p->w->k);
+        break;
+    }
+}
+
+static void world_init(world_t *w, uint64_t seed, double loss)
+{
+    char err[256];
+    memset(w, 0, sizeof *w);
+    w->k = sim_kernel_new(seed);
+    sim_vdet_bind(w->k);
+    w->log = sim_evlog_new();
+    w->net = sim_net_new(w->k, w->log);
+    sim_link_params_t lp;
+    sim_link_params_default(&lp);
+    lp.latency = SIM_MS(5);
+    lp.loss = loss;
+    sim_subnet_t *lan = sim_subnet_new(w->net, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err);
+    w->ha = sim_host_new(w->net, "a", err, sizeof err);
+    w->hb = sim_host_new(w->net, "b", err, sizeof err);
+    w->ia = sim_iface_new(w->ha, "eth0", lan, 0x0a000001, NULL, err, sizeof err);
+    w->ib = sim_iface_new(w->hb, "eth0", lan, 0x0a000002, NULL, err, sizeof err);
+    w->a.w = w->b.w = w;
+    w->a.other = &w->b;
+    w->b.other = &w->a;
+}
+
+static void sockets(world_t *w, const rtc_addr_t *stun, size_t nstun)
+{
+    char err[256];
+    w->a.sock = sim_ice_socket_new(w->ha, stun, nstun, on_event, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, stun, nstun, on_event, &w->b, err, sizeof err);
+    ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
+}
+
+/* Offer, answer, connect on both sides. */
+static void offer_answer(world_t *w)
+{
+    char err[256];
+    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, err, sizeof err);
+    ck_assert_msg(w->a.conn, "%s", err);
+    rtc_conn_desc_t offer, answer;
+    rtc_connection_local_description(w->a.conn, &offer);
+    w->b.conn = sim_ice_connection_new(w->b.sock, &offer, err, sizeof err);
+    ck_assert_msg(w->b.conn, "%s", err);
+    ck_assert_str_eq(rtc_connection_id(w->b.conn), offer.id);
+    rtc_connection_local_description(w->b.conn, &answer);
+    ck_assert_int_eq(rtc_connection_set_remote_description(w->b.conn, &offer, err, sizeof err), -1);
+    ck_assert(strstr(err, "offerer only"));
+    ck_assert_int_eq(rtc_connection_set_remote_description(w->a.conn, &answer, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_connection_connect(w->a.conn, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_connection_connect(w->b.conn, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_connection_connect(w->b.conn, err, sizeof err), -1);
+    sim_ice_socket_poke(w->a.sock);
+    sim_ice_socket_poke(w->b.sock);
+}
+
+static void world_free(world_t *w)
+{
+    sim_ice_socket_free(w->a.sock);
+    sim_ice_socket_free(w->b.sock);
+    sim_vdet_bind(NULL);
+    sim_net_free(w->net);
+    sim_evlog_free(w->log);
+    sim_kernel_free(w->k);
+}
+
+START_TEST(host_candidates_on_a_lan)
+{
+    world_t w;
+    world_init(&w, 1, 0);
+    sockets(&w, NULL, 0);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(10));
+    ck_assert_int_eq(w.a.candidates, 1);
+    ck_assert_int_eq(w.a.end_of_candidates, 1);
+    ck_assert_int_eq(w.a.connected, 1);
+    ck_assert_int_eq(w.b.connected, 1);
+    ck_assert_int_eq(w.a.active_local.type, RTC_CAND_HOST);
+    ck_assert_uint_eq(w.a.active_remote.addr.ip, 0x0a000002);
+    ck_assert_uint_eq(w.b.active_remote.addr.ip, 0x0a000001);
+    /* candidates arrive 20 ms after gathering; a check round trip is 20 ms */
+    ck_assert_uint_lt(w.a.connected_at, SIM_MS(200));
+    ck_assert_int_eq(w.a.disconnected + w.b.disconnected, 0);
+    /* consent keeps it up: still connected after 10 s */
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(loss_during_checks)
+{
+    world_t w;
+    world_init(&w, 4, 0.3);
+    sockets(&w, NULL, 0);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(60));
+    ck_assert_int_eq(w.a.connected, 1);
+    ck_assert_int_eq(w.b.connected, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(server_reflexive_gathering)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 2, 0);
+    sim_subnet_t *dc = sim_subnet_new(w.net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_host_t *hs = sim_host_new(w.net, "stun", err, sizeof err);
+    sim_iface_new(hs, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    sim_stun_server_t *srv = sim_stun_server_new(hs, 0xc6336401, 3478, err, sizeof err);
+    /* one server that answers, one address where nobody listens */
+    rtc_addr_t servers[2] = { { 0xc6336401, 3478 }, { 0xc6336401, 3479 } };
+    sockets(&w, servers, 2);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(60));
+    /* without a NAT the server-reflexive address is the host one: redundant */
+    ck_assert_int_eq(w.a.candidates, 1);
+    ck_assert_int_eq(w.a.end_of_candidates, 1);
+    ck_assert_int_eq(w.a.connected, 1);
+    sim_stun_server_stats_t st;
+    sim_stun_server_stats(srv, &st);
+    ck_assert_uint_eq(st.answered, 2);
+    /* end of candidates waited for the silent server's whole transaction:
+     * RFC 8489 s.6.2.1, 39.5 s */
+    sim_stun_server_free(srv);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(consent_lost)
+{
+    world_t w;
+    world_init(&w, 5, 0);
+    sockets(&w, NULL, 0);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(5));
+    ck_assert_int_eq(w.a.connected, 1);
+    sim_iface_set_up(w.ib, false);          /* b vanishes */
+    sim_run_until(w.k, SIM_SEC(60));
+    ck_assert_int_eq(w.a.disconnected, 1);
+    /* RFC 7675: within 30 s of the last answer (plus one consent interval) */
+    ck_assert_uint_le(w.a.disconnected_at, SIM_SEC(5) + SIM_SEC(30) + SIM_SEC(6));
+    ck_assert_uint_ge(w.a.disconnected_at, SIM_SEC(30));
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(descriptions_and_candidates_checked)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 6, 0);
+    sockets(&w, NULL, 0);
+    rtc_conn_desc_t bad = { .id = "x", .ufrag = "ab", .pwd = "0123456789012345678901" };
+    ck_assert_ptr_null(sim_ice_connection_new(w.b.sock, &bad, err, sizeof err));
+    ck_assert(strstr(err, "usefrag 'ab'"));
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "abc", .component = 3, .priority = 1,
+                          .addr = { 0x0a000002, 9 } };
+    ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), -1);
+    ck_assert(strstr(err, "component"));
+    c.component = 1;
+    ck_assert_int_eq(rtc_connection_set_local_candidate(w.a.conn, &c, err, sizeof err), -1);
+    ck_assert(strstr(err, "not a candidate this connection gathered"));
+    rtc_conn_desc_t other;
+    rtc_connection_local_description(w.a.conn, &other);
+    strcpy(other.id, "someone-else");
+    ck_assert_int_eq(rtc_connection_set_remote_description(w.a.conn, &other, err, sizeof err), -1);
+    ck_assert(strstr(err, "connection-id 'someone-else'"));
+    world_free(&w);
+}
+END_TEST
+
+static Suite *ice_suite(void)
+{
+    Suite *s = suite_create("ice");
+    TCase *t = tcase_create("connection");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, host_candidates_on_a_lan);
+    tcase_add_test(t, loss_during_checks);
+    tcase_add_test(t, server_reflexive_gathering);
+    tcase_add_test(t, consent_lost);
+    tcase_add_test(t, descriptions_and_candidates_checked);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(ice_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
