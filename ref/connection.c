@@ -58,6 +58,7 @@ typedef struct tx {
     size_t     local;               /* TX_SERVER: socket address index */
     bool       use_candidate;
     bool       consent;
+    bool       cancelled;           /* s.7.3.1.4: no retransmits, no failure */
     int        sent;
     uint64_t   next;                /* retransmission or give-up time */
     uint64_t   rto;
@@ -131,9 +132,11 @@ static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candi
 {
     if (c->nev == c->ev_cap) {
         /* compact, then grow */
-        memmove(c->ev, c->ev + c->ev_head, (c->nev - c->ev_head) * sizeof *c->ev);
-        c->nev -= c->ev_head;
-        c->ev_head = 0;
+        if (c->ev_head) {
+            memmove(c->ev, c->ev + c->ev_head, (c->nev - c->ev_head) * sizeof *c->ev);
+            c->nev -= c->ev_head;
+            c->ev_head = 0;
+        }
         if (c->nev == c->ev_cap) {
             c->ev_cap = c->ev_cap ? c->ev_cap * 2 : 16;
             c->ev = grow(c->ev, c->ev_cap, sizeof *c->ev);
@@ -553,7 +556,20 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
             p->nominate_next = true;
         }
     }
-    if (p->state != SUCCEEDED && p->state != IN_PROGRESS)
+    if (p->state == IN_PROGRESS) {
+        /* s.7.3.1.4: cancel the check under way (it may still be answered)
+         * and check again at once */
+        for (size_t i = 0; i < MAX_TX; i++) {
+            tx_t *t = &c->tx[i];
+            if (t->kind == TX_CHECK && t->pair == (size_t)pi && !t->consent && !t->cancelled) {
+                t->cancelled = true;
+                t->sent = RC;
+                t->next = now(c) + RM * RTO;
+            }
+        }
+        p->state = WAITING;
+    }
+    if (p->state != SUCCEEDED)
         trigger(c, (size_t)pi);
     if (!c->connecting)
         return;
@@ -678,7 +694,7 @@ void rtc_connection_handle_timeout(rtc_connection_t *c)
             tx_free(c, t);
             maybe_end_of_candidates(c);
         } else {
-            if (!t->consent)
+            if (!t->consent && !t->cancelled)
                 c->pairs[t->pair].state = FAILED;
             tx_free(c, t);
             maybe_nominate(c);

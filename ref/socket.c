@@ -25,8 +25,10 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
         rtc_socket_free(s);
         return NULL;
     }
-    memcpy(s->locals, locals, nlocals * sizeof *locals);
-    memcpy(s->stun, stun, nstun * sizeof *stun);
+    if (nlocals)
+        memcpy(s->locals, locals, nlocals * sizeof *locals);
+    if (nstun)
+        memcpy(s->stun, stun, nstun * sizeof *stun);
     s->nlocals = nlocals;
     s->nstun = nstun;
     return s;

@@ -173,12 +173,12 @@ void sim_ice_socket_free(sim_ice_socket_t *s)
     if (!s)
         return;
     sim_cancel(s->k, s->drain);
-    for (size_t i = 0; i < s->nconns; i++) {
-        sim_cancel(s->k, s->conns[i]->timer);
-        s->conns[i]->timer = 0;
+    /* connections first (freeing one disarms its timer through the slot
+     * table), then the slots */
+    for (size_t i = 0; i < s->nconns; i++)
         rtc_connection_free(s->conns[i]->c);
+    for (size_t i = 0; i < s->nconns; i++)
         free(s->conns[i]);
-    }
     for (size_t i = 0; i < s->nlocals; i++)
         sim_udp_close(s->udp[i]);
     rtc_socket_free(s->ref);

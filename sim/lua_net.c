@@ -15,6 +15,7 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "lua_obj.h"
 #include "scenario.h"
 
 #define MT_SUBNET  "rtcsim.Subnet"
@@ -62,96 +63,6 @@ typedef struct lchanend {
     sim_lchan_t *ch;
     int          end;
 } lchanend_t;
-
-/* ---- generic userdata helpers ------------------------------------------- */
-
-static void *push_obj(lua_State *L, const char *mt, size_t size)
-{
-    void *p = lua_newuserdatauv(L, size, 1);
-    memset(p, 0, size);
-    lua_newtable(L);
-    lua_setiuservalue(L, -2, 1);
-    luaL_setmetatable(L, mt);
-    return p;
-}
-
-static void push_ptr(lua_State *L, const char *mt, void *ptr)
-{
-    *(void **)push_obj(L, mt, sizeof ptr) = ptr;
-}
-
-static void *check_ptr(lua_State *L, int idx, const char *mt)
-{
-    return *(void **)luaL_checkudata(L, idx, mt);
-}
-
-static int obj_eq(lua_State *L)
-{
-    lua_pushboolean(L, *(void **)lua_touserdata(L, 1) == *(void **)lua_touserdata(L, 2));
-    return 1;
-}
-
-/* __index: methods first, then the fields a `getter` pushes, then the user
- * value table (handlers). */
-typedef int (*getter_fn)(lua_State *L, void *ud, const char *key);
-
-static int index_common(lua_State *L, getter_fn get)
-{
-    const char *key = luaL_checkstring(L, 2);
-    if (luaL_getmetafield(L, 1, "methods") != LUA_TNIL) {
-        if (lua_getfield(L, -1, key) != LUA_TNIL)
-            return 1;
-        lua_pop(L, 2);
-    }
-    if (get && get(L, lua_touserdata(L, 1), key))
-        return 1;
-    lua_getiuservalue(L, 1, 1);
-    lua_getfield(L, -1, key);
-    return 1;
-}
-
-/* Only handler fields (on...) may be assigned; anything else is a typo. */
-static int newindex_handlers(lua_State *L)
-{
-    const char *key = luaL_checkstring(L, 2);
-    if (strncmp(key, "on", 2) != 0)
-        return luaL_error(L, "cannot set field '%s' of %s", key, luaL_typename(L, 1));
-    if (!lua_isnil(L, 3))
-        luaL_checktype(L, 3, LUA_TFUNCTION);
-    lua_getiuservalue(L, 1, 1);
-    lua_pushvalue(L, 3);
-    lua_setfield(L, -2, key);
-    return 0;
-}
-
-static int newindex_readonly(lua_State *L)
-{
-    return luaL_error(L, "cannot set field '%s': %s objects are read-only",
-                      luaL_checkstring(L, 2), luaL_typename(L, 1));
-}
-
-static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction index,
-                      lua_CFunction newindex, lua_CFunction gc, const char *type_name)
-{
-    luaL_newmetatable(L, mt);
-    lua_pushstring(L, type_name);
-    lua_setfield(L, -2, "__name");
-    lua_pushcfunction(L, index);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, newindex);
-    lua_setfield(L, -2, "__newindex");
-    if (gc) {
-        lua_pushcfunction(L, gc);
-        lua_setfield(L, -2, "__gc");
-    } else {
-        lua_pushcfunction(L, obj_eq);
-        lua_setfield(L, -2, "__eq");
-    }
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "methods");
-    lua_pop(L, 1);
-}
 
 static const char *opt_string_field(lua_State *L, int idx, const char *key)
 {
@@ -287,7 +198,7 @@ static int dir_arg(lua_State *L, int idx)
 /* link:set{...} changes both directions; link:set("up", {...}) one. */
 static int link_set(lua_State *L)
 {
-    sim_link_t *l = check_ptr(L, 1, MT_LINK);
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
     int dir = -1, t = 2;
     if (lua_type(L, 2) == LUA_TSTRING) {
         dir = dir_arg(L, 2);
@@ -308,7 +219,7 @@ static int link_set(lua_State *L)
 
 static int link_params(lua_State *L)
 {
-    sim_link_t *l = check_ptr(L, 1, MT_LINK);
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
     sim_link_params_t p;
     sim_link_get_params(l, dir_arg(L, 2), &p);
     push_params(L, &p);
@@ -324,7 +235,7 @@ static void setint(lua_State *L, const char *k, uint64_t v)
 /* link:stats("up"|"down") -> table of counters */
 static int link_stats(lua_State *L)
 {
-    sim_link_t *l = check_ptr(L, 1, MT_LINK);
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
     sim_link_stats_t st;
     sim_link_get_stats(l, dir_arg(L, 2), &st);
     lua_createtable(L, 0, 12);
@@ -358,7 +269,7 @@ static int link_get(lua_State *L, void *ud, const char *key)
     return 0;
 }
 
-static int link_index(lua_State *L) { return index_common(L, link_get); }
+static int link_index(lua_State *L) { return sim_lobj_index(L, link_get); }
 
 /* ---- Subnet ------------------------------------------------------------- */
 
@@ -370,13 +281,13 @@ static int subnet_get(lua_State *L, void *ud, const char *key)
         return 1;
     }
     if (strcmp(key, "uplink") == 0) {
-        push_ptr(L, MT_LINK, sim_subnet_uplink(s));
+        sim_lobj_push_ptr(L, MT_LINK, sim_subnet_uplink(s));
         return 1;
     }
     return 0;
 }
 
-static int subnet_index(lua_State *L) { return index_common(L, subnet_get); }
+static int subnet_index(lua_State *L) { return sim_lobj_index(L, subnet_get); }
 
 /* net.subnet{name=, prefix="10.0.0.0/24", link={...}, uplink={...}} */
 static int l_subnet(lua_State *L)
@@ -421,7 +332,7 @@ static int l_subnet(lua_State *L)
     sim_subnet_t *sn = sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
     if (!sn)
         return luaL_error(L, "net.subnet: %s", err);
-    push_ptr(L, MT_SUBNET, sn);
+    sim_lobj_push_ptr(L, MT_SUBNET, sn);
     return 1;
 }
 
@@ -436,7 +347,7 @@ static int host_get(lua_State *L, void *ud, const char *key)
     return 0;
 }
 
-static int host_index(lua_State *L) { return index_common(L, host_get); }
+static int host_index(lua_State *L) { return sim_lobj_index(L, host_get); }
 
 static int l_host(lua_State *L)
 {
@@ -448,7 +359,7 @@ static int l_host(lua_State *L)
     sim_host_t *h = sim_host_new(s->net, req_string_field(L, 1, "net.host", "name"), err, sizeof err);
     if (!h)
         return luaL_error(L, "net.host: %s", err);
-    push_ptr(L, MT_HOST, h);
+    sim_lobj_push_ptr(L, MT_HOST, h);
     return 1;
 }
 
@@ -456,7 +367,7 @@ static int l_host(lua_State *L)
 static int host_interface(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    sim_host_t *h = check_ptr(L, 1, MT_HOST);
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     luaL_checktype(L, 2, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "address", "link", NULL };
     sim_lua_check_keys(L, 2, "interface", keys);
@@ -469,7 +380,7 @@ static int host_interface(lua_State *L)
             return luaL_error(L, "interface %s.%s: unknown subnet '%s'", sim_host_name(h), name,
                               lua_tostring(L, -1));
     } else if (luaL_testudata(L, -1, MT_SUBNET)) {
-        sn = check_ptr(L, -1, MT_SUBNET);
+        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
     } else {
         return luaL_error(L, "interface %s.%s: field 'subnet' must be a subnet or its name",
                           sim_host_name(h), name);
@@ -491,7 +402,7 @@ static int host_interface(lua_State *L)
     sim_iface_t *i = sim_iface_new(h, name, sn, ip, lpp, err, sizeof err);
     if (!i)
         return luaL_error(L, "interface %s.%s: %s", sim_host_name(h), name, err);
-    push_ptr(L, MT_IFACE, i);
+    sim_lobj_push_ptr(L, MT_IFACE, i);
     return 1;
 }
 
@@ -504,9 +415,9 @@ static int iface_get(lua_State *L, void *ud, const char *key)
     else if (strcmp(key, "address") == 0)
         lua_pushstring(L, sim_ip_str(sim_iface_ip(i), a));
     else if (strcmp(key, "host") == 0)
-        push_ptr(L, MT_HOST, sim_iface_host(i));
+        sim_lobj_push_ptr(L, MT_HOST, sim_iface_host(i));
     else if (strcmp(key, "link") == 0)
-        push_ptr(L, MT_LINK, sim_iface_link(i));
+        sim_lobj_push_ptr(L, MT_LINK, sim_iface_link(i));
     else if (strcmp(key, "is_up") == 0)
         lua_pushboolean(L, sim_iface_is_up(i));
     else
@@ -514,17 +425,17 @@ static int iface_get(lua_State *L, void *ud, const char *key)
     return 1;
 }
 
-static int iface_index(lua_State *L) { return index_common(L, iface_get); }
+static int iface_index(lua_State *L) { return sim_lobj_index(L, iface_get); }
 
 static int iface_up(lua_State *L)
 {
-    sim_iface_set_up(check_ptr(L, 1, MT_IFACE), true);
+    sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), true);
     return 0;
 }
 
 static int iface_down(lua_State *L)
 {
-    sim_iface_set_up(check_ptr(L, 1, MT_IFACE), false);
+    sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), false);
     return 0;
 }
 
@@ -553,7 +464,7 @@ static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 static int host_udp(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    sim_host_t *h = check_ptr(L, 1, MT_HOST);
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     uint32_t ip = 0;
     lua_Integer port = 0;
     if (!lua_isnoneornil(L, 2)) {
@@ -571,7 +482,7 @@ static int host_udp(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    lsock_t *ls = push_obj(L, MT_SOCKET, sizeof *ls);
+    lsock_t *ls = sim_lobj_push(L, MT_SOCKET, sizeof *ls);
     ls->s = s;
     char err[256];
     ls->u = sim_udp_bind(h, ip, (uint16_t)port, sock_recv, ls, err, sizeof err);
@@ -635,7 +546,7 @@ static int sock_get(lua_State *L, void *ud, const char *key)
     return 1;
 }
 
-static int sock_index(lua_State *L) { return index_common(L, sock_get); }
+static int sock_index(lua_State *L) { return sim_lobj_index(L, sock_get); }
 
 /* ---- captures ------------------------------------------------------------ */
 
@@ -643,8 +554,8 @@ static int sock_index(lua_State *L) { return index_common(L, sock_get); }
 static int l_capture(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? check_ptr(L, 1, MT_IFACE) : NULL;
-    sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? check_ptr(L, 1, MT_LINK) : NULL;
+    sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? sim_lobj_ptr(L, 1, MT_IFACE) : NULL;
+    sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? sim_lobj_ptr(L, 1, MT_LINK) : NULL;
     if (!i && !l)
         return luaL_argerror(L, 1, "an interface or a link");
     char defname[128];
@@ -677,7 +588,7 @@ static int l_capture(lua_State *L)
         sim_iface_add_tap(i, sim_capture_tap, c->cap);
     else
         sim_link_add_tap(l, sim_capture_tap, c->cap);
-    push_ptr(L, MT_CAPTURE, c);
+    sim_lobj_push_ptr(L, MT_CAPTURE, c);
     return 1;
 }
 
@@ -693,11 +604,11 @@ static int capture_get(lua_State *L, void *ud, const char *key)
     return 1;
 }
 
-static int capture_index(lua_State *L) { return index_common(L, capture_get); }
+static int capture_index(lua_State *L) { return sim_lobj_index(L, capture_get); }
 
 const char *sim_lua_capture_file(lua_State *L, int idx)
 {
-    sim_lcapture_t *c = check_ptr(L, idx, MT_CAPTURE);
+    sim_lcapture_t *c = sim_lobj_ptr(L, idx, MT_CAPTURE);
     return c->file;
 }
 
@@ -795,7 +706,7 @@ static int chanend_send(lua_State *L)
     return 0;
 }
 
-static int chanend_index(lua_State *L) { return index_common(L, NULL); }
+static int chanend_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 
 /* net.channel{hostA, hostB, delay=, jitter=, loss=} -> endA, endB */
 static int l_channel(lua_State *L)
@@ -809,7 +720,7 @@ static int l_channel(lua_State *L)
         lua_rawgeti(L, 1, i + 1);
         if (!luaL_testudata(L, -1, MT_HOST))
             return luaL_error(L, "net.channel: entries 1 and 2 must be the two hosts");
-        h[i] = check_ptr(L, -1, MT_HOST);
+        h[i] = sim_lobj_ptr(L, -1, MT_HOST);
         lua_pop(L, 1);
     }
     if (lua_rawlen(L, 1) != 2)
@@ -831,7 +742,7 @@ static int l_channel(lua_State *L)
     lua_pop(L, 1);
     ch->loss = prob_field(L, 1, "net.channel", "loss", 0);
     for (int i = 0; i < 2; i++) {
-        lchanend_t *e = push_obj(L, MT_CHANEND, sizeof *e);
+        lchanend_t *e = sim_lobj_push(L, MT_CHANEND, sizeof *e);
         e->ch = ch;
         e->end = i;
         lua_pushvalue(L, -1);
@@ -875,7 +786,7 @@ static int l_core(lua_State *L)
     sim_link_get_params(core, 0, &p);
     parse_link(L, 1, "net.core", &p);
     sim_net_set_core(s->net, &p);
-    push_ptr(L, MT_LINK, core);
+    sim_lobj_push_ptr(L, MT_LINK, core);
     return 1;
 }
 
@@ -886,7 +797,7 @@ static int l_link(lua_State *L)
     const char *name = luaL_checkstring(L, 1);
     for (size_t i = 0; sim_net_link_at(s->net, i); i++)
         if (strcmp(sim_link_name(sim_net_link_at(s->net, i)), name) == 0) {
-            push_ptr(L, MT_LINK, sim_net_link_at(s->net, i));
+            sim_lobj_push_ptr(L, MT_LINK, sim_net_link_at(s->net, i));
             return 1;
         }
     return luaL_error(L, "net.link: no link named '%s'", name);
@@ -915,13 +826,13 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg iface_m[] = { { "up", iface_up }, { "down", iface_down }, { NULL, NULL } };
     static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
     static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
-    new_class(L, MT_LINK, link_m, link_index, newindex_readonly, NULL, "Link");
-    new_class(L, MT_SUBNET, none, subnet_index, newindex_readonly, NULL, "Subnet");
-    new_class(L, MT_HOST, host_m, host_index, newindex_readonly, NULL, "Host");
-    new_class(L, MT_IFACE, iface_m, iface_index, newindex_readonly, NULL, "Interface");
-    new_class(L, MT_SOCKET, sock_m, sock_index, newindex_handlers, sock_close, "Socket");
-    new_class(L, MT_CAPTURE, none, capture_index, newindex_readonly, NULL, "Capture");
-    new_class(L, MT_CHANEND, chan_m, chanend_index, newindex_handlers, NULL, "ChannelEnd");
+    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, NULL, "Link");
+    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, NULL, "Subnet");
+    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, NULL, "Host");
+    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, NULL, "Interface");
+    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, sock_close, "Socket");
+    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
+    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
 
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },

@@ -5,6 +5,7 @@
  * (to the run's log), os.time/os.clock (virtual), math.random (seeded).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,6 +349,38 @@ static int l_event(lua_State *L)
     return 0;
 }
 
+/* ---- require ---------------------------------------------------------------- */
+
+/* require(name): a Lua file from the scenarios' lib/ folder, run once in
+ * the scenario's sandbox; its result is cached like package.loaded. Names
+ * are plain (letters, digits, '_', '-'): nothing outside lib/ loads. */
+static int l_require(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+        return luaL_error(L, "require: '%s' is not a plain name (letters, digits, '_', '-')", name);
+    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
+    if (lua_getfield(L, -1, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    char *path;
+    if (asprintf(&path, "%s/%s.lua", s->lib_dir, name) < 0)
+        return luaL_error(L, "out of memory");
+    int rc = luaL_loadfilex(L, path, "t");
+    free(path);
+    if (rc != LUA_OK)
+        return luaL_error(L, "require '%s': %s", name, lua_tostring(L, -1));
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
 /* ---- scenario{} ------------------------------------------------------------ */
 
 static int l_scenario(lua_State *L)
@@ -542,6 +575,9 @@ void sim_lua_open_sim(lua_State *L)
     lua_register(L, "print", l_print);
     lua_register(L, "pairs", l_pairs);
     lua_register(L, "tostring", l_tostring);
+    lua_register(L, "require", l_require);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
 
     lua_newtable(L);
     lua_pushcfunction(L, l_os_time);

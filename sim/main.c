@@ -88,7 +88,8 @@ static int collect(const char *path, paths_t *out)
     paths_t here = { 0 };
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        /* dot files, and lib/ (Lua shared by scenarios through require) */
+        if (e->d_name[0] == '.' || strcmp(e->d_name, "lib") == 0)
             continue;
         char *child;
         if (asprintf(&child, "%s/%s", path, e->d_name) < 0)
@@ -117,12 +118,9 @@ static int collect(const char *path, paths_t *out)
  * folder, the file's base name. */
 static char *scenario_id(const char *path)
 {
-    const char *p = path, *hit = NULL;
-    for (const char *q = path; (q = strstr(q, "scenarios/")); q++)
-        if (q == path || q[-1] == '/')
-            hit = q + strlen("scenarios/");
+    const char *p = path, *hit = sim_scenarios_dir(path);
     if (hit)
-        p = hit;
+        p = hit + strlen("scenarios/");
     else if (strrchr(path, '/'))
         p = strrchr(path, '/') + 1;
     char *id = strdup(p);

@@ -163,22 +163,48 @@ int sim_mkdirs(const char *path)
     return access(buf, W_OK);
 }
 
+const char *sim_scenarios_dir(const char *path)
+{
+    const char *hit = NULL;
+    for (const char *p = path; (p = strstr(p, "scenarios/")); p++)
+        if (p == path || p[-1] == '/')
+            hit = p;
+    return hit;
+}
+
+/* path's prefix up to the scenarios/ folder, then tail; NULL if the
+ * scenario is not in one. */
+static char *beside_scenarios(const char *path, const char *tail)
+{
+    const char *hit = sim_scenarios_dir(path);
+    if (!hit)
+        return NULL;
+    char *d;
+    if (asprintf(&d, "%.*s%s", (int)(hit - path), path, tail) < 0)
+        abort();
+    return d;
+}
+
 /* Golden captures live in captures/ beside the scenarios/ folder that holds
  * the scenario, unless --captures says otherwise. */
 static char *derive_captures_dir(const char *path, const sim_run_opts_t *o)
 {
     if (o->captures_dir)
         return strdup(o->captures_dir);
-    const char *hit = NULL;
-    for (const char *p = path; (p = strstr(p, "scenarios/")); p++)
-        if (p == path || p[-1] == '/')
-            hit = p;
-    if (!hit)
-        return strdup("captures");
-    size_t prefix = (size_t)(hit - path);
-    char *d = malloc(prefix + sizeof "captures");
-    memcpy(d, path, prefix);
-    strcpy(d + prefix, "captures");
+    char *d = beside_scenarios(path, "captures");
+    return d ? d : strdup("captures");
+}
+
+/* Shared Lua for require(): scenarios/lib/, or lib/ beside a scenario that
+ * is not in a scenarios/ folder. */
+static char *derive_lib_dir(const char *path)
+{
+    char *d = beside_scenarios(path, "scenarios/lib");
+    if (d)
+        return d;
+    const char *slash = strrchr(path, '/');
+    if (asprintf(&d, "%.*slib", slash ? (int)(slash - path + 1) : 0, path) < 0)
+        abort();
     return d;
 }
 
@@ -231,6 +257,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     free(logpath);
 
     s.captures_dir = derive_captures_dir(path, o);
+    s.lib_dir = derive_lib_dir(path);
     s.k = sim_kernel_new(s.seed);
     s.log = sim_evlog_new();
     s.net = sim_net_new(s.k, s.log);
@@ -258,6 +285,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_lua_open_sim(L);
     sim_lua_open_net(L);
     sim_lua_open_expect(L);
+    sim_lua_open_ice(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 
     int rc = luaL_loadfilex(L, path, "t");
@@ -310,6 +338,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
 
     sim_lua_timers_free(&s);
     sim_lua_net_free(&s);
+    sim_lua_ice_free(&s);
     sim_lua_expects_free(&s);
     lua_close(L);
     sim_vdet_bind(NULL);
@@ -319,6 +348,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     if (s.textlog)
         fclose(s.textlog);
     free(s.captures_dir);
+    free(s.lib_dir);
     free(s.title);
     free(s.error);
 }

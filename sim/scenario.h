@@ -50,6 +50,7 @@ typedef struct sim_ltimer sim_ltimer_t;
 typedef struct sim_lexpect sim_lexpect_t;
 typedef struct sim_lcapture sim_lcapture_t;
 typedef struct sim_lchan sim_lchan_t;
+typedef struct sim_lice sim_lice_t;
 
 typedef struct sim_scn {
     lua_State      *L;
@@ -60,6 +61,7 @@ typedef struct sim_scn {
     const char     *path;
     const char     *out_dir;
     char           *captures_dir;
+    char           *lib_dir;        /* where require() looks */
     uint64_t        seed;
     sim_rng_t       lua_rng;        /* math.random */
     bool            running;        /* the kernel is running (sim.run is refused) */
@@ -76,6 +78,7 @@ typedef struct sim_scn {
     sim_lexpect_t  *expects, **expects_tail;
     sim_lcapture_t *captures;
     sim_lchan_t    *channels;
+    sim_lice_t     *ice;            /* RTCSockets and STUN servers */
 } sim_scn_t;
 
 sim_scn_t *sim_scn_get(lua_State *L);
@@ -93,6 +96,8 @@ void       sim_scn_event(sim_scn_t *s, const char *src, const char *name,
 void sim_lua_open_sim(lua_State *L);        /* sim, scenario, print, pairs, os, math.random */
 void sim_lua_open_net(lua_State *L);        /* net */
 void sim_lua_open_expect(lua_State *L);     /* expect */
+void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
+void sim_lua_ice_free(sim_scn_t *s);
 /* Evaluate the expectations after the run; appends to messages. */
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes);
 /* Close captures (flush files); errors appended to messages. */
@@ -102,6 +107,9 @@ void sim_lua_timers_free(sim_scn_t *s);
 const char *sim_lua_capture_file(lua_State *L, int idx);
 void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
 void sim_lua_expects_free(sim_scn_t *s);
+
+/* The "scenarios/" component of path (the last one), or NULL. */
+const char *sim_scenarios_dir(const char *path);
 
 /* mkdir -p, then check the folder is writable. 0, or -1 with errno. */
 int  sim_mkdirs(const char *path);

@@ -288,8 +288,25 @@ END_TEST
 START_TEST(sandbox)
 {
     sim_result_t r;
+    /* require loads plain names from scenarios/lib/ only, once */
+    char lib[512];
+    snprintf(lib, sizeof lib, "%s/scenarios/lib", tmp);
+    mkdir(lib, 0777);
+    snprintf(lib, sizeof lib, "%s/scenarios/lib/helper.lua", tmp);
+    FILE *f = fopen(lib, "w");
+    fputs("count = (count or 0) + 1\nreturn { twice = function(x) return 2 * x end }\n", f);
+    fclose(f);
+    ck_assert_int_eq(run("req", "local h = require('helper')\nassert(require('helper') == h and count == 1)\n"
+                                "assert(h.twice(21) == 42)\n", &r), SIM_PASS);
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("req-bad", "require('../req')\n", &r), SIM_ERROR);
+    HAS(r, "req-bad.lua:1: require: '../req' is not a plain name");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("req-none", "require('nothere')\n", &r), SIM_ERROR);
+    HAS(r, "scenarios/lib/nothere.lua");
+    sim_result_clear(&r);
     ck_assert_int_eq(run("sandbox",
-        "assert(os.execute == nil and io == nil and require == nil and package == nil)\n"
+        "assert(os.execute == nil and io == nil and package == nil)\n"
         "assert(load == nil and loadfile == nil and dofile == nil and debug == nil)\n"
         "assert(os.getenv == nil and os.remove == nil and os.exit == nil)\n"
         "assert(os.time() == 0 and os.clock() == 0)\n"
@@ -385,6 +402,53 @@ START_TEST(signalling_channel)
 }
 END_TEST
 
+START_TEST(ice_bad_input)
+{
+    sim_result_t r;
+    static const struct { const char *body, *says; } cases[] = {
+        { "local s = a:RTCSocket({ { url = 'stun:nowhere.example' } })\n",
+          "no simulated host named 'nowhere.example'" },
+        { "local s = a:RTCSocket({ { url = 'turn:x@10.0.0.2' } })\n", "a turn: URL needs a credential" },
+        { "local s = a:RTCSocket({ { url = 'stun:10.0.0.2:0' } })\n", "port must be a number from 1 to 65535" },
+        { "local s = a:RTCSocket({ { uri = 'stun:10.0.0.2' } })\n", "unknown field 'uri'" },
+        { "local c = RTCConnection(a:RTCSocket(), { ['connection-id'] = 'x', usefrag = 'ab', secret = string.rep('s', 22) })\n",
+          "usefrag 'ab'" },
+        { "local c = RTCConnection(a:RTCSocket())\n"
+          "c:setRemoteCandidate({ ['connection-id'] = c.id, foundation = 'f', component = 1, transport = 'udp',\n"
+          "  priority = 1, connectionAddress = '10.0.0.2', connectionPort = 70000, type = 'host' })\n",
+          "field 'connectionPort' must be 1 to 65535, got 70000" },
+        { "local c = RTCConnection(a:RTCSocket())\n"
+          "c:setRemoteCandidate({ ['connection-id'] = 'other', foundation = 'f', component = 1, transport = 'udp',\n"
+          "  priority = 1, connectionAddress = '10.0.0.2', connectionPort = 7, type = 'host' })\n",
+          "connection-id 'other' is not this connection's" },
+        { "local c = RTCConnection(a:RTCSocket())\n"
+          "c:setRemoteCandidate({ ['connection-id'] = c.id, foundation = 'f', component = 3, transport = 'udp',\n"
+          "  priority = 1, connectionAddress = '10.0.0.2', connectionPort = 7, type = 'host' })\n",
+          "field 'component' must be 1 to 2, got 3" },
+        { "local c = RTCConnection(a:RTCSocket())\n"
+          "c:setRemoteCandidate({ ['connection-id'] = c.id, foundation = 'f', component = 1, transport = 'tcp',\n"
+          "  priority = 1, connectionAddress = '10.0.0.2', connectionPort = 7, type = 'host' })\n",
+          "transport must be 'udp', got 'tcp'" },
+        { "local c = RTCConnection(a:RTCSocket())\n"
+          "c:setRemoteCandidate({ ['connection-id'] = c.id, foundation = 'f', component = 1, transport = 'udp',\n"
+          "  priority = 1, connectionAddress = 'ten', connectionPort = 7, type = 'relayed' })\n",
+          "connectionAddress 'ten' is not an IPv4 address" },
+        { "local c = RTCConnection(a:RTCSocket())\nlocal d = c:getLocalDescription()\n"
+          "local b2 = RTCConnection(b:RTCSocket(), d)\nb2:setRemoteDescription(d)\n",
+          "setRemoteDescription: setRemoteDescription is for the offerer only" },
+        { "local c = RTCConnection(a:RTCSocket())\nc:connect()\nc:connect()\n", "connect() was already called" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *lua = with_hosts(cases[i].body);
+        ck_assert_int_eq(run("ice-bad", lua, &r), SIM_ERROR);
+        HAS(r, cases[i].says);
+        HAS(r, "ice-bad.lua:");
+        sim_result_clear(&r);
+        free(lua);
+    }
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -406,6 +470,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, sandbox);
     tcase_add_test(t, pairs_sorted_and_random_seeded);
     tcase_add_test(t, signalling_channel);
+    tcase_add_test(t, ice_bad_input);
     suite_add_tcase(s, t);
     return s;
 }
