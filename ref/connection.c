@@ -39,10 +39,9 @@
 #define RM               16
 #define CONSENT_INTERVAL MS(5000)
 #define CONSENT_TIMEOUT  MS(30000)
-#define MAX_TX           64
 
 typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED } pair_state_t;
-typedef enum { TX_FREE, TX_SERVER, TX_CHECK } tx_kind_t;
+typedef enum { TX_SERVER, TX_CHECK } tx_kind_t;
 
 typedef struct pair {
     size_t       local, remote;     /* indices into lc[] and rc[] */
@@ -64,7 +63,7 @@ typedef struct tx {
     uint64_t   rto;
     rtc_addr_t from, to;
     size_t     len;
-    uint8_t    buf[512];
+    uint8_t    buf[160];            /* the longest check: 148 bytes (32-char ufrags) */
 } tx_t;
 
 struct rtc_connection {
@@ -73,7 +72,6 @@ struct rtc_connection {
     bool            offerer, controlling, have_remote, connecting, connected, gathered;
     uint64_t        tie;
     rtc_conn_desc_t local, remote;
-    StunAgent       agent, plain;
     rtc_candidate_t *lc;
     bool            *lc_active;
     size_t          nlc;
@@ -83,7 +81,8 @@ struct rtc_connection {
     size_t          npairs;
     size_t          *triggered;     /* FIFO of pair indices */
     size_t          ntrig;
-    tx_t            tx[MAX_TX];
+    tx_t          **tx;             /* transactions under way; NULL slots are free */
+    size_t          ntx;
     long            selected;       /* pair index, -1 none */
     uint64_t        next_check, consent_at, consent_expire;
     rtc_ice_event_t *ev;
@@ -153,8 +152,13 @@ static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candi
 
 bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev)
 {
-    if (c->ev_head == c->nev)
+    if (c->ev_head == c->nev) {
+        /* drained: events come in bursts, so give the memory back */
+        free(c->ev);
+        c->ev = NULL;
+        c->nev = c->ev_head = c->ev_cap = 0;
         return false;
+    }
     *ev = c->ev[c->ev_head++];
     return true;
 }
@@ -174,9 +178,9 @@ void rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t
 static void arm(rtc_connection_t *c)
 {
     uint64_t at = RTC_TIME_NEVER;
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind != TX_FREE && c->tx[i].next < at)
-            at = c->tx[i].next;
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->next < at)
+            at = c->tx[i]->next;
     if (c->connecting && c->have_remote && c->next_check < at)
         at = c->next_check;
     if (c->selected >= 0) {
@@ -192,35 +196,39 @@ static void arm(rtc_connection_t *c)
 
 static tx_t *tx_new(rtc_connection_t *c, tx_kind_t kind)
 {
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind == TX_FREE) {
-            tx_t *t = &c->tx[i];
-            memset(t, 0, sizeof *t);
-            t->kind = kind;
-            t->tid[0] = (uint8_t)(c->serial >> 24);
-            t->tid[1] = (uint8_t)(c->serial >> 16);
-            t->tid[2] = (uint8_t)(c->serial >> 8);
-            t->tid[3] = (uint8_t)c->serial;
-            random_bytes(c, t->tid + 4, RTC_TID_LEN - 4);
-            return t;
-        }
-    return NULL;    /* all busy: the caller tries again at the next tick */
+    size_t i = 0;
+    while (i < c->ntx && c->tx[i])
+        i++;
+    if (i == c->ntx) {
+        c->tx = grow(c->tx, c->ntx + 1, sizeof *c->tx);
+        c->ntx++;
+    }
+    tx_t *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    c->tx[i] = t;
+    t->kind = kind;
+    t->tid[0] = (uint8_t)(c->serial >> 24);
+    t->tid[1] = (uint8_t)(c->serial >> 16);
+    t->tid[2] = (uint8_t)(c->serial >> 8);
+    t->tid[3] = (uint8_t)c->serial;
+    random_bytes(c, t->tid + 4, RTC_TID_LEN - 4);
+    return t;
 }
 
 static void tx_free(rtc_connection_t *c, tx_t *t)
 {
-    StunTransactionId id;
-    memcpy(id, "\x21\x12\xa4\x42", 4);
-    memcpy(id + 4, t->tid, RTC_TID_LEN);
-    stun_agent_forget_transaction(t->kind == TX_SERVER ? &c->plain : &c->agent, id);
-    t->kind = TX_FREE;
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] == t)
+            c->tx[i] = NULL;
+    free(t);
 }
 
 static tx_t *tx_find(rtc_connection_t *c, const uint8_t *msg)
 {
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind != TX_FREE && memcmp(c->tx[i].tid, msg + 8, RTC_TID_LEN) == 0)
-            return &c->tx[i];
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && memcmp(c->tx[i]->tid, msg + 8, RTC_TID_LEN) == 0)
+            return c->tx[i];
     return NULL;
 }
 
@@ -273,8 +281,8 @@ static void maybe_end_of_candidates(rtc_connection_t *c)
 {
     if (c->gathered)
         return;
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind == TX_SERVER)
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_SERVER)
             return;
     c->gathered = true;
     emit(c, RTC_ICE_END_OF_CANDIDATES, NULL, NULL);
@@ -293,8 +301,8 @@ static void gather(rtc_connection_t *c)
             if (!t)
                 break;
             StunMessage m;
-            msg_start(&c->plain, &m, t);
-            t->len = stun_agent_finish_message(&c->plain, &m, NULL, 0);
+            msg_start(&s->plain, &m, t);
+            t->len = rtc_stun_finish(&s->plain, &m, NULL, 0);
             t->local = i;
             t->from = s->locals[i];
             t->to = s->stun[j];
@@ -371,7 +379,7 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     if (!t)
         return;
     StunMessage m;
-    msg_start(&c->agent, &m, t);
+    msg_start(&c->s->ice, &m, t);
     char user[2 * RTC_UFRAG_MAX + 2];
     snprintf(user, sizeof user, "%s:%s", c->remote.ufrag, c->local.ufrag);  /* s.7.2.2 */
     stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, user);
@@ -382,7 +390,7 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     stun_message_append64(&m, c->controlling ? STUN_ATTRIBUTE_ICE_CONTROLLING : STUN_ATTRIBUTE_ICE_CONTROLLED, c->tie);
     if (use_candidate)
         stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
-    t->len = stun_agent_finish_message(&c->agent, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd));
+    t->len = rtc_stun_finish(&c->s->ice, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd));
     t->pair = pi;
     t->use_candidate = use_candidate;
     t->consent = consent;
@@ -461,8 +469,8 @@ static void maybe_nominate(rtc_connection_t *c)
         if ((c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS ||
              c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best]))
             return;
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind == TX_CHECK && c->tx[i].use_candidate)
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && c->tx[i]->use_candidate)
             return;     /* a nomination is under way */
     trigger(c, (size_t)best);
 }
@@ -474,8 +482,8 @@ static void all_failed_check(rtc_connection_t *c)
     for (size_t i = 0; i < c->npairs; i++)
         if (c->pairs[i].state != FAILED)
             return;
-    for (size_t i = 0; i < MAX_TX; i++)
-        if (c->tx[i].kind == TX_CHECK)
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_CHECK)
             return;
     c->connected = true;    /* so that disconnect() reports it */
     disconnect(c);
@@ -512,7 +520,7 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
     StunMessage resp;
     bool control = c->controlling;
     StunUsageIceReturn r = stun_usage_ice_conncheck_create_reply(
-        &c->agent, req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
+        &c->s->ice, req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
         c->tie, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
     if (len)    /* finished by libnice, with the request's key */
         c->s->env.send(c->s->env.ctx, local, from, out, len);
@@ -559,9 +567,9 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
     if (p->state == IN_PROGRESS) {
         /* s.7.3.1.4: cancel the check under way (it may still be answered)
          * and check again at once */
-        for (size_t i = 0; i < MAX_TX; i++) {
-            tx_t *t = &c->tx[i];
-            if (t->kind == TX_CHECK && t->pair == (size_t)pi && !t->consent && !t->cancelled) {
+        for (size_t i = 0; i < c->ntx; i++) {
+            tx_t *t = c->tx[i];
+            if (t && t->kind == TX_CHECK && t->pair == (size_t)pi && !t->consent && !t->cancelled) {
                 t->cancelled = true;
                 t->sent = RC;
                 t->next = now(c) + RM * RTO;
@@ -663,8 +671,15 @@ void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, co
         c->s->st.ignored[RTC_STUN_UNMATCHED]++;
         return;
     }
-    StunAgent *a = t && t->kind == TX_SERVER ? &c->plain : &c->agent;
-    rtc_stun_check_t v = rtc_stun_validate(a, &m, data, len, password, c);
+    StunAgent scratch;
+    rtc_stun_check_t v;
+    if (t && t->kind == TX_CHECK)
+        v = rtc_stun_validate_response(&scratch, &m, data, len, true, (const uint8_t *)c->remote.pwd,
+                                       strlen(c->remote.pwd));
+    else if (t)
+        v = rtc_stun_validate_response(&scratch, &m, data, len, false, NULL, 0);
+    else
+        v = rtc_stun_validate(&c->s->ice, &m, data, len, password, c);
     if (v != RTC_STUN_VALID) {
         c->s->st.ignored[v]++;
         return;
@@ -681,9 +696,9 @@ void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, co
 void rtc_connection_handle_timeout(rtc_connection_t *c)
 {
     uint64_t t0 = now(c);
-    for (size_t i = 0; i < MAX_TX; i++) {
-        tx_t *t = &c->tx[i];
-        if (t->kind == TX_FREE || t->next > t0)
+    for (size_t i = 0; i < c->ntx; i++) {
+        tx_t *t = c->tx[i];
+        if (!t || t->next > t0)
             continue;
         if (t->sent < RC) {
             tx_send(c, t);
@@ -751,8 +766,6 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     c->serial = (uint32_t)s->nconns;
     s->conns = grow(s->conns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
-    rtc_stun_agent_ice(&c->agent);
-    rtc_stun_agent_plain(&c->plain, true);
     c->offerer = remote == NULL;
     c->controlling = c->offerer;    /* the spec's offerer is the controlling agent */
     random_bytes(c, &c->tie, sizeof c->tie);
@@ -782,6 +795,9 @@ void rtc_connection_free(rtc_connection_t *c)
     free(c->pairs);
     free(c->triggered);
     free(c->ev);
+    for (size_t i = 0; i < c->ntx; i++)
+        free(c->tx[i]);
+    free(c->tx);
     free(c);
 }
 

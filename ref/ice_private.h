@@ -23,6 +23,8 @@ struct rtc_socket {
     rtc_connection_t  **conns;      /* by serial; NULL once freed */
     size_t              nconns;
     rtc_socket_stats_t  st;
+    StunAgent           ice;        /* builds checks and answers, validates requests */
+    StunAgent           plain;      /* builds Binding requests to STUN servers */
 };
 
 /* For the socket's demultiplexer. */

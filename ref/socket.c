@@ -31,6 +31,8 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
         memcpy(s->stun, stun, nstun * sizeof *stun);
     s->nlocals = nlocals;
     s->nstun = nstun;
+    rtc_stun_agent_ice(&s->ice);
+    rtc_stun_agent_plain(&s->plain, true);
     return s;
 }
 

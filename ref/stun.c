@@ -106,6 +106,38 @@ rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t
     return RTC_STUN_MALFORMED;
 }
 
+rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
+                                            size_t len, bool ice, const uint8_t *key, size_t key_len)
+{
+    if (len < 20)
+        return RTC_STUN_NOT_STUN;
+    if (ice)
+        rtc_stun_agent_ice(scratch);
+    else
+        rtc_stun_agent_plain(scratch, true);
+    /* The one request this response can answer, as libnice would have
+     * remembered it when sending (its id covers the cookie too). */
+    StunAgentSavedIds *sent = &scratch->sent_ids[0];
+    memcpy(sent->id, buf + 4, sizeof(StunTransactionId));
+    sent->method = (StunMethod)((buf[0] & 0x3e) << 6 | (buf[1] & 0xe0) >> 1 | (buf[1] & 0x0f));
+    sent->key = (uint8_t *)key;
+    sent->key_len = key_len;
+    sent->long_term_valid = false;
+    sent->valid = true;
+    return rtc_stun_validate(scratch, msg, buf, len, NULL, NULL);
+}
+
+size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len)
+{
+    size_t n = stun_agent_finish_message(a, msg, key, key_len);
+    if (n && stun_message_get_class(msg) == STUN_REQUEST) {
+        StunTransactionId id;
+        stun_message_id(msg, id);
+        stun_agent_forget_transaction(a, id);
+    }
+    return n;
+}
+
 int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out)
 {
     struct sockaddr_storage ss;

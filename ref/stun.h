@@ -54,6 +54,19 @@ void rtc_stun_agent_plain(StunAgent *a, bool fingerprint);
 rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t *buf, size_t len,
                                    rtc_stun_password_fn fn, void *arg);
 
+/* Validate buf as the response to a request of ours, sent with key (NULL:
+ * unauthenticated), whose transaction the caller has already matched.
+ * The agent is scratch space the caller provides (libnice's StunAgent is
+ * 12.8 KB, too much to keep one per connection) and must outlive msg; it
+ * is set up as rtc_stun_agent_ice (ice) or rtc_stun_agent_plain(true). */
+rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
+                                            size_t len, bool ice, const uint8_t *key, size_t key_len);
+/* Finish a message we built (MESSAGE-INTEGRITY with key, FINGERPRINT per
+ * the agent) without the agent keeping its transaction: responses are
+ * validated with rtc_stun_validate_response. Returns its length, 0 if the
+ * buffer is short. */
+size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len);
+
 /* The IPv4 XOR-MAPPED-ADDRESS of msg (RFC 8489 s.14.2); -1 if absent or
  * not IPv4. */
 int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out);

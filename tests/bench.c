@@ -11,7 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include "capture.h"
+#include "ice_host.h"
+#include "stun_server.h"
+#include "vdet.h"
 #include "evlog.h"
 #include "kernel.h"
 #include "net.h"
@@ -180,6 +185,105 @@ static double bench_link(uint64_t n, const char *pcap)
     return (double)n / dt;
 }
 
+/* ---- ICE: N connections between two hosts, candidates handed over at
+ * once (no signalling delay), until every one is connected. */
+
+typedef struct icebench {
+    sim_ice_socket_t *sa, *sb;
+    rtc_connection_t **a, **b;
+    size_t            n, connected;
+} icebench_t;
+
+static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev);
+
+static rtc_connection_t *ib_peer(icebench_t *ib, rtc_connection_t *c, sim_ice_socket_t **sock)
+{
+    for (size_t i = 0; i < ib->n; i++) {
+        if (ib->a[i] == c) {
+            *sock = ib->sb;
+            return ib->b[i];
+        }
+        if (ib->b[i] == c) {
+            *sock = ib->sa;
+            return ib->a[i];
+        }
+    }
+    return NULL;
+}
+
+static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    icebench_t *ib = arg;
+    char err[256];
+    if (ev->type == RTC_ICE_CANDIDATE) {
+        rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err);
+        sim_ice_socket_t *sock;
+        rtc_connection_t *peer = ib_peer(ib, c, &sock);
+        if (peer) {
+            rtc_connection_set_remote_candidate(peer, &ev->local, err, sizeof err);
+            sim_ice_socket_poke(sock);
+        }
+    } else if (ev->type == RTC_ICE_CONNECTED) {
+        ib->connected++;
+    }
+}
+
+typedef struct ice_result {
+    double   seconds;
+    double   bytes_per_conn;
+    bool     all;
+} ice_result_t;
+
+static ice_result_t bench_ice(size_t n, bool with_stun)
+{
+    char err[512];
+    sim_kernel_t *k = sim_kernel_new(1);
+    sim_vdet_bind(k);
+    sim_net_t *net = sim_net_new(k, NULL);
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    sim_subnet_t *lan = sim_subnet_new(net, "lan", 0x0a000000, 24, &p, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(net, "dc", 0xc6336400, 24, &p, NULL, err, sizeof err);
+    sim_host_t *a = sim_host_new(net, "a", err, sizeof err), *b = sim_host_new(net, "b", err, sizeof err);
+    sim_host_t *hs = sim_host_new(net, "stun", err, sizeof err);
+    sim_iface_new(a, "eth0", lan, 0x0a000001, NULL, err, sizeof err);
+    sim_iface_new(b, "eth0", lan, 0x0a000002, NULL, err, sizeof err);
+    sim_iface_new(hs, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    sim_stun_server_t *srv = with_stun ? sim_stun_server_new(hs, 0xc6336401, 3478, err, sizeof err) : NULL;
+    rtc_addr_t stun = { 0xc6336401, 3478 };
+    icebench_t ib = { .n = 0 };
+    ib.a = calloc(n, sizeof *ib.a);
+    ib.b = calloc(n, sizeof *ib.b);
+    double t0 = wall();
+    size_t heap0 = mallinfo2().uordblks;
+    ib.sa = sim_ice_socket_new(a, &stun, with_stun, ib_event, &ib, err, sizeof err);
+    ib.sb = sim_ice_socket_new(b, &stun, with_stun, ib_event, &ib, err, sizeof err);
+    for (size_t i = 0; i < n; i++) {
+        ib.a[i] = sim_ice_connection_new(ib.sa, NULL, err, sizeof err);
+        rtc_conn_desc_t offer, answer;
+        rtc_connection_local_description(ib.a[i], &offer);
+        ib.b[i] = sim_ice_connection_new(ib.sb, &offer, err, sizeof err);
+        rtc_connection_local_description(ib.b[i], &answer);
+        rtc_connection_set_remote_description(ib.a[i], &answer, err, sizeof err);
+        ib.n = i + 1;
+        rtc_connection_connect(ib.a[i], err, sizeof err);
+        rtc_connection_connect(ib.b[i], err, sizeof err);
+    }
+    while (ib.connected < 2 * n && sim_step(k))
+        ;
+    ice_result_t r = { wall() - t0, 0, ib.connected == 2 * n };
+    r.bytes_per_conn = ((double)mallinfo2().uordblks - (double)heap0) / (double)n;
+    sim_ice_socket_free(ib.sa);
+    sim_ice_socket_free(ib.sb);
+    sim_stun_server_free(srv);
+    free(ib.a);
+    free(ib.b);
+    sim_vdet_bind(NULL);
+    sim_net_free(net);
+    sim_kernel_free(k);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     const char *pcap = "/tmp/rtcsim-bench.pcap";
@@ -197,5 +301,21 @@ int main(int argc, char **argv)
         v[i] = bench_link(2000000, pcap);
     printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
     unlink(pcap);
+
+    static const size_t ns[] = { 1, 100, 1000 };
+    for (int stun = 0; stun < 2; stun++)
+        for (size_t j = 0; j < 3; j++) {
+            double secs[RUNS], bytes = 0;
+            bool all = true;
+            for (int i = 0; i < RUNS; i++) {
+                ice_result_t r = bench_ice(ns[j], stun);
+                secs[i] = r.seconds;
+                bytes = r.bytes_per_conn;
+                all &= r.all;
+            }
+            printf("  ICE, %4zu connections, %-22s %9.0f us wall (%6.1f us each), %6.0f bytes each%s\n",
+                   ns[j], stun ? "LAN + STUN server:" : "LAN, host candidates:", median(secs, RUNS) * 1e6,
+                   median(secs, RUNS) * 1e6 / (double)ns[j], bytes, all ? "" : "  NOT ALL CONNECTED");
+        }
     return 0;
 }
