@@ -286,6 +286,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_lua_open_net(L);
     sim_lua_open_expect(L);
     sim_lua_open_ice(L);
+    sim_lua_open_stun(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 
     int rc = luaL_loadfilex(L, path, "t");

@@ -98,6 +98,7 @@ void sim_lua_open_net(lua_State *L);        /* net */
 void sim_lua_open_expect(lua_State *L);     /* expect */
 void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
 void sim_lua_ice_free(sim_scn_t *s);
+void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
 /* Evaluate the expectations after the run; appends to messages. */
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes);
 /* Close captures (flush files); errors appended to messages. */
