@@ -70,6 +70,7 @@ struct rtc_connection {
     rtc_socket_t   *s;
     uint32_t        serial;
     bool            offerer, controlling, have_remote, connecting, connected, gathered;
+    bool            restarting;     /* update() called, connect() not yet */
     uint64_t        tie;
     rtc_conn_desc_t local, remote;
     rtc_candidate_t *lc;
@@ -84,6 +85,8 @@ struct rtc_connection {
     tx_t          **tx;             /* transactions under way; NULL slots are free */
     size_t          ntx;
     long            selected;       /* pair index, -1 none */
+    bool            consent_on;     /* consent checks go on for sel_local/remote */
+    rtc_candidate_t sel_local, sel_remote;   /* the pair in use (kept across a restart) */
     uint64_t        next_check, consent_at, consent_expire;
     rtc_ice_event_t *ev;
     size_t          nev, ev_head, ev_cap;
@@ -183,7 +186,7 @@ static void arm(rtc_connection_t *c)
             at = c->tx[i]->next;
     if (c->connecting && c->have_remote && c->next_check < at)
         at = c->next_check;
-    if (c->selected >= 0) {
+    if (c->consent_on) {
         if (c->consent_at < at)
             at = c->consent_at;
         if (c->consent_expire < at)
@@ -312,6 +315,11 @@ static void gather(rtc_connection_t *c)
     maybe_end_of_candidates(c);
 }
 
+/* Drop the check list and the checks under way (an ICE restart). The
+ * selected pair, if any, is kept: its candidates are copied out so consent
+ * can go on until a new pair is nominated. */
+static void forget_checks(rtc_connection_t *c);
+
 /* ---- the check list ---------------------------------------------------------------- */
 
 static uint64_t pair_prio(const rtc_connection_t *c, const pair_t *p)
@@ -372,12 +380,12 @@ static void trigger(rtc_connection_t *c, size_t pair)
     c->triggered[c->ntrig++] = pair;
 }
 
+/* A check on pair pi, or with consent, a consent check on the pair in use. */
 static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool consent)
 {
-    pair_t *p = &c->pairs[pi];
     tx_t *t = tx_new(c, TX_CHECK);
-    if (!t)
-        return;
+    const rtc_candidate_t *l = consent ? &c->sel_local : &c->lc[c->pairs[pi].local];
+    const rtc_candidate_t *r = consent ? &c->sel_remote : &c->rc[c->pairs[pi].remote];
     StunMessage m;
     msg_start(&c->s->ice, &m, t);
     char user[2 * RTC_UFRAG_MAX + 2];
@@ -386,7 +394,7 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     /* s.7.1.1: the priority a peer-reflexive candidate learnt from this
      * check would have */
     stun_message_append32(&m, STUN_ATTRIBUTE_PRIORITY,
-                          rtc_candidate_priority(RTC_CAND_PRFLX, (uint16_t)(c->lc[p->local].priority >> 8), 1));
+                          rtc_candidate_priority(RTC_CAND_PRFLX, (uint16_t)(l->priority >> 8), 1));
     stun_message_append64(&m, c->controlling ? STUN_ATTRIBUTE_ICE_CONTROLLING : STUN_ATTRIBUTE_ICE_CONTROLLED, c->tie);
     if (use_candidate)
         stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
@@ -394,11 +402,11 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     t->pair = pi;
     t->use_candidate = use_candidate;
     t->consent = consent;
-    t->from = c->lc[p->local].base;
-    t->to = c->rc[p->remote].addr;
+    t->from = l->base;
+    t->to = r->addr;
     t->rto = RTO;
     if (!consent)
-        p->state = IN_PROGRESS;
+        c->pairs[pi].state = IN_PROGRESS;
     tx_send(c, t);
 }
 
@@ -431,7 +439,10 @@ static void select_pair(rtc_connection_t *c, size_t pi)
         return;
     c->selected = (long)pi;
     pair_t *p = &c->pairs[pi];
-    emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->lc[p->local], &c->rc[p->remote]);
+    c->sel_local = c->lc[p->local];
+    c->sel_remote = c->rc[p->remote];
+    c->consent_on = true;
+    emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->sel_local, &c->sel_remote);
     if (!c->connected) {
         c->connected = true;
         emit(c, RTC_ICE_CONNECTED, NULL, NULL);
@@ -445,6 +456,7 @@ static void select_pair(rtc_connection_t *c, size_t pi)
 static void disconnect(rtc_connection_t *c)
 {
     c->selected = -1;
+    c->consent_on = false;
     c->connecting = false;
     if (c->connected) {
         c->connected = false;
@@ -477,7 +489,7 @@ static void maybe_nominate(rtc_connection_t *c)
 
 static void all_failed_check(rtc_connection_t *c)
 {
-    if (!c->connecting || c->npairs == 0 || c->selected >= 0)
+    if (!c->connecting || c->npairs == 0 || c->selected >= 0 || c->consent_on)
         return;
     for (size_t i = 0; i < c->npairs; i++)
         if (c->pairs[i].state != FAILED)
@@ -592,27 +604,30 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
     bool consent = t->consent, use = t->use_candidate;
     rtc_addr_t sent_to = t->to, sent_from = t->from;
     tx_free(c, t);
+    bool same_path = addr_eq(from, &sent_to) && addr_eq(local, &sent_from);
+    if (consent) {
+        /* RFC 7675 s.5.1: an answer on the same path renews consent */
+        if (same_path && stun_message_get_class(m) == STUN_RESPONSE)
+            c->consent_expire = now(c) + CONSENT_TIMEOUT;
+        return;
+    }
     pair_t *p = &c->pairs[pi];
     /* s.7.2.5.2.1: the response must come back on the same 5-tuple */
-    if (!addr_eq(from, &sent_to) || !addr_eq(local, &sent_from)) {
+    if (!same_path) {
         p->state = FAILED;
         return;
     }
     if (stun_message_get_class(m) == STUN_ERROR) {
         int code = 0;
         stun_message_find_error(m, &code);
-        if (code == STUN_ERROR_ROLE_CONFLICT && !consent) {
+        if (code == STUN_ERROR_ROLE_CONFLICT) {
             /* s.7.2.5.1: switch role, check again */
             c->controlling = !c->controlling;
             p->state = WAITING;
             trigger(c, pi);
-        } else if (!consent) {
+        } else {
             p->state = FAILED;
         }
-        return;
-    }
-    if (consent) {
-        c->consent_expire = now(c) + CONSENT_TIMEOUT;     /* RFC 7675 s.5.1 */
         return;
     }
     struct sockaddr_storage ss;
@@ -717,10 +732,10 @@ void rtc_connection_handle_timeout(rtc_connection_t *c)
     }
     if (c->connecting && c->have_remote && c->next_check <= t0)
         pace(c);
-    if (c->selected >= 0 && c->consent_expire <= t0) {
+    if (c->consent_on && c->consent_expire <= t0) {
         disconnect(c);      /* RFC 7675 s.5.1: consent lost */
-    } else if (c->selected >= 0 && c->consent_at <= t0) {
-        send_check(c, (size_t)c->selected, false, true);
+    } else if (c->consent_on && c->consent_at <= t0) {
+        send_check(c, 0, false, true);
         uint8_t r;
         random_bytes(c, &r, 1);
         c->consent_at = t0 + CONSENT_INTERVAL * (80 + r % 41) / 100;
@@ -804,9 +819,15 @@ void rtc_connection_free(rtc_connection_t *c)
 int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d, char *err,
                                           size_t errlen)
 {
-    if (!c->offerer) {
+    /* The spec: "This method must be only used by the offerer peer." The
+     * answerer takes its remote description at construction; after that
+     * it may take only a restarted one (new usefrag), which is how it
+     * learns of the offerer's update() (docs/decisions.md). */
+    bool restart = c->have_remote && strcmp(d->ufrag, c->remote.ufrag) != 0;
+    if (!c->offerer && !restart) {
         snprintf(err, errlen, "setRemoteDescription is for the offerer only: this connection was "
-                              "made with the remote description");
+                              "made with the remote description (an answerer takes only a "
+                              "restarted one, with a new usefrag)");
         return -1;
     }
     if (check_desc(d, err, errlen) < 0)
@@ -814,6 +835,12 @@ int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_de
     if (strcmp(d->id, c->local.id) != 0) {
         snprintf(err, errlen, "connection-id '%s' is not this connection's ('%s')", d->id, c->local.id);
         return -1;
+    }
+    if (restart) {
+        /* RFC 8445 s.9: the remote side restarted; its candidates and the
+         * pairs made with them belong to the old generation */
+        forget_checks(c);
+        c->nrc = 0;
     }
     c->remote = *d;
     c->have_remote = true;
@@ -860,13 +887,41 @@ int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate
     return 0;
 }
 
+static void forget_checks(rtc_connection_t *c)
+{
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && !c->tx[i]->consent)
+            tx_free(c, c->tx[i]);
+    c->npairs = 0;
+    c->ntrig = 0;
+    c->selected = -1;
+}
+
+int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
+{
+    random_ice_chars(c, c->local.ufrag, 8);
+    random_ice_chars(c, c->local.pwd, 24);
+    forget_checks(c);
+    c->nlc = 0;
+    c->gathered = false;
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_SERVER)
+            tx_free(c, c->tx[i]);
+    c->connecting = false;
+    c->restarting = true;
+    gather(c);
+    arm(c);
+    return 0;
+}
+
 int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
 {
-    if (c->connecting || c->connected) {
+    if (c->connecting || (c->connected && !c->restarting)) {
         snprintf(err, errlen, "connect() was already called");
         return -1;
     }
     c->connecting = true;
+    c->restarting = false;
     pair_all(c);
     c->next_check = now(c);
     arm(c);

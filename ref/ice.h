@@ -84,6 +84,10 @@ int  rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate
 int  rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate_t *cand,
                                          char *err, size_t errlen);
 int  rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen);
+/* ICE restart of the local side (RFC 8445 s.9): new usefrag and secret,
+ * gathering again, the check list emptied; checks resume at connect().
+ * The selected pair stays in use until a new one is nominated. */
+int  rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen);
 /* The connection's timer fired. It acts on what is due, so a call before
  * the time it asked for is harmless. */
 void rtc_connection_handle_timeout(rtc_connection_t *c);

@@ -406,6 +406,13 @@ static int m_connect(lua_State *L)
     return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
 }
 
+static int m_update(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    char err[256];
+    return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
+}
+
 static int conn_get(lua_State *L, void *ud, const char *key)
 {
     lconn_t *lc = *(lconn_t **)ud;
@@ -510,6 +517,7 @@ void sim_lua_open_ice(lua_State *L)
         { "setLocalCandidate", m_set_local_candidate },
         { "setRemoteCandidate", m_set_remote_candidate },
         { "connect", m_connect },
+        { "update", m_update },
         { NULL, NULL },
     };
     static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };

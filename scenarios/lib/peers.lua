@@ -13,6 +13,10 @@
 --   connect_a     false: the offerer does not call connect(); the scenario
 --                 does, as call.a:connect(), when it wants
 --   on_b          function(b) called when the answerer's connection exists
+--
+-- peers.restart(call) restarts ICE from the offerer's side (update(), the
+-- new description signalled, connect()); the answerer answers a restarted
+-- description with an update() of its own.
 local M = {}
 
 function M.call(o)
@@ -42,7 +46,13 @@ function M.call(o)
 
   -- the answerer, when the offer lands
   call.at_b.onmessage = function(m)
-    if m.description then
+    if m.description and call.b then
+      -- a restarted offer: take it, restart too, answer
+      call.b:setRemoteDescription(m.description)
+      call.b:update()
+      call.at_b:send({ description = call.b:getLocalDescription() })
+      call.b:connect()
+    elseif m.description then
       call.b = RTCConnection(o.b, m.description)
       trickle(call.b, call.at_b)
       call.at_b:send({ description = call.b:getLocalDescription() })
@@ -52,6 +62,12 @@ function M.call(o)
     if m.candidate then call.b:setRemoteCandidate(m.candidate) end
   end
   return call
+end
+
+function M.restart(call)
+  call.a:update()
+  call.at_a:send({ description = call.a:getLocalDescription() })
+  call.a:connect()
 end
 
 return M
