@@ -48,6 +48,10 @@ static void deliver_candidate(void *arg)
 {
     msg_t *m = arg;
     char err[256];
+    if (!m->to->conn) {     /* a peer that is only an address */
+        free(m);
+        return;
+    }
     ck_assert_msg(rtc_connection_set_remote_candidate(m->to->conn, &m->cand, err, sizeof err) == 0, "%s", err);
     sim_ice_socket_poke(m->to->sock);
     free(m);
@@ -257,6 +261,34 @@ START_TEST(descriptions_and_candidates_checked)
 }
 END_TEST
 
+/* Every check fails: a remote candidate where nobody is. The pair's
+ * transaction gives up after RFC 8489's 39.5 s, and ondisconnected fires. */
+START_TEST(all_checks_fail)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 7, 0);
+    sockets(&w, NULL, 0);
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(w.a.conn, &d);
+    strcpy(d.ufrag, "peer");
+    strcpy(d.pwd, "0123456789abcdefghijkl");
+    ck_assert_int_eq(rtc_connection_set_remote_description(w.a.conn, &d, err, sizeof err), 0);
+    rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "x", .component = 1, .priority = 100,
+                          .addr = { 0x0a000063, 5000 } };
+    ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_connection_connect(w.a.conn, err, sizeof err), 0);
+    sim_ice_socket_poke(w.a.sock);
+    sim_run_until(w.k, SIM_SEC(39));
+    ck_assert_int_eq(w.a.disconnected, 0);
+    sim_run_until(w.k, SIM_SEC(45));
+    ck_assert_int_eq(w.a.disconnected, 1);
+    ck_assert_int_eq(w.a.connected, 0);
+    world_free(&w);
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -267,6 +299,7 @@ static Suite *ice_suite(void)
     tcase_add_test(t, server_reflexive_gathering);
     tcase_add_test(t, consent_lost);
     tcase_add_test(t, descriptions_and_candidates_checked);
+    tcase_add_test(t, all_checks_fail);
     suite_add_tcase(s, t);
     return s;
 }

@@ -180,6 +180,16 @@ START_TEST(sample_responses)
                                       0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
     ck_assert_mem_eq(in6->sin6_addr.s6_addr, want, 16);
     ck_assert_uint_eq(ntohs(in6->sin6_port), 32853);
+    /* the connection's own path: the response checked against the key
+     * its request was sent with, on scratch space */
+    StunAgent scratch;
+    const uint8_t *pw = (const uint8_t *)SHORT.password;
+    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, pw, strlen(SHORT.password)), RTC_STUN_VALID);
+    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v6, n6, true, pw, strlen(SHORT.password)), RTC_STUN_VALID);
+    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, (const uint8_t *)"x", 1), RTC_STUN_BAD_INTEGRITY);
+    v4[n4 - 1] ^= 1;
+    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, pw, strlen(SHORT.password)), RTC_STUN_BAD_FINGERPRINT);
+    v4[n4 - 1] ^= 1;
     /* a response whose MESSAGE-INTEGRITY was made with another key */
     rtc_stun_agent_ice(&a);
     static uint8_t buf[512];
