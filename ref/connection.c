@@ -363,12 +363,15 @@ static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
     return (long)c->npairs++;
 }
 
+/* s.6.1.2.2: pairs of the same component; ours are all component 1
+ * (RTP and RTCP multiplexed) */
 static void pair_all(rtc_connection_t *c)
 {
     for (size_t l = 0; l < c->nlc; l++)
         if (c->lc_active[l])
             for (size_t r = 0; r < c->nrc; r++)
-                add_pair(c, l, r);
+                if (c->rc[r].component == c->lc[l].component)
+                    add_pair(c, l, r);
 }
 
 static void trigger(rtc_connection_t *c, size_t pair)
@@ -871,7 +874,7 @@ int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate
     if (rtc_candidate_check(cand, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < c->nrc; i++)
-        if (addr_eq(&c->rc[i].addr, &cand->addr)) {
+        if (addr_eq(&c->rc[i].addr, &cand->addr) && c->rc[i].component == cand->component) {
             /* s.7.3.1.3 / RFC 8838 s.11.4: a signalled candidate replaces
              * the peer-reflexive one learnt for the same address */
             if (c->rc[i].type == RTC_CAND_PRFLX)

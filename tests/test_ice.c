@@ -289,6 +289,38 @@ START_TEST(all_checks_fail)
 }
 END_TEST
 
+/* A remote candidate of component 2 is taken but never paired with our
+ * component-1 candidates (RFC 8445 s.6.1.2.2): no check goes out. */
+START_TEST(component_2_not_paired)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 8, 0);
+    sockets(&w, NULL, 0);
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(w.a.conn, &d);
+    strcpy(d.ufrag, "peer");
+    strcpy(d.pwd, "0123456789abcdefghijkl");
+    rtc_connection_set_remote_description(w.a.conn, &d, err, sizeof err);
+    rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "x", .component = 2, .priority = 100,
+                          .addr = { 0x0a000002, 5000 } };
+    ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), 0);
+    rtc_connection_connect(w.a.conn, err, sizeof err);
+    sim_ice_socket_poke(w.a.sock);
+    sim_run_until(w.k, SIM_SEC(5));
+    sim_link_stats_t st;
+    sim_link_get_stats(sim_iface_link(w.ia), 0, &st);
+    ck_assert_uint_eq(st.sent, 0);
+    c.component = 1;
+    ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), 0);
+    sim_run_until(w.k, SIM_SEC(6));
+    sim_link_get_stats(sim_iface_link(w.ia), 0, &st);
+    ck_assert_uint_gt(st.sent, 0);
+    world_free(&w);
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -300,6 +332,7 @@ static Suite *ice_suite(void)
     tcase_add_test(t, consent_lost);
     tcase_add_test(t, descriptions_and_candidates_checked);
     tcase_add_test(t, all_checks_fail);
+    tcase_add_test(t, component_2_not_paired);
     suite_add_tcase(s, t);
     return s;
 }
