@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tshark_check.sh DIR... - every pcap under the given folders must decode in
-# tshark with no malformed packet and no bad IPv4 or UDP checksum.
+# tshark with no malformed packet and no bad IPv4 or UDP checksum, and every
+# datagram that carries the STUN magic cookie must decode as STUN.
 # tshark is an oracle independent of this project's own decoders.
 # Exit 0 when all are clean, 1 when any is not.
 set -u
@@ -8,7 +9,7 @@ if ! command -v tshark >/dev/null 2>&1; then
   echo "tshark_check: tshark not installed: skipping"
   exit 0
 fi
-filter='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad"'
+filter='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || (udp.payload[4:4] == 21:12:a4:42 && !stun)'
 files=0 bad=0 packets=0
 while IFS= read -r -d '' f; do
   files=$((files + 1))
@@ -28,5 +29,5 @@ while IFS= read -r -d '' f; do
     bad=$((bad + 1))
   fi
 done < <(for d in "$@"; do [ -d "$d" ] && find "$d" -name '*.pcap' -print0; done)
-echo "tshark_check: $files captures, $packets packets, $bad with malformed packets or bad checksums"
+echo "tshark_check: $files captures, $packets packets, $bad with malformed packets, bad checksums or undecoded STUN"
 [ "$bad" -eq 0 ]

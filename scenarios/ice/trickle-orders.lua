@@ -23,11 +23,13 @@ scenario { name = "ICE: trickle orders", seed = 6, duration = 15 }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }
-local hosts = {}
+local hosts, ifaces = {}, {}
 for i, name in ipairs { "a1", "b1", "a2", "b2", "a3", "b3" } do
   hosts[name] = net.host { name = name }
-  hosts[name]:interface { name = "eth0", subnet = lan, address = "10.0.0." .. i }
+  ifaces[name] = hosts[name]:interface { name = "eth0", subnet = lan, address = "10.0.0." .. i }
 end
+-- the LAN side of each offerer
+local caps = { net.capture(ifaces.a1), net.capture(ifaces.a2), net.capture(ifaces.a3) }
 
 local early = peers.call { a = hosts.a1:RTCSocket(), b = hosts.b1:RTCSocket(),
                            channel = { hosts.a1, hosts.b1, delay = 0.02 }, connect_a = false }
@@ -50,3 +52,6 @@ expect.event { src = "b2", name = "activecandidate", count = 1,
 expect.event { src = "a3", name = "connected", count = 1, within = { 3, 7 } }
 expect.event { src = "b3", name = "connected", count = 1, within = { 3, 7 } }
 expect.never { name = "disconnected" }
+expect.capture { caps[1], golden = "ice/trickle-orders.a1.eth0.pcap" }
+expect.capture { caps[2], golden = "ice/trickle-orders.a2.eth0.pcap" }
+expect.capture { caps[3], golden = "ice/trickle-orders.a3.eth0.pcap" }
