@@ -261,20 +261,28 @@ START_TEST(descriptions_and_candidates_checked)
 }
 END_TEST
 
+/* An offerer whose peer exists only in its remote description: the test
+ * plays the peer by hand. */
+static void lone_offerer(world_t *w, uint64_t seed)
+{
+    char err[256];
+    world_init(w, seed, 0);
+    sockets(w, NULL, 0);
+    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, err, sizeof err);
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(w->a.conn, &d);
+    strcpy(d.ufrag, "peer");
+    strcpy(d.pwd, "0123456789abcdefghijkl");
+    ck_assert_int_eq(rtc_connection_set_remote_description(w->a.conn, &d, err, sizeof err), 0);
+}
+
 /* Every check fails: a remote candidate where nobody is. The pair's
  * transaction gives up after RFC 8489's 39.5 s, and ondisconnected fires. */
 START_TEST(all_checks_fail)
 {
     char err[256];
     world_t w;
-    world_init(&w, 7, 0);
-    sockets(&w, NULL, 0);
-    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
-    rtc_conn_desc_t d;
-    rtc_connection_local_description(w.a.conn, &d);
-    strcpy(d.ufrag, "peer");
-    strcpy(d.pwd, "0123456789abcdefghijkl");
-    ck_assert_int_eq(rtc_connection_set_remote_description(w.a.conn, &d, err, sizeof err), 0);
+    lone_offerer(&w, 7);
     rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "x", .component = 1, .priority = 100,
                           .addr = { 0x0a000063, 5000 } };
     ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), 0);
@@ -295,14 +303,7 @@ START_TEST(component_2_not_paired)
 {
     char err[256];
     world_t w;
-    world_init(&w, 8, 0);
-    sockets(&w, NULL, 0);
-    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
-    rtc_conn_desc_t d;
-    rtc_connection_local_description(w.a.conn, &d);
-    strcpy(d.ufrag, "peer");
-    strcpy(d.pwd, "0123456789abcdefghijkl");
-    rtc_connection_set_remote_description(w.a.conn, &d, err, sizeof err);
+    lone_offerer(&w, 8);
     rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "x", .component = 2, .priority = 100,
                           .addr = { 0x0a000002, 5000 } };
     ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), 0);
