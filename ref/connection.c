@@ -90,6 +90,7 @@ struct rtc_connection {
     uint64_t        next_check, consent_at, consent_expire;
     rtc_ice_event_t *ev;
     size_t          nev, ev_head, ev_cap;
+    void            *opaque;        /* the environment's */
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -123,6 +124,36 @@ static void random_ice_chars(const rtc_connection_t *c, char *out, size_t n)
         out[i] = chars[r[i] & 63];
     out[n] = '\0';
 }
+
+/* The usefrag: four ice-chars naming the connection's serial in its socket
+ * (24 bits), so a request finds its connection at once, then eight random
+ * ones (48 bits; RFC 8445 s.5.3 asks for at least 24). */
+static void make_ufrag(rtc_connection_t *c)
+{
+    static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 4; i++)
+        c->local.ufrag[i] = chars[(c->serial >> (18 - 6 * i)) & 63];
+    random_ice_chars(c, c->local.ufrag + 4, 8);
+}
+
+uint32_t rtc_ufrag_serial(const uint8_t *ufrag, size_t len)
+{
+    uint32_t v = 0;
+    if (len < 4)
+        return UINT32_MAX;
+    for (int i = 0; i < 4; i++) {
+        uint8_t ch = ufrag[i];
+        int d = ch >= 'A' && ch <= 'Z' ? ch - 'A' : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+              : ch >= '0' && ch <= '9' ? ch - '0' + 52 : ch == '+' ? 62 : ch == '/' ? 63 : -1;
+        if (d < 0)
+            return UINT32_MAX;
+        v = v << 6 | (uint32_t)d;
+    }
+    return v;
+}
+
+void  rtc_connection_set_opaque(rtc_connection_t *c, void *p) { c->opaque = p; }
+void *rtc_connection_opaque(const rtc_connection_t *c) { return c->opaque; }
 
 static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
 {
@@ -794,7 +825,7 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     } else {
         random_ice_chars(c, c->local.id, 16);
     }
-    random_ice_chars(c, c->local.ufrag, 8);
+    make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
     gather(c);
     arm(c);
@@ -902,7 +933,7 @@ static void forget_checks(rtc_connection_t *c)
 
 int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
 {
-    random_ice_chars(c, c->local.ufrag, 8);
+    make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
     forget_checks(c);
     c->nlc = 0;

@@ -91,6 +91,10 @@ int  rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen);
 /* The connection's timer fired. It acts on what is due, so a call before
  * the time it asked for is harmless. */
 void rtc_connection_handle_timeout(rtc_connection_t *c);
+/* A pointer of the environment's own, kept with the connection (the
+ * simulator keeps its timer there). */
+void  rtc_connection_set_opaque(rtc_connection_t *c, void *p);
+void *rtc_connection_opaque(const rtc_connection_t *c);
 /* Take the next queued event; false when there is none. */
 bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev);
 

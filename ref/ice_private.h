@@ -27,7 +27,9 @@ struct rtc_socket {
     StunAgent           plain;      /* builds Binding requests to STUN servers */
 };
 
-/* For the socket's demultiplexer. */
+/* For the socket's demultiplexer: the serial a local usefrag names, or
+ * UINT32_MAX. */
+uint32_t rtc_ufrag_serial(const uint8_t *ufrag, size_t len);
 uint32_t rtc_connection_serial(const rtc_connection_t *c);
 const char *rtc_connection_local_ufrag(const rtc_connection_t *c);
 void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local,

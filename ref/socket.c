@@ -4,8 +4,8 @@
  *
  * Requests are routed by the local username fragment, the part of
  * USERNAME before ':' (RFC 8445 s.7.2.2: "RFRAG:LFRAG" as the sender
- * writes it, so ours comes first); responses by the connection serial
- * carried in their transaction id. Anything else is ignored and counted.
+ * writes it, so ours comes first), which begins with the connection's
+ * serial; responses by the serial carried in their transaction id. Anything else is ignored and counted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,19 +51,17 @@ void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
     *st = s->st;
 }
 
+/* Our usefrags begin with the connection's serial (connection.c). */
 static rtc_connection_t *by_ufrag(rtc_socket_t *s, const uint8_t *user, size_t len)
 {
     const uint8_t *colon = memchr(user, ':', len);
     size_t n = colon ? (size_t)(colon - user) : len;
-    for (size_t i = 0; i < s->nconns; i++) {
-        rtc_connection_t *c = s->conns[i];
-        if (!c)
-            continue;
-        const char *uf = rtc_connection_local_ufrag(c);
-        if (strlen(uf) == n && memcmp(uf, user, n) == 0)
-            return c;
-    }
-    return NULL;
+    uint32_t serial = rtc_ufrag_serial(user, n);
+    if (serial >= s->nconns || !s->conns[serial])
+        return NULL;
+    rtc_connection_t *c = s->conns[serial];
+    const char *uf = rtc_connection_local_ufrag(c);
+    return strlen(uf) == n && memcmp(uf, user, n) == 0 ? c : NULL;
 }
 
 void rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,

@@ -76,14 +76,11 @@ static void conn_timer(void *arg)
 static void env_set_timer(void *ctx, void *obj, uint64_t at)
 {
     sim_ice_socket_t *s = ctx;
-    for (size_t i = 0; i < s->nconns; i++) {
-        conn_slot_t *slot = s->conns[i];
-        if (slot->c != obj)
-            continue;
-        sim_cancel(s->k, slot->timer);
-        slot->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, conn_timer, slot);
-        return;
-    }
+    conn_slot_t *slot = rtc_connection_opaque(obj);
+    if (!slot)
+        return;     /* during construction: armed again right after */
+    sim_cancel(s->k, slot->timer);
+    slot->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, conn_timer, slot);
 }
 
 static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
@@ -154,7 +151,6 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
     s->conns = realloc(s->conns, (s->nconns + 1) * sizeof *s->conns);
     if (!s->conns)
         abort();
-    /* registered before creation: the new connection arms its timer at once */
     s->conns[s->nconns++] = slot;
     slot->c = rtc_connection_new(s->ref, remote, err, errlen);
     if (!slot->c) {
@@ -162,7 +158,8 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
         free(slot);
         return NULL;
     }
-    /* the timer armed during creation went to no slot: arm it again */
+    /* the timer armed during creation had no slot yet: arm it again */
+    rtc_connection_set_opaque(slot->c, slot);
     rtc_connection_handle_timeout(slot->c);
     sim_ice_socket_poke(s);
     return slot->c;

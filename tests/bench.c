@@ -192,23 +192,40 @@ typedef struct icebench {
     sim_ice_socket_t *sa, *sb;
     rtc_connection_t **a, **b;
     size_t            n, connected;
+    /* connection -> its peer, open addressing, so the harness itself
+     * stays O(1) per event */
+    rtc_connection_t **keys, **vals;
+    size_t            cap;
 } icebench_t;
+
+static size_t ib_slot(const icebench_t *ib, const rtc_connection_t *c)
+{
+    size_t h = ((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull;
+    size_t i = h & (ib->cap - 1);
+    while (ib->keys[i] && ib->keys[i] != c)
+        i = (i + 1) & (ib->cap - 1);
+    return i;
+}
+
+static void ib_link(icebench_t *ib, rtc_connection_t *x, rtc_connection_t *y)
+{
+    size_t i = ib_slot(ib, x);
+    ib->keys[i] = x;
+    ib->vals[i] = y;
+    i = ib_slot(ib, y);
+    ib->keys[i] = y;
+    ib->vals[i] = x;
+}
 
 static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev);
 
 static rtc_connection_t *ib_peer(icebench_t *ib, rtc_connection_t *c, sim_ice_socket_t **sock)
 {
-    for (size_t i = 0; i < ib->n; i++) {
-        if (ib->a[i] == c) {
-            *sock = ib->sb;
-            return ib->b[i];
-        }
-        if (ib->b[i] == c) {
-            *sock = ib->sa;
-            return ib->a[i];
-        }
-    }
-    return NULL;
+    size_t i = ib_slot(ib, c);
+    if (!ib->keys[i])
+        return NULL;    /* the answerer's half is not made yet */
+    *sock = rtc_connection_is_offerer(c) ? ib->sb : ib->sa;
+    return ib->vals[i];
 }
 
 static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
@@ -254,6 +271,10 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     icebench_t ib = { .n = 0 };
     ib.a = calloc(n, sizeof *ib.a);
     ib.b = calloc(n, sizeof *ib.b);
+    for (ib.cap = 16; ib.cap < 4 * n; ib.cap *= 2)
+        ;
+    ib.keys = calloc(ib.cap, sizeof *ib.keys);
+    ib.vals = calloc(ib.cap, sizeof *ib.vals);
     double t0 = wall();
     size_t heap0 = mallinfo2().uordblks;
     ib.sa = sim_ice_socket_new(a, &stun, with_stun, ib_event, &ib, err, sizeof err);
@@ -264,6 +285,7 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
         rtc_connection_local_description(ib.a[i], &offer);
         ib.b[i] = sim_ice_connection_new(ib.sb, &offer, err, sizeof err);
         rtc_connection_local_description(ib.b[i], &answer);
+        ib_link(&ib, ib.a[i], ib.b[i]);
         rtc_connection_set_remote_description(ib.a[i], &answer, err, sizeof err);
         ib.n = i + 1;
         rtc_connection_connect(ib.a[i], err, sizeof err);
@@ -278,6 +300,8 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     sim_stun_server_free(srv);
     free(ib.a);
     free(ib.b);
+    free(ib.keys);
+    free(ib.vals);
     sim_vdet_bind(NULL);
     sim_net_free(net);
     sim_kernel_free(k);
@@ -288,7 +312,11 @@ int main(int argc, char **argv)
 {
     const char *pcap = "/tmp/rtcsim-bench.pcap";
     double v[RUNS];
+    /* `bench ice` runs only the ICE figures */
+    bool only_ice = argc > 1 && strcmp(argv[1], "ice") == 0;
     printf("rtcsim benchmarks: median of %d runs each\n", RUNS);
+    if (only_ice)
+        goto ice;
 
     for (int i = 0; i < RUNS; i++)
         v[i] = bench_kernel(100000, 10000000);
@@ -302,6 +330,7 @@ int main(int argc, char **argv)
     printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
     unlink(pcap);
 
+ice:;
     static const size_t ns[] = { 1, 100, 1000 };
     for (int stun = 0; stun < 2; stun++)
         for (size_t j = 0; j < 3; j++) {
