@@ -86,27 +86,31 @@ typedef struct core {
     size_t       nports;
 } core_t;
 
+/* An address on a subnet: an interface's, or a node's (a NAT's outside
+ * addresses). The switch sends datagrams for ip down `link`. */
 typedef struct attach {
-    uint32_t     ip;
-    sim_iface_t *iface;
+    uint32_t    ip;
+    sim_link_t *link;
+    const char *owner;              /* "host.iface" or the node's name, for errors */
 } attach_t;
 
 struct sim_subnet {
-    sim_node_t        node;         /* the switch; port 0 uplink, i>0 iface i-1 */
+    sim_node_t        node;         /* the switch; port 0 uplink, then one per attachment */
     uint32_t          prefix, mask;
     unsigned          len;
     sim_link_params_t access;
     sim_link_t       *uplink;
+    sim_node_t       *gateway;      /* NULL: the core */
     attach_t         *by_ip;        /* sorted by ip */
     size_t            n;
-    sim_iface_t     **ports;        /* port i+1 -> iface */
-    size_t            nports;
+    size_t            nports;       /* attachments made so far */
 };
 
 struct sim_iface {
     sim_host_t   *host;
     int           port;             /* host-side port */
     char          name[32];
+    char          full[100];        /* "host.iface" */
     sim_subnet_t *subnet;
     uint32_t      ip;
     bool          up;
@@ -550,7 +554,7 @@ void sim_net_set_core(sim_net_t *n, const sim_link_params_t *p)
 
 /* ---- subnets ----------------------------------------------------------- */
 
-static sim_iface_t *subnet_lookup(const sim_subnet_t *s, uint32_t ip)
+static const attach_t *subnet_lookup(const sim_subnet_t *s, uint32_t ip)
 {
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
@@ -560,7 +564,7 @@ static sim_iface_t *subnet_lookup(const sim_subnet_t *s, uint32_t ip)
         else
             hi = mid;
     }
-    return lo < s->n && s->by_ip[lo].ip == ip ? s->by_ip[lo].iface : NULL;
+    return lo < s->n && s->by_ip[lo].ip == ip ? &s->by_ip[lo] : NULL;
 }
 
 static void subnet_input(sim_node_t *node, int port, sim_pkt_t *p)
@@ -573,19 +577,74 @@ static void subnet_input(sim_node_t *node, int port, sim_pkt_t *p)
             sim_link_send(s->uplink, 0, p);
         return;
     }
-    sim_iface_t *i = subnet_lookup(s, p->dst_ip);
-    if (!i) {
+    const attach_t *a = subnet_lookup(s, p->dst_ip);
+    if (!a) {
         sim_net_drop(node->net, node->name, SIM_DROP_NO_ROUTE, p);
         return;
     }
-    sim_link_send(i->link, 1, p);
+    sim_link_send(a->link, 1, p);
+}
+
+/* Check that ip may be attached to s; 0, or -1 with a message. */
+static int attach_check(const sim_subnet_t *s, uint32_t ip, char *err, size_t errlen)
+{
+    char a[16], b[16];
+    if ((ip & s->mask) != s->prefix) {
+        errf(err, errlen, "address %s is not in subnet '%s' (%s/%u)", sim_ip_str(ip, a),
+             s->node.name, sim_ip_str(s->prefix, b), s->len);
+        return -1;
+    }
+    if (ip == s->prefix || ip == (s->prefix | ~s->mask)) {
+        errf(err, errlen, "address %s is the %s address of subnet '%s'", sim_ip_str(ip, a),
+             ip == s->prefix ? "network" : "broadcast", s->node.name);
+        return -1;
+    }
+    const attach_t *other = subnet_lookup(s, ip);
+    if (other) {
+        errf(err, errlen, "address %s is already used by %s", sim_ip_str(ip, a), other->owner);
+        return -1;
+    }
+    return 0;
+}
+
+/* Record ip -> link, keeping by_ip sorted (insertion step). */
+static void attach_add(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner)
+{
+    PUSH(s->by_ip, s->n, ((attach_t){ ip, link, owner }));
+    for (size_t j = s->n - 1; j > 0 && s->by_ip[j - 1].ip > ip; j--) {
+        attach_t t = s->by_ip[j];
+        s->by_ip[j] = s->by_ip[j - 1];
+        s->by_ip[j - 1] = t;
+    }
+}
+
+sim_link_t *sim_subnet_attach(sim_subnet_t *s, uint32_t ip, const char *link_name, const char *owner,
+                              sim_node_t *node, int port, const sim_link_params_t *p, char *err,
+                              size_t errlen)
+{
+    if (attach_check(s, ip, err, errlen) < 0)
+        return NULL;
+    sim_link_t *l = sim_link_new(s->node.net, link_name, node, port, &s->node, (int)++s->nports,
+                                 p ? p : &s->access);
+    attach_add(s, ip, l, owner);
+    return l;
+}
+
+int sim_subnet_attach_more(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner,
+                           char *err, size_t errlen)
+{
+    if (attach_check(s, ip, err, errlen) < 0)
+        return -1;
+    attach_add(s, ip, link, owner);
+    return 0;
 }
 
 static const sim_node_ops_t subnet_ops = { "subnet", subnet_input };
 
-sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
-                             unsigned prefix_len, const sim_link_params_t *access,
-                             const sim_link_params_t *uplink, char *err, size_t errlen)
+static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t prefix,
+                                   unsigned prefix_len, const sim_link_params_t *access,
+                                   const sim_link_params_t *uplink, sim_node_t *gw, int gw_port,
+                                   char *err, size_t errlen)
 {
     if (!name || !*name || strlen(name) >= sizeof ((sim_node_t *)0)->name) {
         errf(err, errlen, "subnet name must be 1 to 63 characters");
@@ -606,8 +665,13 @@ sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
              sim_ip_str(prefix, a), prefix_len);
         return NULL;
     }
+    /* Prefixes must not overlap within one routing domain: the core's, or
+     * one gateway's inside (two homes behind two NATs may both be
+     * 192.168.1.0/24). */
     for (size_t i = 0; i < n->nsubnets; i++) {
         sim_subnet_t *o = n->subnets[i];
+        if (o->gateway != gw)
+            continue;
         uint32_t m = mask & o->mask;    /* the shorter of the two masks */
         if ((prefix & m) == (o->prefix & m)) {
             char a[16], b[16];
@@ -634,12 +698,32 @@ sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
     s->access = access ? *access : def;
     char lname[80];
     snprintf(lname, sizeof lname, "%s.uplink", name);
-    core_t *c = &n->core;
-    s->uplink = sim_link_new(n, lname, &s->node, 0, &c->node, (int)c->nports, uplink ? uplink : &def);
-    PUSH(c->ports, c->nports, s->uplink);
-    PUSH(c->routes, c->nroutes, ((route_t){ prefix, mask, prefix_len, (int)c->nports - 1 }));
+    s->gateway = gw;
+    if (gw) {
+        s->uplink = sim_link_new(n, lname, &s->node, 0, gw, gw_port, uplink ? uplink : &def);
+    } else {
+        core_t *c = &n->core;
+        s->uplink = sim_link_new(n, lname, &s->node, 0, &c->node, (int)c->nports, uplink ? uplink : &def);
+        PUSH(c->ports, c->nports, s->uplink);
+        PUSH(c->routes, c->nroutes, ((route_t){ prefix, mask, prefix_len, (int)c->nports - 1 }));
+    }
     PUSH(n->subnets, n->nsubnets, s);
     return s;
+}
+
+sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
+                             unsigned prefix_len, const sim_link_params_t *access,
+                             const sim_link_params_t *uplink, char *err, size_t errlen)
+{
+    return subnet_create(n, name, prefix, prefix_len, access, uplink, NULL, 0, err, errlen);
+}
+
+sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t prefix,
+                                    unsigned prefix_len, const sim_link_params_t *access,
+                                    const sim_link_params_t *uplink, sim_node_t *gw, int gw_port,
+                                    char *err, size_t errlen)
+{
+    return subnet_create(n, name, prefix, prefix_len, access, uplink, gw, gw_port, err, errlen);
 }
 
 sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name)
@@ -729,8 +813,6 @@ sim_net_t  *sim_host_net(const sim_host_t *h) { return h->node.net; }
 sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uint32_t ip,
                            const sim_link_params_t *link, char *err, size_t errlen)
 {
-    char a[16];
-    sim_net_t *n = h->node.net;
     if (!name_ok(name, sizeof ((sim_iface_t *)0)->name)) {
         errf(err, errlen, "host '%s': interface name must be 1 to 31 characters", h->node.name);
         return NULL;
@@ -739,23 +821,8 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
         errf(err, errlen, "host '%s' already has an interface '%s'", h->node.name, name);
         return NULL;
     }
-    if ((ip & s->mask) != s->prefix) {
-        char b[16];
-        errf(err, errlen, "address %s is not in subnet '%s' (%s/%u)", sim_ip_str(ip, a),
-             s->node.name, sim_ip_str(s->prefix, b), s->len);
+    if (attach_check(s, ip, err, errlen) < 0)
         return NULL;
-    }
-    if (ip == s->prefix || ip == (s->prefix | ~s->mask)) {
-        errf(err, errlen, "address %s is the %s address of subnet '%s'", sim_ip_str(ip, a),
-             ip == s->prefix ? "network" : "broadcast", s->node.name);
-        return NULL;
-    }
-    sim_iface_t *other = subnet_lookup(s, ip);
-    if (other) {
-        errf(err, errlen, "address %s is already used by %s.%s", sim_ip_str(ip, a),
-             other->host->node.name, other->name);
-        return NULL;
-    }
     if (link && sim_link_params_check(link, err, errlen) < 0)
         return NULL;
 
@@ -767,19 +834,9 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
     i->subnet = s;
     i->ip = ip;
     i->up = true;
-    char lname[100];
-    snprintf(lname, sizeof lname, "%s.%s", h->node.name, name);
-    i->link = sim_link_new(n, lname, &h->node, i->port, &s->node, (int)s->nports + 1,
-                           link ? link : &s->access);
+    snprintf(i->full, sizeof i->full, "%s.%s", h->node.name, name);
+    i->link = sim_subnet_attach(s, ip, i->full, i->full, &h->node, i->port, link, err, errlen);
     PUSH(h->ifaces, h->nifaces, i);
-    PUSH(s->ports, s->nports, i);
-    /* Keep by_ip sorted: insertion sort step. */
-    PUSH(s->by_ip, s->n, ((attach_t){ ip, i }));
-    for (size_t j = s->n - 1; j > 0 && s->by_ip[j - 1].ip > ip; j--) {
-        attach_t t = s->by_ip[j];
-        s->by_ip[j] = s->by_ip[j - 1];
-        s->by_ip[j - 1] = t;
-    }
     return i;
 }
 
@@ -974,7 +1031,6 @@ void sim_net_free(sim_net_t *n)
     }
     for (size_t i = 0; i < n->nsubnets; i++) {
         free(n->subnets[i]->by_ip);
-        free(n->subnets[i]->ports);
         free(n->subnets[i]);
     }
     for (size_t i = 0; i < n->nlinks; i++)

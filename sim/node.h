@@ -37,6 +37,24 @@ sim_link_t *sim_link_new(sim_net_t *n, const char *name, sim_node_t *a, int pa,
 /* Push p into direction dir of l; takes ownership. */
 void        sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p);
 
+/* Attach port `port` of node to subnet s at address ip, as an interface
+ * is: returns the link (direction 0 from the node to the switch). owner
+ * names the attachment in errors (address in use ...). NULL with a
+ * message in err. p: link parameters (NULL: the subnet's access ones). */
+sim_link_t *sim_subnet_attach(sim_subnet_t *s, uint32_t ip, const char *link_name, const char *owner,
+                              sim_node_t *node, int port, const sim_link_params_t *p, char *err,
+                              size_t errlen);
+/* Route one more address of s to an existing attachment's link (a NAT's
+ * pool). 0, or -1 with a message. */
+int         sim_subnet_attach_more(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner,
+                                   char *err, size_t errlen);
+/* A subnet whose uplink leads to port gw_port of node gw (a NAT) instead
+ * of the core. Its prefix may overlap subnets elsewhere. */
+sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t prefix,
+                                    unsigned prefix_len, const sim_link_params_t *access,
+                                    const sim_link_params_t *uplink, sim_node_t *gw, int gw_port,
+                                    char *err, size_t errlen);
+
 /* Count, log ("drop" event from src) and free a datagram dropped outside
  * a link. */
 void        sim_net_drop(sim_net_t *n, const char *src, sim_drop_t why, sim_pkt_t *p);
