@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "lua_obj.h"
+#include "nat.h"
 #include "scenario.h"
 
 #define MT_SUBNET  "rtcsim.Subnet"
@@ -25,6 +26,7 @@
 #define MT_SOCKET  "rtcsim.Socket"
 #define MT_CAPTURE "rtcsim.Capture"
 #define MT_CHANEND "rtcsim.ChannelEnd"
+#define MT_NAT     "rtcsim.NAT"
 
 struct sim_lcapture {
     sim_capture_t  *cap;
@@ -294,8 +296,12 @@ static int l_subnet(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = { "name", "prefix", "link", "uplink", NULL };
+    static const char *const keys[] = { "name", "prefix", "link", "uplink", "behind", NULL };
     sim_lua_check_keys(L, 1, "net.subnet", keys);
+    sim_nat_t *behind = NULL;
+    if (lua_getfield(L, 1, "behind") != LUA_TNIL)
+        behind = sim_lobj_ptr(L, -1, MT_NAT);
+    lua_pop(L, 1);
     const char *name = req_string_field(L, 1, "net.subnet", "name");
     const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");
     char addr[32];
@@ -329,7 +335,8 @@ static int l_subnet(lua_State *L)
     }
     lua_pop(L, 1);
     char err[256];
-    sim_subnet_t *sn = sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
+    sim_subnet_t *sn = behind ? sim_nat_inside(behind, name, ip, len, &access, &uplink, err, sizeof err)
+                              : sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
     if (!sn)
         return luaL_error(L, "net.subnet: %s", err);
     sim_lobj_push_ptr(L, MT_SUBNET, sn);
@@ -775,6 +782,144 @@ void sim_lua_net_free(sim_scn_t *s)
     }
 }
 
+/* ---- NATs ------------------------------------------------------------------- */
+
+static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
+{
+    static const char *const names[] = { "endpoint-independent", "address-dependent",
+                                         "address-and-port-dependent", NULL };
+    if (lua_getfield(L, 1, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return def;
+    }
+    const char *v = luaL_checkstring(L, -1);
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v, names[i]) == 0) {
+            lua_pop(L, 1);
+            return (sim_nat_dep_t)i;
+        }
+    luaL_error(L, "net.nat: %s must be endpoint-independent, address-dependent or "
+                  "address-and-port-dependent, got '%s'", key, v);
+    return def;
+}
+
+/* net.nat{ name=, outside=, address= | addresses={...}, type=, mapping=,
+ *          filtering=, ports=, hairpin=, lifetime= } */
+static int l_nat(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "outside", "address", "addresses", "type", "mapping",
+                                        "filtering", "ports", "hairpin", "lifetime", NULL };
+    sim_lua_check_keys(L, 1, "net.nat", keys);
+    const char *name = req_string_field(L, 1, "net.nat", "name");
+    lua_getfield(L, 1, "outside");
+    sim_subnet_t *out = NULL;
+    if (lua_type(L, -1) == LUA_TSTRING)
+        out = sim_subnet_find(s->net, lua_tostring(L, -1));
+    else if (luaL_testudata(L, -1, MT_SUBNET))
+        out = sim_lobj_ptr(L, -1, MT_SUBNET);
+    if (!out)
+        return luaL_error(L, "net.nat '%s': field 'outside' must be a subnet or its name", name);
+    lua_pop(L, 1);
+    uint32_t addrs[64];
+    size_t naddrs = 0;
+    const char *one = opt_string_field(L, 1, "address");
+    if (one)
+        addrs[naddrs++] = parse_ip(L, one, "net.nat address");
+    if (lua_getfield(L, 1, "addresses") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            if (naddrs == 64)
+                return luaL_error(L, "net.nat '%s': at most 64 addresses", name);
+            addrs[naddrs++] = parse_ip(L, luaL_checkstring(L, -1), "net.nat addresses");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);      /* the nil that ended the list */
+    }
+    lua_pop(L, 1);          /* the list, or nil */
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    const char *type = opt_string_field(L, 1, "type");
+    if (type && sim_nat_config_named(&cfg, type) < 0)
+        return luaL_error(L, "net.nat '%s': type must be full-cone, restricted-cone, "
+                             "port-restricted-cone or symmetric, got '%s'", name, type);
+    cfg.mapping = dep_field(L, "mapping", cfg.mapping);
+    cfg.filtering = dep_field(L, "filtering", cfg.filtering);
+    const char *ports = opt_string_field(L, 1, "ports");
+    if (ports) {
+        if (strcmp(ports, "preserve") == 0)
+            cfg.ports = SIM_NAT_PRESERVE;
+        else if (strcmp(ports, "sequential") == 0)
+            cfg.ports = SIM_NAT_SEQUENTIAL;
+        else if (strcmp(ports, "random") == 0)
+            cfg.ports = SIM_NAT_RANDOM;
+        else
+            return luaL_error(L, "net.nat '%s': ports must be preserve, sequential or random", name);
+    }
+    if (lua_getfield(L, 1, "hairpin") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TBOOLEAN);
+        cfg.hairpin = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "lifetime") != LUA_TNIL)
+        cfg.lifetime = sim_lua_time(L, -1, "net.nat lifetime");
+    lua_pop(L, 1);
+    char err[512];
+    sim_nat_t *nat = sim_nat_new(s->net, name, out, addrs, naddrs, &cfg, err, sizeof err);
+    if (!nat)
+        return luaL_error(L, "net.nat: %s", err);
+    sim_lobj_push_ptr(L, MT_NAT, nat);
+    return 1;
+}
+
+/* nat:reboot([{ address = }]) */
+static int nat_reboot(lua_State *L)
+{
+    sim_nat_t *nat = sim_lobj_ptr(L, 1, MT_NAT);
+    uint32_t ip = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        static const char *const keys[] = { "address", NULL };
+        sim_lua_check_keys(L, 2, "nat:reboot", keys);
+        const char *a = opt_string_field(L, 2, "address");
+        if (a)
+            ip = parse_ip(L, a, "nat:reboot address");
+    }
+    char err[256];
+    if (sim_nat_reboot(nat, ip, err, sizeof err) < 0)
+        return luaL_error(L, "nat:reboot: %s", err);
+    return 0;
+}
+
+static int nat_stats(lua_State *L)
+{
+    sim_nat_stats_t st;
+    sim_nat_stats(sim_lobj_ptr(L, 1, MT_NAT), &st);
+    lua_createtable(L, 0, 6);
+    setint(L, "out", st.out);
+    setint(L, "in", st.in);
+    setint(L, "hairpinned", st.hairpinned);
+    setint(L, "mappings", st.mappings);
+    setint(L, "created", st.created);
+    setint(L, "expired", st.expired);
+    return 1;
+}
+
+static int nat_get(lua_State *L, void *ud, const char *key)
+{
+    sim_nat_t *nat = *(void **)ud;
+    if (strcmp(key, "name") == 0)
+        lua_pushstring(L, sim_nat_name(nat));
+    else if (strcmp(key, "outside_link") == 0)
+        sim_lobj_push_ptr(L, MT_LINK, sim_nat_outside_link(nat));
+    else
+        return 0;
+    return 1;
+}
+
+static int nat_index(lua_State *L) { return sim_lobj_index(L, nat_get); }
+
 /* ---- net.core and net.link ------------------------------------------------ */
 
 /* net.core{latency=, ...}: parameters of the core's own link. */
@@ -826,6 +971,7 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg iface_m[] = { { "up", iface_up }, { "down", iface_down }, { NULL, NULL } };
     static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
     static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
+    static const luaL_Reg nat_m[] = { { "reboot", nat_reboot }, { "stats", nat_stats }, { NULL, NULL } };
     sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, NULL, "Link");
     sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, NULL, "Subnet");
     sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, NULL, "Host");
@@ -833,10 +979,12 @@ void sim_lua_open_net(lua_State *L)
     sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, sock_close, "Socket");
     sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
     sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
+    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, NULL, "NAT");
 
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },
         { "capture", l_capture }, { "channel", l_channel }, { "drops", l_drops },
+        { "nat", l_nat },
         { NULL, NULL },
     };
     luaL_newlib(L, netf);

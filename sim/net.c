@@ -27,6 +27,9 @@ static const char *const drop_names[SIM_DROP__COUNT] = {
     [SIM_DROP_NO_ROUTE] = "no-route",
     [SIM_DROP_IFACE_DOWN] = "iface-down",
     [SIM_DROP_NO_LISTENER] = "no-listener",
+    [SIM_DROP_NAT_NO_MAPPING] = "nat-no-mapping",
+    [SIM_DROP_NAT_FILTERED] = "nat-filtered",
+    [SIM_DROP_NAT_HAIRPIN] = "nat-hairpin",
 };
 
 const char *sim_drop_name(sim_drop_t d)
@@ -136,6 +139,11 @@ struct sim_host {
     uint16_t      next_ip_id;
 };
 
+typedef struct owned {
+    sim_node_t *node;
+    void      (*destroy)(sim_node_t *);
+} owned_t;
+
 struct sim_net {
     sim_kernel_t   *k;
     sim_evlog_t    *log;
@@ -151,6 +159,8 @@ struct sim_net {
     size_t          nchunks;
     sim_pkt_t      *big;            /* live packets too large for the pool */
     uint64_t        drops[SIM_DROP__COUNT];
+    owned_t        *owned;          /* nodes of other kinds (NATs), freed with the network */
+    size_t          nowned;
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -630,6 +640,26 @@ sim_link_t *sim_subnet_attach(sim_subnet_t *s, uint32_t ip, const char *link_nam
     return l;
 }
 
+void sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *))
+{
+    PUSH(n->owned, n->nowned, ((owned_t){ node, destroy }));
+}
+
+sim_node_t *sim_net_owned_at(sim_net_t *n, size_t i)
+{
+    return i < n->nowned ? n->owned[i].node : NULL;
+}
+
+void sim_subnet_detach(sim_subnet_t *s, uint32_t ip)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->by_ip[i].ip == ip) {
+            memmove(&s->by_ip[i], &s->by_ip[i + 1], (s->n - i - 1) * sizeof *s->by_ip);
+            s->n--;
+            return;
+        }
+}
+
 int sim_subnet_attach_more(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner,
                            char *err, size_t errlen)
 {
@@ -737,6 +767,12 @@ sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name)
 sim_link_t *sim_subnet_uplink(sim_subnet_t *s) { return s->uplink; }
 void sim_subnet_access(const sim_subnet_t *s, sim_link_params_t *p) { *p = s->access; }
 const char *sim_subnet_name(const sim_subnet_t *s) { return s->node.name; }
+
+uint32_t sim_subnet_prefix(const sim_subnet_t *s, unsigned *len)
+{
+    *len = s->len;
+    return s->prefix;
+}
 
 /* ---- hosts and interfaces --------------------------------------------- */
 
@@ -1033,6 +1069,9 @@ void sim_net_free(sim_net_t *n)
         free(n->subnets[i]->by_ip);
         free(n->subnets[i]);
     }
+    for (size_t i = 0; i < n->nowned; i++)
+        n->owned[i].destroy(n->owned[i].node);
+    free(n->owned);
     for (size_t i = 0; i < n->nlinks; i++)
         link_free(n->links[i]);
     while (n->big) {

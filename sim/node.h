@@ -55,6 +55,13 @@ sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t pre
                                     const sim_link_params_t *uplink, sim_node_t *gw, int gw_port,
                                     char *err, size_t errlen);
 
+/* Stop routing ip in s to its attachment. */
+void        sim_subnet_detach(sim_subnet_t *s, uint32_t ip);
+/* The network frees node with destroy when it is freed. */
+void        sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *));
+sim_node_t *sim_net_owned_at(sim_net_t *n, size_t i);
+uint32_t    sim_subnet_prefix(const sim_subnet_t *s, unsigned *len);
+
 /* Count, log ("drop" event from src) and free a datagram dropped outside
  * a link. */
 void        sim_net_drop(sim_net_t *n, const char *src, sim_drop_t why, sim_pkt_t *p);
