@@ -1,0 +1,306 @@
+/*
+ * test_nat.c - the NAT node against RFC 4787: mapping and filtering
+ * behaviours (all nine pairs), port assignment, address pooling,
+ * hairpinning, lifetime and refresh, reboot, nesting.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evlog.h"
+#include "kernel.h"
+#include "nat.h"
+#include "net.h"
+
+#define INSIDE_A 0xc0a80102u    /* 192.168.1.2 */
+#define INSIDE_B 0xc0a80103u
+#define EXT      0xcb00710au    /* 203.0.113.10 */
+#define S1       0xc6336401u    /* 198.51.100.1 */
+#define S2       0xc6336402u
+
+typedef struct rx {
+    int      n;
+    uint32_t from_ip[16];
+    uint16_t from_port[16];
+} rx_t;
+
+static void on_rx(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    rx_t *r = arg;
+    if (r->n < 16) {
+        r->from_ip[r->n] = p->src_ip;
+        r->from_port[r->n] = p->src_port;
+    }
+    r->n++;
+}
+
+typedef struct world {
+    sim_kernel_t *k;
+    sim_evlog_t  *log;
+    sim_net_t    *net;
+    sim_nat_t    *nat;
+    sim_udp_t    *a, *b, *s1_7, *s1_8, *s2_7;
+    rx_t          ra, rb, r17, r18, r27;
+} world_t;
+
+static void world_init(world_t *w, const sim_nat_config_t *cfg, const uint32_t *addrs, size_t naddrs)
+{
+    char err[256];
+    memset(w, 0, sizeof *w);
+    w->k = sim_kernel_new(11);
+    w->log = sim_evlog_new();
+    w->net = sim_net_new(w->k, w->log);
+    sim_subnet_t *isp = sim_subnet_new(w->net, "isp", 0xcb007100, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(w->net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    uint32_t one = EXT;
+    w->nat = sim_nat_new(w->net, "nat", isp, addrs ? addrs : &one, addrs ? naddrs : 1, cfg, err, sizeof err);
+    ck_assert_msg(w->nat, "%s", err);
+    sim_subnet_t *home = sim_nat_inside(w->nat, "home", 0xc0a80100, 24, NULL, NULL, err, sizeof err);
+    ck_assert_msg(home, "%s", err);
+    sim_host_t *a = sim_host_new(w->net, "a", err, sizeof err), *b = sim_host_new(w->net, "b", err, sizeof err);
+    sim_host_t *s1 = sim_host_new(w->net, "s1", err, sizeof err), *s2 = sim_host_new(w->net, "s2", err, sizeof err);
+    sim_iface_new(a, "eth0", home, INSIDE_A, NULL, err, sizeof err);
+    sim_iface_new(b, "eth0", home, INSIDE_B, NULL, err, sizeof err);
+    sim_iface_new(s1, "eth0", dc, S1, NULL, err, sizeof err);
+    sim_iface_new(s2, "eth0", dc, S2, NULL, err, sizeof err);
+    w->a = sim_udp_bind(a, 0, 5000, on_rx, &w->ra, err, sizeof err);
+    w->b = sim_udp_bind(b, 0, 5000, on_rx, &w->rb, err, sizeof err);
+    w->s1_7 = sim_udp_bind(s1, 0, 7, on_rx, &w->r17, err, sizeof err);
+    w->s1_8 = sim_udp_bind(s1, 0, 8, on_rx, &w->r18, err, sizeof err);
+    w->s2_7 = sim_udp_bind(s2, 0, 7, on_rx, &w->r27, err, sizeof err);
+}
+
+static void world_free(world_t *w)
+{
+    sim_net_free(w->net);
+    sim_evlog_free(w->log);
+    sim_kernel_free(w->k);
+}
+
+static void send_run(world_t *w, sim_udp_t *from, uint32_t ip, uint16_t port)
+{
+    sim_udp_send(from, ip, port, "x", 1);
+    sim_run_until(w->k, sim_now(w->k) + SIM_MS(1));
+}
+
+/* RFC 4787 s.4.1: which destinations share the external port. */
+START_TEST(mapping_behaviours)
+{
+    static const struct { sim_nat_dep_t m; bool same_s1_port, same_s2; } cases[] = {
+        { SIM_NAT_ENDPOINT_INDEPENDENT, true, true },
+        { SIM_NAT_ADDRESS_DEPENDENT, true, false },
+        { SIM_NAT_ADDRESS_PORT_DEPENDENT, false, false },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        sim_nat_config_t cfg;
+        sim_nat_config_default(&cfg);
+        cfg.mapping = cases[i].m;
+        world_t w;
+        world_init(&w, &cfg, NULL, 0);
+        send_run(&w, w.a, S1, 7);
+        send_run(&w, w.a, S1, 8);
+        send_run(&w, w.a, S2, 7);
+        ck_assert_int_eq(w.r17.n + w.r18.n + w.r27.n, 3);
+        ck_assert_uint_eq(w.r17.from_ip[0], EXT);
+        ck_assert_int_eq(w.r17.from_port[0] == w.r18.from_port[0], cases[i].same_s1_port);
+        ck_assert_int_eq(w.r17.from_port[0] == w.r27.from_port[0], cases[i].same_s2);
+        world_free(&w);
+    }
+}
+END_TEST
+
+/* RFC 4787 s.5: after A sent to S1:7 only, who may send back. */
+START_TEST(filtering_behaviours)
+{
+    static const struct { sim_nat_dep_t f; int from_s1_8, from_s2_7; } cases[] = {
+        { SIM_NAT_ENDPOINT_INDEPENDENT, 1, 1 },
+        { SIM_NAT_ADDRESS_DEPENDENT, 1, 0 },
+        { SIM_NAT_ADDRESS_PORT_DEPENDENT, 0, 0 },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        sim_nat_config_t cfg;
+        sim_nat_config_default(&cfg);
+        cfg.filtering = cases[i].f;
+        world_t w;
+        world_init(&w, &cfg, NULL, 0);
+        send_run(&w, w.a, S1, 7);
+        uint16_t ext_port = w.r17.from_port[0];
+        send_run(&w, w.s1_7, EXT, ext_port);
+        ck_assert_int_eq(w.ra.n, 1);                        /* the answer always gets in */
+        ck_assert_uint_eq(w.ra.from_ip[0], S1);
+        send_run(&w, w.s1_8, EXT, ext_port);
+        send_run(&w, w.s2_7, EXT, ext_port);
+        ck_assert_int_eq(w.ra.n, 1 + cases[i].from_s1_8 + cases[i].from_s2_7);
+        uint64_t drops[SIM_DROP__COUNT];
+        sim_net_drop_counts(w.net, drops);
+        ck_assert_uint_eq(drops[SIM_DROP_NAT_FILTERED], 2 - cases[i].from_s1_8 - cases[i].from_s2_7);
+        send_run(&w, w.s1_7, EXT, 40000);                   /* no mapping there */
+        sim_net_drop_counts(w.net, drops);
+        ck_assert_uint_eq(drops[SIM_DROP_NAT_NO_MAPPING], 1);
+        world_free(&w);
+    }
+}
+END_TEST
+
+START_TEST(port_assignment_and_pooling)
+{
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    world_t w;
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);
+    send_run(&w, w.b, S1, 7);   /* same internal port 5000: taken, the next free one */
+    ck_assert_uint_eq(w.r17.from_port[0], 5000);
+    ck_assert_uint_eq(w.r17.from_port[1], 1024);
+    world_free(&w);
+
+    cfg.ports = SIM_NAT_SEQUENTIAL;
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);
+    ck_assert_uint_eq(w.r17.from_port[0], 1024);
+    world_free(&w);
+
+    cfg.ports = SIM_NAT_RANDOM;
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);
+    uint16_t r1 = w.r17.from_port[0];
+    world_free(&w);
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);
+    ck_assert_uint_eq(w.r17.from_port[0], r1);              /* seeded: the same draw */
+    ck_assert_uint_ge(r1, 1024);
+    world_free(&w);
+
+    /* a pool of two: hosts get addresses in turn, each keeps its own */
+    uint32_t pool[2] = { EXT, EXT + 1 };
+    cfg.ports = SIM_NAT_PRESERVE;
+    cfg.mapping = SIM_NAT_ADDRESS_PORT_DEPENDENT;
+    world_init(&w, &cfg, pool, 2);
+    send_run(&w, w.a, S1, 7);
+    send_run(&w, w.b, S1, 7);
+    send_run(&w, w.a, S1, 8);
+    ck_assert_uint_eq(w.r17.from_ip[0], EXT);
+    ck_assert_uint_eq(w.r17.from_ip[1], EXT + 1);
+    ck_assert_uint_eq(w.r18.from_ip[0], EXT);               /* paired (REQ-2) */
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(hairpinning)
+{
+    for (int on = 0; on < 2; on++) {
+        sim_nat_config_t cfg;
+        sim_nat_config_default(&cfg);
+        cfg.hairpin = on;
+        world_t w;
+        world_init(&w, &cfg, NULL, 0);
+        send_run(&w, w.a, S1, 7);                           /* A's mapping: EXT:5000 */
+        send_run(&w, w.b, EXT, 5000);
+        uint64_t drops[SIM_DROP__COUNT];
+        sim_net_drop_counts(w.net, drops);
+        ck_assert_int_eq(w.ra.n, on);
+        ck_assert_uint_eq(drops[SIM_DROP_NAT_HAIRPIN], (uint64_t)!on);
+        if (on) {   /* REQ-9: from B's external address, not its inside one */
+            ck_assert_uint_eq(w.ra.from_ip[0], EXT);
+            ck_assert_uint_eq(w.ra.from_port[0], 1024);
+        }
+        world_free(&w);
+    }
+}
+END_TEST
+
+START_TEST(lifetime_refresh_and_reboot)
+{
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    cfg.lifetime = SIM_SEC(30);
+    world_t w;
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);                               /* t = 0 */
+    sim_run_until(w.k, SIM_SEC(20));
+    send_run(&w, w.s1_7, EXT, 5000);                        /* inbound: no refresh */
+    send_run(&w, w.a, S1, 7);                               /* outbound at 20 s: refresh to 50 s */
+    sim_run_until(w.k, SIM_SEC(45));
+    send_run(&w, w.s1_7, EXT, 5000);
+    ck_assert_int_eq(w.ra.n, 2);
+    sim_run_until(w.k, SIM_SEC(51));
+    send_run(&w, w.s1_7, EXT, 5000);
+    ck_assert_int_eq(w.ra.n, 2);                            /* expired at 50 s */
+    sim_nat_stats_t st;
+    sim_nat_stats(w.nat, &st);
+    ck_assert_uint_eq(st.expired, 1);
+    ck_assert_uint_eq(st.mappings, 0);
+    /* reboot: mappings lost, a new public address */
+    send_run(&w, w.a, S1, 7);
+    char err[128];
+    ck_assert_int_eq(sim_nat_reboot(w.nat, EXT + 5, err, sizeof err), 0);
+    send_run(&w, w.s1_7, EXT, 5000);
+    send_run(&w, w.a, S1, 7);
+    ck_assert_uint_eq(w.r17.from_ip[w.r17.n - 1], EXT + 5);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_ge(drops[SIM_DROP_NO_ROUTE], 1);         /* the old address is gone */
+    world_free(&w);
+}
+END_TEST
+
+/* A home NAT behind a carrier-grade NAT (RFC 6888): the server sees the
+ * CGN's address; private prefixes may repeat behind different NATs. */
+START_TEST(nested)
+{
+    char err[256];
+    sim_kernel_t *k = sim_kernel_new(1);
+    sim_net_t *net = sim_net_new(k, NULL);
+    sim_subnet_t *isp = sim_subnet_new(net, "isp", 0xcb007100, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    uint32_t cgn_addr = EXT;
+    sim_nat_t *cgn = sim_nat_new(net, "cgn", isp, &cgn_addr, 1, &cfg, err, sizeof err);
+    sim_subnet_t *carrier = sim_nat_inside(cgn, "carrier", 0x64400000, 10, NULL, NULL, err, sizeof err);
+    ck_assert_msg(carrier, "%s", err);                      /* 100.64.0.0/10, RFC 6598 */
+    uint32_t home_addr = 0x64400005, other_addr = 0x64400006;
+    sim_nat_t *home_nat = sim_nat_new(net, "home", carrier, &home_addr, 1, &cfg, err, sizeof err);
+    sim_nat_t *other_nat = sim_nat_new(net, "other", carrier, &other_addr, 1, &cfg, err, sizeof err);
+    sim_subnet_t *h1 = sim_nat_inside(home_nat, "lan1", 0xc0a80100, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *h2 = sim_nat_inside(other_nat, "lan2", 0xc0a80100, 24, NULL, NULL, err, sizeof err);
+    ck_assert_msg(h1 && h2, "%s", err);
+    sim_host_t *a = sim_host_new(net, "a", err, sizeof err), *s = sim_host_new(net, "s", err, sizeof err);
+    sim_iface_new(a, "eth0", h1, INSIDE_A, NULL, err, sizeof err);
+    sim_iface_new(s, "eth0", dc, S1, NULL, err, sizeof err);
+    rx_t r = { 0 };
+    sim_udp_t *ua = sim_udp_bind(a, 0, 5000, NULL, NULL, err, sizeof err);
+    sim_udp_bind(s, 0, 7, on_rx, &r, err, sizeof err);
+    sim_udp_send(ua, S1, 7, "x", 1);
+    sim_run_until(k, SIM_SEC(1));
+    ck_assert_int_eq(r.n, 1);
+    ck_assert_uint_eq(r.from_ip[0], EXT);
+    ck_assert_ptr_null(sim_nat_new(net, "bad", dc, &home_addr, 1, &cfg, err, sizeof err));
+    ck_assert_msg(strstr(err, "NAT 'bad': address 100.64.0.5 is not in subnet 'dc'"), "%s", err);
+    sim_net_free(net);
+    sim_kernel_free(k);
+}
+END_TEST
+
+static Suite *nat_suite(void)
+{
+    Suite *s = suite_create("nat");
+    TCase *t = tcase_create("rfc4787");
+    tcase_add_test(t, mapping_behaviours);
+    tcase_add_test(t, filtering_behaviours);
+    tcase_add_test(t, port_assignment_and_pooling);
+    tcase_add_test(t, hairpinning);
+    tcase_add_test(t, lifetime_refresh_and_reboot);
+    tcase_add_test(t, nested);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(nat_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
