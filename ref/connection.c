@@ -39,6 +39,7 @@
 #define RM               16
 #define CONSENT_INTERVAL MS(5000)
 #define CONSENT_TIMEOUT  MS(30000)
+#define NOMINATION_WAIT  MS(1000)   /* longest wait for a better pair once one is valid */
 
 typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED } pair_state_t;
 typedef enum { TX_SERVER, TX_CHECK } tx_kind_t;
@@ -47,6 +48,7 @@ typedef struct pair {
     size_t       local, remote;     /* indices into lc[] and rc[] */
     pair_state_t state;
     bool         nominated;         /* succeeded with USE-CANDIDATE (or told so) */
+    size_t       valid_local;       /* s.7.2.5.3.2: the local candidate of the valid pair */
     bool         nominate_next;     /* controlled: USE-CANDIDATE seen before success */
 } pair_t;
 
@@ -88,6 +90,7 @@ struct rtc_connection {
     bool            consent_on;     /* consent checks go on for sel_local/remote */
     rtc_candidate_t sel_local, sel_remote;   /* the pair in use (kept across a restart) */
     uint64_t        next_check, consent_at, consent_expire;
+    uint64_t        nominate_at;    /* RTC_TIME_NEVER until a pair is valid */
     rtc_ice_event_t *ev;
     size_t          nev, ev_head, ev_cap;
     void            *opaque;        /* the environment's */
@@ -217,6 +220,8 @@ static void arm(rtc_connection_t *c)
             at = c->tx[i]->next;
     if (c->connecting && c->have_remote && c->next_check < at)
         at = c->next_check;
+    if (c->controlling && c->selected < 0 && c->nominate_at < at)
+        at = c->nominate_at;
     if (c->consent_on) {
         if (c->consent_at < at)
             at = c->consent_at;
@@ -472,8 +477,9 @@ static void select_pair(rtc_connection_t *c, size_t pi)
     if (c->selected == (long)pi)
         return;
     c->selected = (long)pi;
+    c->nominate_at = RTC_TIME_NEVER;
     pair_t *p = &c->pairs[pi];
-    c->sel_local = c->lc[p->local];
+    c->sel_local = c->lc[p->state == SUCCEEDED ? p->valid_local : p->local];
     c->sel_remote = c->rc[p->remote];
     c->consent_on = true;
     emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->sel_local, &c->sel_remote);
@@ -490,6 +496,7 @@ static void select_pair(rtc_connection_t *c, size_t pi)
 static void disconnect(rtc_connection_t *c)
 {
     c->selected = -1;
+    c->nominate_at = RTC_TIME_NEVER;
     c->consent_on = false;
     c->connecting = false;
     if (c->connected) {
@@ -499,7 +506,9 @@ static void disconnect(rtc_connection_t *c)
 }
 
 /* The controlling agent nominates the best succeeded pair once no pair
- * that would rank above it can still succeed (s.8.1.1). */
+ * that would rank above it can still succeed, or once a valid pair has
+ * waited NOMINATION_WAIT for a better one (s.8.1.1 leaves the criteria to
+ * the agent; a pair that ranks higher may take 39.5 s to fail). */
 static void maybe_nominate(rtc_connection_t *c)
 {
     if (!c->controlling || c->selected >= 0)
@@ -509,12 +518,18 @@ static void maybe_nominate(rtc_connection_t *c)
         if (c->pairs[i].state == SUCCEEDED &&
             (best < 0 || pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best])))
             best = (long)i;
-    if (best < 0 || c->pairs[best].nominated)
+    if (best < 0 || c->pairs[best].nominated) {
+        c->nominate_at = RTC_TIME_NEVER;    /* nothing to nominate, or done */
         return;
-    for (size_t i = 0; i < c->npairs; i++)
-        if ((c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS ||
-             c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best]))
-            return;
+    }
+    if (c->nominate_at == RTC_TIME_NEVER)
+        c->nominate_at = now(c) + NOMINATION_WAIT;
+    if (now(c) < c->nominate_at)
+        for (size_t i = 0; i < c->npairs; i++)
+            if ((c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS ||
+                 c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best]))
+                return;
+    c->nominate_at = RTC_TIME_NEVER;
     for (size_t i = 0; i < c->ntx; i++)
         if (c->tx[i] && c->tx[i]->kind == TX_CHECK && c->tx[i]->use_candidate)
             return;     /* a nomination is under way */
@@ -674,12 +689,15 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
         mapped.port = ntohs(in->sin_port);
     }
     /* s.7.2.5.3.1: a mapped address we do not know is a peer-reflexive
-     * local candidate, active as its base is */
-    bool known = false;
-    for (size_t i = 0; i < c->nlc; i++)
-        known |= addr_eq(&c->lc[i].addr, &mapped);
-    if (!known)
-        add_local(c, RTC_CAND_PRFLX, &mapped, &sent_from, 0, 0, true);
+     * local candidate, active as its base is; s.7.2.5.3.2: the valid
+     * pair's local candidate is the one at the mapped address */
+    size_t valid = c->nlc;
+    for (size_t i = 0; i < c->nlc && valid == c->nlc; i++)
+        if (addr_eq(&c->lc[i].addr, &mapped) && addr_eq(&c->lc[i].base, &sent_from))
+            valid = i;
+    if (valid == c->nlc)
+        valid = add_local(c, RTC_CAND_PRFLX, &mapped, &sent_from, 0, 0, true);
+    p->valid_local = valid;
     p->state = SUCCEEDED;
     /* s.7.2.5.3.3: unfreeze the pairs of the same foundation */
     for (size_t i = 0; i < c->npairs; i++)
@@ -764,6 +782,8 @@ void rtc_connection_handle_timeout(rtc_connection_t *c)
             maybe_nominate(c);
         }
     }
+    if (c->controlling && c->selected < 0 && c->nominate_at <= t0)
+        maybe_nominate(c);
     if (c->connecting && c->have_remote && c->next_check <= t0)
         pace(c);
     if (c->consent_on && c->consent_expire <= t0) {
@@ -812,6 +832,7 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     }
     c->s = s;
     c->selected = -1;
+    c->nominate_at = RTC_TIME_NEVER;
     c->serial = (uint32_t)s->nconns;
     s->conns = grow(s->conns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
@@ -929,6 +950,7 @@ static void forget_checks(rtc_connection_t *c)
     c->npairs = 0;
     c->ntrig = 0;
     c->selected = -1;
+    c->nominate_at = RTC_TIME_NEVER;
 }
 
 int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
