@@ -505,6 +505,14 @@ static void disconnect(rtc_connection_t *c)
     }
 }
 
+void rtc_connection_address_lost(rtc_connection_t *c, const rtc_addr_t *addr)
+{
+    if (c->consent_on && addr_eq(&c->sel_local.base, addr)) {
+        disconnect(c);
+        arm(c);
+    }
+}
+
 /* The controlling agent nominates the best succeeded pair once no pair
  * that would rank above it can still succeed, or once a valid pair has
  * waited NOMINATION_WAIT for a better one (s.8.1.1 leaves the criteria to

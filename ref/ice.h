@@ -66,6 +66,13 @@ void          rtc_socket_free(rtc_socket_t *s);
 void          rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local,
                                          const rtc_addr_t *from, const uint8_t *data, size_t len);
 void          rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st);
+/* The host's addresses changed: the socket now has these (copied); the
+ * next gathering (update()) uses them. 0, or -1 if out of memory. */
+int           rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals);
+/* The host lost a local address: a connection whose pair in use is on it
+ * is disconnected at once (ondisconnected), as a browser is on a network
+ * change. */
+void          rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr);
 
 /* The offerer passes remote = NULL and gets a fresh id; the answerer
  * passes the offerer's description and takes its id. Gathering starts at

@@ -32,6 +32,7 @@ struct rtc_socket {
 uint32_t rtc_ufrag_serial(const uint8_t *ufrag, size_t len);
 uint32_t rtc_connection_serial(const rtc_connection_t *c);
 const char *rtc_connection_local_ufrag(const rtc_connection_t *c);
+void rtc_connection_address_lost(rtc_connection_t *c, const rtc_addr_t *addr);
 void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local,
                                 const rtc_addr_t *from, const uint8_t *data, size_t len);
 

@@ -46,6 +46,26 @@ void rtc_socket_free(rtc_socket_t *s)
     free(s);
 }
 
+int rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals)
+{
+    rtc_addr_t *v = malloc((nlocals ? nlocals : 1) * sizeof *v);
+    if (!v)
+        return -1;
+    if (nlocals)
+        memcpy(v, locals, nlocals * sizeof *v);
+    free(s->locals);
+    s->locals = v;
+    s->nlocals = nlocals;
+    return 0;
+}
+
+void rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr)
+{
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i])
+            rtc_connection_address_lost(s->conns[i], addr);
+}
+
 void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
 {
     *st = s->st;

@@ -91,6 +91,63 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
     sim_ice_socket_poke(s);
 }
 
+/* The OS tells of an interface change: a lost address ends the
+ * connections that were using it. */
+static void on_iface(void *arg, sim_iface_t *iface)
+{
+    sim_ice_socket_t *s = arg;
+    if (sim_iface_is_up(iface))
+        return;
+    for (size_t i = 0; i < s->nlocals; i++)
+        if (s->locals[i].ip == sim_iface_ip(iface)) {
+            rtc_socket_address_lost(s->ref, &s->locals[i]);
+            sim_ice_socket_poke(s);
+        }
+}
+
+/* Bind the interfaces that are up and not bound yet; close the ports of
+ * those that are down. The socket gathers on the result next time. */
+int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < s->nlocals; i++) {
+        bool up = false;
+        for (size_t j = 0; sim_host_iface_at(s->host, j); j++) {
+            sim_iface_t *f = sim_host_iface_at(s->host, j);
+            up |= sim_iface_ip(f) == s->locals[i].ip && sim_iface_is_up(f);
+        }
+        if (up) {
+            s->udp[keep] = s->udp[i];
+            s->locals[keep++] = s->locals[i];
+        } else {
+            sim_udp_close(s->udp[i]);
+        }
+    }
+    s->nlocals = keep;
+    for (size_t j = 0; sim_host_iface_at(s->host, j); j++) {
+        sim_iface_t *f = sim_host_iface_at(s->host, j);
+        bool bound = false;
+        for (size_t i = 0; i < s->nlocals; i++)
+            bound |= s->locals[i].ip == sim_iface_ip(f);
+        if (bound || !sim_iface_is_up(f))
+            continue;
+        sim_udp_t *u = sim_udp_bind(s->host, sim_iface_ip(f), 0, on_datagram, s, err, errlen);
+        if (!u)
+            return -1;
+        s->udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
+        s->locals = realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals);
+        if (!s->udp || !s->locals)
+            abort();
+        s->udp[s->nlocals] = u;
+        s->locals[s->nlocals++] = (rtc_addr_t){ sim_iface_ip(f), sim_udp_port(u) };
+    }
+    if (s->ref && rtc_socket_set_locals(s->ref, s->locals, s->nlocals) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
                                      sim_ice_event_fn fn, void *arg, char *err, size_t errlen)
 {
@@ -103,23 +160,9 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
     s->k = sim_net_kernel(sim_host_net(h));
     s->fn = fn;
     s->arg = arg;
-    for (size_t i = 0;; i++) {
-        sim_iface_t *iface = sim_host_iface_at(h, i);
-        if (!iface)
-            break;
-        if (!sim_iface_is_up(iface))
-            continue;
-        sim_udp_t *u = sim_udp_bind(h, sim_iface_ip(iface), 0, on_datagram, s, err, errlen);
-        if (!u) {
-            sim_ice_socket_free(s);
-            return NULL;
-        }
-        s->udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
-        s->locals = realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals);
-        if (!s->udp || !s->locals)
-            abort();
-        s->udp[s->nlocals] = u;
-        s->locals[s->nlocals++] = (rtc_addr_t){ sim_iface_ip(iface), sim_udp_port(u) };
+    if (sim_ice_socket_refresh(s, err, errlen) < 0) {
+        sim_ice_socket_free(s);
+        return NULL;
     }
     /* one random stream per socket, named after its host and first port */
     char name[128];
@@ -134,6 +177,7 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
         sim_ice_socket_free(s);
         return NULL;
     }
+    sim_host_watch(h, on_iface, s);
     return s;
 }
 
@@ -170,6 +214,7 @@ void sim_ice_socket_free(sim_ice_socket_t *s)
     if (!s)
         return;
     sim_cancel(s->k, s->drain);
+    sim_host_unwatch(s->host, s);
     /* connections first (freeing one disarms its timer through the slot
      * table), then the slots */
     for (size_t i = 0; i < s->nconns; i++)

@@ -23,6 +23,9 @@ void              sim_ice_socket_free(sim_ice_socket_t *s);
 rtc_socket_t     *sim_ice_socket_ref(sim_ice_socket_t *s);
 rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
                                          char *err, size_t errlen);
+/* Follow the host's interfaces (before update()): bind those that came
+ * up, close those that went down. 0, or -1 with a message. */
+int               sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen);
 /* After an API call on one of its connections: arm the delivery of the
  * events it queued. */
 void              sim_ice_socket_poke(sim_ice_socket_t *s);

@@ -406,10 +406,14 @@ static int m_connect(lua_State *L)
     return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
 }
 
+/* update(): "usually called upon network interfaces change": the socket
+ * follows the host's interfaces first, then the connection restarts. */
 static int m_update(lua_State *L)
 {
     lconn_t *lc = check_conn(L);
     char err[256];
+    if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0)
+        return luaL_error(L, "update: %s", err);
     return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
 }
 

@@ -130,10 +130,17 @@ struct sim_udp {
     sim_udp_t      *next;
 };
 
+typedef struct watcher {
+    sim_iface_fn fn;
+    void        *arg;
+} watcher_t;
+
 struct sim_host {
     sim_node_t    node;
     sim_iface_t **ifaces;
     size_t        nifaces;
+    watcher_t    *watchers;
+    size_t        nwatchers;
     sim_udp_t    *socks[SOCK_BUCKETS];
     uint16_t      next_eph;
     uint16_t      next_ip_id;
@@ -846,6 +853,8 @@ sim_host_t *sim_host_find(sim_net_t *n, const char *name)
 const char *sim_host_name(const sim_host_t *h) { return h->node.name; }
 sim_net_t  *sim_host_net(const sim_host_t *h) { return h->node.net; }
 
+static void notify(sim_iface_t *i);
+
 sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uint32_t ip,
                            const sim_link_params_t *link, char *err, size_t errlen)
 {
@@ -873,6 +882,7 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
     snprintf(i->full, sizeof i->full, "%s.%s", h->node.name, name);
     i->link = sim_subnet_attach(s, ip, i->full, i->full, &h->node, i->port, link, err, errlen);
     PUSH(h->ifaces, h->nifaces, i);
+    notify(i);
     return i;
 }
 
@@ -895,6 +905,27 @@ sim_host_t  *sim_iface_host(const sim_iface_t *i) { return i->host; }
 sim_link_t  *sim_iface_link(sim_iface_t *i) { return i->link; }
 bool         sim_iface_is_up(const sim_iface_t *i) { return i->up; }
 
+static void notify(sim_iface_t *i)
+{
+    sim_host_t *h = i->host;
+    for (size_t j = 0; j < h->nwatchers; j++)
+        h->watchers[j].fn(h->watchers[j].arg, i);
+}
+
+void sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg)
+{
+    PUSH(h->watchers, h->nwatchers, ((watcher_t){ fn, arg }));
+}
+
+void sim_host_unwatch(sim_host_t *h, void *arg)
+{
+    for (size_t j = 0; j < h->nwatchers; j++)
+        if (h->watchers[j].arg == arg) {
+            h->watchers[j] = h->watchers[--h->nwatchers];
+            j--;
+        }
+}
+
 void sim_iface_set_up(sim_iface_t *i, bool up)
 {
     if (i->up == up)
@@ -902,11 +933,11 @@ void sim_iface_set_up(sim_iface_t *i, bool up)
     i->up = up;
     sim_net_t *n = i->host->node.net;
     if (n->log) {
-        char src[100], a[16];
-        snprintf(src, sizeof src, "%s.%s", i->host->node.name, i->name);
+        char a[16];
         sim_evarg_t args[] = { SIM_EVS("address", sim_ip_str(i->ip, a)) };
-        sim_evlog_emit(n->log, sim_now(n->k), src, up ? "iface-up" : "iface-down", args, 1);
+        sim_evlog_emit(n->log, sim_now(n->k), i->full, up ? "iface-up" : "iface-down", args, 1);
     }
+    notify(i);
 }
 
 int sim_iface_add_tap(sim_iface_t *i, sim_tap_fn fn, void *arg)
@@ -1063,6 +1094,7 @@ void sim_net_free(sim_net_t *n)
             free(h->ifaces[j]);
         }
         free(h->ifaces);
+        free(h->watchers);
         free(h);
     }
     for (size_t i = 0; i < n->nsubnets; i++) {

@@ -121,6 +121,11 @@ sim_host_t   *sim_iface_host(const sim_iface_t *i);
 sim_link_t   *sim_iface_link(sim_iface_t *i);
 void          sim_iface_set_up(sim_iface_t *i, bool up);
 bool          sim_iface_is_up(const sim_iface_t *i);
+/* Be told when an interface of h appears, goes down or comes up (the
+ * operating system's network-change notification). */
+typedef void (*sim_iface_fn)(void *arg, sim_iface_t *i);
+void          sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);
+void          sim_host_unwatch(sim_host_t *h, void *arg);
 /* Tap every datagram the interface sends (at send time) and receives (at
  * arrival time). Returns 0, or -1 if out of memory. */
 int           sim_iface_add_tap(sim_iface_t *i, sim_tap_fn fn, void *arg);
