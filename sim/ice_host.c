@@ -93,13 +93,21 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 
 /* The OS tells of an interface change: a lost address ends the
  * connections that were using it. */
+static bool host_has_up(sim_host_t *h, uint32_t ip)
+{
+    for (size_t j = 0; sim_host_iface_at(h, j); j++) {
+        sim_iface_t *f = sim_host_iface_at(h, j);
+        if (sim_iface_ip(f) == ip && sim_iface_is_up(f))
+            return true;
+    }
+    return false;
+}
+
 static void on_iface(void *arg, sim_iface_t *iface)
 {
     sim_ice_socket_t *s = arg;
-    if (sim_iface_is_up(iface))
-        return;
     for (size_t i = 0; i < s->nlocals; i++)
-        if (s->locals[i].ip == sim_iface_ip(iface)) {
+        if (!host_has_up(s->host, s->locals[i].ip)) {
             rtc_socket_address_lost(s->ref, &s->locals[i]);
             sim_ice_socket_poke(s);
         }
@@ -111,12 +119,7 @@ int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
 {
     size_t keep = 0;
     for (size_t i = 0; i < s->nlocals; i++) {
-        bool up = false;
-        for (size_t j = 0; sim_host_iface_at(s->host, j); j++) {
-            sim_iface_t *f = sim_host_iface_at(s->host, j);
-            up |= sim_iface_ip(f) == s->locals[i].ip && sim_iface_is_up(f);
-        }
-        if (up) {
+        if (host_has_up(s->host, s->locals[i].ip)) {
             s->udp[keep] = s->udp[i];
             s->locals[keep++] = s->locals[i];
         } else {

@@ -446,6 +446,17 @@ static int iface_down(lua_State *L)
     return 0;
 }
 
+/* iface:set_address("a.b.c.d"): renumbering within the subnet */
+static int iface_set_address(lua_State *L)
+{
+    sim_iface_t *i = sim_lobj_ptr(L, 1, MT_IFACE);
+    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "set_address");
+    char err[256];
+    if (sim_iface_set_ip(i, ip, err, sizeof err) < 0)
+        return luaL_error(L, "set_address: %s", err);
+    return 0;
+}
+
 /* ---- UDP sockets -------------------------------------------------------- */
 
 static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
@@ -968,7 +979,8 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg host_m[] = {
         { "interface", host_interface }, { "udp", host_udp }, { NULL, NULL },
     };
-    static const luaL_Reg iface_m[] = { { "up", iface_up }, { "down", iface_down }, { NULL, NULL } };
+    static const luaL_Reg iface_m[] = { { "up", iface_up }, { "down", iface_down },
+                                        { "set_address", iface_set_address }, { NULL, NULL } };
     static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
     static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
     static const luaL_Reg nat_m[] = { { "reboot", nat_reboot }, { "stats", nat_stats }, { NULL, NULL } };

@@ -940,6 +940,26 @@ void sim_iface_set_up(sim_iface_t *i, bool up)
     notify(i);
 }
 
+int sim_iface_set_ip(sim_iface_t *i, uint32_t ip, char *err, size_t errlen)
+{
+    if (ip == i->ip)
+        return 0;
+    if (attach_check(i->subnet, ip, err, errlen) < 0)
+        return -1;
+    sim_subnet_detach(i->subnet, i->ip);
+    attach_add(i->subnet, ip, i->link, i->full);
+    char a[16], b[16];
+    sim_net_t *n = i->host->node.net;
+    if (n->log) {
+        sim_evarg_t args[] = { SIM_EVS("old", sim_ip_str(i->ip, a)), SIM_EVS("address", sim_ip_str(ip, b)) };
+        sim_evlog_emit(n->log, sim_now(n->k), i->full, "iface-address", args, 2);
+    }
+    /* sockets bound to the old address stay, and reach nothing */
+    i->ip = ip;
+    notify(i);
+    return 0;
+}
+
 int sim_iface_add_tap(sim_iface_t *i, sim_tap_fn fn, void *arg)
 {
     return taps_add(&i->taps, fn, arg);

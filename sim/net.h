@@ -120,6 +120,9 @@ const char   *sim_iface_name(const sim_iface_t *i);
 sim_host_t   *sim_iface_host(const sim_iface_t *i);
 sim_link_t   *sim_iface_link(sim_iface_t *i);
 void          sim_iface_set_up(sim_iface_t *i, bool up);
+/* Give the interface another address in its subnet (a DHCP renumbering).
+ * 0, or -1 with a message (address in use, outside the subnet). */
+int           sim_iface_set_ip(sim_iface_t *i, uint32_t ip, char *err, size_t errlen);
 bool          sim_iface_is_up(const sim_iface_t *i);
 /* Be told when an interface of h appears, goes down or comes up (the
  * operating system's network-change notification). */

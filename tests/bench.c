@@ -19,6 +19,7 @@
 #include "vdet.h"
 #include "evlog.h"
 #include "kernel.h"
+#include "nat.h"
 #include "net.h"
 
 #define RUNS 5
@@ -185,6 +186,69 @@ static double bench_link(uint64_t n, const char *pcap)
     return (double)n / dt;
 }
 
+/* ---- a NAT: datagrams from an inside host to a server and back through
+ * a port-restricted cone, with capture on the NAT's outside. */
+
+typedef struct natflow {
+    sim_kernel_t *k;
+    sim_udp_t    *tx;
+    uint64_t      left, back;
+} natflow_t;
+
+static void nat_back(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    ((natflow_t *)arg)->back++;
+}
+
+static void nat_echo(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    sim_udp_send(s, p->src_ip, p->src_port, p->data, p->len);
+}
+
+static void nat_tick(void *arg)
+{
+    natflow_t *f = arg;
+    static const uint8_t payload[160];
+    sim_udp_send(f->tx, 0xc6336401, 7, payload, sizeof payload);
+    if (--f->left)
+        sim_after(f->k, SIM_US(10), nat_tick, f);
+}
+
+static double bench_nat(uint64_t n, const char *pcap)
+{
+    char err[512];
+    natflow_t f = { .k = sim_kernel_new(1), .left = n };
+    sim_evlog_t *log = sim_evlog_new();
+    sim_net_t *net = sim_net_new(f.k, log);
+    sim_subnet_t *isp = sim_subnet_new(net, "isp", 0xcb007100, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    sim_nat_config_named(&cfg, "port-restricted-cone");
+    uint32_t ext = 0xcb00710a;
+    sim_nat_t *nat = sim_nat_new(net, "nat", isp, &ext, 1, &cfg, err, sizeof err);
+    sim_subnet_t *home = sim_nat_inside(nat, "home", 0xc0a80100, 24, NULL, NULL, err, sizeof err);
+    sim_host_t *a = sim_host_new(net, "a", err, sizeof err), *s = sim_host_new(net, "s", err, sizeof err);
+    sim_iface_new(a, "eth0", home, 0xc0a80102, NULL, err, sizeof err);
+    sim_iface_new(s, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    sim_capture_t *cap = sim_capture_open(pcap, err, sizeof err);
+    sim_link_add_tap(sim_nat_outside_link(nat), sim_capture_tap, cap);
+    f.tx = sim_udp_bind(a, 0, 5000, nat_back, &f, err, sizeof err);
+    sim_udp_bind(s, 0, 7, nat_echo, NULL, err, sizeof err);
+    sim_at(f.k, 0, nat_tick, &f);
+    double t0 = wall();
+    sim_run_until(f.k, SIM_TIME_NEVER);
+    double dt = wall() - t0;
+    if (f.back != n)
+        fprintf(stderr, "bench: %llu of %llu came back through the NAT\n", (unsigned long long)f.back,
+                (unsigned long long)n);
+    sim_capture_close(cap, err, sizeof err);
+    sim_net_free(net);
+    sim_evlog_free(log);
+    sim_kernel_free(f.k);
+    return 2.0 * (double)n / dt;    /* each datagram crosses the NAT twice */
+}
+
 /* ---- ICE: N connections between two hosts, candidates handed over at
  * once (no signalling delay), until every one is connected. */
 
@@ -328,6 +392,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < RUNS; i++)
         v[i] = bench_link(2000000, pcap);
     printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
+    for (int i = 0; i < RUNS; i++)
+        v[i] = bench_nat(1000000, pcap);
+    printf("  datagrams/s through a NAT (each way), capture on: %5.2f million\n", median(v, RUNS) / 1e6);
     unlink(pcap);
 
 ice:;
