@@ -299,8 +299,11 @@ static int l_subnet(lua_State *L)
     static const char *const keys[] = { "name", "prefix", "link", "uplink", "behind", NULL };
     sim_lua_check_keys(L, 1, "net.subnet", keys);
     sim_nat_t *behind = NULL;
-    if (lua_getfield(L, 1, "behind") != LUA_TNIL)
+    if (lua_getfield(L, 1, "behind") != LUA_TNIL) {
+        if (!luaL_testudata(L, -1, MT_NAT))
+            return luaL_error(L, "net.subnet: field 'behind' must be a NAT, got %s", luaL_typename(L, -1));
         behind = sim_lobj_ptr(L, -1, MT_NAT);
+    }
     lua_pop(L, 1);
     const char *name = req_string_field(L, 1, "net.subnet", "name");
     const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");

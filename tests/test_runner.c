@@ -449,6 +449,38 @@ START_TEST(ice_bad_input)
 }
 END_TEST
 
+START_TEST(nat_bad_input)
+{
+    sim_result_t r;
+    static const struct { const char *body, *says; } cases[] = {
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', type = 'cone' }\n",
+          "type must be full-cone, restricted-cone, port-restricted-cone or symmetric, got 'cone'" },
+        { "net.nat { name = 'n', outside = lan, address = '10.9.0.9' }\n", "address 10.9.0.9 is not in subnet 'lan'" },
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.1' }\n", "address 10.0.0.1 is already used by a.eth0" },
+        { "net.nat { name = 'n', outside = lan }\n", "give at least one outside address" },
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', lifetime = 0 }\n", "lifetime must be greater than 0" },
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', mapping = 'weird' }\n", "mapping must be endpoint-independent" },
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', ports = 'odd' }\n", "ports must be preserve, sequential or random" },
+        { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', hairpinning = true }\n", "unknown field 'hairpinning'" },
+        { "net.nat { name = 'n', outside = 'nowhere', address = '10.0.0.9' }\n", "field 'outside' must be a subnet" },
+        { "local n = net.nat { name = 'n', outside = lan, address = '10.0.0.9' }\n"
+          "net.subnet { name = 'h1', prefix = '192.168.1.0/24', behind = n }\n"
+          "net.subnet { name = 'h2', prefix = '192.168.2.0/24', behind = n }\n", "already has its inside subnet 'h1'" },
+        { "net.subnet { name = 'h', prefix = '192.168.1.0/24', behind = lan }\n", "field 'behind' must be a NAT, got Subnet" },
+        { "local i = a:interface { name = 'eth1', subnet = lan, address = '10.0.0.5' }\ni:set_address('10.0.0.2')\n",
+          "set_address: address 10.0.0.2 is already used by b.eth0" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *lua = with_hosts(cases[i].body);
+        ck_assert_int_eq(run("nat-bad", lua, &r), SIM_ERROR);
+        HAS(r, cases[i].says);
+        HAS(r, "nat-bad.lua:");
+        sim_result_clear(&r);
+        free(lua);
+    }
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -471,6 +503,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, pairs_sorted_and_random_seeded);
     tcase_add_test(t, signalling_channel);
     tcase_add_test(t, ice_bad_input);
+    tcase_add_test(t, nat_bad_input);
     suite_add_tcase(s, t);
     return s;
 }
