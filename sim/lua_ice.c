@@ -441,7 +441,7 @@ static int l_stun_server(lua_State *L)
     sim_lua_check_keys(L, 1, "net.stun_server", keys);
     lua_getfield(L, 1, "host");
     if (!luaL_testudata(L, -1, MT_HOST))
-        return luaL_error(L, "net.stun_server: field 'host' must be a host, got %s", luaL_typename(L, -1));
+        return luaL_error(L, "net.stun_server: field 'host' must be a host, got %s", sim_lobj_typename(L, -1));
     sim_host_t *h = sim_lobj_ptr(L, -1, MT_HOST);
     lua_pop(L, 1);
     uint32_t ip = 0;

@@ -301,7 +301,7 @@ static int l_subnet(lua_State *L)
     sim_nat_t *behind = NULL;
     if (lua_getfield(L, 1, "behind") != LUA_TNIL) {
         if (!luaL_testudata(L, -1, MT_NAT))
-            return luaL_error(L, "net.subnet: field 'behind' must be a NAT, got %s", luaL_typename(L, -1));
+            return luaL_error(L, "net.subnet: field 'behind' must be a NAT, got %s", sim_lobj_typename(L, -1));
         behind = sim_lobj_ptr(L, -1, MT_NAT);
     }
     lua_pop(L, 1);

@@ -25,6 +25,17 @@ void *sim_lobj_ptr(lua_State *L, int idx, const char *mt)
     return *(void **)luaL_checkudata(L, idx, mt);
 }
 
+const char *sim_lobj_typename(lua_State *L, int idx)
+{
+    const char *t = luaL_typename(L, idx);
+    int mt = luaL_getmetafield(L, idx, "__name");
+    if (mt == LUA_TSTRING)
+        t = lua_tostring(L, -1);    /* interned in the metatable: stays valid */
+    if (mt != LUA_TNIL)
+        lua_pop(L, 1);
+    return t;
+}
+
 static int obj_eq(lua_State *L)
 {
     lua_pushboolean(L, *(void **)lua_touserdata(L, 1) == *(void **)lua_touserdata(L, 2));

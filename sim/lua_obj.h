@@ -20,6 +20,9 @@ void *sim_lobj_push(lua_State *L, const char *mt, size_t size);
 void  sim_lobj_push_ptr(lua_State *L, const char *mt, void *ptr);
 /* The pointer held by the userdata at idx, which must be of type mt. */
 void *sim_lobj_ptr(lua_State *L, int idx, const char *mt);
+/* The type of the value at idx as a scenario author knows it: an object's
+ * type name ("Host", "Subnet"), else Lua's. */
+const char *sim_lobj_typename(lua_State *L, int idx);
 /* __index: methods, then get's fields, then handlers. */
 int   sim_lobj_index(lua_State *L, sim_lobj_getter get);
 int   sim_lobj_newindex_handlers(lua_State *L);
