@@ -402,10 +402,28 @@ START_TEST(signalling_channel)
 }
 END_TEST
 
-START_TEST(ice_bad_input)
+typedef struct bad_case {
+    const char *body, *says;
+} bad_case_t;
+
+/* Each body, after TWO_HOSTS, must stop the scenario with an error that
+ * says `says` and names the scenario's file and line. */
+static void expect_errors(const bad_case_t *cases, size_t n)
 {
     sim_result_t r;
-    static const struct { const char *body, *says; } cases[] = {
+    for (size_t i = 0; i < n; i++) {
+        char *lua = with_hosts(cases[i].body);
+        ck_assert_int_eq(run("bad", lua, &r), SIM_ERROR);
+        HAS(r, cases[i].says);
+        HAS(r, "bad.lua:");
+        sim_result_clear(&r);
+        free(lua);
+    }
+}
+
+START_TEST(ice_bad_input)
+{
+    static const bad_case_t cases[] = {
         { "local s = a:RTCSocket({ { url = 'stun:nowhere.example' } })\n",
           "no simulated host named 'nowhere.example'" },
         { "local s = a:RTCSocket({ { url = 'turn:x@10.0.0.2' } })\n", "a turn: URL needs a credential" },
@@ -438,21 +456,13 @@ START_TEST(ice_bad_input)
           "setRemoteDescription: setRemoteDescription is for the offerer only" },
         { "local c = RTCConnection(a:RTCSocket())\nc:connect()\nc:connect()\n", "connect() was already called" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *lua = with_hosts(cases[i].body);
-        ck_assert_int_eq(run("ice-bad", lua, &r), SIM_ERROR);
-        HAS(r, cases[i].says);
-        HAS(r, "ice-bad.lua:");
-        sim_result_clear(&r);
-        free(lua);
-    }
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
 START_TEST(nat_bad_input)
 {
-    sim_result_t r;
-    static const struct { const char *body, *says; } cases[] = {
+    static const bad_case_t cases[] = {
         { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', type = 'cone' }\n",
           "type must be full-cone, restricted-cone, port-restricted-cone or symmetric, got 'cone'" },
         { "net.nat { name = 'n', outside = lan, address = '10.9.0.9' }\n", "address 10.9.0.9 is not in subnet 'lan'" },
@@ -470,14 +480,7 @@ START_TEST(nat_bad_input)
         { "local i = a:interface { name = 'eth1', subnet = lan, address = '10.0.0.5' }\ni:set_address('10.0.0.2')\n",
           "set_address: address 10.0.0.2 is already used by b.eth0" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *lua = with_hosts(cases[i].body);
-        ck_assert_int_eq(run("nat-bad", lua, &r), SIM_ERROR);
-        HAS(r, cases[i].says);
-        HAS(r, "nat-bad.lua:");
-        sim_result_clear(&r);
-        free(lua);
-    }
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
 
