@@ -23,10 +23,12 @@
 #include "lua_obj.h"
 #include "scenario.h"
 #include "stun_server.h"
+#include "turn_server.h"
 
 #define MT_SOCKET "rtcsim.RTCSocket"
 #define MT_CONN   "rtcsim.RTCConnection"
 #define MT_STUN   "rtcsim.StunServer"
+#define MT_TURN   "rtcsim.TurnServer"
 #define MT_HOST   "rtcsim.Host"
 
 typedef struct lconn {
@@ -37,8 +39,9 @@ typedef struct lconn {
 
 struct sim_lice {
     sim_scn_t         *s;
-    sim_ice_socket_t  *sock;            /* NULL for a STUN server record */
+    sim_ice_socket_t  *sock;            /* NULL for a server record */
     sim_stun_server_t *stun;
+    sim_turn_server_t *turn;
     const char        *host;
     lconn_t           *conns;
     sim_lice_t        *next;
@@ -487,6 +490,89 @@ static int stun_stats(lua_State *L)
 
 static int stun_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 
+/* net.turn_server{ host =, address =, port =, realm =, users = { name = password }, quota = } */
+static int l_turn_server(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "host", "address", "port", "realm", "users", "quota", NULL };
+    sim_lua_check_keys(L, 1, "net.turn_server", keys);
+    lua_getfield(L, 1, "host");
+    if (!luaL_testudata(L, -1, MT_HOST))
+        return luaL_error(L, "net.turn_server: field 'host' must be a host, got %s", sim_lobj_typename(L, -1));
+    sim_host_t *h = sim_lobj_ptr(L, -1, MT_HOST);
+    lua_pop(L, 1);
+    uint32_t ip = 0;
+    if (lua_getfield(L, 1, "address") != LUA_TNIL) {
+        const char *a = luaL_checkstring(L, -1);
+        if (sim_ip_parse(a, &ip) < 0)
+            return luaL_error(L, "net.turn_server: '%s' is not an IPv4 address", a);
+    } else {
+        sim_iface_t *i = sim_host_iface_at(h, 0);
+        if (!i)
+            return luaL_error(L, "net.turn_server: host '%s' has no interface", sim_host_name(h));
+        ip = sim_iface_ip(i);
+    }
+    lua_pop(L, 1);
+    lua_Integer port = 3478, quota = 10;
+    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
+        port = luaL_checkinteger(L, -1);
+        if (port < 1 || port > 65535)
+            return luaL_error(L, "net.turn_server: port must be 1 to 65535");
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "quota") != LUA_TNIL) {
+        quota = luaL_checkinteger(L, -1);
+        if (quota < 1 || quota > 1000000)
+            return luaL_error(L, "net.turn_server: quota must be a positive number of allocations");
+    }
+    lua_pop(L, 1);
+    const char *realm = "rtcsim";
+    if (lua_getfield(L, 1, "realm") != LUA_TNIL)
+        realm = luaL_checkstring(L, -1);
+    char err[256];
+    sim_turn_server_t *srv = sim_turn_server_new(h, ip, (uint16_t)port, realm, (unsigned)quota, err, sizeof err);
+    lua_pop(L, 1);
+    if (!srv)
+        return luaL_error(L, "net.turn_server: %s", err);
+    sim_lice_t *li = new_record(s);
+    li->turn = srv;
+    if (lua_getfield(L, 1, "users") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "net.turn_server: users maps names to passwords (strings)");
+            sim_turn_server_user(srv, lua_tostring(L, -2), lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    sim_lobj_push_ptr(L, MT_TURN, li);
+    return 1;
+}
+
+static int turn_stats(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
+    sim_turn_stats_t st;
+    sim_turn_server_stats(li->turn, &st);
+    lua_createtable(L, 0, 5);
+    set_int(L, "allocations", (lua_Integer)st.allocations);
+    set_int(L, "relayed_out", (lua_Integer)st.relayed_out);
+    set_int(L, "relayed_in", (lua_Integer)st.relayed_in);
+    set_int(L, "refused", (lua_Integer)st.refused);
+    set_int(L, "dropped", (lua_Integer)st.dropped);
+    return 1;
+}
+
+static int turn_new_nonce(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
+    sim_turn_server_new_nonce(li->turn);
+    return 0;
+}
+
 /* socket:stats() -> ignored datagrams by reason */
 static int socket_stats(lua_State *L)
 {
@@ -506,6 +592,7 @@ void sim_lua_ice_free(sim_scn_t *s)
         s->ice = li->next;
         sim_ice_socket_free(li->sock);
         sim_stun_server_free(li->stun);
+        sim_turn_server_free(li->turn);
         while (li->conns) {
             lconn_t *lc = li->conns;
             li->conns = lc->next;
@@ -528,9 +615,11 @@ void sim_lua_open_ice(lua_State *L)
     };
     static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };
     static const luaL_Reg stun_m[] = { { "stats", stun_stats }, { NULL, NULL } };
+    static const luaL_Reg turn_m[] = { { "stats", turn_stats }, { "new_nonce", turn_new_nonce }, { NULL, NULL } };
     sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, NULL, "RTCConnection");
     sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, NULL, "RTCSocket");
     sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, NULL, "StunServer");
+    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, NULL, "TurnServer");
     lua_register(L, "RTCConnection", l_connection);
     /* host:RTCSocket(iceServers) */
     luaL_getmetatable(L, MT_HOST);
@@ -541,5 +630,7 @@ void sim_lua_open_ice(lua_State *L)
     lua_getglobal(L, "net");
     lua_pushcfunction(L, l_stun_server);
     lua_setfield(L, -2, "stun_server");
+    lua_pushcfunction(L, l_turn_server);
+    lua_setfield(L, -2, "turn_server");
     lua_pop(L, 1);
 }

@@ -479,6 +479,11 @@ START_TEST(nat_bad_input)
         { "net.subnet { name = 'h', prefix = '192.168.1.0/24', behind = lan }\n", "field 'behind' must be a NAT, got Subnet" },
         { "local i = a:interface { name = 'eth1', subnet = lan, address = '10.0.0.5' }\ni:set_address('10.0.0.2')\n",
           "set_address: address 10.0.0.2 is already used by b.eth0" },
+        { "net.turn_server { host = lan }\n", "field 'host' must be a host, got Subnet" },
+        { "net.turn_server { host = b, port = 9 }\n", "UDP port 9 is already in use" },
+        { "net.turn_server { host = b, users = { alice = 1 } }\n", "users maps names to passwords" },
+        { "local t = net.turn_server { host = b, users = { alice = 'pw' } }\n"
+          "assert(t:stats().allocations == 0)\nerror('turn ok')\n", "turn ok" },
     };
     expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
