@@ -126,7 +126,6 @@ void sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
 }
 
 uint64_t    sim_capture_count(const sim_capture_t *c) { return c->count; }
-const char *sim_capture_path(const sim_capture_t *c) { return c->path; }
 
 int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
 {

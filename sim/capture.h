@@ -26,7 +26,6 @@ void           sim_capture_write(sim_capture_t *c, sim_time_t t, const sim_pkt_t
 /* sim_tap_fn-compatible: arg is the sim_capture_t. */
 void           sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p);
 uint64_t       sim_capture_count(const sim_capture_t *c);
-const char    *sim_capture_path(const sim_capture_t *c);
 /* Flush and close. Returns 0, or -1 with a message in err (write error). */
 int            sim_capture_close(sim_capture_t *c, char *err, size_t errlen);
 

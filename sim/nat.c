@@ -492,12 +492,3 @@ int sim_nat_reboot(sim_nat_t *nat, uint32_t new_addr, char *err, size_t errlen)
     return 0;
 }
 
-sim_nat_t *sim_nat_at(sim_net_t *n, size_t i)
-{
-    for (size_t j = 0, seen = 0; sim_net_owned_at(n, j); j++) {
-        sim_node_t *node = sim_net_owned_at(n, j);
-        if (node->ops == &nat_ops && seen++ == i)
-            return (sim_nat_t *)node;
-    }
-    return NULL;
-}

@@ -57,6 +57,5 @@ const char   *sim_nat_name(const sim_nat_t *nat);
  * becomes new_addr (it must be free in the outside subnet). 0 or -1. */
 int           sim_nat_reboot(sim_nat_t *nat, uint32_t new_addr, char *err, size_t errlen);
 void          sim_nat_stats(const sim_nat_t *nat, sim_nat_stats_t *st);
-sim_nat_t    *sim_nat_at(sim_net_t *n, size_t i);
 
 #endif

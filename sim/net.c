@@ -652,11 +652,6 @@ void sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *))
     PUSH(n->owned, n->nowned, ((owned_t){ node, destroy }));
 }
 
-sim_node_t *sim_net_owned_at(sim_net_t *n, size_t i)
-{
-    return i < n->nowned ? n->owned[i].node : NULL;
-}
-
 void sim_subnet_detach(sim_subnet_t *s, uint32_t ip)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -774,12 +769,6 @@ sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name)
 sim_link_t *sim_subnet_uplink(sim_subnet_t *s) { return s->uplink; }
 void sim_subnet_access(const sim_subnet_t *s, sim_link_params_t *p) { *p = s->access; }
 const char *sim_subnet_name(const sim_subnet_t *s) { return s->node.name; }
-
-uint32_t sim_subnet_prefix(const sim_subnet_t *s, unsigned *len)
-{
-    *len = s->len;
-    return s->prefix;
-}
 
 /* ---- hosts and interfaces --------------------------------------------- */
 
@@ -1030,7 +1019,6 @@ void sim_udp_close(sim_udp_t *s)
 
 uint16_t    sim_udp_port(const sim_udp_t *s) { return s->port; }
 uint32_t    sim_udp_ip(const sim_udp_t *s) { return s->ip; }
-sim_host_t *sim_udp_host(const sim_udp_t *s) { return s->host; }
 
 static sim_iface_t *route_out(const sim_host_t *h, uint32_t src, uint32_t dst)
 {

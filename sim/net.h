@@ -154,7 +154,6 @@ sim_udp_t    *sim_udp_bind(sim_host_t *h, uint32_t ip, uint16_t port,
 void          sim_udp_close(sim_udp_t *s);
 uint16_t      sim_udp_port(const sim_udp_t *s);
 uint32_t      sim_udp_ip(const sim_udp_t *s);
-sim_host_t   *sim_udp_host(const sim_udp_t *s);
 /* Send a datagram. The source address is the socket's, or for a socket
  * bound to any address, the address of the interface whose subnet holds
  * dst (else the host's first interface that is up). Returns 0 when the

@@ -59,8 +59,6 @@ sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t pre
 void        sim_subnet_detach(sim_subnet_t *s, uint32_t ip);
 /* The network frees node with destroy when it is freed. */
 void        sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *));
-sim_node_t *sim_net_owned_at(sim_net_t *n, size_t i);
-uint32_t    sim_subnet_prefix(const sim_subnet_t *s, unsigned *len);
 
 /* Count, log ("drop" event from src) and free a datagram dropped outside
  * a link. */

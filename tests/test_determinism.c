@@ -154,6 +154,11 @@ static void handshake(uint64_t seed, outcome_t *o)
     ck_assert_int_eq(rtc_dtls_start(w->server.dtls), RTC_DTLS_OK);
     ck_assert_int_eq(rtc_dtls_start(w->client.dtls), RTC_DTLS_OK);
     ck_assert_int_eq(rtc_dtls_start(w->client.dtls), RTC_DTLS_ERR_STATE);
+    /* not DTLS (RFC 7983: first byte outside 20-63): ignored and counted */
+    static const uint8_t stun_like[20] = { 0x00, 0x01 };
+    rtc_dtls_handle_datagram(w->server.dtls, stun_like, sizeof stun_like);
+    ck_assert_uint_eq(rtc_dtls_ignored(w->server.dtls), 1);
+    ck_assert_int_eq(rtc_dtls_state(w->server.dtls), RTC_DTLS_HANDSHAKING);   /* unchanged */
     while (sim_step(w->k) && (rtc_dtls_state(w->client.dtls) != RTC_DTLS_CONNECTED ||
                               rtc_dtls_state(w->server.dtls) != RTC_DTLS_CONNECTED))
         ;
