@@ -273,7 +273,7 @@ static tx_t *tx_find(rtc_connection_t *c, const uint8_t *msg)
 
 static void tx_send(rtc_connection_t *c, tx_t *t)
 {
-    c->s->env.send(c->s->env.ctx, &t->from, &t->to, t->buf, t->len);
+    rtc_socket_send(c->s, &t->from, &t->to, t->buf, t->len);
     t->sent++;
     /* RFC 8489 s.6.2.1: after the last send, wait Rm * RTO */
     t->next = now(c) + (t->sent < RC ? t->rto : RM * RTO);
@@ -323,6 +323,9 @@ static void maybe_end_of_candidates(rtc_connection_t *c)
     for (size_t i = 0; i < c->ntx; i++)
         if (c->tx[i] && c->tx[i]->kind == TX_SERVER)
             return;
+    for (size_t i = 0; i < c->s->nrelays; i++)
+        if (c->s->relays[i].state == RELAY_ALLOCATING || c->s->relays[i].state == RELAY_IDLE)
+            return;
     c->gathered = true;
     emit(c, RTC_ICE_END_OF_CANDIDATES, NULL, NULL);
 }
@@ -348,6 +351,30 @@ static void gather(rtc_connection_t *c)
             t->rto = RTO;
             tx_send(c, t);
         }
+    /* relayed candidates: the socket's TURN allocations */
+    rtc_turn_start(s);
+    for (size_t i = 0; i < s->nrelays; i++)
+        if (s->relays[i].state == RELAY_READY || s->relays[i].state == RELAY_FAILED)
+            rtc_connection_relay_done(c, i);
+    maybe_end_of_candidates(c);
+}
+
+void rtc_connection_relay_done(rtc_connection_t *c, size_t ri)
+{
+    const rtc_relay_t *r = &c->s->relays[ri];
+    if (c->gathered)
+        return;     /* a relay that comes after the end of candidates waits for update() */
+    if (r->state == RELAY_READY) {
+        size_t before = c->nlc;
+        /* RFC 8445 s.5.1.1.2: a relayed candidate is its own base */
+        size_t k = add_local(c, RTC_CAND_RELAY, &r->relayed, &r->relayed, r->srv.addr.ip, 0, false);
+        if (k == before)
+            emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
+    } else if (r->state == RELAY_FAILED) {
+        rtc_candidate_t srv = { .addr = r->srv.addr };
+        emit(c, RTC_ICE_TURN_ERROR, &srv, NULL);
+        c->ev[c->nev - 1].code = r->error;
+    }
     maybe_end_of_candidates(c);
 }
 
@@ -571,10 +598,13 @@ static bool password(void *arg, const uint8_t *user, size_t len, const uint8_t *
     return true;
 }
 
+/* The local candidate a datagram arrived on: a host one, or a relayed
+ * one (the socket unwraps what its TURN server relays). */
 static size_t local_of(rtc_connection_t *c, const rtc_addr_t *addr)
 {
     for (size_t i = 0; i < c->nlc; i++)
-        if (c->lc[i].type == RTC_CAND_HOST && addr_eq(&c->lc[i].addr, addr))
+        if ((c->lc[i].type == RTC_CAND_HOST || c->lc[i].type == RTC_CAND_RELAY) &&
+            addr_eq(&c->lc[i].addr, addr))
             return i;
     return (size_t)-1;
 }
@@ -592,7 +622,7 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
         &c->s->ice, req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
         c->tie, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
     if (len)    /* finished by libnice, with the request's key */
-        c->s->env.send(c->s->env.ctx, local, from, out, len);
+        rtc_socket_send(c->s, local, from, out, len);
     if (r == STUN_USAGE_ICE_RETURN_ROLE_CONFLICT && control == c->controlling)
         return;     /* we kept our role and answered 487 (s.7.3.1.1) */
     if (r != STUN_USAGE_ICE_RETURN_SUCCESS && r != STUN_USAGE_ICE_RETURN_ROLE_CONFLICT)

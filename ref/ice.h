@@ -38,17 +38,27 @@ typedef struct rtc_conn_desc {
     char pwd[RTC_PWD_MAX + 1];
 } rtc_conn_desc_t;
 
+/* A TURN server for RTCSocket (spec: RTCIceServer with a turn: URL and a
+ * credential). */
+typedef struct rtc_turn_server {
+    rtc_addr_t addr;
+    char       user[128];
+    char       password[128];
+} rtc_turn_server_t;
+
 typedef enum rtc_ice_event_type {
     RTC_ICE_CANDIDATE,          /* local: a gathered local candidate */
     RTC_ICE_END_OF_CANDIDATES,
     RTC_ICE_ACTIVE_CANDIDATE,   /* local, remote: the selected pair, or its change */
     RTC_ICE_CONNECTED,
     RTC_ICE_DISCONNECTED,
+    RTC_ICE_TURN_ERROR,         /* not a spec event: no relay from local.addr's server; code says why */
 } rtc_ice_event_type_t;
 
 typedef struct rtc_ice_event {
     rtc_ice_event_type_t type;
     rtc_candidate_t      local, remote;
+    int                  code;  /* RTC_ICE_TURN_ERROR: the STUN error code, or 0 for no answer */
 } rtc_ice_event_t;
 
 /* Datagrams that reached a socket and were ignored, by reason. */
@@ -66,6 +76,13 @@ void          rtc_socket_free(rtc_socket_t *s);
 void          rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local,
                                          const rtc_addr_t *from, const uint8_t *data, size_t len);
 void          rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st);
+/* The socket's own timer (set through env->set_timer with the socket as
+ * the object: TURN retransmissions and refreshes) fired. */
+void          rtc_socket_handle_timeout(rtc_socket_t *s);
+/* TURN servers (copied) to allocate relayed addresses on, from the
+ * socket's first address. Connections gather relay candidates from them.
+ * Call before making connections. 0, or -1 if out of memory. */
+int           rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n);
 /* The host's addresses changed: the socket now has these (copied); the
  * next gathering (update()) uses them. 0, or -1 if out of memory. */
 int           rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals);

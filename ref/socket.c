@@ -33,6 +33,7 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
     s->nstun = nstun;
     rtc_stun_agent_ice(&s->ice);
     rtc_stun_agent_plain(&s->plain, true);
+    rtc_stun_agent_turn(&s->turn);
     return s;
 }
 
@@ -40,6 +41,7 @@ void rtc_socket_free(rtc_socket_t *s)
 {
     if (!s)
         return;
+    rtc_turn_free(s);
     free(s->locals);
     free(s->stun);
     free(s->conns);
@@ -66,6 +68,11 @@ void rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr)
             rtc_connection_address_lost(s->conns[i], addr);
 }
 
+void rtc_socket_handle_timeout(rtc_socket_t *s)
+{
+    rtc_turn_timeout(s);
+}
+
 void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
 {
     *st = s->st;
@@ -87,6 +94,8 @@ static rtc_connection_t *by_ufrag(rtc_socket_t *s, const uint8_t *user, size_t l
 void rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,
                                 const uint8_t *data, size_t len)
 {
+    if (rtc_turn_input(s, local, from, data, len))
+        return;     /* the TURN server's, or relayed data (handed back in here unwrapped) */
     /* RFC 8489 s.5: a STUN header; RFC 7983 s.7 puts STUN at first bytes 0-3 */
     if (len < 20 || data[0] > 3 || memcmp(data + 4, "\x21\x12\xa4\x42", 4) != 0) {
         s->st.ignored[RTC_STUN_NOT_STUN]++;

@@ -127,6 +127,25 @@ rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg
     return rtc_stun_validate(scratch, msg, buf, len, NULL, NULL);
 }
 
+rtc_stun_check_t rtc_stun_validate_turn_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
+                                                 size_t len, const uint8_t *password, size_t password_len,
+                                                 const uint8_t md5[16])
+{
+    if (len < 20)
+        return RTC_STUN_NOT_STUN;
+    rtc_stun_agent_turn(scratch);
+    StunAgentSavedIds *sent = &scratch->sent_ids[0];
+    memcpy(sent->id, buf + 4, sizeof(StunTransactionId));
+    sent->method = (StunMethod)((buf[0] & 0x3e) << 6 | (buf[1] & 0xe0) >> 1 | (buf[1] & 0x0f));
+    sent->key = md5 ? (uint8_t *)password : NULL;
+    sent->key_len = md5 ? password_len : 0;
+    sent->long_term_valid = md5 != NULL;
+    if (md5)
+        memcpy(sent->long_term_key, md5, 16);
+    sent->valid = true;
+    return rtc_stun_validate(scratch, msg, buf, len, NULL, NULL);
+}
+
 size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len)
 {
     size_t n = stun_agent_finish_message(a, msg, key, key_len);

@@ -61,6 +61,12 @@ rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t
  * is set up as rtc_stun_agent_ice (ice) or rtc_stun_agent_plain(true). */
 rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
                                             size_t len, bool ice, const uint8_t *key, size_t key_len);
+/* The same for a response from a TURN server (long-term credentials):
+ * md5 is the key (MD5 of user:realm:password), NULL before the client
+ * knows the realm (a 401 carries no MESSAGE-INTEGRITY). */
+rtc_stun_check_t rtc_stun_validate_turn_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
+                                                 size_t len, const uint8_t *password, size_t password_len,
+                                                 const uint8_t md5[16]);
 /* Finish a message we built (MESSAGE-INTEGRITY with key, FINGERPRINT per
  * the agent) without the agent keeping its transaction: responses are
  * validated with rtc_stun_validate_response. Returns its length, 0 if the

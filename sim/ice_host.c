@@ -26,6 +26,7 @@ struct sim_ice_socket {
     sim_ice_event_fn fn;
     void            *arg;
     sim_timer_t      drain;
+    sim_timer_t      timer;         /* the socket's own */
 };
 
 static void drain(void *arg)
@@ -73,9 +74,22 @@ static void conn_timer(void *arg)
     sim_ice_socket_poke(slot->s);
 }
 
+static void socket_timer(void *arg)
+{
+    sim_ice_socket_t *s = arg;
+    s->timer = 0;
+    rtc_socket_handle_timeout(s->ref);
+    sim_ice_socket_poke(s);
+}
+
 static void env_set_timer(void *ctx, void *obj, uint64_t at)
 {
     sim_ice_socket_t *s = ctx;
+    if (!s->ref || obj == s->ref) {     /* the socket's own (TURN) timer */
+        sim_cancel(s->k, s->timer);
+        s->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, socket_timer, s);
+        return;
+    }
     conn_slot_t *slot = rtc_connection_opaque(obj);
     if (!slot)
         return;     /* during construction: armed again right after */
@@ -152,6 +166,7 @@ int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
 }
 
 sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
+                                     const rtc_turn_server_t *turn, size_t nturn,
                                      sim_ice_event_fn fn, void *arg, char *err, size_t errlen)
 {
     sim_ice_socket_t *s = calloc(1, sizeof *s);
@@ -176,6 +191,11 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
                       .random = env_random };
     s->ref = rtc_socket_new(&env, s->locals, s->nlocals, stun, nstun);
     if (!s->ref) {
+        snprintf(err, errlen, "out of memory");
+        sim_ice_socket_free(s);
+        return NULL;
+    }
+    if (nturn && rtc_socket_set_turn(s->ref, turn, nturn) < 0) {
         snprintf(err, errlen, "out of memory");
         sim_ice_socket_free(s);
         return NULL;
@@ -217,6 +237,7 @@ void sim_ice_socket_free(sim_ice_socket_t *s)
     if (!s)
         return;
     sim_cancel(s->k, s->drain);
+    sim_cancel(s->k, s->timer);
     sim_host_unwatch(s->host, s);
     /* connections first (freeing one disarms its timer through the slot
      * table), then the slots */

@@ -17,6 +17,7 @@ typedef void (*sim_ice_event_fn)(void *arg, rtc_connection_t *c, const rtc_ice_e
 /* Bind an ephemeral UDP port on each interface of h that is up. NULL with
  * a message in err on failure. */
 sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
+                                     const rtc_turn_server_t *turn, size_t nturn,
                                      sim_ice_event_fn fn, void *arg, char *err, size_t errlen);
 /* Frees the socket and every connection made on it. */
 void              sim_ice_socket_free(sim_ice_socket_t *s);

@@ -168,6 +168,7 @@ static const char *const event_names[] = {
     [RTC_ICE_ACTIVE_CANDIDATE] = "activecandidate",
     [RTC_ICE_CONNECTED] = "connected",
     [RTC_ICE_DISCONNECTED] = "disconnected",
+    [RTC_ICE_TURN_ERROR] = "turn-error",
 };
 
 static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t *ev)
@@ -176,6 +177,12 @@ static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t
     sim_evarg_t args[4];
     size_t n = 0;
     args[n++] = SIM_EVS("connection", rtc_connection_id(c));
+    char srv[32];
+    if (ev->type == RTC_ICE_TURN_ERROR) {
+        snprintf(srv, sizeof srv, "%s:%u", sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
+        args[n++] = SIM_EVS("server", srv);
+        args[n++] = SIM_EVI("error", ev->code);
+    }
     if (ev->type == RTC_ICE_CANDIDATE || ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
         snprintf(l, sizeof l, "%s %s:%u", rtc_cand_type_name(ev->local.type),
                  sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
@@ -194,6 +201,8 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     sim_lice_t *li = arg;
     lua_State *L = li->s->L;
     log_event(li, c, ev);
+    if (ev->type == RTC_ICE_TURN_ERROR)
+        return;     /* logged only: the spec has no event for it */
     lconn_t *lc = li->conns;
     while (lc && lc->c != c)
         lc = lc->next;
@@ -254,6 +263,8 @@ static int l_socket(lua_State *L)
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     rtc_addr_t stun[16];
     size_t nstun = 0;
+    rtc_turn_server_t turn[8];
+    size_t nturn = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         for (lua_Integer i = 1; lua_rawgeti(L, 2, i) != LUA_TNIL; i++) {
@@ -297,7 +308,23 @@ static int l_socket(lua_State *L)
                         return luaL_error(L, "RTCSocket: more than 16 STUN servers");
                     stun[nstun++] = (rtc_addr_t){ ip, u.port };
                 }
-                /* turn: relays come with the TURN client: validated, not used yet */
+                if (u.scheme == RTC_URI_TURN) {
+                    if (u.transport != RTC_URI_UDP)
+                        return luaL_error(L, "RTCSocket: '%s': only TURN over UDP is simulated", url);
+                    if (!u.user[0])
+                        return luaL_error(L, "RTCSocket: '%s': a turn: URL needs a user (turn:user@host)", url);
+                    if (nturn == sizeof turn / sizeof turn[0])
+                        return luaL_error(L, "RTCSocket: more than 8 TURN servers");
+                    if (strlen(u.user) >= sizeof turn[0].user || strlen(cred) >= sizeof turn[0].password)
+                        return luaL_error(L, "RTCSocket: '%s': user or credential longer than 127 characters", url);
+                    rtc_turn_server_t *t = &turn[nturn++];
+                    memset(t, 0, sizeof *t);
+                    t->addr = (rtc_addr_t){ ip, u.port };
+                    memcpy(t->user, u.user, strlen(u.user) + 1);
+                    memcpy(t->password, cred, strlen(cred) + 1);
+                }
+                if (u.scheme == RTC_URI_TURNS)
+                    return luaL_error(L, "RTCSocket: '%s': TURN over TLS is not simulated", url);
                 lua_pop(L, 1);
             }
             lua_settop(L, e - 1);
@@ -307,7 +334,7 @@ static int l_socket(lua_State *L)
     sim_lice_t *li = new_record(s);
     li->host = sim_host_name(h);
     char err[256];
-    li->sock = sim_ice_socket_new(h, stun, nstun, on_event, li, err, sizeof err);
+    li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
     if (!li->sock)
         return luaL_error(L, "RTCSocket: %s", err);
     sim_lobj_push_ptr(L, MT_SOCKET, li);

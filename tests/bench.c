@@ -341,8 +341,8 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     ib.vals = calloc(ib.cap, sizeof *ib.vals);
     double t0 = wall();
     size_t heap0 = mallinfo2().uordblks;
-    ib.sa = sim_ice_socket_new(a, &stun, with_stun, ib_event, &ib, err, sizeof err);
-    ib.sb = sim_ice_socket_new(b, &stun, with_stun, ib_event, &ib, err, sizeof err);
+    ib.sa = sim_ice_socket_new(a, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
+    ib.sb = sim_ice_socket_new(b, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         ib.a[i] = sim_ice_connection_new(ib.sa, NULL, err, sizeof err);
         rtc_conn_desc_t offer, answer;

@@ -89,6 +89,8 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
         p->disconnected++;
         p->disconnected_at = sim_now(p->w->k);
         break;
+    case RTC_ICE_TURN_ERROR:
+        break;
     }
 }
 
@@ -117,8 +119,8 @@ static void world_init(world_t *w, uint64_t seed, double loss)
 static void sockets(world_t *w, const rtc_addr_t *stun, size_t nstun)
 {
     char err[256];
-    w->a.sock = sim_ice_socket_new(w->ha, stun, nstun, on_event, &w->a, err, sizeof err);
-    w->b.sock = sim_ice_socket_new(w->hb, stun, nstun, on_event, &w->b, err, sizeof err);
+    w->a.sock = sim_ice_socket_new(w->ha, stun, nstun, NULL, 0, on_event, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, stun, nstun, NULL, 0, on_event, &w->b, err, sizeof err);
     ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
 }
 

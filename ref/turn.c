@@ -1,0 +1,436 @@
+/*
+ * turn.c - the TURN client of RTCSocket (RFC 8656 over UDP).
+ *
+ * A relayed address is a transport address of the socket, as its host
+ * addresses are: one allocation per TURN server, from the socket's first
+ * address (RFC 8656 s.7.2 allows one allocation per 5-tuple, so the
+ * connections forking on one socket share it). Allocate goes out without
+ * credentials, the 401 brings REALM and NONCE, the retry carries the
+ * long-term MESSAGE-INTEGRITY (RFC 8489 s.9.2); a 438 brings a new nonce.
+ * The allocation is refreshed at half its lifetime; permissions (s.9) and
+ * channels (s.12) are asked for when the socket first sends to a peer and
+ * kept alive every 4 minutes while that peer is sent to; data goes as
+ * ChannelData once the channel is bound, as Send indications before.
+ * Data indications and ChannelData from the server are unwrapped and
+ * handed to the demultiplexer as arriving at the relayed address.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <stun/stunagent.h>
+
+#include "ice_private.h"
+
+#define MS(x)        ((uint64_t)(x) * 1000000ull)
+#define RTO          MS(500)
+#define RC           7
+#define RM           16
+#define KEEPALIVE    MS(240000)     /* permissions last 300 s (s.9), channels 600 s (s.12) */
+
+static uint64_t now(const rtc_socket_t *s) { return s->env.now(s->env.ctx); }
+
+static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
+{
+    return a->ip == b->ip && a->port == b->port;
+}
+
+static void put_xor(StunMessage *m, StunAttribute type, rtc_addr_t a)
+{
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a.port), .sin_addr.s_addr = htonl(a.ip) };
+    stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in);
+}
+
+static int get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
+        return -1;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+    out->ip = ntohl(in->sin_addr.s_addr);
+    out->port = ntohs(in->sin_port);
+    return 0;
+}
+
+int rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n)
+{
+    rtc_relay_t *r = calloc(n ? n : 1, sizeof *r);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        r[i].srv = t[i];
+        r[i].state = RELAY_IDLE;
+    }
+    free(s->relays);
+    s->relays = r;
+    s->nrelays = n;
+    return 0;
+}
+
+/* ---- transactions ------------------------------------------------------------- */
+
+static void arm(rtc_socket_t *s)
+{
+    uint64_t at = RTC_TIME_NEVER;
+    for (size_t i = 0; i < s->nstx; i++)
+        if (s->stx[i] && s->stx[i]->next < at)
+            at = s->stx[i]->next;
+    for (size_t i = 0; i < s->nrelays; i++)
+        if (s->relays[i].state == RELAY_READY && s->relays[i].refresh_at < at)
+            at = s->relays[i].refresh_at;
+    s->env.set_timer(s->env.ctx, s, at);
+}
+
+static rtc_stx_t *stx_new(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay)
+{
+    size_t i = 0;
+    while (i < s->nstx && s->stx[i])
+        i++;
+    if (i == s->nstx) {
+        rtc_stx_t **v = realloc(s->stx, (s->nstx + 1) * sizeof *v);
+        if (!v)
+            abort();
+        s->stx = v;
+        s->nstx++;
+    }
+    rtc_stx_t *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    s->stx[i] = t;
+    t->kind = kind;
+    t->relay = relay;
+    memset(t->tid, 0xff, 4);            /* RTC_SOCKET_SERIAL */
+    s->env.random(s->env.ctx, t->tid + 4, RTC_TID_LEN - 4);
+    t->rto = RTO;
+    return t;
+}
+
+static void stx_free(rtc_socket_t *s, rtc_stx_t *t)
+{
+    for (size_t i = 0; i < s->nstx; i++)
+        if (s->stx[i] == t)
+            s->stx[i] = NULL;
+    free(t);
+}
+
+static void stx_send(rtc_socket_t *s, rtc_stx_t *t)
+{
+    rtc_relay_t *r = &s->relays[t->relay];
+    s->env.send(s->env.ctx, &r->base, &r->srv.addr, t->buf, t->len);
+    t->sent++;
+    t->next = now(s) + (t->sent < RC ? t->rto : RM * RTO);     /* RFC 8489 s.6.2.1 */
+    t->rto *= 2;
+}
+
+/* Build and send t's request; authenticated once the relay knows its
+ * realm and nonce. */
+static void stx_build(rtc_socket_t *s, rtc_stx_t *t)
+{
+    rtc_relay_t *r = &s->relays[t->relay];
+    static const StunMethod methods[] = { STUN_ALLOCATE, STUN_REFRESH, STUN_CREATEPERMISSION, STUN_CHANNELBIND };
+    StunMessage m = { .buffer = t->buf, .buffer_len = sizeof t->buf, .agent = &s->turn };
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    memcpy(id + 4, t->tid, RTC_TID_LEN);
+    stun_message_init(&m, STUN_REQUEST, methods[t->kind], id);
+    if (t->kind == STX_ALLOCATE)
+        stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24);   /* UDP, s.18.8 */
+    if (t->kind == STX_PERMISSION)
+        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (rtc_addr_t){ t->peer_ip, 0 });
+    if (t->kind == STX_CHANNEL) {
+        stun_message_append32(&m, STUN_ATTRIBUTE_CHANNEL_NUMBER, (uint32_t)t->channel << 16);
+        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, t->peer);
+    }
+    if (r->authed) {
+        stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, r->srv.user);
+        stun_message_append_string(&m, STUN_ATTRIBUTE_REALM, r->realm);
+        stun_message_append_string(&m, STUN_ATTRIBUTE_NONCE, r->nonce);
+        t->len = rtc_stun_finish(&s->turn, &m, (const uint8_t *)r->srv.password, strlen(r->srv.password));
+    } else {
+        t->len = rtc_stun_finish(&s->turn, &m, NULL, 0);
+    }
+    t->sent = 0;
+    t->rto = RTO;
+    stx_send(s, t);
+}
+
+static void start(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay, uint32_t peer_ip, rtc_addr_t peer,
+                  uint16_t channel)
+{
+    rtc_stx_t *t = stx_new(s, kind, relay);
+    t->peer_ip = peer_ip;
+    t->peer = peer;
+    t->channel = channel;
+    stx_build(s, t);
+}
+
+/* ---- relays --------------------------------------------------------------------- */
+
+static void relay_done(rtc_socket_t *s, size_t ri, rtc_relay_state_t state, int error)
+{
+    s->relays[ri].state = state;
+    s->relays[ri].error = error;
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i])
+            rtc_connection_relay_done(s->conns[i], ri);
+}
+
+void rtc_turn_start(rtc_socket_t *s)
+{
+    for (size_t i = 0; i < s->nrelays; i++) {
+        rtc_relay_t *r = &s->relays[i];
+        if (r->state != RELAY_IDLE || s->nlocals == 0)
+            continue;
+        r->base = s->locals[0];
+        r->state = RELAY_ALLOCATING;
+        start(s, STX_ALLOCATE, i, 0, (rtc_addr_t){ 0, 0 }, 0);
+    }
+    arm(s);
+}
+
+static rtc_perm_t *perm_of(rtc_relay_t *r, uint32_t ip)
+{
+    for (size_t i = 0; i < r->nperms; i++)
+        if (r->perms[i].ip == ip)
+            return &r->perms[i];
+    return NULL;
+}
+
+static rtc_chan_t *chan_of(rtc_relay_t *r, const rtc_addr_t *peer)
+{
+    for (size_t i = 0; i < r->nchans; i++)
+        if (addr_eq(&r->chans[i].peer, peer))
+            return &r->chans[i];
+    return NULL;
+}
+
+void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                     size_t len)
+{
+    size_t ri = 0;
+    while (ri < s->nrelays && !(s->relays[ri].state == RELAY_READY && addr_eq(&s->relays[ri].relayed, from)))
+        ri++;
+    if (ri == s->nrelays) {
+        s->env.send(s->env.ctx, from, to, data, len);
+        return;
+    }
+    rtc_relay_t *r = &s->relays[ri];
+    rtc_perm_t *p = perm_of(r, to->ip);
+    if (!p) {
+        rtc_perm_t *v = realloc(r->perms, (r->nperms + 1) * sizeof *v);
+        if (!v)
+            abort();
+        r->perms = v;
+        p = &r->perms[r->nperms++];
+        *p = (rtc_perm_t){ .ip = to->ip };
+        start(s, STX_PERMISSION, ri, to->ip, *to, 0);
+        /* s.12: a channel too, for the datagrams that follow */
+        rtc_chan_t *cv = realloc(r->chans, (r->nchans + 1) * sizeof *cv);
+        if (!cv)
+            abort();
+        r->chans = cv;
+        rtc_chan_t *ch = &r->chans[r->nchans];
+        *ch = (rtc_chan_t){ .peer = *to, .number = (uint16_t)(0x4000 + r->nchans) };
+        r->nchans++;
+        start(s, STX_CHANNEL, ri, to->ip, *to, ch->number);
+        arm(s);
+    }
+    p->used = now(s);
+    rtc_chan_t *ch = chan_of(r, to);
+    uint8_t buf[2048 + 64];
+    if (ch && ch->bound && len + 4 <= sizeof buf) {
+        /* s.12.4: ChannelData */
+        buf[0] = (uint8_t)(ch->number >> 8);
+        buf[1] = (uint8_t)ch->number;
+        buf[2] = (uint8_t)(len >> 8);
+        buf[3] = (uint8_t)len;
+        memcpy(buf + 4, data, len);
+        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, len + 4);
+        return;
+    }
+    /* s.10.1: a Send indication (it waits for no permission answer: if the
+     * permission is not installed yet the server drops it, and the ICE
+     * check is retransmitted) */
+    StunMessage m;
+    if (!stun_agent_init_indication(&s->turn, &m, buf, sizeof buf, STUN_IND_SEND))
+        return;
+    put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, *to);
+    if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) != STUN_MESSAGE_RETURN_SUCCESS)
+        return;
+    size_t n = rtc_stun_finish(&s->turn, &m, NULL, 0);
+    if (n)
+        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, n);
+}
+
+/* ---- from the server -------------------------------------------------------------- */
+
+static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size_t len)
+{
+    rtc_relay_t *r = &s->relays[t->relay];
+    size_t ri = t->relay;
+    StunAgent scratch;
+    StunMessage m;
+    rtc_stun_check_t v = rtc_stun_validate_turn_response(&scratch, &m, data, len,
+                                                         (const uint8_t *)r->srv.password,
+                                                         strlen(r->srv.password), r->authed ? r->key : NULL);
+    if (v != RTC_STUN_VALID) {
+        s->st.ignored[v]++;
+        return;
+    }
+    rtc_stx_kind_t kind = t->kind;
+    int code = 0;
+    if (stun_message_get_class(&m) == STUN_ERROR)
+        stun_message_find_error(&m, &code);
+    bool challenge = code == STUN_ERROR_UNAUTHORIZED && !r->authed;
+    if (challenge || code == STUN_ERROR_STALE_NONCE) {
+        /* RFC 8489 s.9.2.5: take realm and nonce, retry with credentials */
+        uint16_t n;
+        const char *realm = stun_message_find(&m, STUN_ATTRIBUTE_REALM, &n);
+        if (realm && n < sizeof r->realm) {
+            memcpy(r->realm, realm, n);
+            r->realm[n] = '\0';
+        }
+        const char *nonce = stun_message_find(&m, STUN_ATTRIBUTE_NONCE, &n);
+        if (nonce && n < sizeof r->nonce) {
+            memcpy(r->nonce, nonce, n);
+            r->nonce[n] = '\0';
+        }
+        char creds[400];
+        int cl = snprintf(creds, sizeof creds, "%s:%s:%s", r->srv.user, r->realm, r->srv.password);
+        EVP_Digest(creds, (size_t)cl, r->key, NULL, EVP_md5(), NULL);
+        r->authed = true;
+        s->env.random(s->env.ctx, t->tid + 4, RTC_TID_LEN - 4);    /* a new transaction */
+        stx_build(s, t);
+        arm(s);
+        return;
+    }
+    rtc_addr_t peer = t->peer;
+    uint16_t channel = t->channel;
+    stx_free(s, t);
+    if (kind == STX_ALLOCATE) {
+        uint32_t life = 600;
+        if (code == 0 && get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
+            stun_message_find32(&m, STUN_ATTRIBUTE_LIFETIME, &life);
+            r->refresh_at = now(s) + MS(life) * 1000 / 2;
+            relay_done(s, ri, RELAY_READY, 0);
+        } else {
+            relay_done(s, ri, RELAY_FAILED, code ? code : 500);
+        }
+    } else if (kind == STX_PERMISSION) {
+        rtc_perm_t *p = perm_of(r, peer.ip);
+        if (p)
+            p->ok = code == 0;
+    } else if (kind == STX_CHANNEL) {
+        rtc_chan_t *ch = chan_of(r, &peer);
+        if (ch && ch->number == channel)
+            ch->bound = code == 0;
+    } else if (kind == STX_REFRESH && code != 0) {
+        relay_done(s, ri, RELAY_FAILED, code);
+    }
+    arm(s);
+}
+
+bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from, const uint8_t *data,
+                    size_t len)
+{
+    size_t ri = 0;
+    while (ri < s->nrelays &&
+           !(s->relays[ri].state != RELAY_IDLE && addr_eq(&s->relays[ri].base, local) &&
+             addr_eq(&s->relays[ri].srv.addr, from)))
+        ri++;
+    if (ri == s->nrelays)
+        return false;
+    rtc_relay_t *r = &s->relays[ri];
+    if (len >= 4 && data[0] >= 0x40 && data[0] <= 0x4f) {
+        /* s.12.6: ChannelData from a peer */
+        uint16_t number = (uint16_t)(data[0] << 8 | data[1]), n = (uint16_t)(data[2] << 8 | data[3]);
+        for (size_t i = 0; i < r->nchans; i++)
+            if (r->chans[i].number == number && r->chans[i].bound && 4u + n <= len) {
+                rtc_socket_handle_datagram(s, &r->relayed, &r->chans[i].peer, data + 4, n);
+                return true;
+            }
+        s->st.ignored[RTC_STUN_NOT_STUN]++;
+        return true;
+    }
+    if (len < 20 || data[0] > 3)
+        return false;
+    unsigned cls = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;
+    if (cls >= 2) {
+        if (memcmp(data + 8, "\xff\xff\xff\xff", 4) != 0)
+            return false;       /* an ICE response for a connection */
+        for (size_t i = 0; i < s->nstx; i++)
+            if (s->stx[i] && memcmp(s->stx[i]->tid, data + 8, RTC_TID_LEN) == 0) {
+                on_response(s, s->stx[i], data, len);
+                return true;
+            }
+        s->st.ignored[RTC_STUN_UNMATCHED]++;
+        return true;
+    }
+    /* s.10.4: a Data indication */
+    StunAgent scratch;
+    StunMessage m;
+    rtc_stun_agent_turn(&scratch);
+    rtc_addr_t peer;
+    uint16_t dl;
+    const void *d;
+    if (rtc_stun_validate(&scratch, &m, data, len, NULL, NULL) != RTC_STUN_VALID ||
+        stun_message_get_method(&m) != STUN_IND_DATA || get_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
+        !(d = stun_message_find(&m, STUN_ATTRIBUTE_DATA, &dl))) {
+        s->st.ignored[RTC_STUN_MALFORMED]++;
+        return true;
+    }
+    rtc_socket_handle_datagram(s, &r->relayed, &peer, d, dl);
+    return true;
+}
+
+void rtc_turn_timeout(rtc_socket_t *s)
+{
+    uint64_t t0 = now(s);
+    for (size_t i = 0; i < s->nstx; i++) {
+        rtc_stx_t *t = s->stx[i];
+        if (!t || t->next > t0)
+            continue;
+        if (t->sent < RC) {
+            stx_send(s, t);
+            continue;
+        }
+        size_t ri = t->relay;
+        rtc_stx_kind_t kind = t->kind;
+        stx_free(s, t);
+        if (kind == STX_ALLOCATE)
+            relay_done(s, ri, RELAY_FAILED, 0);         /* no answer */
+    }
+    for (size_t i = 0; i < s->nrelays; i++) {
+        rtc_relay_t *r = &s->relays[i];
+        if (r->state != RELAY_READY || r->refresh_at > t0)
+            continue;
+        /* keep the allocation, and the permissions and channels in use */
+        start(s, STX_REFRESH, i, 0, (rtc_addr_t){ 0, 0 }, 0);
+        for (size_t j = 0; j < r->nperms; j++)
+            if (r->perms[j].used + KEEPALIVE >= t0)
+                start(s, STX_PERMISSION, i, r->perms[j].ip, (rtc_addr_t){ r->perms[j].ip, 0 }, 0);
+        for (size_t j = 0; j < r->nchans; j++) {
+            rtc_perm_t *p = perm_of(r, r->chans[j].peer.ip);
+            if (r->chans[j].bound && p && p->used + KEEPALIVE >= t0)
+                start(s, STX_CHANNEL, i, r->chans[j].peer.ip, r->chans[j].peer, r->chans[j].number);
+        }
+        r->refresh_at = t0 + KEEPALIVE;
+    }
+    arm(s);
+}
+
+void rtc_turn_free(rtc_socket_t *s)
+{
+    for (size_t i = 0; i < s->nstx; i++)
+        free(s->stx[i]);
+    free(s->stx);
+    for (size_t i = 0; i < s->nrelays; i++) {
+        free(s->relays[i].perms);
+        free(s->relays[i].chans);
+    }
+    free(s->relays);
+}
