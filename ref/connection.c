@@ -525,6 +525,11 @@ static void disconnect(rtc_connection_t *c)
     c->selected = -1;
     c->nominate_at = RTC_TIME_NEVER;
     c->consent_on = false;
+    /* nothing more goes to the peer (RFC 7675 s.5.1: once consent is
+     * lost the agent stops sending): consent checks under way stop */
+    for (size_t i = 0; i < c->ntx; i++)
+        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && c->tx[i]->consent)
+            tx_free(c, c->tx[i]);
     c->connecting = false;
     if (c->connected) {
         c->connected = false;

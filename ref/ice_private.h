@@ -38,7 +38,7 @@ typedef struct rtc_relay {
     bool              authed;   /* a 401 gave us realm and nonce */
     char              realm[128], nonce[128];
     uint8_t           key[16];  /* MD5(user:realm:password), RFC 8489 s.9.2.2 */
-    uint64_t          refresh_at;
+    uint64_t          refresh_at, last_tick;
     rtc_perm_t       *perms;
     size_t            nperms;
     rtc_chan_t       *chans;

@@ -315,7 +315,10 @@ static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size
         uint32_t life = 600;
         if (code == 0 && get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
             stun_message_find32(&m, STUN_ATTRIBUTE_LIFETIME, &life);
-            r->refresh_at = now(s) + MS(life) * 1000 / 2;
+            /* the first refresh comes before a permission's 300 s are up */
+            uint64_t half = MS(life) * 1000 / 2;
+            r->refresh_at = now(s) + (half < KEEPALIVE ? half : KEEPALIVE);
+            r->last_tick = now(s);
             relay_done(s, ri, RELAY_READY, 0);
         } else {
             relay_done(s, ri, RELAY_FAILED, code ? code : 500);
@@ -408,16 +411,18 @@ void rtc_turn_timeout(rtc_socket_t *s)
         rtc_relay_t *r = &s->relays[i];
         if (r->state != RELAY_READY || r->refresh_at > t0)
             continue;
-        /* keep the allocation, and the permissions and channels in use */
+        /* keep the allocation, and the permissions and channels of the
+         * peers sent to since the last refresh: the others run out */
         start(s, STX_REFRESH, i, 0, (rtc_addr_t){ 0, 0 }, 0);
         for (size_t j = 0; j < r->nperms; j++)
-            if (r->perms[j].used + KEEPALIVE >= t0)
+            if (r->perms[j].used >= r->last_tick)
                 start(s, STX_PERMISSION, i, r->perms[j].ip, (rtc_addr_t){ r->perms[j].ip, 0 }, 0);
         for (size_t j = 0; j < r->nchans; j++) {
             rtc_perm_t *p = perm_of(r, r->chans[j].peer.ip);
-            if (r->chans[j].bound && p && p->used + KEEPALIVE >= t0)
+            if (r->chans[j].bound && p && p->used >= r->last_tick)
                 start(s, STX_CHANNEL, i, r->chans[j].peer.ip, r->chans[j].peer, r->chans[j].number);
         }
+        r->last_tick = t0;
         r->refresh_at = t0 + KEEPALIVE;
     }
     arm(s);

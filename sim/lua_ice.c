@@ -584,10 +584,12 @@ static int turn_stats(lua_State *L)
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
     sim_turn_stats_t st;
     sim_turn_server_stats(li->turn, &st);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 7);
     set_int(L, "allocations", (lua_Integer)st.allocations);
     set_int(L, "relayed_out", (lua_Integer)st.relayed_out);
     set_int(L, "relayed_in", (lua_Integer)st.relayed_in);
+    set_int(L, "channel_out", (lua_Integer)st.channel_out);
+    set_int(L, "channel_in", (lua_Integer)st.channel_in);
     set_int(L, "refused", (lua_Integer)st.refused);
     set_int(L, "dropped", (lua_Integer)st.dropped);
     return 1;

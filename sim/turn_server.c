@@ -383,6 +383,7 @@ static void on_channel_data(sim_turn_server_t *t, const sim_pkt_t *p)
             if (a->chans[i].number == number && a->chans[i].expires > now &&
                 permitted(a, a->chans[i].peer.ip, now)) {
                 t->st.relayed_out++;
+                t->st.channel_out++;
                 sim_udp_send(a->relay, a->chans[i].peer.ip, a->chans[i].peer.port, p->data + 4, len);
                 return;
             }
@@ -452,6 +453,7 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
             buf[3] = (uint8_t)p->len;
             memcpy(buf + 4, p->data, p->len);
             /* padded to 4 bytes over UDP it need not be (s.12.5) */
+            t->st.channel_in++;
             sim_udp_send(t->sock, a->client.ip, a->client.port, buf, p->len + 4);
             return;
         }

@@ -17,6 +17,7 @@ typedef struct sim_turn_server sim_turn_server_t;
 typedef struct sim_turn_stats {
     uint64_t allocations;           /* live */
     uint64_t relayed_out, relayed_in;   /* datagrams client->peer, peer->client */
+    uint64_t channel_out, channel_in;   /* of those, carried as ChannelData */
     uint64_t refused;               /* error responses (401, 438, 437, 442, 486, 400, 403) */
     uint64_t dropped;               /* datagrams relayed nowhere (no permission, no channel, not STUN) */
 } sim_turn_stats_t;

@@ -13,6 +13,8 @@
 --   connect_a     false: the offerer does not call connect(); the scenario
 --                 does, as call.a:connect(), when it wants
 --   on_b          function(b) called when the answerer's connection exists
+--   relay_only    the offerer uses and signals relay candidates only (a
+--                 page's relay-only policy: its addresses stay private)
 --
 -- peers.restart(call) restarts ICE from the offerer's side (update(), the
 -- new description signalled, connect()); the answerer answers a restarted
@@ -23,8 +25,9 @@ function M.call(o)
   local call = {}
   call.at_a, call.at_b = net.channel(o.channel)
 
-  local function trickle(conn, out, hold)
+  local function trickle(conn, out, hold, relay_only)
     conn.oncandidate = function(c)
+      if relay_only and c.type ~= "relay" then return end
       conn:setLocalCandidate(c)
       if hold and hold > 0 then
         sim.after(hold, function() out:send({ candidate = c }) end)
@@ -36,7 +39,7 @@ function M.call(o)
 
   -- the offerer
   call.a = RTCConnection(o.a)
-  trickle(call.a, call.at_a, o.hold)
+  trickle(call.a, call.at_a, o.hold, o.relay_only)
   call.at_a:send({ description = call.a:getLocalDescription() })
   call.at_a.onmessage = function(m)
     if m.description then call.a:setRemoteDescription(m.description) end
