@@ -391,6 +391,15 @@ static uint64_t pair_prio(const rtc_connection_t *c, const pair_t *p)
     return c->controlling ? rtc_pair_priority(l, r) : rtc_pair_priority(r, l);
 }
 
+/* s.7.2.5.3.2: the valid pair a check produced has the local candidate at
+ * the mapped address (srflx or prflx where the check's was the host base)
+ * and is ranked by that candidate's priority, not by the checked pair's. */
+static uint64_t valid_prio(const rtc_connection_t *c, const pair_t *p)
+{
+    uint32_t l = c->lc[p->valid_local].priority, r = c->rc[p->remote].priority;
+    return c->controlling ? rtc_pair_priority(l, r) : rtc_pair_priority(r, l);
+}
+
 static long find_pair(const rtc_connection_t *c, size_t local, size_t remote)
 {
     for (size_t i = 0; i < c->npairs; i++)
@@ -545,7 +554,7 @@ void rtc_connection_address_lost(rtc_connection_t *c, const rtc_addr_t *addr)
     }
 }
 
-/* The controlling agent nominates the best succeeded pair once no pair
+/* The controlling agent nominates the best valid pair once no pair
  * that would rank above it can still succeed, or once a valid pair has
  * waited NOMINATION_WAIT for a better one (s.8.1.1 leaves the criteria to
  * the agent; a pair that ranks higher may take 39.5 s to fail). */
@@ -556,7 +565,7 @@ static void maybe_nominate(rtc_connection_t *c)
     long best = -1;
     for (size_t i = 0; i < c->npairs; i++)
         if (c->pairs[i].state == SUCCEEDED &&
-            (best < 0 || pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best])))
+            (best < 0 || valid_prio(c, &c->pairs[i]) > valid_prio(c, &c->pairs[best])))
             best = (long)i;
     if (best < 0 || c->pairs[best].nominated) {
         c->nominate_at = RTC_TIME_NEVER;    /* nothing to nominate, or done */
@@ -567,7 +576,7 @@ static void maybe_nominate(rtc_connection_t *c)
     if (now(c) < c->nominate_at)
         for (size_t i = 0; i < c->npairs; i++)
             if ((c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS ||
-                 c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > pair_prio(c, &c->pairs[best]))
+                 c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > valid_prio(c, &c->pairs[best]))
                 return;
     c->nominate_at = RTC_TIME_NEVER;
     for (size_t i = 0; i < c->ntx; i++)

@@ -8,6 +8,8 @@
  *   expect.sequence{ {matcher}, {matcher}, ... }
  *   expect.capture{ capture, golden = "net/x.pcap" }
  *   expect.measure{ "name", value_or_function, min=, max= }
+ *   expect.table{ "name", rows={...}, cols={...}, expected={{...}, ...},
+ *                 measured=table_or_function }
  */
 #include <errno.h>
 #include <math.h>
@@ -21,7 +23,7 @@
 #include "json.h"
 #include "scenario.h"
 
-typedef enum { EX_COUNT, EX_SEQUENCE, EX_CAPTURE, EX_MEASURE } ex_kind_t;
+typedef enum { EX_COUNT, EX_SEQUENCE, EX_CAPTURE, EX_MEASURE, EX_TABLE } ex_kind_t;
 
 struct sim_lexpect {
     ex_kind_t      kind;
@@ -31,8 +33,11 @@ struct sim_lexpect {
     uint64_t       min, max;
     char          *capfile, *capname, *golden;
     char          *mname;
-    int            fnref;           /* measure computed at check time */
+    int            fnref;           /* measure (or table) computed at check time */
     double         value, vmin, vmax;
+    char         **rows, **cols;    /* table: labels, and the expected cells row by row */
+    char         **cells;
+    size_t         nrows, ncols;
     sim_lexpect_t *next;
 };
 
@@ -61,6 +66,15 @@ void sim_lua_expects_free(sim_scn_t *s)
         free(e->capname);
         free(e->golden);
         free(e->mname);
+        for (size_t i = 0; i < e->nrows; i++)
+            free(e->rows[i]);
+        for (size_t i = 0; i < e->ncols; i++)
+            free(e->cols[i]);
+        for (size_t i = 0; e->cells && i < e->nrows * e->ncols; i++)
+            free(e->cells[i]);
+        free(e->rows);
+        free(e->cols);
+        free(e->cells);
         free(e);
     }
     s->expects_tail = &s->expects;
@@ -255,11 +269,81 @@ static int l_measure(lua_State *L)
     return 0;
 }
 
+/* A non-empty sequence of strings at field key of the table at idx. */
+static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
+{
+    if (lua_getfield(L, idx, key) != LUA_TTABLE)
+        luaL_error(L, "expect.table: field '%s' must be a list of labels", key);
+    size_t n = lua_rawlen(L, -1);
+    if (n == 0)
+        luaL_error(L, "expect.table: field '%s' is empty", key);
+    char **v = calloc(n, sizeof *v);
+    if (!v)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TSTRING) {
+            free(v);
+            luaL_error(L, "expect.table: %s[%d] must be a string", key, (int)i + 1);
+        }
+        v[i] = (char *)lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = strdup(v[i]);    /* after every check: luaL_error leaks nothing */
+    lua_pop(L, 1);
+    *count = n;
+    return v;
+}
+
+static int l_table(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "[1]", "rows", "cols", "expected", "measured", NULL };
+    sim_lua_check_keys(L, 1, "expect.table", keys);
+    lua_rawgeti(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "expect.table: the first entry must be the table's name");
+    lua_pop(L, 1);
+    sim_lexpect_t *e = new_expect(L, EX_TABLE);
+    lua_rawgeti(L, 1, 1);
+    e->mname = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    e->rows = string_list(L, 1, "rows", &e->nrows);
+    e->cols = string_list(L, 1, "cols", &e->ncols);
+    e->cells = calloc(e->nrows * e->ncols, sizeof *e->cells);
+    if (!e->cells)
+        abort();
+    if (lua_getfield(L, 1, "expected") != LUA_TTABLE || lua_rawlen(L, -1) != e->nrows)
+        return luaL_error(L, "expect.table: 'expected' must be a list of %d rows", (int)e->nrows);
+    for (size_t r = 0; r < e->nrows; r++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)r + 1) != LUA_TTABLE || lua_rawlen(L, -1) != e->ncols)
+            return luaL_error(L, "expect.table: expected[%d] (row '%s') must list %d cells",
+                              (int)r + 1, e->rows[r], (int)e->ncols);
+        for (size_t c = 0; c < e->ncols; c++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)c + 1) != LUA_TSTRING)
+                return luaL_error(L, "expect.table: expected[%d][%d] (row '%s', column '%s') "
+                                     "must be a string", (int)r + 1, (int)c + 1, e->rows[r],
+                                  e->cols[c]);
+            e->cells[r * e->ncols + c] = strdup(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    int t = lua_getfield(L, 1, "measured");
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION)
+        return luaL_error(L, "expect.table: 'measured' must be a table of rows, or a function "
+                             "returning one");
+    e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 void sim_lua_open_expect(lua_State *L)
 {
     static const luaL_Reg f[] = {
         { "event", l_event }, { "never", l_never }, { "sequence", l_sequence },
-        { "capture", l_capture }, { "measure", l_measure }, { NULL, NULL },
+        { "capture", l_capture }, { "measure", l_measure }, { "table", l_table },
+        { NULL, NULL },
     };
     luaL_newlib(L, f);
     lua_setglobal(L, "expect");
@@ -344,6 +428,118 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
     return v;
 }
 
+/* The expected and the measured tables side by side, for the report. */
+static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
+{
+    size_t lw = strlen("expected"), cw = 1;
+    for (size_t r = 0; r < e->nrows; r++)
+        if (strlen(e->rows[r]) > lw)
+            lw = strlen(e->rows[r]);
+    for (size_t c = 0; c < e->ncols; c++)
+        if (strlen(e->cols[c]) > cw)
+            cw = strlen(e->cols[c]);
+    for (size_t i = 0; i < e->nrows * e->ncols; i++) {
+        if (strlen(e->cells[i]) > cw)
+            cw = strlen(e->cells[i]);
+        if (strlen(got[i]) > cw)
+            cw = strlen(got[i]);
+    }
+    int L = (int)lw, C = (int)cw;
+    sim_strcatf(notes, "table %s (rows by columns; * marks a cell that differs):", e->mname);
+    char *line = NULL;
+    for (int half = 0; half < 2; half++) {
+        sim_strcatf(&line, "%-*s ", L, half ? "measured" : "expected");
+        for (size_t c = 0; c < e->ncols; c++)
+            sim_strcatf(&line, " %-*s", C + 1, e->cols[c]);
+        if (!half)
+            sim_strcatf(&line, "  |  ");
+    }
+    for (size_t r = 0; r <= e->nrows; r++) {
+        /* sim_strcatf ends each piece with a newline: join them */
+        for (char *p = line; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        size_t n = line ? strlen(line) : 0;
+        while (n > 0 && line[n - 1] == ' ')
+            line[--n] = '\0';
+        sim_strcatf(notes, "  %s", line ? line : "");
+        free(line);
+        line = NULL;
+        if (r == e->nrows)
+            break;
+        for (int half = 0; half < 2; half++) {
+            sim_strcatf(&line, "%-*s ", L, e->rows[r]);
+            for (size_t c = 0; c < e->ncols; c++) {
+                size_t i = r * e->ncols + c;
+                const char *v = half ? got[i] : e->cells[i];
+                bool differs = half && strcmp(got[i], e->cells[i]) != 0;
+                sim_strcatf(&line, " %s%s%*s", v, differs ? "*" : "",
+                            (int)(C + 1 - strlen(v) - differs), "");
+            }
+            if (!half)
+                sim_strcatf(&line, "  |  ");
+        }
+    }
+}
+
+/* Compare a table cell by cell; the measured one comes from a function or a
+ * table of rows, a missing cell reading "-". */
+static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages, char **notes)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
+    if (lua_type(L, -1) == LUA_TFUNCTION && lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return SIM_ERROR;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        sim_strcatf(messages, "%stable %s: the measured table is a %s, not a table of rows",
+                    e->where, e->mname, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return SIM_ERROR;
+    }
+    size_t n = e->nrows * e->ncols, bad = 0;
+    char **got = calloc(n, sizeof *got);
+    if (!got)
+        abort();
+    for (size_t r = 0; r < e->nrows; r++) {
+        bool row = lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE;
+        for (size_t c = 0; c < e->ncols; c++) {
+            const char *v = "-";
+            if (row) {
+                lua_rawgeti(L, -1, (lua_Integer)c + 1);
+                if (lua_type(L, -1) == LUA_TSTRING)
+                    v = lua_tostring(L, -1);
+                else if (!lua_isnil(L, -1))
+                    v = "?";
+                got[r * e->ncols + c] = strdup(v);
+                lua_pop(L, 1);
+            } else {
+                got[r * e->ncols + c] = strdup(v);
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    char *diff = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(got[i], e->cells[i]) != 0 && ++bad <= 8)
+            sim_strcatf(&diff, "    row %s, column %s: expected %s, measured %s",
+                        e->rows[i / e->ncols], e->cols[i % e->ncols], e->cells[i], got[i]);
+    table_notes(e, got, notes);
+    if (bad) {
+        size_t len = strlen(diff);
+        diff[len - 1] = '\0';
+        sim_strcatf(messages, "%stable %s: %zu of %zu cells differ%s\n%s", e->where, e->mname,
+                    bad, n, bad > 8 ? " (the first 8 below; the report has all)" : "", diff);
+    }
+    free(diff);
+    for (size_t i = 0; i < n; i++)
+        free(got[i]);
+    free(got);
+    return bad ? SIM_FAIL : SIM_PASS;
+}
+
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
 {
     sim_verdict_t worst = SIM_PASS;
@@ -366,6 +562,9 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
             break;
         case EX_CAPTURE:
             v = check_capture(s, e, messages, notes);
+            break;
+        case EX_TABLE:
+            v = check_table(L, e, messages, notes);
             break;
         case EX_MEASURE:
             if (e->fnref != LUA_NOREF) {

@@ -92,7 +92,10 @@ static int collect(const char *path, paths_t *out)
         if (e->d_name[0] == '.' || strcmp(e->d_name, "lib") == 0)
             continue;
         char *child;
-        if (asprintf(&child, "%s/%s", path, e->d_name) < 0)
+        size_t plen = strlen(path);
+        while (plen > 1 && path[plen - 1] == '/')
+            plen--;     /* "scenarios/" names its files as "scenarios" does */
+        if (asprintf(&child, "%.*s/%s", (int)plen, path, e->d_name) < 0)
             abort();
         struct stat cs;
         size_t len = strlen(e->d_name);

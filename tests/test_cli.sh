@@ -45,6 +45,8 @@ cd "$tmp"
 
 "$rtcsim" run --out out1 scenarios/x/ok.lua >o 2>e; check "all pass: 0" 0 $? o "1 passed, 0 failed"
 check "junit written" 0 0 out1/junit.xml 'tests="1" failures="0" errors="0"'
+"$rtcsim" run --out out3 scenarios/x/ >o 2>e
+check "a folder with a trailing slash names scenarios as without" 2 $? out3/junit.xml 'name="x/ok" file="scenarios/x/ok.lua"'
 "$rtcsim" run --out out1 scenarios/x/ok.lua scenarios/x/fails.lua >o 2>e
 check "a failure: 1" 1 $? o "1 passed, 1 failed"
 check "junit carries it" 0 0 out1/junit.xml '<failure message="scenarios/x/fails.lua:1: expected at least 1 event never-happens'

@@ -151,6 +151,48 @@ START_TEST(measure_expectations)
 }
 END_TEST
 
+START_TEST(table_expectations)
+{
+    sim_result_t r;
+    static const char *const T =
+        "local m = { { 'a', 'b' }, { 'c' } }\n"
+        "expect.table { 't', rows = { 'r1', 'r2' }, cols = { 'x', 'y' },\n"
+        "               expected = { { 'a', 'b' }, { 'c', EXP } }, measured = function() return m end }\n";
+    char *lua;
+    /* a missing cell reads "-" */
+    ck_assert(asprintf(&lua, "EXP = '-'\n%s", T) > 0);
+    ck_assert_int_eq(run("t1", lua, &r), SIM_PASS);
+    ck_assert(strstr(r.notes, "table t (rows by columns"));
+    ck_assert(strstr(r.notes, "c   -\n"));
+    sim_result_clear(&r);
+    free(lua);
+    ck_assert(asprintf(&lua, "EXP = 'd'\n%s", T) > 0);
+    ck_assert_int_eq(run("t2", lua, &r), SIM_FAIL);
+    HAS(r, "t2.lua:3: table t: 1 of 4 cells differ");
+    HAS(r, "row r2, column y: expected d, measured -");
+    ck_assert(strstr(r.notes, "c   -*\n"));
+    sim_result_clear(&r);
+    free(lua);
+    static const char *const bad[][2] = {
+        { "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a', 'b' } }, measured = {} }",
+          "expected[1] (row 'r') must list 1 cells" },
+        { "expect.table { 't', rows = {}, cols = { 'c' }, expected = {}, measured = {} }",
+          "field 'rows' is empty" },
+        { "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 1 } }, measured = {} }",
+          "expected[1][1] (row 'r', column 'c') must be a string" },
+        { "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a' } }, measured = 3 }",
+          "'measured' must be a table of rows, or a function returning one" },
+        { "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a' } }, measured = function() return 3 end }",
+          "table t: the measured table is a number, not a table of rows" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(run("tb", bad[i][0], &r), SIM_ERROR);
+        HAS(r, bad[i][1]);
+        sim_result_clear(&r);
+    }
+}
+END_TEST
+
 static const char *const CAPTURED =
     "local cap = net.capture(ea)\n"
     "sim.at(1, function() c:send('10.0.0.2', 9, PAYLOAD) end)\n"
@@ -500,6 +542,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, late_event_fails);
     tcase_add_test(t, never_and_sequence_fail);
     tcase_add_test(t, measure_expectations);
+    tcase_add_test(t, table_expectations);
     tcase_add_test(t, golden_capture_lifecycle);
     suite_add_tcase(s, t);
     t = tcase_create("errors");

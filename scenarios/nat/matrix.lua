@@ -1,0 +1,142 @@
+-- The NAT matrix: every pair of {no NAT, full cone, restricted cone,
+-- port-restricted cone, symmetric} on the two sides, 25 calls at once in
+-- one network, with a STUN and a TURN server reachable from all of them.
+--
+-- Each call is Alice (the offerer, in the row) to Bob (the answerer, in the
+-- column). The pages gather every candidate first and signal them in one
+-- message (no trickle), and Bob starts his checks once Alice has hers
+-- under way, so that a peer-reflexive candidate appears only where RFC
+-- 8445 s.7.3.1.3 makes one: a check from an address the other side was
+-- never told of, which is what a symmetric NAT's fresh mapping is.
+--
+-- The expected table is worked out by hand from RFC 4787 and RFC 8445,
+-- not computed from the run: a cell reads "local/remote", the candidate
+-- types of the pair Alice selects. The reasoning, row by column:
+--
+-- * Private host addresses never reach across. A public host (no NAT)
+--   keeps its host candidate; its srflx is redundant and not signalled.
+-- * With endpoint-independent mapping (the three cones) a check leaves
+--   from the srflx address the STUN server saw, so the answer's
+--   XOR-MAPPED-ADDRESS names the srflx candidate (s.7.2.5.3.2) and the
+--   other side knows the source: srflx on both ends. Filters open once
+--   each side has sent to the other; retransmissions get through.
+-- * A symmetric NAT maps each destination afresh: Alice's checks leave
+--   from an address no one signalled, so her local candidate is peer
+--   reflexive, and so is Bob's when Bob is behind it (remote prflx).
+-- * Symmetric against port-restricted or symmetric: each filter admits
+--   only the exact address it sent to, and neither side can learn the
+--   other's fresh mapping, so only the relay works. Of the pairs through
+--   a relay, all have the relay's type preference (0) as their minimum;
+--   RFC 8445 s.6.1.2.3 then ranks by the larger candidate priority, so
+--   the pair with a peer-reflexive end (110) beats one with a srflx end
+--   (100): Bob's check from his host to Alice's relay arrives from a
+--   fresh mapping (prflx), and Alice's check to Bob's relay leaves from
+--   one (prflx local). Both-symmetric is a tie on both numbers, broken by
+--   the controlling side's candidate being the greater (+1): prflx/relay.
+-- * Port-restricted (Alice) against symmetric (Bob) has no direct path
+--   either: Alice's filter drops Bob's fresh mapping, Bob's drops Alice.
+--   The best relayed pair is relay/prflx (Bob's host to Alice's relay).
+
+scenario { name = "NAT: the matrix of NAT types, selected candidate types", seed = 28, duration = 8 }
+
+local kinds = { "none", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric" }
+local labels = { "no NAT", "full cone", "restricted", "port-restricted", "symmetric" }
+local short = { none = "N", ["full-cone"] = "F", ["restricted-cone"] = "R",
+                ["port-restricted-cone"] = "P", symmetric = "S" }
+
+local expected = {
+  --            none          full-cone     restricted    port-restr.   symmetric
+  { "host/host",  "host/srflx",  "host/srflx",  "host/srflx",  "host/prflx"  }, -- none
+  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "srflx/prflx" }, -- full cone
+  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "srflx/prflx" }, -- restricted cone
+  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "relay/prflx" }, -- port-restricted
+  { "prflx/host", "prflx/srflx", "prflx/srflx", "prflx/relay", "prflx/relay" }, -- symmetric
+}
+
+local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }
+local dc = net.subnet { name = "dc", prefix = "198.51.100.0/24" }
+net.core { latency = 0.015 }
+local stun_host = net.host { name = "stun.example.net" }
+stun_host:interface { name = "eth0", subnet = dc, address = "198.51.100.1" }
+net.stun_server { host = stun_host }
+local turn_host = net.host { name = "turn.example.net" }
+turn_host:interface { name = "eth0", subnet = dc, address = "198.51.100.2" }
+local turn = net.turn_server { host = turn_host, realm = "example.net", quota = 50,
+                               users = { alice = "alice-pw", bob = "bob-pw" } }
+
+-- One side of a call: a public host, or a host in a home behind a NAT.
+-- Cell n puts Alice at 203.0.113.(2n) and Bob at 203.0.113.(2n+1), or
+-- their NATs there, with homes 10.n.1.0/24 and 10.n.2.0/24.
+local function side(who, kind, n, tag, third)
+  local h = net.host { name = who .. "-" .. tag }
+  local public = "203.0.113." .. (2 * n + third)
+  if kind == "none" then
+    h:interface { name = "eth0", subnet = internet, address = public }
+    return h
+  end
+  local nat = net.nat { name = "nat-" .. who .. "-" .. tag, outside = internet, address = public,
+                        type = kind }
+  local home = net.subnet { name = "home-" .. who .. "-" .. tag, prefix = "10." .. n .. "." .. (third + 1) .. ".0/24",
+                            behind = nat, link = { latency = 0.002 } }
+  h:interface { name = "eth0", subnet = home, address = "10." .. n .. "." .. (third + 1) .. ".10" }
+  return h, nat
+end
+
+local function servers(user, pw)
+  return { { url = "stun:stun.example.net" },
+           { url = "turn:" .. user .. "@turn.example.net", credential = pw } }
+end
+
+-- A page that gathers everything, then signals it in one message.
+local function gather_then(conn, done)
+  local mine = {}
+  conn.oncandidate = function(c)
+    conn:setLocalCandidate(c)
+    mine[#mine + 1] = c
+  end
+  conn.onendofcandidates = function() done(mine) end
+end
+
+local measured = {}
+local cap
+for r, ka in ipairs(kinds) do
+  measured[r] = {}
+  for c, kb in ipairs(kinds) do
+    local n = (r - 1) * 5 + c
+    local tag = short[ka] .. short[kb]
+    local alice, nat_a = side("alice", ka, n, tag, 0)
+    local bob = side("bob", kb, n, tag, 1)
+    if tag == "PS" then cap = net.capture(nat_a.outside_link) end
+    local at_a, at_b = net.channel { alice, bob, delay = 0.05 }
+
+    local a = RTCConnection(alice:RTCSocket(servers("alice", "alice-pw")))
+    a.onactivecandidate = function(l, rem) measured[r][c] = l.type .. "/" .. rem.type end
+    gather_then(a, function(cands)
+      at_a:send({ description = a:getLocalDescription(), candidates = cands })
+    end)
+    at_a.onmessage = function(m)
+      a:setRemoteDescription(m.description)
+      for _, cand in ipairs(m.candidates) do a:setRemoteCandidate(cand) end
+      a:connect()
+      at_a:send({ go = true })
+    end
+
+    local b
+    at_b.onmessage = function(m)
+      if m.go then b:connect() return end
+      b = RTCConnection(bob:RTCSocket(servers("bob", "bob-pw")), m.description)
+      for _, cand in ipairs(m.candidates) do b:setRemoteCandidate(cand) end
+      gather_then(b, function(cands)
+        at_b:send({ description = b:getLocalDescription(), candidates = cands })
+      end)
+    end
+  end
+end
+
+expect.table { "selected pair at Alice (local/remote), Alice's NAT by Bob's NAT",
+               rows = labels, cols = labels, expected = expected, measured = measured }
+expect.event { name = "connected", count = 50 }
+expect.event { name = "activecandidate", count = 50 }
+expect.never { name = "disconnected" }
+expect.never { name = "turn-error" }
+expect.capture { cap, golden = "nat/matrix.nat-alice-PS.outside.pcap" }
