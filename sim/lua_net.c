@@ -16,6 +16,7 @@
 
 #include "json.h"
 #include "lua_obj.h"
+#include "firewall.h"
 #include "nat.h"
 #include "scenario.h"
 
@@ -27,6 +28,7 @@
 #define MT_CAPTURE "rtcsim.Capture"
 #define MT_CHANEND "rtcsim.ChannelEnd"
 #define MT_NAT     "rtcsim.NAT"
+#define MT_FIREWALL "rtcsim.Firewall"
 
 struct sim_lcapture {
     sim_capture_t  *cap;
@@ -962,6 +964,70 @@ static int l_link(lua_State *L)
     return luaL_error(L, "net.link: no link named '%s'", name);
 }
 
+/* net.firewall{ name=, subnet=, allow={ "a.b.c.d[/len][:port]", ... } } */
+static int l_firewall(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "subnet", "allow", NULL };
+    sim_lua_check_keys(L, 1, "net.firewall", keys);
+    const char *name = req_string_field(L, 1, "net.firewall", "name");
+    lua_getfield(L, 1, "subnet");
+    sim_subnet_t *sn = NULL;
+    if (lua_type(L, -1) == LUA_TSTRING)
+        sn = sim_subnet_find(s->net, lua_tostring(L, -1));
+    else if (luaL_testudata(L, -1, MT_SUBNET))
+        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
+    if (!sn)
+        return luaL_error(L, "net.firewall '%s': field 'subnet' must be a subnet or its name", name);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "allow") != LUA_TTABLE)
+        return luaL_error(L, "net.firewall '%s': field 'allow' must be a list of addresses or "
+                             "prefixes (an empty list blocks everything)", name);
+    size_t n = lua_rawlen(L, -1);
+    for (size_t i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING)
+            return luaL_error(L, "net.firewall '%s': allow[%d] must be a string", name, (int)i);
+        lua_pop(L, 1);
+    }
+    char err[256];
+    sim_firewall_t *fw = sim_firewall_new(s->net, name, sn, err, sizeof err);
+    if (!fw)
+        return luaL_error(L, "net.firewall: %s", err);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i);
+        if (sim_firewall_allow(fw, lua_tostring(L, -1), err, sizeof err) < 0)
+            return luaL_error(L, "net.firewall: %s", err);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    sim_lobj_push_ptr(L, MT_FIREWALL, fw);
+    return 1;
+}
+
+static int fw_stats(lua_State *L)
+{
+    sim_firewall_stats_t st;
+    sim_firewall_stats(sim_lobj_ptr(L, 1, MT_FIREWALL), &st);
+    lua_createtable(L, 0, 4);
+    setint(L, "out", st.out);
+    setint(L, "in", st.in);
+    setint(L, "blocked_out", st.blocked_out);
+    setint(L, "blocked_in", st.blocked_in);
+    return 1;
+}
+
+static int fw_get(lua_State *L, void *ud, const char *key)
+{
+    sim_firewall_t *fw = *(void **)ud;
+    if (strcmp(key, "name") != 0)
+        return 0;
+    lua_pushstring(L, sim_firewall_name(fw));
+    return 1;
+}
+
+static int fw_index(lua_State *L) { return sim_lobj_index(L, fw_get); }
+
 /* net.drops() -> counts of drops outside links, by reason */
 static int l_drops(lua_State *L)
 {
@@ -995,11 +1061,13 @@ void sim_lua_open_net(lua_State *L)
     sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
     sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
     sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, NULL, "NAT");
+    static const luaL_Reg fw_m[] = { { "stats", fw_stats }, { NULL, NULL } };
+    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, NULL, "Firewall");
 
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },
         { "capture", l_capture }, { "channel", l_channel }, { "drops", l_drops },
-        { "nat", l_nat },
+        { "nat", l_nat }, { "firewall", l_firewall },
         { NULL, NULL },
     };
     luaL_newlib(L, netf);

@@ -29,6 +29,7 @@ static const char *const drop_names[SIM_DROP__COUNT] = {
     [SIM_DROP_NO_LISTENER] = "no-listener",
     [SIM_DROP_NAT_NO_MAPPING] = "nat-no-mapping",
     [SIM_DROP_NAT_FILTERED] = "nat-filtered",
+    [SIM_DROP_FIREWALL] = "firewall-blocked",
     [SIM_DROP_NAT_HAIRPIN] = "nat-hairpin",
 };
 
@@ -103,6 +104,7 @@ struct sim_subnet {
     unsigned          len;
     sim_link_params_t access;
     sim_link_t       *uplink;
+    sim_link_t       *up_out;       /* where the switch sends up: the uplink, or a filter's link */
     sim_node_t       *gateway;      /* NULL: the core */
     attach_t         *by_ip;        /* sorted by ip */
     size_t            n;
@@ -591,7 +593,7 @@ static void subnet_input(sim_node_t *node, int port, sim_pkt_t *p)
         if (port == 0) /* came from the core and is not ours: nowhere to go */
             sim_net_drop(node->net, node->name, SIM_DROP_NO_ROUTE, p);
         else
-            sim_link_send(s->uplink, 0, p);
+            sim_link_send(s->up_out, 0, p);
         return;
     }
     const attach_t *a = subnet_lookup(s, p->dst_ip);
@@ -739,8 +741,26 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
         PUSH(c->ports, c->nports, s->uplink);
         PUSH(c->routes, c->nroutes, ((route_t){ prefix, mask, prefix_len, (int)c->nports - 1 }));
     }
+    s->up_out = s->uplink;
     PUSH(n->subnets, n->nsubnets, s);
     return s;
+}
+
+sim_link_t *sim_subnet_splice(sim_subnet_t *s, sim_node_t *node, char *err, size_t errlen)
+{
+    if (s->up_out != s->uplink) {
+        errf(err, errlen, "subnet '%s' already has a node on its uplink", s->node.name);
+        return NULL;
+    }
+    /* what comes down the uplink now reaches node's port 1 */
+    s->uplink->d[1].to = node;
+    s->uplink->d[1].to_port = 1;
+    sim_link_params_t def;
+    sim_link_params_default(&def);
+    char lname[160];
+    snprintf(lname, sizeof lname, "%s.%s", s->node.name, node->name);
+    s->up_out = sim_link_new(s->node.net, lname, &s->node, 0, node, 0, &def);
+    return s->up_out;
 }
 
 sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,

@@ -46,6 +46,7 @@ typedef enum sim_drop {
     SIM_DROP_NAT_NO_MAPPING,/* inbound to a NAT address and port with no mapping */
     SIM_DROP_NAT_FILTERED,  /* refused by the NAT's filtering (RFC 4787 s.5) */
     SIM_DROP_NAT_HAIRPIN,   /* inside to the NAT's own outside address, no hairpinning */
+    SIM_DROP_FIREWALL,      /* refused by a firewall: the outside end is not on its list */
     SIM_DROP__COUNT
 } sim_drop_t;
 const char *sim_drop_name(sim_drop_t d);

@@ -55,6 +55,13 @@ sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t pre
                                     const sim_link_params_t *uplink, sim_node_t *gw, int gw_port,
                                     char *err, size_t errlen);
 
+/* Put node on s's uplink, between the subnet and whatever the uplink
+ * leads to (the core, a NAT), as a firewall stands: what the switch sends
+ * up reaches node's port 0 through the returned link (direction 1 leads
+ * back to the switch); what comes down the uplink reaches node's port 1,
+ * and node sends it on up with sim_link_send(sim_subnet_uplink(s), 0, p).
+ * One node per subnet; NULL with a message. */
+sim_link_t *sim_subnet_splice(sim_subnet_t *s, sim_node_t *node, char *err, size_t errlen);
 /* Stop routing ip in s to its attachment. */
 void        sim_subnet_detach(sim_subnet_t *s, uint32_t ip);
 /* The network frees node with destroy when it is freed. */

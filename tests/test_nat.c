@@ -1,13 +1,15 @@
 /*
  * test_nat.c - the NAT node against RFC 4787: mapping and filtering
  * behaviours (all nine pairs), port assignment, address pooling,
- * hairpinning, lifetime and refresh, reboot, nesting.
+ * hairpinning, lifetime and refresh, reboot, nesting; and the firewall,
+ * the other node that stands on a subnet's way out.
  */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "evlog.h"
+#include "firewall.h"
 #include "kernel.h"
 #include "nat.h"
 #include "net.h"
@@ -282,6 +284,71 @@ START_TEST(nested)
 }
 END_TEST
 
+/* The firewall lets through only what has a listed outside end, both
+ * ways; it does not see traffic inside its subnet; it stands on a subnet
+ * behind a NAT as well as on one the core routes to. */
+START_TEST(firewall)
+{
+    world_t w;
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    world_init(&w, &cfg, NULL, 0);
+    char err[256];
+    sim_firewall_t *fw = sim_firewall_new(w.net, "fw", sim_subnet_find(w.net, "home"), err, sizeof err);
+    ck_assert_msg(fw, "%s", err);
+    ck_assert_int_eq(sim_firewall_allow(fw, "198.51.100.1:7", err, sizeof err), 0);
+    send_run(&w, w.a, S1, 7);       /* listed */
+    send_run(&w, w.a, S1, 8);       /* not that port */
+    send_run(&w, w.a, S2, 7);       /* not that address */
+    send_run(&w, w.a, INSIDE_B, 5000);  /* inside: not the firewall's business */
+    ck_assert_int_eq(w.r17.n, 1);
+    ck_assert_int_eq(w.r18.n + w.r27.n, 0);
+    ck_assert_int_eq(w.rb.n, 1);
+    sim_udp_send(w.s1_7, EXT, 5000, "back", 4);     /* the listed end answers: in */
+    sim_udp_send(w.s1_8, EXT, 5000, "x", 1);        /* EIF lets it through the NAT, not the firewall */
+    sim_run_until(w.k, sim_now(w.k) + SIM_MS(1));
+    ck_assert_int_eq(w.ra.n, 1);
+    ck_assert_uint_eq(w.ra.from_port[0], 7);
+    sim_firewall_stats_t st;
+    sim_firewall_stats(fw, &st);
+    ck_assert_uint_eq(st.out, 1);
+    ck_assert_uint_eq(st.in, 1);
+    ck_assert_uint_eq(st.blocked_out, 2);
+    ck_assert_uint_eq(st.blocked_in, 1);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_FIREWALL], 3);
+    /* a prefix, any port */
+    ck_assert_int_eq(sim_firewall_allow(fw, "198.51.100.0/30", err, sizeof err), 0);
+    send_run(&w, w.a, S2, 7);
+    ck_assert_int_eq(w.r27.n, 1);
+    /* bad entries, and a second node on the same uplink */
+    static const char *const bad[] = { "198.51.100.1:0", "198.51.100.1:70000", "198.51.100/24",
+                                       "198.51.100.1/33", "x", "198.51.100.1:", "198.51.100.0/", };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(sim_firewall_allow(fw, bad[i], err, sizeof err), -1);
+        ck_assert_msg(strstr(err, "firewall 'fw': allow entry '") && strstr(err, bad[i]), "%s", err);
+    }
+    ck_assert_int_eq(sim_firewall_allow(fw, "198.51.100.1/24", err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "has host bits set"), "%s", err);
+    ck_assert_ptr_null(sim_firewall_new(w.net, "fw2", sim_subnet_find(w.net, "home"), err, sizeof err));
+    ck_assert_msg(strstr(err, "firewall 'fw2': subnet 'home' already has a node on its uplink"), "%s", err);
+    /* on a subnet the core routes to: S1 may reach nothing but port 7 of A's NAT */
+    sim_firewall_t *dcfw = sim_firewall_new(w.net, "dcfw", sim_subnet_find(w.net, "dc"), err, sizeof err);
+    ck_assert_msg(dcfw, "%s", err);
+    ck_assert_int_eq(sim_firewall_allow(dcfw, "203.0.113.10:5000", err, sizeof err), 0);
+    int before = w.ra.n;
+    sim_udp_send(w.s1_7, EXT, 5000, "y", 1);
+    sim_udp_send(w.s1_7, EXT, 5001, "z", 1);
+    sim_run_until(w.k, sim_now(w.k) + SIM_MS(1));
+    ck_assert_int_eq(w.ra.n, before + 1);
+    sim_firewall_stats(dcfw, &st);
+    ck_assert_uint_eq(st.out, 1);
+    ck_assert_uint_eq(st.blocked_out, 1);
+    world_free(&w);
+}
+END_TEST
+
 static Suite *nat_suite(void)
 {
     Suite *s = suite_create("nat");
@@ -292,6 +359,7 @@ static Suite *nat_suite(void)
     tcase_add_test(t, hairpinning);
     tcase_add_test(t, lifetime_refresh_and_reboot);
     tcase_add_test(t, nested);
+    tcase_add_test(t, firewall);
     suite_add_tcase(s, t);
     return s;
 }
