@@ -21,20 +21,32 @@ struct sim_capture {
     uint64_t       count;
     uint8_t       *buf;
     size_t         cap;
+    char          *iobuf;           /* the file's stdio buffer: fewer, larger writes */
 };
+
+#define IOBUF_SIZE (256u * 1024u)
 
 /* ---- checksums and encoding -------------------------------------------- */
 
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t acc)
+/* The one's complement sum of 16-bit big-endian words (RFC 1071), taken
+ * 32 bits at a time into a 64-bit accumulator: since 2^16 = 1 modulo
+ * 0xffff, a 32-bit word adds the same as its two halves once folded
+ * (RFC 1071 s.2(B), "parallel summation"). */
+static uint64_t sum16(const uint8_t *p, size_t n, uint64_t acc)
 {
-    for (; n > 1; p += 2, n -= 2)
+    for (; n >= 4; p += 4, n -= 4)
+        acc += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (n >= 2) {
         acc += (uint32_t)p[0] << 8 | p[1];
+        p += 2;
+        n -= 2;
+    }
     if (n)
         acc += (uint32_t)p[0] << 8;
     return acc;
 }
 
-static uint16_t fold(uint32_t acc)
+static uint16_t fold(uint64_t acc)
 {
     while (acc >> 16)
         acc = (acc & 0xffff) + (acc >> 16);
@@ -69,7 +81,7 @@ size_t sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap)
     be16(udp + 6, 0);
     memcpy(udp + SIM_UDP_HDR, p->data, p->len);
     /* pseudo-header: source, destination, zero, protocol, UDP length */
-    uint32_t acc = sum16(ip + 12, 8, 17u + ulen);
+    uint64_t acc = sum16(ip + 12, 8, 17u + ulen);
     uint16_t ck = fold(sum16(udp, ulen, acc));
     be16(udp + 6, ck ? ck : 0xffff);    /* RFC 768: a computed 0 is sent as all ones */
     return total;
@@ -85,15 +97,19 @@ sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     c->pcap = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
-    if (c->pcap) {
-        errno = 0;
-        c->dump = pcap_dump_open(c->pcap, path);
-    }
+    errno = 0;
+    FILE *f = c->pcap ? fopen(path, "wb") : NULL;
+    c->iobuf = f ? malloc(IOBUF_SIZE) : NULL;
+    if (f && c->iobuf && setvbuf(f, c->iobuf, _IOFBF, IOBUF_SIZE) == 0)
+        c->dump = pcap_dump_fopen(c->pcap, f);     /* owns f from here */
+    else if (f)
+        fclose(f);
     if (!c->dump) {
         snprintf(err, errlen, "cannot write capture %s: %s", path,
                  errno ? strerror(errno) : (c->pcap ? pcap_geterr(c->pcap) : "libpcap failed"));
         if (c->pcap)
             pcap_close(c->pcap);
+        free(c->iobuf);
         free(c);
         return NULL;
     }
@@ -139,6 +155,7 @@ int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
     }
     pcap_dump_close(c->dump);
     pcap_close(c->pcap);
+    free(c->iobuf);     /* after the file is closed */
     free(c->buf);
     free(c->path);
     free(c);

@@ -8,6 +8,8 @@
  * behaviour (s.5), kept as the list of remote endpoints the mapping has
  * sent to. Mappings live `lifetime` past their last outbound datagram
  * (s.4.3: REQ-6, outbound refresh); inbound traffic does not refresh them.
+ * The log has "mapping" at creation, "refresh" each time a mapping reaches
+ * the end of a lifetime refreshed, "expire" when it dies.
  */
 #include "nat.h"
 
@@ -178,16 +180,21 @@ static key_t_ ext_key(uint32_t ip, uint16_t port)
     return (key_t_){ ip, 0, port, 0 };
 }
 
+/* A mapping's event; a refresh also says until when the mapping now
+ * lives and when the outbound datagram that refreshed it last passed. */
 static void log_mapping(sim_nat_t *nat, const char *ev, const mapping_t *m)
 {
     sim_evlog_t *log = sim_net_evlog(nat->node.net);
     if (!log)
         return;
-    char in[32], ext[32], a[16], b[16];
+    char in[32], ext[32], a[16], b[16], last[32], until[32];
     snprintf(in, sizeof in, "%s:%u", sim_ip_str(m->in_ip, a), m->in_port);
     snprintf(ext, sizeof ext, "%s:%u", sim_ip_str(m->ext_ip, b), m->ext_port);
-    sim_evarg_t args[] = { SIM_EVS("internal", in), SIM_EVS("external", ext) };
-    sim_evlog_emit(log, sim_now(sim_net_kernel(nat->node.net)), nat->node.name, ev, args, 2);
+    sim_evarg_t args[] = { SIM_EVS("internal", in), SIM_EVS("external", ext),
+                           SIM_EVS("last_out", sim_time_str(m->expires - nat->cfg.lifetime, last)),
+                           SIM_EVS("expires", sim_time_str(m->expires, until)) };
+    size_t n = strcmp(ev, "refresh") == 0 ? 4 : 2;
+    sim_evlog_emit(log, sim_now(sim_net_kernel(nat->node.net)), nat->node.name, ev, args, n);
 }
 
 static void mapping_free(sim_nat_t *nat, mapping_t *m)
@@ -210,7 +217,10 @@ static void expire(void *arg)
     mapping_t *m = arg;
     sim_nat_t *nat = m->nat;
     sim_kernel_t *k = sim_net_kernel(nat->node.net);
-    if (m->expires > sim_now(k)) {      /* refreshed since: wait again */
+    if (m->expires > sim_now(k)) {
+        /* refreshed since (REQ-6): wait again. Logged here, once per
+         * lifetime the mapping outlives, not once per datagram. */
+        log_mapping(nat, "refresh", m);
         m->timer = sim_at(k, m->expires, expire, m);
         return;
     }

@@ -11,7 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
+
+#include <stun/stunagent.h>
 
 #include "capture.h"
 #include "ice_host.h"
@@ -21,6 +25,8 @@
 #include "kernel.h"
 #include "nat.h"
 #include "net.h"
+#include "stun.h"
+#include "turn_server.h"
 
 #define RUNS 5
 
@@ -249,6 +255,121 @@ static double bench_nat(uint64_t n, const char *pcap)
     return 2.0 * (double)n / dt;    /* each datagram crosses the NAT twice */
 }
 
+/* ---- a TURN relay: a client with a channel to a peer that echoes; the
+ * client sends ChannelData every 10 us of virtual time, the server relays
+ * it to the peer and the echo back as ChannelData (RFC 8656 s.12), with
+ * capture on the server's interface. */
+
+typedef struct turnflow {
+    sim_kernel_t *k;
+    sim_udp_t    *client;
+    StunAgent     agent;
+    uint8_t       last[512];
+    size_t        len;
+    char          nonce[64];
+    uint64_t      left, back;
+} turnflow_t;
+
+static void turn_client_rx(void *arg, sim_udp_t *s, const sim_pkt_t *p)
+{
+    turnflow_t *f = arg;
+    if (p->len && p->data[0] >= 0x40 && p->data[0] <= 0x4f) {
+        f->back++;
+        return;
+    }
+    f->len = p->len < sizeof f->last ? p->len : sizeof f->last;
+    memcpy(f->last, p->data, f->len);
+}
+
+/* Send a request (authenticated once a nonce is known), run until it is
+ * answered; the error code of the answer (0: success). */
+static int turn_ask(turnflow_t *f, StunMethod method, uint32_t peer_ip, uint16_t peer_port)
+{
+    StunMessage m;
+    uint8_t buf[512];
+    stun_agent_init_request(&f->agent, &m, buf, sizeof buf, method);
+    if (method == STUN_ALLOCATE)
+        stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24);
+    if (peer_ip) {
+        stun_message_append32(&m, STUN_ATTRIBUTE_CHANNEL_NUMBER, 0x4000u << 16);
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(peer_port),
+                                  .sin_addr.s_addr = htonl(peer_ip) };
+        stun_message_append_xor_addr(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS,
+                                     (const struct sockaddr_storage *)&in, sizeof in);
+    }
+    if (f->nonce[0]) {
+        stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, "bench");
+        stun_message_append_string(&m, STUN_ATTRIBUTE_REALM, "example.org");
+        stun_message_append_string(&m, STUN_ATTRIBUTE_NONCE, f->nonce);
+    }
+    size_t n = stun_agent_finish_message(&f->agent, &m, f->nonce[0] ? (const uint8_t *)"pw" : NULL,
+                                         f->nonce[0] ? 2 : 0);
+    sim_udp_send(f->client, 0xc6336401, 3478, buf, n);
+    sim_run_until(f->k, sim_now(f->k) + SIM_MS(10));
+    StunMessage r = { .buffer = f->last, .buffer_len = f->len };
+    uint16_t nlen;
+    const char *nonce = stun_message_find(&r, STUN_ATTRIBUTE_NONCE, &nlen);
+    if (nonce && nlen < sizeof f->nonce) {
+        memcpy(f->nonce, nonce, nlen);
+        f->nonce[nlen] = '\0';
+    }
+    int code = 0;
+    if (stun_message_get_class(&r) == STUN_ERROR)
+        stun_message_find_error(&r, &code);
+    return code;
+}
+
+static void turn_tick(void *arg)
+{
+    turnflow_t *f = arg;
+    static const uint8_t chandata[4 + 160] = { 0x40, 0x00, 0x00, 160 };
+    sim_udp_send(f->client, 0xc6336401, 3478, chandata, sizeof chandata);
+    if (--f->left)
+        sim_after(f->k, SIM_US(10), turn_tick, f);
+}
+
+static double bench_turn(uint64_t n, const char *pcap)
+{
+    char err[512];
+    turnflow_t f = { .k = sim_kernel_new(1), .left = n };
+    sim_vdet_bind(f.k);
+    rtc_stun_agent_turn(&f.agent);
+    sim_evlog_t *log = sim_evlog_new();
+    sim_net_t *net = sim_net_new(f.k, log);
+    sim_subnet_t *isp = sim_subnet_new(net, "isp", 0xcb007100, 24, NULL, NULL, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_host_t *c = sim_host_new(net, "c", err, sizeof err), *s = sim_host_new(net, "turn", err, sizeof err);
+    sim_host_t *p = sim_host_new(net, "p", err, sizeof err);
+    sim_iface_new(c, "eth0", isp, 0xcb00710a, NULL, err, sizeof err);
+    sim_iface_t *sif = sim_iface_new(s, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    sim_iface_new(p, "eth0", isp, 0xcb007114, NULL, err, sizeof err);
+    sim_turn_server_t *srv = sim_turn_server_new(s, 0xc6336401, 0, "example.org", 1, err, sizeof err);
+    sim_turn_server_user(srv, "bench", "pw");
+    f.client = sim_udp_bind(c, 0, 5000, turn_client_rx, &f, err, sizeof err);
+    sim_udp_bind(p, 0, 7, nat_echo, NULL, err, sizeof err);
+    if (turn_ask(&f, STUN_ALLOCATE, 0, 0) != 401 || turn_ask(&f, STUN_ALLOCATE, 0, 0) != 0 ||
+        turn_ask(&f, STUN_CHANNELBIND, 0xcb007114, 7) != 0) {
+        fprintf(stderr, "bench: the TURN server refused the allocation or the channel\n");
+        exit(1);
+    }
+    sim_capture_t *cap = sim_capture_open(pcap, err, sizeof err);
+    sim_iface_add_tap(sif, sim_capture_tap, cap);
+    sim_after(f.k, 0, turn_tick, &f);
+    double t0 = wall();
+    sim_run_until(f.k, SIM_TIME_NEVER);
+    double dt = wall() - t0;
+    if (f.back != n)
+        fprintf(stderr, "bench: %llu of %llu came back through the relay\n",
+                (unsigned long long)f.back, (unsigned long long)n);
+    sim_capture_close(cap, err, sizeof err);
+    sim_turn_server_free(srv);
+    sim_vdet_bind(NULL);
+    sim_net_free(net);
+    sim_evlog_free(log);
+    sim_kernel_free(f.k);
+    return 2.0 * (double)n / dt;    /* each datagram is relayed twice: out and back */
+}
+
 /* ---- ICE: N connections between two hosts, candidates handed over at
  * once (no signalling delay), until every one is connected. */
 
@@ -372,32 +493,59 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     return r;
 }
 
+/* `bench [kernel|link|nat|turn|ice]...` runs only the parts named */
+static bool wanted(int argc, char **argv, const char *part)
+{
+    if (argc < 2)
+        return true;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], part) == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
+    static const char *const parts[] = { "kernel", "link", "nat", "turn", "ice" };
+    for (int i = 1; i < argc; i++) {
+        size_t j = 0;
+        while (j < 5 && strcmp(argv[i], parts[j]) != 0)
+            j++;
+        if (j == 5) {
+            fprintf(stderr, "usage: bench [kernel|link|nat|turn|ice]... (no part: all)\n");
+            return 2;
+        }
+    }
     const char *pcap = "/tmp/rtcsim-bench.pcap";
     double v[RUNS];
-    /* `bench ice` runs only the ICE figures */
-    bool only_ice = argc > 1 && strcmp(argv[1], "ice") == 0;
     printf("rtcsim benchmarks: median of %d runs each\n", RUNS);
-    if (only_ice)
-        goto ice;
-
-    for (int i = 0; i < RUNS; i++)
-        v[i] = bench_kernel(100000, 10000000);
-    printf("  kernel events/s, 100,000 timers pending:        %6.2f million\n", median(v, RUNS) / 1e6);
-    for (int i = 0; i < RUNS; i++)
-        v[i] = bench_plain_heap(100000, 10000000);
-    printf("    (yardstick: a bare binary heap, same load:    %6.2f million)\n", median(v, RUNS) / 1e6);
-
-    for (int i = 0; i < RUNS; i++)
-        v[i] = bench_link(2000000, pcap);
-    printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
-    for (int i = 0; i < RUNS; i++)
-        v[i] = bench_nat(1000000, pcap);
-    printf("  datagrams/s through a NAT (each way), capture on: %5.2f million\n", median(v, RUNS) / 1e6);
+    if (wanted(argc, argv, "kernel")) {
+        for (int i = 0; i < RUNS; i++)
+            v[i] = bench_kernel(100000, 10000000);
+        printf("  kernel events/s, 100,000 timers pending:        %6.2f million\n", median(v, RUNS) / 1e6);
+        for (int i = 0; i < RUNS; i++)
+            v[i] = bench_plain_heap(100000, 10000000);
+        printf("    (yardstick: a bare binary heap, same load:    %6.2f million)\n", median(v, RUNS) / 1e6);
+    }
+    if (wanted(argc, argv, "link")) {
+        for (int i = 0; i < RUNS; i++)
+            v[i] = bench_link(2000000, pcap);
+        printf("  datagrams/s, lossy jittery link, capture on:    %6.2f million\n", median(v, RUNS) / 1e6);
+    }
+    if (wanted(argc, argv, "nat")) {
+        for (int i = 0; i < RUNS; i++)
+            v[i] = bench_nat(1000000, pcap);
+        printf("  datagrams/s through a NAT (each way), capture on: %5.2f million\n", median(v, RUNS) / 1e6);
+    }
+    if (wanted(argc, argv, "turn")) {
+        for (int i = 0; i < RUNS; i++)
+            v[i] = bench_turn(1000000, pcap);
+        printf("  datagrams/s relayed by TURN as ChannelData (each way), capture on: %5.2f million\n",
+               median(v, RUNS) / 1e6);
+    }
     unlink(pcap);
-
-ice:;
+    if (!wanted(argc, argv, "ice"))
+        return 0;
     static const size_t ns[] = { 1, 100, 1000 };
     for (int stun = 0; stun < 2; stun++)
         for (size_t j = 0; j < 3; j++) {

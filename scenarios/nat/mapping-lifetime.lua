@@ -8,7 +8,10 @@
 -- checks the mapping expires, Dave's consent checks arrive at a port with
 -- no mapping (nat-no-mapping drops), and 30 s after his last answer Dave's
 -- side loses consent and fires ondisconnected. The event log shows why:
--- the mapping's expiry, then the drops.
+-- Alice's mapping refreshed at the end of each 30 s by the consent checks,
+-- Carol's expiring, then the drops. Captures on both sides of Carol's NAT
+-- show the translation (192.168.1.2:49152 inside, 203.0.113.30:1024 and
+-- up outside, one port per destination).
 
 scenario { name = "NAT: mapping lifetime vs consent freshness", seed = 23, duration = 90 }
 local peers = require("peers")
@@ -29,12 +32,13 @@ local home_c = net.subnet { name = "home-c", prefix = "192.168.1.0/24", behind =
 local alice = net.host { name = "alice" }
 alice:interface { name = "eth0", subnet = home_a, address = "192.168.1.2" }
 local carol = net.host { name = "carol" }
-carol:interface { name = "eth0", subnet = home_c, address = "192.168.1.2" }
+local carol_eth0 = carol:interface { name = "eth0", subnet = home_c, address = "192.168.1.2" }
 local bob = net.host { name = "bob" }
 bob:interface { name = "eth0", subnet = dc, address = "198.51.100.20" }
 local dave = net.host { name = "dave" }
 dave:interface { name = "eth0", subnet = dc, address = "198.51.100.40" }
 local cap = net.capture(nat_c.outside_link)
+local cap_in = net.capture(carol_eth0)
 
 peers.call { a = alice:RTCSocket(servers), b = bob:RTCSocket(servers), channel = { alice, bob, delay = 0.02 } }
 peers.call { a = carol:RTCSocket(servers), b = dave:RTCSocket(servers), channel = { carol, dave, delay = 0.02 } }
@@ -42,9 +46,12 @@ peers.call { a = carol:RTCSocket(servers), b = dave:RTCSocket(servers), channel 
 expect.never { src = "alice", name = "disconnected" }
 expect.never { src = "bob", name = "disconnected" }
 expect.never { src = "alice-nat", name = "expire", within = { 0, 60 } }
+expect.event { src = "alice-nat", name = "refresh", min = 2, within = { 0, 60 },
+               args = { internal = "192.168.1.2:49152", external = "203.0.113.10:49152" } }
 expect.sequence { { src = "dave", name = "connected" },
                   { src = "carol-nat", name = "expire" },
                   { src = "carol-nat", name = "drop", args = { reason = "nat-no-mapping" } },
                   { src = "dave", name = "disconnected" } }
 expect.event { src = "dave", name = "disconnected", count = 1, within = { 30, 40 } }
 expect.capture { cap, golden = "nat/mapping-lifetime.carol-nat.outside.pcap" }
+expect.capture { cap_in, golden = "nat/mapping-lifetime.carol.eth0.pcap" }
