@@ -293,6 +293,25 @@ static int subnet_get(lua_State *L, void *ud, const char *key)
 
 static int subnet_index(lua_State *L) { return sim_lobj_index(L, subnet_get); }
 
+/* Field key of the table at idx: a subnet, or the name of one; anything
+ * else is an error that begins with what (who wanted it). */
+static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const char *what)
+{
+    sim_subnet_t *sn = NULL;
+    lua_getfield(L, idx, key);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        sn = sim_subnet_find(sim_scn_get(L)->net, lua_tostring(L, -1));
+        if (!sn)
+            luaL_error(L, "%s: unknown subnet '%s'", what, lua_tostring(L, -1));
+    } else if (luaL_testudata(L, -1, MT_SUBNET)) {
+        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
+    } else {
+        luaL_error(L, "%s: field '%s' must be a subnet or its name", what, key);
+    }
+    lua_pop(L, 1);
+    return sn;
+}
+
 /* net.subnet{name=, prefix="10.0.0.0/24", link={...}, uplink={...}} */
 static int l_subnet(lua_State *L)
 {
@@ -378,35 +397,23 @@ static int l_host(lua_State *L)
 /* host:interface{name=, subnet=, address=, link={...}} */
 static int host_interface(lua_State *L)
 {
-    sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     luaL_checktype(L, 2, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "address", "link", NULL };
     sim_lua_check_keys(L, 2, "interface", keys);
     const char *name = req_string_field(L, 2, "interface", "name");
-    sim_subnet_t *sn = NULL;
-    lua_getfield(L, 2, "subnet");
-    if (lua_type(L, -1) == LUA_TSTRING) {
-        sn = sim_subnet_find(s->net, lua_tostring(L, -1));
-        if (!sn)
-            return luaL_error(L, "interface %s.%s: unknown subnet '%s'", sim_host_name(h), name,
-                              lua_tostring(L, -1));
-    } else if (luaL_testudata(L, -1, MT_SUBNET)) {
-        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
-    } else {
-        return luaL_error(L, "interface %s.%s: field 'subnet' must be a subnet or its name",
-                          sim_host_name(h), name);
-    }
-    lua_pop(L, 1);
+    char what[160];
+    snprintf(what, sizeof what, "interface %s.%s", sim_host_name(h), name);
+    sim_subnet_t *sn = subnet_field(L, 2, "subnet", what);
     uint32_t ip = parse_ip(L, req_string_field(L, 2, "interface", "address"), "interface address");
     sim_link_params_t lp, *lpp = NULL;
     if (lua_getfield(L, 2, "link") != LUA_TNIL) {
         /* Start from the subnet's access parameters: the override changes
          * only the fields it names. */
         sim_subnet_access(sn, &lp);
-        char what[128];
-        snprintf(what, sizeof what, "interface %s.%s link", sim_host_name(h), name);
-        parse_link(L, -1, what, &lp);
+        char lwhat[192];
+        snprintf(lwhat, sizeof lwhat, "%s link", what);
+        parse_link(L, -1, lwhat, &lp);
         lpp = &lp;
     }
     lua_pop(L, 1);
@@ -829,15 +836,9 @@ static int l_nat(lua_State *L)
                                         "filtering", "ports", "hairpin", "lifetime", NULL };
     sim_lua_check_keys(L, 1, "net.nat", keys);
     const char *name = req_string_field(L, 1, "net.nat", "name");
-    lua_getfield(L, 1, "outside");
-    sim_subnet_t *out = NULL;
-    if (lua_type(L, -1) == LUA_TSTRING)
-        out = sim_subnet_find(s->net, lua_tostring(L, -1));
-    else if (luaL_testudata(L, -1, MT_SUBNET))
-        out = sim_lobj_ptr(L, -1, MT_SUBNET);
-    if (!out)
-        return luaL_error(L, "net.nat '%s': field 'outside' must be a subnet or its name", name);
-    lua_pop(L, 1);
+    char what[160];
+    snprintf(what, sizeof what, "net.nat '%s'", name);
+    sim_subnet_t *out = subnet_field(L, 1, "outside", what);
     uint32_t addrs[64];
     size_t naddrs = 0;
     const char *one = opt_string_field(L, 1, "address");
@@ -972,15 +973,9 @@ static int l_firewall(lua_State *L)
     static const char *const keys[] = { "name", "subnet", "allow", NULL };
     sim_lua_check_keys(L, 1, "net.firewall", keys);
     const char *name = req_string_field(L, 1, "net.firewall", "name");
-    lua_getfield(L, 1, "subnet");
-    sim_subnet_t *sn = NULL;
-    if (lua_type(L, -1) == LUA_TSTRING)
-        sn = sim_subnet_find(s->net, lua_tostring(L, -1));
-    else if (luaL_testudata(L, -1, MT_SUBNET))
-        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
-    if (!sn)
-        return luaL_error(L, "net.firewall '%s': field 'subnet' must be a subnet or its name", name);
-    lua_pop(L, 1);
+    char what[160];
+    snprintf(what, sizeof what, "net.firewall '%s'", name);
+    sim_subnet_t *sn = subnet_field(L, 1, "subnet", what);
     if (lua_getfield(L, 1, "allow") != LUA_TTABLE)
         return luaL_error(L, "net.firewall '%s': field 'allow' must be a list of addresses or "
                              "prefixes (an empty list blocks everything)", name);

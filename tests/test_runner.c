@@ -514,7 +514,8 @@ START_TEST(nat_bad_input)
         { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', mapping = 'weird' }\n", "mapping must be endpoint-independent" },
         { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', ports = 'odd' }\n", "ports must be preserve, sequential or random" },
         { "net.nat { name = 'n', outside = lan, address = '10.0.0.9', hairpinning = true }\n", "unknown field 'hairpinning'" },
-        { "net.nat { name = 'n', outside = 'nowhere', address = '10.0.0.9' }\n", "field 'outside' must be a subnet" },
+        { "net.nat { name = 'n', outside = 'nowhere', address = '10.0.0.9' }\n", "net.nat 'n': unknown subnet 'nowhere'" },
+        { "net.nat { name = 'n', outside = a, address = '10.0.0.9' }\n", "net.nat 'n': field 'outside' must be a subnet or its name" },
         { "local n = net.nat { name = 'n', outside = lan, address = '10.0.0.9' }\n"
           "net.subnet { name = 'h1', prefix = '192.168.1.0/24', behind = n }\n"
           "net.subnet { name = 'h2', prefix = '192.168.2.0/24', behind = n }\n", "already has its inside subnet 'h1'" },
@@ -522,6 +523,8 @@ START_TEST(nat_bad_input)
         { "local i = a:interface { name = 'eth1', subnet = lan, address = '10.0.0.5' }\ni:set_address('10.0.0.2')\n",
           "set_address: address 10.0.0.2 is already used by b.eth0" },
         { "net.firewall { name = 'f', subnet = 'nowhere', allow = {} }\n",
+          "net.firewall 'f': unknown subnet 'nowhere'" },
+        { "net.firewall { name = 'f', subnet = 3, allow = {} }\n",
           "net.firewall 'f': field 'subnet' must be a subnet or its name" },
         { "net.firewall { name = 'f', subnet = lan }\n", "net.firewall 'f': field 'allow' must be a list" },
         { "net.firewall { name = 'f', subnet = lan, allow = { '10.0.0.1', 5 } }\n",
