@@ -1,6 +1,6 @@
 /*
- * test_kernel.c - the kernel: event order and ties, cancellation, run
- * bounds, and the seeded random streams.
+ * test_kernel.c - the kernel: event order and ties (also under a hold
+ * model), cancellation, run bounds, and the seeded random streams.
  */
 #include <check.h>
 #include <math.h>
@@ -166,6 +166,60 @@ START_TEST(mass_cancellation_keeps_order)
 }
 END_TEST
 
+/* A hold model with many ties, timers scheduled while others fire: every
+ * event must come in (time, scheduling order) order. Each event carries
+ * the number of its sim_at call. */
+typedef struct hold {
+    sim_kernel_t *k;
+    sim_rng_t     g;
+    uint64_t      calls, fired, last_call;
+    sim_time_t    last_t;
+    bool          ok;
+} hold_t;
+
+typedef struct hev {
+    hold_t  *h;
+    uint64_t call;
+} hev_t;
+
+static void hold_schedule(hold_t *h, hev_t *e, sim_time_t t);
+
+static void hold_fire(void *arg)
+{
+    hev_t *e = arg;
+    hold_t *h = e->h;
+    sim_time_t now = sim_now(h->k);
+    if (h->fired && (now < h->last_t || (now == h->last_t && e->call < h->last_call)))
+        h->ok = false;
+    h->last_t = now;
+    h->last_call = e->call;
+    if (++h->fired < 50000)
+        hold_schedule(h, e, now + sim_rng_below(&h->g, 40));   /* ties are common */
+}
+
+static void hold_schedule(hold_t *h, hev_t *e, sim_time_t t)
+{
+    e->call = h->calls++;
+    sim_at(h->k, t, hold_fire, e);
+}
+
+START_TEST(hold_model_order)
+{
+    enum { N = 3000 };
+    static hev_t e[N];
+    hold_t h = { .k = sim_kernel_new(SEED), .ok = true };
+    sim_rng_init(&h.g, SEED, "hold");
+    for (int i = 0; i < N; i++) {
+        e[i].h = &h;
+        hold_schedule(&h, &e[i], sim_rng_below(&h.g, 40));
+    }
+    sim_run_until(h.k, SIM_TIME_NEVER);
+    ck_assert(h.ok);
+    ck_assert_uint_eq(h.fired, 50000 + N - 1);
+    sim_kernel_free(h.k);
+}
+END_TEST
+
 static void stopper(void *arg)
 {
     sim_stop(arg);
@@ -289,6 +343,7 @@ static Suite *kernel_suite(void)
     tcase_add_test(t, events_scheduled_in_the_past_fire_now);
     tcase_add_test(t, cancellation);
     tcase_add_test(t, mass_cancellation_keeps_order);
+    tcase_add_test(t, hold_model_order);
     tcase_add_test(t, run_until_bounds_and_stop);
     suite_add_tcase(s, t);
     t = tcase_create("rng");
