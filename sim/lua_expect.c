@@ -428,6 +428,33 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
     return v;
 }
 
+/* One line of the side-by-side table: the expected half, then the
+ * measured one; a row label (or "expected"/"measured" and the column
+ * labels when r is -1), the cells padded to C, trailing blanks dropped. */
+static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C, char **notes)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f)
+        abort();
+    for (int half = 0; half < 2; half++) {
+        fprintf(f, "%s%-*s ", half ? "  |  " : "", L,
+                r < 0 ? (half ? "measured" : "expected") : e->rows[r]);
+        for (size_t c = 0; c < e->ncols; c++) {
+            size_t i = (size_t)r * e->ncols + c;
+            const char *v = r < 0 ? e->cols[c] : half ? got[i] : e->cells[i];
+            bool differs = r >= 0 && half && strcmp(got[i], e->cells[i]) != 0;
+            fprintf(f, " %s%s%*s", v, differs ? "*" : "", (int)(C + 1 - strlen(v) - differs), "");
+        }
+    }
+    fclose(f);
+    while (len > 0 && line[len - 1] == ' ')
+        line[--len] = '\0';
+    sim_strcatf(notes, "  %s", line);
+    free(line);
+}
+
 /* The expected and the measured tables side by side, for the report. */
 static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
 {
@@ -444,42 +471,9 @@ static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
         if (strlen(got[i]) > cw)
             cw = strlen(got[i]);
     }
-    int L = (int)lw, C = (int)cw;
     sim_strcatf(notes, "table %s (rows by columns; * marks a cell that differs):", e->mname);
-    char *line = NULL;
-    for (int half = 0; half < 2; half++) {
-        sim_strcatf(&line, "%-*s ", L, half ? "measured" : "expected");
-        for (size_t c = 0; c < e->ncols; c++)
-            sim_strcatf(&line, " %-*s", C + 1, e->cols[c]);
-        if (!half)
-            sim_strcatf(&line, "  |  ");
-    }
-    for (size_t r = 0; r <= e->nrows; r++) {
-        /* sim_strcatf ends each piece with a newline: join them */
-        for (char *p = line; p && *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        size_t n = line ? strlen(line) : 0;
-        while (n > 0 && line[n - 1] == ' ')
-            line[--n] = '\0';
-        sim_strcatf(notes, "  %s", line ? line : "");
-        free(line);
-        line = NULL;
-        if (r == e->nrows)
-            break;
-        for (int half = 0; half < 2; half++) {
-            sim_strcatf(&line, "%-*s ", L, e->rows[r]);
-            for (size_t c = 0; c < e->ncols; c++) {
-                size_t i = r * e->ncols + c;
-                const char *v = half ? got[i] : e->cells[i];
-                bool differs = half && strcmp(got[i], e->cells[i]) != 0;
-                sim_strcatf(&line, " %s%s%*s", v, differs ? "*" : "",
-                            (int)(C + 1 - strlen(v) - differs), "");
-            }
-            if (!half)
-                sim_strcatf(&line, "  |  ");
-        }
-    }
+    for (long r = -1; r < (long)e->nrows; r++)
+        table_line(e, got, r, (int)lw, (int)cw, notes);
 }
 
 /* Compare a table cell by cell; the measured one comes from a function or a
@@ -505,18 +499,12 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
     for (size_t r = 0; r < e->nrows; r++) {
         bool row = lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE;
         for (size_t c = 0; c < e->ncols; c++) {
-            const char *v = "-";
-            if (row) {
-                lua_rawgeti(L, -1, (lua_Integer)c + 1);
-                if (lua_type(L, -1) == LUA_TSTRING)
-                    v = lua_tostring(L, -1);
-                else if (!lua_isnil(L, -1))
-                    v = "?";
-                got[r * e->ncols + c] = strdup(v);
+            /* a missing cell reads "-", one that is not a string "?" */
+            int t = row ? lua_rawgeti(L, -1, (lua_Integer)c + 1) : LUA_TNIL;
+            got[r * e->ncols + c] = strdup(t == LUA_TSTRING ? lua_tostring(L, -1)
+                                           : t == LUA_TNIL ? "-" : "?");
+            if (row)
                 lua_pop(L, 1);
-            } else {
-                got[r * e->ncols + c] = strdup(v);
-            }
         }
         lua_pop(L, 1);
     }

@@ -163,14 +163,14 @@ START_TEST(table_expectations)
     ck_assert(asprintf(&lua, "EXP = '-'\n%s", T) > 0);
     ck_assert_int_eq(run("t1", lua, &r), SIM_PASS);
     ck_assert(strstr(r.notes, "table t (rows by columns"));
-    ck_assert(strstr(r.notes, "c   -\n"));
+    ck_assert(strstr(r.notes, "r2        c  -\n"));
     sim_result_clear(&r);
     free(lua);
     ck_assert(asprintf(&lua, "EXP = 'd'\n%s", T) > 0);
     ck_assert_int_eq(run("t2", lua, &r), SIM_FAIL);
     HAS(r, "t2.lua:3: table t: 1 of 4 cells differ");
     HAS(r, "row r2, column y: expected d, measured -");
-    ck_assert(strstr(r.notes, "c   -*\n"));
+    ck_assert(strstr(r.notes, "r2        c  -*\n"));
     sim_result_clear(&r);
     free(lua);
     static const char *const bad[][2] = {
