@@ -89,6 +89,14 @@ sim_firewall_t *sim_firewall_new(sim_net_t *n, const char *name, sim_subnet_t *s
     return fw;
 }
 
+/* A decimal number in [lo, hi] filling s; -1 if s is not one. */
+static long number(const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *s && !*end && v >= lo && v <= hi ? v : -1;
+}
+
 int sim_firewall_allow(sim_firewall_t *fw, const char *entry, char *err, size_t errlen)
 {
     char buf[64];
@@ -99,18 +107,16 @@ int sim_firewall_allow(sim_firewall_t *fw, const char *entry, char *err, size_t 
     char *colon = strchr(buf, ':');
     if (colon) {
         *colon = '\0';
-        char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (!colon[1] || *end || port < 1 || port > 65535)
+        long port = number(colon + 1, 1, 65535);
+        if (port < 0)
             goto bad;
         r.port = (uint16_t)port;
     }
     char *slash = strchr(buf, '/');
     if (slash) {
         *slash = '\0';
-        char *end;
-        long len = strtol(slash + 1, &end, 10);
-        if (!slash[1] || *end || len < 0 || len > 32)
+        long len = number(slash + 1, 0, 32);
+        if (len < 0)
             goto bad;
         r.mask = len ? 0xffffffffu << (32 - len) : 0;
     }

@@ -10,9 +10,9 @@
  * slot (24 bits), so ordering by id is ordering by sequence, and the id
  * is the timer's handle. The slot of the next event is prefetched while
  * the current one runs: it was written long ago and is cold. A slot
- * remembers the id of its timer: cancelling clears the slot, the heap entry goes stale and is discarded
- * when it reaches the top (lazy deletion); stale entries are swept out
- * when they outnumber live ones. Limits: 2^24 pending timers and 2^40
+ * remembers the id of its timer: cancelling clears the slot, the heap
+ * entry goes stale and is discarded when it reaches the top (lazy
+ * deletion); stale entries are swept out when they outnumber live ones. Limits: 2^24 pending timers and 2^40
  * timers per run (about 30 hours at ten million a second).
  */
 #include "kernel.h"
@@ -280,6 +280,7 @@ sim_timer_t sim_at(sim_kernel_t *k, sim_time_t t, sim_event_fn fn, void *arg)
 
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 256;
+        /* cap is a power of two: (cap + 4) entries fill whole lines */
         entry_t *m = aligned_alloc(64, (cap + 4) * sizeof *m);
         if (!m)
             abort();

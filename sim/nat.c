@@ -180,9 +180,9 @@ static key_t_ ext_key(uint32_t ip, uint16_t port)
     return (key_t_){ ip, 0, port, 0 };
 }
 
-/* A mapping's event; a refresh also says until when the mapping now
- * lives and when the outbound datagram that refreshed it last passed. */
-static void log_mapping(sim_nat_t *nat, const char *ev, const mapping_t *m)
+/* A mapping's event; with times, also when the last outbound datagram
+ * passed and until when the mapping now lives (for a refresh). */
+static void log_mapping(sim_nat_t *nat, const char *ev, const mapping_t *m, bool times)
 {
     sim_evlog_t *log = sim_net_evlog(nat->node.net);
     if (!log)
@@ -193,8 +193,8 @@ static void log_mapping(sim_nat_t *nat, const char *ev, const mapping_t *m)
     sim_evarg_t args[] = { SIM_EVS("internal", in), SIM_EVS("external", ext),
                            SIM_EVS("last_out", sim_time_str(m->expires - nat->cfg.lifetime, last)),
                            SIM_EVS("expires", sim_time_str(m->expires, until)) };
-    size_t n = strcmp(ev, "refresh") == 0 ? 4 : 2;
-    sim_evlog_emit(log, sim_now(sim_net_kernel(nat->node.net)), nat->node.name, ev, args, n);
+    sim_evlog_emit(log, sim_now(sim_net_kernel(nat->node.net)), nat->node.name, ev, args,
+                   times ? 4 : 2);
 }
 
 static void mapping_free(sim_nat_t *nat, mapping_t *m)
@@ -220,12 +220,12 @@ static void expire(void *arg)
     if (m->expires > sim_now(k)) {
         /* refreshed since (REQ-6): wait again. Logged here, once per
          * lifetime the mapping outlives, not once per datagram. */
-        log_mapping(nat, "refresh", m);
+        log_mapping(nat, "refresh", m, true);
         m->timer = sim_at(k, m->expires, expire, m);
         return;
     }
     nat->st.expired++;
-    log_mapping(nat, "expire", m);
+    log_mapping(nat, "expire", m, false);
     mapping_free(nat, m);
 }
 
@@ -291,7 +291,7 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
         nat->all[nat->nall++] = m;
         nat->st.created++;
         nat->st.mappings++;
-        log_mapping(nat, "mapping", m);
+        log_mapping(nat, "mapping", m, false);
         m->expires = sim_now(kern) + nat->cfg.lifetime;
         m->timer = sim_at(kern, m->expires, expire, m);
     } else {

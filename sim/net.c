@@ -29,8 +29,8 @@ static const char *const drop_names[SIM_DROP__COUNT] = {
     [SIM_DROP_NO_LISTENER] = "no-listener",
     [SIM_DROP_NAT_NO_MAPPING] = "nat-no-mapping",
     [SIM_DROP_NAT_FILTERED] = "nat-filtered",
-    [SIM_DROP_FIREWALL] = "firewall-blocked",
     [SIM_DROP_NAT_HAIRPIN] = "nat-hairpin",
+    [SIM_DROP_FIREWALL] = "firewall-blocked",
 };
 
 const char *sim_drop_name(sim_drop_t d)

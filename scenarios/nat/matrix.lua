@@ -61,24 +61,26 @@ stun_host:interface { name = "eth0", subnet = dc, address = "198.51.100.1" }
 net.stun_server { host = stun_host }
 local turn_host = net.host { name = "turn.example.net" }
 turn_host:interface { name = "eth0", subnet = dc, address = "198.51.100.2" }
-local turn = net.turn_server { host = turn_host, realm = "example.net", quota = 50,
-                               users = { alice = "alice-pw", bob = "bob-pw" } }
+net.turn_server { host = turn_host, realm = "example.net", quota = 50,
+                  users = { alice = "alice-pw", bob = "bob-pw" } }
 
 -- One side of a call: a public host, or a host in a home behind a NAT.
 -- Cell n puts Alice at 203.0.113.(2n) and Bob at 203.0.113.(2n+1), or
--- their NATs there, with homes 10.n.1.0/24 and 10.n.2.0/24.
-local function side(who, kind, n, tag, third)
+-- their NATs there, with homes 10.n.1.0/24 and 10.n.2.0/24 (which: 0
+-- for Alice, 1 for Bob).
+local function side(who, kind, n, tag, which)
   local h = net.host { name = who .. "-" .. tag }
-  local public = "203.0.113." .. (2 * n + third)
+  local public = "203.0.113." .. (2 * n + which)
   if kind == "none" then
     h:interface { name = "eth0", subnet = internet, address = public }
     return h
   end
   local nat = net.nat { name = "nat-" .. who .. "-" .. tag, outside = internet, address = public,
                         type = kind }
-  local home = net.subnet { name = "home-" .. who .. "-" .. tag, prefix = "10." .. n .. "." .. (third + 1) .. ".0/24",
+  local home = net.subnet { name = "home-" .. who .. "-" .. tag,
+                            prefix = "10." .. n .. "." .. (which + 1) .. ".0/24",
                             behind = nat, link = { latency = 0.002 } }
-  h:interface { name = "eth0", subnet = home, address = "10." .. n .. "." .. (third + 1) .. ".10" }
+  h:interface { name = "eth0", subnet = home, address = "10." .. n .. "." .. (which + 1) .. ".10" }
   return h, nat
 end
 
