@@ -22,14 +22,17 @@ LIBS_PKG   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
-CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
-           -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
-           $(SANITIZE) -Iref -Isim $(CFLAGS_PKG)
+WARN    := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
+           -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(SANITIZE)
+# ref/ sees only its own headers and the libraries': the sans-IO seam is
+# enforced by the compiler (and by `seam` below, on the objects).
+REF_CFLAGS := $(WARN) -Iref $(CFLAGS_PKG)
+CFLAGS     := $(WARN) -Iref -Isim $(CFLAGS_PKG)
 LDFLAGS := $(SANITIZE)
 LDLIBS  := $(LIBS_PKG) -lm
 
 REF_SRC  := $(wildcard ref/*.c)
-SIM_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_SRC  := $(filter-out sim/cmd/main.c,$(wildcard sim/*/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
@@ -37,7 +40,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 SCENARIOS ?= scenarios
 
-.PHONY: all deps run test unit cli scenarios determinism bench asan clean
+.PHONY: all deps run test seam unit cli scenarios determinism bench asan clean
 
 all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
 
@@ -59,7 +62,14 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory unit cli scenarios determinism
+	@$(MAKE) --no-print-directory seam unit cli scenarios determinism
+
+# ref/ never reaches the simulator: no object of libref.a may reference a
+# sim_ symbol.
+seam: $(BUILD)/libref.a
+	@bad=$$(nm -u $(BUILD)/libref.a | awk '$$2 ~ /^sim_/ {print $$2}' | sort -u); \
+	if [ -n "$$bad" ]; then echo "seam: ref/ references simulator symbols:" $$bad; exit 1; fi; \
+	echo "seam: ref/ references no sim_ symbol"
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do ./$$t || fail=1; done; exit $$fail
@@ -91,7 +101,7 @@ asan:
 	@rm -rf reports/asan
 	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
 
-$(BUILD)/rtcsim: $(BUILD)/sim/main.o $(SIM_OBJ) $(BUILD)/libref.a
+$(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -108,6 +118,11 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
 	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+
+$(BUILD)/ref/%.o: ref/%.c
+	@mkdir -p $(@D)
+	@echo "  CC   $<"
+	@$(CC) $(REF_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -6,7 +6,7 @@
  * OS for randomness. It is handed an rtc_env_t and calls back through it to
  * learn the time, to arm its one timer, and to send datagrams. Inputs reach
  * it as calls: API methods, received datagrams, timer expiries.
- * (DESIGN.md, "The seam: ref/ is sans-IO".)
+ * (README.md, "Layout": ref/ never reaches sim/.)
  */
 #ifndef RTC_ENV_H
 #define RTC_ENV_H

@@ -17,16 +17,16 @@
 
 #include <stun/stunagent.h>
 
-#include "capture.h"
-#include "ice_host.h"
-#include "stun_server.h"
-#include "vdet.h"
-#include "evlog.h"
-#include "kernel.h"
-#include "nat.h"
-#include "net.h"
+#include "check/capture.h"
+#include "host/ice_host.h"
+#include "servers/stun_server.h"
+#include "kernel/vdet.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/nat.h"
+#include "net/net.h"
 #include "stun.h"
-#include "turn_server.h"
+#include "servers/turn_server.h"
 
 #define RUNS 5
 

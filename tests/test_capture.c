@@ -11,7 +11,7 @@
 
 #include <pcap/pcap.h>
 
-#include "capture.h"
+#include "check/capture.h"
 
 static sim_pkt_t *pkt(uint32_t src, uint16_t sp, uint32_t dst, uint16_t dp, const void *data,
                       size_t len)

@@ -19,10 +19,10 @@
 #include <stun/usages/bind.h>
 
 #include "dtls.h"
-#include "evlog.h"
-#include "kernel.h"
-#include "net.h"
-#include "vdet.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
+#include "kernel/vdet.h"
 
 /* ---- the handshake inside the simulator ------------------------------------ */
 

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evlog.h"
-#include "ice_host.h"
-#include "kernel.h"
-#include "net.h"
-#include "stun_server.h"
-#include "vdet.h"
+#include "check/evlog.h"
+#include "host/ice_host.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
+#include "servers/stun_server.h"
+#include "kernel/vdet.h"
 
 #define SIGNAL_DELAY SIM_MS(20)
 

@@ -12,8 +12,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "evlog.h"
-#include "json.h"
+#include "check/evlog.h"
+#include "lua/json.h"
 
 static lua_State *L;
 

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evlog.h"
-#include "firewall.h"
-#include "kernel.h"
-#include "nat.h"
-#include "net.h"
+#include "check/evlog.h"
+#include "net/firewall.h"
+#include "kernel/kernel.h"
+#include "net/nat.h"
+#include "net/net.h"
 
 #define INSIDE_A 0xc0a80102u    /* 192.168.1.2 */
 #define INSIDE_B 0xc0a80103u

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evlog.h"
-#include "kernel.h"
-#include "net.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
 
 #define SEED 7
 

@@ -12,12 +12,12 @@
 #include <stun/stunagent.h>
 #include <stun/usages/bind.h>
 
-#include "evlog.h"
-#include "kernel.h"
-#include "net.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
 #include "stun.h"
-#include "stun_server.h"
-#include "vdet.h"
+#include "servers/stun_server.h"
+#include "kernel/vdet.h"
 
 typedef struct client {
     StunAgent    agent;

@@ -12,12 +12,12 @@
 
 #include <stun/stunagent.h>
 
-#include "evlog.h"
-#include "kernel.h"
-#include "net.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/net.h"
 #include "stun.h"
-#include "turn_server.h"
-#include "vdet.h"
+#include "servers/turn_server.h"
+#include "kernel/vdet.h"
 
 #define SERVER 0xc6336401u  /* 198.51.100.1 */
 #define CLIENT 0x0a000002u

@@ -1,0 +1,451 @@
+/*
+ * capture.c - pcap writing and comparison (capture.h).
+ *
+ * Headers built here: IPv4 (RFC 791 s.3.1) with the header checksum, UDP
+ * (RFC 768) with the checksum over the IPv4 pseudo-header. Files are
+ * LINKTYPE_RAW with nanosecond timestamps from virtual time.
+ */
+#include "check/capture.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+struct sim_capture {
+    pcap_t        *pcap;
+    pcap_dumper_t *dump;
+    char          *path;
+    uint64_t       count;
+    uint8_t       *buf;
+    size_t         cap;
+    char          *iobuf;           /* the file's stdio buffer: fewer, larger writes */
+};
+
+#define IOBUF_SIZE (256u * 1024u)
+
+/* ---- checksums and encoding -------------------------------------------- */
+
+/* The one's complement sum of 16-bit big-endian words (RFC 1071), taken
+ * 32 bits at a time into a 64-bit accumulator: since 2^16 = 1 modulo
+ * 0xffff, a 32-bit word adds the same as its two halves once folded
+ * (RFC 1071 s.2(B), "parallel summation"). */
+static uint64_t sum16(const uint8_t *p, size_t n, uint64_t acc)
+{
+    for (; n >= 4; p += 4, n -= 4)
+        acc += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    if (n >= 2) {
+        acc += (uint32_t)p[0] << 8 | p[1];
+        p += 2;
+        n -= 2;
+    }
+    if (n)
+        acc += (uint32_t)p[0] << 8;
+    return acc;
+}
+
+static uint16_t fold(uint64_t acc)
+{
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+
+static void be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void be32(uint8_t *p, uint32_t v) { be16(p, (uint16_t)(v >> 16)); be16(p + 2, (uint16_t)v); }
+
+size_t sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap)
+{
+    size_t total = sim_pkt_ip_len(p);
+    if (cap < total)
+        return 0;
+    uint8_t *ip = out, *udp = out + SIM_IP_HDR;
+    ip[0] = 0x45;                       /* version 4, IHL 5 words */
+    ip[1] = 0;
+    be16(ip + 2, (uint16_t)total);
+    be16(ip + 4, p->ip_id);
+    be16(ip + 6, 0);                    /* no flags, offset 0 */
+    ip[8] = p->ttl;
+    ip[9] = 17;                         /* UDP */
+    be16(ip + 10, 0);
+    be32(ip + 12, p->src_ip);
+    be32(ip + 16, p->dst_ip);
+    be16(ip + 10, fold(sum16(ip, SIM_IP_HDR, 0)));
+
+    uint16_t ulen = (uint16_t)(p->len + SIM_UDP_HDR);
+    be16(udp, p->src_port);
+    be16(udp + 2, p->dst_port);
+    be16(udp + 4, ulen);
+    be16(udp + 6, 0);
+    memcpy(udp + SIM_UDP_HDR, p->data, p->len);
+    /* pseudo-header: source, destination, zero, protocol, UDP length */
+    uint64_t acc = sum16(ip + 12, 8, 17u + ulen);
+    uint16_t ck = fold(sum16(udp, ulen, acc));
+    be16(udp + 6, ck ? ck : 0xffff);    /* RFC 768: a computed 0 is sent as all ones */
+    return total;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
+{
+    sim_capture_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "cannot write capture %s: out of memory", path);
+        return NULL;
+    }
+    c->pcap = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    errno = 0;
+    FILE *f = c->pcap ? fopen(path, "wb") : NULL;
+    c->iobuf = f ? malloc(IOBUF_SIZE) : NULL;
+    if (f && c->iobuf && setvbuf(f, c->iobuf, _IOFBF, IOBUF_SIZE) == 0)
+        c->dump = pcap_dump_fopen(c->pcap, f);     /* owns f from here */
+    else if (f)
+        fclose(f);
+    if (!c->dump) {
+        snprintf(err, errlen, "cannot write capture %s: %s", path,
+                 errno ? strerror(errno) : (c->pcap ? pcap_geterr(c->pcap) : "libpcap failed"));
+        if (c->pcap)
+            pcap_close(c->pcap);
+        free(c->iobuf);
+        free(c);
+        return NULL;
+    }
+    c->path = strdup(path);
+    return c;
+}
+
+void sim_capture_write(sim_capture_t *c, sim_time_t t, const sim_pkt_t *p)
+{
+    size_t need = sim_pkt_ip_len(p);
+    if (need > c->cap) {
+        uint8_t *b = realloc(c->buf, need);
+        if (!b)
+            abort(); /* out of memory */
+        c->buf = b;
+        c->cap = need;
+    }
+    sim_ipv4_udp_encode(p, c->buf, c->cap);
+    struct pcap_pkthdr h;
+    h.ts.tv_sec = (time_t)(t / 1000000000u);
+    h.ts.tv_usec = (suseconds_t)(t % 1000000000u);  /* nanoseconds: NANO precision */
+    h.caplen = h.len = (bpf_u_int32)need;
+    pcap_dump((u_char *)c->dump, &h, c->buf);
+    c->count++;
+}
+
+void sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    sim_capture_write(arg, t, p);
+}
+
+uint64_t    sim_capture_count(const sim_capture_t *c) { return c->count; }
+
+int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
+{
+    if (!c)
+        return 0;
+    int rc = 0;
+    if (pcap_dump_flush(c->dump) != 0 || ferror(pcap_dump_file(c->dump))) {
+        if (err)
+            snprintf(err, errlen, "cannot write capture %s: %s", c->path, strerror(errno));
+        rc = -1;
+    }
+    pcap_dump_close(c->dump);
+    pcap_close(c->pcap);
+    free(c->iobuf);     /* after the file is closed */
+    free(c->buf);
+    free(c->path);
+    free(c);
+    return rc;
+}
+
+/* ---- decoding for people ------------------------------------------------- */
+
+static const char *stun_method(unsigned m)
+{
+    /* RFC 8489 s.18.2, RFC 8656 s.17 */
+    switch (m) {
+    case 0x001: return "Binding";
+    case 0x003: return "Allocate";
+    case 0x004: return "Refresh";
+    case 0x006: return "Send";
+    case 0x007: return "Data";
+    case 0x008: return "CreatePermission";
+    case 0x009: return "ChannelBind";
+    default: return NULL;
+    }
+}
+
+static const char *stun_class(unsigned c)
+{
+    static const char *const names[] = { "Request", "Indication", "Success Response",
+                                         "Error Response" };
+    return names[c & 3];
+}
+
+static const char *tls_handshake(unsigned t)
+{
+    switch (t) {
+    case 1: return "ClientHello";
+    case 2: return "ServerHello";
+    case 3: return "HelloVerifyRequest";
+    case 11: return "Certificate";
+    case 12: return "ServerKeyExchange";
+    case 13: return "CertificateRequest";
+    case 14: return "ServerHelloDone";
+    case 15: return "CertificateVerify";
+    case 16: return "ClientKeyExchange";
+    case 20: return "Finished";
+    default: return NULL;
+    }
+}
+
+static const char *rtcp_type(unsigned pt)
+{
+    switch (pt) {
+    case 200: return "SR";
+    case 201: return "RR";
+    case 202: return "SDES";
+    case 203: return "BYE";
+    case 204: return "APP";
+    case 205: return "RTPFB";
+    case 206: return "PSFB";
+    default: return NULL;
+    }
+}
+
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* The payload, classified by its first byte as RFC 7983 s.7 demultiplexes. */
+static void payload_summary(const uint8_t *d, size_t n, char *out, size_t cap)
+{
+    if (n >= 20 && d[0] < 4 && rd32(d + 4) == 0x2112A442) {
+        unsigned type = rd16(d);
+        unsigned method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2);
+        unsigned cls = ((type & 0x0010) >> 4) | ((type & 0x0100) >> 7);
+        const char *m = stun_method(method);
+        char tid[25];
+        for (int i = 0; i < 12; i++)
+            snprintf(tid + 2 * i, 3, "%02x", d[8 + i]);
+        if (m)
+            snprintf(out, cap, "STUN %s %s tid=%s", m, stun_class(cls), tid);
+        else
+            snprintf(out, cap, "STUN method 0x%03x %s tid=%s", method, stun_class(cls), tid);
+        return;
+    }
+    if (n >= 13 && d[0] >= 20 && d[0] <= 63 && d[1] == 0xfe) {
+        static const char *const ct[] = { "ChangeCipherSpec", "Alert", "Handshake",
+                                          "ApplicationData", "Heartbeat", "ACK" };
+        const char *ver = d[2] == 0xfd ? "1.2" : d[2] == 0xff ? "1.0" : "?";
+        const char *type = d[0] <= 25 ? ct[d[0] - 20] : "record";
+        unsigned epoch = rd16(d + 3);
+        if (d[0] == 22 && epoch == 0 && n >= 14 && tls_handshake(d[13]))
+            snprintf(out, cap, "DTLS %s %s (%s)", ver, type, tls_handshake(d[13]));
+        else
+            snprintf(out, cap, "DTLS %s %s epoch %u len %u", ver, type, epoch, rd16(d + 11));
+        return;
+    }
+    if (n >= 4 && d[0] >= 64 && d[0] <= 79) {
+        snprintf(out, cap, "ChannelData 0x%04x len %u", rd16(d), rd16(d + 2));
+        return;
+    }
+    if (n >= 8 && d[0] >= 128 && d[0] <= 191) {
+        unsigned pt = d[1];
+        /* RFC 5761 s.4: payload types 192-223 in the second byte are RTCP */
+        if (pt >= 192 && pt <= 223 && rtcp_type(pt)) {
+            snprintf(out, cap, "RTCP %s ssrc=%08x", rtcp_type(pt), rd32(d + 4));
+            return;
+        }
+        if (n >= 12) {
+            snprintf(out, cap, "RTP pt=%u seq=%u ts=%u ssrc=%08x%s", pt & 0x7f, rd16(d + 2),
+                     rd32(d + 4), rd32(d + 8), pt & 0x80 ? " marker" : "");
+            return;
+        }
+    }
+    size_t show = n < 16 ? n : 16, printable = 0;
+    for (size_t i = 0; i < show; i++)
+        printable += d[i] >= 0x20 && d[i] < 0x7f;
+    size_t o = (size_t)snprintf(out, cap, "data ");
+    if (printable == show && show > 0) {
+        o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, "'%.*s'%s", (int)show, (const char *)d,
+                              n > show ? "..." : "");
+    } else {
+        for (size_t i = 0; i < show && o < cap; i++)
+            o += (size_t)snprintf(out + o, cap - o, "%02x", d[i]);
+        if (n > show && o < cap)
+            snprintf(out + o, cap - o, "...");
+    }
+}
+
+const char *sim_ip_summary(const uint8_t *ip, size_t len, char *out, size_t cap)
+{
+    if (!cap)
+        return out;
+    if (len < SIM_IP_HDR || (ip[0] >> 4) != 4) {
+        snprintf(out, cap, "not IPv4 (%zu bytes)", len);
+        return out;
+    }
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    char s[16], d[16];
+    sim_ip_str(rd32(ip + 12), s);
+    sim_ip_str(rd32(ip + 16), d);
+    if (ihl < SIM_IP_HDR || len < ihl) {
+        snprintf(out, cap, "%s > %s truncated IPv4 header", s, d);
+        return out;
+    }
+    if (ip[9] != 17) {
+        snprintf(out, cap, "%s > %s IPv4 protocol %u", s, d, ip[9]);
+        return out;
+    }
+    if (len < ihl + SIM_UDP_HDR) {
+        snprintf(out, cap, "%s > %s truncated UDP header", s, d);
+        return out;
+    }
+    const uint8_t *u = ip + ihl;
+    size_t ulen = rd16(u + 4), have = len - ihl;
+    size_t plen = (ulen >= SIM_UDP_HDR ? ulen : SIM_UDP_HDR) - SIM_UDP_HDR;
+    if (plen > have - SIM_UDP_HDR)
+        plen = have - SIM_UDP_HDR;
+    char pay[160];
+    payload_summary(u + SIM_UDP_HDR, plen, pay, sizeof pay);
+    snprintf(out, cap, "%s:%u > %s:%u UDP %zu bytes: %s", s, rd16(u), d, rd16(u + 2), plen, pay);
+    return out;
+}
+
+/* ---- comparison ------------------------------------------------------------ */
+
+typedef struct reader {
+    const char *path;
+    pcap_t     *p;
+    size_t      count;
+} reader_t;
+
+static int reader_open(reader_t *r, const char *path, char *err, size_t errlen)
+{
+    char e[PCAP_ERRBUF_SIZE];
+    r->path = path;
+    r->count = 0;
+    r->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, e);
+    if (!r->p) {
+        snprintf(err, errlen, "cannot read capture %s: %s", path, e);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1: a packet, 0: end of file, -1: error (truncated file ...). */
+static int reader_next(reader_t *r, struct pcap_pkthdr **h, const u_char **d, char *err,
+                       size_t errlen)
+{
+    int rc = pcap_next_ex(r->p, h, d);
+    if (rc == 1) {
+        r->count++;
+        return 1;
+    }
+    if (rc == PCAP_ERROR_BREAK)
+        return 0;
+    snprintf(err, errlen, "cannot read capture %s after packet %zu: %s", r->path, r->count,
+             pcap_geterr(r->p));
+    return -1;
+}
+
+static sim_time_t ts_of(const struct pcap_pkthdr *h)
+{
+    return (sim_time_t)h->ts.tv_sec * 1000000000u + (sim_time_t)h->ts.tv_usec;
+}
+
+/* Name the first differing byte by where it is. Checksums follow from the
+ * other bytes, so a difference elsewhere is named first. */
+static void describe_diff(const u_char *a, const u_char *b, size_t n, char *what, size_t cap)
+{
+    size_t off = n;
+    for (size_t i = 0; i < n && off == n; i++)
+        if (a[i] != b[i] && i != 10 && i != 11 && i != 26 && i != 27)
+            off = i;
+    for (size_t i = 0; i < n && off == n; i++)
+        if (a[i] != b[i])
+            off = i;
+    if (off < SIM_IP_HDR)
+        snprintf(what, cap, "IPv4 header differs at byte %zu", off);
+    else if (off < SIM_IP_HDR + SIM_UDP_HDR)
+        snprintf(what, cap, "UDP header differs at byte %zu", off - SIM_IP_HDR);
+    else
+        snprintf(what, cap, "payload differs at byte %zu", off - SIM_IP_HDR - SIM_UDP_HDR);
+}
+
+int sim_pcap_compare(const char *golden, const char *actual, sim_pcap_diff_t *d, char *err,
+                     size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    reader_t g, a;
+    if (reader_open(&g, golden, err, errlen) < 0)
+        return -1;
+    if (reader_open(&a, actual, err, errlen) < 0) {
+        pcap_close(g.p);
+        return -1;
+    }
+    int result = 0;
+    if (pcap_datalink(g.p) != pcap_datalink(a.p) || pcap_snapshot(g.p) != pcap_snapshot(a.p) ||
+        pcap_get_tstamp_precision(g.p) != pcap_get_tstamp_precision(a.p)) {
+        result = 1;
+        snprintf(d->what, sizeof d->what, "file headers differ (link type %d vs %d, snaplen %d vs %d)",
+                 pcap_datalink(g.p), pcap_datalink(a.p), pcap_snapshot(g.p), pcap_snapshot(a.p));
+        snprintf(d->expected, sizeof d->expected, "(file header)");
+        snprintf(d->actual, sizeof d->actual, "(file header)");
+    }
+    bool g_end = false, a_end = false;
+    while (!g_end || !a_end) {
+        struct pcap_pkthdr *gh = NULL, *ah = NULL;
+        const u_char *gd = NULL, *ad = NULL;
+        int gr = g_end ? 0 : reader_next(&g, &gh, &gd, err, errlen);
+        int ar = a_end ? 0 : reader_next(&a, &ah, &ad, err, errlen);
+        if (gr < 0 || ar < 0) {
+            result = -1;
+            break;
+        }
+        g_end = gr == 0;
+        a_end = ar == 0;
+        if (result != 0 || (gr == 0 && ar == 0))
+            continue;   /* keep counting to the end */
+        d->index = g.count > a.count ? g.count - 1 : a.count - 1;
+        if (gr == 0 || ar == 0) {
+            result = 1;
+            if (gr == 0) {
+                snprintf(d->expected, sizeof d->expected, "(end of capture)");
+                d->t_actual = ts_of(ah);
+                sim_ip_summary(ad, ah->caplen, d->actual, sizeof d->actual);
+            } else {
+                snprintf(d->actual, sizeof d->actual, "(end of capture)");
+                d->t_expected = ts_of(gh);
+                sim_ip_summary(gd, gh->caplen, d->expected, sizeof d->expected);
+            }
+            snprintf(d->what, sizeof d->what, "%s", gr == 0 ? "the golden has no more packets"
+                                                            : "this run has no more packets");
+            continue;
+        }
+        char tg[32], ta[32];
+        if (ts_of(gh) != ts_of(ah))
+            snprintf(d->what, sizeof d->what, "timestamp %s vs %s", sim_time_str(ts_of(gh), tg),
+                     sim_time_str(ts_of(ah), ta));
+        else if (gh->caplen != ah->caplen || gh->len != ah->len)
+            snprintf(d->what, sizeof d->what, "length %u vs %u", gh->len, ah->len);
+        else if (memcmp(gd, ad, gh->caplen) != 0)
+            describe_diff(gd, ad, gh->caplen, d->what, sizeof d->what);
+        else
+            continue;
+        result = 1;
+        d->t_expected = ts_of(gh);
+        d->t_actual = ts_of(ah);
+        sim_ip_summary(gd, gh->caplen, d->expected, sizeof d->expected);
+        sim_ip_summary(ad, ah->caplen, d->actual, sizeof d->actual);
+    }
+    d->n_expected = g.count;
+    d->n_actual = a.count;
+    pcap_close(g.p);
+    pcap_close(a.p);
+    return result;
+}

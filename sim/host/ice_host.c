@@ -1,0 +1,255 @@
+/*
+ * ice_host.c - the simulator as the environment of RTCSocket (ice_host.h).
+ */
+#include "host/ice_host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct conn_slot {
+    struct sim_ice_socket *s;
+    rtc_connection_t      *c;
+    sim_timer_t            timer;
+} conn_slot_t;
+
+struct sim_ice_socket {
+    sim_host_t      *host;
+    sim_kernel_t    *k;
+    rtc_socket_t    *ref;
+    sim_udp_t      **udp;
+    rtc_addr_t      *locals;
+    size_t           nlocals;
+    conn_slot_t    **conns;
+    size_t           nconns;
+    sim_rng_t        rng;
+    sim_ice_event_fn fn;
+    void            *arg;
+    sim_timer_t      drain;
+    sim_timer_t      timer;         /* the socket's own */
+};
+
+static void drain(void *arg)
+{
+    sim_ice_socket_t *s = arg;
+    s->drain = 0;
+    rtc_ice_event_t ev;
+    for (size_t i = 0; i < s->nconns; i++)
+        while (rtc_connection_next_event(s->conns[i]->c, &ev))
+            s->fn(s->arg, s->conns[i]->c, &ev);
+}
+
+void sim_ice_socket_poke(sim_ice_socket_t *s)
+{
+    if (!s->drain)
+        s->drain = sim_after(s->k, 0, drain, s);
+}
+
+static uint64_t env_now(void *ctx)
+{
+    return sim_now(((sim_ice_socket_t *)ctx)->k);
+}
+
+static void env_random(void *ctx, void *buf, size_t len)
+{
+    sim_rng_bytes(&((sim_ice_socket_t *)ctx)->rng, buf, len);
+}
+
+static void env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                     size_t len)
+{
+    sim_ice_socket_t *s = ctx;
+    for (size_t i = 0; i < s->nlocals; i++)
+        if (s->locals[i].ip == from->ip && s->locals[i].port == from->port) {
+            sim_udp_send(s->udp[i], to->ip, to->port, data, len);
+            return;
+        }
+}
+
+static void conn_timer(void *arg)
+{
+    conn_slot_t *slot = arg;
+    slot->timer = 0;
+    rtc_connection_handle_timeout(slot->c);
+    sim_ice_socket_poke(slot->s);
+}
+
+static void socket_timer(void *arg)
+{
+    sim_ice_socket_t *s = arg;
+    s->timer = 0;
+    rtc_socket_handle_timeout(s->ref);
+    sim_ice_socket_poke(s);
+}
+
+static void env_set_timer(void *ctx, void *obj, uint64_t at)
+{
+    sim_ice_socket_t *s = ctx;
+    if (!s->ref || obj == s->ref) {     /* the socket's own (TURN) timer */
+        sim_cancel(s->k, s->timer);
+        s->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, socket_timer, s);
+        return;
+    }
+    conn_slot_t *slot = rtc_connection_opaque(obj);
+    if (!slot)
+        return;     /* during construction: armed again right after */
+    sim_cancel(s->k, slot->timer);
+    slot->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, conn_timer, slot);
+}
+
+static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
+{
+    sim_ice_socket_t *s = arg;
+    rtc_addr_t local = { p->dst_ip, p->dst_port }, from = { p->src_ip, p->src_port };
+    rtc_socket_handle_datagram(s->ref, &local, &from, p->data, p->len);
+    sim_ice_socket_poke(s);
+}
+
+/* The OS tells of an interface change: a lost address ends the
+ * connections that were using it. */
+static bool host_has_up(sim_host_t *h, uint32_t ip)
+{
+    for (size_t j = 0; sim_host_iface_at(h, j); j++) {
+        sim_iface_t *f = sim_host_iface_at(h, j);
+        if (sim_iface_ip(f) == ip && sim_iface_is_up(f))
+            return true;
+    }
+    return false;
+}
+
+static void on_iface(void *arg, sim_iface_t *iface)
+{
+    sim_ice_socket_t *s = arg;
+    for (size_t i = 0; i < s->nlocals; i++)
+        if (!host_has_up(s->host, s->locals[i].ip)) {
+            rtc_socket_address_lost(s->ref, &s->locals[i]);
+            sim_ice_socket_poke(s);
+        }
+}
+
+/* Bind the interfaces that are up and not bound yet; close the ports of
+ * those that are down. The socket gathers on the result next time. */
+int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < s->nlocals; i++) {
+        if (host_has_up(s->host, s->locals[i].ip)) {
+            s->udp[keep] = s->udp[i];
+            s->locals[keep++] = s->locals[i];
+        } else {
+            sim_udp_close(s->udp[i]);
+        }
+    }
+    s->nlocals = keep;
+    for (size_t j = 0; sim_host_iface_at(s->host, j); j++) {
+        sim_iface_t *f = sim_host_iface_at(s->host, j);
+        bool bound = false;
+        for (size_t i = 0; i < s->nlocals; i++)
+            bound |= s->locals[i].ip == sim_iface_ip(f);
+        if (bound || !sim_iface_is_up(f))
+            continue;
+        sim_udp_t *u = sim_udp_bind(s->host, sim_iface_ip(f), 0, on_datagram, s, err, errlen);
+        if (!u)
+            return -1;
+        s->udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
+        s->locals = realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals);
+        if (!s->udp || !s->locals)
+            abort();
+        s->udp[s->nlocals] = u;
+        s->locals[s->nlocals++] = (rtc_addr_t){ sim_iface_ip(f), sim_udp_port(u) };
+    }
+    if (s->ref && rtc_socket_set_locals(s->ref, s->locals, s->nlocals) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
+                                     const rtc_turn_server_t *turn, size_t nturn,
+                                     sim_ice_event_fn fn, void *arg, char *err, size_t errlen)
+{
+    sim_ice_socket_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->host = h;
+    s->k = sim_net_kernel(sim_host_net(h));
+    s->fn = fn;
+    s->arg = arg;
+    if (sim_ice_socket_refresh(s, err, errlen) < 0) {
+        sim_ice_socket_free(s);
+        return NULL;
+    }
+    /* one random stream per socket, named after its host and first port */
+    char name[128];
+    snprintf(name, sizeof name, "ice:%s:%u", sim_host_name(h),
+             s->nlocals ? s->locals[0].port : 0);
+    sim_rng_init(&s->rng, sim_kernel_seed(s->k), name);
+    rtc_env_t env = { .ctx = s, .now = env_now, .set_timer = env_set_timer, .send = env_send,
+                      .random = env_random };
+    s->ref = rtc_socket_new(&env, s->locals, s->nlocals, stun, nstun);
+    if (!s->ref) {
+        snprintf(err, errlen, "out of memory");
+        sim_ice_socket_free(s);
+        return NULL;
+    }
+    if (nturn && rtc_socket_set_turn(s->ref, turn, nturn) < 0) {
+        snprintf(err, errlen, "out of memory");
+        sim_ice_socket_free(s);
+        return NULL;
+    }
+    sim_host_watch(h, on_iface, s);
+    return s;
+}
+
+rtc_socket_t *sim_ice_socket_ref(sim_ice_socket_t *s) { return s->ref; }
+
+rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
+                                         char *err, size_t errlen)
+{
+    conn_slot_t *slot = calloc(1, sizeof *slot);
+    if (!slot) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    slot->s = s;
+    s->conns = realloc(s->conns, (s->nconns + 1) * sizeof *s->conns);
+    if (!s->conns)
+        abort();
+    s->conns[s->nconns++] = slot;
+    slot->c = rtc_connection_new(s->ref, remote, err, errlen);
+    if (!slot->c) {
+        s->nconns--;
+        free(slot);
+        return NULL;
+    }
+    /* the timer armed during creation had no slot yet: arm it again */
+    rtc_connection_set_opaque(slot->c, slot);
+    rtc_connection_handle_timeout(slot->c);
+    sim_ice_socket_poke(s);
+    return slot->c;
+}
+
+void sim_ice_socket_free(sim_ice_socket_t *s)
+{
+    if (!s)
+        return;
+    sim_cancel(s->k, s->drain);
+    sim_cancel(s->k, s->timer);
+    sim_host_unwatch(s->host, s);
+    /* connections first (freeing one disarms its timer through the slot
+     * table), then the slots */
+    for (size_t i = 0; i < s->nconns; i++)
+        rtc_connection_free(s->conns[i]->c);
+    for (size_t i = 0; i < s->nconns; i++)
+        free(s->conns[i]);
+    for (size_t i = 0; i < s->nlocals; i++)
+        sim_udp_close(s->udp[i]);
+    rtc_socket_free(s->ref);
+    free(s->conns);
+    free(s->udp);
+    free(s->locals);
+    free(s);
+}

@@ -1,0 +1,34 @@
+/*
+ * ice_host.h - runs RTCSocket and its RTCConnections (ref/ice.h) on a
+ * simulated host: one UDP socket per interface, kernel timers, a seeded
+ * random stream, and events handed to the caller asynchronously (at the
+ * same virtual time, after the current step), as a browser fires them.
+ */
+#ifndef SIM_ICE_HOST_H
+#define SIM_ICE_HOST_H
+
+#include "ice.h"
+#include "net/net.h"
+
+typedef struct sim_ice_socket sim_ice_socket_t;
+
+typedef void (*sim_ice_event_fn)(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev);
+
+/* Bind an ephemeral UDP port on each interface of h that is up. NULL with
+ * a message in err on failure. */
+sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
+                                     const rtc_turn_server_t *turn, size_t nturn,
+                                     sim_ice_event_fn fn, void *arg, char *err, size_t errlen);
+/* Frees the socket and every connection made on it. */
+void              sim_ice_socket_free(sim_ice_socket_t *s);
+rtc_socket_t     *sim_ice_socket_ref(sim_ice_socket_t *s);
+rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
+                                         char *err, size_t errlen);
+/* Follow the host's interfaces (before update()): bind those that came
+ * up, close those that went down. 0, or -1 with a message. */
+int               sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen);
+/* After an API call on one of its connections: arm the delivery of the
+ * events it queued. */
+void              sim_ice_socket_poke(sim_ice_socket_t *s);
+
+#endif

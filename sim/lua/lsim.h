@@ -1,0 +1,118 @@
+/*
+ * lsim.h - what the Lua binding files (lua_*.c) share, in the manner of
+ * lauxlib: the scenario's state as the bindings see it, calling into Lua
+ * under a traceback, argument helpers, and the userdata recipe every type
+ * uses (a metatable per type with a method table, read-only fields from a
+ * getter, handler fields (on...) kept in the user value table,
+ * type-checked access).
+ */
+#ifndef SIM_LSIM_H
+#define SIM_LSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "check/capture.h"
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "lua/scenario.h"
+#include "net/net.h"
+
+/* ---- shared by the Lua binding files (lua_*.c) -------------------------- */
+
+typedef struct sim_ltimer sim_ltimer_t;
+typedef struct sim_lexpect sim_lexpect_t;
+typedef struct sim_lcapture sim_lcapture_t;
+typedef struct sim_lchan sim_lchan_t;
+typedef struct sim_lice sim_lice_t;
+
+typedef struct sim_scn {
+    lua_State      *L;
+    sim_kernel_t   *k;
+    sim_evlog_t    *log;
+    sim_net_t      *net;
+    const sim_run_opts_t *opts;
+    const char     *path;
+    const char     *out_dir;
+    char           *captures_dir;
+    char           *lib_dir;        /* where require() looks */
+    uint64_t        seed;
+    sim_rng_t       lua_rng;        /* math.random */
+    bool            running;        /* the kernel is running (sim.run is refused) */
+    bool            failed;         /* a Lua error stopped the run */
+    char           *error;          /* its message */
+    sim_time_t      max_time;       /* virtual-time bound */
+    sim_time_t      duration;       /* scenario{duration=}; NEVER: until idle */
+    uint64_t        instr_limit, instr_count;
+    size_t          mem_used, mem_limit;
+    char           *title;
+    FILE           *textlog;        /* print()/sim.log lines */
+    sim_ltimer_t   *timers;         /* pending Lua timers */
+    lua_Integer     timer_handles;  /* the last handle given out */
+    sim_lexpect_t  *expects, **expects_tail;
+    sim_lcapture_t *captures;
+    sim_lchan_t    *channels;
+    sim_lice_t     *ice;            /* RTCSockets and STUN servers */
+} sim_scn_t;
+
+sim_scn_t *sim_scn_get(lua_State *L);
+/* Call the function at the top of the stack with nargs arguments below it,
+ * under a traceback handler; on error record it and stop the kernel. */
+void       sim_scn_call(sim_scn_t *s, int nargs);
+/* Seconds (a Lua number) at argument/field idx into virtual time; raises a
+ * Lua error naming `what` if negative, not finite or too large. */
+sim_time_t sim_lua_time(lua_State *L, int idx, const char *what);
+/* Record an event from the scenario; src and name as given. */
+void       sim_scn_event(sim_scn_t *s, const char *src, const char *name,
+                         const sim_evarg_t *args, size_t nargs);
+
+/* Library openers: each sets one global table. */
+void sim_lua_open_sim(lua_State *L);        /* sim, scenario, print, pairs, os, math.random */
+void sim_lua_open_net(lua_State *L);        /* net */
+void sim_lua_open_expect(lua_State *L);     /* expect */
+void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
+void sim_lua_ice_free(sim_scn_t *s);
+void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
+/* Evaluate the expectations after the run; appends to messages. */
+sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes);
+/* Close captures (flush files); errors appended to messages. */
+int  sim_lua_captures_close(sim_scn_t *s, char **messages);
+void sim_lua_timers_free(sim_scn_t *s);
+/* The pcap file of the capture userdata at idx (raises if it is not one). */
+const char *sim_lua_capture_file(lua_State *L, int idx);
+void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
+void sim_lua_expects_free(sim_scn_t *s);
+
+/* Raise a Lua error if the table at idx has a key not in allowed (a NULL-
+ * terminated list): catches typos such as { latncy = 0.01 }. */
+void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[]);
+/* Optional numeric field of the table at idx; returns def when absent.
+ * Raises an error naming what.key when present but not a number. */
+double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def);
+
+typedef int (*sim_lobj_getter)(lua_State *L, void *ud, const char *key);
+
+/* A new zeroed userdata of size bytes with metatable mt and an empty
+ * handler table. */
+void *sim_lobj_push(lua_State *L, const char *mt, size_t size);
+/* A userdata holding just ptr (objects owned elsewhere). */
+void  sim_lobj_push_ptr(lua_State *L, const char *mt, void *ptr);
+/* The pointer held by the userdata at idx, which must be of type mt. */
+void *sim_lobj_ptr(lua_State *L, int idx, const char *mt);
+/* The type of the value at idx as a scenario author knows it: an object's
+ * type name ("Host", "Subnet"), else Lua's. */
+const char *sim_lobj_typename(lua_State *L, int idx);
+/* __index: methods, then get's fields, then handlers. */
+int   sim_lobj_index(lua_State *L, sim_lobj_getter get);
+int   sim_lobj_newindex_handlers(lua_State *L);
+int   sim_lobj_newindex_readonly(lua_State *L);
+/* Register type mt; gc NULL gives pointer-equality __eq instead. */
+void  sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction index,
+                     lua_CFunction newindex, lua_CFunction gc, const char *type_name);
+
+#endif

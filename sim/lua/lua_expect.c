@@ -1,0 +1,589 @@
+/*
+ * lua_expect.c - the `expect` table. Scenarios state expectations while
+ * they set up; all are checked after the run, in the order stated, and
+ * every failure names the line of the scenario that stated it.
+ *
+ *   expect.event{ name=, src=, args={...}, within={t0, t1}, count= | min=, max= }
+ *   expect.never{ name=, src=, args={...}, within={t0, t1} }
+ *   expect.sequence{ {matcher}, {matcher}, ... }
+ *   expect.capture{ capture, golden = "net/x.pcap" }
+ *   expect.measure{ "name", value_or_function, min=, max= }
+ *   expect.table{ "name", rows={...}, cols={...}, expected={{...}, ...},
+ *                 measured=table_or_function }
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+
+#include "check/expect.h"
+#include "lua/json.h"
+#include "lua/lsim.h"
+
+typedef enum { EX_COUNT, EX_SEQUENCE, EX_CAPTURE, EX_MEASURE, EX_TABLE } ex_kind_t;
+
+struct sim_lexpect {
+    ex_kind_t      kind;
+    char          *where;           /* "file:line:" of the call */
+    sim_evmatch_t *m;
+    size_t         nm;
+    uint64_t       min, max;
+    char          *capfile, *capname, *golden;
+    char          *mname;
+    int            fnref;           /* measure (or table) computed at check time */
+    double         value, vmin, vmax;
+    char         **rows, **cols;    /* table: labels, and the expected cells row by row */
+    char         **cells;
+    size_t         nrows, ncols;
+    sim_lexpect_t *next;
+};
+
+static void match_free(sim_evmatch_t *m)
+{
+    free((char *)m->src);
+    free((char *)m->name);
+    for (size_t i = 0; i < m->nargs; i++) {
+        free((char *)m->keys[i]);
+        free((char *)m->vals[i]);
+    }
+    free(m->keys);
+    free(m->vals);
+}
+
+void sim_lua_expects_free(sim_scn_t *s)
+{
+    while (s->expects) {
+        sim_lexpect_t *e = s->expects;
+        s->expects = e->next;
+        for (size_t i = 0; i < e->nm; i++)
+            match_free(&e->m[i]);
+        free(e->m);
+        free(e->where);
+        free(e->capfile);
+        free(e->capname);
+        free(e->golden);
+        free(e->mname);
+        for (size_t i = 0; i < e->nrows; i++)
+            free(e->rows[i]);
+        for (size_t i = 0; i < e->ncols; i++)
+            free(e->cols[i]);
+        for (size_t i = 0; e->cells && i < e->nrows * e->ncols; i++)
+            free(e->cells[i]);
+        free(e->rows);
+        free(e->cols);
+        free(e->cells);
+        free(e);
+    }
+    s->expects_tail = &s->expects;
+}
+
+static sim_lexpect_t *new_expect(lua_State *L, ex_kind_t kind)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_lexpect_t *e = calloc(1, sizeof *e);
+    if (!e)
+        abort();
+    e->kind = kind;
+    e->fnref = LUA_NOREF;
+    luaL_where(L, 1);
+    e->where = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    *s->expects_tail = e;
+    s->expects_tail = &e->next;
+    return e;
+}
+
+static char *opt_str(lua_State *L, int idx, const char *key)
+{
+    char *v = NULL;
+    if (lua_getfield(L, idx, key) != LUA_TNIL)
+        v = strdup(luaL_checkstring(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
+/* A matcher table: { name=, src=, args={k=v}, within={t0, t1} }. The
+ * expectation is linked into the list first so that an error here leaves
+ * nothing unowned. */
+static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
+{
+    static const char *const keys_plain[] = { "name", "src", "args", "within", NULL };
+    static const char *const keys_count[] = { "name", "src", "args", "within", "count",
+                                              "min", "max", NULL };
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    sim_lua_check_keys(L, idx, "expectation", counts ? keys_count : keys_plain);
+    m->t0 = 0;
+    m->t1 = SIM_TIME_NEVER;
+    m->name = opt_str(L, idx, "name");
+    m->src = opt_str(L, idx, "src");
+    if (lua_getfield(L, idx, "args") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        int t = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                luaL_error(L, "expectation args: keys must be strings");
+            char err[256];
+            size_t len;
+            char *v = sim_json_encode(L, -1, &len, err, sizeof err);
+            if (!v)
+                luaL_error(L, "expectation args.%s: %s", lua_tostring(L, -2), err);
+            m->keys = realloc(m->keys, (m->nargs + 1) * sizeof *m->keys);
+            m->vals = realloc(m->vals, (m->nargs + 1) * sizeof *m->vals);
+            if (!m->keys || !m->vals)
+                abort();
+            /* kept sorted by key: messages must not follow next() order */
+            size_t j = m->nargs++;
+            while (j > 0 && strcmp(m->keys[j - 1], lua_tostring(L, -2)) > 0) {
+                m->keys[j] = m->keys[j - 1];
+                m->vals[j] = m->vals[j - 1];
+                j--;
+            }
+            m->keys[j] = strdup(lua_tostring(L, -2));
+            m->vals[j] = v;
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "within") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        lua_rawgeti(L, -1, 1);
+        lua_rawgeti(L, -2, 2);
+        m->t0 = sim_lua_time(L, -2, "expectation within[1]");
+        m->t1 = sim_lua_time(L, -1, "expectation within[2]");
+        if (m->t1 < m->t0)
+            luaL_error(L, "expectation within: the window ends before it starts");
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+}
+
+static uint64_t count_field(lua_State *L, int idx, const char *key, uint64_t def)
+{
+    uint64_t v = def;
+    if (lua_getfield(L, idx, key) != LUA_TNIL) {
+        int isint;
+        lua_Integer n = lua_tointegerx(L, -1, &isint);
+        if (!isint || n < 0)
+            luaL_error(L, "expectation %s must be a non-negative integer", key);
+        v = (uint64_t)n;
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static int l_event(lua_State *L)
+{
+    sim_lexpect_t *e = new_expect(L, EX_COUNT);
+    e->m = calloc(1, sizeof *e->m);
+    e->nm = 1;
+    parse_match(L, 1, e->m, true);
+    e->min = count_field(L, 1, "min", 1);
+    e->max = count_field(L, 1, "max", UINT64_MAX);
+    if (lua_getfield(L, 1, "count") != LUA_TNIL)
+        e->min = e->max = count_field(L, 1, "count", 0);
+    lua_pop(L, 1);
+    if (e->min > e->max)
+        return luaL_error(L, "expect.event: min is greater than max");
+    return 0;
+}
+
+static int l_never(lua_State *L)
+{
+    sim_lexpect_t *e = new_expect(L, EX_COUNT);
+    e->m = calloc(1, sizeof *e->m);
+    e->nm = 1;
+    parse_match(L, 1, e->m, false);
+    e->min = e->max = 0;
+    return 0;
+}
+
+static int l_sequence(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t n = lua_rawlen(L, 1);
+    if (n < 2)
+        return luaL_error(L, "expect.sequence: give at least two events in order");
+    sim_lexpect_t *e = new_expect(L, EX_SEQUENCE);
+    e->m = calloc(n, sizeof *e->m);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 1, (lua_Integer)i + 1);
+        e->nm = i + 1;
+        parse_match(L, -1, &e->m[i], false);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+static int l_capture(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "[1]", "golden", NULL };
+    sim_lua_check_keys(L, 1, "expect.capture", keys);
+    lua_rawgeti(L, 1, 1);
+    const char *file = sim_lua_capture_file(L, -1);
+    lua_getfield(L, -1, "name");
+    sim_lexpect_t *e = new_expect(L, EX_CAPTURE);
+    e->capfile = strdup(file);
+    e->capname = strdup(lua_tostring(L, -1));
+    lua_pop(L, 2);
+    e->golden = opt_str(L, 1, "golden");
+    if (!e->golden)
+        return luaL_error(L, "expect.capture: field 'golden' is required (a path under captures/)");
+    if (e->golden[0] == '/' || strstr(e->golden, ".."))
+        return luaL_error(L, "expect.capture: golden '%s' must be a relative path under "
+                             "captures/ without '..'", e->golden);
+    return 0;
+}
+
+static int l_measure(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "[1]", "min", "max", NULL };
+    sim_lua_check_keys(L, 1, "expect.measure", keys);
+    sim_lexpect_t *e = new_expect(L, EX_MEASURE);
+    lua_rawgeti(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "expect.measure: the first entry must be the measure's name");
+    e->mname = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    lua_rawgeti(L, 1, 2);
+    if (lua_type(L, -1) == LUA_TFUNCTION) {
+        e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    } else {
+        int isnum;
+        e->value = (double)lua_tonumberx(L, -1, &isnum);
+        if (!isnum)
+            return luaL_error(L, "expect.measure: the second entry must be a number or a "
+                                 "function returning one");
+        lua_pop(L, 1);
+    }
+    e->vmin = sim_lua_optnum(L, 1, "expect.measure", "min", -INFINITY);
+    e->vmax = sim_lua_optnum(L, 1, "expect.measure", "max", INFINITY);
+    if (e->vmin > e->vmax)
+        return luaL_error(L, "expect.measure: min is greater than max");
+    return 0;
+}
+
+/* A non-empty sequence of strings at field key of the table at idx. */
+static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
+{
+    if (lua_getfield(L, idx, key) != LUA_TTABLE)
+        luaL_error(L, "expect.table: field '%s' must be a list of labels", key);
+    size_t n = lua_rawlen(L, -1);
+    if (n == 0)
+        luaL_error(L, "expect.table: field '%s' is empty", key);
+    char **v = calloc(n, sizeof *v);
+    if (!v)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TSTRING) {
+            free(v);
+            luaL_error(L, "expect.table: %s[%d] must be a string", key, (int)i + 1);
+        }
+        v[i] = (char *)lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = strdup(v[i]);    /* after every check: luaL_error leaks nothing */
+    lua_pop(L, 1);
+    *count = n;
+    return v;
+}
+
+static int l_table(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "[1]", "rows", "cols", "expected", "measured", NULL };
+    sim_lua_check_keys(L, 1, "expect.table", keys);
+    lua_rawgeti(L, 1, 1);
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_error(L, "expect.table: the first entry must be the table's name");
+    lua_pop(L, 1);
+    sim_lexpect_t *e = new_expect(L, EX_TABLE);
+    lua_rawgeti(L, 1, 1);
+    e->mname = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    e->rows = string_list(L, 1, "rows", &e->nrows);
+    e->cols = string_list(L, 1, "cols", &e->ncols);
+    e->cells = calloc(e->nrows * e->ncols, sizeof *e->cells);
+    if (!e->cells)
+        abort();
+    if (lua_getfield(L, 1, "expected") != LUA_TTABLE || lua_rawlen(L, -1) != e->nrows)
+        return luaL_error(L, "expect.table: 'expected' must be a list of %d rows", (int)e->nrows);
+    for (size_t r = 0; r < e->nrows; r++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)r + 1) != LUA_TTABLE || lua_rawlen(L, -1) != e->ncols)
+            return luaL_error(L, "expect.table: expected[%d] (row '%s') must list %d cells",
+                              (int)r + 1, e->rows[r], (int)e->ncols);
+        for (size_t c = 0; c < e->ncols; c++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)c + 1) != LUA_TSTRING)
+                return luaL_error(L, "expect.table: expected[%d][%d] (row '%s', column '%s') "
+                                     "must be a string", (int)r + 1, (int)c + 1, e->rows[r],
+                                  e->cols[c]);
+            e->cells[r * e->ncols + c] = strdup(lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    int t = lua_getfield(L, 1, "measured");
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION)
+        return luaL_error(L, "expect.table: 'measured' must be a table of rows, or a function "
+                             "returning one");
+    e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+void sim_lua_open_expect(lua_State *L)
+{
+    static const luaL_Reg f[] = {
+        { "event", l_event }, { "never", l_never }, { "sequence", l_sequence },
+        { "capture", l_capture }, { "measure", l_measure }, { "table", l_table },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, f);
+    lua_setglobal(L, "expect");
+}
+
+/* ---- checking ---------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", to);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        if (sim_mkdirs(dir) < 0) {
+            snprintf(err, errlen, "cannot create %.400s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    if (!in || !out) {
+        snprintf(err, errlen, "cannot %s %s: %s", in ? "write" : "read", in ? to : from,
+                 strerror(errno));
+        if (in)
+            fclose(in);
+        return -1;
+    }
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = -1;
+    if (ferror(in) || fclose(out) != 0)
+        rc = -1;
+    fclose(in);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot write %s: %s", to, strerror(errno));
+    return rc;
+}
+
+static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messages, char **notes)
+{
+    char *golden = NULL;
+    if (asprintf(&golden, "%s/%s", s->captures_dir, e->golden) < 0)
+        abort();
+    sim_verdict_t v = SIM_PASS;
+    char err[600];
+    struct stat st;
+    if (s->opts->update_captures) {
+        if (copy_file(e->capfile, golden, err, sizeof err) < 0) {
+            sim_strcatf(messages, "%s%s", e->where, err);
+            v = SIM_ERROR;
+        } else {
+            sim_strcatf(notes, "updated golden %s from capture %s", golden, e->capname);
+        }
+    } else if (stat(golden, &st) < 0) {
+        sim_strcatf(messages,
+                    "%sgolden capture %s does not exist; create it from this run with "
+                    "`rtcsim run --update-captures %s`, then review it (tshark -r) and commit it",
+                    e->where, golden, s->path);
+        v = SIM_ERROR;
+    } else {
+        sim_pcap_diff_t d;
+        int rc = sim_pcap_compare(golden, e->capfile, &d, err, sizeof err);
+        if (rc < 0) {
+            sim_strcatf(messages, "%s%s", e->where, err);
+            v = SIM_ERROR;
+        } else if (rc > 0) {
+            char te[32], ta[32];
+            sim_strcatf(messages,
+                        "%scapture %s differs from golden %s at packet %zu (%s); "
+                        "golden has %zu packets, this run %zu\n"
+                        "    expected: [%s] %s\n    actual:   [%s] %s",
+                        e->where, e->capname, golden, d.index + 1, d.what, d.n_expected,
+                        d.n_actual, sim_time_str(d.t_expected, te), d.expected,
+                        sim_time_str(d.t_actual, ta), d.actual);
+            v = SIM_FAIL;
+        }
+    }
+    free(golden);
+    return v;
+}
+
+/* One line of the side-by-side table: the expected half, then the
+ * measured one; a row label (or "expected"/"measured" and the column
+ * labels when r is -1), the cells padded to C, trailing blanks dropped. */
+static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C, char **notes)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&line, &len);
+    if (!f)
+        abort();
+    for (int half = 0; half < 2; half++) {
+        fprintf(f, "%s%-*s ", half ? "  |  " : "", L,
+                r < 0 ? (half ? "measured" : "expected") : e->rows[r]);
+        for (size_t c = 0; c < e->ncols; c++) {
+            size_t i = (size_t)r * e->ncols + c;
+            const char *v = r < 0 ? e->cols[c] : half ? got[i] : e->cells[i];
+            bool differs = r >= 0 && half && strcmp(got[i], e->cells[i]) != 0;
+            fprintf(f, " %s%s%*s", v, differs ? "*" : "", (int)(C + 1 - strlen(v) - differs), "");
+        }
+    }
+    fclose(f);
+    while (len > 0 && line[len - 1] == ' ')
+        line[--len] = '\0';
+    sim_strcatf(notes, "  %s", line);
+    free(line);
+}
+
+/* The expected and the measured tables side by side, for the report. */
+static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
+{
+    size_t lw = strlen("expected"), cw = 1;
+    for (size_t r = 0; r < e->nrows; r++)
+        if (strlen(e->rows[r]) > lw)
+            lw = strlen(e->rows[r]);
+    for (size_t c = 0; c < e->ncols; c++)
+        if (strlen(e->cols[c]) > cw)
+            cw = strlen(e->cols[c]);
+    for (size_t i = 0; i < e->nrows * e->ncols; i++) {
+        if (strlen(e->cells[i]) > cw)
+            cw = strlen(e->cells[i]);
+        if (strlen(got[i]) > cw)
+            cw = strlen(got[i]);
+    }
+    sim_strcatf(notes, "table %s (rows by columns; * marks a cell that differs):", e->mname);
+    for (long r = -1; r < (long)e->nrows; r++)
+        table_line(e, got, r, (int)lw, (int)cw, notes);
+}
+
+/* Compare a table cell by cell; the measured one comes from a function or a
+ * table of rows, a missing cell reading "-". */
+static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages, char **notes)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
+    if (lua_type(L, -1) == LUA_TFUNCTION && lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return SIM_ERROR;
+    }
+    if (lua_type(L, -1) != LUA_TTABLE) {
+        sim_strcatf(messages, "%stable %s: the measured table is a %s, not a table of rows",
+                    e->where, e->mname, luaL_typename(L, -1));
+        lua_pop(L, 1);
+        return SIM_ERROR;
+    }
+    size_t n = e->nrows * e->ncols, bad = 0;
+    char **got = calloc(n, sizeof *got);
+    if (!got)
+        abort();
+    for (size_t r = 0; r < e->nrows; r++) {
+        bool row = lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE;
+        for (size_t c = 0; c < e->ncols; c++) {
+            /* a missing cell reads "-", one that is not a string "?" */
+            int t = row ? lua_rawgeti(L, -1, (lua_Integer)c + 1) : LUA_TNIL;
+            got[r * e->ncols + c] = strdup(t == LUA_TSTRING ? lua_tostring(L, -1)
+                                           : t == LUA_TNIL ? "-" : "?");
+            if (row)
+                lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    char *diff = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(got[i], e->cells[i]) != 0 && ++bad <= 8)
+            sim_strcatf(&diff, "    row %s, column %s: expected %s, measured %s",
+                        e->rows[i / e->ncols], e->cols[i % e->ncols], e->cells[i], got[i]);
+    table_notes(e, got, notes);
+    if (bad) {
+        size_t len = strlen(diff);
+        diff[len - 1] = '\0';
+        sim_strcatf(messages, "%stable %s: %zu of %zu cells differ%s\n%s", e->where, e->mname,
+                    bad, n, bad > 8 ? " (the first 8 below; the report has all)" : "", diff);
+    }
+    free(diff);
+    for (size_t i = 0; i < n; i++)
+        free(got[i]);
+    free(got);
+    return bad ? SIM_FAIL : SIM_PASS;
+}
+
+sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
+{
+    sim_verdict_t worst = SIM_PASS;
+    lua_State *L = s->L;
+    char msg[2048];
+    for (sim_lexpect_t *e = s->expects; e; e = e->next) {
+        sim_verdict_t v = SIM_PASS;
+        switch (e->kind) {
+        case EX_COUNT:
+            if (sim_expect_count(s->log, e->m, e->min, e->max, msg, sizeof msg)) {
+                sim_strcatf(messages, "%s%s", e->where, msg);
+                v = SIM_FAIL;
+            }
+            break;
+        case EX_SEQUENCE:
+            if (sim_expect_sequence(s->log, e->m, e->nm, msg, sizeof msg)) {
+                sim_strcatf(messages, "%s%s", e->where, msg);
+                v = SIM_FAIL;
+            }
+            break;
+        case EX_CAPTURE:
+            v = check_capture(s, e, messages, notes);
+            break;
+        case EX_TABLE:
+            v = check_table(L, e, messages, notes);
+            break;
+        case EX_MEASURE:
+            if (e->fnref != LUA_NOREF) {
+                lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
+                if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+                    sim_strcatf(messages, "%smeasure %s: %s", e->where, e->mname,
+                                lua_tostring(L, -1));
+                    lua_pop(L, 1);
+                    v = SIM_ERROR;
+                    break;
+                }
+                int isnum;
+                e->value = (double)lua_tonumberx(L, -1, &isnum);
+                lua_pop(L, 1);
+                if (!isnum) {
+                    sim_strcatf(messages, "%smeasure %s: the function did not return a number",
+                                e->where, e->mname);
+                    v = SIM_ERROR;
+                    break;
+                }
+            }
+            sim_strcatf(notes, "measure %s = %.6g (expected %.6g to %.6g)", e->mname, e->value,
+                        e->vmin, e->vmax);
+            if (sim_expect_measure(e->mname, e->value, e->vmin, e->vmax, msg, sizeof msg)) {
+                sim_strcatf(messages, "%s%s", e->where, msg);
+                v = SIM_FAIL;
+            }
+            break;
+        }
+        if (v > worst)
+            worst = v;
+    }
+    return worst;
+}

@@ -1,0 +1,664 @@
+/*
+ * lua_ice.c - RTCSocket and RTCConnection for scenarios, with the spec's
+ * names (spec: "The RTCConnection Class", "The RTCSocket Class"), and
+ * net.stun_server.
+ *
+ *   local sock = host:RTCSocket({ { url = "stun:stun.example.net" } })
+ *   local conn = RTCConnection(sock [, remoteDescription])
+ *   conn.oncandidate = function(candidate) ... end
+ *
+ * A socket belongs to the host it is made on (the spec's constructor has
+ * no host: a page runs on one machine; a scenario has several). Host names
+ * in URLs resolve to the first address of the simulated host of that name.
+ * Every spec event is also logged: source the host, name the event, and
+ * the connection's id among the arguments.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "host/ice_host.h"
+#include "ice_server.h"
+#include "lua/lsim.h"
+#include "servers/stun_server.h"
+#include "servers/turn_server.h"
+
+#define MT_SOCKET "rtcsim.RTCSocket"
+#define MT_CONN   "rtcsim.RTCConnection"
+#define MT_STUN   "rtcsim.StunServer"
+#define MT_TURN   "rtcsim.TurnServer"
+#define MT_HOST   "rtcsim.Host"
+
+typedef struct lconn {
+    rtc_connection_t *c;
+    int               ref;              /* registry ref to its userdata */
+    struct lconn     *next;
+} lconn_t;
+
+struct sim_lice {
+    sim_scn_t         *s;
+    sim_ice_socket_t  *sock;            /* NULL for a server record */
+    sim_stun_server_t *stun;
+    sim_turn_server_t *turn;
+    const char        *host;
+    lconn_t           *conns;
+    sim_lice_t        *next;
+};
+
+/* ---- candidates and descriptions as tables ------------------------------------ */
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void push_candidate(lua_State *L, const char *id, const rtc_candidate_t *c)
+{
+    char a[16];
+    lua_createtable(L, 0, 8);
+    set_str(L, "connection-id", id);
+    set_str(L, "foundation", c->foundation);
+    set_int(L, "component", c->component);
+    set_str(L, "transport", "udp");
+    set_int(L, "priority", c->priority);
+    set_str(L, "connectionAddress", sim_ip_str(c->addr.ip, a));
+    set_int(L, "connectionPort", c->addr.port);
+    set_str(L, "type", rtc_cand_type_name(c->type));
+}
+
+static void push_description(lua_State *L, const rtc_conn_desc_t *d)
+{
+    lua_createtable(L, 0, 4);
+    set_str(L, "connection-id", d->id);
+    set_str(L, "usefrag", d->ufrag);
+    set_str(L, "secret", d->pwd);
+    /* filled by the DTLS work; an empty JSON array until then */
+    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
+    lua_getfield(L, -1, "array");
+    lua_newtable(L);
+    lua_call(L, 1, 1);
+    lua_setfield(L, -3, "fingerprints");
+    lua_pop(L, 1);
+}
+
+static const char *field_str(lua_State *L, int t, const char *what, const char *k)
+{
+    if (lua_getfield(L, t, k) != LUA_TSTRING)
+        luaL_error(L, "%s: field '%s' must be a string, got %s", what, k, luaL_typename(L, -1));
+    const char *v = lua_tostring(L, -1);
+    lua_pop(L, 1);      /* anchored by the table */
+    return v;
+}
+
+static lua_Integer field_int(lua_State *L, int t, const char *what, const char *k, lua_Integer lo,
+                             lua_Integer hi)
+{
+    int isint;
+    lua_getfield(L, t, k);
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint)
+        luaL_error(L, "%s: field '%s' must be an integer, got %s", what, k, luaL_typename(L, -1));
+    if (v < lo || v > hi)
+        luaL_error(L, "%s: field '%s' must be %I to %I, got %I", what, k, lo, hi, v);
+    lua_pop(L, 1);
+    return v;
+}
+
+static void copy_field(lua_State *L, char *dst, size_t cap, int t, const char *what, const char *k)
+{
+    const char *v = field_str(L, t, what, k);
+    if (strlen(v) >= cap)
+        luaL_error(L, "%s: field '%s' is longer than %d characters", what, k, (int)cap - 1);
+    strcpy(dst, v);
+}
+
+static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
+{
+    static const char *const keys[] = { "connection-id", "usefrag", "secret", "fingerprints", NULL };
+    luaL_checktype(L, t, LUA_TTABLE);
+    sim_lua_check_keys(L, t, "RTCConnectionDescription", keys);
+    memset(d, 0, sizeof *d);
+    copy_field(L, d->id, sizeof d->id, t, "RTCConnectionDescription", "connection-id");
+    copy_field(L, d->ufrag, sizeof d->ufrag, t, "RTCConnectionDescription", "usefrag");
+    copy_field(L, d->pwd, sizeof d->pwd, t, "RTCConnectionDescription", "secret");
+}
+
+static void to_candidate(lua_State *L, int t, const char *conn_id, rtc_candidate_t *c)
+{
+    static const char *const keys[] = { "connection-id", "foundation", "component", "transport",
+                                        "priority", "connectionAddress", "connectionPort", "type",
+                                        NULL };
+    const char *what = "RTCIceCandidateDescription";
+    luaL_checktype(L, t, LUA_TTABLE);
+    sim_lua_check_keys(L, t, what, keys);
+    memset(c, 0, sizeof *c);
+    const char *id = field_str(L, t, what, "connection-id");
+    if (strcmp(id, conn_id) != 0)
+        luaL_error(L, "%s: connection-id '%s' is not this connection's ('%s')", what, id, conn_id);
+    copy_field(L, c->foundation, sizeof c->foundation, t, what, "foundation");
+    c->component = (uint8_t)field_int(L, t, what, "component", 1, 2);
+    const char *tr = field_str(L, t, what, "transport");
+    if (strcmp(tr, "udp") != 0)
+        luaL_error(L, "%s: transport must be 'udp', got '%s'", what, tr);
+    c->priority = (uint32_t)field_int(L, t, what, "priority", 1, 0x7fffffff);
+    const char *addr = field_str(L, t, what, "connectionAddress");
+    if (sim_ip_parse(addr, &c->addr.ip) < 0)
+        luaL_error(L, "%s: connectionAddress '%s' is not an IPv4 address", what, addr);
+    c->addr.port = (uint16_t)field_int(L, t, what, "connectionPort", 1, 65535);
+    c->base = c->addr;
+    const char *type = field_str(L, t, what, "type");
+    if (rtc_cand_type_parse(type, &c->type) < 0)
+        luaL_error(L, "%s: type must be host, srflx, prflx or relay, got '%s'", what, type);
+}
+
+/* ---- events ------------------------------------------------------------------------ */
+
+static const char *const event_names[] = {
+    [RTC_ICE_CANDIDATE] = "candidate",
+    [RTC_ICE_END_OF_CANDIDATES] = "endofcandidates",
+    [RTC_ICE_ACTIVE_CANDIDATE] = "activecandidate",
+    [RTC_ICE_CONNECTED] = "connected",
+    [RTC_ICE_DISCONNECTED] = "disconnected",
+    [RTC_ICE_TURN_ERROR] = "turn-error",
+};
+
+static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    char l[64], r[64], a[16], b[16];
+    sim_evarg_t args[4];
+    size_t n = 0;
+    args[n++] = SIM_EVS("connection", rtc_connection_id(c));
+    char srv[32];
+    if (ev->type == RTC_ICE_TURN_ERROR) {
+        snprintf(srv, sizeof srv, "%s:%u", sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
+        args[n++] = SIM_EVS("server", srv);
+        args[n++] = SIM_EVI("error", ev->code);
+    }
+    if (ev->type == RTC_ICE_CANDIDATE || ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
+        snprintf(l, sizeof l, "%s %s:%u", rtc_cand_type_name(ev->local.type),
+                 sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
+        args[n++] = SIM_EVS("local", l);
+    }
+    if (ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
+        snprintf(r, sizeof r, "%s %s:%u", rtc_cand_type_name(ev->remote.type),
+                 sim_ip_str(ev->remote.addr.ip, b), ev->remote.addr.port);
+        args[n++] = SIM_EVS("remote", r);
+    }
+    sim_scn_event(li->s, li->host, event_names[ev->type], args, n);
+}
+
+static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    sim_lice_t *li = arg;
+    lua_State *L = li->s->L;
+    log_event(li, c, ev);
+    if (ev->type == RTC_ICE_TURN_ERROR)
+        return;     /* logged only: the spec has no event for it */
+    lconn_t *lc = li->conns;
+    while (lc && lc->c != c)
+        lc = lc->next;
+    if (!lc)
+        return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
+    lua_getiuservalue(L, -1, 1);
+    lua_remove(L, -2);
+    char handler[32];
+    snprintf(handler, sizeof handler, "on%s", event_names[ev->type]);
+    if (lua_getfield(L, -1, handler) != LUA_TFUNCTION) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_remove(L, -2);
+    int nargs = 0;
+    if (ev->type == RTC_ICE_CANDIDATE || ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
+        push_candidate(L, rtc_connection_id(c), &ev->local);
+        nargs++;
+    }
+    if (ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
+        push_candidate(L, rtc_connection_id(c), &ev->remote);
+        nargs++;
+    }
+    sim_scn_call(li->s, nargs);
+}
+
+/* ---- RTCSocket ---------------------------------------------------------------------- */
+
+static sim_lice_t *new_record(sim_scn_t *s)
+{
+    sim_lice_t *li = calloc(1, sizeof *li);
+    if (!li)
+        abort();
+    li->s = s;
+    li->next = s->ice;
+    s->ice = li;
+    return li;
+}
+
+/* A URL's host: an IPv4 literal, or the name of a simulated host. */
+static uint32_t resolve(lua_State *L, sim_scn_t *s, const char *url, const char *host)
+{
+    uint32_t ip;
+    if (sim_ip_parse(host, &ip) == 0)
+        return ip;
+    sim_host_t *h = sim_host_find(s->net, host);
+    sim_iface_t *i = h ? sim_host_iface_at(h, 0) : NULL;
+    if (!i)
+        luaL_error(L, "RTCSocket: ICE server URL '%s': no simulated host named '%s'", url, host);
+    return sim_iface_ip(i);
+}
+
+/* host:RTCSocket([iceServers]) */
+static int l_socket(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
+    rtc_addr_t stun[16];
+    size_t nstun = 0;
+    rtc_turn_server_t turn[8];
+    size_t nturn = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        for (lua_Integer i = 1; lua_rawgeti(L, 2, i) != LUA_TNIL; i++) {
+            int e = lua_gettop(L);
+            if (lua_type(L, e) != LUA_TTABLE)
+                return luaL_error(L, "RTCSocket: iceServers[%I] must be a table { url = ..., credential = ... }", i);
+            static const char *const keys[] = { "url", "credential", NULL };
+            sim_lua_check_keys(L, e, "RTCIceServer", keys);
+            const char *cred = NULL;
+            if (lua_getfield(L, e, "credential") != LUA_TNIL) {
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "RTCSocket: iceServers[%I].credential must be a string", i);
+                cred = lua_tostring(L, -1);
+            }
+            lua_pop(L, 1);
+            /* url: a string or a sequence of them (the IDL's sequence<DOMString>) */
+            lua_getfield(L, e, "url");
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                lua_createtable(L, 1, 0);
+                lua_insert(L, -2);
+                lua_rawseti(L, -2, 1);
+            } else if (lua_type(L, -1) != LUA_TTABLE) {
+                return luaL_error(L, "RTCSocket: iceServers[%I].url must be a URL or a list of them", i);
+            }
+            int urls = lua_gettop(L);
+            for (lua_Integer j = 1; lua_rawgeti(L, urls, j) != LUA_TNIL; j++) {
+                const char *url = lua_tostring(L, -1);
+                if (!url)
+                    return luaL_error(L, "RTCSocket: iceServers[%I].url[%I] must be a string", i, j);
+                rtc_ice_uri_t u;
+                char err[512];
+                if (rtc_ice_uri_parse(url, &u, err, sizeof err) < 0)
+                    return luaL_error(L, "RTCSocket: %s", err);
+                if (u.scheme == RTC_URI_STUNS)
+                    return luaL_error(L, "RTCSocket: '%s': STUN over TLS is not simulated", url);
+                if ((u.scheme == RTC_URI_TURN || u.scheme == RTC_URI_TURNS) && !cred)
+                    return luaL_error(L, "RTCSocket: '%s': a turn: URL needs a credential", url);
+                uint32_t ip = resolve(L, s, url, u.host);
+                if (u.scheme == RTC_URI_STUN) {
+                    if (nstun == sizeof stun / sizeof stun[0])
+                        return luaL_error(L, "RTCSocket: more than 16 STUN servers");
+                    stun[nstun++] = (rtc_addr_t){ ip, u.port };
+                }
+                if (u.scheme == RTC_URI_TURN) {
+                    if (u.transport != RTC_URI_UDP)
+                        return luaL_error(L, "RTCSocket: '%s': only TURN over UDP is simulated", url);
+                    if (!u.user[0])
+                        return luaL_error(L, "RTCSocket: '%s': a turn: URL needs a user (turn:user@host)", url);
+                    if (nturn == sizeof turn / sizeof turn[0])
+                        return luaL_error(L, "RTCSocket: more than 8 TURN servers");
+                    if (strlen(u.user) >= sizeof turn[0].user || strlen(cred) >= sizeof turn[0].password)
+                        return luaL_error(L, "RTCSocket: '%s': user or credential longer than 127 characters", url);
+                    rtc_turn_server_t *t = &turn[nturn++];
+                    memset(t, 0, sizeof *t);
+                    t->addr = (rtc_addr_t){ ip, u.port };
+                    memcpy(t->user, u.user, strlen(u.user) + 1);
+                    memcpy(t->password, cred, strlen(cred) + 1);
+                }
+                if (u.scheme == RTC_URI_TURNS)
+                    return luaL_error(L, "RTCSocket: '%s': TURN over TLS is not simulated", url);
+                lua_pop(L, 1);
+            }
+            lua_settop(L, e - 1);
+        }
+        lua_pop(L, 1);
+    }
+    sim_lice_t *li = new_record(s);
+    li->host = sim_host_name(h);
+    char err[256];
+    li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
+    if (!li->sock)
+        return luaL_error(L, "RTCSocket: %s", err);
+    sim_lobj_push_ptr(L, MT_SOCKET, li);
+    return 1;
+}
+
+/* ---- RTCConnection ------------------------------------------------------------------- */
+
+static lconn_t *check_conn(lua_State *L)
+{
+    return *(lconn_t **)luaL_checkudata(L, 1, MT_CONN);
+}
+
+/* RTCConnection(socket [, remoteDescription]) */
+static int l_connection(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
+    rtc_conn_desc_t remote, *rp = NULL;
+    if (!lua_isnoneornil(L, 2)) {
+        to_description(L, 2, &remote);
+        rp = &remote;
+    }
+    lconn_t *lc = calloc(1, sizeof *lc);
+    if (!lc)
+        abort();
+    char err[256];
+    lc->c = sim_ice_connection_new(li->sock, rp, err, sizeof err);
+    if (!lc->c) {
+        free(lc);
+        return luaL_error(L, "RTCConnection: %s", err);
+    }
+    lc->next = li->conns;
+    li->conns = lc;
+    sim_lobj_push_ptr(L, MT_CONN, lc);
+    lua_pushvalue(L, -1);
+    lc->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 1;
+}
+
+static sim_lice_t *owner(lua_State *L, lconn_t *lc)
+{
+    for (sim_lice_t *li = sim_scn_get(L)->ice; li; li = li->next)
+        for (lconn_t *x = li->conns; x; x = x->next)
+            if (x == lc)
+                return li;
+    return NULL;    /* unreachable: every connection is on a socket's list */
+}
+
+static int done(lua_State *L, lconn_t *lc, int rc, const char *method, const char *err)
+{
+    if (rc < 0)
+        return luaL_error(L, "%s: %s", method, err);
+    sim_ice_socket_poke(owner(L, lc)->sock);
+    return 0;
+}
+
+static int m_get_local_description(lua_State *L)
+{
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(check_conn(L)->c, &d);
+    push_description(L, &d);
+    return 1;
+}
+
+static int m_set_remote_description(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    rtc_conn_desc_t d;
+    to_description(L, 2, &d);
+    char err[256];
+    return done(L, lc, rtc_connection_set_remote_description(lc->c, &d, err, sizeof err),
+                "setRemoteDescription", err);
+}
+
+static int m_set_local_candidate(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    rtc_candidate_t c;
+    to_candidate(L, 2, rtc_connection_id(lc->c), &c);
+    char err[256];
+    return done(L, lc, rtc_connection_set_local_candidate(lc->c, &c, err, sizeof err),
+                "setLocalCandidate", err);
+}
+
+static int m_set_remote_candidate(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    rtc_candidate_t c;
+    to_candidate(L, 2, rtc_connection_id(lc->c), &c);
+    char err[256];
+    return done(L, lc, rtc_connection_set_remote_candidate(lc->c, &c, err, sizeof err),
+                "setRemoteCandidate", err);
+}
+
+static int m_connect(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    char err[256];
+    return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
+}
+
+/* update(): "usually called upon network interfaces change": the socket
+ * follows the host's interfaces first, then the connection restarts. */
+static int m_update(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    char err[256];
+    if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0)
+        return luaL_error(L, "update: %s", err);
+    return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
+}
+
+static int conn_get(lua_State *L, void *ud, const char *key)
+{
+    lconn_t *lc = *(lconn_t **)ud;
+    if (strcmp(key, "id") == 0) {
+        lua_pushstring(L, rtc_connection_id(lc->c));
+        return 1;
+    }
+    return 0;
+}
+
+static int conn_index(lua_State *L) { return sim_lobj_index(L, conn_get); }
+static int socket_index(lua_State *L) { return sim_lobj_index(L, NULL); }
+
+/* ---- net.stun_server ------------------------------------------------------------------ */
+
+/* net.stun_server{ host =, address =, port = } */
+static int l_stun_server(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "host", "address", "port", NULL };
+    sim_lua_check_keys(L, 1, "net.stun_server", keys);
+    lua_getfield(L, 1, "host");
+    if (!luaL_testudata(L, -1, MT_HOST))
+        return luaL_error(L, "net.stun_server: field 'host' must be a host, got %s", sim_lobj_typename(L, -1));
+    sim_host_t *h = sim_lobj_ptr(L, -1, MT_HOST);
+    lua_pop(L, 1);
+    uint32_t ip = 0;
+    if (lua_getfield(L, 1, "address") != LUA_TNIL) {
+        const char *a = luaL_checkstring(L, -1);
+        if (sim_ip_parse(a, &ip) < 0)
+            return luaL_error(L, "net.stun_server: '%s' is not an IPv4 address", a);
+    } else {
+        sim_iface_t *i = sim_host_iface_at(h, 0);
+        if (!i)
+            return luaL_error(L, "net.stun_server: host '%s' has no interface", sim_host_name(h));
+        ip = sim_iface_ip(i);
+    }
+    lua_pop(L, 1);
+    lua_Integer port = 3478;
+    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
+        port = luaL_checkinteger(L, -1);
+        if (port < 1 || port > 65535)
+            return luaL_error(L, "net.stun_server: port must be 1 to 65535");
+    }
+    lua_pop(L, 1);
+    char err[256];
+    sim_stun_server_t *srv = sim_stun_server_new(h, ip, (uint16_t)port, err, sizeof err);
+    if (!srv)
+        return luaL_error(L, "net.stun_server: %s", err);
+    sim_lice_t *li = new_record(s);
+    li->stun = srv;
+    sim_lobj_push_ptr(L, MT_STUN, li);
+    return 1;
+}
+
+static int stun_stats(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_STUN);
+    sim_stun_server_stats_t st;
+    sim_stun_server_stats(li->stun, &st);
+    lua_createtable(L, 0, 3);
+    set_int(L, "answered", (lua_Integer)st.answered);
+    set_int(L, "refused", (lua_Integer)st.refused);
+    set_int(L, "ignored", (lua_Integer)st.ignored);
+    return 1;
+}
+
+static int stun_index(lua_State *L) { return sim_lobj_index(L, NULL); }
+
+/* net.turn_server{ host =, address =, port =, realm =, users = { name = password }, quota = } */
+static int l_turn_server(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "host", "address", "port", "realm", "users", "quota", NULL };
+    sim_lua_check_keys(L, 1, "net.turn_server", keys);
+    lua_getfield(L, 1, "host");
+    if (!luaL_testudata(L, -1, MT_HOST))
+        return luaL_error(L, "net.turn_server: field 'host' must be a host, got %s", sim_lobj_typename(L, -1));
+    sim_host_t *h = sim_lobj_ptr(L, -1, MT_HOST);
+    lua_pop(L, 1);
+    uint32_t ip = 0;
+    if (lua_getfield(L, 1, "address") != LUA_TNIL) {
+        const char *a = luaL_checkstring(L, -1);
+        if (sim_ip_parse(a, &ip) < 0)
+            return luaL_error(L, "net.turn_server: '%s' is not an IPv4 address", a);
+    } else {
+        sim_iface_t *i = sim_host_iface_at(h, 0);
+        if (!i)
+            return luaL_error(L, "net.turn_server: host '%s' has no interface", sim_host_name(h));
+        ip = sim_iface_ip(i);
+    }
+    lua_pop(L, 1);
+    lua_Integer port = 3478, quota = 10;
+    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
+        port = luaL_checkinteger(L, -1);
+        if (port < 1 || port > 65535)
+            return luaL_error(L, "net.turn_server: port must be 1 to 65535");
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "quota") != LUA_TNIL) {
+        quota = luaL_checkinteger(L, -1);
+        if (quota < 1 || quota > 1000000)
+            return luaL_error(L, "net.turn_server: quota must be a positive number of allocations");
+    }
+    lua_pop(L, 1);
+    const char *realm = "rtcsim";
+    if (lua_getfield(L, 1, "realm") != LUA_TNIL)
+        realm = luaL_checkstring(L, -1);
+    char err[256];
+    sim_turn_server_t *srv = sim_turn_server_new(h, ip, (uint16_t)port, realm, (unsigned)quota, err, sizeof err);
+    lua_pop(L, 1);
+    if (!srv)
+        return luaL_error(L, "net.turn_server: %s", err);
+    sim_lice_t *li = new_record(s);
+    li->turn = srv;
+    if (lua_getfield(L, 1, "users") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "net.turn_server: users maps names to passwords (strings)");
+            sim_turn_server_user(srv, lua_tostring(L, -2), lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+    sim_lobj_push_ptr(L, MT_TURN, li);
+    return 1;
+}
+
+static int turn_stats(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
+    sim_turn_stats_t st;
+    sim_turn_server_stats(li->turn, &st);
+    lua_createtable(L, 0, 7);
+    set_int(L, "allocations", (lua_Integer)st.allocations);
+    set_int(L, "relayed_out", (lua_Integer)st.relayed_out);
+    set_int(L, "relayed_in", (lua_Integer)st.relayed_in);
+    set_int(L, "channel_out", (lua_Integer)st.channel_out);
+    set_int(L, "channel_in", (lua_Integer)st.channel_in);
+    set_int(L, "refused", (lua_Integer)st.refused);
+    set_int(L, "dropped", (lua_Integer)st.dropped);
+    return 1;
+}
+
+static int turn_new_nonce(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
+    sim_turn_server_new_nonce(li->turn);
+    return 0;
+}
+
+/* socket:stats() -> ignored datagrams by reason */
+static int socket_stats(lua_State *L)
+{
+    sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
+    rtc_socket_stats_t st;
+    rtc_socket_stats(sim_ice_socket_ref(li->sock), &st);
+    lua_createtable(L, 0, RTC_STUN__COUNT);
+    for (int i = 1; i < RTC_STUN__COUNT; i++)
+        set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
+    return 1;
+}
+
+void sim_lua_ice_free(sim_scn_t *s)
+{
+    while (s->ice) {
+        sim_lice_t *li = s->ice;
+        s->ice = li->next;
+        sim_ice_socket_free(li->sock);
+        sim_stun_server_free(li->stun);
+        sim_turn_server_free(li->turn);
+        while (li->conns) {
+            lconn_t *lc = li->conns;
+            li->conns = lc->next;
+            free(lc);
+        }
+        free(li);
+    }
+}
+
+void sim_lua_open_ice(lua_State *L)
+{
+    static const luaL_Reg conn_m[] = {
+        { "getLocalDescription", m_get_local_description },
+        { "setRemoteDescription", m_set_remote_description },
+        { "setLocalCandidate", m_set_local_candidate },
+        { "setRemoteCandidate", m_set_remote_candidate },
+        { "connect", m_connect },
+        { "update", m_update },
+        { NULL, NULL },
+    };
+    static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };
+    static const luaL_Reg stun_m[] = { { "stats", stun_stats }, { NULL, NULL } };
+    static const luaL_Reg turn_m[] = { { "stats", turn_stats }, { "new_nonce", turn_new_nonce }, { NULL, NULL } };
+    sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, NULL, "RTCConnection");
+    sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, NULL, "RTCSocket");
+    sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, NULL, "StunServer");
+    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, NULL, "TurnServer");
+    lua_register(L, "RTCConnection", l_connection);
+    /* host:RTCSocket(iceServers) */
+    luaL_getmetatable(L, MT_HOST);
+    lua_getfield(L, -1, "methods");
+    lua_pushcfunction(L, l_socket);
+    lua_setfield(L, -2, "RTCSocket");
+    lua_pop(L, 2);
+    lua_getglobal(L, "net");
+    lua_pushcfunction(L, l_stun_server);
+    lua_setfield(L, -2, "stun_server");
+    lua_pushcfunction(L, l_turn_server);
+    lua_setfield(L, -2, "turn_server");
+    lua_pop(L, 1);
+}

@@ -1,0 +1,1069 @@
+/*
+ * lua_net.c - the `net` table: subnets, hosts, interfaces, links, UDP
+ * sockets, captures and the signalling channel, as Lua userdata.
+ *
+ * Topology objects belong to the network, which outlives the Lua state, so
+ * their userdata hold plain pointers. A socket's userdata is the socket's
+ * C-side record and is kept alive by a registry reference while bound;
+ * closing it twice is safe. Handlers (onreceive, onmessage) are fields of
+ * the userdata's user value table.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "lua/json.h"
+#include "lua/lsim.h"
+#include "net/firewall.h"
+#include "net/nat.h"
+
+#define MT_SUBNET  "rtcsim.Subnet"
+#define MT_HOST    "rtcsim.Host"
+#define MT_IFACE   "rtcsim.Interface"
+#define MT_LINK    "rtcsim.Link"
+#define MT_SOCKET  "rtcsim.Socket"
+#define MT_CAPTURE "rtcsim.Capture"
+#define MT_CHANEND "rtcsim.ChannelEnd"
+#define MT_NAT     "rtcsim.NAT"
+#define MT_FIREWALL "rtcsim.Firewall"
+
+struct sim_lcapture {
+    sim_capture_t  *cap;
+    char           *name;
+    char           *file;           /* path of the pcap in the run folder */
+    uint64_t        final_count;
+    sim_lcapture_t *next;
+};
+
+typedef struct lsock {
+    sim_scn_t *s;
+    sim_udp_t *u;                   /* NULL once closed */
+    int        ref;                 /* registry ref to this userdata while open */
+} lsock_t;
+
+typedef struct chmsg {
+    sim_lchan_t  *ch;
+    int           to;
+    char         *json;
+    struct chmsg *next;
+} chmsg_t;
+
+struct sim_lchan {
+    sim_scn_t   *s;
+    char         src[2][140];       /* "signal:a>b", "signal:b>a" */
+    sim_time_t   delay, jitter;
+    double       loss;
+    sim_rng_t    rng;
+    int          ref[2];            /* registry refs to the two ends */
+    sim_time_t   last[2];           /* FIFO: last delivery time towards end i */
+    chmsg_t     *inflight;
+    sim_lchan_t *next;
+};
+
+typedef struct lchanend {
+    sim_lchan_t *ch;
+    int          end;
+} lchanend_t;
+
+static const char *opt_string_field(lua_State *L, int idx, const char *key)
+{
+    const char *v = NULL;
+    if (lua_getfield(L, idx, key) != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1));
+        v = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1);      /* the string stays alive: the table holds it */
+    return v;
+}
+
+static const char *req_string_field(lua_State *L, int idx, const char *what, const char *key)
+{
+    const char *v = opt_string_field(L, idx, key);
+    if (!v)
+        luaL_error(L, "%s: field '%s' is required", what, key);
+    return v;
+}
+
+static uint32_t parse_ip(lua_State *L, const char *s, const char *what)
+{
+    uint32_t ip;
+    if (sim_ip_parse(s, &ip) < 0)
+        luaL_error(L, "%s: '%s' is not an IPv4 address", what, s);
+    return ip;
+}
+
+/* ---- link parameters ---------------------------------------------------- */
+
+static double prob_field(lua_State *L, int idx, const char *what, const char *key, double def)
+{
+    double v = sim_lua_optnum(L, idx, what, key, def);
+    if (v < 0 || v > 1)
+        luaL_error(L, "%s.%s must be a probability in [0, 1], got %f", what, key, v);
+    return v;
+}
+
+/* Update p with the fields present in the table at idx. */
+static void parse_link(lua_State *L, int idx, const char *what, sim_link_params_t *p)
+{
+    static const char *const keys[] = { "latency", "jitter", "loss", "burst", "duplicate",
+                                        "rate", "queue", "mtu", NULL };
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    sim_lua_check_keys(L, idx, what, keys);
+    char sub[96];
+    if (lua_getfield(L, idx, "latency") != LUA_TNIL) {
+        snprintf(sub, sizeof sub, "%s.latency", what);
+        p->latency = sim_lua_time(L, -1, sub);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "jitter") != LUA_TNIL) {
+        snprintf(sub, sizeof sub, "%s.jitter", what);
+        p->jitter = sim_lua_time(L, -1, sub);
+    }
+    lua_pop(L, 1);
+    p->loss = prob_field(L, idx, what, "loss", p->loss);
+    p->duplicate = prob_field(L, idx, what, "duplicate", p->duplicate);
+    if (lua_getfield(L, idx, "burst") != LUA_TNIL) {
+        /* Gilbert-Elliott two-state loss (RFC 3611 s.4.7.2 burst metrics
+         * describe what it produces). */
+        static const char *const bkeys[] = { "p", "r", "loss_good", "loss_bad", NULL };
+        snprintf(sub, sizeof sub, "%s.burst", what);
+        if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+            p->ge_p = 0;
+        } else {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            sim_lua_check_keys(L, -1, sub, bkeys);
+            p->ge_p = prob_field(L, lua_gettop(L), sub, "p", 0);
+            p->ge_r = prob_field(L, lua_gettop(L), sub, "r", 0);
+            p->ge_loss_good = prob_field(L, lua_gettop(L), sub, "loss_good", 0);
+            p->ge_loss_bad = prob_field(L, lua_gettop(L), sub, "loss_bad", 1);
+            if (p->ge_p <= 0 || p->ge_r <= 0)
+                luaL_error(L, "%s: p and r must both be greater than 0", sub);
+        }
+    }
+    lua_pop(L, 1);
+    double rate = sim_lua_optnum(L, idx, what, "rate", (double)p->rate_bps);
+    if (rate < 0 || rate > 1e12)
+        luaL_error(L, "%s.rate must be in bits per second, 0 to 1e12, got %f", what, rate);
+    p->rate_bps = (uint64_t)rate;
+    double q = sim_lua_optnum(L, idx, what, "queue", p->queue_packets);
+    if (q < 1 || q > 1e6 || q != (double)(uint32_t)q)
+        luaL_error(L, "%s.queue must be a whole number of packets, 1 to 1000000", what);
+    p->queue_packets = (uint32_t)q;
+    double mtu = sim_lua_optnum(L, idx, what, "mtu", p->mtu);
+    if (mtu < 28 || mtu > 65535 || mtu != (double)(uint32_t)mtu)
+        luaL_error(L, "%s.mtu must be a whole number of bytes, 28 to 65535", what);
+    p->mtu = (uint32_t)mtu;
+}
+
+static void push_params(lua_State *L, const sim_link_params_t *p)
+{
+    lua_createtable(L, 0, 8);
+    lua_pushnumber(L, p->latency / 1e9);
+    lua_setfield(L, -2, "latency");
+    lua_pushnumber(L, p->jitter / 1e9);
+    lua_setfield(L, -2, "jitter");
+    lua_pushnumber(L, p->loss);
+    lua_setfield(L, -2, "loss");
+    lua_pushnumber(L, p->duplicate);
+    lua_setfield(L, -2, "duplicate");
+    lua_pushinteger(L, (lua_Integer)p->rate_bps);
+    lua_setfield(L, -2, "rate");
+    lua_pushinteger(L, p->queue_packets);
+    lua_setfield(L, -2, "queue");
+    lua_pushinteger(L, p->mtu);
+    lua_setfield(L, -2, "mtu");
+    if (p->ge_p > 0) {
+        lua_createtable(L, 0, 4);
+        lua_pushnumber(L, p->ge_p);
+        lua_setfield(L, -2, "p");
+        lua_pushnumber(L, p->ge_r);
+        lua_setfield(L, -2, "r");
+        lua_pushnumber(L, p->ge_loss_good);
+        lua_setfield(L, -2, "loss_good");
+        lua_pushnumber(L, p->ge_loss_bad);
+        lua_setfield(L, -2, "loss_bad");
+        lua_setfield(L, -2, "burst");
+    }
+}
+
+/* ---- Link --------------------------------------------------------------- */
+
+static int dir_arg(lua_State *L, int idx)
+{
+    static const char *const dirs[] = { "up", "down", NULL };
+    return luaL_checkoption(L, idx, NULL, dirs);
+}
+
+/* link:set{...} changes both directions; link:set("up", {...}) one. */
+static int link_set(lua_State *L)
+{
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
+    int dir = -1, t = 2;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        dir = dir_arg(L, 2);
+        t = 3;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "link %s", sim_link_name(l));
+    for (int d = 0; d < 2; d++) {
+        if (dir >= 0 && d != dir)
+            continue;
+        sim_link_params_t p;
+        sim_link_get_params(l, d, &p);
+        parse_link(L, t, what, &p);
+        sim_link_set_params(l, d, &p);
+    }
+    return 0;
+}
+
+static int link_params(lua_State *L)
+{
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
+    sim_link_params_t p;
+    sim_link_get_params(l, dir_arg(L, 2), &p);
+    push_params(L, &p);
+    return 1;
+}
+
+static void setint(lua_State *L, const char *k, uint64_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, k);
+}
+
+/* link:stats("up"|"down") -> table of counters */
+static int link_stats(lua_State *L)
+{
+    sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
+    sim_link_stats_t st;
+    sim_link_get_stats(l, dir_arg(L, 2), &st);
+    lua_createtable(L, 0, 12);
+    setint(L, "sent", st.sent);
+    setint(L, "delivered", st.delivered);
+    setint(L, "bytes", st.bytes_delivered);
+    setint(L, "duplicated", st.duplicated);
+    setint(L, "reordered", st.reordered);
+    setint(L, "loss_runs", st.loss_runs);
+    setint(L, "loss_run_max", st.loss_run_max);
+    lua_pushnumber(L, st.loss_runs ? (double)st.loss_run_total / (double)st.loss_runs : 0.0);
+    lua_setfield(L, -2, "loss_run_mean");
+    lua_createtable(L, 0, SIM_DROP__COUNT);
+    uint64_t total = 0;
+    for (int i = 0; i < SIM_DROP__COUNT; i++) {
+        setint(L, sim_drop_name((sim_drop_t)i), st.dropped[i]);
+        total += st.dropped[i];
+    }
+    lua_setfield(L, -2, "dropped");
+    setint(L, "dropped_total", total);
+    return 1;
+}
+
+static int link_get(lua_State *L, void *ud, const char *key)
+{
+    sim_link_t *l = *(void **)ud;
+    if (strcmp(key, "name") == 0) {
+        lua_pushstring(L, sim_link_name(l));
+        return 1;
+    }
+    return 0;
+}
+
+static int link_index(lua_State *L) { return sim_lobj_index(L, link_get); }
+
+/* ---- Subnet ------------------------------------------------------------- */
+
+static int subnet_get(lua_State *L, void *ud, const char *key)
+{
+    sim_subnet_t *s = *(void **)ud;
+    if (strcmp(key, "name") == 0) {
+        lua_pushstring(L, sim_subnet_name(s));
+        return 1;
+    }
+    if (strcmp(key, "uplink") == 0) {
+        sim_lobj_push_ptr(L, MT_LINK, sim_subnet_uplink(s));
+        return 1;
+    }
+    return 0;
+}
+
+static int subnet_index(lua_State *L) { return sim_lobj_index(L, subnet_get); }
+
+/* Field key of the table at idx: a subnet, or the name of one; anything
+ * else is an error that begins with what (who wanted it). */
+static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const char *what)
+{
+    sim_subnet_t *sn = NULL;
+    lua_getfield(L, idx, key);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        sn = sim_subnet_find(sim_scn_get(L)->net, lua_tostring(L, -1));
+        if (!sn)
+            luaL_error(L, "%s: unknown subnet '%s'", what, lua_tostring(L, -1));
+    } else if (luaL_testudata(L, -1, MT_SUBNET)) {
+        sn = sim_lobj_ptr(L, -1, MT_SUBNET);
+    } else {
+        luaL_error(L, "%s: field '%s' must be a subnet or its name", what, key);
+    }
+    lua_pop(L, 1);
+    return sn;
+}
+
+/* net.subnet{name=, prefix="10.0.0.0/24", link={...}, uplink={...}} */
+static int l_subnet(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "prefix", "link", "uplink", "behind", NULL };
+    sim_lua_check_keys(L, 1, "net.subnet", keys);
+    sim_nat_t *behind = NULL;
+    if (lua_getfield(L, 1, "behind") != LUA_TNIL) {
+        if (!luaL_testudata(L, -1, MT_NAT))
+            return luaL_error(L, "net.subnet: field 'behind' must be a NAT, got %s", sim_lobj_typename(L, -1));
+        behind = sim_lobj_ptr(L, -1, MT_NAT);
+    }
+    lua_pop(L, 1);
+    const char *name = req_string_field(L, 1, "net.subnet", "name");
+    const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");
+    char addr[32];
+    unsigned len;
+    const char *slash = strchr(prefix, '/');
+    char *end;
+    if (!slash || (size_t)(slash - prefix) >= sizeof addr)
+        return luaL_error(L, "net.subnet '%s': prefix '%s' is not of the form a.b.c.d/len", name,
+                          prefix);
+    memcpy(addr, prefix, (size_t)(slash - prefix));
+    addr[slash - prefix] = '\0';
+    errno = 0;
+    unsigned long l = strtoul(slash + 1, &end, 10);
+    if (*end || end == slash + 1 || l > 32)
+        return luaL_error(L, "net.subnet '%s': prefix '%s' has a bad length", name, prefix);
+    len = (unsigned)l;
+    uint32_t ip = parse_ip(L, addr, "net.subnet prefix");
+
+    sim_link_params_t access, uplink;
+    sim_link_params_default(&access);
+    sim_link_params_default(&uplink);
+    char what[96];
+    if (lua_getfield(L, 1, "link") != LUA_TNIL) {
+        snprintf(what, sizeof what, "net.subnet '%s' link", name);
+        parse_link(L, -1, what, &access);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "uplink") != LUA_TNIL) {
+        snprintf(what, sizeof what, "net.subnet '%s' uplink", name);
+        parse_link(L, -1, what, &uplink);
+    }
+    lua_pop(L, 1);
+    char err[256];
+    sim_subnet_t *sn = behind ? sim_nat_inside(behind, name, ip, len, &access, &uplink, err, sizeof err)
+                              : sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
+    if (!sn)
+        return luaL_error(L, "net.subnet: %s", err);
+    sim_lobj_push_ptr(L, MT_SUBNET, sn);
+    return 1;
+}
+
+/* ---- Host and Interface ------------------------------------------------- */
+
+static int host_get(lua_State *L, void *ud, const char *key)
+{
+    if (strcmp(key, "name") == 0) {
+        lua_pushstring(L, sim_host_name(*(void **)ud));
+        return 1;
+    }
+    return 0;
+}
+
+static int host_index(lua_State *L) { return sim_lobj_index(L, host_get); }
+
+static int l_host(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", NULL };
+    sim_lua_check_keys(L, 1, "net.host", keys);
+    char err[256];
+    sim_host_t *h = sim_host_new(s->net, req_string_field(L, 1, "net.host", "name"), err, sizeof err);
+    if (!h)
+        return luaL_error(L, "net.host: %s", err);
+    sim_lobj_push_ptr(L, MT_HOST, h);
+    return 1;
+}
+
+/* host:interface{name=, subnet=, address=, link={...}} */
+static int host_interface(lua_State *L)
+{
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const keys[] = { "name", "subnet", "address", "link", NULL };
+    sim_lua_check_keys(L, 2, "interface", keys);
+    const char *name = req_string_field(L, 2, "interface", "name");
+    char what[160];
+    snprintf(what, sizeof what, "interface %s.%s", sim_host_name(h), name);
+    sim_subnet_t *sn = subnet_field(L, 2, "subnet", what);
+    uint32_t ip = parse_ip(L, req_string_field(L, 2, "interface", "address"), "interface address");
+    sim_link_params_t lp, *lpp = NULL;
+    if (lua_getfield(L, 2, "link") != LUA_TNIL) {
+        /* Start from the subnet's access parameters: the override changes
+         * only the fields it names. */
+        sim_subnet_access(sn, &lp);
+        char lwhat[192];
+        snprintf(lwhat, sizeof lwhat, "%s link", what);
+        parse_link(L, -1, lwhat, &lp);
+        lpp = &lp;
+    }
+    lua_pop(L, 1);
+    char err[256];
+    sim_iface_t *i = sim_iface_new(h, name, sn, ip, lpp, err, sizeof err);
+    if (!i)
+        return luaL_error(L, "interface %s.%s: %s", sim_host_name(h), name, err);
+    sim_lobj_push_ptr(L, MT_IFACE, i);
+    return 1;
+}
+
+static int iface_get(lua_State *L, void *ud, const char *key)
+{
+    sim_iface_t *i = *(void **)ud;
+    char a[16];
+    if (strcmp(key, "name") == 0)
+        lua_pushstring(L, sim_iface_name(i));
+    else if (strcmp(key, "address") == 0)
+        lua_pushstring(L, sim_ip_str(sim_iface_ip(i), a));
+    else if (strcmp(key, "host") == 0)
+        sim_lobj_push_ptr(L, MT_HOST, sim_iface_host(i));
+    else if (strcmp(key, "link") == 0)
+        sim_lobj_push_ptr(L, MT_LINK, sim_iface_link(i));
+    else if (strcmp(key, "is_up") == 0)
+        lua_pushboolean(L, sim_iface_is_up(i));
+    else
+        return 0;
+    return 1;
+}
+
+static int iface_index(lua_State *L) { return sim_lobj_index(L, iface_get); }
+
+static int iface_up(lua_State *L)
+{
+    sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), true);
+    return 0;
+}
+
+static int iface_down(lua_State *L)
+{
+    sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), false);
+    return 0;
+}
+
+/* iface:set_address("a.b.c.d"): renumbering within the subnet */
+static int iface_set_address(lua_State *L)
+{
+    sim_iface_t *i = sim_lobj_ptr(L, 1, MT_IFACE);
+    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "set_address");
+    char err[256];
+    if (sim_iface_set_ip(i, ip, err, sizeof err) < 0)
+        return luaL_error(L, "set_address: %s", err);
+    return 0;
+}
+
+/* ---- UDP sockets -------------------------------------------------------- */
+
+static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
+{
+    lsock_t *ls = arg;
+    lua_State *L = ls->s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ls->ref);
+    lua_getiuservalue(L, -1, 1);
+    if (lua_getfield(L, -1, "onreceive") != LUA_TFUNCTION) {
+        lua_pop(L, 3);
+        return;
+    }
+    lua_remove(L, -2);
+    lua_remove(L, -2);
+    char a[16];
+    lua_pushlstring(L, (const char *)p->data, p->len);
+    lua_pushstring(L, sim_ip_str(p->src_ip, a));
+    lua_pushinteger(L, p->src_port);
+    sim_scn_call(ls->s, 3);
+}
+
+/* host:udp{port=, address=} */
+static int host_udp(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
+    uint32_t ip = 0;
+    lua_Integer port = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        static const char *const keys[] = { "port", "address", NULL };
+        sim_lua_check_keys(L, 2, "udp", keys);
+        const char *a = opt_string_field(L, 2, "address");
+        if (a)
+            ip = parse_ip(L, a, "udp address");
+        if (lua_getfield(L, 2, "port") != LUA_TNIL) {
+            int isint;
+            port = lua_tointegerx(L, -1, &isint);
+            if (!isint || port < 0 || port > 65535)
+                return luaL_error(L, "udp: port must be an integer 0 to 65535");
+        }
+        lua_pop(L, 1);
+    }
+    lsock_t *ls = sim_lobj_push(L, MT_SOCKET, sizeof *ls);
+    ls->s = s;
+    char err[256];
+    ls->u = sim_udp_bind(h, ip, (uint16_t)port, sock_recv, ls, err, sizeof err);
+    if (!ls->u)
+        return luaL_error(L, "udp: %s", err);
+    lua_pushvalue(L, -1);
+    ls->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 1;
+}
+
+static lsock_t *check_sock(lua_State *L)
+{
+    lsock_t *ls = luaL_checkudata(L, 1, MT_SOCKET);
+    if (!ls->u)
+        luaL_error(L, "socket is closed");
+    return ls;
+}
+
+/* sock:send(address, port, data) -> true, or false if dropped at the host */
+static int sock_send(lua_State *L)
+{
+    lsock_t *ls = check_sock(L);
+    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "send");
+    lua_Integer port = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, port > 0 && port <= 65535, 3, "port must be 1 to 65535");
+    size_t len;
+    const char *data = luaL_checklstring(L, 4, &len);
+    if (len > SIM_UDP_MAX_PAYLOAD)
+        return luaL_error(L, "send: %d bytes is more than a UDP datagram holds (%d)", (int)len,
+                          (int)SIM_UDP_MAX_PAYLOAD);
+    lua_pushboolean(L, sim_udp_send(ls->u, ip, (uint16_t)port, data, len) == 0);
+    return 1;
+}
+
+static void sock_release(lua_State *L, lsock_t *ls)
+{
+    if (!ls->u)
+        return;
+    sim_udp_close(ls->u);
+    ls->u = NULL;
+    luaL_unref(L, LUA_REGISTRYINDEX, ls->ref);
+    ls->ref = LUA_NOREF;
+}
+
+static int sock_close(lua_State *L)
+{
+    sock_release(L, luaL_checkudata(L, 1, MT_SOCKET));
+    return 0;
+}
+
+static int sock_get(lua_State *L, void *ud, const char *key)
+{
+    lsock_t *ls = ud;
+    char a[16];
+    if (strcmp(key, "port") == 0 && ls->u)
+        lua_pushinteger(L, sim_udp_port(ls->u));
+    else if (strcmp(key, "address") == 0 && ls->u)
+        lua_pushstring(L, sim_ip_str(sim_udp_ip(ls->u), a));
+    else
+        return 0;
+    return 1;
+}
+
+static int sock_index(lua_State *L) { return sim_lobj_index(L, sock_get); }
+
+/* ---- captures ------------------------------------------------------------ */
+
+/* net.capture(interface_or_link [, name]) */
+static int l_capture(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? sim_lobj_ptr(L, 1, MT_IFACE) : NULL;
+    sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? sim_lobj_ptr(L, 1, MT_LINK) : NULL;
+    if (!i && !l)
+        return luaL_argerror(L, 1, "an interface or a link");
+    char defname[128];
+    if (i)
+        snprintf(defname, sizeof defname, "%s.%s", sim_host_name(sim_iface_host(i)),
+                 sim_iface_name(i));
+    else
+        snprintf(defname, sizeof defname, "%s", sim_link_name(l));
+    const char *name = luaL_optstring(L, 2, defname);
+    if (!*name || strchr(name, '/') || strstr(name, ".."))
+        return luaL_argerror(L, 2, "a capture name may not be empty or contain '/' or '..'");
+    for (sim_lcapture_t *c = s->captures; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return luaL_error(L, "net.capture: a capture named '%s' already exists", name);
+    sim_lcapture_t *c = calloc(1, sizeof *c);
+    if (!c || asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
+        abort();
+    c->name = strdup(name);
+    char err[512];
+    c->cap = sim_capture_open(c->file, err, sizeof err);
+    if (!c->cap) {
+        free(c->file);
+        free(c->name);
+        free(c);
+        return luaL_error(L, "net.capture: %s", err);
+    }
+    c->next = s->captures;
+    s->captures = c;
+    if (i)
+        sim_iface_add_tap(i, sim_capture_tap, c->cap);
+    else
+        sim_link_add_tap(l, sim_capture_tap, c->cap);
+    sim_lobj_push_ptr(L, MT_CAPTURE, c);
+    return 1;
+}
+
+static int capture_get(lua_State *L, void *ud, const char *key)
+{
+    sim_lcapture_t *c = *(void **)ud;
+    if (strcmp(key, "name") == 0)
+        lua_pushstring(L, c->name);
+    else if (strcmp(key, "count") == 0)
+        lua_pushinteger(L, (lua_Integer)(c->cap ? sim_capture_count(c->cap) : c->final_count));
+    else
+        return 0;
+    return 1;
+}
+
+static int capture_index(lua_State *L) { return sim_lobj_index(L, capture_get); }
+
+const char *sim_lua_capture_file(lua_State *L, int idx)
+{
+    sim_lcapture_t *c = sim_lobj_ptr(L, idx, MT_CAPTURE);
+    return c->file;
+}
+
+int sim_lua_captures_close(sim_scn_t *s, char **messages)
+{
+    int rc = 0;
+    for (sim_lcapture_t *c = s->captures; c; c = c->next) {
+        if (!c->cap)
+            continue;
+        char err[512];
+        c->final_count = sim_capture_count(c->cap);
+        if (sim_capture_close(c->cap, err, sizeof err) < 0) {
+            sim_strcatf(messages, "%s", err);
+            rc = -1;
+        }
+        c->cap = NULL;
+    }
+    return rc;
+}
+
+/* ---- the signalling channel ---------------------------------------------- */
+
+static void chan_deliver(void *arg)
+{
+    chmsg_t *m = arg;
+    sim_lchan_t *ch = m->ch;
+    sim_scn_t *s = ch->s;
+    lua_State *L = s->L;
+    for (chmsg_t **pp = &ch->inflight; *pp; pp = &(*pp)->next)
+        if (*pp == m) {
+            *pp = m->next;
+            break;
+        }
+    sim_evarg_t a = SIM_EVJ("msg", m->json);
+    sim_scn_event(s, ch->src[1 - m->to], "deliver", &a, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ch->ref[m->to]);
+    lua_getiuservalue(L, -1, 1);
+    lua_remove(L, -2);
+    if (lua_getfield(L, -1, "onmessage") == LUA_TFUNCTION) {
+        lua_remove(L, -2);
+        /* json.decode(m->json), from the copy kept in the registry so a
+         * scenario cannot swap it. */
+        lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
+        lua_getfield(L, -1, "decode");
+        lua_remove(L, -2);
+        lua_pushstring(L, m->json);
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+            lua_pop(L, 2);      /* our own encoding: cannot fail to decode */
+        } else {
+            sim_scn_call(s, 1);
+        }
+    } else {
+        lua_pop(L, 2);
+    }
+    free(m->json);
+    free(m);
+}
+
+/* end:send(message): message is any JSON value (a table, a string ...). */
+static int chanend_send(lua_State *L)
+{
+    lchanend_t *e = luaL_checkudata(L, 1, MT_CHANEND);
+    luaL_checkany(L, 2);
+    sim_lchan_t *ch = e->ch;
+    sim_scn_t *s = ch->s;
+    char err[256];
+    size_t len;
+    char *json = sim_json_encode(L, 2, &len, err, sizeof err);
+    if (!json)
+        return luaL_error(L, "send: %s", err);
+    sim_evarg_t a = SIM_EVJ("msg", json);
+    int to = 1 - e->end;
+    if (ch->loss > 0 && sim_rng_double(&ch->rng) < ch->loss) {
+        sim_scn_event(s, ch->src[e->end], "drop", &a, 1);
+        free(json);
+        return 0;
+    }
+    sim_scn_event(s, ch->src[e->end], "send", &a, 1);
+    sim_time_t at = sim_now(s->k) + ch->delay +
+                    (ch->jitter ? sim_rng_below(&ch->rng, ch->jitter + 1) : 0);
+    /* Signalling is an ordered stream (as over a WebSocket): a message
+     * never overtakes the one before it. */
+    if (at < ch->last[to])
+        at = ch->last[to];
+    ch->last[to] = at;
+    chmsg_t *m = calloc(1, sizeof *m);
+    if (!m)
+        abort();
+    m->ch = ch;
+    m->to = to;
+    m->json = json;
+    m->next = ch->inflight;
+    ch->inflight = m;
+    sim_at(s->k, at, chan_deliver, m);
+    return 0;
+}
+
+static int chanend_index(lua_State *L) { return sim_lobj_index(L, NULL); }
+
+/* net.channel{hostA, hostB, delay=, jitter=, loss=} -> endA, endB */
+static int l_channel(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "[1]", "delay", "jitter", "loss", NULL };
+    sim_lua_check_keys(L, 1, "net.channel", keys);
+    sim_host_t *h[2];
+    for (int i = 0; i < 2; i++) {
+        lua_rawgeti(L, 1, i + 1);
+        if (!luaL_testudata(L, -1, MT_HOST))
+            return luaL_error(L, "net.channel: entries 1 and 2 must be the two hosts");
+        h[i] = sim_lobj_ptr(L, -1, MT_HOST);
+        lua_pop(L, 1);
+    }
+    if (lua_rawlen(L, 1) != 2)
+        return luaL_error(L, "net.channel: give exactly two hosts");
+    sim_lchan_t *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        abort();
+    ch->s = s;
+    ch->next = s->channels;
+    s->channels = ch;
+    snprintf(ch->src[0], sizeof ch->src[0], "signal:%s>%s", sim_host_name(h[0]), sim_host_name(h[1]));
+    snprintf(ch->src[1], sizeof ch->src[1], "signal:%s>%s", sim_host_name(h[1]), sim_host_name(h[0]));
+    sim_rng_init(&ch->rng, s->seed, ch->src[0]);
+    if (lua_getfield(L, 1, "delay") != LUA_TNIL)
+        ch->delay = sim_lua_time(L, -1, "net.channel delay");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "jitter") != LUA_TNIL)
+        ch->jitter = sim_lua_time(L, -1, "net.channel jitter");
+    lua_pop(L, 1);
+    ch->loss = prob_field(L, 1, "net.channel", "loss", 0);
+    for (int i = 0; i < 2; i++) {
+        lchanend_t *e = sim_lobj_push(L, MT_CHANEND, sizeof *e);
+        e->ch = ch;
+        e->end = i;
+        lua_pushvalue(L, -1);
+        ch->ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return 2;
+}
+
+void sim_lua_net_free(sim_scn_t *s)
+{
+    while (s->channels) {
+        sim_lchan_t *ch = s->channels;
+        s->channels = ch->next;
+        while (ch->inflight) {
+            chmsg_t *m = ch->inflight;
+            ch->inflight = m->next;
+            free(m->json);
+            free(m);
+        }
+        free(ch);
+    }
+    while (s->captures) {
+        sim_lcapture_t *c = s->captures;
+        s->captures = c->next;
+        if (c->cap)
+            sim_capture_close(c->cap, NULL, 0);
+        free(c->name);
+        free(c->file);
+        free(c);
+    }
+}
+
+/* ---- NATs ------------------------------------------------------------------- */
+
+static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
+{
+    static const char *const names[] = { "endpoint-independent", "address-dependent",
+                                         "address-and-port-dependent", NULL };
+    if (lua_getfield(L, 1, key) == LUA_TNIL) {
+        lua_pop(L, 1);
+        return def;
+    }
+    const char *v = luaL_checkstring(L, -1);
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v, names[i]) == 0) {
+            lua_pop(L, 1);
+            return (sim_nat_dep_t)i;
+        }
+    luaL_error(L, "net.nat: %s must be endpoint-independent, address-dependent or "
+                  "address-and-port-dependent, got '%s'", key, v);
+    return def;
+}
+
+/* net.nat{ name=, outside=, address= | addresses={...}, type=, mapping=,
+ *          filtering=, ports=, hairpin=, lifetime= } */
+static int l_nat(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "outside", "address", "addresses", "type", "mapping",
+                                        "filtering", "ports", "hairpin", "lifetime", NULL };
+    sim_lua_check_keys(L, 1, "net.nat", keys);
+    const char *name = req_string_field(L, 1, "net.nat", "name");
+    char what[160];
+    snprintf(what, sizeof what, "net.nat '%s'", name);
+    sim_subnet_t *out = subnet_field(L, 1, "outside", what);
+    uint32_t addrs[64];
+    size_t naddrs = 0;
+    const char *one = opt_string_field(L, 1, "address");
+    if (one)
+        addrs[naddrs++] = parse_ip(L, one, "net.nat address");
+    if (lua_getfield(L, 1, "addresses") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            if (naddrs == 64)
+                return luaL_error(L, "net.nat '%s': at most 64 addresses", name);
+            addrs[naddrs++] = parse_ip(L, luaL_checkstring(L, -1), "net.nat addresses");
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);      /* the nil that ended the list */
+    }
+    lua_pop(L, 1);          /* the list, or nil */
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    const char *type = opt_string_field(L, 1, "type");
+    if (type && sim_nat_config_named(&cfg, type) < 0)
+        return luaL_error(L, "net.nat '%s': type must be full-cone, restricted-cone, "
+                             "port-restricted-cone or symmetric, got '%s'", name, type);
+    cfg.mapping = dep_field(L, "mapping", cfg.mapping);
+    cfg.filtering = dep_field(L, "filtering", cfg.filtering);
+    const char *ports = opt_string_field(L, 1, "ports");
+    if (ports) {
+        if (strcmp(ports, "preserve") == 0)
+            cfg.ports = SIM_NAT_PRESERVE;
+        else if (strcmp(ports, "sequential") == 0)
+            cfg.ports = SIM_NAT_SEQUENTIAL;
+        else if (strcmp(ports, "random") == 0)
+            cfg.ports = SIM_NAT_RANDOM;
+        else
+            return luaL_error(L, "net.nat '%s': ports must be preserve, sequential or random", name);
+    }
+    if (lua_getfield(L, 1, "hairpin") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TBOOLEAN);
+        cfg.hairpin = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "lifetime") != LUA_TNIL)
+        cfg.lifetime = sim_lua_time(L, -1, "net.nat lifetime");
+    lua_pop(L, 1);
+    char err[512];
+    sim_nat_t *nat = sim_nat_new(s->net, name, out, addrs, naddrs, &cfg, err, sizeof err);
+    if (!nat)
+        return luaL_error(L, "net.nat: %s", err);
+    sim_lobj_push_ptr(L, MT_NAT, nat);
+    return 1;
+}
+
+/* nat:reboot([{ address = }]) */
+static int nat_reboot(lua_State *L)
+{
+    sim_nat_t *nat = sim_lobj_ptr(L, 1, MT_NAT);
+    uint32_t ip = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        static const char *const keys[] = { "address", NULL };
+        sim_lua_check_keys(L, 2, "nat:reboot", keys);
+        const char *a = opt_string_field(L, 2, "address");
+        if (a)
+            ip = parse_ip(L, a, "nat:reboot address");
+    }
+    char err[256];
+    if (sim_nat_reboot(nat, ip, err, sizeof err) < 0)
+        return luaL_error(L, "nat:reboot: %s", err);
+    return 0;
+}
+
+static int nat_stats(lua_State *L)
+{
+    sim_nat_stats_t st;
+    sim_nat_stats(sim_lobj_ptr(L, 1, MT_NAT), &st);
+    lua_createtable(L, 0, 6);
+    setint(L, "out", st.out);
+    setint(L, "in", st.in);
+    setint(L, "hairpinned", st.hairpinned);
+    setint(L, "mappings", st.mappings);
+    setint(L, "created", st.created);
+    setint(L, "expired", st.expired);
+    return 1;
+}
+
+static int nat_get(lua_State *L, void *ud, const char *key)
+{
+    sim_nat_t *nat = *(void **)ud;
+    if (strcmp(key, "name") == 0)
+        lua_pushstring(L, sim_nat_name(nat));
+    else if (strcmp(key, "outside_link") == 0)
+        sim_lobj_push_ptr(L, MT_LINK, sim_nat_outside_link(nat));
+    else
+        return 0;
+    return 1;
+}
+
+static int nat_index(lua_State *L) { return sim_lobj_index(L, nat_get); }
+
+/* ---- net.core and net.link ------------------------------------------------ */
+
+/* net.core{latency=, ...}: parameters of the core's own link. */
+static int l_core(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_link_t *core = sim_net_link_at(s->net, 0);
+    sim_link_params_t p;
+    sim_link_get_params(core, 0, &p);
+    parse_link(L, 1, "net.core", &p);
+    sim_net_set_core(s->net, &p);
+    sim_lobj_push_ptr(L, MT_LINK, core);
+    return 1;
+}
+
+/* net.link(name) -> the link, or an error naming the missing one. */
+static int l_link(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    for (size_t i = 0; sim_net_link_at(s->net, i); i++)
+        if (strcmp(sim_link_name(sim_net_link_at(s->net, i)), name) == 0) {
+            sim_lobj_push_ptr(L, MT_LINK, sim_net_link_at(s->net, i));
+            return 1;
+        }
+    return luaL_error(L, "net.link: no link named '%s'", name);
+}
+
+/* net.firewall{ name=, subnet=, allow={ "a.b.c.d[/len][:port]", ... } } */
+static int l_firewall(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "subnet", "allow", NULL };
+    sim_lua_check_keys(L, 1, "net.firewall", keys);
+    const char *name = req_string_field(L, 1, "net.firewall", "name");
+    char what[160];
+    snprintf(what, sizeof what, "net.firewall '%s'", name);
+    sim_subnet_t *sn = subnet_field(L, 1, "subnet", what);
+    if (lua_getfield(L, 1, "allow") != LUA_TTABLE)
+        return luaL_error(L, "net.firewall '%s': field 'allow' must be a list of addresses or "
+                             "prefixes (an empty list blocks everything)", name);
+    size_t n = lua_rawlen(L, -1);
+    for (size_t i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING)
+            return luaL_error(L, "net.firewall '%s': allow[%d] must be a string", name, (int)i);
+        lua_pop(L, 1);
+    }
+    char err[256];
+    sim_firewall_t *fw = sim_firewall_new(s->net, name, sn, err, sizeof err);
+    if (!fw)
+        return luaL_error(L, "net.firewall: %s", err);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i);
+        if (sim_firewall_allow(fw, lua_tostring(L, -1), err, sizeof err) < 0)
+            return luaL_error(L, "net.firewall: %s", err);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    sim_lobj_push_ptr(L, MT_FIREWALL, fw);
+    return 1;
+}
+
+static int fw_stats(lua_State *L)
+{
+    sim_firewall_stats_t st;
+    sim_firewall_stats(sim_lobj_ptr(L, 1, MT_FIREWALL), &st);
+    lua_createtable(L, 0, 4);
+    setint(L, "out", st.out);
+    setint(L, "in", st.in);
+    setint(L, "blocked_out", st.blocked_out);
+    setint(L, "blocked_in", st.blocked_in);
+    return 1;
+}
+
+static int fw_get(lua_State *L, void *ud, const char *key)
+{
+    sim_firewall_t *fw = *(void **)ud;
+    if (strcmp(key, "name") != 0)
+        return 0;
+    lua_pushstring(L, sim_firewall_name(fw));
+    return 1;
+}
+
+static int fw_index(lua_State *L) { return sim_lobj_index(L, fw_get); }
+
+/* net.drops() -> counts of drops outside links, by reason */
+static int l_drops(lua_State *L)
+{
+    uint64_t d[SIM_DROP__COUNT];
+    sim_net_drop_counts(sim_scn_get(L)->net, d);
+    lua_createtable(L, 0, SIM_DROP__COUNT);
+    for (int i = 0; i < SIM_DROP__COUNT; i++)
+        setint(L, sim_drop_name((sim_drop_t)i), d[i]);
+    return 1;
+}
+
+void sim_lua_open_net(lua_State *L)
+{
+    static const luaL_Reg none[] = { { NULL, NULL } };
+    static const luaL_Reg link_m[] = {
+        { "set", link_set }, { "params", link_params }, { "stats", link_stats }, { NULL, NULL },
+    };
+    static const luaL_Reg host_m[] = {
+        { "interface", host_interface }, { "udp", host_udp }, { NULL, NULL },
+    };
+    static const luaL_Reg iface_m[] = { { "up", iface_up }, { "down", iface_down },
+                                        { "set_address", iface_set_address }, { NULL, NULL } };
+    static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
+    static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
+    static const luaL_Reg nat_m[] = { { "reboot", nat_reboot }, { "stats", nat_stats }, { NULL, NULL } };
+    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, NULL, "Link");
+    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, NULL, "Subnet");
+    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, NULL, "Host");
+    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, NULL, "Interface");
+    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, sock_close, "Socket");
+    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
+    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
+    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, NULL, "NAT");
+    static const luaL_Reg fw_m[] = { { "stats", fw_stats }, { NULL, NULL } };
+    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, NULL, "Firewall");
+
+    static const luaL_Reg netf[] = {
+        { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },
+        { "capture", l_capture }, { "channel", l_channel }, { "drops", l_drops },
+        { "nat", l_nat }, { "firewall", l_firewall },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, netf);
+    lua_setglobal(L, "net");
+}

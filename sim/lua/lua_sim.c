@@ -1,0 +1,545 @@
+/*
+ * lua_sim.c - the `sim` table (virtual time, timers, running, logging,
+ * events), `scenario{}`, and the sandbox's replacements for functions
+ * whose standard versions are not deterministic: pairs (sorted), print
+ * (to the run's log), os.time/os.clock (virtual), math.random (seeded).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "lua/json.h"
+#include "lua/lsim.h"
+
+struct sim_ltimer {
+    sim_scn_t    *s;
+    int           fnref;
+    sim_timer_t   id;
+    lua_Integer   handle;
+    sim_time_t    interval;         /* 0: one-shot */
+    lua_Integer   remaining;        /* firings left for `every`; <0: unbounded */
+    sim_ltimer_t *prev, *next;
+};
+
+/* ---- timers ---------------------------------------------------------------- */
+
+static void timer_unlink(sim_ltimer_t *t)
+{
+    sim_scn_t *s = t->s;
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        s->timers = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    luaL_unref(s->L, LUA_REGISTRYINDEX, t->fnref);
+    free(t);
+}
+
+static void timer_fire(void *arg)
+{
+    sim_ltimer_t *t = arg;
+    sim_scn_t *s = t->s;
+    lua_State *L = s->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->fnref);
+    /* Reschedule (or retire) before the call, so the callback may cancel
+     * its own timer. */
+    if (t->interval && t->remaining != 0) {
+        if (t->remaining > 0)
+            t->remaining--;
+        if (t->remaining == 0)
+            timer_unlink(t);
+        else
+            t->id = sim_after(s->k, t->interval, timer_fire, t);
+    } else {
+        timer_unlink(t);
+    }
+    sim_scn_call(s, 0);
+}
+
+static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
+                    lua_Integer count)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, fnidx, LUA_TFUNCTION);
+    sim_ltimer_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return luaL_error(L, "out of memory");
+    lua_pushvalue(L, fnidx);
+    t->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
+    t->s = s;
+    t->handle = ++s->timer_handles;
+    t->interval = interval;
+    t->remaining = count;
+    t->next = s->timers;
+    if (s->timers)
+        s->timers->prev = t;
+    s->timers = t;
+    t->id = sim_at(s->k, at, timer_fire, t);
+    lua_pushinteger(L, t->handle);
+    return 1;
+}
+
+/* sim.at(t, fn): call fn at absolute virtual time t (seconds). */
+static int l_at(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_time_t t = sim_lua_time(L, 1, "sim.at");
+    if (t < sim_now(s->k))
+        return luaL_error(L, "sim.at: time %f s is in the past (now %f s)", t / 1e9,
+                          sim_now(s->k) / 1e9);
+    return schedule(L, t, 2, 0, 0);
+}
+
+/* sim.after(dt, fn) */
+static int l_after(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    return schedule(L, sim_now(s->k) + sim_lua_time(L, 1, "sim.after"), 2, 0, 0);
+}
+
+/* sim.every(interval, fn [, {start=, count=}]) */
+static int l_every(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    sim_time_t iv = sim_lua_time(L, 1, "sim.every");
+    if (iv == 0)
+        return luaL_error(L, "sim.every: the interval must be greater than 0");
+    sim_time_t start = sim_now(s->k) + iv;
+    lua_Integer count = -1;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const keys[] = { "start", "count", NULL };
+        sim_lua_check_keys(L, 3, "sim.every options", keys);
+        if (lua_getfield(L, 3, "start") != LUA_TNIL)
+            start = sim_lua_time(L, -1, "sim.every start");
+        lua_pop(L, 1);
+        if (lua_getfield(L, 3, "count") != LUA_TNIL) {
+            count = luaL_checkinteger(L, -1);
+            if (count < 1)
+                return luaL_error(L, "sim.every: count must be at least 1");
+        }
+        lua_pop(L, 1);
+    }
+    if (start < sim_now(s->k))
+        return luaL_error(L, "sim.every: start is in the past");
+    return schedule(L, start, 2, iv, count);
+}
+
+/* sim.cancel(handle) -> true if it was pending */
+static int l_cancel(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    lua_Integer h = luaL_checkinteger(L, 1);
+    for (sim_ltimer_t *t = s->timers; t; t = t->next)
+        if (t->handle == h) {
+            sim_cancel(s->k, t->id);
+            timer_unlink(t);
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
+void sim_lua_timers_free(sim_scn_t *s)
+{
+    while (s->timers) {
+        sim_ltimer_t *t = s->timers;
+        s->timers = t->next;
+        free(t);
+    }
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static int l_now(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)sim_now(sim_scn_get(L)->k) / 1e9);
+    return 1;
+}
+
+/* sim.run([t]): run the simulation to absolute time t, or until no event is
+ * pending. Only from the main chunk: a callback runs inside the kernel. */
+static int l_run(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (s->running)
+        return luaL_error(L, "sim.run: cannot run the simulation from inside a callback");
+    sim_time_t limit = s->max_time;
+    if (!lua_isnoneornil(L, 1)) {
+        limit = sim_lua_time(L, 1, "sim.run");
+        if (limit < sim_now(s->k))
+            return luaL_error(L, "sim.run: time %f s is in the past (now %f s)", limit / 1e9,
+                              sim_now(s->k) / 1e9);
+        if (limit > s->max_time)
+            return luaL_error(L, "sim.run: time %f s is beyond the virtual time limit of %f s",
+                              limit / 1e9, s->max_time / 1e9);
+    }
+    s->running = true;
+    if (lua_isnoneornil(L, 1))
+        sim_run_events(s->k, limit);
+    else
+        sim_run_until(s->k, limit);
+    s->running = false;
+    if (s->failed)
+        return luaL_error(L, "(stopped by the error above)");
+    if (lua_isnoneornil(L, 1) && sim_pending(s->k) > 0)
+        return luaL_error(L, "sim.run: virtual time limit of %f s reached with %d events pending",
+                          s->max_time / 1e9, (int)sim_pending(s->k));
+    return 0;
+}
+
+/* ---- logging and events -------------------------------------------------- */
+
+static void log_line(sim_scn_t *s, const char *msg)
+{
+    char t[32];
+    if (s->textlog)
+        fprintf(s->textlog, "[%s] %s\n", sim_time_str(sim_now(s->k), t), msg);
+    sim_evarg_t a = SIM_EVS("msg", msg);
+    sim_scn_event(s, "scenario", "log", &a, 1);
+}
+
+/* tostring without memory addresses, which change from run to run: a
+ * table is "table", a userdata its type's name ("Host", "Socket"). */
+static const char *to_string(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TFUNCTION:
+    case LUA_TUSERDATA:
+    case LUA_TLIGHTUSERDATA:
+    case LUA_TTHREAD:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            break;
+        }
+        int t = luaL_getmetafield(L, idx, "__name");
+        if (t == LUA_TSTRING)
+            return lua_tostring(L, -1);
+        if (t != LUA_TNIL)
+            lua_pop(L, 1);
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tostring(L, -1);
+    }
+    return luaL_tolstring(L, idx, NULL);
+}
+
+static int l_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    to_string(L, 1);
+    return 1;
+}
+
+/* print(...) and sim.log(...): tab-separated, like print. */
+static int l_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        to_string(L, i);
+        luaL_addvalue(&b);
+        if (i < n)
+            luaL_addchar(&b, '\t');
+    }
+    luaL_pushresult(&b);
+    log_line(sim_scn_get(L), lua_tostring(L, -1));
+    return 0;
+}
+
+/* sim.event(name [, args]): an event of the scenario's own, for expectations. */
+static int l_event(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    size_t n = 0;
+    sim_evarg_t args[64];
+    char *vals[64];
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            if (lua_type(L, -2) != LUA_TSTRING) {
+                for (size_t i = 0; i < n; i++)
+                    free(vals[i]);
+                return luaL_error(L, "sim.event: argument keys must be strings");
+            }
+            if (n == 64) {
+                for (size_t i = 0; i < n; i++)
+                    free(vals[i]);
+                return luaL_error(L, "sim.event: more than 64 arguments");
+            }
+            char err[256];
+            size_t len;
+            vals[n] = sim_json_encode(L, -1, &len, err, sizeof err);
+            if (!vals[n]) {
+                for (size_t i = 0; i < n; i++)
+                    free(vals[i]);
+                return luaL_error(L, "sim.event: argument '%s': %s", lua_tostring(L, -2), err);
+            }
+            args[n] = SIM_EVJ(lua_tostring(L, -2), vals[n]);
+            n++;
+            lua_pop(L, 1);
+        }
+    }
+    sim_scn_event(s, "scenario", name, args, n);
+    for (size_t i = 0; i < n; i++)
+        free(vals[i]);
+    return 0;
+}
+
+/* ---- require ---------------------------------------------------------------- */
+
+/* require(name): a Lua file from the scenarios' lib/ folder, run once in
+ * the scenario's sandbox; its result is cached like package.loaded. Names
+ * are plain (letters, digits, '_', '-'): nothing outside lib/ loads. */
+static int l_require(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    const char *name = luaL_checkstring(L, 1);
+    if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
+        return luaL_error(L, "require: '%s' is not a plain name (letters, digits, '_', '-')", name);
+    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
+    if (lua_getfield(L, -1, name) != LUA_TNIL)
+        return 1;
+    lua_pop(L, 1);
+    char *path;
+    if (asprintf(&path, "%s/%s.lua", s->lib_dir, name) < 0)
+        return luaL_error(L, "out of memory");
+    int rc = luaL_loadfilex(L, path, "t");
+    free(path);
+    if (rc != LUA_OK)
+        return luaL_error(L, "require '%s': %s", name, lua_tostring(L, -1));
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+/* ---- scenario{} ------------------------------------------------------------ */
+
+static int l_scenario(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "name", "seed", "duration", "max_time",
+                                        "instructions", NULL };
+    sim_lua_check_keys(L, 1, "scenario", keys);
+    if (s->title)
+        return luaL_error(L, "scenario{} given twice");
+    if (sim_net_link_at(s->net, 1) || sim_pending(s->k) || sim_now(s->k))
+        return luaL_error(L, "scenario{} must come first, before the topology and any timer");
+    if (lua_getfield(L, 1, "name") != LUA_TNIL)
+        s->title = strdup(luaL_checkstring(L, -1));
+    else
+        s->title = strdup(s->path);
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "seed") != LUA_TNIL) {
+        int isint;
+        lua_Integer seed = lua_tointegerx(L, -1, &isint);
+        if (!isint || seed < 0)
+            return luaL_error(L, "scenario.seed must be a non-negative integer");
+        if (!s->opts->seed_set) {
+            s->seed = (uint64_t)seed;
+            sim_kernel_set_seed(s->k, s->seed);
+            sim_rng_init(&s->lua_rng, s->seed, "lua:math.random");
+        }
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "max_time") != LUA_TNIL)
+        s->max_time = sim_lua_time(L, -1, "scenario.max_time");
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "duration") != LUA_TNIL) {
+        s->duration = sim_lua_time(L, -1, "scenario.duration");
+        if (s->duration > s->max_time)
+            s->max_time = s->duration;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "instructions") != LUA_TNIL) {
+        lua_Integer n = luaL_checkinteger(L, -1);
+        if (n < 1)
+            return luaL_error(L, "scenario.instructions must be positive");
+        s->instr_limit = (uint64_t)n;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* ---- deterministic replacements ------------------------------------------ */
+
+/* Keys sort numbers first (ascending), then strings (byte order), then
+ * false before true. Other key types have no order that holds from run to
+ * run, so pairs() refuses them. */
+static int key_rank(lua_State *L, int idx)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER: return 0;
+    case LUA_TSTRING: return 1;
+    case LUA_TBOOLEAN: return 2;
+    default: return -1;
+    }
+}
+
+static int key_less(lua_State *L)
+{
+    int ra = key_rank(L, 1), rb = key_rank(L, 2);
+    if (ra != rb) {
+        lua_pushboolean(L, ra < rb);
+    } else if (ra == 1) {
+        size_t la, lb;
+        const char *a = lua_tolstring(L, 1, &la), *b = lua_tolstring(L, 2, &lb);
+        int c = memcmp(a, b, la < lb ? la : lb);
+        lua_pushboolean(L, c < 0 || (c == 0 && la < lb));
+    } else if (ra == 2) {
+        lua_pushboolean(L, !lua_toboolean(L, 1) && lua_toboolean(L, 2));
+    } else {
+        lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    }
+    return 1;
+}
+
+static int sorted_next(lua_State *L)
+{
+    /* upvalues: 1 the table, 2 the sorted keys, 3 the position */
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
+    lua_pushinteger(L, i);
+    lua_replace(L, lua_upvalueindex(3));
+    if (lua_rawgeti(L, lua_upvalueindex(2), i) == LUA_TNIL)
+        return 1;
+    lua_pushvalue(L, -1);
+    lua_gettable(L, lua_upvalueindex(1));
+    return 2;
+}
+
+static int l_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L);                                    /* keys */
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        if (key_rank(L, -1) < 0)
+            return luaL_error(L, "pairs: a key of type %s has no deterministic order; "
+                                 "use ipairs or string keys", luaL_typename(L, -1));
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, 2, ++n);
+    }
+    /* table.sort(keys, key_less) */
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_remove(L, -2);
+    lua_pushvalue(L, 2);
+    lua_pushcfunction(L, key_less);
+    lua_call(L, 2, 0);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, sorted_next, 3);
+    return 1;
+}
+
+static int l_os_time(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)(sim_now(sim_scn_get(L)->k) / 1000000000ull));
+    return 1;
+}
+
+static int l_os_clock(lua_State *L)
+{
+    return l_now(L);
+}
+
+/* math.random with Lua 5.4's argument rules, drawn from the run's seeded
+ * stream "lua:math.random". */
+static int l_random(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    lua_Integer lo, hi;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, (lua_Number)sim_rng_double(&s->lua_rng));
+        return 1;
+    case 1:
+        lo = 1;
+        hi = luaL_checkinteger(L, 1);
+        if (hi == 0) {
+            lua_pushinteger(L, (lua_Integer)sim_rng_u64(&s->lua_rng));
+            return 1;
+        }
+        break;
+    case 2:
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+        break;
+    default:
+        return luaL_error(L, "math.random: wrong number of arguments");
+    }
+    luaL_argcheck(L, lo <= hi, lua_gettop(L), "interval is empty");
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    uint64_t r = span == UINT64_MAX ? sim_rng_u64(&s->lua_rng)
+                                    : sim_rng_below(&s->lua_rng, span + 1);
+    lua_pushinteger(L, (lua_Integer)((uint64_t)lo + r));
+    return 1;
+}
+
+static int l_randomseed(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    lua_Integer x = luaL_checkinteger(L, 1);
+    sim_rng_init(&s->lua_rng, (uint64_t)x, "lua:math.random");
+    return 0;
+}
+
+void sim_lua_open_sim(lua_State *L)
+{
+    static const luaL_Reg simf[] = {
+        { "at", l_at }, { "after", l_after }, { "every", l_every }, { "cancel", l_cancel },
+        { "now", l_now }, { "run", l_run }, { "log", l_print }, { "event", l_event },
+        { NULL, NULL },
+    };
+    luaL_newlib(L, simf);
+    lua_setglobal(L, "sim");
+    lua_register(L, "scenario", l_scenario);
+    lua_register(L, "print", l_print);
+    lua_register(L, "pairs", l_pairs);
+    lua_register(L, "tostring", l_tostring);
+    lua_register(L, "require", l_require);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
+
+    lua_newtable(L);
+    lua_pushcfunction(L, l_os_time);
+    lua_setfield(L, -2, "time");
+    lua_pushcfunction(L, l_os_clock);
+    lua_setfield(L, -2, "clock");
+    lua_setglobal(L, "os");
+
+    lua_getglobal(L, "math");
+    lua_pushcfunction(L, l_random);
+    lua_setfield(L, -2, "random");
+    lua_pushcfunction(L, l_randomseed);
+    lua_setfield(L, -2, "randomseed");
+    lua_pop(L, 1);
+
+    sim_json_open(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
+    lua_setglobal(L, "json");
+}

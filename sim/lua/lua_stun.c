@@ -1,0 +1,110 @@
+/*
+ * lua_stun.c - the `stun` table: STUN messages built and read by
+ * libnice's STUN library, for scenarios that play a misbehaving peer
+ * (a check with a wrong MESSAGE-INTEGRITY or FINGERPRINT, a role
+ * conflict) and read what comes back.
+ *
+ *   stun.request{ username=, password=, priority=, controlling= | controlled=,
+ *                 use_candidate=, damage = "integrity" | "fingerprint" } -> bytes
+ *   stun.parse(bytes) -> { class=, method=, error=, transaction= } or nil
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <stun/stunagent.h>
+
+#include "lua/lsim.h"
+#include "stun.h"
+
+static int l_request(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = { "username", "password", "priority", "controlling",
+                                        "controlled", "use_candidate", "damage", NULL };
+    sim_lua_check_keys(L, 1, "stun.request", keys);
+    StunAgent a;
+    rtc_stun_agent_ice(&a);
+    uint8_t buf[512];
+    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = &a };
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    sim_rng_bytes(&s->lua_rng, id + 4, 12);
+    stun_message_init(&m, STUN_REQUEST, STUN_BINDING, id);
+
+    const char *user = NULL, *pw = NULL, *damage = NULL;
+    if (lua_getfield(L, 1, "username") != LUA_TNIL)
+        user = luaL_checkstring(L, -1);
+    if (lua_getfield(L, 1, "password") != LUA_TNIL)
+        pw = luaL_checkstring(L, -1);
+    if (lua_getfield(L, 1, "damage") != LUA_TNIL) {
+        damage = luaL_checkstring(L, -1);
+        if (strcmp(damage, "integrity") != 0 && strcmp(damage, "fingerprint") != 0)
+            return luaL_error(L, "stun.request: damage must be 'integrity' or 'fingerprint'");
+    }
+    lua_pop(L, 3);
+    if (user)
+        stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, user);
+    if (lua_getfield(L, 1, "priority") != LUA_TNIL)
+        stun_message_append32(&m, STUN_ATTRIBUTE_PRIORITY, (uint32_t)luaL_checkinteger(L, -1));
+    if (lua_getfield(L, 1, "controlling") != LUA_TNIL)
+        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLING, (uint64_t)luaL_checkinteger(L, -1));
+    if (lua_getfield(L, 1, "controlled") != LUA_TNIL)
+        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLED, (uint64_t)luaL_checkinteger(L, -1));
+    if (lua_getfield(L, 1, "use_candidate") != LUA_TNIL && lua_toboolean(L, -1))
+        stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
+    lua_pop(L, 4);
+    /* A wrong MESSAGE-INTEGRITY behind a right FINGERPRINT: the key is
+     * damaged, not the bytes. */
+    char key[256];
+    size_t klen = pw ? strlen(pw) : 0;
+    if (klen >= sizeof key)
+        return luaL_error(L, "stun.request: password too long");
+    if (pw)
+        memcpy(key, pw, klen);
+    if (damage && strcmp(damage, "integrity") == 0 && klen)
+        key[0] ^= 1;
+    size_t n = rtc_stun_finish(&a, &m, pw ? (const uint8_t *)key : NULL, klen);
+    if (!n)
+        return luaL_error(L, "stun.request: the message does not fit in 512 bytes");
+    if (damage && strcmp(damage, "fingerprint") == 0)
+        buf[n - 1] ^= 1;
+    lua_pushlstring(L, (const char *)buf, n);
+    return 1;
+}
+
+static int l_parse(lua_State *L)
+{
+    size_t len;
+    const uint8_t *b = (const uint8_t *)luaL_checklstring(L, 1, &len);
+    if (stun_message_validate_buffer_length(b, len, true) != (int)len) {
+        lua_pushnil(L);
+        return 1;
+    }
+    StunMessage m = { .buffer = (uint8_t *)b, .buffer_len = len };
+    static const char *const classes[] = { "request", "indication", "success", "error" };
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, classes[stun_message_get_class(&m) & 3]);
+    lua_setfield(L, -2, "class");
+    lua_pushinteger(L, stun_message_get_method(&m));
+    lua_setfield(L, -2, "method");
+    int code;
+    if (stun_message_find_error(&m, &code) == STUN_MESSAGE_RETURN_SUCCESS) {
+        lua_pushinteger(L, code);
+        lua_setfield(L, -2, "error");
+    }
+    char tid[25];
+    for (int i = 0; i < 12; i++)
+        snprintf(tid + 2 * i, 3, "%02x", b[8 + i]);
+    lua_pushstring(L, tid);
+    lua_setfield(L, -2, "transaction");
+    return 1;
+}
+
+void sim_lua_open_stun(lua_State *L)
+{
+    static const luaL_Reg f[] = { { "request", l_request }, { "parse", l_parse }, { NULL, NULL } };
+    luaL_newlib(L, f);
+    lua_setglobal(L, "stun");
+}

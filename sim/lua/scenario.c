@@ -1,0 +1,365 @@
+/*
+ * scenario.c - one scenario run: a sandboxed Lua state over a fresh
+ * kernel, event log and network; the main chunk builds the topology and
+ * schedules actions; then the kernel runs to the scenario's duration or
+ * until idle; then the expectations are checked and the outputs written.
+ *
+ * Limits (each ends the run with a clear error): Lua instructions, Lua
+ * memory, and virtual time. A Lua error anywhere (main chunk or callback)
+ * stops the run; its message names the file and line.
+ */
+#include "lua/lsim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "kernel/vdet.h"
+
+#define DEFAULT_SEED       1
+#define DEFAULT_MAX_TIME   SIM_SEC(600)
+#define DEFAULT_INSTR      200000000ull         /* Lua VM instructions */
+#define DEFAULT_MEM        (512u << 20)
+#define HOOK_EVERY         10000
+
+void sim_strcatf(char **buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    size_t old = *buf ? strlen(*buf) : 0;
+    char *b = realloc(*buf, old + (size_t)n + 2);
+    if (!b)
+        abort();
+    va_start(ap, fmt);
+    vsnprintf(b + old, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b[old + (size_t)n] = '\n';
+    b[old + (size_t)n + 1] = '\0';
+    *buf = b;
+}
+
+sim_scn_t *sim_scn_get(lua_State *L)
+{
+    return *(sim_scn_t **)lua_getextraspace(L);
+}
+
+sim_time_t sim_lua_time(lua_State *L, int idx, const char *what)
+{
+    int isnum;
+    lua_Number x = lua_tonumberx(L, idx, &isnum);
+    if (!isnum)
+        luaL_error(L, "%s: expected a time in seconds (a number), got %s", what,
+                   luaL_typename(L, idx));
+    if (!isfinite(x) || x < 0 || x > 1e9)
+        luaL_error(L, "%s: time %f s is out of range (0 to 1e9 seconds)", what, (double)x);
+    return (sim_time_t)llround(x * 1e9);
+}
+
+void sim_scn_event(sim_scn_t *s, const char *src, const char *name, const sim_evarg_t *args,
+                   size_t nargs)
+{
+    sim_evlog_emit(s->log, sim_now(s->k), src, name, args, nargs);
+}
+
+static int traceback(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static void record_error(sim_scn_t *s, const char *full)
+{
+    if (s->failed)
+        return;
+    s->failed = true;
+    /* The first line names file:line and the problem; the traceback goes
+     * to the text log. */
+    size_t n = strcspn(full, "\n");
+    s->error = strndup(full, n);
+    if (s->textlog)
+        fprintf(s->textlog, "error: %s\n", full);
+    sim_stop(s->k);
+}
+
+void sim_scn_call(sim_scn_t *s, int nargs)
+{
+    lua_State *L = s->L;
+    if (s->failed) {
+        lua_pop(L, nargs + 1);
+        return;
+    }
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+    int rc = lua_pcall(L, nargs, 0, base);
+    if (rc != LUA_OK) {
+        if (rc == LUA_ERRMEM)
+            record_error(s, "Lua memory limit exceeded");
+        else
+            record_error(s, lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
+        lua_pop(L, 1);
+    }
+    lua_remove(L, base);
+}
+
+static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sim_scn_t *s = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        s->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && s->mem_used - old + nsize > s->mem_limit)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p)
+        s->mem_used = s->mem_used - old + nsize;
+    return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    s->instr_count += HOOK_EVERY;
+    if (s->instr_count > s->instr_limit)
+        luaL_error(L, "instruction limit of %I Lua instructions exceeded (a runaway loop?)",
+                   (lua_Integer)s->instr_limit);
+}
+
+int sim_mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+        return -1;
+    return access(buf, W_OK);
+}
+
+const char *sim_scenarios_dir(const char *path)
+{
+    const char *hit = NULL;
+    for (const char *p = path; (p = strstr(p, "scenarios/")); p++)
+        if (p == path || p[-1] == '/')
+            hit = p;
+    return hit;
+}
+
+/* path's prefix up to the scenarios/ folder, then tail; NULL if the
+ * scenario is not in one. */
+static char *beside_scenarios(const char *path, const char *tail)
+{
+    const char *hit = sim_scenarios_dir(path);
+    if (!hit)
+        return NULL;
+    char *d;
+    if (asprintf(&d, "%.*s%s", (int)(hit - path), path, tail) < 0)
+        abort();
+    return d;
+}
+
+/* Golden captures live in captures/ beside the scenarios/ folder that holds
+ * the scenario, unless --captures says otherwise. */
+static char *derive_captures_dir(const char *path, const sim_run_opts_t *o)
+{
+    if (o->captures_dir)
+        return strdup(o->captures_dir);
+    char *d = beside_scenarios(path, "captures");
+    return d ? d : strdup("captures");
+}
+
+/* Shared Lua for require(): scenarios/lib/, or lib/ beside a scenario that
+ * is not in a scenarios/ folder. */
+static char *derive_lib_dir(const char *path)
+{
+    char *d = beside_scenarios(path, "scenarios/lib");
+    if (d)
+        return d;
+    const char *slash = strrchr(path, '/');
+    if (asprintf(&d, "%.*slib", slash ? (int)(slash - path + 1) : 0, path) < 0)
+        abort();
+    return d;
+}
+
+static void finish(sim_scn_t *s, sim_result_t *r)
+{
+    char *path = NULL;
+    if (s->out_dir && asprintf(&path, "%s/events.jsonl", s->out_dir) >= 0) {
+        FILE *f = fopen(path, "w");
+        if (!f || sim_evlog_write(s->log, f) < 0 || fclose(f) != 0) {
+            sim_strcatf(&r->messages, "cannot write %s: %s", path, strerror(errno));
+            r->verdict = SIM_ERROR;
+        }
+        free(path);
+    }
+}
+
+void sim_scenario_run(const char *path, const char *id, const char *out_dir,
+                      const sim_run_opts_t *o, sim_result_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = strdup(id);
+    r->file = strdup(path);
+
+    sim_scn_t s = {
+        .opts = o, .path = path, .out_dir = out_dir,
+        .seed = o->seed_set ? o->seed : DEFAULT_SEED,
+        .max_time = DEFAULT_MAX_TIME, .duration = SIM_TIME_NEVER,
+        .instr_limit = DEFAULT_INSTR, .mem_limit = DEFAULT_MEM,
+    };
+    s.expects_tail = &s.expects;
+    r->seed = s.seed;
+
+    if (sim_mkdirs(out_dir) < 0) {
+        sim_strcatf(&r->messages, "cannot create output folder %s: %s", out_dir, strerror(errno));
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        return;
+    }
+    char *logpath = NULL;
+    if (asprintf(&logpath, "%s/log.txt", out_dir) < 0)
+        abort();
+    s.textlog = fopen(logpath, "w");
+    if (!s.textlog) {
+        sim_strcatf(&r->messages, "cannot write %s: %s", logpath, strerror(errno));
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        free(logpath);
+        return;
+    }
+    free(logpath);
+
+    s.captures_dir = derive_captures_dir(path, o);
+    s.lib_dir = derive_lib_dir(path);
+    s.k = sim_kernel_new(s.seed);
+    s.log = sim_evlog_new();
+    s.net = sim_net_new(s.k, s.log);
+    sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
+    sim_vdet_bind(s.k);
+
+    s.L = lua_newstate(scn_alloc, &s);
+    lua_State *L = s.L;
+    *(sim_scn_t **)lua_getextraspace(L) = &s;
+    static const luaL_Reg libs[] = {
+        { LUA_GNAME, luaopen_base }, { LUA_TABLIBNAME, luaopen_table },
+        { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
+        { LUA_UTF8LIBNAME, luaopen_utf8 }, { NULL, NULL },
+    };
+    for (const luaL_Reg *l = libs; l->func; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* Sandbox: nothing that reaches files, processes or C code. */
+    static const char *const banned[] = { "dofile", "loadfile", "load", "collectgarbage", NULL };
+    for (const char *const *b = banned; *b; b++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *b);
+    }
+    sim_lua_open_sim(L);
+    sim_lua_open_net(L);
+    sim_lua_open_expect(L);
+    sim_lua_open_ice(L);
+    sim_lua_open_stun(L);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+
+    int rc = luaL_loadfilex(L, path, "t");
+    if (rc != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        /* "cannot open x.lua" already names the file; syntax errors
+         * carry file:line. */
+        record_error(&s, m ? m : "cannot load scenario");
+        lua_pop(L, 1);
+    } else {
+        sim_scn_call(&s, 0);
+    }
+
+    if (!s.failed) {
+        s.running = true;
+        if (s.duration != SIM_TIME_NEVER) {
+            sim_run_until(s.k, s.duration);
+        } else {
+            sim_run_events(s.k, s.max_time);
+            if (!s.failed && sim_pending(s.k) > 0) {
+                char t[32];
+                sim_strcatf(&s.error,
+                            "%s: virtual time limit of %s s reached with %zu events pending "
+                            "(give scenario{duration=...} or stop the periodic timers)",
+                            path, sim_time_str(s.max_time, t), sim_pending(s.k));
+                s.error[strlen(s.error) - 1] = '\0';
+                s.failed = true;
+            }
+        }
+    }
+
+    s.running = false;
+    sim_verdict_t v = SIM_PASS;
+    if (sim_lua_captures_close(&s, &r->messages) < 0)
+        v = SIM_ERROR;
+    if (s.failed) {
+        sim_strcatf(&r->messages, "%s", s.error);
+        v = SIM_ERROR;
+    } else {
+        sim_verdict_t e = sim_lua_expect_check(&s, &r->messages, &r->notes);
+        if (e > v)
+            v = e;
+    }
+    r->verdict = v;
+    r->end_time = sim_now(s.k);
+    r->events = sim_evlog_count(s.log);
+    r->seed = s.seed;
+    r->title = strdup(s.title ? s.title : id);
+    finish(&s, r);
+
+    sim_lua_timers_free(&s);
+    sim_lua_net_free(&s);
+    sim_lua_ice_free(&s);
+    sim_lua_expects_free(&s);
+    lua_close(L);
+    sim_vdet_bind(NULL);
+    sim_net_free(s.net);
+    sim_evlog_free(s.log);
+    sim_kernel_free(s.k);
+    if (s.textlog)
+        fclose(s.textlog);
+    free(s.captures_dir);
+    free(s.lib_dir);
+    free(s.title);
+    free(s.error);
+}
+
+void sim_result_clear(sim_result_t *r)
+{
+    free(r->id);
+    free(r->file);
+    free(r->title);
+    free(r->messages);
+    free(r->notes);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,51 @@
+/*
+ * scenario.h - running one Lua scenario: the sandbox, its limits, the
+ * topology it builds, the expectations it states, and its outputs.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kernel/kernel.h"
+
+typedef enum sim_verdict { SIM_PASS = 0, SIM_FAIL = 1, SIM_ERROR = 2 } sim_verdict_t;
+
+typedef struct sim_run_opts {
+    bool        seed_set;           /* --seed given: overrides scenario{seed=} */
+    uint64_t    seed;
+    const char *captures_dir;       /* golden pcaps; NULL: derived from the path */
+    bool        update_captures;
+} sim_run_opts_t;
+
+/* What a scenario produced, for the report. */
+typedef struct sim_result {
+    char          *id;              /* "net/udp-echo" */
+    char          *file;            /* as given */
+    char          *title;           /* scenario{name=} or the id */
+    sim_verdict_t  verdict;
+    uint64_t       seed;
+    sim_time_t     end_time;
+    uint64_t       events;
+    char          *messages;        /* failures/errors, one per line */
+    char          *notes;           /* measures and other lines for the summary */
+} sim_result_t;
+
+/* Run the scenario at path, writing its outputs into out_dir (created).
+ * Fills r (free with sim_result_clear). */
+void sim_scenario_run(const char *path, const char *id, const char *out_dir,
+                      const sim_run_opts_t *o, sim_result_t *r);
+void sim_result_clear(sim_result_t *r);
+
+/* The "scenarios/" component of path (the last one), or NULL. */
+const char *sim_scenarios_dir(const char *path);
+
+/* mkdir -p, then check the folder is writable. 0, or -1 with errno. */
+int  sim_mkdirs(const char *path);
+
+/* Append a formatted line to a malloc'd string (*buf may be NULL). */
+void sim_strcatf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

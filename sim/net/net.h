@@ -1,0 +1,172 @@
+/*
+ * net.h - the simulated IPv4/UDP network.
+ *
+ * Topology: hosts own interfaces; an interface is attached to a subnet
+ * (an IPv4 prefix with a switch) through its access link; every subnet is
+ * attached to the core ("the internet") through its uplink. A datagram
+ * between two subnets crosses: access link, subnet switch, uplink, core,
+ * the other uplink, the other switch, the other access link.
+ *
+ * Every element is a node (node.h) with numbered ports; links join two
+ * node ports. A NAT, a firewall or a server is just another node.
+ *
+ * Links are the only place where time passes and packets are lost: each
+ * direction has latency, jitter (uniform in [0, jitter], so packets can
+ * reorder), Bernoulli or Gilbert-Elliott loss, duplication, a rate limit
+ * with a bounded tail-drop queue, and an MTU. Every drop is counted by
+ * reason and written to the event log.
+ */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check/evlog.h"
+#include "kernel/kernel.h"
+#include "net/packet.h"
+
+typedef struct sim_net    sim_net_t;
+typedef struct sim_host   sim_host_t;
+typedef struct sim_iface  sim_iface_t;
+typedef struct sim_subnet sim_subnet_t;
+typedef struct sim_link   sim_link_t;
+typedef struct sim_udp    sim_udp_t;
+
+/* Drop reasons, counted per link direction (and per host for the
+ * host-side ones) and logged as "drop" events with a "reason" argument. */
+typedef enum sim_drop {
+    SIM_DROP_LOSS,          /* random loss on a link */
+    SIM_DROP_QUEUE,         /* rate limiter's queue full (tail drop) */
+    SIM_DROP_MTU,           /* datagram larger than the link's MTU */
+    SIM_DROP_NO_ROUTE,      /* no subnet or host has the destination */
+    SIM_DROP_IFACE_DOWN,    /* interface down */
+    SIM_DROP_NO_LISTENER,   /* no UDP socket on the destination port */
+    SIM_DROP_NAT_NO_MAPPING,/* inbound to a NAT address and port with no mapping */
+    SIM_DROP_NAT_FILTERED,  /* refused by the NAT's filtering (RFC 4787 s.5) */
+    SIM_DROP_NAT_HAIRPIN,   /* inside to the NAT's own outside address, no hairpinning */
+    SIM_DROP_FIREWALL,      /* refused by a firewall: the outside end is not on its list */
+    SIM_DROP__COUNT
+} sim_drop_t;
+const char *sim_drop_name(sim_drop_t d);
+
+typedef struct sim_link_params {
+    sim_time_t latency;         /* one-way propagation delay */
+    sim_time_t jitter;          /* extra delay, uniform in [0, jitter] */
+    double     loss;            /* Bernoulli loss probability (if ge_p == 0) */
+    /* Gilbert-Elliott: used when ge_p > 0. p = P(good->bad) per packet,
+     * r = P(bad->good), loss probability in each state. */
+    double     ge_p, ge_r, ge_loss_good, ge_loss_bad;
+    double     duplicate;       /* probability a packet is delivered twice */
+    uint64_t   rate_bps;        /* 0: unlimited */
+    uint32_t   queue_packets;   /* queue bound when rate limited (>= 1) */
+    uint32_t   mtu;             /* largest IPv4 datagram carried, bytes */
+} sim_link_params_t;
+
+void sim_link_params_default(sim_link_params_t *p);  /* lossless, 0 delay, mtu 1500 */
+/* Check ranges; on error writes which field is wrong to err. */
+int  sim_link_params_check(const sim_link_params_t *p, char *err, size_t errlen);
+
+typedef struct sim_link_stats {
+    uint64_t sent;                      /* packets offered to this direction */
+    uint64_t delivered;                 /* packets out (duplicates included) */
+    uint64_t bytes_delivered;
+    uint64_t duplicated;
+    uint64_t reordered;                 /* delivered after a later-sent packet */
+    uint64_t dropped[SIM_DROP__COUNT];
+    uint64_t loss_runs;                 /* maximal runs of consecutive losses */
+    uint64_t loss_run_max;
+    uint64_t loss_run_total;            /* sum of run lengths (mean = total/runs) */
+} sim_link_stats_t;
+
+/* Observe packets: taps see the packet and the virtual time. */
+typedef void (*sim_tap_fn)(void *arg, sim_time_t t, const sim_pkt_t *p);
+
+sim_net_t    *sim_net_new(sim_kernel_t *k, sim_evlog_t *log /* may be NULL */);
+void          sim_net_free(sim_net_t *n);
+sim_kernel_t *sim_net_kernel(sim_net_t *n);
+sim_evlog_t  *sim_net_evlog(sim_net_t *n);
+/* Latency and other link parameters of the core (applied to every uplink's
+ * core side: a datagram crossing the core pays its latency once). */
+void          sim_net_set_core(sim_net_t *n, const sim_link_params_t *p);
+
+/* Subnets. access: parameters of each interface's access link (copied at
+ * attach time); uplink: parameters of the link to the core.
+ * Errors (NULL return, err filled): bad prefix, overlapping subnet,
+ * duplicate name. */
+sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
+                             unsigned prefix_len, const sim_link_params_t *access,
+                             const sim_link_params_t *uplink, char *err, size_t errlen);
+sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name);
+sim_link_t   *sim_subnet_uplink(sim_subnet_t *s);
+void          sim_subnet_access(const sim_subnet_t *s, sim_link_params_t *p);
+const char   *sim_subnet_name(const sim_subnet_t *s);
+
+sim_host_t   *sim_host_new(sim_net_t *n, const char *name, char *err, size_t errlen);
+sim_host_t   *sim_host_find(sim_net_t *n, const char *name);
+const char   *sim_host_name(const sim_host_t *h);
+sim_net_t    *sim_host_net(const sim_host_t *h);
+
+/* Attach an interface with address ip in subnet s. link may override the
+ * subnet's access parameters (NULL: the subnet's). Errors: address outside
+ * the subnet, network or broadcast address, address in use, name in use. */
+sim_iface_t  *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uint32_t ip,
+                            const sim_link_params_t *link, char *err, size_t errlen);
+sim_iface_t  *sim_iface_find(sim_host_t *h, const char *name);
+/* The host's i-th interface, in creation order; NULL past the end. */
+sim_iface_t  *sim_host_iface_at(sim_host_t *h, size_t i);
+uint32_t      sim_iface_ip(const sim_iface_t *i);
+const char   *sim_iface_name(const sim_iface_t *i);
+sim_host_t   *sim_iface_host(const sim_iface_t *i);
+sim_link_t   *sim_iface_link(sim_iface_t *i);
+void          sim_iface_set_up(sim_iface_t *i, bool up);
+/* Give the interface another address in its subnet (a DHCP renumbering).
+ * 0, or -1 with a message (address in use, outside the subnet). */
+int           sim_iface_set_ip(sim_iface_t *i, uint32_t ip, char *err, size_t errlen);
+bool          sim_iface_is_up(const sim_iface_t *i);
+/* Be told when an interface of h appears, goes down or comes up (the
+ * operating system's network-change notification). */
+typedef void (*sim_iface_fn)(void *arg, sim_iface_t *i);
+void          sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);
+void          sim_host_unwatch(sim_host_t *h, void *arg);
+/* Tap every datagram the interface sends (at send time) and receives (at
+ * arrival time). Returns 0, or -1 if out of memory. */
+int           sim_iface_add_tap(sim_iface_t *i, sim_tap_fn fn, void *arg);
+
+/* Links. Direction 0 carries traffic away from the host/subnet end
+ * ("up": interface -> switch, subnet -> core), direction 1 towards it. */
+const char   *sim_link_name(const sim_link_t *l);
+void          sim_link_set_params(sim_link_t *l, int dir /* 0, 1, or -1 for both */,
+                                  const sim_link_params_t *p);
+void          sim_link_get_params(const sim_link_t *l, int dir, sim_link_params_t *p);
+void          sim_link_get_stats(const sim_link_t *l, int dir, sim_link_stats_t *s);
+/* Tap datagrams as they leave the link, in either direction. */
+int           sim_link_add_tap(sim_link_t *l, sim_tap_fn fn, void *arg);
+
+/* UDP. Receive callback: the datagram is borrowed for the call. */
+typedef void (*sim_udp_recv_fn)(void *arg, sim_udp_t *s, const sim_pkt_t *p);
+
+/* Bind on ip (0: any address of the host) and port (0: an ephemeral port,
+ * 49152-65535, allocated in sequence per host). Errors: port in use,
+ * address not on this host. */
+sim_udp_t    *sim_udp_bind(sim_host_t *h, uint32_t ip, uint16_t port,
+                           sim_udp_recv_fn fn, void *arg, char *err, size_t errlen);
+void          sim_udp_close(sim_udp_t *s);
+uint16_t      sim_udp_port(const sim_udp_t *s);
+uint32_t      sim_udp_ip(const sim_udp_t *s);
+/* Send a datagram. The source address is the socket's, or for a socket
+ * bound to any address, the address of the interface whose subnet holds
+ * dst (else the host's first interface that is up). Returns 0 when the
+ * datagram left the host, -1 when it was dropped at the host (counted and
+ * logged: no interface up, payload too large). */
+int           sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port,
+                           const void *data, size_t len);
+
+/* Counters of drops that happen outside links (no route, no listener,
+ * interface down). */
+void          sim_net_drop_counts(const sim_net_t *n, uint64_t out[SIM_DROP__COUNT]);
+/* Iterate links in creation order (for reports); NULL past the end. */
+sim_link_t   *sim_net_link_at(sim_net_t *n, size_t i);
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * turn_server.c - the simulated TURN server (turn_server.h), RFC 8656.
+ *
+ * Messages are validated on the shared path (ref/stun.c: long-term
+ * credentials, RFC 8489 s.9.2) and built with libnice's STUN library.
+ * Each allocation has a relay socket of its own on the server's address.
+ */
+#include "servers/turn_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stun/stunagent.h>
+
+#include "stun.h"
+
+#define DEFAULT_LIFETIME   600u     /* s, RFC 8656 s.3.2 */
+#define MAX_LIFETIME       3600u
+#define PERMISSION_LIFE    SIM_SEC(300)    /* s.9 */
+#define CHANNEL_LIFE       SIM_SEC(600)    /* s.12 */
+
+typedef struct perm {
+    uint32_t   ip;
+    sim_time_t expires;
+} perm_t;
+
+typedef struct chan {
+    uint16_t   number;
+    rtc_addr_t peer;
+    sim_time_t expires;
+} chan_t;
+
+typedef struct alloc {
+    struct sim_turn_server *t;
+    rtc_addr_t  client;
+    char        user[128];
+    sim_udp_t  *relay;
+    sim_time_t  expires;
+    sim_timer_t timer;
+    perm_t     *perms;
+    size_t      nperms;
+    chan_t     *chans;
+    size_t      nchans;
+    struct alloc *next;
+} alloc_t;
+
+typedef struct user {
+    char *name, *password;
+} user_t;
+
+struct sim_turn_server {
+    sim_host_t      *host;
+    sim_kernel_t    *k;
+    sim_evlog_t     *log;
+    sim_udp_t       *sock;
+    uint32_t         ip;
+    char             src[48];
+    char             realm[128];
+    char             nonce[33];
+    unsigned         quota;
+    sim_rng_t        rng;
+    StunAgent        agent;
+    user_t          *users;
+    size_t           nusers;
+    alloc_t         *allocs;
+    sim_turn_stats_t st;
+};
+
+static void log_event(sim_turn_server_t *t, const char *ev, const char *k1, const char *v1)
+{
+    if (!t->log)
+        return;
+    sim_evarg_t a = SIM_EVS(k1, v1);
+    sim_evlog_emit(t->log, sim_now(t->k), t->src, ev, &a, 1);
+}
+
+static const char *addr_str(rtc_addr_t a, char buf[32])
+{
+    char ip[16];
+    snprintf(buf, 32, "%s:%u", sim_ip_str(a.ip, ip), a.port);
+    return buf;
+}
+
+static void new_nonce(sim_turn_server_t *t)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++)
+        t->nonce[i] = hex[sim_rng_below(&t->rng, 16)];
+    t->nonce[16] = '\0';
+}
+
+void sim_turn_server_new_nonce(sim_turn_server_t *t)
+{
+    new_nonce(t);
+}
+
+static bool password_of(void *arg, const uint8_t *user, size_t len, const uint8_t **pw, size_t *pwlen)
+{
+    sim_turn_server_t *t = arg;
+    for (size_t i = 0; i < t->nusers; i++)
+        if (strlen(t->users[i].name) == len && memcmp(t->users[i].name, user, len) == 0) {
+            *pw = (const uint8_t *)t->users[i].password;
+            *pwlen = strlen(t->users[i].password);
+            return true;
+        }
+    return false;
+}
+
+static alloc_t *find_alloc(sim_turn_server_t *t, uint32_t ip, uint16_t port)
+{
+    for (alloc_t *a = t->allocs; a; a = a->next)
+        if (a->client.ip == ip && a->client.port == port)
+            return a;
+    return NULL;
+}
+
+static void alloc_free(sim_turn_server_t *t, alloc_t *a)
+{
+    for (alloc_t **pp = &t->allocs; *pp; pp = &(*pp)->next)
+        if (*pp == a) {
+            *pp = a->next;
+            break;
+        }
+    sim_cancel(t->k, a->timer);
+    sim_udp_close(a->relay);
+    free(a->perms);
+    free(a->chans);
+    free(a);
+    t->st.allocations--;
+}
+
+static void alloc_expire(void *arg)
+{
+    alloc_t *a = arg;
+    sim_turn_server_t *t = a->t;
+    a->timer = 0;
+    if (a->expires > sim_now(t->k)) {
+        a->timer = sim_at(t->k, a->expires, alloc_expire, a);
+        return;
+    }
+    char c[32];
+    log_event(t, "allocation-expired", "client", addr_str(a->client, c));
+    alloc_free(t, a);
+}
+
+static bool permitted(const alloc_t *a, uint32_t ip, sim_time_t now)
+{
+    for (size_t i = 0; i < a->nperms; i++)
+        if (a->perms[i].ip == ip && a->perms[i].expires > now)
+            return true;
+    return false;
+}
+
+static void permit(alloc_t *a, uint32_t ip, sim_time_t until)
+{
+    for (size_t i = 0; i < a->nperms; i++)
+        if (a->perms[i].ip == ip) {
+            a->perms[i].expires = until;
+            return;
+        }
+    a->perms = realloc(a->perms, (a->nperms + 1) * sizeof *a->perms);
+    if (!a->perms)
+        abort();
+    a->perms[a->nperms++] = (perm_t){ ip, until };
+}
+
+static void send_msg(sim_turn_server_t *t, const sim_pkt_t *to, const uint8_t *buf, size_t len)
+{
+    if (len)
+        sim_udp_send(t->sock, to->src_ip, to->src_port, buf, len);
+}
+
+/* Error response; 401 and 438 carry REALM and NONCE (RFC 8489 s.9.2.4). */
+static void send_error(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *req, int code)
+{
+    StunMessage m;
+    uint8_t buf[512];
+    t->st.refused++;
+    if (!stun_agent_init_error(&t->agent, &m, buf, sizeof buf, req, (StunError)code))
+        return;
+    if (code == STUN_ERROR_UNAUTHORIZED || code == STUN_ERROR_STALE_NONCE) {
+        stun_message_append_string(&m, STUN_ATTRIBUTE_REALM, t->realm);
+        stun_message_append_string(&m, STUN_ATTRIBUTE_NONCE, t->nonce);
+        m.key = NULL;       /* no MESSAGE-INTEGRITY on a challenge */
+    }
+    send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+    char c[16];
+    snprintf(c, sizeof c, "%d", code);
+    log_event(t, "refused", "error", c);
+}
+
+static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p);
+
+static int get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
+        return -1;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+    out->ip = ntohl(in->sin_addr.s_addr);
+    out->port = ntohs(in->sin_port);
+    return 0;
+}
+
+static void put_xor(StunMessage *m, StunAttribute type, rtc_addr_t a)
+{
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a.port),
+                              .sin_addr.s_addr = htonl(a.ip) };
+    stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in);
+}
+
+static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *req)
+{
+    /* the nonce must be the current one (RFC 8489 s.9.2.4) */
+    uint16_t nlen = 0;
+    const char *nonce = stun_message_find(req, STUN_ATTRIBUTE_NONCE, &nlen);
+    if (!nonce || nlen != strlen(t->nonce) || memcmp(nonce, t->nonce, nlen) != 0) {
+        send_error(t, p, req, STUN_ERROR_STALE_NONCE);
+        return;
+    }
+    uint16_t ulen = 0;
+    const char *user = stun_message_find(req, STUN_ATTRIBUTE_USERNAME, &ulen);
+    alloc_t *a = find_alloc(t, p->src_ip, p->src_port);
+    StunMethod method = stun_message_get_method(req);
+    sim_time_t now = sim_now(t->k);
+    StunMessage m;
+    uint8_t buf[512];
+    char c[32];
+
+    if (method == STUN_ALLOCATE) {
+        if (a) {
+            send_error(t, p, req, STUN_ERROR_ALLOCATION_MISMATCH);   /* s.7.2 */
+            return;
+        }
+        uint32_t transport = 0;
+        if (stun_message_find32(req, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, &transport) != STUN_MESSAGE_RETURN_SUCCESS) {
+            send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
+            return;
+        }
+        if ((transport >> 24) != 17) {
+            send_error(t, p, req, STUN_ERROR_UNSUPPORTED_TRANSPORT);
+            return;
+        }
+        unsigned mine = 0;
+        for (alloc_t *x = t->allocs; x; x = x->next)
+            mine += strlen(x->user) == ulen && memcmp(x->user, user, ulen) == 0;
+        if (mine >= t->quota) {
+            send_error(t, p, req, STUN_ERROR_ALLOCATION_QUOTA_REACHED);   /* s.7.2 */
+            return;
+        }
+        a = calloc(1, sizeof *a);
+        if (!a)
+            abort();
+        char err[256];
+        a->relay = sim_udp_bind(t->host, t->ip, 0, on_relay, a, err, sizeof err);
+        if (!a->relay) {
+            free(a);
+            send_error(t, p, req, 508);     /* Insufficient Capacity */
+            return;
+        }
+        a->t = t;
+        a->client = (rtc_addr_t){ p->src_ip, p->src_port };
+        snprintf(a->user, sizeof a->user, "%.*s", (int)ulen, user);
+        uint32_t life = DEFAULT_LIFETIME;
+        if (stun_message_find32(req, STUN_ATTRIBUTE_LIFETIME, &life) != STUN_MESSAGE_RETURN_SUCCESS)
+            life = DEFAULT_LIFETIME;
+        if (life > MAX_LIFETIME)
+            life = MAX_LIFETIME;
+        if (life == 0)
+            life = DEFAULT_LIFETIME;
+        a->expires = now + SIM_SEC(life);
+        a->timer = sim_at(t->k, a->expires, alloc_expire, a);
+        a->next = t->allocs;
+        t->allocs = a;
+        t->st.allocations++;
+        stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
+        put_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, (rtc_addr_t){ t->ip, sim_udp_port(a->relay) });
+        stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, life);
+        put_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, a->client);
+        send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+        log_event(t, "allocation", "client", addr_str(a->client, c));
+        return;
+    }
+    if (!a) {
+        send_error(t, p, req, STUN_ERROR_ALLOCATION_MISMATCH);
+        return;
+    }
+    if (method == STUN_REFRESH) {
+        uint32_t life = DEFAULT_LIFETIME;
+        if (stun_message_find32(req, STUN_ATTRIBUTE_LIFETIME, &life) != STUN_MESSAGE_RETURN_SUCCESS)
+            life = DEFAULT_LIFETIME;
+        if (life > MAX_LIFETIME)
+            life = MAX_LIFETIME;
+        stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
+        stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, life);
+        send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+        if (life == 0) {            /* s.8: a lifetime of 0 deletes */
+            log_event(t, "allocation-deleted", "client", addr_str(a->client, c));
+            alloc_free(t, a);
+        } else {
+            a->expires = now + SIM_SEC(life);
+        }
+        return;
+    }
+    if (method == STUN_CREATEPERMISSION) {
+        rtc_addr_t peer;
+        if (get_xor(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0) {
+            send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
+            return;
+        }
+        permit(a, peer.ip, now + PERMISSION_LIFE);      /* s.9 */
+        stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
+        send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+        log_event(t, "permission", "peer", sim_ip_str(peer.ip, c));
+        return;
+    }
+    if (method == STUN_CHANNELBIND) {
+        rtc_addr_t peer;
+        uint32_t num;
+        if (get_xor(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
+            stun_message_find32(req, STUN_ATTRIBUTE_CHANNEL_NUMBER, &num) != STUN_MESSAGE_RETURN_SUCCESS ||
+            (num >> 16) < 0x4000 || (num >> 16) > 0x4fff) {
+            send_error(t, p, req, STUN_ERROR_BAD_REQUEST);       /* s.11.2 */
+            return;
+        }
+        uint16_t number = (uint16_t)(num >> 16);
+        for (size_t i = 0; i < a->nchans; i++) {
+            bool same_num = a->chans[i].number == number;
+            bool same_peer = a->chans[i].peer.ip == peer.ip && a->chans[i].peer.port == peer.port;
+            if (same_num != same_peer) {
+                send_error(t, p, req, STUN_ERROR_BAD_REQUEST);   /* bound otherwise */
+                return;
+            }
+        }
+        size_t i = 0;
+        while (i < a->nchans && a->chans[i].number != number)
+            i++;
+        if (i == a->nchans) {
+            a->chans = realloc(a->chans, (a->nchans + 1) * sizeof *a->chans);
+            if (!a->chans)
+                abort();
+            a->nchans++;
+        }
+        a->chans[i] = (chan_t){ number, peer, now + CHANNEL_LIFE };
+        permit(a, peer.ip, now + PERMISSION_LIFE);       /* s.11.2 */
+        stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
+        send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+        log_event(t, "channel", "peer", addr_str(peer, c));
+        return;
+    }
+    send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
+}
+
+/* Send indication: client to peer through the relay (s.10.2). */
+static void on_send(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *ind)
+{
+    alloc_t *a = find_alloc(t, p->src_ip, p->src_port);
+    rtc_addr_t peer;
+    uint16_t len = 0;
+    const void *data = stun_message_find(ind, STUN_ATTRIBUTE_DATA, &len);
+    if (!a || get_xor(ind, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 || !data ||
+        !permitted(a, peer.ip, sim_now(t->k))) {
+        t->st.dropped++;
+        return;
+    }
+    t->st.relayed_out++;
+    sim_udp_send(a->relay, peer.ip, peer.port, data, len);
+}
+
+/* ChannelData: client to peer (s.12.5). */
+static void on_channel_data(sim_turn_server_t *t, const sim_pkt_t *p)
+{
+    alloc_t *a = find_alloc(t, p->src_ip, p->src_port);
+    uint16_t number = (uint16_t)(p->data[0] << 8 | p->data[1]);
+    uint16_t len = (uint16_t)(p->data[2] << 8 | p->data[3]);
+    sim_time_t now = sim_now(t->k);
+    if (a && 4u + len <= p->len)
+        for (size_t i = 0; i < a->nchans; i++)
+            if (a->chans[i].number == number && a->chans[i].expires > now &&
+                permitted(a, a->chans[i].peer.ip, now)) {
+                t->st.relayed_out++;
+                t->st.channel_out++;
+                sim_udp_send(a->relay, a->chans[i].peer.ip, a->chans[i].peer.port, p->data + 4, len);
+                return;
+            }
+    t->st.dropped++;
+}
+
+static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
+{
+    sim_turn_server_t *t = arg;
+    if (p->len >= 4 && p->data[0] >= 0x40 && p->data[0] <= 0x4f) {
+        on_channel_data(t, p);
+        return;
+    }
+    StunMessage m;
+    rtc_stun_check_t v = rtc_stun_validate(&t->agent, &m, p->data, p->len, password_of, t);
+    if (v == RTC_STUN_NOT_STUN || v == RTC_STUN_MALFORMED || v == RTC_STUN_BAD_FINGERPRINT) {
+        t->st.dropped++;
+        return;
+    }
+    StunClass cls = stun_message_get_class(&m);
+    if (cls == STUN_INDICATION) {
+        if (v == RTC_STUN_VALID && stun_message_get_method(&m) == STUN_IND_SEND)
+            on_send(t, p, &m);
+        else
+            t->st.dropped++;
+        return;
+    }
+    if (cls != STUN_REQUEST) {
+        t->st.dropped++;
+        return;
+    }
+    if (v == RTC_STUN_UNAUTHENTICATED || v == RTC_STUN_BAD_INTEGRITY) {
+        /* RFC 8489 s.9.2.4: challenge (no credentials) or refuse (wrong
+         * ones) with 401 and a fresh realm and nonce */
+        send_error(t, p, &m, STUN_ERROR_UNAUTHORIZED);
+        return;
+    }
+    if (v != RTC_STUN_VALID) {
+        send_error(t, p, &m, STUN_ERROR_BAD_REQUEST);
+        return;
+    }
+    on_request(t, p, &m);
+}
+
+/* Data from a peer to a relayed address (s.10.3, s.12.6). */
+static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
+{
+    alloc_t *a = arg;
+    sim_turn_server_t *t = a->t;
+    sim_time_t now = sim_now(t->k);
+    if (!permitted(a, p->src_ip, now)) {
+        t->st.dropped++;
+        char c[16];
+        log_event(t, "no-permission", "peer", sim_ip_str(p->src_ip, c));
+        return;
+    }
+    t->st.relayed_in++;
+    for (size_t i = 0; i < a->nchans; i++)
+        if (a->chans[i].peer.ip == p->src_ip && a->chans[i].peer.port == p->src_port &&
+            a->chans[i].expires > now && p->len <= 0xffff - 4) {
+            uint8_t buf[2048 + 4];
+            if (p->len + 4 > sizeof buf)
+                break;
+            buf[0] = (uint8_t)(a->chans[i].number >> 8);
+            buf[1] = (uint8_t)a->chans[i].number;
+            buf[2] = (uint8_t)(p->len >> 8);
+            buf[3] = (uint8_t)p->len;
+            memcpy(buf + 4, p->data, p->len);
+            /* padded to 4 bytes over UDP it need not be (s.12.5) */
+            t->st.channel_in++;
+            sim_udp_send(t->sock, a->client.ip, a->client.port, buf, p->len + 4);
+            return;
+        }
+    StunMessage m;
+    uint8_t buf[2048 + 64];
+    if (!stun_agent_init_indication(&t->agent, &m, buf, sizeof buf, STUN_IND_DATA))
+        return;
+    put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (rtc_addr_t){ p->src_ip, p->src_port });
+    if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) != STUN_MESSAGE_RETURN_SUCCESS)
+        return;
+    size_t n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
+    if (n)
+        sim_udp_send(t->sock, a->client.ip, a->client.port, buf, n);
+}
+
+sim_turn_server_t *sim_turn_server_new(sim_host_t *h, uint32_t ip, uint16_t port, const char *realm,
+                                       unsigned quota, char *err, size_t errlen)
+{
+    sim_turn_server_t *t = calloc(1, sizeof *t);
+    if (!t)
+        abort();
+    if (!port)
+        port = 3478;
+    t->sock = sim_udp_bind(h, ip, port, on_datagram, t, err, errlen);
+    if (!t->sock) {
+        free(t);
+        return NULL;
+    }
+    t->host = h;
+    t->ip = ip;
+    t->k = sim_net_kernel(sim_host_net(h));
+    t->log = sim_net_evlog(sim_host_net(h));
+    t->quota = quota ? quota : 10;
+    char a[16];
+    snprintf(t->src, sizeof t->src, "turn:%s:%u", sim_ip_str(ip, a), port);
+    snprintf(t->realm, sizeof t->realm, "%s", realm);
+    sim_rng_init(&t->rng, sim_kernel_seed(t->k), t->src);
+    new_nonce(t);
+    rtc_stun_agent_turn(&t->agent);
+    return t;
+}
+
+int sim_turn_server_user(sim_turn_server_t *t, const char *user, const char *password)
+{
+    user_t *u = realloc(t->users, (t->nusers + 1) * sizeof *u);
+    if (!u)
+        return -1;
+    t->users = u;
+    t->users[t->nusers].name = strdup(user);
+    t->users[t->nusers].password = strdup(password);
+    t->nusers++;
+    return 0;
+}
+
+void sim_turn_server_stats(const sim_turn_server_t *t, sim_turn_stats_t *st)
+{
+    *st = t->st;
+}
+
+void sim_turn_server_free(sim_turn_server_t *t)
+{
+    if (!t)
+        return;
+    while (t->allocs)
+        alloc_free(t, t->allocs);
+    sim_udp_close(t->sock);
+    for (size_t i = 0; i < t->nusers; i++) {
+        free(t->users[i].name);
+        free(t->users[i].password);
+    }
+    free(t->users);
+    free(t);
+}
