@@ -1,11 +1,13 @@
 /*
- * lsim.c - what the binding files share (lsim.h): argument helpers and the
- * userdata recipe.
+ * lsim.c - what the binding files share (lsim.h): argument helpers, the
+ * phase check, and the userdata recipe: userdata are checked handles into
+ * a per-scenario slot table, never owning pointers.
  */
 #include "lua/lsim.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[])
@@ -61,24 +63,116 @@ double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, 
     return v;
 }
 
-void *sim_lobj_push(lua_State *L, const char *mt, size_t size)
+/* ---- phases ------------------------------------------------------------------ */
+
+void sim_lua_check_phase(lua_State *L, const char *what)
 {
-    void *p = lua_newuserdatauv(L, size, 1);
-    memset(p, 0, size);
+    switch (sim_scn_get(L)->phase) {
+    case SIM_PHASE_BUILD:
+    case SIM_PHASE_RUN:
+        return;
+    case SIM_PHASE_CHECK:
+        luaL_error(L, "%s: not allowed while expectations are checked", what);
+        break;
+    case SIM_PHASE_CLOSED:
+        luaL_error(L, "%s: the scenario is over: objects can no longer be used", what);
+        break;
+    }
+}
+
+/* ---- handles ------------------------------------------------------------------- */
+
+struct sim_lslot {
+    void *ptr;                      /* NULL once the object went away */
+    char  dead[96];                 /* then: what it was, for the error */
+};
+
+typedef struct lobj {
+    size_t slot;
+} lobj_t;
+
+/* Registry table: light userdata (the C address) -> its userdata, so that
+ * an object has one userdata and one slot however often it is pushed. */
+#define OBJECTS "rtcsim.objects"
+
+static void push_objects(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, OBJECTS) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
     lua_newtable(L);
-    lua_setiuservalue(L, -2, 1);
-    luaL_setmetatable(L, mt);
-    return p;
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, OBJECTS);
 }
 
 void sim_lobj_push_ptr(lua_State *L, const char *mt, void *ptr)
 {
-    *(void **)sim_lobj_push(L, mt, sizeof ptr) = ptr;
+    sim_scn_t *s = sim_scn_get(L);
+    push_objects(L);
+    if (lua_rawgetp(L, -1, ptr) == LUA_TUSERDATA && luaL_testudata(L, -1, mt)) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 1);
+    if (s->nslots == s->capslots) {
+        size_t cap = s->capslots ? 2 * s->capslots : 64;
+        sim_lslot_t *n = realloc(s->slots, cap * sizeof *n);
+        if (!n)
+            luaL_error(L, "out of memory (the table of objects)");
+        s->slots = n;
+        s->capslots = cap;
+    }
+    lobj_t *o = lua_newuserdatauv(L, sizeof *o, 1);
+    o->slot = s->nslots;
+    s->slots[s->nslots++] = (sim_lslot_t){ .ptr = ptr };
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, 1);
+    luaL_setmetatable(L, mt);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, ptr);
+    lua_remove(L, -2);
+}
+
+/* The object behind the handle at idx (known to be one of ours). */
+static void *resolve(lua_State *L, int idx)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    const lobj_t *o = lua_touserdata(L, idx);
+    if (s->phase == SIM_PHASE_CLOSED)
+        luaL_error(L, "%s: the scenario is over: objects can no longer be used",
+                   sim_lobj_typename(L, idx));
+    const sim_lslot_t *sl = &s->slots[o->slot];
+    if (!sl->ptr)
+        luaL_error(L, "%s is closed", sl->dead);
+    return sl->ptr;
 }
 
 void *sim_lobj_ptr(lua_State *L, int idx, const char *mt)
 {
-    return *(void **)luaL_checkudata(L, idx, mt);
+    luaL_checkudata(L, idx, mt);
+    return resolve(L, idx);
+}
+
+void sim_lobj_kill(lua_State *L, void *ptr, const char *desc)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    push_objects(L);
+    if (lua_rawgetp(L, -1, ptr) == LUA_TUSERDATA) {
+        sim_lslot_t *sl = &s->slots[((lobj_t *)lua_touserdata(L, -1))->slot];
+        sl->ptr = NULL;
+        snprintf(sl->dead, sizeof sl->dead, "%s", desc);
+        /* the address may be reused by a new object, which gets its own */
+        lua_pushnil(L);
+        lua_rawsetp(L, -3, ptr);
+    }
+    lua_pop(L, 2);
+}
+
+void sim_lobj_free(sim_scn_t *s)
+{
+    free(s->slots);
+    s->slots = NULL;
+    s->nslots = s->capslots = 0;
 }
 
 const char *sim_lobj_typename(lua_State *L, int idx)
@@ -92,12 +186,6 @@ const char *sim_lobj_typename(lua_State *L, int idx)
     return t;
 }
 
-static int obj_eq(lua_State *L)
-{
-    lua_pushboolean(L, *(void **)lua_touserdata(L, 1) == *(void **)lua_touserdata(L, 2));
-    return 1;
-}
-
 /* __index: methods first, then the fields a `getter` pushes, then the user
  * value table (handlers). */
 int sim_lobj_index(lua_State *L, sim_lobj_getter get)
@@ -108,7 +196,10 @@ int sim_lobj_index(lua_State *L, sim_lobj_getter get)
             return 1;
         lua_pop(L, 2);
     }
-    if (get && get(L, lua_touserdata(L, 1), key))
+    /* past the methods, a dead object (or any, once the scenario is
+     * over) refuses: its fields and handlers are gone with it */
+    void *obj = resolve(L, 1);
+    if (get && get(L, obj, key))
         return 1;
     lua_getiuservalue(L, 1, 1);
     lua_getfield(L, -1, key);
@@ -136,7 +227,7 @@ int sim_lobj_newindex_readonly(lua_State *L)
 }
 
 void sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction index,
-                      lua_CFunction newindex, lua_CFunction gc, const char *type_name)
+                    lua_CFunction newindex, const char *type_name)
 {
     luaL_newmetatable(L, mt);
     lua_pushstring(L, type_name);
@@ -145,13 +236,6 @@ void sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_C
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);
     lua_setfield(L, -2, "__newindex");
-    if (gc) {
-        lua_pushcfunction(L, gc);
-        lua_setfield(L, -2, "__gc");
-    } else {
-        lua_pushcfunction(L, obj_eq);
-        lua_setfield(L, -2, "__eq");
-    }
     lua_newtable(L);
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "methods");

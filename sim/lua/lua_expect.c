@@ -178,6 +178,7 @@ static uint64_t count_field(lua_State *L, int idx, const char *key, uint64_t def
 
 static int l_event(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.event");
     sim_lexpect_t *e = new_expect(L, EX_COUNT);
     e->m = calloc(1, sizeof *e->m);
     e->nm = 1;
@@ -194,6 +195,7 @@ static int l_event(lua_State *L)
 
 static int l_never(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.never");
     sim_lexpect_t *e = new_expect(L, EX_COUNT);
     e->m = calloc(1, sizeof *e->m);
     e->nm = 1;
@@ -204,6 +206,7 @@ static int l_never(lua_State *L)
 
 static int l_sequence(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.sequence");
     luaL_checktype(L, 1, LUA_TTABLE);
     size_t n = lua_rawlen(L, 1);
     if (n < 2)
@@ -221,6 +224,7 @@ static int l_sequence(lua_State *L)
 
 static int l_capture(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.capture");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "golden", NULL };
     sim_lua_check_keys(L, 1, "expect.capture", keys);
@@ -242,6 +246,7 @@ static int l_capture(lua_State *L)
 
 static int l_measure(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.measure");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "min", "max", NULL };
     sim_lua_check_keys(L, 1, "expect.measure", keys);
@@ -297,6 +302,7 @@ static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
 
 static int l_table(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.table");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "rows", "cols", "expected", "measured", NULL };
     sim_lua_check_keys(L, 1, "expect.table", keys);

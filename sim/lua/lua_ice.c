@@ -231,11 +231,11 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
 
 /* ---- RTCSocket ---------------------------------------------------------------------- */
 
-static sim_lice_t *new_record(sim_scn_t *s)
+static sim_lice_t *new_record(lua_State *L, sim_scn_t *s, const char *what)
 {
     sim_lice_t *li = calloc(1, sizeof *li);
     if (!li)
-        abort();
+        luaL_error(L, "%s: out of memory (record)", what);
     li->s = s;
     li->next = s->ice;
     s->ice = li;
@@ -258,6 +258,7 @@ static uint32_t resolve(lua_State *L, sim_scn_t *s, const char *url, const char 
 /* host:RTCSocket([iceServers]) */
 static int l_socket(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:RTCSocket");
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     rtc_addr_t stun[16];
@@ -330,7 +331,7 @@ static int l_socket(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "RTCSocket");
     li->host = sim_host_name(h);
     char err[256];
     li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
@@ -344,12 +345,13 @@ static int l_socket(lua_State *L)
 
 static lconn_t *check_conn(lua_State *L)
 {
-    return *(lconn_t **)luaL_checkudata(L, 1, MT_CONN);
+    return sim_lobj_ptr(L, 1, MT_CONN);
 }
 
 /* RTCConnection(socket [, remoteDescription]) */
 static int l_connection(lua_State *L)
 {
+    sim_lua_check_phase(L, "RTCConnection");
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
     rtc_conn_desc_t remote, *rp = NULL;
     if (!lua_isnoneornil(L, 2)) {
@@ -358,7 +360,7 @@ static int l_connection(lua_State *L)
     }
     lconn_t *lc = calloc(1, sizeof *lc);
     if (!lc)
-        abort();
+        return luaL_error(L, "RTCConnection: out of memory (connection record)");
     char err[256];
     lc->c = sim_ice_connection_new(li->sock, rp, err, sizeof err);
     if (!lc->c) {
@@ -400,6 +402,7 @@ static int m_get_local_description(lua_State *L)
 
 static int m_set_remote_description(lua_State *L)
 {
+    sim_lua_check_phase(L, "setRemoteDescription");
     lconn_t *lc = check_conn(L);
     rtc_conn_desc_t d;
     to_description(L, 2, &d);
@@ -410,6 +413,7 @@ static int m_set_remote_description(lua_State *L)
 
 static int m_set_local_candidate(lua_State *L)
 {
+    sim_lua_check_phase(L, "setLocalCandidate");
     lconn_t *lc = check_conn(L);
     rtc_candidate_t c;
     to_candidate(L, 2, rtc_connection_id(lc->c), &c);
@@ -420,6 +424,7 @@ static int m_set_local_candidate(lua_State *L)
 
 static int m_set_remote_candidate(lua_State *L)
 {
+    sim_lua_check_phase(L, "setRemoteCandidate");
     lconn_t *lc = check_conn(L);
     rtc_candidate_t c;
     to_candidate(L, 2, rtc_connection_id(lc->c), &c);
@@ -430,6 +435,7 @@ static int m_set_remote_candidate(lua_State *L)
 
 static int m_connect(lua_State *L)
 {
+    sim_lua_check_phase(L, "connect");
     lconn_t *lc = check_conn(L);
     char err[256];
     return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
@@ -439,6 +445,7 @@ static int m_connect(lua_State *L)
  * follows the host's interfaces first, then the connection restarts. */
 static int m_update(lua_State *L)
 {
+    sim_lua_check_phase(L, "update");
     lconn_t *lc = check_conn(L);
     char err[256];
     if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0)
@@ -446,9 +453,9 @@ static int m_update(lua_State *L)
     return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
 }
 
-static int conn_get(lua_State *L, void *ud, const char *key)
+static int conn_get(lua_State *L, void *obj, const char *key)
 {
-    lconn_t *lc = *(lconn_t **)ud;
+    lconn_t *lc = obj;
     if (strcmp(key, "id") == 0) {
         lua_pushstring(L, rtc_connection_id(lc->c));
         return 1;
@@ -464,6 +471,7 @@ static int socket_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.stun_server{ host =, address =, port = } */
 static int l_stun_server(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.stun_server");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "host", "address", "port", NULL };
@@ -496,7 +504,7 @@ static int l_stun_server(lua_State *L)
     sim_stun_server_t *srv = sim_stun_server_new(h, ip, (uint16_t)port, err, sizeof err);
     if (!srv)
         return luaL_error(L, "net.stun_server: %s", err);
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "net.stun_server");
     li->stun = srv;
     sim_lobj_push_ptr(L, MT_STUN, li);
     return 1;
@@ -519,6 +527,7 @@ static int stun_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.turn_server{ host =, address =, port =, realm =, users = { name = password }, quota = } */
 static int l_turn_server(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.turn_server");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "host", "address", "port", "realm", "users", "quota", NULL };
@@ -561,7 +570,7 @@ static int l_turn_server(lua_State *L)
     lua_pop(L, 1);
     if (!srv)
         return luaL_error(L, "net.turn_server: %s", err);
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "net.turn_server");
     li->turn = srv;
     if (lua_getfield(L, 1, "users") != LUA_TNIL) {
         luaL_checktype(L, -1, LUA_TTABLE);
@@ -596,6 +605,7 @@ static int turn_stats(lua_State *L)
 
 static int turn_new_nonce(lua_State *L)
 {
+    sim_lua_check_phase(L, "turn_server:new_nonce");
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
     sim_turn_server_new_nonce(li->turn);
     return 0;
@@ -644,10 +654,10 @@ void sim_lua_open_ice(lua_State *L)
     static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };
     static const luaL_Reg stun_m[] = { { "stats", stun_stats }, { NULL, NULL } };
     static const luaL_Reg turn_m[] = { { "stats", turn_stats }, { "new_nonce", turn_new_nonce }, { NULL, NULL } };
-    sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, NULL, "RTCConnection");
-    sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, NULL, "RTCSocket");
-    sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, NULL, "StunServer");
-    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, NULL, "TurnServer");
+    sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, "RTCConnection");
+    sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, "RTCSocket");
+    sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, "StunServer");
+    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, "TurnServer");
     lua_register(L, "RTCConnection", l_connection);
     /* host:RTCSocket(iceServers) */
     luaL_getmetatable(L, MT_HOST);

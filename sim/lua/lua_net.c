@@ -2,11 +2,12 @@
  * lua_net.c - the `net` table: subnets, hosts, interfaces, links, UDP
  * sockets, captures and the signalling channel, as Lua userdata.
  *
- * Topology objects belong to the network, which outlives the Lua state, so
- * their userdata hold plain pointers. A socket's userdata is the socket's
- * C-side record and is kept alive by a registry reference while bound;
- * closing it twice is safe. Handlers (onreceive, onmessage) are fields of
- * the userdata's user value table.
+ * Every object belongs to the C side (topology objects to the network, the
+ * rest to the scenario's lists) and outlives the Lua state; userdata are
+ * handles (lsim.h). A socket's record is freed when it is closed, and its
+ * handle says so from then on. Handlers (onreceive, onmessage) are fields
+ * of the userdata's user value table, which a registry reference keeps
+ * alive while the C side may call them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,11 +38,18 @@ struct sim_lcapture {
     sim_lcapture_t *next;
 };
 
-typedef struct lsock {
-    sim_scn_t *s;
-    sim_udp_t *u;                   /* NULL once closed */
-    int        ref;                 /* registry ref to this userdata while open */
-} lsock_t;
+struct sim_lsock {
+    sim_scn_t   *s;
+    sim_udp_t   *u;
+    const char  *host;              /* its host's name, for messages */
+    int          ref;               /* registry ref to its userdata */
+    sim_lsock_t *next;
+};
+
+typedef struct lchanend {
+    sim_lchan_t *ch;
+    int          end;
+} lchanend_t;
 
 typedef struct chmsg {
     sim_lchan_t  *ch;
@@ -59,13 +67,9 @@ struct sim_lchan {
     int          ref[2];            /* registry refs to the two ends */
     sim_time_t   last[2];           /* FIFO: last delivery time towards end i */
     chmsg_t     *inflight;
+    lchanend_t   ends[2];           /* what the two userdata name */
     sim_lchan_t *next;
 };
-
-typedef struct lchanend {
-    sim_lchan_t *ch;
-    int          end;
-} lchanend_t;
 
 static const char *opt_string_field(lua_State *L, int idx, const char *key)
 {
@@ -201,6 +205,7 @@ static int dir_arg(lua_State *L, int idx)
 /* link:set{...} changes both directions; link:set("up", {...}) one. */
 static int link_set(lua_State *L)
 {
+    sim_lua_check_phase(L, "link:set");
     sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
     int dir = -1, t = 2;
     if (lua_type(L, 2) == LUA_TSTRING) {
@@ -262,9 +267,9 @@ static int link_stats(lua_State *L)
     return 1;
 }
 
-static int link_get(lua_State *L, void *ud, const char *key)
+static int link_get(lua_State *L, void *obj, const char *key)
 {
-    sim_link_t *l = *(void **)ud;
+    sim_link_t *l = obj;
     if (strcmp(key, "name") == 0) {
         lua_pushstring(L, sim_link_name(l));
         return 1;
@@ -276,9 +281,9 @@ static int link_index(lua_State *L) { return sim_lobj_index(L, link_get); }
 
 /* ---- Subnet ------------------------------------------------------------- */
 
-static int subnet_get(lua_State *L, void *ud, const char *key)
+static int subnet_get(lua_State *L, void *obj, const char *key)
 {
-    sim_subnet_t *s = *(void **)ud;
+    sim_subnet_t *s = obj;
     if (strcmp(key, "name") == 0) {
         lua_pushstring(L, sim_subnet_name(s));
         return 1;
@@ -314,6 +319,7 @@ static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const 
 /* net.subnet{name=, prefix="10.0.0.0/24", link={...}, uplink={...}} */
 static int l_subnet(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.subnet");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "prefix", "link", "uplink", "behind", NULL };
@@ -368,10 +374,10 @@ static int l_subnet(lua_State *L)
 
 /* ---- Host and Interface ------------------------------------------------- */
 
-static int host_get(lua_State *L, void *ud, const char *key)
+static int host_get(lua_State *L, void *obj, const char *key)
 {
     if (strcmp(key, "name") == 0) {
-        lua_pushstring(L, sim_host_name(*(void **)ud));
+        lua_pushstring(L, sim_host_name(obj));
         return 1;
     }
     return 0;
@@ -381,6 +387,7 @@ static int host_index(lua_State *L) { return sim_lobj_index(L, host_get); }
 
 static int l_host(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.host");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", NULL };
@@ -396,6 +403,7 @@ static int l_host(lua_State *L)
 /* host:interface{name=, subnet=, address=, link={...}} */
 static int host_interface(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:interface");
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     luaL_checktype(L, 2, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "address", "link", NULL };
@@ -424,9 +432,9 @@ static int host_interface(lua_State *L)
     return 1;
 }
 
-static int iface_get(lua_State *L, void *ud, const char *key)
+static int iface_get(lua_State *L, void *obj, const char *key)
 {
-    sim_iface_t *i = *(void **)ud;
+    sim_iface_t *i = obj;
     char a[16];
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, sim_iface_name(i));
@@ -447,12 +455,14 @@ static int iface_index(lua_State *L) { return sim_lobj_index(L, iface_get); }
 
 static int iface_up(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:up");
     sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), true);
     return 0;
 }
 
 static int iface_down(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:down");
     sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), false);
     return 0;
 }
@@ -460,6 +470,7 @@ static int iface_down(lua_State *L)
 /* iface:set_address("a.b.c.d"): renumbering within the subnet */
 static int iface_set_address(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:set_address");
     sim_iface_t *i = sim_lobj_ptr(L, 1, MT_IFACE);
     uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "set_address");
     char err[256];
@@ -472,7 +483,7 @@ static int iface_set_address(lua_State *L)
 
 static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
-    lsock_t *ls = arg;
+    sim_lsock_t *ls = arg;
     lua_State *L = ls->s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ls->ref);
     lua_getiuservalue(L, -1, 1);
@@ -492,6 +503,7 @@ static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 /* host:udp{port=, address=} */
 static int host_udp(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:udp");
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     uint32_t ip = 0;
@@ -511,29 +523,36 @@ static int host_udp(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    lsock_t *ls = sim_lobj_push(L, MT_SOCKET, sizeof *ls);
+    sim_lsock_t *ls = calloc(1, sizeof *ls);
+    if (!ls)
+        return luaL_error(L, "udp: out of memory (socket record)");
     ls->s = s;
+    ls->host = sim_host_name(h);
+    ls->ref = LUA_NOREF;
     char err[256];
     ls->u = sim_udp_bind(h, ip, (uint16_t)port, sock_recv, ls, err, sizeof err);
-    if (!ls->u)
+    if (!ls->u) {
+        free(ls);
         return luaL_error(L, "udp: %s", err);
+    }
+    ls->next = s->sockets;
+    s->sockets = ls;
+    sim_lobj_push_ptr(L, MT_SOCKET, ls);
     lua_pushvalue(L, -1);
     ls->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return 1;
 }
 
-static lsock_t *check_sock(lua_State *L)
+static sim_lsock_t *check_sock(lua_State *L)
 {
-    lsock_t *ls = luaL_checkudata(L, 1, MT_SOCKET);
-    if (!ls->u)
-        luaL_error(L, "socket is closed");
-    return ls;
+    return sim_lobj_ptr(L, 1, MT_SOCKET);
 }
 
 /* sock:send(address, port, data) -> true, or false if dropped at the host */
 static int sock_send(lua_State *L)
 {
-    lsock_t *ls = check_sock(L);
+    sim_lua_check_phase(L, "socket:send");
+    sim_lsock_t *ls = check_sock(L);
     uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "send");
     lua_Integer port = luaL_checkinteger(L, 3);
     luaL_argcheck(L, port > 0 && port <= 65535, 3, "port must be 1 to 65535");
@@ -546,29 +565,34 @@ static int sock_send(lua_State *L)
     return 1;
 }
 
-static void sock_release(lua_State *L, lsock_t *ls)
-{
-    if (!ls->u)
-        return;
-    sim_udp_close(ls->u);
-    ls->u = NULL;
-    luaL_unref(L, LUA_REGISTRYINDEX, ls->ref);
-    ls->ref = LUA_NOREF;
-}
-
+/* sock:close(): the record goes; the userdata says "... is closed" from
+ * then on, to close() again as to any other method. */
 static int sock_close(lua_State *L)
 {
-    sock_release(L, luaL_checkudata(L, 1, MT_SOCKET));
+    sim_lsock_t *ls = check_sock(L);
+    sim_lua_check_phase(L, "socket:close");
+    sim_scn_t *s = ls->s;
+    char desc[96];
+    snprintf(desc, sizeof desc, "Socket %s:%u", ls->host, sim_udp_port(ls->u));
+    for (sim_lsock_t **pp = &s->sockets; *pp; pp = &(*pp)->next)
+        if (*pp == ls) {
+            *pp = ls->next;
+            break;
+        }
+    sim_udp_close(ls->u);
+    luaL_unref(L, LUA_REGISTRYINDEX, ls->ref);
+    sim_lobj_kill(L, ls, desc);
+    free(ls);
     return 0;
 }
 
-static int sock_get(lua_State *L, void *ud, const char *key)
+static int sock_get(lua_State *L, void *obj, const char *key)
 {
-    lsock_t *ls = ud;
+    sim_lsock_t *ls = obj;
     char a[16];
-    if (strcmp(key, "port") == 0 && ls->u)
+    if (strcmp(key, "port") == 0)
         lua_pushinteger(L, sim_udp_port(ls->u));
-    else if (strcmp(key, "address") == 0 && ls->u)
+    else if (strcmp(key, "address") == 0)
         lua_pushstring(L, sim_ip_str(sim_udp_ip(ls->u), a));
     else
         return 0;
@@ -579,9 +603,19 @@ static int sock_index(lua_State *L) { return sim_lobj_index(L, sock_get); }
 
 /* ---- captures ------------------------------------------------------------ */
 
+/* Taps go through the record: once the capture is closed (before the
+ * expectations are checked) a packet still seen is not written to it. */
+static void capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    sim_lcapture_t *c = arg;
+    if (c->cap)
+        sim_capture_tap(c->cap, t, p);
+}
+
 /* net.capture(interface_or_link [, name]) */
 static int l_capture(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.capture");
     sim_scn_t *s = sim_scn_get(L);
     sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? sim_lobj_ptr(L, 1, MT_IFACE) : NULL;
     sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? sim_lobj_ptr(L, 1, MT_LINK) : NULL;
@@ -614,16 +648,16 @@ static int l_capture(lua_State *L)
     c->next = s->captures;
     s->captures = c;
     if (i)
-        sim_iface_add_tap(i, sim_capture_tap, c->cap);
+        sim_iface_add_tap(i, capture_tap, c);
     else
-        sim_link_add_tap(l, sim_capture_tap, c->cap);
+        sim_link_add_tap(l, capture_tap, c);
     sim_lobj_push_ptr(L, MT_CAPTURE, c);
     return 1;
 }
 
-static int capture_get(lua_State *L, void *ud, const char *key)
+static int capture_get(lua_State *L, void *obj, const char *key)
 {
-    sim_lcapture_t *c = *(void **)ud;
+    sim_lcapture_t *c = obj;
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, c->name);
     else if (strcmp(key, "count") == 0)
@@ -699,7 +733,8 @@ static void chan_deliver(void *arg)
 /* end:send(message): message is any JSON value (a table, a string ...). */
 static int chanend_send(lua_State *L)
 {
-    lchanend_t *e = luaL_checkudata(L, 1, MT_CHANEND);
+    lchanend_t *e = sim_lobj_ptr(L, 1, MT_CHANEND);
+    sim_lua_check_phase(L, "send");
     luaL_checkany(L, 2);
     sim_lchan_t *ch = e->ch;
     sim_scn_t *s = ch->s;
@@ -740,6 +775,7 @@ static int chanend_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.channel{hostA, hostB, delay=, jitter=, loss=} -> endA, endB */
 static int l_channel(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.channel");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "delay", "jitter", "loss", NULL };
@@ -771,9 +807,8 @@ static int l_channel(lua_State *L)
     lua_pop(L, 1);
     ch->loss = prob_field(L, 1, "net.channel", "loss", 0);
     for (int i = 0; i < 2; i++) {
-        lchanend_t *e = sim_lobj_push(L, MT_CHANEND, sizeof *e);
-        e->ch = ch;
-        e->end = i;
+        ch->ends[i] = (lchanend_t){ .ch = ch, .end = i };
+        sim_lobj_push_ptr(L, MT_CHANEND, &ch->ends[i]);
         lua_pushvalue(L, -1);
         ch->ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
@@ -782,6 +817,12 @@ static int l_channel(lua_State *L)
 
 void sim_lua_net_free(sim_scn_t *s)
 {
+    while (s->sockets) {
+        sim_lsock_t *ls = s->sockets;
+        s->sockets = ls->next;
+        sim_udp_close(ls->u);
+        free(ls);
+    }
     while (s->channels) {
         sim_lchan_t *ch = s->channels;
         s->channels = ch->next;
@@ -829,6 +870,7 @@ static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
  *          filtering=, ports=, hairpin=, lifetime= } */
 static int l_nat(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.nat");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "outside", "address", "addresses", "type", "mapping",
@@ -892,6 +934,7 @@ static int l_nat(lua_State *L)
 /* nat:reboot([{ address = }]) */
 static int nat_reboot(lua_State *L)
 {
+    sim_lua_check_phase(L, "nat:reboot");
     sim_nat_t *nat = sim_lobj_ptr(L, 1, MT_NAT);
     uint32_t ip = 0;
     if (!lua_isnoneornil(L, 2)) {
@@ -922,9 +965,9 @@ static int nat_stats(lua_State *L)
     return 1;
 }
 
-static int nat_get(lua_State *L, void *ud, const char *key)
+static int nat_get(lua_State *L, void *obj, const char *key)
 {
-    sim_nat_t *nat = *(void **)ud;
+    sim_nat_t *nat = obj;
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, sim_nat_name(nat));
     else if (strcmp(key, "outside_link") == 0)
@@ -941,6 +984,7 @@ static int nat_index(lua_State *L) { return sim_lobj_index(L, nat_get); }
 /* net.core{latency=, ...}: parameters of the core's own link. */
 static int l_core(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.core");
     sim_scn_t *s = sim_scn_get(L);
     sim_link_t *core = sim_net_link_at(s->net, 0);
     sim_link_params_t p;
@@ -967,6 +1011,7 @@ static int l_link(lua_State *L)
 /* net.firewall{ name=, subnet=, allow={ "a.b.c.d[/len][:port]", ... } } */
 static int l_firewall(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.firewall");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "allow", NULL };
@@ -1011,9 +1056,9 @@ static int fw_stats(lua_State *L)
     return 1;
 }
 
-static int fw_get(lua_State *L, void *ud, const char *key)
+static int fw_get(lua_State *L, void *obj, const char *key)
 {
-    sim_firewall_t *fw = *(void **)ud;
+    sim_firewall_t *fw = obj;
     if (strcmp(key, "name") != 0)
         return 0;
     lua_pushstring(L, sim_firewall_name(fw));
@@ -1047,16 +1092,16 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
     static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
     static const luaL_Reg nat_m[] = { { "reboot", nat_reboot }, { "stats", nat_stats }, { NULL, NULL } };
-    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, NULL, "Link");
-    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, NULL, "Subnet");
-    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, NULL, "Host");
-    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, NULL, "Interface");
-    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, sock_close, "Socket");
-    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
-    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
-    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, NULL, "NAT");
+    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, "Link");
+    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, "Subnet");
+    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, "Host");
+    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, "Interface");
+    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, "Socket");
+    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, "Capture");
+    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, "ChannelEnd");
+    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, "NAT");
     static const luaL_Reg fw_m[] = { { "stats", fw_stats }, { NULL, NULL } };
-    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, NULL, "Firewall");
+    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, "Firewall");
 
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },

@@ -86,6 +86,7 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
 /* sim.at(t, fn): call fn at absolute virtual time t (seconds). */
 static int l_at(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.at");
     sim_scn_t *s = sim_scn_get(L);
     sim_time_t t = sim_lua_time(L, 1, "sim.at");
     if (t < sim_now(s->k))
@@ -97,6 +98,7 @@ static int l_at(lua_State *L)
 /* sim.after(dt, fn) */
 static int l_after(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.after");
     sim_scn_t *s = sim_scn_get(L);
     return schedule(L, sim_now(s->k) + sim_lua_time(L, 1, "sim.after"), 2, 0, 0);
 }
@@ -104,6 +106,7 @@ static int l_after(lua_State *L)
 /* sim.every(interval, fn [, {start=, count=}]) */
 static int l_every(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.every");
     sim_scn_t *s = sim_scn_get(L);
     sim_time_t iv = sim_lua_time(L, 1, "sim.every");
     if (iv == 0)
@@ -132,6 +135,7 @@ static int l_every(lua_State *L)
 /* sim.cancel(handle) -> true if it was pending */
 static int l_cancel(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.cancel");
     sim_scn_t *s = sim_scn_get(L);
     lua_Integer h = luaL_checkinteger(L, 1);
     for (sim_ltimer_t *t = s->timers; t; t = t->next)
@@ -167,7 +171,8 @@ static int l_now(lua_State *L)
 static int l_run(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    if (s->running)
+    sim_lua_check_phase(L, "sim.run");
+    if (s->phase == SIM_PHASE_RUN)
         return luaL_error(L, "sim.run: cannot run the simulation from inside a callback");
     sim_time_t limit = s->max_time;
     if (!lua_isnoneornil(L, 1)) {
@@ -179,12 +184,12 @@ static int l_run(lua_State *L)
             return luaL_error(L, "sim.run: time %f s is beyond the virtual time limit of %f s",
                               limit / 1e9, s->max_time / 1e9);
     }
-    s->running = true;
+    s->phase = SIM_PHASE_RUN;
     if (lua_isnoneornil(L, 1))
         sim_run_events(s->k, limit);
     else
         sim_run_until(s->k, limit);
-    s->running = false;
+    s->phase = SIM_PHASE_BUILD;
     if (s->failed)
         return luaL_error(L, "(stopped by the error above)");
     if (lua_isnoneornil(L, 1) && sim_pending(s->k) > 0)
@@ -200,6 +205,10 @@ static void log_line(sim_scn_t *s, const char *msg)
     char t[32];
     if (s->textlog)
         fprintf(s->textlog, "[%s] %s\n", sim_time_str(sim_now(s->k), t), msg);
+    /* The event log is what the expectations read: from the check phase
+     * on it no longer changes, and print goes to the text log only. */
+    if (s->phase >= SIM_PHASE_CHECK)
+        return;
     sim_evarg_t a = SIM_EVS("msg", msg);
     sim_scn_event(s, "scenario", "log", &a, 1);
 }
@@ -256,6 +265,7 @@ static int l_print(lua_State *L)
 /* sim.event(name [, args]): an event of the scenario's own, for expectations. */
 static int l_event(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.event");
     sim_scn_t *s = sim_scn_get(L);
     const char *name = luaL_checkstring(L, 1);
     size_t n = 0;
@@ -330,6 +340,7 @@ static int l_require(lua_State *L)
 
 static int l_scenario(lua_State *L)
 {
+    sim_lua_check_phase(L, "scenario");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "seed", "duration", "max_time",

@@ -301,7 +301,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     }
 
     if (!s.failed) {
-        s.running = true;
+        s.phase = SIM_PHASE_RUN;
         if (s.duration != SIM_TIME_NEVER) {
             sim_run_until(s.k, s.duration);
         } else {
@@ -318,7 +318,9 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         }
     }
 
-    s.running = false;
+    /* From here the simulation is read, not changed: captures are closed
+     * and the expectations see one event log (lsim.h: sim_lua_check_phase). */
+    s.phase = SIM_PHASE_CHECK;
     sim_verdict_t v = SIM_PASS;
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
@@ -337,11 +339,17 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     r->title = strdup(s.title ? s.title : id);
     finish(&s, r);
 
+    /* Close the Lua state first, while every C object is still valid: the
+     * finalizers it runs find the handles refusing (phase CLOSED), not
+     * freed memory. Only then free what the handles named. */
+    s.phase = SIM_PHASE_CLOSED;
+    lua_close(L);
+    s.L = NULL;
     sim_lua_timers_free(&s);
     sim_lua_net_free(&s);
     sim_lua_ice_free(&s);
     sim_lua_expects_free(&s);
-    lua_close(L);
+    sim_lobj_free(&s);
     sim_vdet_bind(NULL);
     sim_net_free(s.net);
     sim_evlog_free(s.log);

@@ -1,0 +1,368 @@
+/*
+ * test_lifetime.c - the life of what a scenario sees (issue 8): objects
+ * used after the scenario is over (finalizers while the Lua state closes),
+ * objects that went away (a closed socket), the phases of a run (nothing
+ * changes the simulation while the expectations are checked), out of
+ * memory as an error, and input refused rather than truncated or guessed.
+ *
+ * Run under `make asan` too: before the fixes several of these read freed
+ * memory, which only the sanitizer (or a crash) shows.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lua/scenario.h"
+
+static char tmp[256];
+
+static void setup(void)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/rtcsim-test-lifetime-XXXXXX");
+    ck_assert(mkdtemp(tmp));
+    char d[300];
+    snprintf(d, sizeof d, "%s/scenarios", tmp);
+    mkdir(d, 0777);
+    snprintf(d, sizeof d, "%s/captures", tmp);
+    mkdir(d, 0777);
+}
+
+static void teardown(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Write scenarios/<name>.lua and run it; the result is the caller's. */
+static sim_verdict_t run(const char *name, const char *lua, sim_result_t *r)
+{
+    char path[512], out[512];
+    snprintf(path, sizeof path, "%s/scenarios/%s.lua", tmp, name);
+    FILE *f = fopen(path, "w");
+    ck_assert(f);
+    fputs(lua, f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/out/%s", tmp, name);
+    sim_run_opts_t o = { 0 };
+    sim_scenario_run(path, name, out, &o, r);
+    return r->verdict;
+}
+
+/* The run's text log (print() lines), malloc'd. */
+static char *text_log(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/%s/log.txt", tmp, name);
+    FILE *f = fopen(path, "r");
+    ck_assert(f);
+    char *buf = NULL;
+    size_t len = 0;
+    ck_assert(getdelim(&buf, &len, '\0', f) >= 0);
+    fclose(f);
+    return buf;
+}
+
+#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
+                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
+#define LOG_HAS(log, s) ck_assert_msg(strstr((log), (s)), "expected '%s' in the log: %s", (s), (log))
+
+/* One object of every type, named so that a test can reach each. */
+static const char *const WORLD =
+    "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24', link = { latency = 0.01 } }\n"
+    "local a = net.host { name = 'a' }\n"
+    "local ea = a:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n"
+    "local b = net.host { name = 'b' }\n"
+    "b:interface { name = 'eth0', subnet = lan, address = '10.0.0.2' }\n"
+    "local srv = net.host { name = 'srv' }\n"
+    "srv:interface { name = 'eth0', subnet = lan, address = '10.0.0.9' }\n"
+    "local wan = net.subnet { name = 'wan', prefix = '192.0.2.0/24' }\n"
+    "local nat = net.nat { name = 'nat', outside = wan, address = '192.0.2.1' }\n"
+    "local fw = net.firewall { name = 'fw', subnet = wan, allow = {} }\n"
+    "local sb = b:udp { port = 9 }\n"
+    "sb.onreceive = function(d) sim.event('got', { data = d }) end\n"
+    "local sa = a:udp {}\n"
+    "local cap = net.capture(ea)\n"
+    "local ca, cb = net.channel { a, b }\n"
+    "local stun = net.stun_server { host = srv }\n"
+    "local turn = net.turn_server { host = srv, port = 3479, users = { u = 'p' } }\n"
+    "local rs = a:RTCSocket()\n"
+    "local conn = RTCConnection(rs)\n"
+    "local link = ea.link\n"
+    "local objects = { Subnet = lan, Host = a, Interface = ea, Link = link, Socket = sa,\n"
+    "  Capture = cap, ChannelEnd = ca, NAT = nat, Firewall = fw, StunServer = stun,\n"
+    "  TurnServer = turn, RTCSocket = rs, RTCConnection = conn }\n";
+
+static char *with_world(const char *body)
+{
+    char *s;
+    ck_assert(asprintf(&s, "%s%s", WORLD, body) > 0);
+    return s;
+}
+
+/* Item 1: finalizers run while the Lua state closes, after the run. Each
+ * touches an object: a field, a method, a capture's count. Before the fix
+ * the C records were freed first (a read of freed memory: ASan, or a
+ * crash). Now every use is refused with the phase in the message. */
+START_TEST(finalizers_after_the_scenario)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        "keep = {}    -- a global: the finalizers run when the state closes, not before\n"
+        "local function touch(what, f)\n"
+        "  keep[#keep + 1] = setmetatable({}, { __gc = function()\n"
+        "    local ok, err = pcall(f)\n"
+        "    print('gc', what, ok, err)\n"
+        "  end })\n"
+        "end\n"
+        "touch('id', function() return conn.id end)\n"
+        "touch('connect', function() conn:connect() end)\n"
+        "touch('count', function() return cap.count end)\n"
+        "touch('send', function() sa:send('10.0.0.2', 9, 'late') end)\n"
+        "touch('stats', function() return rs:stats() end)\n"
+        "touch('host', function() return a.name end)\n"
+        "touch('link', function() return link:stats('up') end)\n"
+        "touch('nat', function() return nat:stats() end)\n"
+        "touch('fw', function() return fw.name end)\n"
+        "touch('stun', function() return stun:stats() end)\n"
+        "touch('turn', function() return turn:stats() end)\n"
+        "touch('chan', function() ca:send('x') end)\n"
+        "touch('run', function() sim.run() end)\n"
+        "touch('iface', function() return ea.address end)\n"
+        "touch('subnet', function() return lan.name end)\n"
+        "sim.at(1, function() sa:send('10.0.0.2', 9, 'hi') end)\n"
+        "expect.event { name = 'got', count = 1 }\n");
+    ck_assert_int_eq(run("gc", lua, &r), SIM_PASS);
+    char *log = text_log("gc");
+    LOG_HAS(log, "gc\tid\tfalse\t");
+    LOG_HAS(log, "RTCConnection: the scenario is over: objects can no longer be used");
+    LOG_HAS(log, "gc\tconnect\tfalse\t");
+    LOG_HAS(log, "gc\tcount\tfalse\t");
+    LOG_HAS(log, "Capture: the scenario is over");
+    LOG_HAS(log, "gc\tsend\tfalse\t");
+    LOG_HAS(log, "Socket: the scenario is over");
+    LOG_HAS(log, "RTCSocket: the scenario is over");
+    LOG_HAS(log, "Host: the scenario is over");
+    LOG_HAS(log, "Link: the scenario is over");
+    LOG_HAS(log, "NAT: the scenario is over");
+    LOG_HAS(log, "Firewall: the scenario is over");
+    LOG_HAS(log, "StunServer: the scenario is over");
+    LOG_HAS(log, "TurnServer: the scenario is over");
+    LOG_HAS(log, "ChannelEnd: the scenario is over");
+    LOG_HAS(log, "Interface: the scenario is over");
+    LOG_HAS(log, "Subnet: the scenario is over");
+    LOG_HAS(log, "sim.run: the scenario is over");
+    ck_assert_ptr_null(strstr(log, "\ttrue"));
+    free(log);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+/* Every type refuses the same way, found from the table of objects: a
+ * type added to WORLD but not to the handles shows here. */
+START_TEST(every_type_refuses_when_over)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        "keep = {}\n"
+        "for name, o in pairs(objects) do\n"
+        "  keep[#keep + 1] = setmetatable({}, { __gc = function()\n"
+        "    local ok, err = pcall(function() return o.name end)\n"
+        "    print('gc', name, ok, err)\n"
+        "  end })\n"
+        "end\n");
+    ck_assert_int_eq(run("types", lua, &r), SIM_PASS);
+    char *log = text_log("types");
+    static const char *const types[] = { "Subnet", "Host", "Interface", "Link", "Socket", "Capture",
+                                         "ChannelEnd", "NAT", "Firewall", "StunServer", "TurnServer",
+                                         "RTCSocket", "RTCConnection" };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char want[128];
+        snprintf(want, sizeof want, "gc\t%s\tfalse\t", types[i]);
+        LOG_HAS(log, want);
+        snprintf(want, sizeof want, "%s: the scenario is over: objects can no longer be used",
+                 types[i]);
+        LOG_HAS(log, want);
+    }
+    free(log);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+/* A closed socket: its record is gone and its userdata says so. */
+START_TEST(closed_socket_refuses)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        "sa:close()\n"
+        "local ok, err = pcall(function() sa:send('10.0.0.2', 9, 'x') end)\n"
+        "assert(not ok)\n"
+        "print('send', err)\n"
+        "ok, err = pcall(function() return sa.port end)\n"
+        "assert(not ok)\n"
+        "print('port', err)\n"
+        "ok, err = pcall(function() sa:close() end)\n"
+        "print('again', err)\n"
+        "-- the address of the freed record may come back for a new socket\n"
+        "local s2 = a:udp {}\n"
+        "assert(s2 ~= sa and s2.port)\n"
+        "assert(a == ea.host and ea.link == link, 'one userdata per object')\n");
+    ck_assert_int_eq(run("closed", lua, &r), SIM_PASS);
+    char *log = text_log("closed");
+    LOG_HAS(log, "send\t");
+    LOG_HAS(log, "closed.lua:25: Socket a:49152 is closed");
+    LOG_HAS(log, "closed.lua:28: Socket a:49152 is closed");
+    LOG_HAS(log, "closed.lua:31: Socket a:49152 is closed");
+    free(log);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+/* Items 1 and 2: a measure function that changes the simulation while the
+ * expectations are checked. Before the fix: sending wrote into the freed
+ * capture, sim.run ran the kernel mid-check (and changed the event log).
+ * Now each is an error of that measure, naming the phase. */
+START_TEST(check_phase_refuses_changes)
+{
+    static const struct {
+        const char *body;
+        const char *msg;
+    } cases[] = {
+        { "sa:send('10.0.0.2', 9, 'late')", "socket:send: not allowed while expectations are checked" },
+        { "sim.run()", "sim.run: not allowed while expectations are checked" },
+        { "sim.run(100)", "sim.run: not allowed while expectations are checked" },
+        { "sim.at(5, function() end)", "sim.at: not allowed while expectations are checked" },
+        { "sim.after(1, function() end)", "sim.after: not allowed while expectations are checked" },
+        { "sim.every(1, function() end)", "sim.every: not allowed while expectations are checked" },
+        { "sim.cancel(1)", "sim.cancel: not allowed while expectations are checked" },
+        { "sim.event('late')", "sim.event: not allowed while expectations are checked" },
+        { "net.host { name = 'late' }", "net.host: not allowed while expectations are checked" },
+        { "net.subnet { name = 'l2', prefix = '10.9.0.0/24' }", "net.subnet: not allowed" },
+        { "a:interface { name = 'eth1', subnet = lan, address = '10.0.0.7' }", "host:interface: not allowed" },
+        { "a:udp {}", "host:udp: not allowed" },
+        { "sa:close()", "socket:close: not allowed" },
+        { "ea:down()", "interface:down: not allowed" },
+        { "ea:up()", "interface:up: not allowed" },
+        { "ea:set_address('10.0.0.8')", "interface:set_address: not allowed" },
+        { "link:set { latency = 1 }", "link:set: not allowed" },
+        { "net.core { latency = 1 }", "net.core: not allowed" },
+        { "net.capture(ea, 'late')", "net.capture: not allowed" },
+        { "net.channel { a, b }", "net.channel: not allowed" },
+        { "ca:send('x')", "send: not allowed while expectations are checked" },
+        { "nat:reboot()", "nat:reboot: not allowed" },
+        { "net.nat { name = 'n2', outside = wan, address = '192.0.2.5' }", "net.nat: not allowed" },
+        { "net.firewall { name = 'f2', subnet = lan, allow = {} }", "net.firewall: not allowed" },
+        { "net.stun_server { host = b }", "net.stun_server: not allowed" },
+        { "net.turn_server { host = b }", "net.turn_server: not allowed" },
+        { "turn:new_nonce()", "turn_server:new_nonce: not allowed" },
+        { "a:RTCSocket()", "host:RTCSocket: not allowed" },
+        { "RTCConnection(rs)", "RTCConnection: not allowed" },
+        { "conn:connect()", "connect: not allowed while expectations are checked" },
+        { "conn:update()", "update: not allowed" },
+        { "conn:setRemoteDescription(conn:getLocalDescription())", "setRemoteDescription: not allowed" },
+        { "expect.event { name = 'x' }", "expect.event: not allowed" },
+        { "expect.never { name = 'x' }", "expect.never: not allowed" },
+        { "expect.measure { 'x', 1 }", "expect.measure: not allowed" },
+        { "scenario { name = 'late' }", "scenario: not allowed" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body,
+                 "sim.at(1, function() sa:send('10.0.0.2', 9, 'hi') end)\n"
+                 "expect.measure { 'late', function() %s; return 0 end }\n"
+                 "expect.event { name = 'got', count = 1 }\n"
+                 "expect.measure { 'capture', function() return cap.count end, min = 1, max = 1 }\n",
+                 cases[i].body);
+        char *lua = with_world(body);
+        sim_result_t r;
+        ck_assert_msg(run("check", lua, &r) == SIM_ERROR, "%s: not refused", cases[i].body);
+        HAS(r, cases[i].msg);
+        /* what follows the refused measure still sees the run as it was */
+        ck_assert_msg(strstr(r.notes, "measure capture = 1 "), "%s: %s", cases[i].body, r.notes);
+        ck_assert_msg(!strstr(r.messages, "expected exactly 1 event"), "%s: %s", cases[i].body,
+                      r.messages);
+        sim_result_clear(&r);
+        free(lua);
+    }
+}
+END_TEST
+
+/* Reading stays allowed while the expectations are checked, and print
+ * goes to the text log only: the event log the expectations read does not
+ * change under them. */
+START_TEST(check_phase_reads)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        "sim.at(1, function() sa:send('10.0.0.2', 9, 'hi') end)\n"
+        "expect.measure { 'reads', function()\n"
+        "  print('checking', a.name, ea.address, link:stats('up').sent, nat:stats().out,\n"
+        "        fw:stats()['in'], stun:stats().answered, turn:stats().allocations,\n"
+        "        conn.id ~= nil, conn:getLocalDescription().usefrag ~= nil, rs:stats() ~= nil,\n"
+        "        sa.port, sim.now())\n"
+        "  return cap.count end, min = 1, max = 1 }\n"
+        "expect.never { src = 'scenario', name = 'log' }\n");
+    ck_assert_int_eq(run("reads", lua, &r), SIM_PASS);
+    char *log = text_log("reads");
+    LOG_HAS(log, "checking\ta\t10.0.0.1\t1\t0\t0\t0\t0\ttrue\ttrue\ttrue\t49152\t1.02");
+    free(log);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+/* sim.run from the main chunk is the build phase running the kernel: a
+ * callback inside it may not run it again, and after it the main chunk
+ * goes on building. */
+START_TEST(run_from_main_chunk)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        "sim.at(1, function()\n"
+        "  local ok, err = pcall(sim.run)\n"
+        "  sim.event('inner', { ok = ok, err = err })\n"
+        "end)\n"
+        "sim.run(2)\n"
+        "net.host { name = 'after' }\n"
+        "expect.event { name = 'inner', args = { ok = false,\n"
+        "  err = 'sim.run: cannot run the simulation from inside a callback' } }\n");
+    ck_assert_int_eq(run("runmain", lua, &r), SIM_PASS);
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+static Suite *lifetime_suite(void)
+{
+    Suite *s = suite_create("lifetime");
+    TCase *t = tcase_create("handles");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, finalizers_after_the_scenario);
+    tcase_add_test(t, every_type_refuses_when_over);
+    tcase_add_test(t, closed_socket_refuses);
+    suite_add_tcase(s, t);
+    t = tcase_create("phases");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, check_phase_refuses_changes);
+    tcase_add_test(t, check_phase_reads);
+    tcase_add_test(t, run_from_main_chunk);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lifetime_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
