@@ -634,14 +634,19 @@ static int l_capture(lua_State *L)
         if (strcmp(c->name, name) == 0)
             return luaL_error(L, "net.capture: a capture named '%s' already exists", name);
     sim_lcapture_t *c = calloc(1, sizeof *c);
-    if (!c || asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
-        abort();
-    c->name = strdup(name);
     char err[512];
-    c->cap = sim_capture_open(c->file, err, sizeof err);
-    if (!c->cap) {
-        free(c->file);
-        free(c->name);
+    if (c && asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
+        c->file = NULL;     /* undefined after a failure */
+    if (!c || !c->file || !(c->name = strdup(name))) {
+        snprintf(err, sizeof err, "out of memory (capture '%s')", name);
+    } else {
+        c->cap = sim_capture_open(c->file, err, sizeof err);
+    }
+    if (!c || !c->cap) {
+        if (c) {
+            free(c->file);
+            free(c->name);
+        }
         free(c);
         return luaL_error(L, "net.capture: %s", err);
     }
@@ -743,11 +748,18 @@ static int chanend_send(lua_State *L)
     char *json = sim_json_encode(L, 2, &len, err, sizeof err);
     if (!json)
         return luaL_error(L, "send: %s", err);
+    /* before anything is logged: an error leaves no half-sent message */
+    chmsg_t *m = calloc(1, sizeof *m);
+    if (!m) {
+        free(json);
+        return luaL_error(L, "send: out of memory (a message in flight)");
+    }
     sim_evarg_t a = SIM_EVJ("msg", json);
     int to = 1 - e->end;
     if (ch->loss > 0 && sim_rng_double(&ch->rng) < ch->loss) {
         sim_scn_event(s, ch->src[e->end], "drop", &a, 1);
         free(json);
+        free(m);
         return 0;
     }
     sim_scn_event(s, ch->src[e->end], "send", &a, 1);
@@ -758,9 +770,6 @@ static int chanend_send(lua_State *L)
     if (at < ch->last[to])
         at = ch->last[to];
     ch->last[to] = at;
-    chmsg_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
     m->ch = ch;
     m->to = to;
     m->json = json;
@@ -792,7 +801,7 @@ static int l_channel(lua_State *L)
         return luaL_error(L, "net.channel: give exactly two hosts");
     sim_lchan_t *ch = calloc(1, sizeof *ch);
     if (!ch)
-        abort();
+        return luaL_error(L, "net.channel: out of memory (channel record)");
     ch->s = s;
     ch->next = s->channels;
     s->channels = ch;

@@ -38,7 +38,7 @@ void sim_strcatf(char **buf, const char *fmt, ...)
     size_t old = *buf ? strlen(*buf) : 0;
     char *b = realloc(*buf, old + (size_t)n + 2);
     if (!b)
-        abort();
+        return;     /* out of memory: the line is lost, the verdict stands */
     va_start(ap, fmt);
     vsnprintf(b + old, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -172,39 +172,43 @@ const char *sim_scenarios_dir(const char *path)
     return hit;
 }
 
-/* path's prefix up to the scenarios/ folder, then tail; NULL if the
- * scenario is not in one. */
-static char *beside_scenarios(const char *path, const char *tail)
+/* path's prefix up to the scenarios/ folder, then tail, in *d: 1; 0 if the
+ * scenario is not in one; -1 out of memory. */
+static int beside_scenarios(const char *path, const char *tail, char **d)
 {
     const char *hit = sim_scenarios_dir(path);
+    *d = NULL;
     if (!hit)
-        return NULL;
-    char *d;
-    if (asprintf(&d, "%.*s%s", (int)(hit - path), path, tail) < 0)
-        abort();
-    return d;
+        return 0;
+    if (asprintf(d, "%.*s%s", (int)(hit - path), path, tail) < 0) {
+        *d = NULL;
+        return -1;
+    }
+    return 1;
 }
 
 /* Golden captures live in captures/ beside the scenarios/ folder that holds
- * the scenario, unless --captures says otherwise. */
+ * the scenario, unless --captures says otherwise. NULL: out of memory. */
 static char *derive_captures_dir(const char *path, const sim_run_opts_t *o)
 {
     if (o->captures_dir)
         return strdup(o->captures_dir);
-    char *d = beside_scenarios(path, "captures");
-    return d ? d : strdup("captures");
+    char *d;
+    int rc = beside_scenarios(path, "captures", &d);
+    return rc ? d : strdup("captures");
 }
 
 /* Shared Lua for require(): scenarios/lib/, or lib/ beside a scenario that
- * is not in a scenarios/ folder. */
+ * is not in a scenarios/ folder. NULL: out of memory. */
 static char *derive_lib_dir(const char *path)
 {
-    char *d = beside_scenarios(path, "scenarios/lib");
-    if (d)
+    char *d;
+    int rc = beside_scenarios(path, "scenarios/lib", &d);
+    if (rc)
         return d;
     const char *slash = strrchr(path, '/');
     if (asprintf(&d, "%.*slib", slash ? (int)(slash - path + 1) : 0, path) < 0)
-        abort();
+        return NULL;
     return d;
 }
 
@@ -244,8 +248,12 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         return;
     }
     char *logpath = NULL;
-    if (asprintf(&logpath, "%s/log.txt", out_dir) < 0)
-        abort();
+    if (asprintf(&logpath, "%s/log.txt", out_dir) < 0) {
+        sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        return;
+    }
     s.textlog = fopen(logpath, "w");
     if (!s.textlog) {
         sim_strcatf(&r->messages, "cannot write %s: %s", logpath, strerror(errno));
@@ -264,7 +272,20 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
     sim_vdet_bind(s.k);
 
-    s.L = lua_newstate(scn_alloc, &s);
+    s.L = s.captures_dir && s.lib_dir ? lua_newstate(scn_alloc, &s) : NULL;
+    if (!s.L) {
+        sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        sim_vdet_bind(NULL);
+        sim_net_free(s.net);
+        sim_evlog_free(s.log);
+        sim_kernel_free(s.k);
+        fclose(s.textlog);
+        free(s.captures_dir);
+        free(s.lib_dir);
+        return;
+    }
     lua_State *L = s.L;
     *(sim_scn_t **)lua_getextraspace(L) = &s;
     static const luaL_Reg libs[] = {
@@ -312,7 +333,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
                             "%s: virtual time limit of %s s reached with %zu events pending "
                             "(give scenario{duration=...} or stop the periodic timers)",
                             path, sim_time_str(s.max_time, t), sim_pending(s.k));
-                s.error[strlen(s.error) - 1] = '\0';
+                if (s.error)
+                    s.error[strlen(s.error) - 1] = '\0';
                 s.failed = true;
             }
         }
@@ -325,7 +347,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
     if (s.failed) {
-        sim_strcatf(&r->messages, "%s", s.error);
+        sim_strcatf(&r->messages, "%s", s.error ? s.error : "out of memory (the error message)");
         v = SIM_ERROR;
     } else {
         sim_verdict_t e = sim_lua_expect_check(&s, &r->messages, &r->notes);
