@@ -87,13 +87,13 @@ static const char *const WORLD =
     "local sa = a:udp {}\n"
     "local cap = net.capture(ea)\n"
     "local ca, cb = net.channel { a, b }\n"
-    "local stun = net.stun_server { host = srv }\n"
+    "local stun_srv = net.stun_server { host = srv }\n"
     "local turn = net.turn_server { host = srv, port = 3479, users = { u = 'p' } }\n"
     "local rs = a:RTCSocket()\n"
     "local conn = RTCConnection(rs)\n"
     "local link = ea.link\n"
     "local objects = { Subnet = lan, Host = a, Interface = ea, Link = link, Socket = sa,\n"
-    "  Capture = cap, ChannelEnd = ca, NAT = nat, Firewall = fw, StunServer = stun,\n"
+    "  Capture = cap, ChannelEnd = ca, NAT = nat, Firewall = fw, StunServer = stun_srv,\n"
     "  TurnServer = turn, RTCSocket = rs, RTCConnection = conn }\n";
 
 static char *with_world(const char *body)
@@ -127,7 +127,7 @@ START_TEST(finalizers_after_the_scenario)
         "touch('link', function() return link:stats('up') end)\n"
         "touch('nat', function() return nat:stats() end)\n"
         "touch('fw', function() return fw.name end)\n"
-        "touch('stun', function() return stun:stats() end)\n"
+        "touch('stun', function() return stun_srv:stats() end)\n"
         "touch('turn', function() return turn:stats() end)\n"
         "touch('chan', function() ca:send('x') end)\n"
         "touch('run', function() sim.run() end)\n"
@@ -303,7 +303,7 @@ START_TEST(check_phase_reads)
         "sim.at(1, function() sa:send('10.0.0.2', 9, 'hi') end)\n"
         "expect.measure { 'reads', function()\n"
         "  print('checking', a.name, ea.address, link:stats('up').sent, nat:stats().out,\n"
-        "        fw:stats()['in'], stun:stats().answered, turn:stats().allocations,\n"
+        "        fw:stats()['in'], stun_srv:stats().answered, turn:stats().allocations,\n"
         "        conn.id ~= nil, conn:getLocalDescription().usefrag ~= nil, rs:stats() ~= nil,\n"
         "        sa.port, sim.now())\n"
         "  return cap.count end, min = 1, max = 1 }\n"
@@ -338,6 +338,187 @@ START_TEST(run_from_main_chunk)
 }
 END_TEST
 
+/* Item 4: input refused, not truncated or guessed. Each case is the main
+ * chunk after WORLD; the run must stop with an error that says what. */
+typedef struct {
+    const char *body;
+    const char *says;
+} bad_case_t;
+
+static const char *const CAND =
+    "local function cand(t)\n"
+    "  local c = { ['connection-id'] = conn.id, foundation = 'f', component = 1, transport = 'udp',\n"
+    "              priority = 1, connectionAddress = '10.0.0.2', connectionPort = 7, type = 'host' }\n"
+    "  for k, v in pairs(t) do c[k] = v end\n"
+    "  return c\n"
+    "end\n";
+
+/* Every case is run, and each one that is not refused as it should be is
+ * named: one failing case does not hide the next. */
+static void expect_errors(const bad_case_t *cases, size_t n)
+{
+    size_t wrong = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *body;
+        ck_assert(asprintf(&body, "%s%s", CAND, cases[i].body) > 0);
+        char *lua = with_world(body);
+        sim_result_t r;
+        sim_verdict_t v = run("bad", lua, &r);
+        const char *m = r.messages ? r.messages : "(none)";
+        if (v != SIM_ERROR || !strstr(m, cases[i].says) || !strstr(m, "bad.lua:")) {
+            fprintf(stderr, "case %zu: %s  wanted '%s', got verdict %d: %s\n", i, cases[i].body,
+                    cases[i].says, (int)v, m);
+            wrong++;
+        }
+        sim_result_clear(&r);
+        free(lua);
+        free(body);
+    }
+    ck_assert_msg(wrong == 0, "%zu of %zu cases not refused as they should be", wrong, n);
+}
+
+START_TEST(embedded_nul_refused)
+{
+    static const bad_case_t cases[] = {
+        { "conn:setRemoteCandidate(cand { connectionAddress = '10.0.0.2\\0junk' })\n",
+          "RTCIceCandidateDescription: field 'connectionAddress' holds a NUL byte (at byte 8)" },
+        { "conn:setRemoteCandidate(cand { foundation = 'f\\0g' })\n",
+          "field 'foundation' holds a NUL byte" },
+        { "RTCConnection(rs, { ['connection-id'] = 'x', usefrag = 'abcd\\0efgh', secret = string.rep('s', 22) })\n",
+          "RTCConnectionDescription: field 'usefrag' holds a NUL byte" },
+        { "a:RTCSocket({ { url = 'stun:10.0.0.9\\0:99' } })\n",
+          "RTCSocket: iceServers[1].url[1] holds a NUL byte" },
+        { "a:RTCSocket({ { url = { 'stun:10.0.0.9', 'turn:u@10.0.0.9\\0' }, credential = 'p' } })\n",
+          "RTCSocket: iceServers[1].url[2] holds a NUL byte" },
+        { "a:RTCSocket({ { url = 'turn:u@10.0.0.9:3479', credential = 'p\\0q' } })\n",
+          "iceServers[1].credential holds a NUL byte" },
+        { "expect.event { name = 'got\\0x' }\n", "name holds a NUL byte" },
+        { "expect.never { src = 'a\\0' }\n", "src holds a NUL byte" },
+        { "sim.event('got\\0x')\n", "sim.event: the name holds a NUL byte" },
+        { "net.host { name = 'h\\0x' }\n", "field 'name' holds a NUL byte" },
+        { "net.capture(ea, 'c\\0x')\n", "net.capture: the name holds a NUL byte" },
+        { "sa:send('10.0.0.2\\0', 9, 'x')\n", "send: the address holds a NUL byte" },
+        { "net.firewall { name = 'f2', subnet = lan, allow = { '10.0.0.1\\0' } }\n",
+          "net.firewall 'f2': allow[1] holds a NUL byte" },
+        { "stun.request { username = 'a\\0b' }\n", "stun.request: username holds a NUL byte" },
+        { "expect.measure { 'm\\0x', 1 }\n", "expect.measure: the name holds a NUL byte" },
+        { "net.nat { name = 'n2', outside = wan, address = '192.0.2.7', mapping = 'endpoint-independent\\0' }\n",
+          "net.nat: mapping holds a NUL byte" },
+        { "net.stun_server { host = b, address = '10.0.0.2\\0' }\n",
+          "net.stun_server: field 'address' holds a NUL byte" },
+        /* a key with a NUL is not the known key it starts with */
+        { "net.host { name = 'h2', ['name\\0x'] = 1 }\n", "net.host: unknown field 'name" },
+    };
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(numbers_are_numbers)
+{
+    static const bad_case_t cases[] = {
+        { "conn:setRemoteCandidate(cand { connectionPort = '49152' })\n",
+          "RTCIceCandidateDescription: field 'connectionPort' must be an integer, got string" },
+        { "conn:setRemoteCandidate(cand { component = 1.5 })\n",
+          "field 'component' must be an integer, got a fraction" },
+        { "conn:setRemoteCandidate(cand { priority = '1' })\n", "field 'priority' must be an integer, got string" },
+        { "link:set { latency = '0.01' }\n", "expected a time in seconds (a number), got string" },
+        { "link:set { loss = '0.1' }\n", "loss must be a number, got string" },
+        { "link:set { mtu = '1500' }\n", "mtu must be a number, got string" },
+        { "b:udp { port = '19' }\n", "udp: port must be an integer, got string" },
+        { "b:udp { port = 19.5 }\n", "udp: port must be an integer, got a fraction" },
+        { "sa:send('10.0.0.2', '9', 'x')\n", "send: the port must be an integer, got string" },
+        { "net.stun_server { host = b, port = '3478' }\n", "net.stun_server: port must be an integer, got string" },
+        { "net.turn_server { host = b, quota = '5' }\n", "net.turn_server: quota (allocations) must be an integer" },
+        { "sim.at('1', function() end)\n", "sim.at: expected a time in seconds (a number), got string" },
+        { "sim.every(1, function() end, { count = '2' })\n", "sim.every: count must be an integer, got string" },
+        { "sim.cancel('1')\n", "sim.cancel: the handle must be an integer, got string" },
+        { "expect.event { name = 'got', count = '1' }\n", "expectation count must be an integer, got string" },
+        { "expect.measure { 'm', '3' }\n", "the second entry must be a number or a function" },
+        { "expect.measure { 'm', 3, min = '1' }\n", "expect.measure.min must be a number, got string" },
+        { "net.channel { a, srv, delay = '0.1' }\n", "net.channel delay: expected a time in seconds" },
+        { "stun.request { priority = '5' }\n", "stun.request: priority must be an integer, got string" },
+        { "net.nat { name = 'n2', outside = wan, address = '192.0.2.7', lifetime = '30' }\n",
+          "net.nat lifetime: expected a time in seconds (a number), got string" },
+    };
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* A measure function's result is strict too: "3" is not a measure. */
+START_TEST(measure_result_is_a_number)
+{
+    sim_result_t r;
+    char *lua = with_world("expect.measure { 'm', function() return '3' end, min = 3, max = 3 }\n");
+    ck_assert_int_eq(run("mstr", lua, &r), SIM_ERROR);
+    HAS(r, "measure m: the function did not return a number");
+    sim_result_clear(&r);
+    free(lua);
+}
+END_TEST
+
+START_TEST(names_are_unique)
+{
+    static const bad_case_t cases[] = {
+        { "net.nat { name = 'nat', outside = wan, address = '192.0.2.7' }\n",
+          "net.nat: the name 'nat' is already used by a NAT" },
+        { "net.host { name = 'nat' }\n", "net.host: the name 'nat' is already used by a NAT" },
+        { "net.subnet { name = 'a', prefix = '10.5.0.0/24' }\n", "net.subnet: the name 'a' is already used by a host" },
+        { "net.firewall { name = 'lan', subnet = lan, allow = {} }\n",
+          "net.firewall: the name 'lan' is already used by a subnet" },
+        { "net.nat { name = 'fw', outside = wan, address = '192.0.2.7' }\n",
+          "net.nat: the name 'fw' is already used by a firewall" },
+        { "net.host { name = 'a' }\n", "net.host: the name 'a' is already used by a host" },
+        { "net.channel { a, b }\n", "net.channel: hosts 'a' and 'b' already have a channel" },
+        { "net.channel { b, a }\n", "net.channel: hosts 'b' and 'a' already have a channel" },
+    };
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(contradictions_refused)
+{
+    static const bad_case_t cases[] = {
+        { "net.nat { name = 'n2', outside = wan, address = '192.0.2.7', type = 'symmetric',\n"
+          "          mapping = 'endpoint-independent' }\n",
+          "net.nat 'n2': give type or mapping/filtering, not both (type 'symmetric' sets the mapping)" },
+        { "net.nat { name = 'n2', outside = wan, address = '192.0.2.7', type = 'full-cone',\n"
+          "          filtering = 'address-dependent' }\n",
+          "(type 'full-cone' sets the filtering)" },
+        { "a:RTCSocket({ { url = {} } })\n", "RTCSocket: iceServers[1].url is an empty list" },
+        { "local d = conn:getLocalDescription()\n"
+          "RTCConnection(rs, { ['connection-id'] = d['connection-id'], usefrag = 'abcdefghijkl',\n"
+          "  secret = string.rep('s', 22), fingerprints = 'x' })\n",
+          "RTCConnectionDescription: field 'fingerprints' must be a list, got string" },
+        { "conn:setRemoteDescription(conn:getLocalDescription())\n",
+          "setRemoteDescription: RTCConnection '" },
+        { "conn:setRemoteDescription(conn:getLocalDescription())\n", "was given its own local description" },
+        { "a:RTCSocket({ { urls = 'stun:10.0.0.9' } })\n",
+          "RTCIceServer: unknown field 'urls' (did you mean 'url'?)" },
+        { "link:set { latncy = 1 }\n", "unknown field 'latncy' (did you mean 'latency'?)" },
+    };
+    expect_errors(cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* What is right still goes: a float with no fraction is an integer, the
+ * other side's description is taken. */
+START_TEST(strict_but_not_picky)
+{
+    sim_result_t r;
+    char *lua = with_world(
+        CAND);
+    char *body;
+    ck_assert(asprintf(&body, "%s%s", lua, "b:udp { port = 19.0 }\n"
+                       "local other = RTCConnection(b:RTCSocket(), conn:getLocalDescription())\n"
+                       "conn:setRemoteDescription(other:getLocalDescription())\n"
+                       "conn:setRemoteCandidate(cand { connectionPort = 7.0 })\n") > 0);
+    ck_assert_int_eq(run("fine", body, &r), SIM_PASS);
+    sim_result_clear(&r);
+    free(body);
+    free(lua);
+}
+END_TEST
+
 static Suite *lifetime_suite(void)
 {
     Suite *s = suite_create("lifetime");
@@ -354,6 +535,16 @@ static Suite *lifetime_suite(void)
     tcase_add_test(t, check_phase_refuses_changes);
     tcase_add_test(t, check_phase_reads);
     tcase_add_test(t, run_from_main_chunk);
+    suite_add_tcase(s, t);
+    t = tcase_create("input");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, embedded_nul_refused);
+    tcase_add_test(t, numbers_are_numbers);
+    tcase_add_test(t, measure_result_is_a_number);
+    tcase_add_test(t, names_are_unique);
+    tcase_add_test(t, contradictions_refused);
+    tcase_add_test(t, strict_but_not_picky);
     suite_add_tcase(s, t);
     return s;
 }

@@ -10,6 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a and b differ by one character added, removed or changed: a typo
+ * ("latncy"), or the W3C's plural ("urls" for "url"). */
+static bool one_edit(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la < lb)
+        return one_edit(b, a);
+    if (la - lb > 1)
+        return false;
+    size_t i = 0;
+    while (i < lb && a[i] == b[i])
+        i++;
+    if (la == lb)       /* changed at i: the rest must agree */
+        return i < la && strcmp(a + i + 1, b + i + 1) == 0;
+    return strcmp(a + i + 1, b + i) == 0;   /* a has one more, at i */
+}
+
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[])
 {
     idx = lua_absindex(L, idx);
@@ -24,9 +41,12 @@ void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *con
         lua_pop(L, 1);
         if (positional && lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1)
             continue;
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, -1);
+        size_t klen = 0;
+        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &klen)
+                                                         : luaL_typename(L, -1);
         bool ok = false;
-        if (lua_type(L, -1) == LUA_TSTRING)
+        /* a key with a NUL byte is not the known key it starts with */
+        if (lua_type(L, -1) == LUA_TSTRING && strlen(key) == klen)
             for (const char *const *a = allowed; *a && !ok; a++)
                 ok = strcmp(*a, key) == 0;
         if (!ok && (!bad || strcmp(key, bad) < 0))
@@ -34,6 +54,9 @@ void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *con
     }
     if (!bad)
         return;
+    for (const char *const *a = allowed; *a; a++)
+        if (strcmp(*a, "[1]") != 0 && one_edit(*a, bad))
+            luaL_error(L, "%s: unknown field '%s' (did you mean '%s'?)", what, bad, *a);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     bool first = true;
@@ -54,13 +77,66 @@ double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, 
     double v = def;
     int t = lua_getfield(L, idx, key);
     if (t != LUA_TNIL) {
-        int isnum;
-        v = (double)lua_tonumberx(L, -1, &isnum);
-        if (!isnum || !isfinite(v))
-            luaL_error(L, "%s.%s must be a number, got %s", what, key, luaL_typename(L, -1));
+        /* a Lua number: "0.01" is a string, as everywhere in the API */
+        if (t != LUA_TNUMBER || !isfinite(v = (double)lua_tonumber(L, -1)))
+            luaL_error(L, "%s.%s must be a number, got %s", what, key,
+                       t == LUA_TNUMBER ? "an infinite or NaN one" : luaL_typename(L, -1));
     }
     lua_pop(L, 1);
     return v;
+}
+
+const char *sim_lua_checkstring(lua_State *L, int idx, const char *what)
+{
+    if (lua_type(L, idx) != LUA_TSTRING)
+        luaL_error(L, "%s must be a string, got %s", what, luaL_typename(L, idx));
+    size_t len;
+    const char *v = lua_tolstring(L, idx, &len);
+    if (strlen(v) != len)
+        luaL_error(L, "%s holds a NUL byte (at byte %d): C would cut it there", what,
+                   (int)strlen(v));
+    return v;
+}
+
+lua_Integer sim_lua_checkint(lua_State *L, int idx, const char *what, lua_Integer lo,
+                             lua_Integer hi)
+{
+    int isint = 0;
+    lua_Integer v = 0;
+    if (lua_type(L, idx) == LUA_TNUMBER)
+        v = lua_tointegerx(L, idx, &isint);     /* 3.0 is 3; 3.5 is not an integer */
+    if (!isint)
+        luaL_error(L, "%s must be an integer, got %s", what,
+                   lua_type(L, idx) == LUA_TNUMBER ? "a fraction" : luaL_typename(L, idx));
+    if (v < lo || v > hi)
+        luaL_error(L, "%s must be %I to %I, got %I", what, lo, hi, v);
+    return v;
+}
+
+/* Registry table: name -> the kind of thing that has it. */
+#define NAMES "rtcsim.names"
+
+void sim_lua_name_check(lua_State *L, const char *what, const char *name)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, NAMES) == LUA_TTABLE &&
+        lua_getfield(L, -1, name) == LUA_TSTRING)
+        luaL_error(L, "%s: the name '%s' is already used by a %s (hosts, subnets, NATs and "
+                      "firewalls share one namespace)", what, name, lua_tostring(L, -1));
+    lua_settop(L, top);
+}
+
+void sim_lua_name_claim(lua_State *L, const char *name, const char *kind)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, NAMES) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, NAMES);
+    }
+    lua_pushstring(L, kind);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
 }
 
 /* ---- phases ------------------------------------------------------------------ */

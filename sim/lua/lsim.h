@@ -116,6 +116,19 @@ void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *con
  * Raises an error naming what.key when present but not a number. */
 double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def);
 
+/* The string at idx: a Lua string (not a number) without a NUL byte,
+ * which the C side would silently cut there; raises naming what. */
+const char *sim_lua_checkstring(lua_State *L, int idx, const char *what);
+/* The integer at idx, lo to hi: a Lua number (not a string) with no
+ * fraction; raises naming what. */
+lua_Integer sim_lua_checkint(lua_State *L, int idx, const char *what, lua_Integer lo,
+                             lua_Integer hi);
+/* Names of what a scenario builds (hosts, subnets, NATs, firewalls) are one
+ * namespace (docs/decisions.md D31): raise if name is taken, naming what
+ * took it; claim it once the thing exists. */
+void sim_lua_name_check(lua_State *L, const char *what, const char *name);
+void sim_lua_name_claim(lua_State *L, const char *name, const char *kind);
+
 typedef int (*sim_lobj_getter)(lua_State *L, void *obj, const char *key);
 
 /*

@@ -118,7 +118,7 @@ static char *opt_str(lua_State *L, int idx, const char *key)
 {
     char *v = NULL;
     if (lua_getfield(L, idx, key) != LUA_TNIL)
-        v = dup(L, luaL_checkstring(L, -1));
+        v = dup(L, sim_lua_checkstring(L, -1, key));
     lua_pop(L, 1);
     return v;
 }
@@ -191,11 +191,9 @@ static uint64_t count_field(lua_State *L, int idx, const char *key, uint64_t def
 {
     uint64_t v = def;
     if (lua_getfield(L, idx, key) != LUA_TNIL) {
-        int isint;
-        lua_Integer n = lua_tointegerx(L, -1, &isint);
-        if (!isint || n < 0)
-            luaL_error(L, "expectation %s must be a non-negative integer", key);
-        v = (uint64_t)n;
+        char what[64];
+        snprintf(what, sizeof what, "expectation %s", key);
+        v = (uint64_t)sim_lua_checkint(L, -1, what, 0, LUA_MAXINTEGER);
     }
     lua_pop(L, 1);
     return v;
@@ -279,17 +277,16 @@ static int l_measure(lua_State *L)
     lua_rawgeti(L, 1, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
         return luaL_error(L, "expect.measure: the first entry must be the measure's name");
-    e->mname = dup(L, lua_tostring(L, -1));
+    e->mname = dup(L, sim_lua_checkstring(L, -1, "expect.measure: the name"));
     lua_pop(L, 1);
     lua_rawgeti(L, 1, 2);
     if (lua_type(L, -1) == LUA_TFUNCTION) {
         e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
     } else {
-        int isnum;
-        e->value = (double)lua_tonumberx(L, -1, &isnum);
-        if (!isnum)
+        if (lua_type(L, -1) != LUA_TNUMBER)
             return luaL_error(L, "expect.measure: the second entry must be a number or a "
                                  "function returning one");
+        e->value = (double)lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
     e->vmin = sim_lua_optnum(L, 1, "expect.measure", "min", -INFINITY);
@@ -313,7 +310,9 @@ static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
             free(v);
             luaL_error(L, "expect.table: %s[%d] must be a string", key, (int)i + 1);
         }
-        v[i] = (char *)lua_tostring(L, -1);
+        char what[64];
+        snprintf(what, sizeof what, "expect.table: %s[%d]", key, (int)i + 1);
+        v[i] = (char *)sim_lua_checkstring(L, -1, what);
         lua_pop(L, 1);
     }
     for (size_t i = 0; i < n; i++)
@@ -356,7 +355,7 @@ static int l_table(lua_State *L)
                 return luaL_error(L, "expect.table: expected[%d][%d] (row '%s', column '%s') "
                                      "must be a string", (int)r + 1, (int)c + 1, e->rows[r],
                                   e->cols[c]);
-            e->cells[r * e->ncols + c] = dup(L, lua_tostring(L, -1));
+            e->cells[r * e->ncols + c] = dup(L, sim_lua_checkstring(L, -1, "expect.table: a cell"));
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -612,8 +611,8 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
                     v = SIM_ERROR;
                     break;
                 }
-                int isnum;
-                e->value = (double)lua_tonumberx(L, -1, &isnum);
+                bool isnum = lua_type(L, -1) == LUA_TNUMBER;     /* "3" is not a measure */
+                e->value = (double)lua_tonumber(L, -1);
                 lua_pop(L, 1);
                 if (!isnum) {
                     sim_strcatf(messages, "%smeasure %s: the function did not return a number",

@@ -91,9 +91,10 @@ static void push_description(lua_State *L, const rtc_conn_desc_t *d)
 
 static const char *field_str(lua_State *L, int t, const char *what, const char *k)
 {
-    if (lua_getfield(L, t, k) != LUA_TSTRING)
-        luaL_error(L, "%s: field '%s' must be a string, got %s", what, k, luaL_typename(L, -1));
-    const char *v = lua_tostring(L, -1);
+    char fwhat[96];
+    snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, k);
+    lua_getfield(L, t, k);
+    const char *v = sim_lua_checkstring(L, -1, fwhat);
     lua_pop(L, 1);      /* anchored by the table */
     return v;
 }
@@ -101,13 +102,10 @@ static const char *field_str(lua_State *L, int t, const char *what, const char *
 static lua_Integer field_int(lua_State *L, int t, const char *what, const char *k, lua_Integer lo,
                              lua_Integer hi)
 {
-    int isint;
+    char fwhat[96];
+    snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, k);
     lua_getfield(L, t, k);
-    lua_Integer v = lua_tointegerx(L, -1, &isint);
-    if (!isint)
-        luaL_error(L, "%s: field '%s' must be an integer, got %s", what, k, luaL_typename(L, -1));
-    if (v < lo || v > hi)
-        luaL_error(L, "%s: field '%s' must be %I to %I, got %I", what, k, lo, hi, v);
+    lua_Integer v = sim_lua_checkint(L, -1, fwhat, lo, hi);
     lua_pop(L, 1);
     return v;
 }
@@ -129,6 +127,13 @@ static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
     copy_field(L, d->id, sizeof d->id, t, "RTCConnectionDescription", "connection-id");
     copy_field(L, d->ufrag, sizeof d->ufrag, t, "RTCConnectionDescription", "usefrag");
     copy_field(L, d->pwd, sizeof d->pwd, t, "RTCConnectionDescription", "secret");
+    /* filled by the DTLS work; until then a list (what getLocalDescription
+     * gives), never anything else */
+    int ft = lua_getfield(L, t, "fingerprints");
+    if (ft != LUA_TNIL && ft != LUA_TTABLE)
+        luaL_error(L, "RTCConnectionDescription: field 'fingerprints' must be a list, got %s",
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
 }
 
 static void to_candidate(lua_State *L, int t, const char *conn_id, rtc_candidate_t *c)
@@ -274,10 +279,10 @@ static int l_socket(lua_State *L)
             static const char *const keys[] = { "url", "credential", NULL };
             sim_lua_check_keys(L, e, "RTCIceServer", keys);
             const char *cred = NULL;
+            char what[96];
             if (lua_getfield(L, e, "credential") != LUA_TNIL) {
-                if (lua_type(L, -1) != LUA_TSTRING)
-                    return luaL_error(L, "RTCSocket: iceServers[%I].credential must be a string", i);
-                cred = lua_tostring(L, -1);
+                snprintf(what, sizeof what, "RTCSocket: iceServers[%d].credential", (int)i);
+                cred = sim_lua_checkstring(L, -1, what);
             }
             lua_pop(L, 1);
             /* url: a string or a sequence of them (the IDL's sequence<DOMString>) */
@@ -290,10 +295,11 @@ static int l_socket(lua_State *L)
                 return luaL_error(L, "RTCSocket: iceServers[%I].url must be a URL or a list of them", i);
             }
             int urls = lua_gettop(L);
+            if (lua_rawlen(L, urls) == 0)
+                return luaL_error(L, "RTCSocket: iceServers[%I].url is an empty list: give a URL", i);
             for (lua_Integer j = 1; lua_rawgeti(L, urls, j) != LUA_TNIL; j++) {
-                const char *url = lua_tostring(L, -1);
-                if (!url)
-                    return luaL_error(L, "RTCSocket: iceServers[%I].url[%I] must be a string", i, j);
+                snprintf(what, sizeof what, "RTCSocket: iceServers[%d].url[%d]", (int)i, (int)j);
+                const char *url = sim_lua_checkstring(L, -1, what);
                 rtc_ice_uri_t u;
                 char err[512];
                 if (rtc_ice_uri_parse(url, &u, err, sizeof err) < 0)
@@ -404,8 +410,14 @@ static int m_set_remote_description(lua_State *L)
 {
     sim_lua_check_phase(L, "setRemoteDescription");
     lconn_t *lc = check_conn(L);
-    rtc_conn_desc_t d;
+    rtc_conn_desc_t d, own;
     to_description(L, 2, &d);
+    /* the usefrag names a side (RFC 8445 s.5.3): this side's own would
+     * have it check with itself */
+    rtc_connection_local_description(lc->c, &own);
+    if (strcmp(d.ufrag, own.ufrag) == 0)
+        return luaL_error(L, "setRemoteDescription: RTCConnection '%s' was given its own local "
+                             "description (usefrag '%s'); give the other side's", own.id, own.ufrag);
     char err[256];
     return done(L, lc, rtc_connection_set_remote_description(lc->c, &d, err, sizeof err),
                 "setRemoteDescription", err);
@@ -483,7 +495,7 @@ static int l_stun_server(lua_State *L)
     lua_pop(L, 1);
     uint32_t ip = 0;
     if (lua_getfield(L, 1, "address") != LUA_TNIL) {
-        const char *a = luaL_checkstring(L, -1);
+        const char *a = sim_lua_checkstring(L, -1, "net.stun_server: field 'address'");
         if (sim_ip_parse(a, &ip) < 0)
             return luaL_error(L, "net.stun_server: '%s' is not an IPv4 address", a);
     } else {
@@ -494,11 +506,8 @@ static int l_stun_server(lua_State *L)
     }
     lua_pop(L, 1);
     lua_Integer port = 3478;
-    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
-        port = luaL_checkinteger(L, -1);
-        if (port < 1 || port > 65535)
-            return luaL_error(L, "net.stun_server: port must be 1 to 65535");
-    }
+    if (lua_getfield(L, 1, "port") != LUA_TNIL)
+        port = sim_lua_checkint(L, -1, "net.stun_server: port", 1, 65535);
     lua_pop(L, 1);
     char err[256];
     sim_stun_server_t *srv = sim_stun_server_new(h, ip, (uint16_t)port, err, sizeof err);
@@ -539,7 +548,7 @@ static int l_turn_server(lua_State *L)
     lua_pop(L, 1);
     uint32_t ip = 0;
     if (lua_getfield(L, 1, "address") != LUA_TNIL) {
-        const char *a = luaL_checkstring(L, -1);
+        const char *a = sim_lua_checkstring(L, -1, "net.turn_server: field 'address'");
         if (sim_ip_parse(a, &ip) < 0)
             return luaL_error(L, "net.turn_server: '%s' is not an IPv4 address", a);
     } else {
@@ -550,21 +559,15 @@ static int l_turn_server(lua_State *L)
     }
     lua_pop(L, 1);
     lua_Integer port = 3478, quota = 10;
-    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
-        port = luaL_checkinteger(L, -1);
-        if (port < 1 || port > 65535)
-            return luaL_error(L, "net.turn_server: port must be 1 to 65535");
-    }
+    if (lua_getfield(L, 1, "port") != LUA_TNIL)
+        port = sim_lua_checkint(L, -1, "net.turn_server: port", 1, 65535);
     lua_pop(L, 1);
-    if (lua_getfield(L, 1, "quota") != LUA_TNIL) {
-        quota = luaL_checkinteger(L, -1);
-        if (quota < 1 || quota > 1000000)
-            return luaL_error(L, "net.turn_server: quota must be a positive number of allocations");
-    }
+    if (lua_getfield(L, 1, "quota") != LUA_TNIL)
+        quota = sim_lua_checkint(L, -1, "net.turn_server: quota (allocations)", 1, 1000000);
     lua_pop(L, 1);
     const char *realm = "rtcsim";
     if (lua_getfield(L, 1, "realm") != LUA_TNIL)
-        realm = luaL_checkstring(L, -1);
+        realm = sim_lua_checkstring(L, -1, "net.turn_server: field 'realm'");
     char err[256];
     sim_turn_server_t *srv = sim_turn_server_new(h, ip, (uint16_t)port, realm, (unsigned)quota, err, sizeof err);
     lua_pop(L, 1);
@@ -578,6 +581,8 @@ static int l_turn_server(lua_State *L)
         while (lua_next(L, -2)) {
             if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "net.turn_server: users maps names to passwords (strings)");
+            sim_lua_checkstring(L, -2, "net.turn_server: a user's name");
+            sim_lua_checkstring(L, -1, "net.turn_server: a user's password");
             sim_turn_server_user(srv, lua_tostring(L, -2), lua_tostring(L, -1));
             lua_pop(L, 1);
         }

@@ -75,9 +75,9 @@ static const char *opt_string_field(lua_State *L, int idx, const char *key)
 {
     const char *v = NULL;
     if (lua_getfield(L, idx, key) != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1));
-        v = lua_tostring(L, -1);
+        char what[64];
+        snprintf(what, sizeof what, "field '%s'", key);
+        v = sim_lua_checkstring(L, -1, what);
     }
     lua_pop(L, 1);      /* the string stays alive: the table holds it */
     return v;
@@ -304,7 +304,9 @@ static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const 
     sim_subnet_t *sn = NULL;
     lua_getfield(L, idx, key);
     if (lua_type(L, -1) == LUA_TSTRING) {
-        sn = sim_subnet_find(sim_scn_get(L)->net, lua_tostring(L, -1));
+        char fwhat[200];
+        snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, key);
+        sn = sim_subnet_find(sim_scn_get(L)->net, sim_lua_checkstring(L, -1, fwhat));
         if (!sn)
             luaL_error(L, "%s: unknown subnet '%s'", what, lua_tostring(L, -1));
     } else if (luaL_testudata(L, -1, MT_SUBNET)) {
@@ -332,6 +334,7 @@ static int l_subnet(lua_State *L)
     }
     lua_pop(L, 1);
     const char *name = req_string_field(L, 1, "net.subnet", "name");
+    sim_lua_name_check(L, "net.subnet", name);
     const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");
     char addr[32];
     unsigned len;
@@ -368,6 +371,7 @@ static int l_subnet(lua_State *L)
                               : sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
     if (!sn)
         return luaL_error(L, "net.subnet: %s", err);
+    sim_lua_name_claim(L, name, "subnet");
     sim_lobj_push_ptr(L, MT_SUBNET, sn);
     return 1;
 }
@@ -392,10 +396,13 @@ static int l_host(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", NULL };
     sim_lua_check_keys(L, 1, "net.host", keys);
+    const char *name = req_string_field(L, 1, "net.host", "name");
+    sim_lua_name_check(L, "net.host", name);
     char err[256];
-    sim_host_t *h = sim_host_new(s->net, req_string_field(L, 1, "net.host", "name"), err, sizeof err);
+    sim_host_t *h = sim_host_new(s->net, name, err, sizeof err);
     if (!h)
         return luaL_error(L, "net.host: %s", err);
+    sim_lua_name_claim(L, name, "host");
     sim_lobj_push_ptr(L, MT_HOST, h);
     return 1;
 }
@@ -472,7 +479,7 @@ static int iface_set_address(lua_State *L)
 {
     sim_lua_check_phase(L, "interface:set_address");
     sim_iface_t *i = sim_lobj_ptr(L, 1, MT_IFACE);
-    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "set_address");
+    uint32_t ip = parse_ip(L, sim_lua_checkstring(L, 2, "set_address: the address"), "set_address");
     char err[256];
     if (sim_iface_set_ip(i, ip, err, sizeof err) < 0)
         return luaL_error(L, "set_address: %s", err);
@@ -515,12 +522,8 @@ static int host_udp(lua_State *L)
         const char *a = opt_string_field(L, 2, "address");
         if (a)
             ip = parse_ip(L, a, "udp address");
-        if (lua_getfield(L, 2, "port") != LUA_TNIL) {
-            int isint;
-            port = lua_tointegerx(L, -1, &isint);
-            if (!isint || port < 0 || port > 65535)
-                return luaL_error(L, "udp: port must be an integer 0 to 65535");
-        }
+        if (lua_getfield(L, 2, "port") != LUA_TNIL)
+            port = sim_lua_checkint(L, -1, "udp: port", 0, 65535);
         lua_pop(L, 1);
     }
     sim_lsock_t *ls = calloc(1, sizeof *ls);
@@ -553,9 +556,8 @@ static int sock_send(lua_State *L)
 {
     sim_lua_check_phase(L, "socket:send");
     sim_lsock_t *ls = check_sock(L);
-    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "send");
-    lua_Integer port = luaL_checkinteger(L, 3);
-    luaL_argcheck(L, port > 0 && port <= 65535, 3, "port must be 1 to 65535");
+    uint32_t ip = parse_ip(L, sim_lua_checkstring(L, 2, "send: the address"), "send");
+    lua_Integer port = sim_lua_checkint(L, 3, "send: the port", 1, 65535);
     size_t len;
     const char *data = luaL_checklstring(L, 4, &len);
     if (len > SIM_UDP_MAX_PAYLOAD)
@@ -627,7 +629,7 @@ static int l_capture(lua_State *L)
                  sim_iface_name(i));
     else
         snprintf(defname, sizeof defname, "%s", sim_link_name(l));
-    const char *name = luaL_optstring(L, 2, defname);
+    const char *name = lua_isnoneornil(L, 2) ? defname : sim_lua_checkstring(L, 2, "net.capture: the name");
     if (!*name || strchr(name, '/') || strstr(name, ".."))
         return luaL_argerror(L, 2, "a capture name may not be empty or contain '/' or '..'");
     for (sim_lcapture_t *c = s->captures; c; c = c->next)
@@ -799,6 +801,17 @@ static int l_channel(lua_State *L)
     }
     if (lua_rawlen(L, 1) != 2)
         return luaL_error(L, "net.channel: give exactly two hosts");
+    /* The log sources and the random stream are named after the two hosts:
+     * a second channel between them would log and draw as the first
+     * (docs/decisions.md D31). */
+    for (sim_lchan_t *o = s->channels; o; o = o->next)
+        for (int e = 0; e < 2; e++) {
+            char src[140];
+            snprintf(src, sizeof src, "signal:%s>%s", sim_host_name(h[0]), sim_host_name(h[1]));
+            if (strcmp(o->src[e], src) == 0)
+                return luaL_error(L, "net.channel: hosts '%s' and '%s' already have a channel",
+                                  sim_host_name(h[0]), sim_host_name(h[1]));
+        }
     sim_lchan_t *ch = calloc(1, sizeof *ch);
     if (!ch)
         return luaL_error(L, "net.channel: out of memory (channel record)");
@@ -864,7 +877,9 @@ static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
         lua_pop(L, 1);
         return def;
     }
-    const char *v = luaL_checkstring(L, -1);
+    char what[64];
+    snprintf(what, sizeof what, "net.nat: %s", key);
+    const char *v = sim_lua_checkstring(L, -1, what);
     for (int i = 0; names[i]; i++)
         if (strcmp(v, names[i]) == 0) {
             lua_pop(L, 1);
@@ -886,6 +901,7 @@ static int l_nat(lua_State *L)
                                         "filtering", "ports", "hairpin", "lifetime", NULL };
     sim_lua_check_keys(L, 1, "net.nat", keys);
     const char *name = req_string_field(L, 1, "net.nat", "name");
+    sim_lua_name_check(L, "net.nat", name);
     char what[160];
     snprintf(what, sizeof what, "net.nat '%s'", name);
     sim_subnet_t *out = subnet_field(L, 1, "outside", what);
@@ -899,7 +915,8 @@ static int l_nat(lua_State *L)
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             if (naddrs == 64)
                 return luaL_error(L, "net.nat '%s': at most 64 addresses", name);
-            addrs[naddrs++] = parse_ip(L, luaL_checkstring(L, -1), "net.nat addresses");
+            addrs[naddrs++] = parse_ip(L, sim_lua_checkstring(L, -1, "net.nat addresses[i]"),
+                                       "net.nat addresses");
             lua_pop(L, 1);
         }
         lua_pop(L, 1);      /* the nil that ended the list */
@@ -911,6 +928,15 @@ static int l_nat(lua_State *L)
     if (type && sim_nat_config_named(&cfg, type) < 0)
         return luaL_error(L, "net.nat '%s': type must be full-cone, restricted-cone, "
                              "port-restricted-cone or symmetric, got '%s'", name, type);
+    /* a type is a mapping and a filtering (RFC 4787 s.4, s.5): given with
+     * either, one of the two would be silently overridden */
+    for (int i = 0; type && i < 2; i++) {
+        static const char *const fields[] = { "mapping", "filtering" };
+        if (lua_getfield(L, 1, fields[i]) != LUA_TNIL)
+            return luaL_error(L, "net.nat '%s': give type or mapping/filtering, not both "
+                                 "(type '%s' sets the %s)", name, type, fields[i]);
+        lua_pop(L, 1);
+    }
     cfg.mapping = dep_field(L, "mapping", cfg.mapping);
     cfg.filtering = dep_field(L, "filtering", cfg.filtering);
     const char *ports = opt_string_field(L, 1, "ports");
@@ -936,6 +962,7 @@ static int l_nat(lua_State *L)
     sim_nat_t *nat = sim_nat_new(s->net, name, out, addrs, naddrs, &cfg, err, sizeof err);
     if (!nat)
         return luaL_error(L, "net.nat: %s", err);
+    sim_lua_name_claim(L, name, "NAT");
     sim_lobj_push_ptr(L, MT_NAT, nat);
     return 1;
 }
@@ -1008,7 +1035,7 @@ static int l_core(lua_State *L)
 static int l_link(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "net.link: the name");
     for (size_t i = 0; sim_net_link_at(s->net, i); i++)
         if (strcmp(sim_link_name(sim_net_link_at(s->net, i)), name) == 0) {
             sim_lobj_push_ptr(L, MT_LINK, sim_net_link_at(s->net, i));
@@ -1026,6 +1053,7 @@ static int l_firewall(lua_State *L)
     static const char *const keys[] = { "name", "subnet", "allow", NULL };
     sim_lua_check_keys(L, 1, "net.firewall", keys);
     const char *name = req_string_field(L, 1, "net.firewall", "name");
+    sim_lua_name_check(L, "net.firewall", name);
     char what[160];
     snprintf(what, sizeof what, "net.firewall '%s'", name);
     sim_subnet_t *sn = subnet_field(L, 1, "subnet", what);
@@ -1036,12 +1064,16 @@ static int l_firewall(lua_State *L)
     for (size_t i = 1; i <= n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING)
             return luaL_error(L, "net.firewall '%s': allow[%d] must be a string", name, (int)i);
+        char ewhat[200];
+        snprintf(ewhat, sizeof ewhat, "net.firewall '%s': allow[%d]", name, (int)i);
+        sim_lua_checkstring(L, -1, ewhat);
         lua_pop(L, 1);
     }
     char err[256];
     sim_firewall_t *fw = sim_firewall_new(s->net, name, sn, err, sizeof err);
     if (!fw)
         return luaL_error(L, "net.firewall: %s", err);
+    sim_lua_name_claim(L, name, "firewall");
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, (lua_Integer)i);
         if (sim_firewall_allow(fw, lua_tostring(L, -1), err, sizeof err) < 0)

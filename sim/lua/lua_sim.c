@@ -121,9 +121,7 @@ static int l_every(lua_State *L)
             start = sim_lua_time(L, -1, "sim.every start");
         lua_pop(L, 1);
         if (lua_getfield(L, 3, "count") != LUA_TNIL) {
-            count = luaL_checkinteger(L, -1);
-            if (count < 1)
-                return luaL_error(L, "sim.every: count must be at least 1");
+            count = sim_lua_checkint(L, -1, "sim.every: count", 1, LUA_MAXINTEGER);
         }
         lua_pop(L, 1);
     }
@@ -137,7 +135,7 @@ static int l_cancel(lua_State *L)
 {
     sim_lua_check_phase(L, "sim.cancel");
     sim_scn_t *s = sim_scn_get(L);
-    lua_Integer h = luaL_checkinteger(L, 1);
+    lua_Integer h = sim_lua_checkint(L, 1, "sim.cancel: the handle", LUA_MININTEGER, LUA_MAXINTEGER);
     for (sim_ltimer_t *t = s->timers; t; t = t->next)
         if (t->handle == h) {
             sim_cancel(s->k, t->id);
@@ -267,7 +265,7 @@ static int l_event(lua_State *L)
 {
     sim_lua_check_phase(L, "sim.event");
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "sim.event: the name");
     size_t n = 0;
     sim_evarg_t args[64];
     char *vals[64];
@@ -351,15 +349,12 @@ static int l_scenario(lua_State *L)
     if (sim_net_link_at(s->net, 1) || sim_pending(s->k) || sim_now(s->k))
         return luaL_error(L, "scenario{} must come first, before the topology and any timer");
     if (lua_getfield(L, 1, "name") != LUA_TNIL)
-        s->title = strdup(luaL_checkstring(L, -1));
+        s->title = strdup(sim_lua_checkstring(L, -1, "scenario.name"));
     else
         s->title = strdup(s->path);
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "seed") != LUA_TNIL) {
-        int isint;
-        lua_Integer seed = lua_tointegerx(L, -1, &isint);
-        if (!isint || seed < 0)
-            return luaL_error(L, "scenario.seed must be a non-negative integer");
+        lua_Integer seed = sim_lua_checkint(L, -1, "scenario.seed", 0, LUA_MAXINTEGER);
         if (!s->opts->seed_set) {
             s->seed = (uint64_t)seed;
             sim_kernel_set_seed(s->k, s->seed);
@@ -377,9 +372,7 @@ static int l_scenario(lua_State *L)
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "instructions") != LUA_TNIL) {
-        lua_Integer n = luaL_checkinteger(L, -1);
-        if (n < 1)
-            return luaL_error(L, "scenario.instructions must be positive");
+        lua_Integer n = sim_lua_checkint(L, -1, "scenario.instructions", 1, LUA_MAXINTEGER);
         s->instr_limit = (uint64_t)n;
     }
     lua_pop(L, 1);

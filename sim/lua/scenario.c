@@ -54,8 +54,9 @@ sim_scn_t *sim_scn_get(lua_State *L)
 
 sim_time_t sim_lua_time(lua_State *L, int idx, const char *what)
 {
-    int isnum;
-    lua_Number x = lua_tonumberx(L, idx, &isnum);
+    /* a Lua number: "1.5" is a string, as everywhere in the API */
+    int isnum = lua_type(L, idx) == LUA_TNUMBER;
+    lua_Number x = lua_tonumber(L, idx);
     if (!isnum)
         luaL_error(L, "%s: expected a time in seconds (a number), got %s", what,
                    luaL_typename(L, idx));
