@@ -471,6 +471,14 @@ START_TEST(names_are_unique)
           "net.nat: the name 'fw' is already used by a firewall" },
         { "net.host { name = 'a' }\n", "net.host: the name 'a' is already used by a host" },
         { "net.channel { a, b }\n", "net.channel: hosts 'a' and 'b' already have a channel" },
+        /* names with dots that would make a link name twice */
+        { "local h = net.host { name = 'a.eth1' }\n"
+          "h:interface { name = 'x', subnet = lan, address = '10.0.0.20' }\n"
+          "a:interface { name = 'eth1.x', subnet = lan, address = '10.0.0.21' }\n",
+          "interface a.eth1.x: its link would be named 'a.eth1.x', as one that exists" },
+        { "a:interface { name = 'x.uplink', subnet = lan, address = '10.0.0.21' }\n"
+          "net.subnet { name = 'a.x', prefix = '10.7.0.0/24' }\n",
+          "net.subnet: its link would be named 'a.x.uplink', as one that exists" },
         { "net.channel { b, a }\n", "net.channel: hosts 'b' and 'a' already have a channel" },
     };
     expect_errors(cases, sizeof cases / sizeof cases[0]);

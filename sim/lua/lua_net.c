@@ -99,6 +99,21 @@ static uint32_t parse_ip(lua_State *L, const char *s, const char *what)
     return ip;
 }
 
+/* Links are named after what they join ("a.eth0", "lan.uplink",
+ * "nat.outside"), and log and draw their random stream under that name:
+ * names with dots could make one twice ("a.b" + "c", "a" + "b.c"), which
+ * is refused like any other shared name (docs/decisions.md D31). */
+static void link_name_check(lua_State *L, const char *what, const char *fmt, const char *a,
+                            const char *b)
+{
+    sim_net_t *net = sim_scn_get(L)->net;
+    char name[192];
+    snprintf(name, sizeof name, fmt, a, b);
+    for (size_t i = 0; sim_net_link_at(net, i); i++)
+        if (strcmp(sim_link_name(sim_net_link_at(net, i)), name) == 0)
+            luaL_error(L, "%s: its link would be named '%s', as one that exists", what, name);
+}
+
 /* ---- link parameters ---------------------------------------------------- */
 
 static double prob_field(lua_State *L, int idx, const char *what, const char *key, double def)
@@ -335,6 +350,7 @@ static int l_subnet(lua_State *L)
     lua_pop(L, 1);
     const char *name = req_string_field(L, 1, "net.subnet", "name");
     sim_lua_name_check(L, "net.subnet", name);
+    link_name_check(L, "net.subnet", "%s.%s", name, "uplink");
     const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");
     char addr[32];
     unsigned len;
@@ -419,6 +435,7 @@ static int host_interface(lua_State *L)
     char what[160];
     snprintf(what, sizeof what, "interface %s.%s", sim_host_name(h), name);
     sim_subnet_t *sn = subnet_field(L, 2, "subnet", what);
+    link_name_check(L, what, "%s.%s", sim_host_name(h), name);
     uint32_t ip = parse_ip(L, req_string_field(L, 2, "interface", "address"), "interface address");
     sim_link_params_t lp, *lpp = NULL;
     if (lua_getfield(L, 2, "link") != LUA_TNIL) {
@@ -905,6 +922,7 @@ static int l_nat(lua_State *L)
     char what[160];
     snprintf(what, sizeof what, "net.nat '%s'", name);
     sim_subnet_t *out = subnet_field(L, 1, "outside", what);
+    link_name_check(L, what, "%s.%s", name, "outside");
     uint32_t addrs[64];
     size_t naddrs = 0;
     const char *one = opt_string_field(L, 1, "address");
@@ -1057,6 +1075,7 @@ static int l_firewall(lua_State *L)
     char what[160];
     snprintf(what, sizeof what, "net.firewall '%s'", name);
     sim_subnet_t *sn = subnet_field(L, 1, "subnet", what);
+    link_name_check(L, what, "%s.%s", sim_subnet_name(sn), name);
     if (lua_getfield(L, 1, "allow") != LUA_TTABLE)
         return luaL_error(L, "net.firewall '%s': field 'allow' must be a list of addresses or "
                              "prefixes (an empty list blocks everything)", name);
