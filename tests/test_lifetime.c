@@ -210,6 +210,10 @@ START_TEST(closed_socket_refuses)
         "print('port', err)\n"
         "ok, err = pcall(function() sa:close() end)\n"
         "print('again', err)\n"
+        "ok, err = pcall(function() sa.onreceive = print end)\n"
+        "print('handler', err)\n"
+        "ok, err = pcall(function() a.name = 'x' end)\n"
+        "print('readonly', err)\n"
         "-- the address of the freed record may come back for a new socket\n"
         "local s2 = a:udp {}\n"
         "assert(s2 ~= sa and s2.port)\n"
@@ -220,6 +224,8 @@ START_TEST(closed_socket_refuses)
     LOG_HAS(log, "closed.lua:25: Socket a:49152 is closed");
     LOG_HAS(log, "closed.lua:28: Socket a:49152 is closed");
     LOG_HAS(log, "closed.lua:31: Socket a:49152 is closed");
+    LOG_HAS(log, "closed.lua:33: Socket a:49152 is closed");
+    LOG_HAS(log, "cannot set field 'name': Host objects are read-only");
     free(log);
     sim_result_clear(&r);
     free(lua);

@@ -287,7 +287,8 @@ int sim_lobj_newindex_handlers(lua_State *L)
 {
     const char *key = luaL_checkstring(L, 2);
     if (strncmp(key, "on", 2) != 0)
-        return luaL_error(L, "cannot set field '%s' of %s", key, luaL_typename(L, 1));
+        return luaL_error(L, "cannot set field '%s' of %s", key, sim_lobj_typename(L, 1));
+    resolve(L, 1);      /* a dead object takes no handler */
     if (!lua_isnil(L, 3))
         luaL_checktype(L, 3, LUA_TFUNCTION);
     lua_getiuservalue(L, 1, 1);
@@ -299,7 +300,7 @@ int sim_lobj_newindex_handlers(lua_State *L)
 int sim_lobj_newindex_readonly(lua_State *L)
 {
     return luaL_error(L, "cannot set field '%s': %s objects are read-only",
-                      luaL_checkstring(L, 2), luaL_typename(L, 1));
+                      luaL_checkstring(L, 2), sim_lobj_typename(L, 1));
 }
 
 void sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction index,

@@ -1,10 +1,10 @@
 /*
  * lsim.h - what the Lua binding files (lua_*.c) share, in the manner of
  * lauxlib: the scenario's state as the bindings see it, calling into Lua
- * under a traceback, argument helpers, and the userdata recipe every type
- * uses (a metatable per type with a method table, read-only fields from a
- * getter, handler fields (on...) kept in the user value table,
- * type-checked access).
+ * under a traceback, the phase check, strict argument helpers, and the
+ * userdata recipe every type uses (a metatable per type with a method
+ * table, read-only fields from a getter, handler fields (on...) kept in the
+ * user value table, userdata that are checked handles, not pointers).
  */
 #ifndef SIM_LSIM_H
 #define SIM_LSIM_H
