@@ -414,6 +414,13 @@ START_TEST(embedded_nul_refused)
           "net.nat: mapping holds a NUL byte" },
         { "net.stun_server { host = b, address = '10.0.0.2\\0' }\n",
           "net.stun_server: field 'address' holds a NUL byte" },
+        { "require('peers\\0x')\n", "require: the name holds a NUL byte" },
+        { "sim.event('e', { ['a\\0b'] = 1 })\n", "sim.event: an argument's key holds a NUL byte" },
+        { "expect.event { name = 'got', args = { ['data\\0x'] = 'hi' } }\n",
+          "expectation args: a key holds a NUL byte" },
+        { "link:stats('up\\0x')\n", "the direction holds a NUL byte" },
+        { "local p = sa['port\\0x']\n", "a field name holds a NUL byte" },
+        { "conn['onconnected\\0x'] = print\n", "a field name holds a NUL byte" },
         /* a key with a NUL is not the known key it starts with */
         { "net.host { name = 'h2', ['name\\0x'] = 1 }\n", "net.host: unknown field 'name" },
     };

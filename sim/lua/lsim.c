@@ -266,7 +266,7 @@ const char *sim_lobj_typename(lua_State *L, int idx)
  * value table (handlers). */
 int sim_lobj_index(lua_State *L, sim_lobj_getter get)
 {
-    const char *key = luaL_checkstring(L, 2);
+    const char *key = sim_lua_checkstring(L, 2, "a field name");
     if (luaL_getmetafield(L, 1, "methods") != LUA_TNIL) {
         if (lua_getfield(L, -1, key) != LUA_TNIL)
             return 1;
@@ -285,7 +285,7 @@ int sim_lobj_index(lua_State *L, sim_lobj_getter get)
 /* Only handler fields (on...) may be assigned; anything else is a typo. */
 int sim_lobj_newindex_handlers(lua_State *L)
 {
-    const char *key = luaL_checkstring(L, 2);
+    const char *key = sim_lua_checkstring(L, 2, "a field name");
     if (strncmp(key, "on", 2) != 0)
         return luaL_error(L, "cannot set field '%s' of %s", key, sim_lobj_typename(L, 1));
     resolve(L, 1);      /* a dead object takes no handler */

@@ -145,6 +145,7 @@ static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
         while (lua_next(L, t)) {
             if (lua_type(L, -2) != LUA_TSTRING)
                 luaL_error(L, "expectation args: keys must be strings");
+            sim_lua_checkstring(L, -2, "expectation args: a key");
             char err[256];
             size_t len;
             char *v = sim_json_encode(L, -1, &len, err, sizeof err);

@@ -213,8 +213,10 @@ static void push_params(lua_State *L, const sim_link_params_t *p)
 
 static int dir_arg(lua_State *L, int idx)
 {
-    static const char *const dirs[] = { "up", "down", NULL };
-    return luaL_checkoption(L, idx, NULL, dirs);
+    const char *d = sim_lua_checkstring(L, idx, "the direction");
+    if (strcmp(d, "up") != 0 && strcmp(d, "down") != 0)
+        luaL_error(L, "the direction must be 'up' or 'down', got '%s'", d);
+    return d[0] == 'd';
 }
 
 /* link:set{...} changes both directions; link:set("up", {...}) one. */

@@ -278,6 +278,12 @@ static int l_event(lua_State *L)
                     free(vals[i]);
                 return luaL_error(L, "sim.event: argument keys must be strings");
             }
+            size_t klen;
+            if (strlen(lua_tolstring(L, -2, &klen)) != klen) {
+                for (size_t i = 0; i < n; i++)
+                    free(vals[i]);
+                return luaL_error(L, "sim.event: an argument's key holds a NUL byte");
+            }
             if (n == 64) {
                 for (size_t i = 0; i < n; i++)
                     free(vals[i]);
@@ -310,7 +316,7 @@ static int l_event(lua_State *L)
 static int l_require(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "require: the name");
     if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
         return luaL_error(L, "require: '%s' is not a plain name (letters, digits, '_', '-')", name);
     lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
