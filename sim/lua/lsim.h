@@ -1,10 +1,10 @@
 /*
  * lsim.h - what the Lua binding files (lua_*.c) share, in the manner of
  * lauxlib: the scenario's state as the bindings see it, calling into Lua
- * under a traceback, argument helpers, and the userdata recipe every type
- * uses (a metatable per type with a method table, read-only fields from a
- * getter, handler fields (on...) kept in the user value table,
- * type-checked access).
+ * under a traceback, the phase check, strict argument helpers, and the
+ * userdata recipe every type uses (a metatable per type with a method
+ * table, read-only fields from a getter, handler fields (on...) kept in the
+ * user value table, userdata that are checked handles, not pointers).
  */
 #ifndef SIM_LSIM_H
 #define SIM_LSIM_H
@@ -30,6 +30,19 @@ typedef struct sim_lexpect sim_lexpect_t;
 typedef struct sim_lcapture sim_lcapture_t;
 typedef struct sim_lchan sim_lchan_t;
 typedef struct sim_lice sim_lice_t;
+typedef struct sim_lsock sim_lsock_t;
+typedef struct sim_lslot sim_lslot_t;
+
+/* The phases of a run (docs/scenarios.md, docs/decisions.md D30). What
+ * changes the simulation (sending, timers, sim.run, the topology, new
+ * expectations) is allowed in BUILD and RUN only; reading in CHECK too;
+ * in CLOSED no object may be used at all. */
+typedef enum sim_phase {
+    SIM_PHASE_BUILD,                /* the main chunk */
+    SIM_PHASE_RUN,                  /* the kernel runs: callbacks */
+    SIM_PHASE_CHECK,                /* expectations and measure functions */
+    SIM_PHASE_CLOSED,               /* the report is made; the Lua state closes */
+} sim_phase_t;
 
 typedef struct sim_scn {
     lua_State      *L;
@@ -43,7 +56,7 @@ typedef struct sim_scn {
     char           *lib_dir;        /* where require() looks */
     uint64_t        seed;
     sim_rng_t       lua_rng;        /* math.random */
-    bool            running;        /* the kernel is running (sim.run is refused) */
+    sim_phase_t     phase;
     bool            failed;         /* a Lua error stopped the run */
     char           *error;          /* its message */
     sim_time_t      max_time;       /* virtual-time bound */
@@ -58,6 +71,9 @@ typedef struct sim_scn {
     sim_lcapture_t *captures;
     sim_lchan_t    *channels;
     sim_lice_t     *ice;            /* RTCSockets and STUN servers */
+    sim_lsock_t    *sockets;        /* open UDP sockets */
+    sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
+    size_t          nslots, capslots;
 } sim_scn_t;
 
 sim_scn_t *sim_scn_get(lua_State *L);
@@ -88,6 +104,11 @@ const char *sim_lua_capture_file(lua_State *L, int idx);
 void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
 void sim_lua_expects_free(sim_scn_t *s);
 
+/* Raise a Lua error naming what and the phase unless the simulation may
+ * still be changed (build and run phases): every binding that sends,
+ * schedules, runs or changes the topology or the expectations calls it. */
+void sim_lua_check_phase(lua_State *L, const char *what);
+
 /* Raise a Lua error if the table at idx has a key not in allowed (a NULL-
  * terminated list): catches typos such as { latncy = 0.01 }. */
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[]);
@@ -95,24 +116,47 @@ void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *con
  * Raises an error naming what.key when present but not a number. */
 double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def);
 
-typedef int (*sim_lobj_getter)(lua_State *L, void *ud, const char *key);
+/* The string at idx: a Lua string (not a number) without a NUL byte,
+ * which the C side would silently cut there; raises naming what. */
+const char *sim_lua_checkstring(lua_State *L, int idx, const char *what);
+/* The integer at idx, lo to hi: a Lua number (not a string) with no
+ * fraction; raises naming what. */
+lua_Integer sim_lua_checkint(lua_State *L, int idx, const char *what, lua_Integer lo,
+                             lua_Integer hi);
+/* Names of what a scenario builds (hosts, subnets, NATs, firewalls) are one
+ * namespace (docs/decisions.md D31): raise if name is taken, naming what
+ * took it; claim it once the thing exists. */
+void sim_lua_name_check(lua_State *L, const char *what, const char *name);
+void sim_lua_name_claim(lua_State *L, const char *name, const char *kind);
 
-/* A new zeroed userdata of size bytes with metatable mt and an empty
- * handler table. */
-void *sim_lobj_push(lua_State *L, const char *mt, size_t size);
-/* A userdata holding just ptr (objects owned elsewhere). */
+typedef int (*sim_lobj_getter)(lua_State *L, void *obj, const char *key);
+
+/*
+ * Userdata are handles: each holds the index of a slot in the scenario's
+ * slot table, and the slot the C object's address. The C side owns every
+ * object; when one goes away (sim_lobj_kill) its slot says so, and once the
+ * scenario is over (phase CLOSED) every handle refuses, so a finalizer that
+ * runs while the Lua state closes never reaches freed memory.
+ */
+/* Push the userdata of type mt for ptr: the same one each time for the same
+ * object (so == compares objects), with an empty handler table. */
 void  sim_lobj_push_ptr(lua_State *L, const char *mt, void *ptr);
-/* The pointer held by the userdata at idx, which must be of type mt. */
+/* The object of the userdata at idx, which must be of type mt; raises if it
+ * is closed or the scenario is over. */
 void *sim_lobj_ptr(lua_State *L, int idx, const char *mt);
+/* The object ptr went away: its userdata (if any) refuse from now on with
+ * "<desc> is closed". */
+void  sim_lobj_kill(lua_State *L, void *ptr, const char *desc);
+void  sim_lobj_free(sim_scn_t *s);
 /* The type of the value at idx as a scenario author knows it: an object's
  * type name ("Host", "Subnet"), else Lua's. */
 const char *sim_lobj_typename(lua_State *L, int idx);
-/* __index: methods, then get's fields, then handlers. */
+/* __index: methods, then get's fields (of the live object), then handlers. */
 int   sim_lobj_index(lua_State *L, sim_lobj_getter get);
 int   sim_lobj_newindex_handlers(lua_State *L);
 int   sim_lobj_newindex_readonly(lua_State *L);
-/* Register type mt; gc NULL gives pointer-equality __eq instead. */
+/* Register type mt. */
 void  sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction index,
-                     lua_CFunction newindex, lua_CFunction gc, const char *type_name);
+                     lua_CFunction newindex, const char *type_name);
 
 #endif

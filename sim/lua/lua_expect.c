@@ -80,17 +80,35 @@ void sim_lua_expects_free(sim_scn_t *s)
     s->expects_tail = &s->expects;
 }
 
+/* A copy of v that the expectation owns; out of memory is a Lua error. */
+static char *dup(lua_State *L, const char *v)
+{
+    char *d = strdup(v);
+    if (!d)
+        luaL_error(L, "out of memory (an expectation)");
+    return d;
+}
+
+static void *zalloc(lua_State *L, size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        luaL_error(L, "out of memory (an expectation)");
+    return p;
+}
+
 static sim_lexpect_t *new_expect(lua_State *L, ex_kind_t kind)
 {
     sim_scn_t *s = sim_scn_get(L);
+    luaL_where(L, 1);
     sim_lexpect_t *e = calloc(1, sizeof *e);
-    if (!e)
-        abort();
+    if (!e || !(e->where = strdup(lua_tostring(L, -1)))) {
+        free(e);
+        luaL_error(L, "out of memory (an expectation)");
+    }
+    lua_pop(L, 1);
     e->kind = kind;
     e->fnref = LUA_NOREF;
-    luaL_where(L, 1);
-    e->where = strdup(lua_tostring(L, -1));
-    lua_pop(L, 1);
     *s->expects_tail = e;
     s->expects_tail = &e->next;
     return e;
@@ -100,7 +118,7 @@ static char *opt_str(lua_State *L, int idx, const char *key)
 {
     char *v = NULL;
     if (lua_getfield(L, idx, key) != LUA_TNIL)
-        v = strdup(luaL_checkstring(L, -1));
+        v = dup(L, sim_lua_checkstring(L, -1, key));
     lua_pop(L, 1);
     return v;
 }
@@ -127,15 +145,23 @@ static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
         while (lua_next(L, t)) {
             if (lua_type(L, -2) != LUA_TSTRING)
                 luaL_error(L, "expectation args: keys must be strings");
+            sim_lua_checkstring(L, -2, "expectation args: a key");
             char err[256];
             size_t len;
             char *v = sim_json_encode(L, -1, &len, err, sizeof err);
             if (!v)
                 luaL_error(L, "expectation args.%s: %s", lua_tostring(L, -2), err);
-            m->keys = realloc(m->keys, (m->nargs + 1) * sizeof *m->keys);
-            m->vals = realloc(m->vals, (m->nargs + 1) * sizeof *m->vals);
-            if (!m->keys || !m->vals)
-                abort();
+            const char **k = realloc(m->keys, (m->nargs + 1) * sizeof *m->keys);
+            if (k)
+                m->keys = k;
+            const char **vs = k ? realloc(m->vals, (m->nargs + 1) * sizeof *m->vals) : NULL;
+            if (vs)
+                m->vals = vs;
+            char *key = vs ? strdup(lua_tostring(L, -2)) : NULL;
+            if (!key) {
+                free(v);
+                luaL_error(L, "out of memory (expectation args)");
+            }
             /* kept sorted by key: messages must not follow next() order */
             size_t j = m->nargs++;
             while (j > 0 && strcmp(m->keys[j - 1], lua_tostring(L, -2)) > 0) {
@@ -143,7 +169,7 @@ static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
                 m->vals[j] = m->vals[j - 1];
                 j--;
             }
-            m->keys[j] = strdup(lua_tostring(L, -2));
+            m->keys[j] = key;
             m->vals[j] = v;
             lua_pop(L, 1);
         }
@@ -166,11 +192,9 @@ static uint64_t count_field(lua_State *L, int idx, const char *key, uint64_t def
 {
     uint64_t v = def;
     if (lua_getfield(L, idx, key) != LUA_TNIL) {
-        int isint;
-        lua_Integer n = lua_tointegerx(L, -1, &isint);
-        if (!isint || n < 0)
-            luaL_error(L, "expectation %s must be a non-negative integer", key);
-        v = (uint64_t)n;
+        char what[64];
+        snprintf(what, sizeof what, "expectation %s", key);
+        v = (uint64_t)sim_lua_checkint(L, -1, what, 0, LUA_MAXINTEGER);
     }
     lua_pop(L, 1);
     return v;
@@ -178,8 +202,9 @@ static uint64_t count_field(lua_State *L, int idx, const char *key, uint64_t def
 
 static int l_event(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.event");
     sim_lexpect_t *e = new_expect(L, EX_COUNT);
-    e->m = calloc(1, sizeof *e->m);
+    e->m = zalloc(L, 1, sizeof *e->m);
     e->nm = 1;
     parse_match(L, 1, e->m, true);
     e->min = count_field(L, 1, "min", 1);
@@ -194,8 +219,9 @@ static int l_event(lua_State *L)
 
 static int l_never(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.never");
     sim_lexpect_t *e = new_expect(L, EX_COUNT);
-    e->m = calloc(1, sizeof *e->m);
+    e->m = zalloc(L, 1, sizeof *e->m);
     e->nm = 1;
     parse_match(L, 1, e->m, false);
     e->min = e->max = 0;
@@ -204,12 +230,13 @@ static int l_never(lua_State *L)
 
 static int l_sequence(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.sequence");
     luaL_checktype(L, 1, LUA_TTABLE);
     size_t n = lua_rawlen(L, 1);
     if (n < 2)
         return luaL_error(L, "expect.sequence: give at least two events in order");
     sim_lexpect_t *e = new_expect(L, EX_SEQUENCE);
-    e->m = calloc(n, sizeof *e->m);
+    e->m = zalloc(L, n, sizeof *e->m);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, 1, (lua_Integer)i + 1);
         e->nm = i + 1;
@@ -221,6 +248,7 @@ static int l_sequence(lua_State *L)
 
 static int l_capture(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.capture");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "golden", NULL };
     sim_lua_check_keys(L, 1, "expect.capture", keys);
@@ -228,8 +256,8 @@ static int l_capture(lua_State *L)
     const char *file = sim_lua_capture_file(L, -1);
     lua_getfield(L, -1, "name");
     sim_lexpect_t *e = new_expect(L, EX_CAPTURE);
-    e->capfile = strdup(file);
-    e->capname = strdup(lua_tostring(L, -1));
+    e->capfile = dup(L, file);
+    e->capname = dup(L, lua_tostring(L, -1));
     lua_pop(L, 2);
     e->golden = opt_str(L, 1, "golden");
     if (!e->golden)
@@ -242,6 +270,7 @@ static int l_capture(lua_State *L)
 
 static int l_measure(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.measure");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "min", "max", NULL };
     sim_lua_check_keys(L, 1, "expect.measure", keys);
@@ -249,17 +278,16 @@ static int l_measure(lua_State *L)
     lua_rawgeti(L, 1, 1);
     if (lua_type(L, -1) != LUA_TSTRING)
         return luaL_error(L, "expect.measure: the first entry must be the measure's name");
-    e->mname = strdup(lua_tostring(L, -1));
+    e->mname = dup(L, sim_lua_checkstring(L, -1, "expect.measure: the name"));
     lua_pop(L, 1);
     lua_rawgeti(L, 1, 2);
     if (lua_type(L, -1) == LUA_TFUNCTION) {
         e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
     } else {
-        int isnum;
-        e->value = (double)lua_tonumberx(L, -1, &isnum);
-        if (!isnum)
+        if (lua_type(L, -1) != LUA_TNUMBER)
             return luaL_error(L, "expect.measure: the second entry must be a number or a "
                                  "function returning one");
+        e->value = (double)lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
     e->vmin = sim_lua_optnum(L, 1, "expect.measure", "min", -INFINITY);
@@ -277,19 +305,24 @@ static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
     size_t n = lua_rawlen(L, -1);
     if (n == 0)
         luaL_error(L, "expect.table: field '%s' is empty", key);
-    char **v = calloc(n, sizeof *v);
-    if (!v)
-        abort();
+    char **v = zalloc(L, n, sizeof *v);
     for (size_t i = 0; i < n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TSTRING) {
             free(v);
             luaL_error(L, "expect.table: %s[%d] must be a string", key, (int)i + 1);
         }
-        v[i] = (char *)lua_tostring(L, -1);
+        char what[64];
+        snprintf(what, sizeof what, "expect.table: %s[%d]", key, (int)i + 1);
+        v[i] = (char *)sim_lua_checkstring(L, -1, what);
         lua_pop(L, 1);
     }
     for (size_t i = 0; i < n; i++)
-        v[i] = strdup(v[i]);    /* after every check: luaL_error leaks nothing */
+        if (!(v[i] = strdup(v[i]))) {   /* after every check: luaL_error leaks nothing */
+            while (i > 0)
+                free(v[--i]);
+            free(v);
+            luaL_error(L, "out of memory (expect.table labels)");
+        }
     lua_pop(L, 1);
     *count = n;
     return v;
@@ -297,6 +330,7 @@ static char **string_list(lua_State *L, int idx, const char *key, size_t *count)
 
 static int l_table(lua_State *L)
 {
+    sim_lua_check_phase(L, "expect.table");
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "rows", "cols", "expected", "measured", NULL };
     sim_lua_check_keys(L, 1, "expect.table", keys);
@@ -306,13 +340,11 @@ static int l_table(lua_State *L)
     lua_pop(L, 1);
     sim_lexpect_t *e = new_expect(L, EX_TABLE);
     lua_rawgeti(L, 1, 1);
-    e->mname = strdup(lua_tostring(L, -1));
+    e->mname = dup(L, lua_tostring(L, -1));
     lua_pop(L, 1);
     e->rows = string_list(L, 1, "rows", &e->nrows);
     e->cols = string_list(L, 1, "cols", &e->ncols);
-    e->cells = calloc(e->nrows * e->ncols, sizeof *e->cells);
-    if (!e->cells)
-        abort();
+    e->cells = zalloc(L, e->nrows * e->ncols, sizeof *e->cells);
     if (lua_getfield(L, 1, "expected") != LUA_TTABLE || lua_rawlen(L, -1) != e->nrows)
         return luaL_error(L, "expect.table: 'expected' must be a list of %d rows", (int)e->nrows);
     for (size_t r = 0; r < e->nrows; r++) {
@@ -324,7 +356,7 @@ static int l_table(lua_State *L)
                 return luaL_error(L, "expect.table: expected[%d][%d] (row '%s', column '%s') "
                                      "must be a string", (int)r + 1, (int)c + 1, e->rows[r],
                                   e->cols[c]);
-            e->cells[r * e->ncols + c] = strdup(lua_tostring(L, -1));
+            e->cells[r * e->ncols + c] = dup(L, sim_lua_checkstring(L, -1, "expect.table: a cell"));
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -388,8 +420,10 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messages, char **notes)
 {
     char *golden = NULL;
-    if (asprintf(&golden, "%s/%s", s->captures_dir, e->golden) < 0)
-        abort();
+    if (asprintf(&golden, "%s/%s", s->captures_dir, e->golden) < 0) {
+        sim_strcatf(messages, "%sout of memory (the golden's path)", e->where);
+        return SIM_ERROR;
+    }
     sim_verdict_t v = SIM_PASS;
     char err[600];
     struct stat st;
@@ -436,8 +470,10 @@ static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C,
     char *line = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&line, &len);
-    if (!f)
-        abort();
+    if (!f) {
+        sim_strcatf(notes, "  (out of memory)");
+        return;
+    }
     for (int half = 0; half < 2; half++) {
         fprintf(f, "%s%-*s ", half ? "  |  " : "", L,
                 r < 0 ? (half ? "measured" : "expected") : e->rows[r]);
@@ -494,28 +530,40 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
     }
     size_t n = e->nrows * e->ncols, bad = 0;
     char **got = calloc(n, sizeof *got);
-    if (!got)
-        abort();
+    if (!got) {
+        lua_pop(L, 1);
+        sim_strcatf(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
+        return SIM_ERROR;
+    }
+    bool oom = false;
     for (size_t r = 0; r < e->nrows; r++) {
         bool row = lua_rawgeti(L, -1, (lua_Integer)r + 1) == LUA_TTABLE;
         for (size_t c = 0; c < e->ncols; c++) {
             /* a missing cell reads "-", one that is not a string "?" */
             int t = row ? lua_rawgeti(L, -1, (lua_Integer)c + 1) : LUA_TNIL;
-            got[r * e->ncols + c] = strdup(t == LUA_TSTRING ? lua_tostring(L, -1)
-                                           : t == LUA_TNIL ? "-" : "?");
+            char **g = &got[r * e->ncols + c];
+            *g = strdup(t == LUA_TSTRING ? lua_tostring(L, -1) : t == LUA_TNIL ? "-" : "?");
+            oom |= !*g;
             if (row)
                 lua_pop(L, 1);
         }
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    if (oom) {
+        for (size_t i = 0; i < n; i++)
+            free(got[i]);
+        free(got);
+        sim_strcatf(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
+        return SIM_ERROR;
+    }
     char *diff = NULL;
     for (size_t i = 0; i < n; i++)
         if (strcmp(got[i], e->cells[i]) != 0 && ++bad <= 8)
             sim_strcatf(&diff, "    row %s, column %s: expected %s, measured %s",
                         e->rows[i / e->ncols], e->cols[i % e->ncols], e->cells[i], got[i]);
     table_notes(e, got, notes);
-    if (bad) {
+    if (bad && diff) {
         size_t len = strlen(diff);
         diff[len - 1] = '\0';
         sim_strcatf(messages, "%stable %s: %zu of %zu cells differ%s\n%s", e->where, e->mname,
@@ -564,8 +612,8 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
                     v = SIM_ERROR;
                     break;
                 }
-                int isnum;
-                e->value = (double)lua_tonumberx(L, -1, &isnum);
+                bool isnum = lua_type(L, -1) == LUA_TNUMBER;     /* "3" is not a measure */
+                e->value = (double)lua_tonumber(L, -1);
                 lua_pop(L, 1);
                 if (!isnum) {
                     sim_strcatf(messages, "%smeasure %s: the function did not return a number",

@@ -91,9 +91,10 @@ static void push_description(lua_State *L, const rtc_conn_desc_t *d)
 
 static const char *field_str(lua_State *L, int t, const char *what, const char *k)
 {
-    if (lua_getfield(L, t, k) != LUA_TSTRING)
-        luaL_error(L, "%s: field '%s' must be a string, got %s", what, k, luaL_typename(L, -1));
-    const char *v = lua_tostring(L, -1);
+    char fwhat[96];
+    snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, k);
+    lua_getfield(L, t, k);
+    const char *v = sim_lua_checkstring(L, -1, fwhat);
     lua_pop(L, 1);      /* anchored by the table */
     return v;
 }
@@ -101,13 +102,10 @@ static const char *field_str(lua_State *L, int t, const char *what, const char *
 static lua_Integer field_int(lua_State *L, int t, const char *what, const char *k, lua_Integer lo,
                              lua_Integer hi)
 {
-    int isint;
+    char fwhat[96];
+    snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, k);
     lua_getfield(L, t, k);
-    lua_Integer v = lua_tointegerx(L, -1, &isint);
-    if (!isint)
-        luaL_error(L, "%s: field '%s' must be an integer, got %s", what, k, luaL_typename(L, -1));
-    if (v < lo || v > hi)
-        luaL_error(L, "%s: field '%s' must be %I to %I, got %I", what, k, lo, hi, v);
+    lua_Integer v = sim_lua_checkint(L, -1, fwhat, lo, hi);
     lua_pop(L, 1);
     return v;
 }
@@ -129,6 +127,13 @@ static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
     copy_field(L, d->id, sizeof d->id, t, "RTCConnectionDescription", "connection-id");
     copy_field(L, d->ufrag, sizeof d->ufrag, t, "RTCConnectionDescription", "usefrag");
     copy_field(L, d->pwd, sizeof d->pwd, t, "RTCConnectionDescription", "secret");
+    /* filled by the DTLS work; until then a list (what getLocalDescription
+     * gives), never anything else */
+    int ft = lua_getfield(L, t, "fingerprints");
+    if (ft != LUA_TNIL && ft != LUA_TTABLE)
+        luaL_error(L, "RTCConnectionDescription: field 'fingerprints' must be a list, got %s",
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
 }
 
 static void to_candidate(lua_State *L, int t, const char *conn_id, rtc_candidate_t *c)
@@ -231,11 +236,11 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
 
 /* ---- RTCSocket ---------------------------------------------------------------------- */
 
-static sim_lice_t *new_record(sim_scn_t *s)
+static sim_lice_t *new_record(lua_State *L, sim_scn_t *s, const char *what)
 {
     sim_lice_t *li = calloc(1, sizeof *li);
     if (!li)
-        abort();
+        luaL_error(L, "%s: out of memory (record)", what);
     li->s = s;
     li->next = s->ice;
     s->ice = li;
@@ -258,6 +263,7 @@ static uint32_t resolve(lua_State *L, sim_scn_t *s, const char *url, const char 
 /* host:RTCSocket([iceServers]) */
 static int l_socket(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:RTCSocket");
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     rtc_addr_t stun[16];
@@ -273,10 +279,10 @@ static int l_socket(lua_State *L)
             static const char *const keys[] = { "url", "credential", NULL };
             sim_lua_check_keys(L, e, "RTCIceServer", keys);
             const char *cred = NULL;
+            char what[96];
             if (lua_getfield(L, e, "credential") != LUA_TNIL) {
-                if (lua_type(L, -1) != LUA_TSTRING)
-                    return luaL_error(L, "RTCSocket: iceServers[%I].credential must be a string", i);
-                cred = lua_tostring(L, -1);
+                snprintf(what, sizeof what, "RTCSocket: iceServers[%d].credential", (int)i);
+                cred = sim_lua_checkstring(L, -1, what);
             }
             lua_pop(L, 1);
             /* url: a string or a sequence of them (the IDL's sequence<DOMString>) */
@@ -289,10 +295,11 @@ static int l_socket(lua_State *L)
                 return luaL_error(L, "RTCSocket: iceServers[%I].url must be a URL or a list of them", i);
             }
             int urls = lua_gettop(L);
+            if (lua_rawlen(L, urls) == 0)
+                return luaL_error(L, "RTCSocket: iceServers[%I].url is an empty list: give a URL", i);
             for (lua_Integer j = 1; lua_rawgeti(L, urls, j) != LUA_TNIL; j++) {
-                const char *url = lua_tostring(L, -1);
-                if (!url)
-                    return luaL_error(L, "RTCSocket: iceServers[%I].url[%I] must be a string", i, j);
+                snprintf(what, sizeof what, "RTCSocket: iceServers[%d].url[%d]", (int)i, (int)j);
+                const char *url = sim_lua_checkstring(L, -1, what);
                 rtc_ice_uri_t u;
                 char err[512];
                 if (rtc_ice_uri_parse(url, &u, err, sizeof err) < 0)
@@ -330,7 +337,7 @@ static int l_socket(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "RTCSocket");
     li->host = sim_host_name(h);
     char err[256];
     li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
@@ -344,12 +351,13 @@ static int l_socket(lua_State *L)
 
 static lconn_t *check_conn(lua_State *L)
 {
-    return *(lconn_t **)luaL_checkudata(L, 1, MT_CONN);
+    return sim_lobj_ptr(L, 1, MT_CONN);
 }
 
 /* RTCConnection(socket [, remoteDescription]) */
 static int l_connection(lua_State *L)
 {
+    sim_lua_check_phase(L, "RTCConnection");
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
     rtc_conn_desc_t remote, *rp = NULL;
     if (!lua_isnoneornil(L, 2)) {
@@ -358,7 +366,7 @@ static int l_connection(lua_State *L)
     }
     lconn_t *lc = calloc(1, sizeof *lc);
     if (!lc)
-        abort();
+        return luaL_error(L, "RTCConnection: out of memory (connection record)");
     char err[256];
     lc->c = sim_ice_connection_new(li->sock, rp, err, sizeof err);
     if (!lc->c) {
@@ -400,9 +408,16 @@ static int m_get_local_description(lua_State *L)
 
 static int m_set_remote_description(lua_State *L)
 {
+    sim_lua_check_phase(L, "setRemoteDescription");
     lconn_t *lc = check_conn(L);
-    rtc_conn_desc_t d;
+    rtc_conn_desc_t d, own;
     to_description(L, 2, &d);
+    /* the usefrag names a side (RFC 8445 s.5.3): this side's own would
+     * have it check with itself */
+    rtc_connection_local_description(lc->c, &own);
+    if (strcmp(d.ufrag, own.ufrag) == 0)
+        return luaL_error(L, "setRemoteDescription: RTCConnection '%s' was given its own local "
+                             "description (usefrag '%s'); give the other side's", own.id, own.ufrag);
     char err[256];
     return done(L, lc, rtc_connection_set_remote_description(lc->c, &d, err, sizeof err),
                 "setRemoteDescription", err);
@@ -410,6 +425,7 @@ static int m_set_remote_description(lua_State *L)
 
 static int m_set_local_candidate(lua_State *L)
 {
+    sim_lua_check_phase(L, "setLocalCandidate");
     lconn_t *lc = check_conn(L);
     rtc_candidate_t c;
     to_candidate(L, 2, rtc_connection_id(lc->c), &c);
@@ -420,6 +436,7 @@ static int m_set_local_candidate(lua_State *L)
 
 static int m_set_remote_candidate(lua_State *L)
 {
+    sim_lua_check_phase(L, "setRemoteCandidate");
     lconn_t *lc = check_conn(L);
     rtc_candidate_t c;
     to_candidate(L, 2, rtc_connection_id(lc->c), &c);
@@ -430,6 +447,7 @@ static int m_set_remote_candidate(lua_State *L)
 
 static int m_connect(lua_State *L)
 {
+    sim_lua_check_phase(L, "connect");
     lconn_t *lc = check_conn(L);
     char err[256];
     return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
@@ -439,6 +457,7 @@ static int m_connect(lua_State *L)
  * follows the host's interfaces first, then the connection restarts. */
 static int m_update(lua_State *L)
 {
+    sim_lua_check_phase(L, "update");
     lconn_t *lc = check_conn(L);
     char err[256];
     if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0)
@@ -446,9 +465,9 @@ static int m_update(lua_State *L)
     return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
 }
 
-static int conn_get(lua_State *L, void *ud, const char *key)
+static int conn_get(lua_State *L, void *obj, const char *key)
 {
-    lconn_t *lc = *(lconn_t **)ud;
+    lconn_t *lc = obj;
     if (strcmp(key, "id") == 0) {
         lua_pushstring(L, rtc_connection_id(lc->c));
         return 1;
@@ -464,6 +483,7 @@ static int socket_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.stun_server{ host =, address =, port = } */
 static int l_stun_server(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.stun_server");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "host", "address", "port", NULL };
@@ -475,7 +495,7 @@ static int l_stun_server(lua_State *L)
     lua_pop(L, 1);
     uint32_t ip = 0;
     if (lua_getfield(L, 1, "address") != LUA_TNIL) {
-        const char *a = luaL_checkstring(L, -1);
+        const char *a = sim_lua_checkstring(L, -1, "net.stun_server: field 'address'");
         if (sim_ip_parse(a, &ip) < 0)
             return luaL_error(L, "net.stun_server: '%s' is not an IPv4 address", a);
     } else {
@@ -486,17 +506,14 @@ static int l_stun_server(lua_State *L)
     }
     lua_pop(L, 1);
     lua_Integer port = 3478;
-    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
-        port = luaL_checkinteger(L, -1);
-        if (port < 1 || port > 65535)
-            return luaL_error(L, "net.stun_server: port must be 1 to 65535");
-    }
+    if (lua_getfield(L, 1, "port") != LUA_TNIL)
+        port = sim_lua_checkint(L, -1, "net.stun_server: port", 1, 65535);
     lua_pop(L, 1);
     char err[256];
     sim_stun_server_t *srv = sim_stun_server_new(h, ip, (uint16_t)port, err, sizeof err);
     if (!srv)
         return luaL_error(L, "net.stun_server: %s", err);
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "net.stun_server");
     li->stun = srv;
     sim_lobj_push_ptr(L, MT_STUN, li);
     return 1;
@@ -519,6 +536,7 @@ static int stun_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.turn_server{ host =, address =, port =, realm =, users = { name = password }, quota = } */
 static int l_turn_server(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.turn_server");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "host", "address", "port", "realm", "users", "quota", NULL };
@@ -530,7 +548,7 @@ static int l_turn_server(lua_State *L)
     lua_pop(L, 1);
     uint32_t ip = 0;
     if (lua_getfield(L, 1, "address") != LUA_TNIL) {
-        const char *a = luaL_checkstring(L, -1);
+        const char *a = sim_lua_checkstring(L, -1, "net.turn_server: field 'address'");
         if (sim_ip_parse(a, &ip) < 0)
             return luaL_error(L, "net.turn_server: '%s' is not an IPv4 address", a);
     } else {
@@ -541,27 +559,21 @@ static int l_turn_server(lua_State *L)
     }
     lua_pop(L, 1);
     lua_Integer port = 3478, quota = 10;
-    if (lua_getfield(L, 1, "port") != LUA_TNIL) {
-        port = luaL_checkinteger(L, -1);
-        if (port < 1 || port > 65535)
-            return luaL_error(L, "net.turn_server: port must be 1 to 65535");
-    }
+    if (lua_getfield(L, 1, "port") != LUA_TNIL)
+        port = sim_lua_checkint(L, -1, "net.turn_server: port", 1, 65535);
     lua_pop(L, 1);
-    if (lua_getfield(L, 1, "quota") != LUA_TNIL) {
-        quota = luaL_checkinteger(L, -1);
-        if (quota < 1 || quota > 1000000)
-            return luaL_error(L, "net.turn_server: quota must be a positive number of allocations");
-    }
+    if (lua_getfield(L, 1, "quota") != LUA_TNIL)
+        quota = sim_lua_checkint(L, -1, "net.turn_server: quota (allocations)", 1, 1000000);
     lua_pop(L, 1);
     const char *realm = "rtcsim";
     if (lua_getfield(L, 1, "realm") != LUA_TNIL)
-        realm = luaL_checkstring(L, -1);
+        realm = sim_lua_checkstring(L, -1, "net.turn_server: field 'realm'");
     char err[256];
     sim_turn_server_t *srv = sim_turn_server_new(h, ip, (uint16_t)port, realm, (unsigned)quota, err, sizeof err);
     lua_pop(L, 1);
     if (!srv)
         return luaL_error(L, "net.turn_server: %s", err);
-    sim_lice_t *li = new_record(s);
+    sim_lice_t *li = new_record(L, s, "net.turn_server");
     li->turn = srv;
     if (lua_getfield(L, 1, "users") != LUA_TNIL) {
         luaL_checktype(L, -1, LUA_TTABLE);
@@ -569,6 +581,8 @@ static int l_turn_server(lua_State *L)
         while (lua_next(L, -2)) {
             if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "net.turn_server: users maps names to passwords (strings)");
+            sim_lua_checkstring(L, -2, "net.turn_server: a user's name");
+            sim_lua_checkstring(L, -1, "net.turn_server: a user's password");
             sim_turn_server_user(srv, lua_tostring(L, -2), lua_tostring(L, -1));
             lua_pop(L, 1);
         }
@@ -596,6 +610,7 @@ static int turn_stats(lua_State *L)
 
 static int turn_new_nonce(lua_State *L)
 {
+    sim_lua_check_phase(L, "turn_server:new_nonce");
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_TURN);
     sim_turn_server_new_nonce(li->turn);
     return 0;
@@ -644,10 +659,10 @@ void sim_lua_open_ice(lua_State *L)
     static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };
     static const luaL_Reg stun_m[] = { { "stats", stun_stats }, { NULL, NULL } };
     static const luaL_Reg turn_m[] = { { "stats", turn_stats }, { "new_nonce", turn_new_nonce }, { NULL, NULL } };
-    sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, NULL, "RTCConnection");
-    sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, NULL, "RTCSocket");
-    sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, NULL, "StunServer");
-    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, NULL, "TurnServer");
+    sim_lobj_class(L, MT_CONN, conn_m, conn_index, sim_lobj_newindex_handlers, "RTCConnection");
+    sim_lobj_class(L, MT_SOCKET, sock_m, socket_index, sim_lobj_newindex_readonly, "RTCSocket");
+    sim_lobj_class(L, MT_STUN, stun_m, stun_index, sim_lobj_newindex_readonly, "StunServer");
+    sim_lobj_class(L, MT_TURN, turn_m, stun_index, sim_lobj_newindex_readonly, "TurnServer");
     lua_register(L, "RTCConnection", l_connection);
     /* host:RTCSocket(iceServers) */
     luaL_getmetatable(L, MT_HOST);

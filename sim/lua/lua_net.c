@@ -2,11 +2,12 @@
  * lua_net.c - the `net` table: subnets, hosts, interfaces, links, UDP
  * sockets, captures and the signalling channel, as Lua userdata.
  *
- * Topology objects belong to the network, which outlives the Lua state, so
- * their userdata hold plain pointers. A socket's userdata is the socket's
- * C-side record and is kept alive by a registry reference while bound;
- * closing it twice is safe. Handlers (onreceive, onmessage) are fields of
- * the userdata's user value table.
+ * Every object belongs to the C side (topology objects to the network, the
+ * rest to the scenario's lists) and outlives the Lua state; userdata are
+ * handles (lsim.h). A socket's record is freed when it is closed, and its
+ * handle says so from then on. Handlers (onreceive, onmessage) are fields
+ * of the userdata's user value table, which a registry reference keeps
+ * alive while the C side may call them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,11 +38,18 @@ struct sim_lcapture {
     sim_lcapture_t *next;
 };
 
-typedef struct lsock {
-    sim_scn_t *s;
-    sim_udp_t *u;                   /* NULL once closed */
-    int        ref;                 /* registry ref to this userdata while open */
-} lsock_t;
+struct sim_lsock {
+    sim_scn_t   *s;
+    sim_udp_t   *u;
+    const char  *host;              /* its host's name, for messages */
+    int          ref;               /* registry ref to its userdata */
+    sim_lsock_t *next;
+};
+
+typedef struct lchanend {
+    sim_lchan_t *ch;
+    int          end;
+} lchanend_t;
 
 typedef struct chmsg {
     sim_lchan_t  *ch;
@@ -59,21 +67,17 @@ struct sim_lchan {
     int          ref[2];            /* registry refs to the two ends */
     sim_time_t   last[2];           /* FIFO: last delivery time towards end i */
     chmsg_t     *inflight;
+    lchanend_t   ends[2];           /* what the two userdata name */
     sim_lchan_t *next;
 };
-
-typedef struct lchanend {
-    sim_lchan_t *ch;
-    int          end;
-} lchanend_t;
 
 static const char *opt_string_field(lua_State *L, int idx, const char *key)
 {
     const char *v = NULL;
     if (lua_getfield(L, idx, key) != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "field '%s' must be a string, got %s", key, luaL_typename(L, -1));
-        v = lua_tostring(L, -1);
+        char what[64];
+        snprintf(what, sizeof what, "field '%s'", key);
+        v = sim_lua_checkstring(L, -1, what);
     }
     lua_pop(L, 1);      /* the string stays alive: the table holds it */
     return v;
@@ -93,6 +97,21 @@ static uint32_t parse_ip(lua_State *L, const char *s, const char *what)
     if (sim_ip_parse(s, &ip) < 0)
         luaL_error(L, "%s: '%s' is not an IPv4 address", what, s);
     return ip;
+}
+
+/* Links are named after what they join ("a.eth0", "lan.uplink",
+ * "nat.outside"), and log and draw their random stream under that name:
+ * names with dots could make one twice ("a.b" + "c", "a" + "b.c"), which
+ * is refused like any other shared name (docs/decisions.md D31). */
+static void link_name_check(lua_State *L, const char *what, const char *fmt, const char *a,
+                            const char *b)
+{
+    sim_net_t *net = sim_scn_get(L)->net;
+    char name[192];
+    snprintf(name, sizeof name, fmt, a, b);
+    for (size_t i = 0; sim_net_link_at(net, i); i++)
+        if (strcmp(sim_link_name(sim_net_link_at(net, i)), name) == 0)
+            luaL_error(L, "%s: its link would be named '%s', as one that exists", what, name);
 }
 
 /* ---- link parameters ---------------------------------------------------- */
@@ -194,13 +213,16 @@ static void push_params(lua_State *L, const sim_link_params_t *p)
 
 static int dir_arg(lua_State *L, int idx)
 {
-    static const char *const dirs[] = { "up", "down", NULL };
-    return luaL_checkoption(L, idx, NULL, dirs);
+    const char *d = sim_lua_checkstring(L, idx, "the direction");
+    if (strcmp(d, "up") != 0 && strcmp(d, "down") != 0)
+        luaL_error(L, "the direction must be 'up' or 'down', got '%s'", d);
+    return d[0] == 'd';
 }
 
 /* link:set{...} changes both directions; link:set("up", {...}) one. */
 static int link_set(lua_State *L)
 {
+    sim_lua_check_phase(L, "link:set");
     sim_link_t *l = sim_lobj_ptr(L, 1, MT_LINK);
     int dir = -1, t = 2;
     if (lua_type(L, 2) == LUA_TSTRING) {
@@ -262,9 +284,9 @@ static int link_stats(lua_State *L)
     return 1;
 }
 
-static int link_get(lua_State *L, void *ud, const char *key)
+static int link_get(lua_State *L, void *obj, const char *key)
 {
-    sim_link_t *l = *(void **)ud;
+    sim_link_t *l = obj;
     if (strcmp(key, "name") == 0) {
         lua_pushstring(L, sim_link_name(l));
         return 1;
@@ -276,9 +298,9 @@ static int link_index(lua_State *L) { return sim_lobj_index(L, link_get); }
 
 /* ---- Subnet ------------------------------------------------------------- */
 
-static int subnet_get(lua_State *L, void *ud, const char *key)
+static int subnet_get(lua_State *L, void *obj, const char *key)
 {
-    sim_subnet_t *s = *(void **)ud;
+    sim_subnet_t *s = obj;
     if (strcmp(key, "name") == 0) {
         lua_pushstring(L, sim_subnet_name(s));
         return 1;
@@ -299,7 +321,9 @@ static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const 
     sim_subnet_t *sn = NULL;
     lua_getfield(L, idx, key);
     if (lua_type(L, -1) == LUA_TSTRING) {
-        sn = sim_subnet_find(sim_scn_get(L)->net, lua_tostring(L, -1));
+        char fwhat[200];
+        snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, key);
+        sn = sim_subnet_find(sim_scn_get(L)->net, sim_lua_checkstring(L, -1, fwhat));
         if (!sn)
             luaL_error(L, "%s: unknown subnet '%s'", what, lua_tostring(L, -1));
     } else if (luaL_testudata(L, -1, MT_SUBNET)) {
@@ -314,6 +338,7 @@ static sim_subnet_t *subnet_field(lua_State *L, int idx, const char *key, const 
 /* net.subnet{name=, prefix="10.0.0.0/24", link={...}, uplink={...}} */
 static int l_subnet(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.subnet");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "prefix", "link", "uplink", "behind", NULL };
@@ -326,6 +351,8 @@ static int l_subnet(lua_State *L)
     }
     lua_pop(L, 1);
     const char *name = req_string_field(L, 1, "net.subnet", "name");
+    sim_lua_name_check(L, "net.subnet", name);
+    link_name_check(L, "net.subnet", "%s.%s", name, "uplink");
     const char *prefix = req_string_field(L, 1, "net.subnet", "prefix");
     char addr[32];
     unsigned len;
@@ -362,16 +389,17 @@ static int l_subnet(lua_State *L)
                               : sim_subnet_new(s->net, name, ip, len, &access, &uplink, err, sizeof err);
     if (!sn)
         return luaL_error(L, "net.subnet: %s", err);
+    sim_lua_name_claim(L, name, "subnet");
     sim_lobj_push_ptr(L, MT_SUBNET, sn);
     return 1;
 }
 
 /* ---- Host and Interface ------------------------------------------------- */
 
-static int host_get(lua_State *L, void *ud, const char *key)
+static int host_get(lua_State *L, void *obj, const char *key)
 {
     if (strcmp(key, "name") == 0) {
-        lua_pushstring(L, sim_host_name(*(void **)ud));
+        lua_pushstring(L, sim_host_name(obj));
         return 1;
     }
     return 0;
@@ -381,14 +409,18 @@ static int host_index(lua_State *L) { return sim_lobj_index(L, host_get); }
 
 static int l_host(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.host");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", NULL };
     sim_lua_check_keys(L, 1, "net.host", keys);
+    const char *name = req_string_field(L, 1, "net.host", "name");
+    sim_lua_name_check(L, "net.host", name);
     char err[256];
-    sim_host_t *h = sim_host_new(s->net, req_string_field(L, 1, "net.host", "name"), err, sizeof err);
+    sim_host_t *h = sim_host_new(s->net, name, err, sizeof err);
     if (!h)
         return luaL_error(L, "net.host: %s", err);
+    sim_lua_name_claim(L, name, "host");
     sim_lobj_push_ptr(L, MT_HOST, h);
     return 1;
 }
@@ -396,6 +428,7 @@ static int l_host(lua_State *L)
 /* host:interface{name=, subnet=, address=, link={...}} */
 static int host_interface(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:interface");
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     luaL_checktype(L, 2, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "address", "link", NULL };
@@ -404,6 +437,7 @@ static int host_interface(lua_State *L)
     char what[160];
     snprintf(what, sizeof what, "interface %s.%s", sim_host_name(h), name);
     sim_subnet_t *sn = subnet_field(L, 2, "subnet", what);
+    link_name_check(L, what, "%s.%s", sim_host_name(h), name);
     uint32_t ip = parse_ip(L, req_string_field(L, 2, "interface", "address"), "interface address");
     sim_link_params_t lp, *lpp = NULL;
     if (lua_getfield(L, 2, "link") != LUA_TNIL) {
@@ -424,9 +458,9 @@ static int host_interface(lua_State *L)
     return 1;
 }
 
-static int iface_get(lua_State *L, void *ud, const char *key)
+static int iface_get(lua_State *L, void *obj, const char *key)
 {
-    sim_iface_t *i = *(void **)ud;
+    sim_iface_t *i = obj;
     char a[16];
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, sim_iface_name(i));
@@ -447,12 +481,14 @@ static int iface_index(lua_State *L) { return sim_lobj_index(L, iface_get); }
 
 static int iface_up(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:up");
     sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), true);
     return 0;
 }
 
 static int iface_down(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:down");
     sim_iface_set_up(sim_lobj_ptr(L, 1, MT_IFACE), false);
     return 0;
 }
@@ -460,8 +496,9 @@ static int iface_down(lua_State *L)
 /* iface:set_address("a.b.c.d"): renumbering within the subnet */
 static int iface_set_address(lua_State *L)
 {
+    sim_lua_check_phase(L, "interface:set_address");
     sim_iface_t *i = sim_lobj_ptr(L, 1, MT_IFACE);
-    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "set_address");
+    uint32_t ip = parse_ip(L, sim_lua_checkstring(L, 2, "set_address: the address"), "set_address");
     char err[256];
     if (sim_iface_set_ip(i, ip, err, sizeof err) < 0)
         return luaL_error(L, "set_address: %s", err);
@@ -472,7 +509,7 @@ static int iface_set_address(lua_State *L)
 
 static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
-    lsock_t *ls = arg;
+    sim_lsock_t *ls = arg;
     lua_State *L = ls->s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ls->ref);
     lua_getiuservalue(L, -1, 1);
@@ -492,6 +529,7 @@ static void sock_recv(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 /* host:udp{port=, address=} */
 static int host_udp(lua_State *L)
 {
+    sim_lua_check_phase(L, "host:udp");
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     uint32_t ip = 0;
@@ -503,40 +541,42 @@ static int host_udp(lua_State *L)
         const char *a = opt_string_field(L, 2, "address");
         if (a)
             ip = parse_ip(L, a, "udp address");
-        if (lua_getfield(L, 2, "port") != LUA_TNIL) {
-            int isint;
-            port = lua_tointegerx(L, -1, &isint);
-            if (!isint || port < 0 || port > 65535)
-                return luaL_error(L, "udp: port must be an integer 0 to 65535");
-        }
+        if (lua_getfield(L, 2, "port") != LUA_TNIL)
+            port = sim_lua_checkint(L, -1, "udp: port", 0, 65535);
         lua_pop(L, 1);
     }
-    lsock_t *ls = sim_lobj_push(L, MT_SOCKET, sizeof *ls);
+    sim_lsock_t *ls = calloc(1, sizeof *ls);
+    if (!ls)
+        return luaL_error(L, "udp: out of memory (socket record)");
     ls->s = s;
+    ls->host = sim_host_name(h);
+    ls->ref = LUA_NOREF;
     char err[256];
     ls->u = sim_udp_bind(h, ip, (uint16_t)port, sock_recv, ls, err, sizeof err);
-    if (!ls->u)
+    if (!ls->u) {
+        free(ls);
         return luaL_error(L, "udp: %s", err);
+    }
+    ls->next = s->sockets;
+    s->sockets = ls;
+    sim_lobj_push_ptr(L, MT_SOCKET, ls);
     lua_pushvalue(L, -1);
     ls->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return 1;
 }
 
-static lsock_t *check_sock(lua_State *L)
+static sim_lsock_t *check_sock(lua_State *L)
 {
-    lsock_t *ls = luaL_checkudata(L, 1, MT_SOCKET);
-    if (!ls->u)
-        luaL_error(L, "socket is closed");
-    return ls;
+    return sim_lobj_ptr(L, 1, MT_SOCKET);
 }
 
 /* sock:send(address, port, data) -> true, or false if dropped at the host */
 static int sock_send(lua_State *L)
 {
-    lsock_t *ls = check_sock(L);
-    uint32_t ip = parse_ip(L, luaL_checkstring(L, 2), "send");
-    lua_Integer port = luaL_checkinteger(L, 3);
-    luaL_argcheck(L, port > 0 && port <= 65535, 3, "port must be 1 to 65535");
+    sim_lua_check_phase(L, "socket:send");
+    sim_lsock_t *ls = check_sock(L);
+    uint32_t ip = parse_ip(L, sim_lua_checkstring(L, 2, "send: the address"), "send");
+    lua_Integer port = sim_lua_checkint(L, 3, "send: the port", 1, 65535);
     size_t len;
     const char *data = luaL_checklstring(L, 4, &len);
     if (len > SIM_UDP_MAX_PAYLOAD)
@@ -546,29 +586,34 @@ static int sock_send(lua_State *L)
     return 1;
 }
 
-static void sock_release(lua_State *L, lsock_t *ls)
-{
-    if (!ls->u)
-        return;
-    sim_udp_close(ls->u);
-    ls->u = NULL;
-    luaL_unref(L, LUA_REGISTRYINDEX, ls->ref);
-    ls->ref = LUA_NOREF;
-}
-
+/* sock:close(): the record goes; the userdata says "... is closed" from
+ * then on, to close() again as to any other method. */
 static int sock_close(lua_State *L)
 {
-    sock_release(L, luaL_checkudata(L, 1, MT_SOCKET));
+    sim_lsock_t *ls = check_sock(L);
+    sim_lua_check_phase(L, "socket:close");
+    sim_scn_t *s = ls->s;
+    char desc[96];
+    snprintf(desc, sizeof desc, "Socket %s:%u", ls->host, sim_udp_port(ls->u));
+    for (sim_lsock_t **pp = &s->sockets; *pp; pp = &(*pp)->next)
+        if (*pp == ls) {
+            *pp = ls->next;
+            break;
+        }
+    sim_udp_close(ls->u);
+    luaL_unref(L, LUA_REGISTRYINDEX, ls->ref);
+    sim_lobj_kill(L, ls, desc);
+    free(ls);
     return 0;
 }
 
-static int sock_get(lua_State *L, void *ud, const char *key)
+static int sock_get(lua_State *L, void *obj, const char *key)
 {
-    lsock_t *ls = ud;
+    sim_lsock_t *ls = obj;
     char a[16];
-    if (strcmp(key, "port") == 0 && ls->u)
+    if (strcmp(key, "port") == 0)
         lua_pushinteger(L, sim_udp_port(ls->u));
-    else if (strcmp(key, "address") == 0 && ls->u)
+    else if (strcmp(key, "address") == 0)
         lua_pushstring(L, sim_ip_str(sim_udp_ip(ls->u), a));
     else
         return 0;
@@ -579,9 +624,19 @@ static int sock_index(lua_State *L) { return sim_lobj_index(L, sock_get); }
 
 /* ---- captures ------------------------------------------------------------ */
 
+/* Taps go through the record: once the capture is closed (before the
+ * expectations are checked) a packet still seen is not written to it. */
+static void capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    sim_lcapture_t *c = arg;
+    if (c->cap)
+        sim_capture_tap(c->cap, t, p);
+}
+
 /* net.capture(interface_or_link [, name]) */
 static int l_capture(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.capture");
     sim_scn_t *s = sim_scn_get(L);
     sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? sim_lobj_ptr(L, 1, MT_IFACE) : NULL;
     sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? sim_lobj_ptr(L, 1, MT_LINK) : NULL;
@@ -593,37 +648,42 @@ static int l_capture(lua_State *L)
                  sim_iface_name(i));
     else
         snprintf(defname, sizeof defname, "%s", sim_link_name(l));
-    const char *name = luaL_optstring(L, 2, defname);
+    const char *name = lua_isnoneornil(L, 2) ? defname : sim_lua_checkstring(L, 2, "net.capture: the name");
     if (!*name || strchr(name, '/') || strstr(name, ".."))
         return luaL_argerror(L, 2, "a capture name may not be empty or contain '/' or '..'");
     for (sim_lcapture_t *c = s->captures; c; c = c->next)
         if (strcmp(c->name, name) == 0)
             return luaL_error(L, "net.capture: a capture named '%s' already exists", name);
     sim_lcapture_t *c = calloc(1, sizeof *c);
-    if (!c || asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
-        abort();
-    c->name = strdup(name);
     char err[512];
-    c->cap = sim_capture_open(c->file, err, sizeof err);
-    if (!c->cap) {
-        free(c->file);
-        free(c->name);
+    if (c && asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
+        c->file = NULL;     /* undefined after a failure */
+    if (!c || !c->file || !(c->name = strdup(name))) {
+        snprintf(err, sizeof err, "out of memory (capture '%s')", name);
+    } else {
+        c->cap = sim_capture_open(c->file, err, sizeof err);
+    }
+    if (!c || !c->cap) {
+        if (c) {
+            free(c->file);
+            free(c->name);
+        }
         free(c);
         return luaL_error(L, "net.capture: %s", err);
     }
     c->next = s->captures;
     s->captures = c;
     if (i)
-        sim_iface_add_tap(i, sim_capture_tap, c->cap);
+        sim_iface_add_tap(i, capture_tap, c);
     else
-        sim_link_add_tap(l, sim_capture_tap, c->cap);
+        sim_link_add_tap(l, capture_tap, c);
     sim_lobj_push_ptr(L, MT_CAPTURE, c);
     return 1;
 }
 
-static int capture_get(lua_State *L, void *ud, const char *key)
+static int capture_get(lua_State *L, void *obj, const char *key)
 {
-    sim_lcapture_t *c = *(void **)ud;
+    sim_lcapture_t *c = obj;
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, c->name);
     else if (strcmp(key, "count") == 0)
@@ -699,7 +759,8 @@ static void chan_deliver(void *arg)
 /* end:send(message): message is any JSON value (a table, a string ...). */
 static int chanend_send(lua_State *L)
 {
-    lchanend_t *e = luaL_checkudata(L, 1, MT_CHANEND);
+    lchanend_t *e = sim_lobj_ptr(L, 1, MT_CHANEND);
+    sim_lua_check_phase(L, "send");
     luaL_checkany(L, 2);
     sim_lchan_t *ch = e->ch;
     sim_scn_t *s = ch->s;
@@ -708,11 +769,18 @@ static int chanend_send(lua_State *L)
     char *json = sim_json_encode(L, 2, &len, err, sizeof err);
     if (!json)
         return luaL_error(L, "send: %s", err);
+    /* before anything is logged: an error leaves no half-sent message */
+    chmsg_t *m = calloc(1, sizeof *m);
+    if (!m) {
+        free(json);
+        return luaL_error(L, "send: out of memory (a message in flight)");
+    }
     sim_evarg_t a = SIM_EVJ("msg", json);
     int to = 1 - e->end;
     if (ch->loss > 0 && sim_rng_double(&ch->rng) < ch->loss) {
         sim_scn_event(s, ch->src[e->end], "drop", &a, 1);
         free(json);
+        free(m);
         return 0;
     }
     sim_scn_event(s, ch->src[e->end], "send", &a, 1);
@@ -723,9 +791,6 @@ static int chanend_send(lua_State *L)
     if (at < ch->last[to])
         at = ch->last[to];
     ch->last[to] = at;
-    chmsg_t *m = calloc(1, sizeof *m);
-    if (!m)
-        abort();
     m->ch = ch;
     m->to = to;
     m->json = json;
@@ -740,6 +805,7 @@ static int chanend_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 /* net.channel{hostA, hostB, delay=, jitter=, loss=} -> endA, endB */
 static int l_channel(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.channel");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "[1]", "delay", "jitter", "loss", NULL };
@@ -754,9 +820,20 @@ static int l_channel(lua_State *L)
     }
     if (lua_rawlen(L, 1) != 2)
         return luaL_error(L, "net.channel: give exactly two hosts");
+    /* The log sources and the random stream are named after the two hosts:
+     * a second channel between them would log and draw as the first
+     * (docs/decisions.md D31). */
+    for (sim_lchan_t *o = s->channels; o; o = o->next)
+        for (int e = 0; e < 2; e++) {
+            char src[140];
+            snprintf(src, sizeof src, "signal:%s>%s", sim_host_name(h[0]), sim_host_name(h[1]));
+            if (strcmp(o->src[e], src) == 0)
+                return luaL_error(L, "net.channel: hosts '%s' and '%s' already have a channel",
+                                  sim_host_name(h[0]), sim_host_name(h[1]));
+        }
     sim_lchan_t *ch = calloc(1, sizeof *ch);
     if (!ch)
-        abort();
+        return luaL_error(L, "net.channel: out of memory (channel record)");
     ch->s = s;
     ch->next = s->channels;
     s->channels = ch;
@@ -771,9 +848,8 @@ static int l_channel(lua_State *L)
     lua_pop(L, 1);
     ch->loss = prob_field(L, 1, "net.channel", "loss", 0);
     for (int i = 0; i < 2; i++) {
-        lchanend_t *e = sim_lobj_push(L, MT_CHANEND, sizeof *e);
-        e->ch = ch;
-        e->end = i;
+        ch->ends[i] = (lchanend_t){ .ch = ch, .end = i };
+        sim_lobj_push_ptr(L, MT_CHANEND, &ch->ends[i]);
         lua_pushvalue(L, -1);
         ch->ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
@@ -782,6 +858,12 @@ static int l_channel(lua_State *L)
 
 void sim_lua_net_free(sim_scn_t *s)
 {
+    while (s->sockets) {
+        sim_lsock_t *ls = s->sockets;
+        s->sockets = ls->next;
+        sim_udp_close(ls->u);
+        free(ls);
+    }
     while (s->channels) {
         sim_lchan_t *ch = s->channels;
         s->channels = ch->next;
@@ -814,7 +896,9 @@ static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
         lua_pop(L, 1);
         return def;
     }
-    const char *v = luaL_checkstring(L, -1);
+    char what[64];
+    snprintf(what, sizeof what, "net.nat: %s", key);
+    const char *v = sim_lua_checkstring(L, -1, what);
     for (int i = 0; names[i]; i++)
         if (strcmp(v, names[i]) == 0) {
             lua_pop(L, 1);
@@ -829,15 +913,18 @@ static sim_nat_dep_t dep_field(lua_State *L, const char *key, sim_nat_dep_t def)
  *          filtering=, ports=, hairpin=, lifetime= } */
 static int l_nat(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.nat");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "outside", "address", "addresses", "type", "mapping",
                                         "filtering", "ports", "hairpin", "lifetime", NULL };
     sim_lua_check_keys(L, 1, "net.nat", keys);
     const char *name = req_string_field(L, 1, "net.nat", "name");
+    sim_lua_name_check(L, "net.nat", name);
     char what[160];
     snprintf(what, sizeof what, "net.nat '%s'", name);
     sim_subnet_t *out = subnet_field(L, 1, "outside", what);
+    link_name_check(L, what, "%s.%s", name, "outside");
     uint32_t addrs[64];
     size_t naddrs = 0;
     const char *one = opt_string_field(L, 1, "address");
@@ -848,7 +935,8 @@ static int l_nat(lua_State *L)
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             if (naddrs == 64)
                 return luaL_error(L, "net.nat '%s': at most 64 addresses", name);
-            addrs[naddrs++] = parse_ip(L, luaL_checkstring(L, -1), "net.nat addresses");
+            addrs[naddrs++] = parse_ip(L, sim_lua_checkstring(L, -1, "net.nat addresses[i]"),
+                                       "net.nat addresses");
             lua_pop(L, 1);
         }
         lua_pop(L, 1);      /* the nil that ended the list */
@@ -860,6 +948,15 @@ static int l_nat(lua_State *L)
     if (type && sim_nat_config_named(&cfg, type) < 0)
         return luaL_error(L, "net.nat '%s': type must be full-cone, restricted-cone, "
                              "port-restricted-cone or symmetric, got '%s'", name, type);
+    /* a type is a mapping and a filtering (RFC 4787 s.4, s.5): given with
+     * either, one of the two would be silently overridden */
+    for (int i = 0; type && i < 2; i++) {
+        static const char *const fields[] = { "mapping", "filtering" };
+        if (lua_getfield(L, 1, fields[i]) != LUA_TNIL)
+            return luaL_error(L, "net.nat '%s': give type or mapping/filtering, not both "
+                                 "(type '%s' sets the %s)", name, type, fields[i]);
+        lua_pop(L, 1);
+    }
     cfg.mapping = dep_field(L, "mapping", cfg.mapping);
     cfg.filtering = dep_field(L, "filtering", cfg.filtering);
     const char *ports = opt_string_field(L, 1, "ports");
@@ -885,6 +982,7 @@ static int l_nat(lua_State *L)
     sim_nat_t *nat = sim_nat_new(s->net, name, out, addrs, naddrs, &cfg, err, sizeof err);
     if (!nat)
         return luaL_error(L, "net.nat: %s", err);
+    sim_lua_name_claim(L, name, "NAT");
     sim_lobj_push_ptr(L, MT_NAT, nat);
     return 1;
 }
@@ -892,6 +990,7 @@ static int l_nat(lua_State *L)
 /* nat:reboot([{ address = }]) */
 static int nat_reboot(lua_State *L)
 {
+    sim_lua_check_phase(L, "nat:reboot");
     sim_nat_t *nat = sim_lobj_ptr(L, 1, MT_NAT);
     uint32_t ip = 0;
     if (!lua_isnoneornil(L, 2)) {
@@ -922,9 +1021,9 @@ static int nat_stats(lua_State *L)
     return 1;
 }
 
-static int nat_get(lua_State *L, void *ud, const char *key)
+static int nat_get(lua_State *L, void *obj, const char *key)
 {
-    sim_nat_t *nat = *(void **)ud;
+    sim_nat_t *nat = obj;
     if (strcmp(key, "name") == 0)
         lua_pushstring(L, sim_nat_name(nat));
     else if (strcmp(key, "outside_link") == 0)
@@ -941,6 +1040,7 @@ static int nat_index(lua_State *L) { return sim_lobj_index(L, nat_get); }
 /* net.core{latency=, ...}: parameters of the core's own link. */
 static int l_core(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.core");
     sim_scn_t *s = sim_scn_get(L);
     sim_link_t *core = sim_net_link_at(s->net, 0);
     sim_link_params_t p;
@@ -955,7 +1055,7 @@ static int l_core(lua_State *L)
 static int l_link(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "net.link: the name");
     for (size_t i = 0; sim_net_link_at(s->net, i); i++)
         if (strcmp(sim_link_name(sim_net_link_at(s->net, i)), name) == 0) {
             sim_lobj_push_ptr(L, MT_LINK, sim_net_link_at(s->net, i));
@@ -967,14 +1067,17 @@ static int l_link(lua_State *L)
 /* net.firewall{ name=, subnet=, allow={ "a.b.c.d[/len][:port]", ... } } */
 static int l_firewall(lua_State *L)
 {
+    sim_lua_check_phase(L, "net.firewall");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "subnet", "allow", NULL };
     sim_lua_check_keys(L, 1, "net.firewall", keys);
     const char *name = req_string_field(L, 1, "net.firewall", "name");
+    sim_lua_name_check(L, "net.firewall", name);
     char what[160];
     snprintf(what, sizeof what, "net.firewall '%s'", name);
     sim_subnet_t *sn = subnet_field(L, 1, "subnet", what);
+    link_name_check(L, what, "%s.%s", sim_subnet_name(sn), name);
     if (lua_getfield(L, 1, "allow") != LUA_TTABLE)
         return luaL_error(L, "net.firewall '%s': field 'allow' must be a list of addresses or "
                              "prefixes (an empty list blocks everything)", name);
@@ -982,12 +1085,16 @@ static int l_firewall(lua_State *L)
     for (size_t i = 1; i <= n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING)
             return luaL_error(L, "net.firewall '%s': allow[%d] must be a string", name, (int)i);
+        char ewhat[200];
+        snprintf(ewhat, sizeof ewhat, "net.firewall '%s': allow[%d]", name, (int)i);
+        sim_lua_checkstring(L, -1, ewhat);
         lua_pop(L, 1);
     }
     char err[256];
     sim_firewall_t *fw = sim_firewall_new(s->net, name, sn, err, sizeof err);
     if (!fw)
         return luaL_error(L, "net.firewall: %s", err);
+    sim_lua_name_claim(L, name, "firewall");
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, -1, (lua_Integer)i);
         if (sim_firewall_allow(fw, lua_tostring(L, -1), err, sizeof err) < 0)
@@ -1011,9 +1118,9 @@ static int fw_stats(lua_State *L)
     return 1;
 }
 
-static int fw_get(lua_State *L, void *ud, const char *key)
+static int fw_get(lua_State *L, void *obj, const char *key)
 {
-    sim_firewall_t *fw = *(void **)ud;
+    sim_firewall_t *fw = obj;
     if (strcmp(key, "name") != 0)
         return 0;
     lua_pushstring(L, sim_firewall_name(fw));
@@ -1047,16 +1154,16 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg sock_m[] = { { "send", sock_send }, { "close", sock_close }, { NULL, NULL } };
     static const luaL_Reg chan_m[] = { { "send", chanend_send }, { NULL, NULL } };
     static const luaL_Reg nat_m[] = { { "reboot", nat_reboot }, { "stats", nat_stats }, { NULL, NULL } };
-    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, NULL, "Link");
-    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, NULL, "Subnet");
-    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, NULL, "Host");
-    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, NULL, "Interface");
-    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, sock_close, "Socket");
-    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, NULL, "Capture");
-    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, NULL, "ChannelEnd");
-    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, NULL, "NAT");
+    sim_lobj_class(L, MT_LINK, link_m, link_index, sim_lobj_newindex_readonly, "Link");
+    sim_lobj_class(L, MT_SUBNET, none, subnet_index, sim_lobj_newindex_readonly, "Subnet");
+    sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, "Host");
+    sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, "Interface");
+    sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, "Socket");
+    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, "Capture");
+    sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, "ChannelEnd");
+    sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, "NAT");
     static const luaL_Reg fw_m[] = { { "stats", fw_stats }, { NULL, NULL } };
-    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, NULL, "Firewall");
+    sim_lobj_class(L, MT_FIREWALL, fw_m, fw_index, sim_lobj_newindex_readonly, "Firewall");
 
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },

@@ -86,6 +86,7 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
 /* sim.at(t, fn): call fn at absolute virtual time t (seconds). */
 static int l_at(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.at");
     sim_scn_t *s = sim_scn_get(L);
     sim_time_t t = sim_lua_time(L, 1, "sim.at");
     if (t < sim_now(s->k))
@@ -97,6 +98,7 @@ static int l_at(lua_State *L)
 /* sim.after(dt, fn) */
 static int l_after(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.after");
     sim_scn_t *s = sim_scn_get(L);
     return schedule(L, sim_now(s->k) + sim_lua_time(L, 1, "sim.after"), 2, 0, 0);
 }
@@ -104,6 +106,7 @@ static int l_after(lua_State *L)
 /* sim.every(interval, fn [, {start=, count=}]) */
 static int l_every(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.every");
     sim_scn_t *s = sim_scn_get(L);
     sim_time_t iv = sim_lua_time(L, 1, "sim.every");
     if (iv == 0)
@@ -118,9 +121,7 @@ static int l_every(lua_State *L)
             start = sim_lua_time(L, -1, "sim.every start");
         lua_pop(L, 1);
         if (lua_getfield(L, 3, "count") != LUA_TNIL) {
-            count = luaL_checkinteger(L, -1);
-            if (count < 1)
-                return luaL_error(L, "sim.every: count must be at least 1");
+            count = sim_lua_checkint(L, -1, "sim.every: count", 1, LUA_MAXINTEGER);
         }
         lua_pop(L, 1);
     }
@@ -132,8 +133,9 @@ static int l_every(lua_State *L)
 /* sim.cancel(handle) -> true if it was pending */
 static int l_cancel(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.cancel");
     sim_scn_t *s = sim_scn_get(L);
-    lua_Integer h = luaL_checkinteger(L, 1);
+    lua_Integer h = sim_lua_checkint(L, 1, "sim.cancel: the handle", LUA_MININTEGER, LUA_MAXINTEGER);
     for (sim_ltimer_t *t = s->timers; t; t = t->next)
         if (t->handle == h) {
             sim_cancel(s->k, t->id);
@@ -167,7 +169,8 @@ static int l_now(lua_State *L)
 static int l_run(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    if (s->running)
+    sim_lua_check_phase(L, "sim.run");
+    if (s->phase == SIM_PHASE_RUN)
         return luaL_error(L, "sim.run: cannot run the simulation from inside a callback");
     sim_time_t limit = s->max_time;
     if (!lua_isnoneornil(L, 1)) {
@@ -179,12 +182,12 @@ static int l_run(lua_State *L)
             return luaL_error(L, "sim.run: time %f s is beyond the virtual time limit of %f s",
                               limit / 1e9, s->max_time / 1e9);
     }
-    s->running = true;
+    s->phase = SIM_PHASE_RUN;
     if (lua_isnoneornil(L, 1))
         sim_run_events(s->k, limit);
     else
         sim_run_until(s->k, limit);
-    s->running = false;
+    s->phase = SIM_PHASE_BUILD;
     if (s->failed)
         return luaL_error(L, "(stopped by the error above)");
     if (lua_isnoneornil(L, 1) && sim_pending(s->k) > 0)
@@ -200,6 +203,10 @@ static void log_line(sim_scn_t *s, const char *msg)
     char t[32];
     if (s->textlog)
         fprintf(s->textlog, "[%s] %s\n", sim_time_str(sim_now(s->k), t), msg);
+    /* The event log is what the expectations read: from the check phase
+     * on it no longer changes, and print goes to the text log only. */
+    if (s->phase >= SIM_PHASE_CHECK)
+        return;
     sim_evarg_t a = SIM_EVS("msg", msg);
     sim_scn_event(s, "scenario", "log", &a, 1);
 }
@@ -256,8 +263,9 @@ static int l_print(lua_State *L)
 /* sim.event(name [, args]): an event of the scenario's own, for expectations. */
 static int l_event(lua_State *L)
 {
+    sim_lua_check_phase(L, "sim.event");
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "sim.event: the name");
     size_t n = 0;
     sim_evarg_t args[64];
     char *vals[64];
@@ -269,6 +277,12 @@ static int l_event(lua_State *L)
                 for (size_t i = 0; i < n; i++)
                     free(vals[i]);
                 return luaL_error(L, "sim.event: argument keys must be strings");
+            }
+            size_t klen;
+            if (strlen(lua_tolstring(L, -2, &klen)) != klen) {
+                for (size_t i = 0; i < n; i++)
+                    free(vals[i]);
+                return luaL_error(L, "sim.event: an argument's key holds a NUL byte");
             }
             if (n == 64) {
                 for (size_t i = 0; i < n; i++)
@@ -302,7 +316,7 @@ static int l_event(lua_State *L)
 static int l_require(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = sim_lua_checkstring(L, 1, "require: the name");
     if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(name))
         return luaL_error(L, "require: '%s' is not a plain name (letters, digits, '_', '-')", name);
     lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.loaded");
@@ -330,6 +344,7 @@ static int l_require(lua_State *L)
 
 static int l_scenario(lua_State *L)
 {
+    sim_lua_check_phase(L, "scenario");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "seed", "duration", "max_time",
@@ -340,15 +355,12 @@ static int l_scenario(lua_State *L)
     if (sim_net_link_at(s->net, 1) || sim_pending(s->k) || sim_now(s->k))
         return luaL_error(L, "scenario{} must come first, before the topology and any timer");
     if (lua_getfield(L, 1, "name") != LUA_TNIL)
-        s->title = strdup(luaL_checkstring(L, -1));
+        s->title = strdup(sim_lua_checkstring(L, -1, "scenario.name"));
     else
         s->title = strdup(s->path);
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "seed") != LUA_TNIL) {
-        int isint;
-        lua_Integer seed = lua_tointegerx(L, -1, &isint);
-        if (!isint || seed < 0)
-            return luaL_error(L, "scenario.seed must be a non-negative integer");
+        lua_Integer seed = sim_lua_checkint(L, -1, "scenario.seed", 0, LUA_MAXINTEGER);
         if (!s->opts->seed_set) {
             s->seed = (uint64_t)seed;
             sim_kernel_set_seed(s->k, s->seed);
@@ -366,9 +378,7 @@ static int l_scenario(lua_State *L)
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "instructions") != LUA_TNIL) {
-        lua_Integer n = luaL_checkinteger(L, -1);
-        if (n < 1)
-            return luaL_error(L, "scenario.instructions must be positive");
+        lua_Integer n = sim_lua_checkint(L, -1, "scenario.instructions", 1, LUA_MAXINTEGER);
         s->instr_limit = (uint64_t)n;
     }
     lua_pop(L, 1);

@@ -35,11 +35,11 @@ static int l_request(lua_State *L)
 
     const char *user = NULL, *pw = NULL, *damage = NULL;
     if (lua_getfield(L, 1, "username") != LUA_TNIL)
-        user = luaL_checkstring(L, -1);
+        user = sim_lua_checkstring(L, -1, "stun.request: username");
     if (lua_getfield(L, 1, "password") != LUA_TNIL)
-        pw = luaL_checkstring(L, -1);
+        pw = sim_lua_checkstring(L, -1, "stun.request: password");
     if (lua_getfield(L, 1, "damage") != LUA_TNIL) {
-        damage = luaL_checkstring(L, -1);
+        damage = sim_lua_checkstring(L, -1, "stun.request: damage");
         if (strcmp(damage, "integrity") != 0 && strcmp(damage, "fingerprint") != 0)
             return luaL_error(L, "stun.request: damage must be 'integrity' or 'fingerprint'");
     }
@@ -47,11 +47,16 @@ static int l_request(lua_State *L)
     if (user)
         stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, user);
     if (lua_getfield(L, 1, "priority") != LUA_TNIL)
-        stun_message_append32(&m, STUN_ATTRIBUTE_PRIORITY, (uint32_t)luaL_checkinteger(L, -1));
+        stun_message_append32(&m, STUN_ATTRIBUTE_PRIORITY,
+                              (uint32_t)sim_lua_checkint(L, -1, "stun.request: priority", 0, UINT32_MAX));
     if (lua_getfield(L, 1, "controlling") != LUA_TNIL)
-        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLING, (uint64_t)luaL_checkinteger(L, -1));
+        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLING,
+                              (uint64_t)sim_lua_checkint(L, -1, "stun.request: controlling",
+                                                         LUA_MININTEGER, LUA_MAXINTEGER));
     if (lua_getfield(L, 1, "controlled") != LUA_TNIL)
-        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLED, (uint64_t)luaL_checkinteger(L, -1));
+        stun_message_append64(&m, STUN_ATTRIBUTE_ICE_CONTROLLED,
+                              (uint64_t)sim_lua_checkint(L, -1, "stun.request: controlled",
+                                                         LUA_MININTEGER, LUA_MAXINTEGER));
     if (lua_getfield(L, 1, "use_candidate") != LUA_TNIL && lua_toboolean(L, -1))
         stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
     lua_pop(L, 4);

@@ -38,7 +38,7 @@ void sim_strcatf(char **buf, const char *fmt, ...)
     size_t old = *buf ? strlen(*buf) : 0;
     char *b = realloc(*buf, old + (size_t)n + 2);
     if (!b)
-        abort();
+        return;     /* out of memory: the line is lost, the verdict stands */
     va_start(ap, fmt);
     vsnprintf(b + old, (size_t)n + 1, fmt, ap);
     va_end(ap);
@@ -54,8 +54,9 @@ sim_scn_t *sim_scn_get(lua_State *L)
 
 sim_time_t sim_lua_time(lua_State *L, int idx, const char *what)
 {
-    int isnum;
-    lua_Number x = lua_tonumberx(L, idx, &isnum);
+    /* a Lua number: "1.5" is a string, as everywhere in the API */
+    int isnum = lua_type(L, idx) == LUA_TNUMBER;
+    lua_Number x = lua_tonumber(L, idx);
     if (!isnum)
         luaL_error(L, "%s: expected a time in seconds (a number), got %s", what,
                    luaL_typename(L, idx));
@@ -172,39 +173,43 @@ const char *sim_scenarios_dir(const char *path)
     return hit;
 }
 
-/* path's prefix up to the scenarios/ folder, then tail; NULL if the
- * scenario is not in one. */
-static char *beside_scenarios(const char *path, const char *tail)
+/* path's prefix up to the scenarios/ folder, then tail, in *d: 1; 0 if the
+ * scenario is not in one; -1 out of memory. */
+static int beside_scenarios(const char *path, const char *tail, char **d)
 {
     const char *hit = sim_scenarios_dir(path);
+    *d = NULL;
     if (!hit)
-        return NULL;
-    char *d;
-    if (asprintf(&d, "%.*s%s", (int)(hit - path), path, tail) < 0)
-        abort();
-    return d;
+        return 0;
+    if (asprintf(d, "%.*s%s", (int)(hit - path), path, tail) < 0) {
+        *d = NULL;
+        return -1;
+    }
+    return 1;
 }
 
 /* Golden captures live in captures/ beside the scenarios/ folder that holds
- * the scenario, unless --captures says otherwise. */
+ * the scenario, unless --captures says otherwise. NULL: out of memory. */
 static char *derive_captures_dir(const char *path, const sim_run_opts_t *o)
 {
     if (o->captures_dir)
         return strdup(o->captures_dir);
-    char *d = beside_scenarios(path, "captures");
-    return d ? d : strdup("captures");
+    char *d;
+    int rc = beside_scenarios(path, "captures", &d);
+    return rc ? d : strdup("captures");
 }
 
 /* Shared Lua for require(): scenarios/lib/, or lib/ beside a scenario that
- * is not in a scenarios/ folder. */
+ * is not in a scenarios/ folder. NULL: out of memory. */
 static char *derive_lib_dir(const char *path)
 {
-    char *d = beside_scenarios(path, "scenarios/lib");
-    if (d)
+    char *d;
+    int rc = beside_scenarios(path, "scenarios/lib", &d);
+    if (rc)
         return d;
     const char *slash = strrchr(path, '/');
     if (asprintf(&d, "%.*slib", slash ? (int)(slash - path + 1) : 0, path) < 0)
-        abort();
+        return NULL;
     return d;
 }
 
@@ -244,8 +249,12 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         return;
     }
     char *logpath = NULL;
-    if (asprintf(&logpath, "%s/log.txt", out_dir) < 0)
-        abort();
+    if (asprintf(&logpath, "%s/log.txt", out_dir) < 0) {
+        sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        return;
+    }
     s.textlog = fopen(logpath, "w");
     if (!s.textlog) {
         sim_strcatf(&r->messages, "cannot write %s: %s", logpath, strerror(errno));
@@ -264,7 +273,20 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
     sim_vdet_bind(s.k);
 
-    s.L = lua_newstate(scn_alloc, &s);
+    s.L = s.captures_dir && s.lib_dir ? lua_newstate(scn_alloc, &s) : NULL;
+    if (!s.L) {
+        sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        sim_vdet_bind(NULL);
+        sim_net_free(s.net);
+        sim_evlog_free(s.log);
+        sim_kernel_free(s.k);
+        fclose(s.textlog);
+        free(s.captures_dir);
+        free(s.lib_dir);
+        return;
+    }
     lua_State *L = s.L;
     *(sim_scn_t **)lua_getextraspace(L) = &s;
     static const luaL_Reg libs[] = {
@@ -301,7 +323,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     }
 
     if (!s.failed) {
-        s.running = true;
+        s.phase = SIM_PHASE_RUN;
         if (s.duration != SIM_TIME_NEVER) {
             sim_run_until(s.k, s.duration);
         } else {
@@ -312,18 +334,21 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
                             "%s: virtual time limit of %s s reached with %zu events pending "
                             "(give scenario{duration=...} or stop the periodic timers)",
                             path, sim_time_str(s.max_time, t), sim_pending(s.k));
-                s.error[strlen(s.error) - 1] = '\0';
+                if (s.error)
+                    s.error[strlen(s.error) - 1] = '\0';
                 s.failed = true;
             }
         }
     }
 
-    s.running = false;
+    /* From here the simulation is read, not changed: captures are closed
+     * and the expectations see one event log (lsim.h: sim_lua_check_phase). */
+    s.phase = SIM_PHASE_CHECK;
     sim_verdict_t v = SIM_PASS;
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
     if (s.failed) {
-        sim_strcatf(&r->messages, "%s", s.error);
+        sim_strcatf(&r->messages, "%s", s.error ? s.error : "out of memory (the error message)");
         v = SIM_ERROR;
     } else {
         sim_verdict_t e = sim_lua_expect_check(&s, &r->messages, &r->notes);
@@ -337,11 +362,17 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     r->title = strdup(s.title ? s.title : id);
     finish(&s, r);
 
+    /* Close the Lua state first, while every C object is still valid: the
+     * finalizers it runs find the handles refusing (phase CLOSED), not
+     * freed memory. Only then free what the handles named. */
+    s.phase = SIM_PHASE_CLOSED;
+    lua_close(L);
+    s.L = NULL;
     sim_lua_timers_free(&s);
     sim_lua_net_free(&s);
     sim_lua_ice_free(&s);
     sim_lua_expects_free(&s);
-    lua_close(L);
+    sim_lobj_free(&s);
     sim_vdet_bind(NULL);
     sim_net_free(s.net);
     sim_evlog_free(s.log);
