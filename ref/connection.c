@@ -16,7 +16,8 @@
  *    (s.7.2.5.3.1, s.7.3.1.3), role conflicts by tie-breaker and 487
  *    (s.7.2.5.1, s.7.3.1.1), symmetric address checks (s.7.2.5.2.1);
  *  - regular nomination by the controlling agent with USE-CANDIDATE
- *    (s.8.1.1), once no better pair can still succeed;
+ *    (s.8.1.1), once no better pair can still succeed; once a pair is
+ *    nominated, the other pairs' checks end (s.8.1.2);
  *  - consent freshness (RFC 7675 s.5.1): a check every 5 s (randomised
  *    0.8-1.2) on the selected pair, consent lost after 30 s without an
  *    answer, which fires ondisconnected, as does a check list whose pairs
@@ -41,7 +42,11 @@
 #define CONSENT_TIMEOUT  MS(30000)
 #define NOMINATION_WAIT  MS(1000)   /* longest wait for a better pair once one is valid */
 
-typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED } pair_state_t;
+/* REMOVED: taken off the check list once a pair was nominated (s.8.1.2).
+ * The pair stays in pairs[] as a tombstone, so that indices held by
+ * transactions stay good and the same pair is not formed (and checked)
+ * again; it is never checked nor counted. */
+typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED, REMOVED } pair_state_t;
 typedef enum { TX_SERVER, TX_CHECK } tx_kind_t;
 
 typedef struct pair {
@@ -432,6 +437,11 @@ static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
         if (strcmp(c->lc[c->pairs[i].local].foundation, c->lc[local].foundation) == 0 &&
             strcmp(c->rc[c->pairs[i].remote].foundation, c->rc[remote].foundation) == 0)
             p->state = FROZEN;
+    /* docs/decisions.md D40: a pair formed once one is nominated (a late
+     * candidate, a peer-reflexive one) would have been removed at the
+     * nomination (s.8.1.2), so it is born removed */
+    if (c->selected >= 0)
+        p->state = REMOVED;
     return (long)c->npairs++;
 }
 
@@ -508,6 +518,44 @@ static void pace(rtc_connection_t *c)
     c->next_check = now(c) + TA;
 }
 
+/* Cancel the checks under way on pair pi: no more retransmissions and no
+ * failure on timeout, but a response that comes within the transaction's
+ * timeout is still taken (s.7.3.1.4's definition, which s.8.1.2 uses). */
+static void cancel_checks(rtc_connection_t *c, size_t pi)
+{
+    for (size_t i = 0; i < c->ntx; i++) {
+        tx_t *t = c->tx[i];
+        if (t && t->kind == TX_CHECK && t->pair == pi && !t->consent && !t->cancelled) {
+            t->cancelled = true;
+            t->sent = RC;
+            t->next = now(c) + RM * RTO;
+        }
+    }
+}
+
+/* RFC 8445 s.8.1.2: once a pair is nominated for a component, "the agent
+ * MUST remove all the Waiting and Frozen candidate pairs for the same
+ * component from the checklist and from the triggered-check queue", and
+ * for an In-Progress pair of lower priority than the nominated one it
+ * "SHOULD cease retransmissions for its check". Higher-priority checks go
+ * on (they may still succeed; the nomination stands either way). All our
+ * pairs are component 1. */
+static void end_checks(rtc_connection_t *c)
+{
+    const pair_t *sel = &c->pairs[c->selected];
+    uint64_t nominated = sel->state == SUCCEEDED ? valid_prio(c, sel) : pair_prio(c, sel);
+    for (size_t i = 0; i < c->npairs; i++) {
+        pair_t *p = &c->pairs[i];
+        if ((long)i == c->selected)
+            continue;
+        if (p->state == WAITING || p->state == FROZEN)
+            p->state = REMOVED;
+        else if (p->state == IN_PROGRESS && pair_prio(c, p) < nominated)
+            cancel_checks(c, i);
+    }
+    c->ntrig = 0;
+}
+
 static void select_pair(rtc_connection_t *c, size_t pi)
 {
     if (c->selected == (long)pi)
@@ -518,6 +566,7 @@ static void select_pair(rtc_connection_t *c, size_t pi)
     c->sel_local = c->lc[p->state == SUCCEEDED ? p->valid_local : p->local];
     c->sel_remote = c->rc[p->remote];
     c->consent_on = true;
+    end_checks(c);
     emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->sel_local, &c->sel_remote);
     if (!c->connected) {
         c->connected = true;
@@ -677,17 +726,16 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
             p->nominate_next = true;
         }
     }
+    /* docs/decisions.md D40: once a pair is nominated, a check on another
+     * pair is answered (above) but triggers no check: s.8.1.2 ended the
+     * checks of the component, and a triggered check would start again
+     * what it ended */
+    if (c->selected >= 0 && pi != c->selected)
+        return;
     if (p->state == IN_PROGRESS) {
         /* s.7.3.1.4: cancel the check under way (it may still be answered)
          * and check again at once */
-        for (size_t i = 0; i < c->ntx; i++) {
-            tx_t *t = c->tx[i];
-            if (t && t->kind == TX_CHECK && t->pair == (size_t)pi && !t->consent && !t->cancelled) {
-                t->cancelled = true;
-                t->sent = RC;
-                t->next = now(c) + RM * RTO;
-            }
-        }
+        cancel_checks(c, (size_t)pi);
         p->state = WAITING;
     }
     if (p->state != SUCCEEDED)
