@@ -160,7 +160,6 @@ uint32_t rtc_ufrag_serial(const uint8_t *ufrag, size_t len)
     return v;
 }
 
-void  rtc_connection_set_opaque(rtc_connection_t *c, void *p) { c->opaque = p; }
 void *rtc_connection_opaque(const rtc_connection_t *c) { return c->opaque; }
 
 static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
@@ -233,7 +232,7 @@ static void arm(rtc_connection_t *c)
         if (c->consent_expire < at)
             at = c->consent_expire;
     }
-    c->s->env.set_timer(c->s->env.ctx, c, at);
+    c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, at);
 }
 
 /* ---- transactions ------------------------------------------------------------------ */
@@ -820,7 +819,7 @@ static void on_server_response(rtc_connection_t *c, tx_t *t, StunMessage *m)
     rtc_addr_t base = t->from, server = t->to;
     tx_free(c, t);
     rtc_addr_t mapped;
-    if (stun_message_get_class(m) == STUN_RESPONSE && rtc_stun_xor_mapped(m, &mapped) == 0) {
+    if (stun_message_get_class(m) == STUN_RESPONSE && rtc_stun_get_xor(m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped) == 0) {
         size_t before = c->nlc;
         size_t k = add_local(c, RTC_CAND_SRFLX, &mapped, &base, server.ip, iface, false);
         if (k == before)
@@ -923,8 +922,8 @@ static int check_desc(const rtc_conn_desc_t *d, char *err, size_t errlen)
     return 0;
 }
 
-rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, char *err,
-                                     size_t errlen)
+rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
+                                     char *err, size_t errlen)
 {
     if (remote && check_desc(remote, err, errlen) < 0)
         return NULL;
@@ -934,6 +933,7 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
         return NULL;
     }
     c->s = s;
+    c->opaque = opaque;     /* before gathering arms the first timer (rtc_env.h) */
     c->selected = -1;
     c->nominate_at = RTC_TIME_NEVER;
     c->serial = (uint32_t)s->nconns;
@@ -960,7 +960,7 @@ void rtc_connection_free(rtc_connection_t *c)
 {
     if (!c)
         return;
-    c->s->env.set_timer(c->s->env.ctx, c, RTC_TIME_NEVER);
+    c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, RTC_TIME_NEVER);
     c->s->conns[c->serial] = NULL;
     free(c->lc);
     free(c->lc_active);

@@ -79,13 +79,20 @@ struct rtc_socket {
     size_t              nstx;
 };
 
-/* turn.c: the socket's TURN client. */
-void rtc_turn_start(rtc_socket_t *s);                 /* allocate on every idle relay */
-/* Send from a local transport address: a relayed one goes through its
- * TURN server (ChannelData once bound, else a Send indication), any other
- * straight out. */
+/* socket.c: send from a local transport address: a relayed one goes
+ * through its TURN server (rtc_turn_send), any other straight out. */
 void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
                      const uint8_t *data, size_t len);
+/* Hand one datagram to env.send as it is; count it if it did not go. */
+void rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                     const uint8_t *data, size_t len);
+
+/* turn.c: the socket's TURN client. */
+void rtc_turn_start(rtc_socket_t *s);                 /* allocate on every idle relay */
+/* If from is a relayed address, send through its TURN server
+ * (ChannelData once bound, else a Send indication) and return true. */
+bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                   const uint8_t *data, size_t len);
 /* A datagram from a TURN server: handled (true) or not ours (false). */
 bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,
                     const uint8_t *data, size_t len);

@@ -157,12 +157,24 @@ size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_
     return n;
 }
 
-int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out)
+/* RFC 8489 s.14.2 (XOR-MAPPED-ADDRESS), and RFC 8656 s.18.3, s.18.5
+ * (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS), which share its encoding:
+ * libnice does the XOR; this is the one place that converts to and from
+ * rtc_addr_t. */
+int rtc_stun_put_xor(StunMessage *m, StunAttribute type, const rtc_addr_t *a)
+{
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a->port),
+                              .sin_addr.s_addr = htonl(a->ip) };
+    return stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in) ==
+                   STUN_MESSAGE_RETURN_SUCCESS ? 0 : -1;
+}
+
+int rtc_stun_get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    if (stun_message_find_xor_addr(msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl) !=
-            STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
+    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
+        ss.ss_family != AF_INET)
         return -1;
     const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
     out->ip = ntohl(in->sin_addr.s_addr);

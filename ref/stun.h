@@ -73,8 +73,10 @@ rtc_stun_check_t rtc_stun_validate_turn_response(StunAgent *scratch, StunMessage
  * buffer is short. */
 size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len);
 
-/* The IPv4 XOR-MAPPED-ADDRESS of msg (RFC 8489 s.14.2); -1 if absent or
- * not IPv4. */
-int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out);
+/* An IPv4 address attribute in the XOR-MAPPED-ADDRESS encoding (RFC 8489
+ * s.14.2; TURN's XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS, RFC 8656
+ * s.18): get returns -1 if absent or not IPv4, put -1 if it does not fit. */
+int rtc_stun_get_xor(const StunMessage *msg, StunAttribute type, rtc_addr_t *out);
+int rtc_stun_put_xor(StunMessage *msg, StunAttribute type, const rtc_addr_t *a);
 
 #endif

@@ -38,24 +38,6 @@ static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
     return a->ip == b->ip && a->port == b->port;
 }
 
-static void put_xor(StunMessage *m, StunAttribute type, rtc_addr_t a)
-{
-    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a.port), .sin_addr.s_addr = htonl(a.ip) };
-    stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in);
-}
-
-static int get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
-        return -1;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-    out->ip = ntohl(in->sin_addr.s_addr);
-    out->port = ntohs(in->sin_port);
-    return 0;
-}
-
 int rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n)
 {
     rtc_relay_t *r = calloc(n ? n : 1, sizeof *r);
@@ -82,7 +64,7 @@ static void arm(rtc_socket_t *s)
     for (size_t i = 0; i < s->nrelays; i++)
         if (s->relays[i].state == RELAY_READY && s->relays[i].refresh_at < at)
             at = s->relays[i].refresh_at;
-    s->env.set_timer(s->env.ctx, s, at);
+    s->env.set_timer(s->env.ctx, RTC_TIMER_SOCKET, s, at);
 }
 
 static rtc_stx_t *stx_new(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay)
@@ -120,7 +102,7 @@ static void stx_free(rtc_socket_t *s, rtc_stx_t *t)
 static void stx_send(rtc_socket_t *s, rtc_stx_t *t)
 {
     rtc_relay_t *r = &s->relays[t->relay];
-    s->env.send(s->env.ctx, &r->base, &r->srv.addr, t->buf, t->len);
+    rtc_socket_emit(s, &r->base, &r->srv.addr, t->buf, t->len);
     t->sent++;
     t->next = now(s) + (t->sent < RC ? t->rto : RM * RTO);     /* RFC 8489 s.6.2.1 */
     t->rto *= 2;
@@ -140,10 +122,10 @@ static void stx_build(rtc_socket_t *s, rtc_stx_t *t)
     if (t->kind == STX_ALLOCATE)
         stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24);   /* UDP, s.18.8 */
     if (t->kind == STX_PERMISSION)
-        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (rtc_addr_t){ t->peer_ip, 0 });
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &(rtc_addr_t){ t->peer_ip, 0 });
     if (t->kind == STX_CHANNEL) {
         stun_message_append32(&m, STUN_ATTRIBUTE_CHANNEL_NUMBER, (uint32_t)t->channel << 16);
-        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, t->peer);
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &t->peer);
     }
     if (r->authed) {
         stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, r->srv.user);
@@ -208,16 +190,14 @@ static rtc_chan_t *chan_of(rtc_relay_t *r, const rtc_addr_t *peer)
     return NULL;
 }
 
-void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
-                     size_t len)
+bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                   size_t len)
 {
     size_t ri = 0;
     while (ri < s->nrelays && !(s->relays[ri].state == RELAY_READY && addr_eq(&s->relays[ri].relayed, from)))
         ri++;
-    if (ri == s->nrelays) {
-        s->env.send(s->env.ctx, from, to, data, len);
-        return;
-    }
+    if (ri == s->nrelays)
+        return false;
     rtc_relay_t *r = &s->relays[ri];
     rtc_perm_t *p = perm_of(r, to->ip);
     if (!p) {
@@ -242,28 +222,40 @@ void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *
     p->used = now(s);
     rtc_chan_t *ch = chan_of(r, to);
     uint8_t buf[2048 + 64];
-    if (ch && ch->bound && len + 4 <= sizeof buf) {
-        /* s.12.4: ChannelData */
+    if (ch && ch->bound) {
+        /* s.12.4: ChannelData; its length field is 16 bits */
+        if (len + 4 > sizeof buf) {
+            s->st.unsent[RTC_SEND_TOO_LARGE]++;
+            return true;
+        }
         buf[0] = (uint8_t)(ch->number >> 8);
         buf[1] = (uint8_t)ch->number;
         buf[2] = (uint8_t)(len >> 8);
         buf[3] = (uint8_t)len;
         memcpy(buf + 4, data, len);
-        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, len + 4);
-        return;
+        rtc_socket_emit(s, &r->base, &r->srv.addr, buf, len + 4);
+        return true;
     }
     /* s.10.1: a Send indication (it waits for no permission answer: if the
      * permission is not installed yet the server drops it, and the ICE
-     * check is retransmitted) */
-    StunMessage m;
-    if (!stun_agent_init_indication(&s->turn, &m, buf, sizeof buf, STUN_IND_SEND))
-        return;
-    put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, *to);
-    if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) != STUN_MESSAGE_RETURN_SUCCESS)
-        return;
-    size_t n = rtc_stun_finish(&s->turn, &m, NULL, 0);
-    if (n)
-        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, n);
+     * check is retransmitted). Its transaction id is ours, from
+     * env.random, as every id is (RFC 8489 s.6: indications too). */
+    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = &s->turn };
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    memset(id + 4, 0xff, 4);            /* RTC_SOCKET_SERIAL: answers (none) would be ours */
+    s->env.random(s->env.ctx, id + 8, RTC_TID_LEN - 4);
+    size_t n = 0;
+    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_SEND, id) &&
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, to) == 0 &&
+        stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) == STUN_MESSAGE_RETURN_SUCCESS)
+        n = rtc_stun_finish(&s->turn, &m, NULL, 0);
+    if (!n) {
+        s->st.unsent[RTC_SEND_TOO_LARGE]++;    /* it does not fit in the largest datagram we build */
+        return true;
+    }
+    rtc_socket_emit(s, &r->base, &r->srv.addr, buf, n);
+    return true;
 }
 
 /* ---- from the server -------------------------------------------------------------- */
@@ -313,7 +305,7 @@ static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size
     stx_free(s, t);
     if (kind == STX_ALLOCATE) {
         uint32_t life = 600;
-        if (code == 0 && get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
+        if (code == 0 && rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
             stun_message_find32(&m, STUN_ATTRIBUTE_LIFETIME, &life);
             /* the first refresh comes before a permission's 300 s are up */
             uint64_t half = MS(life) * 1000 / 2;
@@ -351,12 +343,16 @@ bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *
     if (len >= 4 && data[0] >= 0x40 && data[0] <= 0x4f) {
         /* s.12.6: ChannelData from a peer */
         uint16_t number = (uint16_t)(data[0] << 8 | data[1]), n = (uint16_t)(data[2] << 8 | data[3]);
+        if (4u + n > len) {
+            s->st.ignored[RTC_STUN_MALFORMED]++;    /* longer than the datagram */
+            return true;
+        }
         for (size_t i = 0; i < r->nchans; i++)
-            if (r->chans[i].number == number && r->chans[i].bound && 4u + n <= len) {
+            if (r->chans[i].number == number && r->chans[i].bound) {
                 rtc_socket_handle_datagram(s, &r->relayed, &r->chans[i].peer, data + 4, n);
                 return true;
             }
-        s->st.ignored[RTC_STUN_NOT_STUN]++;
+        s->st.ignored[RTC_STUN_NOT_STUN]++;         /* a channel we did not bind */
         return true;
     }
     if (len < 20 || data[0] > 3)
@@ -381,7 +377,7 @@ bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *
     uint16_t dl;
     const void *d;
     if (rtc_stun_validate(&scratch, &m, data, len, NULL, NULL) != RTC_STUN_VALID ||
-        stun_message_get_method(&m) != STUN_IND_DATA || get_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
+        stun_message_get_method(&m) != STUN_IND_DATA || rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
         !(d = stun_message_find(&m, STUN_ATTRIBUTE_DATA, &dl))) {
         s->st.ignored[RTC_STUN_MALFORMED]++;
         return true;

@@ -163,14 +163,14 @@ START_TEST(sample_responses)
     send_request(&a, v4 + 4);
     ck_assert_int_eq(rtc_stun_validate(&a, &m, v4, n4, NULL, NULL), RTC_STUN_VALID);
     rtc_addr_t mapped;
-    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), 0);
+    ck_assert_int_eq(rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped), 0);
     ck_assert_uint_eq(mapped.ip, 0xc0000201);   /* 192.0.2.1 */
     ck_assert_uint_eq(mapped.port, 32853);
 
     rtc_stun_agent_ice(&a);
     send_request(&a, v6 + 4);
     ck_assert_int_eq(rtc_stun_validate(&a, &m, v6, n6, NULL, NULL), RTC_STUN_VALID);
-    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), -1);     /* not IPv4 */
+    ck_assert_int_eq(rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped), -1);     /* not IPv4 */
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     ck_assert_int_eq(stun_message_find_xor_addr(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl),

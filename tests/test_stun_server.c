@@ -40,7 +40,7 @@ static void on_reply(void *arg, sim_udp_t *u, const sim_pkt_t *p)
         stun_message_find_error(&m, &code);
         c->error = (unsigned)code;
     } else {
-        rtc_stun_xor_mapped(&m, &c->mapped);
+        rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &c->mapped);
     }
 }
 
