@@ -33,9 +33,9 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
         memcpy(s->stun, stun, nstun * sizeof *stun);
     s->nlocals = nlocals;
     s->nstun = nstun;
-    rtc_stun_agent_ice(&s->ice);
-    rtc_stun_agent_plain(&s->plain, true);
-    rtc_stun_agent_turn(&s->turn);
+    rtc_stun_pool_init(&s->ice_agents, RTC_STUN_USAGE_ICE);
+    rtc_stun_pool_init(&s->turn_agents, RTC_STUN_USAGE_TURN);
+    rtc_txn_table_init(&s->turn, s, RTC_SOCKET_SERIAL, &s->turn_agents);
     return s;
 }
 
@@ -45,6 +45,8 @@ void rtc_socket_free(rtc_socket_t *s)
         return;
     s->env.set_timer(s->env.ctx, RTC_TIMER_SOCKET, s, RTC_TIME_NEVER);
     rtc_turn_free(s);
+    rtc_stun_pool_free(&s->ice_agents);
+    rtc_stun_pool_free(&s->turn_agents);
     free(s->locals);
     free(s->stun);
     free(s->conns);

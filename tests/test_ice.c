@@ -337,6 +337,9 @@ typedef struct fake_env {
     rtc_timer_owner_t last_owner;
     void             *last_obj, *last_opaque;
     uint64_t          last_at;
+    uint16_t          watch_port;   /* sends to this port are timed */
+    uint64_t          watch_at[8];
+    int               nwatch;
 } fake_env_t;
 
 static uint64_t fake_now(void *ctx) { return ((fake_env_t *)ctx)->now; }
@@ -348,6 +351,8 @@ static rtc_send_status_t fake_send(void *ctx, const rtc_addr_t *from, const rtc_
 {
     fake_env_t *f = ctx;
     f->sends++;
+    if (f->watch_port && to->port == f->watch_port && f->nwatch < 8)
+        f->watch_at[f->nwatch++] = f->now;
     return f->answer;
 }
 
@@ -410,6 +415,48 @@ START_TEST(environment_contract)
 }
 END_TEST
 
+/* RFC 8445 s.14.3: a check's RTO is MAX(500 ms, Ta * (Waiting +
+ * In-Progress pairs)). Twelve remote candidates of twelve foundations
+ * make twelve Waiting pairs at connect(): the first check is sent again
+ * 12 * 50 = 600 ms later, not 500. */
+START_TEST(check_rto_scales_with_the_check_list)
+{
+    char err[256];
+    fake_env_t f = { .answer = RTC_SEND_OK, .watch_port = 7000 };
+    rtc_env_t env = { .ctx = &f, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random };
+    rtc_addr_t local = { 0x0a000001, 5000 };
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
+    rtc_connection_t *c = rtc_connection_new(s, NULL, NULL, err, sizeof err);
+    rtc_ice_event_t ev;
+    while (rtc_connection_next_event(c, &ev))
+        if (ev.type == RTC_ICE_CANDIDATE)
+            ck_assert_int_eq(rtc_connection_set_local_candidate(c, &ev.local, err, sizeof err), 0);
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(c, &d);
+    strcpy(d.ufrag, "peer");
+    strcpy(d.pwd, "0123456789abcdefghijkl");
+    ck_assert_int_eq(rtc_connection_set_remote_description(c, &d, err, sizeof err), 0);
+    for (int i = 0; i < 12; i++) {
+        /* the highest priority first: its check goes first */
+        rtc_candidate_t rc = { .type = RTC_CAND_HOST, .component = 1, .priority = 1000u - (uint32_t)i,
+                               .addr = { 0x0a000002, (uint16_t)(7000 + i) } };
+        snprintf(rc.foundation, sizeof rc.foundation, "f%d", i);
+        ck_assert_int_eq(rtc_connection_set_remote_candidate(c, &rc, err, sizeof err), 0);
+    }
+    ck_assert_int_eq(rtc_connection_connect(c, err, sizeof err), 0);
+    while (f.nwatch < 2 && f.last_at != RTC_TIME_NEVER && f.now < SIM_SEC(5)) {
+        f.now = f.last_at;
+        rtc_connection_handle_timeout(c);
+    }
+    ck_assert_int_eq(f.nwatch, 2);
+    ck_assert_uint_eq(f.watch_at[0], 0);
+    ck_assert_uint_eq(f.watch_at[1], SIM_MS(600));
+    rtc_connection_free(c);
+    rtc_socket_free(s);
+}
+END_TEST
+
 /* Data too large for a Send indication (or ChannelData) to the TURN
  * server is not sent, and is counted, not dropped in silence. */
 START_TEST(turn_too_large_counted)
@@ -467,6 +514,7 @@ static Suite *ice_suite(void)
     tcase_add_test(t, all_checks_fail);
     tcase_add_test(t, component_2_not_paired);
     tcase_add_test(t, environment_contract);
+    tcase_add_test(t, check_rto_scales_with_the_check_list);
     tcase_add_test(t, turn_too_large_counted);
     suite_add_tcase(s, t);
     return s;
