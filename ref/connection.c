@@ -11,12 +11,14 @@
  *    back by setLocalCandidate) and remote ones, ordered by pair priority,
  *    one Waiting pair per foundation at first, the rest Frozen;
  *  - checks paced every Ta (s.14.2), triggered checks first (s.7.3.1.4),
- *    retransmitted with RTO 500 ms doubling, 7 sends (RFC 8489 s.6.2.1);
+ *    retransmitted from the RTO of s.14.3, doubling, 7 sends (RFC 8489
+ *    s.6.2.1, the transaction engine of stun_txn.h);
  *  - answering checks (s.7.3), peer-reflexive candidates on both sides
  *    (s.7.2.5.3.1, s.7.3.1.3), role conflicts by tie-breaker and 487
  *    (s.7.2.5.1, s.7.3.1.1), symmetric address checks (s.7.2.5.2.1);
  *  - regular nomination by the controlling agent with USE-CANDIDATE
- *    (s.8.1.1), once no better pair can still succeed;
+ *    (s.8.1.1), once no better pair can still succeed; once a pair is
+ *    nominated, the other pairs' checks end (s.8.1.2);
  *  - consent freshness (RFC 7675 s.5.1): a check every 5 s (randomised
  *    0.8-1.2) on the selected pair, consent lost after 30 s without an
  *    answer, which fires ondisconnected, as does a check list whose pairs
@@ -34,14 +36,15 @@
 
 #define MS(x)            ((uint64_t)(x) * 1000000ull)
 #define TA               MS(50)
-#define RTO              MS(500)
-#define RC               7
-#define RM               16
 #define CONSENT_INTERVAL MS(5000)
 #define CONSENT_TIMEOUT  MS(30000)
 #define NOMINATION_WAIT  MS(1000)   /* longest wait for a better pair once one is valid */
 
-typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED } pair_state_t;
+/* REMOVED: taken off the check list once a pair was nominated (s.8.1.2).
+ * The pair stays in pairs[] as a tombstone, so that indices held by
+ * transactions stay good and the same pair is not formed (and checked)
+ * again; it is never checked nor counted. */
+typedef enum { FROZEN, WAITING, IN_PROGRESS, SUCCEEDED, FAILED, REMOVED } pair_state_t;
 typedef enum { TX_SERVER, TX_CHECK } tx_kind_t;
 
 typedef struct pair {
@@ -52,20 +55,14 @@ typedef struct pair {
     bool         nominate_next;     /* controlled: USE-CANDIDATE seen before success */
 } pair_t;
 
+/* A transaction of the connection's: the engine's part first. */
 typedef struct tx {
+    rtc_txn_t  txn;
     tx_kind_t  kind;
-    uint8_t    tid[RTC_TID_LEN];
     size_t     pair;                /* TX_CHECK */
     size_t     local;               /* TX_SERVER: socket address index */
     bool       use_candidate;
     bool       consent;
-    bool       cancelled;           /* s.7.3.1.4: no retransmits, no failure */
-    int        sent;
-    uint64_t   next;                /* retransmission or give-up time */
-    uint64_t   rto;
-    rtc_addr_t from, to;
-    size_t     len;
-    uint8_t    buf[160];            /* the longest check: 148 bytes (32-char ufrags) */
 } tx_t;
 
 struct rtc_connection {
@@ -84,8 +81,7 @@ struct rtc_connection {
     size_t          npairs;
     size_t          *triggered;     /* FIFO of pair indices */
     size_t          ntrig;
-    tx_t          **tx;             /* transactions under way; NULL slots are free */
-    size_t          ntx;
+    rtc_txn_table_t txns;           /* transactions under way (agents: the socket's ice_agents) */
     long            selected;       /* pair index, -1 none */
     bool            consent_on;     /* consent checks go on for sel_local/remote */
     rtc_candidate_t sel_local, sel_remote;   /* the pair in use (kept across a restart) */
@@ -155,7 +151,6 @@ uint32_t rtc_ufrag_serial(const uint8_t *ufrag, size_t len)
     return v;
 }
 
-void  rtc_connection_set_opaque(rtc_connection_t *c, void *p) { c->opaque = p; }
 void *rtc_connection_opaque(const rtc_connection_t *c) { return c->opaque; }
 
 static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
@@ -214,10 +209,7 @@ void rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t
 
 static void arm(rtc_connection_t *c)
 {
-    uint64_t at = RTC_TIME_NEVER;
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->next < at)
-            at = c->tx[i]->next;
+    uint64_t at = rtc_txn_next(&c->txns);
     if (c->connecting && c->have_remote && c->next_check < at)
         at = c->next_check;
     if (c->controlling && c->selected < 0 && c->nominate_at < at)
@@ -228,69 +220,27 @@ static void arm(rtc_connection_t *c)
         if (c->consent_expire < at)
             at = c->consent_expire;
     }
-    c->s->env.set_timer(c->s->env.ctx, c, at);
+    c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, at);
 }
 
 /* ---- transactions ------------------------------------------------------------------ */
 
-static tx_t *tx_new(rtc_connection_t *c, tx_kind_t kind)
+static tx_t *tx_at(const rtc_connection_t *c, size_t i)
 {
-    size_t i = 0;
-    while (i < c->ntx && c->tx[i])
-        i++;
-    if (i == c->ntx) {
-        c->tx = grow(c->tx, c->ntx + 1, sizeof *c->tx);
-        c->ntx++;
-    }
-    tx_t *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
-    c->tx[i] = t;
+    return (tx_t *)c->txns.v[i];
+}
+
+static tx_t *tx_new(rtc_connection_t *c, tx_kind_t kind, StunMessage *m)
+{
+    tx_t *t = rtc_txn_new(&c->txns, sizeof *t, 160);   /* the longest check: 148 bytes (32-char ufrags) */
     t->kind = kind;
-    t->tid[0] = (uint8_t)(c->serial >> 24);
-    t->tid[1] = (uint8_t)(c->serial >> 16);
-    t->tid[2] = (uint8_t)(c->serial >> 8);
-    t->tid[3] = (uint8_t)c->serial;
-    random_bytes(c, t->tid + 4, RTC_TID_LEN - 4);
+    rtc_txn_message(&c->txns, &t->txn, m, STUN_BINDING);
     return t;
 }
 
 static void tx_free(rtc_connection_t *c, tx_t *t)
 {
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] == t)
-            c->tx[i] = NULL;
-    free(t);
-}
-
-static tx_t *tx_find(rtc_connection_t *c, const uint8_t *msg)
-{
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && memcmp(c->tx[i]->tid, msg + 8, RTC_TID_LEN) == 0)
-            return c->tx[i];
-    return NULL;
-}
-
-static void tx_send(rtc_connection_t *c, tx_t *t)
-{
-    rtc_socket_send(c->s, &t->from, &t->to, t->buf, t->len);
-    t->sent++;
-    /* RFC 8489 s.6.2.1: after the last send, wait Rm * RTO */
-    t->next = now(c) + (t->sent < RC ? t->rto : RM * RTO);
-    t->rto *= 2;
-}
-
-/* Start a message of ours with our transaction id. */
-static void msg_start(StunAgent *a, StunMessage *m, tx_t *t)
-{
-    memset(m, 0, sizeof *m);
-    m->buffer = t->buf;
-    m->buffer_len = sizeof t->buf;
-    m->agent = a;
-    StunTransactionId id;
-    memcpy(id, "\x21\x12\xa4\x42", 4);
-    memcpy(id + 4, t->tid, RTC_TID_LEN);
-    stun_message_init(m, STUN_REQUEST, STUN_BINDING, id);
+    rtc_txn_free(&c->txns, &t->txn);
 }
 
 /* ---- gathering ------------------------------------------------------------------- */
@@ -320,8 +270,8 @@ static void maybe_end_of_candidates(rtc_connection_t *c)
 {
     if (c->gathered)
         return;
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_SERVER)
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_SERVER)
             return;
     for (size_t i = 0; i < c->s->nrelays; i++)
         if (c->s->relays[i].state == RELAY_ALLOCATING || c->s->relays[i].state == RELAY_IDLE)
@@ -339,17 +289,13 @@ static void gather(rtc_connection_t *c)
     }
     for (size_t i = 0; i < s->nlocals; i++)
         for (size_t j = 0; j < s->nstun; j++) {
-            tx_t *t = tx_new(c, TX_SERVER);
-            if (!t)
-                break;
+            /* RFC 8489 s.12: an unauthenticated Binding request (with
+             * FINGERPRINT, as the connection's agent adds to all) */
             StunMessage m;
-            msg_start(&s->plain, &m, t);
-            t->len = rtc_stun_finish(&s->plain, &m, NULL, 0);
+            tx_t *t = tx_new(c, TX_SERVER, &m);
             t->local = i;
-            t->from = s->locals[i];
-            t->to = s->stun[j];
-            t->rto = RTO;
-            tx_send(c, t);
+            if (rtc_txn_start(&c->txns, &t->txn, &m, NULL, 0, &s->locals[i], &s->stun[j], RTC_TXN_RTO) < 0)
+                tx_free(c, t);  /* unreachable: a Binding request fits, the agent has room */
         }
     /* relayed candidates: the socket's TURN allocations */
     rtc_turn_start(s);
@@ -432,6 +378,11 @@ static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
         if (strcmp(c->lc[c->pairs[i].local].foundation, c->lc[local].foundation) == 0 &&
             strcmp(c->rc[c->pairs[i].remote].foundation, c->rc[remote].foundation) == 0)
             p->state = FROZEN;
+    /* docs/decisions.md D40: a pair formed once one is nominated (a late
+     * candidate, a peer-reflexive one) would have been removed at the
+     * nomination (s.8.1.2), so it is born removed */
+    if (c->selected >= 0)
+        p->state = REMOVED;
     return (long)c->npairs++;
 }
 
@@ -455,14 +406,23 @@ static void trigger(rtc_connection_t *c, size_t pair)
     c->triggered[c->ntrig++] = pair;
 }
 
+/* RFC 8445 s.14.3: RTO = MAX(500 ms, Ta * (Waiting + In-Progress pairs)),
+ * so that retransmissions make room for the first checks of the rest. */
+static uint64_t check_rto(const rtc_connection_t *c)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < c->npairs; i++)
+        n += c->pairs[i].state == WAITING || c->pairs[i].state == IN_PROGRESS;
+    return n * TA > RTC_TXN_RTO ? n * TA : RTC_TXN_RTO;
+}
+
 /* A check on pair pi, or with consent, a consent check on the pair in use. */
 static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool consent)
 {
-    tx_t *t = tx_new(c, TX_CHECK);
+    StunMessage m;
+    tx_t *t = tx_new(c, TX_CHECK, &m);
     const rtc_candidate_t *l = consent ? &c->sel_local : &c->lc[c->pairs[pi].local];
     const rtc_candidate_t *r = consent ? &c->sel_remote : &c->rc[c->pairs[pi].remote];
-    StunMessage m;
-    msg_start(&c->s->ice, &m, t);
     char user[2 * RTC_UFRAG_MAX + 2];
     snprintf(user, sizeof user, "%s:%s", c->remote.ufrag, c->local.ufrag);  /* s.7.2.2 */
     stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, user);
@@ -473,16 +433,23 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     stun_message_append64(&m, c->controlling ? STUN_ATTRIBUTE_ICE_CONTROLLING : STUN_ATTRIBUTE_ICE_CONTROLLED, c->tie);
     if (use_candidate)
         stun_message_append_flag(&m, STUN_ATTRIBUTE_USE_CANDIDATE);
-    t->len = rtc_stun_finish(&c->s->ice, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd));
     t->pair = pi;
     t->use_candidate = use_candidate;
     t->consent = consent;
-    t->from = l->base;
-    t->to = r->addr;
-    t->rto = RTO;
+    /* consent checks are plain STUN transactions (RFC 7675 s.5.1) */
+    uint64_t rto = consent ? RTC_TXN_RTO : check_rto(c);
     if (!consent)
         c->pairs[pi].state = IN_PROGRESS;
-    tx_send(c, t);
+    /* the key is the remote password, which libnice's agent remembers by
+     * pointer: c->remote lives as long as the connection */
+    if (rtc_txn_start(&c->txns, &t->txn, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd),
+                      &l->base, &r->addr, rto) < 0) {
+        /* libnice's agent remembers 200 requests at most: a check that
+         * cannot be sent fails, as one that is never answered does */
+        tx_free(c, t);
+        if (!consent)
+            c->pairs[pi].state = FAILED;
+    }
 }
 
 /* One check per Ta: a triggered one, else the best Waiting pair, else the
@@ -508,6 +475,41 @@ static void pace(rtc_connection_t *c)
     c->next_check = now(c) + TA;
 }
 
+/* Cancel the checks under way on pair pi: no more retransmissions and no
+ * failure on timeout, but a response that comes within the transaction's
+ * timeout is still taken (s.7.3.1.4's definition, which s.8.1.2 uses). */
+static void cancel_checks(rtc_connection_t *c, size_t pi)
+{
+    for (size_t i = 0; i < c->txns.n; i++) {
+        tx_t *t = tx_at(c, i);
+        if (t && t->kind == TX_CHECK && t->pair == pi && !t->consent)
+            rtc_txn_cancel(&c->txns, &t->txn);
+    }
+}
+
+/* RFC 8445 s.8.1.2: once a pair is nominated for a component, "the agent
+ * MUST remove all the Waiting and Frozen candidate pairs for the same
+ * component from the checklist and from the triggered-check queue", and
+ * for an In-Progress pair of lower priority than the nominated one it
+ * "SHOULD cease retransmissions for its check". Higher-priority checks go
+ * on (they may still succeed; the nomination stands either way). All our
+ * pairs are component 1. */
+static void end_checks(rtc_connection_t *c)
+{
+    const pair_t *sel = &c->pairs[c->selected];
+    uint64_t nominated = sel->state == SUCCEEDED ? valid_prio(c, sel) : pair_prio(c, sel);
+    for (size_t i = 0; i < c->npairs; i++) {
+        pair_t *p = &c->pairs[i];
+        if ((long)i == c->selected)
+            continue;
+        if (p->state == WAITING || p->state == FROZEN)
+            p->state = REMOVED;
+        else if (p->state == IN_PROGRESS && pair_prio(c, p) < nominated)
+            cancel_checks(c, i);
+    }
+    c->ntrig = 0;
+}
+
 static void select_pair(rtc_connection_t *c, size_t pi)
 {
     if (c->selected == (long)pi)
@@ -518,6 +520,7 @@ static void select_pair(rtc_connection_t *c, size_t pi)
     c->sel_local = c->lc[p->state == SUCCEEDED ? p->valid_local : p->local];
     c->sel_remote = c->rc[p->remote];
     c->consent_on = true;
+    end_checks(c);
     emit(c, RTC_ICE_ACTIVE_CANDIDATE, &c->sel_local, &c->sel_remote);
     if (!c->connected) {
         c->connected = true;
@@ -536,9 +539,9 @@ static void disconnect(rtc_connection_t *c)
     c->consent_on = false;
     /* nothing more goes to the peer (RFC 7675 s.5.1: once consent is
      * lost the agent stops sending): consent checks under way stop */
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && c->tx[i]->consent)
-            tx_free(c, c->tx[i]);
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_CHECK && tx_at(c, i)->consent)
+            tx_free(c, tx_at(c, i));
     c->connecting = false;
     if (c->connected) {
         c->connected = false;
@@ -579,8 +582,8 @@ static void maybe_nominate(rtc_connection_t *c)
                  c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > valid_prio(c, &c->pairs[best]))
                 return;
     c->nominate_at = RTC_TIME_NEVER;
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && c->tx[i]->use_candidate)
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_CHECK && tx_at(c, i)->use_candidate)
             return;     /* a nomination is under way */
     trigger(c, (size_t)best);
 }
@@ -592,8 +595,8 @@ static void all_failed_check(rtc_connection_t *c)
     for (size_t i = 0; i < c->npairs; i++)
         if (c->pairs[i].state != FAILED)
             return;
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_CHECK)
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_CHECK)
             return;
     c->connected = true;    /* so that disconnect() reports it */
     disconnect(c);
@@ -633,7 +636,7 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
     StunMessage resp;
     bool control = c->controlling;
     StunUsageIceReturn r = stun_usage_ice_conncheck_create_reply(
-        &c->s->ice, req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
+        rtc_stun_pool_agent(&c->s->ice_agents), req, &resp, out, &len, (struct sockaddr_storage *)&src, sizeof src, &control,
         c->tie, STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
     if (len)    /* finished by libnice, with the request's key */
         rtc_socket_send(c->s, local, from, out, len);
@@ -677,17 +680,16 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
             p->nominate_next = true;
         }
     }
+    /* docs/decisions.md D40: once a pair is nominated, a check on another
+     * pair is answered (above) but triggers no check: s.8.1.2 ended the
+     * checks of the component, and a triggered check would start again
+     * what it ended */
+    if (c->selected >= 0 && pi != c->selected)
+        return;
     if (p->state == IN_PROGRESS) {
         /* s.7.3.1.4: cancel the check under way (it may still be answered)
          * and check again at once */
-        for (size_t i = 0; i < c->ntx; i++) {
-            tx_t *t = c->tx[i];
-            if (t && t->kind == TX_CHECK && t->pair == (size_t)pi && !t->consent && !t->cancelled) {
-                t->cancelled = true;
-                t->sent = RC;
-                t->next = now(c) + RM * RTO;
-            }
-        }
+        cancel_checks(c, (size_t)pi);
         p->state = WAITING;
     }
     if (p->state != SUCCEEDED)
@@ -706,7 +708,7 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
 {
     size_t pi = t->pair;
     bool consent = t->consent, use = t->use_candidate;
-    rtc_addr_t sent_to = t->to, sent_from = t->from;
+    rtc_addr_t sent_to = t->txn.to, sent_from = t->txn.from;
     tx_free(c, t);
     bool same_path = addr_eq(from, &sent_to) && addr_eq(local, &sent_from);
     if (consent) {
@@ -769,10 +771,10 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
 static void on_server_response(rtc_connection_t *c, tx_t *t, StunMessage *m)
 {
     size_t iface = t->local;
-    rtc_addr_t base = t->from, server = t->to;
+    rtc_addr_t base = t->txn.from, server = t->txn.to;
     tx_free(c, t);
     rtc_addr_t mapped;
-    if (stun_message_get_class(m) == STUN_RESPONSE && rtc_stun_xor_mapped(m, &mapped) == 0) {
+    if (stun_message_get_class(m) == STUN_RESPONSE && rtc_stun_get_xor(m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped) == 0) {
         size_t before = c->nlc;
         size_t k = add_local(c, RTC_CAND_SRFLX, &mapped, &base, server.ip, iface, false);
         if (k == before)
@@ -788,20 +790,15 @@ void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, co
 {
     StunMessage m;
     unsigned cls = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;
-    tx_t *t = cls >= 2 ? tx_find(c, data) : NULL;
+    tx_t *t = cls >= 2 ? (tx_t *)rtc_txn_find(&c->txns, data) : NULL;
     if (cls >= 2 && !t) {
         c->s->st.ignored[RTC_STUN_UNMATCHED]++;
         return;
     }
-    StunAgent scratch;
-    rtc_stun_check_t v;
-    if (t && t->kind == TX_CHECK)
-        v = rtc_stun_validate_response(&scratch, &m, data, len, true, (const uint8_t *)c->remote.pwd,
-                                       strlen(c->remote.pwd));
-    else if (t)
-        v = rtc_stun_validate_response(&scratch, &m, data, len, false, NULL, 0);
-    else
-        v = rtc_stun_validate(&c->s->ice, &m, data, len, password, c);
+    /* a response, against the request libnice's agent remembered with its
+     * key; a request, with the password of the USERNAME it names */
+    rtc_stun_check_t v = t ? rtc_txn_validate(&c->txns, &t->txn, &m, data, len)
+                           : rtc_stun_validate(rtc_stun_pool_agent(&c->s->ice_agents), &m, data, len, password, c);
     if (v != RTC_STUN_VALID) {
         c->s->st.ignored[v]++;
         return;
@@ -818,20 +815,15 @@ void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, co
 void rtc_connection_handle_timeout(rtc_connection_t *c)
 {
     uint64_t t0 = now(c);
-    for (size_t i = 0; i < c->ntx; i++) {
-        tx_t *t = c->tx[i];
-        if (!t || t->next > t0)
-            continue;
-        if (t->sent < RC) {
-            tx_send(c, t);
-            continue;
-        }
+    rtc_txn_t *x;
+    for (size_t cur = 0; (x = rtc_txn_poll(&c->txns, t0, &cur));) {
         /* RFC 8489 s.6.2.1: the transaction has failed */
+        tx_t *t = (tx_t *)x;
         if (t->kind == TX_SERVER) {
             tx_free(c, t);
             maybe_end_of_candidates(c);
         } else {
-            if (!t->consent && !t->cancelled)
+            if (!t->consent && !t->txn.cancelled)
                 c->pairs[t->pair].state = FAILED;
             tx_free(c, t);
             maybe_nominate(c);
@@ -875,8 +867,8 @@ static int check_desc(const rtc_conn_desc_t *d, char *err, size_t errlen)
     return 0;
 }
 
-rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, char *err,
-                                     size_t errlen)
+rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
+                                     char *err, size_t errlen)
 {
     if (remote && check_desc(remote, err, errlen) < 0)
         return NULL;
@@ -886,9 +878,11 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
         return NULL;
     }
     c->s = s;
+    c->opaque = opaque;     /* before gathering arms the first timer (rtc_env.h) */
     c->selected = -1;
     c->nominate_at = RTC_TIME_NEVER;
     c->serial = (uint32_t)s->nconns;
+    rtc_txn_table_init(&c->txns, s, c->serial, &s->ice_agents);
     s->conns = grow(s->conns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
     c->offerer = remote == NULL;
@@ -912,7 +906,7 @@ void rtc_connection_free(rtc_connection_t *c)
 {
     if (!c)
         return;
-    c->s->env.set_timer(c->s->env.ctx, c, RTC_TIME_NEVER);
+    c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, RTC_TIME_NEVER);
     c->s->conns[c->serial] = NULL;
     free(c->lc);
     free(c->lc_active);
@@ -920,9 +914,7 @@ void rtc_connection_free(rtc_connection_t *c)
     free(c->pairs);
     free(c->triggered);
     free(c->ev);
-    for (size_t i = 0; i < c->ntx; i++)
-        free(c->tx[i]);
-    free(c->tx);
+    rtc_txn_table_clear(&c->txns);
     free(c);
 }
 
@@ -999,9 +991,9 @@ int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate
 
 static void forget_checks(rtc_connection_t *c)
 {
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_CHECK && !c->tx[i]->consent)
-            tx_free(c, c->tx[i]);
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_CHECK && !tx_at(c, i)->consent)
+            tx_free(c, tx_at(c, i));
     c->npairs = 0;
     c->ntrig = 0;
     c->selected = -1;
@@ -1015,9 +1007,9 @@ int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
     forget_checks(c);
     c->nlc = 0;
     c->gathered = false;
-    for (size_t i = 0; i < c->ntx; i++)
-        if (c->tx[i] && c->tx[i]->kind == TX_SERVER)
-            tx_free(c, c->tx[i]);
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i) && tx_at(c, i)->kind == TX_SERVER)
+            tx_free(c, tx_at(c, i));
     c->connecting = false;
     c->restarting = true;
     gather(c);

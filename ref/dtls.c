@@ -124,7 +124,10 @@ const char *rtc_dtls_cert_fingerprint(const rtc_dtls_cert_t *c)
 static int bio_write(BIO *b, const char *data, int len)
 {
     rtc_dtls_t *d = BIO_get_data(b);
-    d->env.send(d->env.ctx, &d->local, &d->remote, (const uint8_t *)data, (size_t)len);
+    /* A flight that did not go is a flight lost: the handshake's own
+     * retransmission timer sends it again (RFC 6347 s.4.2.4), so the
+     * status is not needed here. */
+    (void)d->env.send(d->env.ctx, &d->local, &d->remote, (const uint8_t *)data, (size_t)len);
     return len;
 }
 
@@ -186,6 +189,15 @@ static int accept_any(int ok, X509_STORE_CTX *store)
     return 1;
 }
 
+/* What rtc_dtls_free frees; also for rtc_dtls_new's failure, which the
+ * environment never heard of (rtc_env.h: no set_timer from a constructor). */
+static void release(rtc_dtls_t *d)
+{
+    SSL_free(d->ssl);
+    SSL_CTX_free(d->ctx);
+    free(d);
+}
+
 rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
                                const rtc_dtls_cert_t *cert, const rtc_addr_t *local,
                                const rtc_addr_t *remote, rtc_dtls_t **out)
@@ -216,7 +228,7 @@ rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
     }
     if (!ok) {
         ERR_clear_error();
-        rtc_dtls_free(d);
+        release(d);
         return RTC_DTLS_ERR_CRYPTO;
     }
     BIO_set_data(bio, d);
@@ -235,11 +247,8 @@ void rtc_dtls_free(rtc_dtls_t *d)
 {
     if (!d)
         return;
-    if (d->env.set_timer)
-        d->env.set_timer(d->env.ctx, d, RTC_TIME_NEVER);
-    SSL_free(d->ssl);
-    SSL_CTX_free(d->ctx);
-    free(d);
+    d->env.set_timer(d->env.ctx, RTC_TIMER_DTLS, d, RTC_TIME_NEVER);
+    release(d);
 }
 
 static void arm_timer(rtc_dtls_t *d)
@@ -249,7 +258,7 @@ static void arm_timer(rtc_dtls_t *d)
     if (d->state == RTC_DTLS_HANDSHAKING && DTLSv1_get_timeout(d->ssl, &tv) == 1)
         at = d->env.now(d->env.ctx) + (uint64_t)tv.tv_sec * 1000000000u +
              (uint64_t)tv.tv_usec * 1000u;
-    d->env.set_timer(d->env.ctx, d, at);
+    d->env.set_timer(d->env.ctx, RTC_TIMER_DTLS, d, at);
 }
 
 static void on_connected(rtc_dtls_t *d)

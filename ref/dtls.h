@@ -4,7 +4,7 @@
  *
  * Datagrams in by rtc_dtls_handle_datagram, out through env->send (one
  * call per datagram: a flight may be several); retransmission by the one
- * timer armed through env->set_timer and fired by rtc_dtls_handle_timeout.
+ * timer armed through env->set_timer (RTC_TIMER_DTLS) and fired by rtc_dtls_handle_timeout.
  * Certificates are self-signed ECDSA P-256; peers are accepted whatever
  * their certificate and identified by its fingerprint (RFC 8122 s.5), as
  * WebRTC does: the fingerprint is checked against the signalled one by

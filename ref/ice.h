@@ -61,10 +61,17 @@ typedef struct rtc_ice_event {
     int                  code;  /* RTC_ICE_TURN_ERROR: the STUN error code, or 0 for no answer */
 } rtc_ice_event_t;
 
-/* Datagrams that reached a socket and were ignored, by reason. */
+/* Datagrams that reached a socket and were ignored, by reason; datagrams
+ * the socket meant to send that did not go, by reason. */
 typedef struct rtc_socket_stats {
     uint64_t ignored[RTC_STUN__COUNT];  /* indexed by rtc_stun_check_t (VALID: no connection for it) */
+    uint64_t unsent[RTC_SEND__COUNT];   /* indexed by rtc_send_status_t (OK: unused); TOO_LARGE
+                                         * also counts what does not fit in a Send indication or
+                                         * ChannelData to a TURN server */
 } rtc_socket_stats_t;
+
+/* "send-not-local", "send-failed", "send-too-large" ("ok" for RTC_SEND_OK). */
+const char   *rtc_send_status_name(rtc_send_status_t st);
 
 /* locals: the socket's bound transport addresses, in the order of the
  * host's interfaces; stun: STUN servers' addresses. Both copied. NULL if
@@ -76,8 +83,8 @@ void          rtc_socket_free(rtc_socket_t *s);
 void          rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local,
                                          const rtc_addr_t *from, const uint8_t *data, size_t len);
 void          rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st);
-/* The socket's own timer (set through env->set_timer with the socket as
- * the object: TURN retransmissions and refreshes) fired. */
+/* The socket's own timer (RTC_TIMER_SOCKET: TURN retransmissions and
+ * refreshes) fired. */
 void          rtc_socket_handle_timeout(rtc_socket_t *s);
 /* TURN servers (copied) to allocate relayed addresses on, from the
  * socket's first address. Connections gather relay candidates from them.
@@ -92,10 +99,13 @@ int           rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, s
 void          rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr);
 
 /* The offerer passes remote = NULL and gets a fresh id; the answerer
- * passes the offerer's description and takes its id. Gathering starts at
- * once. NULL with a message in err on a bad description. */
-rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, char *err,
-                                     size_t errlen);
+ * passes the offerer's description and takes its id. opaque is the
+ * environment's own pointer for the connection, returned by
+ * rtc_connection_opaque() from the first callback on (gathering starts at
+ * once, so set_timer and send are called before this returns). NULL with
+ * a message in err on a bad description. */
+rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
+                                     char *err, size_t errlen);
 void        rtc_connection_free(rtc_connection_t *c);
 void        rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out);
 const char *rtc_connection_id(const rtc_connection_t *c);
@@ -112,12 +122,10 @@ int  rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen);
  * gathering again, the check list emptied; checks resume at connect().
  * The selected pair stays in use until a new one is nominated. */
 int  rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen);
-/* The connection's timer fired. It acts on what is due, so a call before
- * the time it asked for is harmless. */
+/* The connection's timer (RTC_TIMER_CONNECTION) fired. It acts on what is
+ * due, so a call before the time it asked for is harmless. */
 void rtc_connection_handle_timeout(rtc_connection_t *c);
-/* A pointer of the environment's own, kept with the connection (the
- * simulator keeps its timer there). */
-void  rtc_connection_set_opaque(rtc_connection_t *c, void *p);
+/* The pointer the environment passed to rtc_connection_new. */
 void *rtc_connection_opaque(const rtc_connection_t *c);
 /* Take the next queued event; false when there is none. */
 bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev);

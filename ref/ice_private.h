@@ -6,15 +6,11 @@
 #define RTC_ICE_PRIVATE_H
 
 #include "ice.h"
+#include "stun_txn.h"
 
-/* Transaction ids are ours: the first four bytes name the connection (its
- * serial in the socket), so a response reaches its connection at once;
- * the other eight are random (RFC 8489 s.5: "uniformly and randomly
- * chosen" is what matters for the 96 bits as a whole being unguessable to
- * an off-path attacker, and 64 random bits keep that in a simulator). */
-#define RTC_TID_LEN 12
-
-#define RTC_SOCKET_SERIAL 0xffffffffu    /* the socket's own transactions */
+/* The owner in the transaction ids of the socket's own transactions
+ * (TURN); a connection's are its serial (stun_txn.h). */
+#define RTC_SOCKET_SERIAL 0xffffffffu
 
 typedef struct rtc_perm {
     uint32_t ip;
@@ -37,7 +33,6 @@ typedef struct rtc_relay {
     int               error;
     bool              authed;   /* a 401 gave us realm and nonce */
     char              realm[128], nonce[128];
-    uint8_t           key[16];  /* MD5(user:realm:password), RFC 8489 s.9.2.2 */
     uint64_t          refresh_at, last_tick;
     rtc_perm_t       *perms;
     size_t            nperms;
@@ -47,18 +42,15 @@ typedef struct rtc_relay {
 
 typedef enum { STX_ALLOCATE, STX_REFRESH, STX_PERMISSION, STX_CHANNEL } rtc_stx_kind_t;
 
-/* A transaction of the socket's own, with a TURN server. */
+/* A transaction of the socket's own, with a TURN server: the engine's
+ * part first. */
 typedef struct rtc_stx {
+    rtc_txn_t      txn;
     rtc_stx_kind_t kind;
     size_t         relay;
-    uint8_t        tid[RTC_TID_LEN];
     uint32_t       peer_ip;
     rtc_addr_t     peer;
     uint16_t       channel;
-    int            sent;
-    uint64_t       next, rto;
-    size_t         len;
-    uint8_t        buf[320];
 } rtc_stx_t;
 
 struct rtc_socket {
@@ -70,22 +62,27 @@ struct rtc_socket {
     rtc_connection_t  **conns;      /* by serial; NULL once freed */
     size_t              nconns;
     rtc_socket_stats_t  st;
-    StunAgent           ice;        /* builds checks and answers, validates requests */
-    StunAgent           plain;      /* builds Binding requests to STUN servers */
-    StunAgent           turn;       /* builds TURN requests (long-term credentials) */
+    rtc_stun_pool_t     ice_agents;     /* short-term credentials: the connections' */
+    rtc_stun_pool_t     turn_agents;    /* long-term credentials: TURN's */
+    rtc_txn_table_t     turn;           /* TURN transactions (rtc_stx_t) */
     rtc_relay_t        *relays;
     size_t              nrelays;
-    rtc_stx_t         **stx;        /* NULL slots are free */
-    size_t              nstx;
 };
+
+/* socket.c: send from a local transport address: a relayed one goes
+ * through its TURN server (rtc_turn_send), any other straight out. */
+void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                     const uint8_t *data, size_t len);
+/* Hand one datagram to env.send as it is; count it if it did not go. */
+void rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                     const uint8_t *data, size_t len);
 
 /* turn.c: the socket's TURN client. */
 void rtc_turn_start(rtc_socket_t *s);                 /* allocate on every idle relay */
-/* Send from a local transport address: a relayed one goes through its
- * TURN server (ChannelData once bound, else a Send indication), any other
- * straight out. */
-void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
-                     const uint8_t *data, size_t len);
+/* If from is a relayed address, send through its TURN server
+ * (ChannelData once bound, else a Send indication) and return true. */
+bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                   const uint8_t *data, size_t len);
 /* A datagram from a TURN server: handled (true) or not ours (false). */
 bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,
                     const uint8_t *data, size_t len);

@@ -4,9 +4,19 @@
  *
  * A ref object never opens a socket, never reads a clock and never asks the
  * OS for randomness. It is handed an rtc_env_t and calls back through it to
- * learn the time, to arm its one timer, and to send datagrams. Inputs reach
- * it as calls: API methods, received datagrams, timer expiries.
- * (README.md, "Layout": ref/ never reaches sim/.)
+ * learn the time, to arm its timer, to send datagrams and to draw random
+ * bytes. Inputs reach it as calls: API methods, received datagrams, timer
+ * expiries. (README.md, "Layout": ref/ never reaches sim/.)
+ *
+ * An environment is this header's four callbacks and a context pointer;
+ * it needs nothing else of ref/ but the objects' handle_timeout calls
+ * (ice.h, dtls.h) and, for connections, rtc_connection_opaque().
+ *
+ * Every callback is called synchronously, from inside a call the
+ * environment made into ref/ (a constructor, an API method, a datagram or
+ * a timer expiry); none may call back into the object that called it.
+ * The environment copies what it needs: pointers passed to a callback are
+ * good only for the duration of the call.
  */
 #ifndef RTC_ENV_H
 #define RTC_ENV_H
@@ -21,19 +31,63 @@ typedef struct rtc_addr {
     uint16_t port;
 } rtc_addr_t;
 
+/* What a timer belongs to: the type of set_timer's obj, and the call the
+ * environment makes when the timer fires. */
+typedef enum rtc_timer_owner {
+    RTC_TIMER_SOCKET,       /* rtc_socket_t: rtc_socket_handle_timeout(obj) */
+    RTC_TIMER_CONNECTION,   /* rtc_connection_t: rtc_connection_handle_timeout(obj) */
+    RTC_TIMER_DTLS,         /* rtc_dtls_t: rtc_dtls_handle_timeout(obj) */
+} rtc_timer_owner_t;
+
+/* What became of a datagram handed to send. */
+typedef enum rtc_send_status {
+    RTC_SEND_OK = 0,        /* sent (it may still be lost on the way, as UDP is) */
+    RTC_SEND_NOT_LOCAL,     /* from is not a transport address of the environment's */
+    RTC_SEND_FAILED,        /* from is, but nothing could be sent now (interface down, no buffer) */
+    RTC_SEND_TOO_LARGE,     /* more than can go in one datagram from there */
+    RTC_SEND__COUNT
+} rtc_send_status_t;
+
 typedef struct rtc_env {
+    /* Passed back as the first argument of every callback. */
     void *ctx;
-    /* Current time in nanoseconds. */
+
+    /* Required. The current time in nanoseconds, from any fixed origin;
+     * never goes backwards. */
     uint64_t (*now)(void *ctx);
-    /* Arm the single timer of obj to fire at absolute time `at`;
-     * RTC_TIME_NEVER disarms it. Re-arming replaces the previous time. */
-    void (*set_timer)(void *ctx, void *obj, uint64_t at);
-    /* Send one datagram from a local transport address. */
-    void (*send)(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
-                 const uint8_t *data, size_t len);
-    /* Random bytes (ICE credentials, tie-breakers, transaction ids); the
-     * simulator draws them from a seeded stream. May be NULL for objects
-     * that take randomness elsewhere (DTLS: OpenSSL's RAND). */
+
+    /* Required. Each object has one timer, of the owner its type says:
+     * arm it to fire at absolute time `at` (now() units), replacing any
+     * earlier time; RTC_TIME_NEVER disarms it. A time at or before now()
+     * fires as soon as the environment can, after the current call has
+     * returned. When it fires, the environment makes the handle_timeout
+     * call of that owner (above), once. A late call is fine (the object
+     * acts on all that is due), an early one harmless.
+     *
+     * When the environment can first be asked: a socket's timer, never
+     * from rtc_socket_new; a DTLS endpoint's, never from rtc_dtls_new; a
+     * connection's, from rtc_connection_new on (gathering starts at once),
+     * but rtc_connection_opaque(obj) already returns the pointer the
+     * environment passed to rtc_connection_new, so it can find its state
+     * for the connection. An object disarms its timer when it is freed
+     * (a set_timer(..., RTC_TIME_NEVER) from its free call); after that
+     * the environment must not call its handle_timeout. */
+    void (*set_timer)(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at);
+
+    /* Required. Send one UDP datagram from local transport address `from`
+     * (one of those the environment gave the object) to `to`. Never
+     * blocks; the status says whether it went (see rtc_send_status_t).
+     * The object counts what did not go (rtc_socket_stats) and relies on
+     * its own retransmissions, as for a datagram lost on the way. */
+    rtc_send_status_t (*send)(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                              const uint8_t *data, size_t len);
+
+    /* Required. Fill buf with len random bytes (ICE credentials,
+     * tie-breakers, STUN transaction ids, consent jitter). They must be
+     * unpredictable to others on the network (RFC 8489 s.6: transaction
+     * ids; RFC 8445 s.5.3: credentials), so a live environment reads a
+     * CSPRNG; the simulator draws them from a seeded stream instead, for
+     * runs that repeat. DTLS takes its randomness from OpenSSL's RAND. */
     void (*random)(void *ctx, void *buf, size_t len);
 } rtc_env_t;
 

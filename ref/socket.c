@@ -22,7 +22,9 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
     s->locals = malloc((nlocals ? nlocals : 1) * sizeof *locals);
     s->stun = malloc((nstun ? nstun : 1) * sizeof *stun);
     if (!s->locals || !s->stun) {
-        rtc_socket_free(s);
+        free(s->locals);
+        free(s->stun);
+        free(s);
         return NULL;
     }
     if (nlocals)
@@ -31,9 +33,9 @@ rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, siz
         memcpy(s->stun, stun, nstun * sizeof *stun);
     s->nlocals = nlocals;
     s->nstun = nstun;
-    rtc_stun_agent_ice(&s->ice);
-    rtc_stun_agent_plain(&s->plain, true);
-    rtc_stun_agent_turn(&s->turn);
+    rtc_stun_pool_init(&s->ice_agents, RTC_STUN_USAGE_ICE);
+    rtc_stun_pool_init(&s->turn_agents, RTC_STUN_USAGE_TURN);
+    rtc_txn_table_init(&s->turn, s, RTC_SOCKET_SERIAL, &s->turn_agents);
     return s;
 }
 
@@ -41,7 +43,10 @@ void rtc_socket_free(rtc_socket_t *s)
 {
     if (!s)
         return;
+    s->env.set_timer(s->env.ctx, RTC_TIMER_SOCKET, s, RTC_TIME_NEVER);
     rtc_turn_free(s);
+    rtc_stun_pool_free(&s->ice_agents);
+    rtc_stun_pool_free(&s->turn_agents);
     free(s->locals);
     free(s->stun);
     free(s->conns);
@@ -76,6 +81,32 @@ void rtc_socket_handle_timeout(rtc_socket_t *s)
 void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
 {
     *st = s->st;
+}
+
+const char *rtc_send_status_name(rtc_send_status_t st)
+{
+    static const char *const names[RTC_SEND__COUNT] = {
+        [RTC_SEND_OK] = "ok",
+        [RTC_SEND_NOT_LOCAL] = "send-not-local",
+        [RTC_SEND_FAILED] = "send-failed",
+        [RTC_SEND_TOO_LARGE] = "send-too-large",
+    };
+    return st < RTC_SEND__COUNT ? names[st] : "?";
+}
+
+void rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                     size_t len)
+{
+    rtc_send_status_t st = s->env.send(s->env.ctx, from, to, data, len);
+    if (st != RTC_SEND_OK)
+        s->st.unsent[st < RTC_SEND__COUNT ? st : RTC_SEND_FAILED]++;   /* an unknown status: it did not go */
+}
+
+void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                     size_t len)
+{
+    if (!rtc_turn_send(s, from, to, data, len))
+        rtc_socket_emit(s, from, to, data, len);
 }
 
 /* Our usefrags begin with the connection's serial (connection.c). */

@@ -36,23 +36,25 @@ const char *rtc_stun_check_name(rtc_stun_check_t c)
     return c < RTC_STUN__COUNT ? names[c] : "?";
 }
 
+void rtc_stun_agent_init(StunAgent *a, StunAgentUsageFlags usage)
+{
+    stun_agent_init(a, known_attributes, STUN_COMPATIBILITY_RFC5389, usage);
+}
+
 void rtc_stun_agent_ice(StunAgent *a)
 {
-    stun_agent_init(a, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
+    rtc_stun_agent_init(a, RTC_STUN_USAGE_ICE);
 }
 
 void rtc_stun_agent_turn(StunAgent *a)
 {
-    stun_agent_init(a, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                    STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS);
+    rtc_stun_agent_init(a, RTC_STUN_USAGE_TURN);
 }
 
 void rtc_stun_agent_plain(StunAgent *a, bool fingerprint)
 {
-    stun_agent_init(a, known_attributes, STUN_COMPATIBILITY_RFC5389,
-                    STUN_AGENT_USAGE_IGNORE_CREDENTIALS |
-                        (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
+    rtc_stun_agent_init(a, STUN_AGENT_USAGE_IGNORE_CREDENTIALS |
+                               (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0));
 }
 
 typedef struct lookup {
@@ -106,46 +108,6 @@ rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t
     return RTC_STUN_MALFORMED;
 }
 
-rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
-                                            size_t len, bool ice, const uint8_t *key, size_t key_len)
-{
-    if (len < 20)
-        return RTC_STUN_NOT_STUN;
-    if (ice)
-        rtc_stun_agent_ice(scratch);
-    else
-        rtc_stun_agent_plain(scratch, true);
-    /* The one request this response can answer, as libnice would have
-     * remembered it when sending (its id covers the cookie too). */
-    StunAgentSavedIds *sent = &scratch->sent_ids[0];
-    memcpy(sent->id, buf + 4, sizeof(StunTransactionId));
-    sent->method = (StunMethod)((buf[0] & 0x3e) << 6 | (buf[1] & 0xe0) >> 1 | (buf[1] & 0x0f));
-    sent->key = (uint8_t *)key;
-    sent->key_len = key_len;
-    sent->long_term_valid = false;
-    sent->valid = true;
-    return rtc_stun_validate(scratch, msg, buf, len, NULL, NULL);
-}
-
-rtc_stun_check_t rtc_stun_validate_turn_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
-                                                 size_t len, const uint8_t *password, size_t password_len,
-                                                 const uint8_t md5[16])
-{
-    if (len < 20)
-        return RTC_STUN_NOT_STUN;
-    rtc_stun_agent_turn(scratch);
-    StunAgentSavedIds *sent = &scratch->sent_ids[0];
-    memcpy(sent->id, buf + 4, sizeof(StunTransactionId));
-    sent->method = (StunMethod)((buf[0] & 0x3e) << 6 | (buf[1] & 0xe0) >> 1 | (buf[1] & 0x0f));
-    sent->key = md5 ? (uint8_t *)password : NULL;
-    sent->key_len = md5 ? password_len : 0;
-    sent->long_term_valid = md5 != NULL;
-    if (md5)
-        memcpy(sent->long_term_key, md5, 16);
-    sent->valid = true;
-    return rtc_stun_validate(scratch, msg, buf, len, NULL, NULL);
-}
-
 size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len)
 {
     size_t n = stun_agent_finish_message(a, msg, key, key_len);
@@ -157,12 +119,24 @@ size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_
     return n;
 }
 
-int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out)
+/* RFC 8489 s.14.2 (XOR-MAPPED-ADDRESS), and RFC 8656 s.18.3, s.18.5
+ * (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS), which share its encoding:
+ * libnice does the XOR; this is the one place that converts to and from
+ * rtc_addr_t. */
+int rtc_stun_put_xor(StunMessage *m, StunAttribute type, const rtc_addr_t *a)
+{
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a->port),
+                              .sin_addr.s_addr = htonl(a->ip) };
+    return stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in) ==
+                   STUN_MESSAGE_RETURN_SUCCESS ? 0 : -1;
+}
+
+int rtc_stun_get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    if (stun_message_find_xor_addr(msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl) !=
-            STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
+    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
+        ss.ss_family != AF_INET)
         return -1;
     const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
     out->ip = ntohl(in->sin_addr.s_addr);

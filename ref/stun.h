@@ -39,42 +39,40 @@ const char *rtc_stun_check_name(rtc_stun_check_t c);
 typedef bool (*rtc_stun_password_fn)(void *arg, const uint8_t *username, size_t len,
                                      const uint8_t **password, size_t *password_len);
 
-/* Agents as ICE uses them (RFC 8445 s.7.2.2: short-term credentials,
- * FINGERPRINT on every message) and as TURN does (RFC 8656 s.9: long-term
- * credentials). */
-void rtc_stun_agent_ice(StunAgent *a);
-void rtc_stun_agent_turn(StunAgent *a);
+/* libnice's usage flags for agents as ICE uses them (RFC 8445 s.7.2.2:
+ * short-term credentials, FINGERPRINT on every message) and as TURN does
+ * (RFC 8656 s.9: long-term credentials). */
+#define RTC_STUN_USAGE_ICE  (STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT)
+#define RTC_STUN_USAGE_TURN STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS
+
+/* An agent for RFC 8489 (libnice's RFC 5389 compatibility) with the
+ * usage flags given, which knows the comprehension-required attributes of
+ * STUN, ICE and TURN. */
+void rtc_stun_agent_init(StunAgent *a, StunAgentUsageFlags usage);
+void rtc_stun_agent_ice(StunAgent *a);      /* rtc_stun_agent_init(a, RTC_STUN_USAGE_ICE) */
+void rtc_stun_agent_turn(StunAgent *a);     /* rtc_stun_agent_init(a, RTC_STUN_USAGE_TURN) */
 /* Unauthenticated Binding (RFC 8489 s.12), client or server side. With
  * fingerprint, FINGERPRINT is added to what the agent builds and required
  * on what it validates; without, neither. */
 void rtc_stun_agent_plain(StunAgent *a, bool fingerprint);
 
-/* Validate buf as a message for agent a; on RTC_STUN_VALID, msg refers to
- * buf (which must outlive msg). */
+/* Validate buf as a message for agent a: a request or indication with the
+ * password fn gives for its USERNAME, a response against the request a
+ * remembered when it was finished (stun_txn.h). On RTC_STUN_VALID, msg
+ * refers to buf (which must outlive msg). */
 rtc_stun_check_t rtc_stun_validate(StunAgent *a, StunMessage *msg, const uint8_t *buf, size_t len,
                                    rtc_stun_password_fn fn, void *arg);
 
-/* Validate buf as the response to a request of ours, sent with key (NULL:
- * unauthenticated), whose transaction the caller has already matched.
- * The agent is scratch space the caller provides (libnice's StunAgent is
- * 12.8 KB, too much to keep one per connection) and must outlive msg; it
- * is set up as rtc_stun_agent_ice (ice) or rtc_stun_agent_plain(true). */
-rtc_stun_check_t rtc_stun_validate_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
-                                            size_t len, bool ice, const uint8_t *key, size_t key_len);
-/* The same for a response from a TURN server (long-term credentials):
- * md5 is the key (MD5 of user:realm:password), NULL before the client
- * knows the realm (a 401 carries no MESSAGE-INTEGRITY). */
-rtc_stun_check_t rtc_stun_validate_turn_response(StunAgent *scratch, StunMessage *msg, const uint8_t *buf,
-                                                 size_t len, const uint8_t *password, size_t password_len,
-                                                 const uint8_t md5[16]);
-/* Finish a message we built (MESSAGE-INTEGRITY with key, FINGERPRINT per
- * the agent) without the agent keeping its transaction: responses are
- * validated with rtc_stun_validate_response. Returns its length, 0 if the
- * buffer is short. */
+/* Finish a request nobody will match a response to (a scenario's crafted
+ * check, sim/lua/lua_stun.c): MESSAGE-INTEGRITY with key, FINGERPRINT per
+ * the agent, and the agent does not keep the transaction. Returns its
+ * length, 0 if the buffer is short. */
 size_t rtc_stun_finish(StunAgent *a, StunMessage *msg, const uint8_t *key, size_t key_len);
 
-/* The IPv4 XOR-MAPPED-ADDRESS of msg (RFC 8489 s.14.2); -1 if absent or
- * not IPv4. */
-int rtc_stun_xor_mapped(const StunMessage *msg, rtc_addr_t *out);
+/* An IPv4 address attribute in the XOR-MAPPED-ADDRESS encoding (RFC 8489
+ * s.14.2; TURN's XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS, RFC 8656
+ * s.18): get returns -1 if absent or not IPv4, put -1 if it does not fit. */
+int rtc_stun_get_xor(const StunMessage *msg, StunAttribute type, rtc_addr_t *out);
+int rtc_stun_put_xor(StunMessage *msg, StunAttribute type, const rtc_addr_t *a);
 
 #endif

@@ -20,15 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <stun/stunagent.h>
 
 #include "ice_private.h"
 
 #define MS(x)        ((uint64_t)(x) * 1000000ull)
-#define RTO          MS(500)
-#define RC           7
-#define RM           16
 #define KEEPALIVE    MS(240000)     /* permissions last 300 s (s.9), channels 600 s (s.12) */
 
 static uint64_t now(const rtc_socket_t *s) { return s->env.now(s->env.ctx); }
@@ -36,24 +32,6 @@ static uint64_t now(const rtc_socket_t *s) { return s->env.now(s->env.ctx); }
 static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
 {
     return a->ip == b->ip && a->port == b->port;
-}
-
-static void put_xor(StunMessage *m, StunAttribute type, rtc_addr_t a)
-{
-    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a.port), .sin_addr.s_addr = htonl(a.ip) };
-    stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in);
-}
-
-static int get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
-{
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
-        return -1;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-    out->ip = ntohl(in->sin_addr.s_addr);
-    out->port = ntohs(in->sin_port);
-    return 0;
 }
 
 int rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n)
@@ -75,93 +53,69 @@ int rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n)
 
 static void arm(rtc_socket_t *s)
 {
-    uint64_t at = RTC_TIME_NEVER;
-    for (size_t i = 0; i < s->nstx; i++)
-        if (s->stx[i] && s->stx[i]->next < at)
-            at = s->stx[i]->next;
+    uint64_t at = rtc_txn_next(&s->turn);
     for (size_t i = 0; i < s->nrelays; i++)
         if (s->relays[i].state == RELAY_READY && s->relays[i].refresh_at < at)
             at = s->relays[i].refresh_at;
-    s->env.set_timer(s->env.ctx, s, at);
+    s->env.set_timer(s->env.ctx, RTC_TIMER_SOCKET, s, at);
 }
 
-static rtc_stx_t *stx_new(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay)
-{
-    size_t i = 0;
-    while (i < s->nstx && s->stx[i])
-        i++;
-    if (i == s->nstx) {
-        rtc_stx_t **v = realloc(s->stx, (s->nstx + 1) * sizeof *v);
-        if (!v)
-            abort();
-        s->stx = v;
-        s->nstx++;
-    }
-    rtc_stx_t *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
-    s->stx[i] = t;
-    t->kind = kind;
-    t->relay = relay;
-    memset(t->tid, 0xff, 4);            /* RTC_SOCKET_SERIAL */
-    s->env.random(s->env.ctx, t->tid + 4, RTC_TID_LEN - 4);
-    t->rto = RTO;
-    return t;
-}
+static void relay_done(rtc_socket_t *s, size_t ri, rtc_relay_state_t state, int error);
 
 static void stx_free(rtc_socket_t *s, rtc_stx_t *t)
 {
-    for (size_t i = 0; i < s->nstx; i++)
-        if (s->stx[i] == t)
-            s->stx[i] = NULL;
-    free(t);
+    rtc_txn_free(&s->turn, &t->txn);
 }
 
-static void stx_send(rtc_socket_t *s, rtc_stx_t *t)
+/* The transaction failed (no answer, or it could not be sent): an
+ * Allocate's relay fails; the others are tried again at the next
+ * refresh. */
+static void stx_failed(rtc_socket_t *s, rtc_stx_t *t)
 {
-    rtc_relay_t *r = &s->relays[t->relay];
-    s->env.send(s->env.ctx, &r->base, &r->srv.addr, t->buf, t->len);
-    t->sent++;
-    t->next = now(s) + (t->sent < RC ? t->rto : RM * RTO);     /* RFC 8489 s.6.2.1 */
-    t->rto *= 2;
+    size_t ri = t->relay;
+    rtc_stx_kind_t kind = t->kind;
+    stx_free(s, t);
+    if (kind == STX_ALLOCATE)
+        relay_done(s, ri, RELAY_FAILED, 0);         /* no answer */
 }
 
 /* Build and send t's request; authenticated once the relay knows its
- * realm and nonce. */
+ * realm and nonce (RFC 8489 s.9.2.4: USERNAME, REALM, NONCE, and
+ * MESSAGE-INTEGRITY keyed with MD5(user:realm:password), which libnice's
+ * agent derives from the first three and the password). */
 static void stx_build(rtc_socket_t *s, rtc_stx_t *t)
 {
     rtc_relay_t *r = &s->relays[t->relay];
     static const StunMethod methods[] = { STUN_ALLOCATE, STUN_REFRESH, STUN_CREATEPERMISSION, STUN_CHANNELBIND };
-    StunMessage m = { .buffer = t->buf, .buffer_len = sizeof t->buf, .agent = &s->turn };
-    StunTransactionId id;
-    memcpy(id, "\x21\x12\xa4\x42", 4);
-    memcpy(id + 4, t->tid, RTC_TID_LEN);
-    stun_message_init(&m, STUN_REQUEST, methods[t->kind], id);
+    StunMessage m;
+    rtc_txn_message(&s->turn, &t->txn, &m, methods[t->kind]);
     if (t->kind == STX_ALLOCATE)
         stun_message_append32(&m, STUN_ATTRIBUTE_REQUESTED_TRANSPORT, 17u << 24);   /* UDP, s.18.8 */
     if (t->kind == STX_PERMISSION)
-        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (rtc_addr_t){ t->peer_ip, 0 });
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &(rtc_addr_t){ t->peer_ip, 0 });
     if (t->kind == STX_CHANNEL) {
         stun_message_append32(&m, STUN_ATTRIBUTE_CHANNEL_NUMBER, (uint32_t)t->channel << 16);
-        put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, t->peer);
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &t->peer);
     }
+    const uint8_t *key = NULL;
     if (r->authed) {
         stun_message_append_string(&m, STUN_ATTRIBUTE_USERNAME, r->srv.user);
         stun_message_append_string(&m, STUN_ATTRIBUTE_REALM, r->realm);
         stun_message_append_string(&m, STUN_ATTRIBUTE_NONCE, r->nonce);
-        t->len = rtc_stun_finish(&s->turn, &m, (const uint8_t *)r->srv.password, strlen(r->srv.password));
-    } else {
-        t->len = rtc_stun_finish(&s->turn, &m, NULL, 0);
+        key = (const uint8_t *)r->srv.password;     /* lives as long as the socket */
     }
-    t->sent = 0;
-    t->rto = RTO;
-    stx_send(s, t);
+    if (rtc_txn_start(&s->turn, &t->txn, &m, key, key ? strlen(r->srv.password) : 0, &r->base,
+                      &r->srv.addr, RTC_TXN_RTO) < 0)
+        stx_failed(s, t);   /* libnice's agent is full (200 requests under way) */
 }
 
 static void start(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay, uint32_t peer_ip, rtc_addr_t peer,
                   uint16_t channel)
 {
-    rtc_stx_t *t = stx_new(s, kind, relay);
+    /* the longest: a ChannelBind with 127-byte user, realm and nonce */
+    rtc_stx_t *t = rtc_txn_new(&s->turn, sizeof *t, 512);
+    t->kind = kind;
+    t->relay = relay;
     t->peer_ip = peer_ip;
     t->peer = peer;
     t->channel = channel;
@@ -208,16 +162,14 @@ static rtc_chan_t *chan_of(rtc_relay_t *r, const rtc_addr_t *peer)
     return NULL;
 }
 
-void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
-                     size_t len)
+bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
+                   size_t len)
 {
     size_t ri = 0;
     while (ri < s->nrelays && !(s->relays[ri].state == RELAY_READY && addr_eq(&s->relays[ri].relayed, from)))
         ri++;
-    if (ri == s->nrelays) {
-        s->env.send(s->env.ctx, from, to, data, len);
-        return;
-    }
+    if (ri == s->nrelays)
+        return false;
     rtc_relay_t *r = &s->relays[ri];
     rtc_perm_t *p = perm_of(r, to->ip);
     if (!p) {
@@ -242,28 +194,40 @@ void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *
     p->used = now(s);
     rtc_chan_t *ch = chan_of(r, to);
     uint8_t buf[2048 + 64];
-    if (ch && ch->bound && len + 4 <= sizeof buf) {
-        /* s.12.4: ChannelData */
+    if (ch && ch->bound) {
+        /* s.12.4: ChannelData; its length field is 16 bits */
+        if (len + 4 > sizeof buf) {
+            s->st.unsent[RTC_SEND_TOO_LARGE]++;
+            return true;
+        }
         buf[0] = (uint8_t)(ch->number >> 8);
         buf[1] = (uint8_t)ch->number;
         buf[2] = (uint8_t)(len >> 8);
         buf[3] = (uint8_t)len;
         memcpy(buf + 4, data, len);
-        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, len + 4);
-        return;
+        rtc_socket_emit(s, &r->base, &r->srv.addr, buf, len + 4);
+        return true;
     }
     /* s.10.1: a Send indication (it waits for no permission answer: if the
      * permission is not installed yet the server drops it, and the ICE
-     * check is retransmitted) */
-    StunMessage m;
-    if (!stun_agent_init_indication(&s->turn, &m, buf, sizeof buf, STUN_IND_SEND))
-        return;
-    put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, *to);
-    if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) != STUN_MESSAGE_RETURN_SUCCESS)
-        return;
-    size_t n = rtc_stun_finish(&s->turn, &m, NULL, 0);
-    if (n)
-        s->env.send(s->env.ctx, &r->base, &r->srv.addr, buf, n);
+     * check is retransmitted). Its transaction id is ours, from
+     * env.random, as every id is (RFC 8489 s.6: indications too). */
+    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = rtc_stun_pool_agent(&s->turn_agents) };
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    memset(id + 4, 0xff, 4);            /* RTC_SOCKET_SERIAL: answers (none) would be ours */
+    s->env.random(s->env.ctx, id + 8, RTC_TID_LEN - 4);
+    size_t n = 0;
+    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_SEND, id) &&
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, to) == 0 &&
+        stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) == STUN_MESSAGE_RETURN_SUCCESS)
+        n = stun_agent_finish_message(rtc_stun_pool_agent(&s->turn_agents), &m, NULL, 0);   /* not remembered: no answer comes */
+    if (!n) {
+        s->st.unsent[RTC_SEND_TOO_LARGE]++;    /* it does not fit in the largest datagram we build */
+        return true;
+    }
+    rtc_socket_emit(s, &r->base, &r->srv.addr, buf, n);
+    return true;
 }
 
 /* ---- from the server -------------------------------------------------------------- */
@@ -272,11 +236,8 @@ static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size
 {
     rtc_relay_t *r = &s->relays[t->relay];
     size_t ri = t->relay;
-    StunAgent scratch;
     StunMessage m;
-    rtc_stun_check_t v = rtc_stun_validate_turn_response(&scratch, &m, data, len,
-                                                         (const uint8_t *)r->srv.password,
-                                                         strlen(r->srv.password), r->authed ? r->key : NULL);
+    rtc_stun_check_t v = rtc_txn_validate(&s->turn, &t->txn, &m, data, len);
     if (v != RTC_STUN_VALID) {
         s->st.ignored[v]++;
         return;
@@ -299,11 +260,8 @@ static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size
             memcpy(r->nonce, nonce, n);
             r->nonce[n] = '\0';
         }
-        char creds[400];
-        int cl = snprintf(creds, sizeof creds, "%s:%s:%s", r->srv.user, r->realm, r->srv.password);
-        EVP_Digest(creds, (size_t)cl, r->key, NULL, EVP_md5(), NULL);
         r->authed = true;
-        s->env.random(s->env.ctx, t->tid + 4, RTC_TID_LEN - 4);    /* a new transaction */
+        rtc_txn_renew(&s->turn, &t->txn);      /* a new transaction */
         stx_build(s, t);
         arm(s);
         return;
@@ -313,7 +271,7 @@ static void on_response(rtc_socket_t *s, rtc_stx_t *t, const uint8_t *data, size
     stx_free(s, t);
     if (kind == STX_ALLOCATE) {
         uint32_t life = 600;
-        if (code == 0 && get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
+        if (code == 0 && rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, &r->relayed) == 0) {
             stun_message_find32(&m, STUN_ATTRIBUTE_LIFETIME, &life);
             /* the first refresh comes before a permission's 300 s are up */
             uint64_t half = MS(life) * 1000 / 2;
@@ -351,12 +309,16 @@ bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *
     if (len >= 4 && data[0] >= 0x40 && data[0] <= 0x4f) {
         /* s.12.6: ChannelData from a peer */
         uint16_t number = (uint16_t)(data[0] << 8 | data[1]), n = (uint16_t)(data[2] << 8 | data[3]);
+        if (4u + n > len) {
+            s->st.ignored[RTC_STUN_MALFORMED]++;    /* longer than the datagram */
+            return true;
+        }
         for (size_t i = 0; i < r->nchans; i++)
-            if (r->chans[i].number == number && r->chans[i].bound && 4u + n <= len) {
+            if (r->chans[i].number == number && r->chans[i].bound) {
                 rtc_socket_handle_datagram(s, &r->relayed, &r->chans[i].peer, data + 4, n);
                 return true;
             }
-        s->st.ignored[RTC_STUN_NOT_STUN]++;
+        s->st.ignored[RTC_STUN_NOT_STUN]++;         /* a channel we did not bind */
         return true;
     }
     if (len < 20 || data[0] > 3)
@@ -365,23 +327,26 @@ bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *
     if (cls >= 2) {
         if (memcmp(data + 8, "\xff\xff\xff\xff", 4) != 0)
             return false;       /* an ICE response for a connection */
-        for (size_t i = 0; i < s->nstx; i++)
-            if (s->stx[i] && memcmp(s->stx[i]->tid, data + 8, RTC_TID_LEN) == 0) {
-                on_response(s, s->stx[i], data, len);
-                return true;
-            }
+        rtc_stx_t *t = (rtc_stx_t *)rtc_txn_find(&s->turn, data);
+        if (t) {
+            on_response(s, t, data, len);
+            return true;
+        }
         s->st.ignored[RTC_STUN_UNMATCHED]++;
         return true;
     }
     /* s.10.4: a Data indication */
-    StunAgent scratch;
     StunMessage m;
-    rtc_stun_agent_turn(&scratch);
     rtc_addr_t peer;
     uint16_t dl;
     const void *d;
-    if (rtc_stun_validate(&scratch, &m, data, len, NULL, NULL) != RTC_STUN_VALID ||
-        stun_message_get_method(&m) != STUN_IND_DATA || get_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
+    rtc_stun_check_t v = rtc_stun_validate(rtc_stun_pool_agent(&s->turn_agents), &m, data, len, NULL, NULL);
+    if (v != RTC_STUN_VALID) {
+        s->st.ignored[v]++;
+        return true;
+    }
+    if (stun_message_get_method(&m) != STUN_IND_DATA ||
+        rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
         !(d = stun_message_find(&m, STUN_ATTRIBUTE_DATA, &dl))) {
         s->st.ignored[RTC_STUN_MALFORMED]++;
         return true;
@@ -393,20 +358,9 @@ bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *
 void rtc_turn_timeout(rtc_socket_t *s)
 {
     uint64_t t0 = now(s);
-    for (size_t i = 0; i < s->nstx; i++) {
-        rtc_stx_t *t = s->stx[i];
-        if (!t || t->next > t0)
-            continue;
-        if (t->sent < RC) {
-            stx_send(s, t);
-            continue;
-        }
-        size_t ri = t->relay;
-        rtc_stx_kind_t kind = t->kind;
-        stx_free(s, t);
-        if (kind == STX_ALLOCATE)
-            relay_done(s, ri, RELAY_FAILED, 0);         /* no answer */
-    }
+    rtc_txn_t *x;
+    for (size_t cur = 0; (x = rtc_txn_poll(&s->turn, t0, &cur));)
+        stx_failed(s, (rtc_stx_t *)x);     /* RFC 8489 s.6.2.1: no answer */
     for (size_t i = 0; i < s->nrelays; i++) {
         rtc_relay_t *r = &s->relays[i];
         if (r->state != RELAY_READY || r->refresh_at > t0)
@@ -430,9 +384,7 @@ void rtc_turn_timeout(rtc_socket_t *s)
 
 void rtc_turn_free(rtc_socket_t *s)
 {
-    for (size_t i = 0; i < s->nstx; i++)
-        free(s->stx[i]);
-    free(s->stx);
+    rtc_txn_table_clear(&s->turn);
     for (size_t i = 0; i < s->nrelays; i++) {
         free(s->relays[i].perms);
         free(s->relays[i].chans);

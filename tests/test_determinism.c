@@ -78,22 +78,30 @@ static void on_timer(void *arg)
     rtc_dtls_handle_timeout(p->dtls);
 }
 
-static void env_set_timer(void *ctx, void *obj, uint64_t at)
+static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at)
 {
     world_t *w = ctx;
+    ck_assert_int_eq(owner, RTC_TIMER_DTLS);
     peer_t *p = peer_of(w, obj);
     sim_cancel(w->k, p->timer);
     p->timer = at == RTC_TIME_NEVER ? 0 : sim_at(w->k, at, on_timer, p);
 }
 
-static void env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
-                     const uint8_t *data, size_t len)
+static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len)
 {
     world_t *w = ctx;
     peer_t *p = from->port == 5000 ? &w->client : &w->server;
     if (p == &w->client && w->n_client_sends < 16)
         w->client_sends[w->n_client_sends++] = sim_now(w->k);
-    sim_udp_send(p->sock, to->ip, to->port, data, len);
+    return sim_udp_send(p->sock, to->ip, to->port, data, len) == 0 ? RTC_SEND_OK : RTC_SEND_FAILED;
+}
+
+/* DTLS draws on OpenSSL's RAND (interposed by vdet), never on this; the
+ * environment provides it all the same (rtc_env.h: required). */
+static void env_random(void *ctx, void *buf, size_t len)
+{
+    ck_abort_msg("DTLS asked the environment for randomness");
 }
 
 static void on_rx(void *arg, sim_udp_t *s, const sim_pkt_t *pkt)
@@ -147,7 +155,8 @@ static void handshake(uint64_t seed, outcome_t *o)
     rtc_dtls_cert_t *cc, *sc;
     ck_assert_int_eq(rtc_dtls_cert_new(&cc), RTC_DTLS_OK);
     ck_assert_int_eq(rtc_dtls_cert_new(&sc), RTC_DTLS_OK);
-    rtc_env_t env = { .ctx = w, .now = env_now, .set_timer = env_set_timer, .send = env_send };
+    rtc_env_t env = { .ctx = w, .now = env_now, .set_timer = env_set_timer, .send = env_send,
+                      .random = env_random };
     rtc_addr_t ca = { 0x0a000001, 5000 }, sa = { 0x0a000002, 5001 };
     ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_CLIENT, cc, &ca, &sa, &w->client.dtls), RTC_DTLS_OK);
     ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_SERVER, sc, &sa, &ca, &w->server.dtls), RTC_DTLS_OK);

@@ -15,6 +15,8 @@
 #include "kernel/kernel.h"
 #include "net/net.h"
 #include "servers/stun_server.h"
+#include "servers/turn_server.h"
+#include "ice_private.h"
 #include "kernel/vdet.h"
 
 #define SIGNAL_DELAY SIM_MS(20)
@@ -324,6 +326,181 @@ START_TEST(component_2_not_paired)
 }
 END_TEST
 
+/* ---- the environment's contract (rtc_env.h), with an environment of the
+ * test's own that records every call ---- */
+
+typedef struct fake_env {
+    uint64_t          now;
+    rtc_send_status_t answer;       /* what send says */
+    int               sends, timers;
+    bool              constructing_socket;
+    rtc_timer_owner_t last_owner;
+    void             *last_obj, *last_opaque;
+    uint64_t          last_at;
+    uint16_t          watch_port;   /* sends to this port are timed */
+    uint64_t          watch_at[8];
+    int               nwatch;
+} fake_env_t;
+
+static uint64_t fake_now(void *ctx) { return ((fake_env_t *)ctx)->now; }
+
+static void fake_random(void *ctx, void *buf, size_t len) { memset(buf, 0x5a, len); }
+
+static rtc_send_status_t fake_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                   const uint8_t *data, size_t len)
+{
+    fake_env_t *f = ctx;
+    f->sends++;
+    if (f->watch_port && to->port == f->watch_port && f->nwatch < 8)
+        f->watch_at[f->nwatch++] = f->now;
+    return f->answer;
+}
+
+static void fake_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at)
+{
+    fake_env_t *f = ctx;
+    ck_assert_msg(!f->constructing_socket, "set_timer called from rtc_socket_new");
+    f->timers++;
+    f->last_owner = owner;
+    f->last_obj = obj;
+    f->last_at = at;
+    /* a connection's opaque is there from its first timer on */
+    f->last_opaque = owner == RTC_TIMER_CONNECTION ? rtc_connection_opaque(obj) : NULL;
+}
+
+START_TEST(environment_contract)
+{
+    char err[256];
+    fake_env_t f = { .answer = RTC_SEND_NOT_LOCAL };
+    rtc_env_t env = { .ctx = &f, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random };
+    rtc_addr_t local = { 0x0a000001, 5000 }, stun = { 0x0a000009, 3478 };
+    f.constructing_socket = true;
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, &stun, 1);
+    f.constructing_socket = false;
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(f.timers, 0);
+    /* the connection arms its timer from the constructor (the Binding
+     * request to the STUN server), typed, with the opaque already there */
+    int marker;
+    rtc_connection_t *c = rtc_connection_new(s, NULL, &marker, err, sizeof err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_gt(f.timers, 0);
+    ck_assert_int_eq(f.last_owner, RTC_TIMER_CONNECTION);
+    ck_assert_ptr_eq(f.last_obj, c);
+    ck_assert_ptr_eq(f.last_opaque, &marker);
+    ck_assert_uint_eq(f.last_at, SIM_MS(500));       /* RFC 8489 s.6.2.1: RTO */
+    /* a send the environment refused is counted by its reason, and the
+     * transaction is retransmitted as if the datagram were lost */
+    ck_assert_int_eq(f.sends, 1);
+    rtc_socket_stats_t st;
+    rtc_socket_stats(s, &st);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_NOT_LOCAL], 1);
+    f.now = f.last_at;
+    f.answer = RTC_SEND_FAILED;
+    rtc_connection_handle_timeout(c);
+    ck_assert_int_eq(f.sends, 2);
+    rtc_socket_stats(s, &st);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_NOT_LOCAL], 1);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_FAILED], 1);
+    ck_assert_str_eq(rtc_send_status_name(RTC_SEND_FAILED), "send-failed");
+    /* freeing disarms: the connection's timer, then the socket's */
+    rtc_connection_free(c);
+    ck_assert_int_eq(f.last_owner, RTC_TIMER_CONNECTION);
+    ck_assert_uint_eq(f.last_at, RTC_TIME_NEVER);
+    rtc_socket_free(s);
+    ck_assert_int_eq(f.last_owner, RTC_TIMER_SOCKET);
+    ck_assert_ptr_eq(f.last_obj, s);
+    ck_assert_uint_eq(f.last_at, RTC_TIME_NEVER);
+}
+END_TEST
+
+/* RFC 8445 s.14.3: a check's RTO is MAX(500 ms, Ta * (Waiting +
+ * In-Progress pairs)). Twelve remote candidates of twelve foundations
+ * make twelve Waiting pairs at connect(): the first check is sent again
+ * 12 * 50 = 600 ms later, not 500. */
+START_TEST(check_rto_scales_with_the_check_list)
+{
+    char err[256];
+    fake_env_t f = { .answer = RTC_SEND_OK, .watch_port = 7000 };
+    rtc_env_t env = { .ctx = &f, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random };
+    rtc_addr_t local = { 0x0a000001, 5000 };
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
+    rtc_connection_t *c = rtc_connection_new(s, NULL, NULL, err, sizeof err);
+    rtc_ice_event_t ev;
+    while (rtc_connection_next_event(c, &ev))
+        if (ev.type == RTC_ICE_CANDIDATE)
+            ck_assert_int_eq(rtc_connection_set_local_candidate(c, &ev.local, err, sizeof err), 0);
+    rtc_conn_desc_t d;
+    rtc_connection_local_description(c, &d);
+    strcpy(d.ufrag, "peer");
+    strcpy(d.pwd, "0123456789abcdefghijkl");
+    ck_assert_int_eq(rtc_connection_set_remote_description(c, &d, err, sizeof err), 0);
+    for (int i = 0; i < 12; i++) {
+        /* the highest priority first: its check goes first */
+        rtc_candidate_t rc = { .type = RTC_CAND_HOST, .component = 1, .priority = 1000u - (uint32_t)i,
+                               .addr = { 0x0a000002, (uint16_t)(7000 + i) } };
+        snprintf(rc.foundation, sizeof rc.foundation, "f%d", i);
+        ck_assert_int_eq(rtc_connection_set_remote_candidate(c, &rc, err, sizeof err), 0);
+    }
+    ck_assert_int_eq(rtc_connection_connect(c, err, sizeof err), 0);
+    while (f.nwatch < 2 && f.last_at != RTC_TIME_NEVER && f.now < SIM_SEC(5)) {
+        f.now = f.last_at;
+        rtc_connection_handle_timeout(c);
+    }
+    ck_assert_int_eq(f.nwatch, 2);
+    ck_assert_uint_eq(f.watch_at[0], 0);
+    ck_assert_uint_eq(f.watch_at[1], SIM_MS(600));
+    rtc_connection_free(c);
+    rtc_socket_free(s);
+}
+END_TEST
+
+/* Data too large for a Send indication (or ChannelData) to the TURN
+ * server is not sent, and is counted, not dropped in silence. */
+START_TEST(turn_too_large_counted)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 9, 0);
+    sim_host_t *ht = sim_host_new(w.net, "turn", err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(w.net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_iface_new(ht, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    sim_turn_server_t *srv = sim_turn_server_new(ht, 0xc6336401, 0, "example.org", 0, err, sizeof err);
+    ck_assert_int_eq(sim_turn_server_user(srv, "u", "pw"), 0);
+    rtc_turn_server_t t = { .addr = { 0xc6336401, 3478 }, .user = "u", .password = "pw" };
+    w.a.sock = sim_ice_socket_new(w.ha, NULL, 0, &t, 1, on_event, &w.a, err, sizeof err);
+    ck_assert_msg(w.a.sock, "%s", err);
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    sim_run_until(w.k, SIM_SEC(1));
+    rtc_socket_t *s = sim_ice_socket_ref(w.a.sock);
+    ck_assert_int_eq(s->relays[0].state, RELAY_READY);
+    static uint8_t data[4000];
+    rtc_addr_t peer = { 0x0a000002, 7 };
+    /* before the channel is bound: a Send indication, too large */
+    rtc_socket_send(s, &s->relays[0].relayed, &peer, data, sizeof data);
+    rtc_socket_stats_t st;
+    rtc_socket_stats(s, &st);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_TOO_LARGE], 1);
+    sim_run_until(w.k, SIM_SEC(2));
+    /* once it is bound, ChannelData: the same limit */
+    rtc_socket_send(s, &s->relays[0].relayed, &peer, data, sizeof data);
+    rtc_socket_stats(s, &st);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_TOO_LARGE], 2);
+    rtc_socket_send(s, &s->relays[0].relayed, &peer, data, 1000);   /* this fits (and the MTU) */
+    sim_run_until(w.k, SIM_SEC(3));
+    rtc_socket_stats(s, &st);
+    ck_assert_uint_eq(st.unsent[RTC_SEND_TOO_LARGE], 2);
+    sim_turn_stats_t ts;
+    sim_turn_server_stats(srv, &ts);
+    ck_assert_uint_eq(ts.relayed_out, 1);
+    ck_assert_uint_eq(ts.channel_out, 1);
+    sim_turn_server_free(srv);
+    world_free(&w);
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -336,6 +513,9 @@ static Suite *ice_suite(void)
     tcase_add_test(t, descriptions_and_candidates_checked);
     tcase_add_test(t, all_checks_fail);
     tcase_add_test(t, component_2_not_paired);
+    tcase_add_test(t, environment_contract);
+    tcase_add_test(t, check_rto_scales_with_the_check_list);
+    tcase_add_test(t, turn_too_large_counted);
     suite_add_tcase(s, t);
     return s;
 }

@@ -1,6 +1,7 @@
 /*
  * test_stun.c - the RFC 5769 test vectors through rtc_stun_validate, the
- * path every incoming STUN message takes: the sample request (short-term
+ * path every incoming STUN message takes, and the responses through the
+ * transaction engine (stun_txn.h): the sample request (short-term
  * credentials), the IPv4 and IPv6 responses, and the request with
  * long-term authentication; plus flipped bits, wrong passwords, every
  * truncation, and foreign datagrams.
@@ -13,7 +14,9 @@
 
 #include <stun/stunagent.h>
 
+#include "ice_private.h"
 #include "stun.h"
+#include "stun_txn.h"
 
 static size_t unhex(const char *s, uint8_t *out)
 {
@@ -150,6 +153,40 @@ static void send_request(StunAgent *a, const uint8_t cookie_and_tid[16])
                                                 strlen(SHORT.password)), 0);
 }
 
+/* An RTCSocket whose environment sends nowhere, for the engine to send
+ * through. */
+static uint64_t env_now(void *ctx) { return 0; }
+static void env_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at) {}
+static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len)
+{
+    return RTC_SEND_OK;
+}
+static void env_random(void *ctx, void *buf, size_t len) { memset(buf, 7, len); }
+
+static rtc_socket_t *engine_socket(void)
+{
+    static const rtc_env_t env = { .now = env_now, .set_timer = env_timer, .send = env_send,
+                                   .random = env_random };
+    rtc_addr_t local = { 0x0a000001, 5000 };
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+/* A Binding request sent through the engine with the transaction id of
+ * the response vector resp (the vectors' ids are the test's, not drawn). */
+static rtc_txn_t *engine_request(rtc_txn_table_t *t, const uint8_t *resp, const char *key)
+{
+    rtc_txn_t *x = rtc_txn_new(t, sizeof *x, 512);
+    memcpy(x->id, resp + 8, RTC_TID_LEN);
+    StunMessage m;
+    rtc_txn_message(t, x, &m, STUN_BINDING);
+    rtc_addr_t to = { 0xc0000201, 3478 };
+    ck_assert_int_eq(rtc_txn_start(t, x, &m, (const uint8_t *)key, strlen(key), &to, &to, RTC_TXN_RTO), 0);
+    return x;
+}
+
 START_TEST(sample_responses)
 {
     uint8_t v4[256], v6[256];
@@ -163,14 +200,14 @@ START_TEST(sample_responses)
     send_request(&a, v4 + 4);
     ck_assert_int_eq(rtc_stun_validate(&a, &m, v4, n4, NULL, NULL), RTC_STUN_VALID);
     rtc_addr_t mapped;
-    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), 0);
+    ck_assert_int_eq(rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped), 0);
     ck_assert_uint_eq(mapped.ip, 0xc0000201);   /* 192.0.2.1 */
     ck_assert_uint_eq(mapped.port, 32853);
 
     rtc_stun_agent_ice(&a);
     send_request(&a, v6 + 4);
     ck_assert_int_eq(rtc_stun_validate(&a, &m, v6, n6, NULL, NULL), RTC_STUN_VALID);
-    ck_assert_int_eq(rtc_stun_xor_mapped(&m, &mapped), -1);     /* not IPv4 */
+    ck_assert_int_eq(rtc_stun_get_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &mapped), -1);     /* not IPv4 */
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     ck_assert_int_eq(stun_message_find_xor_addr(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl),
@@ -180,16 +217,45 @@ START_TEST(sample_responses)
                                       0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
     ck_assert_mem_eq(in6->sin6_addr.s6_addr, want, 16);
     ck_assert_uint_eq(ntohs(in6->sin6_port), 32853);
-    /* the connection's own path: the response checked against the key
-     * its request was sent with, on scratch space */
-    StunAgent scratch;
-    const uint8_t *pw = (const uint8_t *)SHORT.password;
-    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, pw, strlen(SHORT.password)), RTC_STUN_VALID);
-    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v6, n6, true, pw, strlen(SHORT.password)), RTC_STUN_VALID);
-    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, (const uint8_t *)"x", 1), RTC_STUN_BAD_INTEGRITY);
+    /* the connections' and the TURN client's path: the transaction
+     * engine (stun_txn.h), whose agent remembers the request with its key */
+    rtc_socket_t *s = engine_socket();
+    rtc_txn_table_t t;
+    rtc_txn_table_init(&t, s, 0, &s->ice_agents);
+    ck_assert_ptr_null(rtc_txn_find(&t, v4));
+    rtc_txn_t *x = engine_request(&t, v4, SHORT.password);
+    ck_assert_ptr_eq(rtc_txn_find(&t, v4), x);
     v4[n4 - 1] ^= 1;
-    ck_assert_int_eq(rtc_stun_validate_response(&scratch, &m, v4, n4, true, pw, strlen(SHORT.password)), RTC_STUN_BAD_FINGERPRINT);
+    ck_assert_int_eq(rtc_txn_validate(&t, x, &m, v4, n4), RTC_STUN_BAD_FINGERPRINT);
     v4[n4 - 1] ^= 1;
+    ck_assert_int_eq(rtc_txn_validate(&t, x, &m, v4, n4), RTC_STUN_VALID);
+    ck_assert_int_eq(rtc_txn_validate(&t, x, &m, v4, n4), RTC_STUN_UNMATCHED);    /* used up */
+    rtc_txn_free(&t, x);
+    x = engine_request(&t, v6, SHORT.password);
+    ck_assert_int_eq(rtc_txn_validate(&t, x, &m, v6, n6), RTC_STUN_VALID);
+    rtc_txn_free(&t, x);
+    x = engine_request(&t, v4, "x");
+    ck_assert_int_eq(rtc_txn_validate(&t, x, &m, v4, n4), RTC_STUN_BAD_INTEGRITY);
+    rtc_txn_free(&t, x);        /* forgets it, in the engine and in libnice's agent */
+    ck_assert_ptr_null(rtc_txn_find(&t, v4));
+    ck_assert_int_eq(rtc_stun_validate(rtc_stun_pool_agent(&s->ice_agents), &m, v4, n4, NULL, NULL),
+                     RTC_STUN_UNMATCHED);
+    /* more requests under way than one libnice agent remembers (200):
+     * the socket's pool grows by an agent every RTC_TXN_PER_AGENT */
+    rtc_txn_t *many[250];
+    for (int i = 0; i < 250; i++) {
+        uint8_t other[20];      /* v4's header, the id's last byte changed */
+        memcpy(other, v4, 20);
+        other[19] = (uint8_t)i;
+        many[i] = engine_request(&t, other, SHORT.password);
+    }
+    ck_assert_uint_eq(s->ice_agents.n, (250 + RTC_TXN_PER_AGENT - 1) / RTC_TXN_PER_AGENT);
+    for (int i = 0; i < 250; i++)
+        rtc_txn_free(&t, many[i]);
+    for (size_t i = 0; i < s->ice_agents.n; i++)
+        ck_assert_uint_eq(s->ice_agents.used[i], 0);
+    rtc_txn_table_clear(&t);
+    rtc_socket_free(s);
     /* a response whose MESSAGE-INTEGRITY was made with another key */
     rtc_stun_agent_ice(&a);
     static uint8_t buf[512];

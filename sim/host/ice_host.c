@@ -55,15 +55,18 @@ static void env_random(void *ctx, void *buf, size_t len)
     sim_rng_bytes(&((sim_ice_socket_t *)ctx)->rng, buf, len);
 }
 
-static void env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
-                     size_t len)
+static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len)
 {
     sim_ice_socket_t *s = ctx;
+    if (len > SIM_UDP_MAX_PAYLOAD)
+        return RTC_SEND_TOO_LARGE;
     for (size_t i = 0; i < s->nlocals; i++)
-        if (s->locals[i].ip == from->ip && s->locals[i].port == from->port) {
-            sim_udp_send(s->udp[i], to->ip, to->port, data, len);
-            return;
-        }
+        if (s->locals[i].ip == from->ip && s->locals[i].port == from->port)
+            return sim_udp_send(s->udp[i], to->ip, to->port, data, len) == 0 ? RTC_SEND_OK
+                                                                             : RTC_SEND_FAILED;
+    /* an address the socket no longer has (closed by refresh) */
+    return RTC_SEND_NOT_LOCAL;
 }
 
 static void conn_timer(void *arg)
@@ -82,19 +85,28 @@ static void socket_timer(void *arg)
     sim_ice_socket_poke(s);
 }
 
-static void env_set_timer(void *ctx, void *obj, uint64_t at)
+static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at)
 {
     sim_ice_socket_t *s = ctx;
-    if (!s->ref || obj == s->ref) {     /* the socket's own (TURN) timer */
-        sim_cancel(s->k, s->timer);
-        s->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, socket_timer, s);
-        return;
+    sim_timer_t *timer;
+    sim_event_fn fire;
+    void *arg;
+    switch (owner) {
+    case RTC_TIMER_SOCKET:          /* the socket's own (TURN) timer */
+        timer = &s->timer;
+        fire = socket_timer;
+        arg = s;
+        break;
+    case RTC_TIMER_CONNECTION:      /* its slot was passed to rtc_connection_new */
+        arg = rtc_connection_opaque(obj);
+        timer = &((conn_slot_t *)arg)->timer;
+        fire = conn_timer;
+        break;
+    default:
+        abort();    /* this environment runs sockets and connections only */
     }
-    conn_slot_t *slot = rtc_connection_opaque(obj);
-    if (!slot)
-        return;     /* during construction: armed again right after */
-    sim_cancel(s->k, slot->timer);
-    slot->timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, conn_timer, slot);
+    sim_cancel(s->k, *timer);
+    *timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, fire, arg);
 }
 
 static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
@@ -219,15 +231,12 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
     if (!s->conns)
         abort();
     s->conns[s->nconns++] = slot;
-    slot->c = rtc_connection_new(s->ref, remote, err, errlen);
+    slot->c = rtc_connection_new(s->ref, remote, slot, err, errlen);
     if (!slot->c) {
         s->nconns--;
         free(slot);
         return NULL;
     }
-    /* the timer armed during creation had no slot yet: arm it again */
-    rtc_connection_set_opaque(slot->c, slot);
-    rtc_connection_handle_timeout(slot->c);
     sim_ice_socket_poke(s);
     return slot->c;
 }

@@ -616,15 +616,17 @@ static int turn_new_nonce(lua_State *L)
     return 0;
 }
 
-/* socket:stats() -> ignored datagrams by reason */
+/* socket:stats() -> ignored datagrams by reason, and unsent ones */
 static int socket_stats(lua_State *L)
 {
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
     rtc_socket_stats_t st;
     rtc_socket_stats(sim_ice_socket_ref(li->sock), &st);
-    lua_createtable(L, 0, RTC_STUN__COUNT);
+    lua_createtable(L, 0, RTC_STUN__COUNT + RTC_SEND__COUNT);
     for (int i = 1; i < RTC_STUN__COUNT; i++)
         set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
+    for (int i = 1; i < RTC_SEND__COUNT; i++)
+        set_int(L, rtc_send_status_name((rtc_send_status_t)i), (lua_Integer)st.unsent[i]);
     return 1;
 }
 

@@ -1,8 +1,9 @@
 /*
  * stun_server.c - the simulated STUN server (stun_server.h).
  *
- * Messages are validated by ref/stun.c, the same path the ICE agent uses,
- * and built with libnice's STUN library. Anything that is not a Binding
+ * Messages are validated and built with libnice's STUN library directly,
+ * never with ref/'s code: a server that shared the client's validation
+ * would hide a bug the two have in common. Anything that is not a Binding
  * request is ignored and counted (RFC 8489 s.6.3: indications and
  * responses get no answer); a request for another method gets 400, one
  * with an unknown comprehension-required attribute 420 (s.6.3.1).
@@ -16,7 +17,17 @@
 
 #include <stun/stunagent.h>
 
-#include "stun.h"
+/* Comprehension-required attributes (below 0x8000, RFC 8489 s.14) the
+ * server knows: RFC 8489's own (s.14.1-14.11). A request with another
+ * gets 420 (s.6.3.1). Zero-terminated, as libnice wants. */
+static const uint16_t known_attributes[] = {
+    STUN_ATTRIBUTE_MAPPED_ADDRESS, STUN_ATTRIBUTE_USERNAME, STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+    STUN_ATTRIBUTE_ERROR_CODE, STUN_ATTRIBUTE_UNKNOWN_ATTRIBUTES, STUN_ATTRIBUTE_REALM,
+    STUN_ATTRIBUTE_NONCE, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
+    /* ICE's (RFC 8445 s.16.1): a Binding request a peer sends by mistake
+     * to the server is still answered */
+    STUN_ATTRIBUTE_PRIORITY, STUN_ATTRIBUTE_USE_CANDIDATE, 0,
+};
 
 struct sim_stun_server {
     sim_udp_t              *sock;
@@ -38,13 +49,37 @@ static void log_event(sim_stun_server_t *s, const char *ev, const char *key, con
     sim_evlog_emit(log, sim_now(sim_net_kernel(s->net)), s->name, ev, args, 2);
 }
 
+/* Why libnice refused a message: the names RTCSocket's stats use for the
+ * same reasons, so logs of both sides read alike. */
+static const char *reason(StunValidationStatus v)
+{
+    switch (v) {
+    case STUN_VALIDATION_BAD_REQUEST:
+        return "bad-fingerprint";   /* the cookie was checked before: a FINGERPRINT is wrong */
+    case STUN_VALIDATION_UNMATCHED_RESPONSE:
+        return "unmatched-response";
+    case STUN_VALIDATION_UNKNOWN_ATTRIBUTE:
+    case STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE:
+        return "unknown-attribute";
+    default:
+        return "malformed";         /* lengths (credentials are ignored here) */
+    }
+}
+
 static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
     sim_stun_server_t *s = arg;
     StunMessage req, resp;
     uint8_t out[512];
-    rtc_stun_check_t c = rtc_stun_validate(&s->in, &req, p->data, p->len, NULL, NULL);
-    if (c == RTC_STUN_UNKNOWN_ATTRIBUTE && stun_message_get_class(&req) == STUN_REQUEST) {
+    /* RFC 8489 s.5: the two top bits zero, the magic cookie; RFC 7983 s.7:
+     * anything else is another protocol's */
+    if (p->len < 20 || (p->data[0] & 0xc0) || memcmp(p->data + 4, "\x21\x12\xa4\x42", 4) != 0) {
+        s->st.ignored++;
+        log_event(s, "ignored", "reason", "not-stun", p);
+        return;
+    }
+    StunValidationStatus v = stun_agent_validate(&s->in, &req, p->data, p->len, NULL, NULL);
+    if (v == STUN_VALIDATION_UNKNOWN_REQUEST_ATTRIBUTE) {
         size_t n = stun_agent_build_unknown_attributes_error(&s->out, &resp, out, sizeof out, &req);
         if (n) {
             s->st.refused++;
@@ -53,9 +88,9 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
             return;
         }
     }
-    if (c != RTC_STUN_VALID || stun_message_get_class(&req) != STUN_REQUEST) {
+    if (v != STUN_VALIDATION_SUCCESS || stun_message_get_class(&req) != STUN_REQUEST) {
         s->st.ignored++;
-        log_event(s, "ignored", "reason", c != RTC_STUN_VALID ? rtc_stun_check_name(c) : "not-a-request", p);
+        log_event(s, "ignored", "reason", v != STUN_VALIDATION_SUCCESS ? reason(v) : "not-a-request", p);
         return;
     }
     if (stun_message_get_method(&req) != STUN_BINDING) {
@@ -102,8 +137,10 @@ sim_stun_server_t *sim_stun_server_new(sim_host_t *h, uint32_t ip, uint16_t port
     snprintf(s->name, sizeof s->name, "stun:%s:%u", sim_ip_str(ip, a), port);
     /* Unauthenticated Binding: requests are taken with or without
      * FINGERPRINT; answers carry one (RFC 8489 s.14.7). */
-    rtc_stun_agent_plain(&s->in, false);
-    rtc_stun_agent_plain(&s->out, true);
+    stun_agent_init(&s->in, known_attributes, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_IGNORE_CREDENTIALS);
+    stun_agent_init(&s->out, known_attributes, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_IGNORE_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
     s->net = sim_host_net(h);
     return s;
 }

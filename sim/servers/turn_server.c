@@ -1,21 +1,36 @@
 /*
  * turn_server.c - the simulated TURN server (turn_server.h), RFC 8656.
  *
- * Messages are validated on the shared path (ref/stun.c: long-term
- * credentials, RFC 8489 s.9.2) and built with libnice's STUN library.
- * Each allocation has a relay socket of its own on the server's address.
+ * Messages are validated (long-term credentials, RFC 8489 s.9.2) and
+ * built with libnice's STUN library directly, never with ref/'s code: a
+ * server that shared the client's path would hide a bug the two have in
+ * common. Addresses are its own too (xor_get, xor_put). Each allocation
+ * has a relay socket of its own on the server's address.
  */
 #include "servers/turn_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stun/stunagent.h>
 
-#include "stun.h"
+/* Comprehension-required attributes (below 0x8000) the server knows: RFC
+ * 8489's (s.14) and RFC 8656's (s.18). Zero-terminated, as libnice wants. */
+static const uint16_t known_attributes[] = {
+    STUN_ATTRIBUTE_MAPPED_ADDRESS, STUN_ATTRIBUTE_USERNAME, STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
+    STUN_ATTRIBUTE_ERROR_CODE, STUN_ATTRIBUTE_UNKNOWN_ATTRIBUTES, STUN_ATTRIBUTE_REALM,
+    STUN_ATTRIBUTE_NONCE, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, STUN_ATTRIBUTE_CHANNEL_NUMBER,
+    STUN_ATTRIBUTE_LIFETIME, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, STUN_ATTRIBUTE_DATA,
+    STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, STUN_ATTRIBUTE_REQUESTED_TRANSPORT,
+    STUN_ATTRIBUTE_DONT_FRAGMENT, 0,
+};
+
+/* An IPv4 transport address, host byte order. */
+typedef struct taddr {
+    uint32_t ip;
+    uint16_t port;
+} taddr_t;
 
 #define DEFAULT_LIFETIME   600u     /* s, RFC 8656 s.3.2 */
 #define MAX_LIFETIME       3600u
@@ -29,13 +44,13 @@ typedef struct perm {
 
 typedef struct chan {
     uint16_t   number;
-    rtc_addr_t peer;
+    taddr_t peer;
     sim_time_t expires;
 } chan_t;
 
 typedef struct alloc {
     struct sim_turn_server *t;
-    rtc_addr_t  client;
+    taddr_t  client;
     char        user[128];
     sim_udp_t  *relay;
     sim_time_t  expires;
@@ -77,7 +92,7 @@ static void log_event(sim_turn_server_t *t, const char *ev, const char *k1, cons
     sim_evlog_emit(t->log, sim_now(t->k), t->src, ev, &a, 1);
 }
 
-static const char *addr_str(rtc_addr_t a, char buf[32])
+static const char *addr_str(taddr_t a, char buf[32])
 {
     char ip[16];
     snprintf(buf, 32, "%s:%u", sim_ip_str(a.ip, ip), a.port);
@@ -97,12 +112,15 @@ void sim_turn_server_new_nonce(sim_turn_server_t *t)
     new_nonce(t);
 }
 
-static bool password_of(void *arg, const uint8_t *user, size_t len, const uint8_t **pw, size_t *pwlen)
+/* libnice's validater: the password of a USERNAME (from which libnice
+ * derives the long-term key with the message's REALM, RFC 8489 s.9.2.2). */
+static bool password_of(StunAgent *agent, StunMessage *msg, uint8_t *user, uint16_t len,
+                        uint8_t **pw, size_t *pwlen, void *arg)
 {
     sim_turn_server_t *t = arg;
-    for (size_t i = 0; i < t->nusers; i++)
+    for (size_t i = 0; user && i < t->nusers; i++)
         if (strlen(t->users[i].name) == len && memcmp(t->users[i].name, user, len) == 0) {
-            *pw = (const uint8_t *)t->users[i].password;
+            *pw = (uint8_t *)t->users[i].password;
             *pwlen = strlen(t->users[i].password);
             return true;
         }
@@ -194,23 +212,30 @@ static void send_error(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
 
 static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p);
 
-static int get_xor(const StunMessage *m, StunAttribute type, rtc_addr_t *out)
+/* RFC 8489 s.14.2, the encoding XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS
+ * share (RFC 8656 s.18.3, s.18.5), written here from the RFC rather than
+ * taken from libnice or ref/: family 0x01, port XOR the cookie's high 16
+ * bits, address XOR the cookie. -1 if absent, short or not IPv4. */
+#define COOKIE 0x2112a442u
+
+static int xor_get(const StunMessage *m, StunAttribute type, taddr_t *out)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (stun_message_find_xor_addr(m, type, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS || ss.ss_family != AF_INET)
+    uint16_t len;
+    const uint8_t *v = stun_message_find(m, type, &len);
+    if (!v || len < 8 || v[1] != 0x01)
         return -1;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-    out->ip = ntohl(in->sin_addr.s_addr);
-    out->port = ntohs(in->sin_port);
+    out->port = (uint16_t)((v[2] << 8 | v[3]) ^ (COOKIE >> 16));
+    out->ip = ((uint32_t)v[4] << 24 | (uint32_t)v[5] << 16 | (uint32_t)v[6] << 8 | v[7]) ^ COOKIE;
     return 0;
 }
 
-static void put_xor(StunMessage *m, StunAttribute type, rtc_addr_t a)
+static void xor_put(StunMessage *m, StunAttribute type, taddr_t a)
 {
-    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(a.port),
-                              .sin_addr.s_addr = htonl(a.ip) };
-    stun_message_append_xor_addr(m, type, (const struct sockaddr_storage *)&in, sizeof in);
+    uint16_t port = (uint16_t)(a.port ^ (COOKIE >> 16));
+    uint32_t ip = a.ip ^ COOKIE;
+    const uint8_t v[8] = { 0, 0x01, (uint8_t)(port >> 8), (uint8_t)port,
+                           (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
+    stun_message_append_bytes(m, type, v, sizeof v);
 }
 
 static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *req)
@@ -263,7 +288,7 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
             return;
         }
         a->t = t;
-        a->client = (rtc_addr_t){ p->src_ip, p->src_port };
+        a->client = (taddr_t){ p->src_ip, p->src_port };
         snprintf(a->user, sizeof a->user, "%.*s", (int)ulen, user);
         uint32_t life = DEFAULT_LIFETIME;
         if (stun_message_find32(req, STUN_ATTRIBUTE_LIFETIME, &life) != STUN_MESSAGE_RETURN_SUCCESS)
@@ -278,9 +303,9 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
         t->allocs = a;
         t->st.allocations++;
         stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
-        put_xor(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, (rtc_addr_t){ t->ip, sim_udp_port(a->relay) });
+        xor_put(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, (taddr_t){ t->ip, sim_udp_port(a->relay) });
         stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, life);
-        put_xor(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, a->client);
+        xor_put(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, a->client);
         send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
         log_event(t, "allocation", "client", addr_str(a->client, c));
         return;
@@ -307,8 +332,8 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
         return;
     }
     if (method == STUN_CREATEPERMISSION) {
-        rtc_addr_t peer;
-        if (get_xor(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0) {
+        taddr_t peer;
+        if (xor_get(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0) {
             send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
             return;
         }
@@ -319,9 +344,9 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
         return;
     }
     if (method == STUN_CHANNELBIND) {
-        rtc_addr_t peer;
+        taddr_t peer;
         uint32_t num;
-        if (get_xor(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
+        if (xor_get(req, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 ||
             stun_message_find32(req, STUN_ATTRIBUTE_CHANNEL_NUMBER, &num) != STUN_MESSAGE_RETURN_SUCCESS ||
             (num >> 16) < 0x4000 || (num >> 16) > 0x4fff) {
             send_error(t, p, req, STUN_ERROR_BAD_REQUEST);       /* s.11.2 */
@@ -359,10 +384,10 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
 static void on_send(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *ind)
 {
     alloc_t *a = find_alloc(t, p->src_ip, p->src_port);
-    rtc_addr_t peer;
+    taddr_t peer;
     uint16_t len = 0;
     const void *data = stun_message_find(ind, STUN_ATTRIBUTE_DATA, &len);
-    if (!a || get_xor(ind, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 || !data ||
+    if (!a || xor_get(ind, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &peer) < 0 || !data ||
         !permitted(a, peer.ip, sim_now(t->k))) {
         t->st.dropped++;
         return;
@@ -398,14 +423,21 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
         return;
     }
     StunMessage m;
-    rtc_stun_check_t v = rtc_stun_validate(&t->agent, &m, p->data, p->len, password_of, t);
-    if (v == RTC_STUN_NOT_STUN || v == RTC_STUN_MALFORMED || v == RTC_STUN_BAD_FINGERPRINT) {
+    /* RFC 8489 s.5: the two top bits zero and the magic cookie, else not
+     * STUN (RFC 7983 s.7) */
+    if (p->len < 20 || (p->data[0] & 0xc0) || memcmp(p->data + 4, "\x21\x12\xa4\x42", 4) != 0) {
+        t->st.dropped++;
+        return;
+    }
+    StunValidationStatus v = stun_agent_validate(&t->agent, &m, p->data, p->len, password_of, t);
+    if (v == STUN_VALIDATION_NOT_STUN || v == STUN_VALIDATION_INCOMPLETE_STUN ||
+        v == STUN_VALIDATION_BAD_REQUEST) {
         t->st.dropped++;
         return;
     }
     StunClass cls = stun_message_get_class(&m);
     if (cls == STUN_INDICATION) {
-        if (v == RTC_STUN_VALID && stun_message_get_method(&m) == STUN_IND_SEND)
+        if (v == STUN_VALIDATION_SUCCESS && stun_message_get_method(&m) == STUN_IND_SEND)
             on_send(t, p, &m);
         else
             t->st.dropped++;
@@ -415,13 +447,13 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
         t->st.dropped++;
         return;
     }
-    if (v == RTC_STUN_UNAUTHENTICATED || v == RTC_STUN_BAD_INTEGRITY) {
+    if (v == STUN_VALIDATION_UNAUTHORIZED_BAD_REQUEST || v == STUN_VALIDATION_UNAUTHORIZED) {
         /* RFC 8489 s.9.2.4: challenge (no credentials) or refuse (wrong
          * ones) with 401 and a fresh realm and nonce */
         send_error(t, p, &m, STUN_ERROR_UNAUTHORIZED);
         return;
     }
-    if (v != RTC_STUN_VALID) {
+    if (v != STUN_VALIDATION_SUCCESS) {
         send_error(t, p, &m, STUN_ERROR_BAD_REQUEST);
         return;
     }
@@ -461,7 +493,7 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
     uint8_t buf[2048 + 64];
     if (!stun_agent_init_indication(&t->agent, &m, buf, sizeof buf, STUN_IND_DATA))
         return;
-    put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (rtc_addr_t){ p->src_ip, p->src_port });
+    xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (taddr_t){ p->src_ip, p->src_port });
     if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) != STUN_MESSAGE_RETURN_SUCCESS)
         return;
     size_t n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
@@ -492,7 +524,8 @@ sim_turn_server_t *sim_turn_server_new(sim_host_t *h, uint32_t ip, uint16_t port
     snprintf(t->realm, sizeof t->realm, "%s", realm);
     sim_rng_init(&t->rng, sim_kernel_seed(t->k), t->src);
     new_nonce(t);
-    rtc_stun_agent_turn(&t->agent);
+    stun_agent_init(&t->agent, known_attributes, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_LONG_TERM_CREDENTIALS);
     return t;
 }
 
