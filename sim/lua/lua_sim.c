@@ -349,6 +349,7 @@ static int l_scenario(lua_State *L)
         lua_Integer seed = lua_tointegerx(L, -1, &isint);
         if (!isint || seed < 0)
             return luaL_error(L, "scenario.seed must be a non-negative integer");
+        s->own_seed = (uint64_t)seed;
         if (!s->opts->seed_set) {
             s->seed = (uint64_t)seed;
             sim_kernel_set_seed(s->k, s->seed);
