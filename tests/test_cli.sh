@@ -75,6 +75,9 @@ head -c 50 captures/x/golden.pcap > g && mv g captures/x/golden.pcap
 cmp -s s1/x/ok/events.jsonl s2/x/ok/events.jsonl; check "same seed, same events" 0 $?
 cmp -s s1/x/ok/events.jsonl s3/x/ok/events.jsonl; check "--seed changes the draws" 1 $?
 "$rtcsim" --help >o 2>e; check "--help: 0" 0 $? o "--update-captures"
+check "--help: options anywhere" 0 0 o "Options may come before or after"
+check "--help: merge" 0 0 o "rtcsim merge --out DIR SHARD_DIR..."
+check "--help: where goldens are" 0 0 o "never the current directory's"
 
 # --- options anywhere (getopt style), --opt=value, and -- ending them
 "$rtcsim" run scenarios/x/ok.lua --out out5 >o 2>e; check "options after the paths" 0 $? out5/junit.xml 'tests="1"'
@@ -178,15 +181,21 @@ grep -q "differs\|PASS.*capture" o; check "... and not reported as a pass" 1 $?
 "$rtcsim" run --out g2 --seeds 7..8 scenarios/m/golden7.lua >o 2>e; check "in a sweep, compared at its own seed only: 1" 1 $? o "not compared at seed 8"
 "$rtcsim" run --out g2 --seed 12 --update-captures scenarios/m/golden7.lua >o 2>e; check "no update at another seed: 2" 2 $? o "not updating golden captures/x/golden7.pcap"
 
-# --- --shard K/N and merge: three shards merged == one run, byte for byte
-sweep="--seeds 1..4 scenarios/x/ok.lua scenarios/x/fails.lua scenarios/m"
-"$rtcsim" run --out full $sweep >full.out 2>e; fullst=$?
-for k in 1 2 3; do "$rtcsim" run --shard $k/3 --out shard-$k $sweep >/dev/null 2>&1; done
+# --- --shard K/N and merge: three shards merged == one run, byte for byte.
+# docs/sweeps.md uses exactly these command lines.
+"$rtcsim" run --seeds 1..4 --jobs 2 --out reports/sweep scenarios >full.out 2>e; fullst=$?
+for k in 1 2 3; do
+  "$rtcsim" run --shard "$k/3" --seeds 1..4 --out "shard-$k" scenarios >/dev/null 2>&1
+done
 "$rtcsim" merge --out merged shard-1 shard-2 shard-3 >merged.out 2>e; check "merge exits as the run did" "$fullst" $?
-cmp -s full/junit.xml merged/junit.xml && cmp -s full/summary.txt merged/summary.txt && cmp -s full/results.jsonl merged/results.jsonl
+cmp -s reports/sweep/junit.xml merged/junit.xml && cmp -s reports/sweep/summary.txt merged/summary.txt &&
+  cmp -s reports/sweep/results.jsonl merged/results.jsonl
 check "merged reports == the unsharded run's" 0 $?
 cmp -s full.out merged.out; check "merge prints what the run printed" 0 $?
-[ "$(grep -c . shard-2/results.jsonl)" = 8 ]; check "shard 2/3 has items 1, 4, ..." 0 $?
+"$rtcsim" merge --out merged2 shard-3 shard-1 shard-2 >/dev/null 2>&1
+cmp -s reports/sweep/summary.txt merged2/summary.txt; check "merge does not depend on the folders' order" 0 $?
+[ "$(grep -o '"item":[0-9]*' shard-2/results.jsonl | cut -d: -f2 | tr '\n' ' ')" = "1 4 7 10 13 16 19 22 25 " ]
+check "shard 2/3 has items 1, 4, ..., 25 (i mod 3 = 1)" 0 $?
 "$rtcsim" merge --out m2 shard-1 shard-2 shard-1 >o 2>e; check "overlapping shards: 2" 2 $? e "the shards overlap"
 "$rtcsim" merge --out m2 shard-1 shard-3 >o 2>e; check "a missing shard: 2" 2 $? e "give every shard of the run"
 "$rtcsim" run --shard 2/3 --out other --seeds 1..5 scenarios/x/ok.lua >/dev/null 2>&1
