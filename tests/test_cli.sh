@@ -200,6 +200,9 @@ check "shard 2/3 has items 1, 4, ..., 25 (i mod 3 = 1)" 0 $?
 "$rtcsim" merge --out m2 shard-1 shard-3 >o 2>e; check "a missing shard: 2" 2 $? e "give every shard of the run"
 "$rtcsim" run --shard 2/3 --out other --seeds 1..5 scenarios/x/ok.lua >/dev/null 2>&1
 "$rtcsim" merge --out m2 shard-1 other >o 2>e; check "shards of different runs: 2" 2 $? e "are shards of different runs"
+mkdir -p cut && head -c 100 shard-1/results.jsonl > cut/results.jsonl
+"$rtcsim" merge --out m2 cut shard-2 shard-3 >o 2>e; check "a damaged results.jsonl: 2" 2 $? e "cut/results.jsonl:1: "
+[ ! -e m2/junit.xml ]; check "no merged report from damaged shards" 0 $?
 "$rtcsim" merge --out m2 nothere >o 2>e; check "merge of a folder without results: 2" 2 $? e "nothere/results.jsonl: No such file"
 "$rtcsim" run --shard 4/3 scenarios/x/ok.lua >o 2>e; check "bad shard: 2" 2 $? e "--shard: '4/3': K must be 1 to N"
 

@@ -160,6 +160,8 @@ static bool get_str(rd_t *d, char **out)
             fputc((int)v, f);
             d->p += 4;
         } else {
+            if (!c)
+                d->p--;     /* never past the end */
             ok = fail(d, "bad escape in a string");
             break;
         }
@@ -337,7 +339,7 @@ int sim_results_parse(const char *line, sim_result_t *r, size_t *item, sim_runin
         case 13: get_str(&d, &r->title); break;
         case 14: get_str(&d, &verdict); break;
         }
-        if (!eat(&d, ','))
+        if (d.err || !eat(&d, ','))
             break;
     }
     if (!d.err && !eat(&d, '}'))
