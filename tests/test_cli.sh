@@ -87,6 +87,10 @@ cp scenarios/x/ok.lua ./-dash.lua
 "$rtcsim" run --out out7 scenarios/x/ok.lua --quiet=yes >o 2>e; check "a flag given a value: 2" 2 $? e "option '--quiet' takes no value"
 "$rtcsim" run scenarios/x/ok.lua --out >o 2>e; check "a value missing at the end: 2" 2 $? e "option '--out' needs a value"
 
+mkdir -p dup/x && cp scenarios/x/ok.lua dup/ok.lua
+"$rtcsim" run --out out7 dup/ok.lua dup/x/../ok.lua >o 2>e; check "two files, one id: 2" 2 $? e "dup/ok.lua and dup/x/../ok.lua have the same id 'ok'"
+"$rtcsim" run --out o scenarios/x/ok.lua >o 2>e; check "a file as the report folder: 2" 2 $? e "cannot create output folder o: Not a directory"
+
 # --- each item in a child: a child killed by a signal is an ERROR, the run
 # goes on and the reports are written. The crash is a real one: a soft CPU
 # limit of 1 s (SIGXCPU) on a scenario that backtracks in C code, which the

@@ -565,6 +565,42 @@ static uint64_t list_digest(const item_t *it, size_t n)
     return h;
 }
 
+/* The report folder: made if missing, and a folder (sim_mkdirs accepts an
+ * existing file). 0, or -1 with errno. */
+static int make_out(const char *dir)
+{
+    struct stat st;
+    if (sim_mkdirs(dir) < 0)
+        return -1;
+    if (stat(dir, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Two scenarios with one id would write one report folder (at once, with
+ * --jobs) and be told apart nowhere: refuse, naming both. */
+static int check_ids(const paths_t *files)
+{
+    int rc = 0;
+    for (size_t i = 0; i < files->n; i++)
+        for (size_t j = i + 1; j < files->n; j++) {
+            char *a = scenario_id(files->v[i]), *b = scenario_id(files->v[j]);
+            if (strcmp(a, b) == 0) {
+                fprintf(stderr, "rtcsim: %s and %s have the same id '%s' (their reports would "
+                                "share a folder); run them separately\n",
+                        files->v[i], files->v[j], a);
+                rc = -1;
+            }
+            free(a);
+            free(b);
+        }
+    return rc;
+}
+
 /* A report of an earlier run must never pass for this one's. */
 static void remove_reports(const char *dir)
 {
@@ -614,7 +650,9 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "rtcsim: no scenario (*.lua) found in the given paths\n");
         rc = 2;
     }
-    if (rc == 0 && sim_mkdirs(a.out) < 0) {
+    if (rc == 0 && check_ids(&files) < 0)
+        rc = 2;
+    if (rc == 0 && make_out(a.out) < 0) {
         fprintf(stderr, "rtcsim: cannot create output folder %s: %s\n", a.out, strerror(errno));
         rc = 2;
     }
@@ -799,7 +837,7 @@ static int cmd_merge(int argc, char **argv)
                     missing, run.items, first_missing);
         rc = 2;
     }
-    if (rc == 0 && sim_mkdirs(a.out) < 0) {
+    if (rc == 0 && make_out(a.out) < 0) {
         fprintf(stderr, "rtcsim: cannot create output folder %s: %s\n", a.out, strerror(errno));
         rc = 2;
     }
