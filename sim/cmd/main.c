@@ -586,18 +586,22 @@ static int make_out(const char *dir)
 static int check_ids(const paths_t *files)
 {
     int rc = 0;
+    char **id = calloc(files->n, sizeof *id);
+    if (!id)
+        abort();
     for (size_t i = 0; i < files->n; i++)
-        for (size_t j = i + 1; j < files->n; j++) {
-            char *a = scenario_id(files->v[i]), *b = scenario_id(files->v[j]);
-            if (strcmp(a, b) == 0) {
+        id[i] = scenario_id(files->v[i]);
+    for (size_t i = 0; i < files->n; i++)
+        for (size_t j = i + 1; j < files->n; j++)
+            if (strcmp(id[i], id[j]) == 0) {
                 fprintf(stderr, "rtcsim: %s and %s have the same id '%s' (their reports would "
                                 "share a folder); run them separately\n",
-                        files->v[i], files->v[j], a);
+                        files->v[i], files->v[j], id[i]);
                 rc = -1;
             }
-            free(a);
-            free(b);
-        }
+    for (size_t i = 0; i < files->n; i++)
+        free(id[i]);
+    free(id);
     return rc;
 }
 
