@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *arg_of(const sim_evrec_t *r, const char *key)
@@ -145,11 +146,30 @@ int sim_expect_sequence(const sim_evlog_t *log, const sim_evmatch_t *m, size_t n
     return 0;
 }
 
+const char *sim_expect_num_str(double x, char buf[32])
+{
+    if (!isfinite(x)) {
+        snprintf(buf, 32, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
+        return buf;
+    }
+    /* %.17g always reads back exactly (IEEE 754 binary64); %.15g is exact
+     * for every decimal of up to 15 digits and prints 10 as "10", not
+     * "1e+01": take the first of 15, 16, 17 digits that reads back. */
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    return buf;
+}
+
 int sim_expect_measure(const char *name, double value, double min, double max, char *msg,
                        size_t cap)
 {
     if (!isnan(value) && value >= min && value <= max)
         return 0;
-    snprintf(msg, cap, "measure %s = %.6g, expected within [%.6g, %.6g]", name, value, min, max);
+    char v[32], a[32], b[32];
+    snprintf(msg, cap, "measure %s = %s, expected within [%s, %s]", name,
+             sim_expect_num_str(value, v), sim_expect_num_str(min, a), sim_expect_num_str(max, b));
     return 1;
 }

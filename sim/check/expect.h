@@ -36,7 +36,11 @@ int sim_expect_count(const sim_evlog_t *log, const sim_evmatch_t *m, uint64_t mi
 /* The events occur in this order (each after the previous one's match). */
 int sim_expect_sequence(const sim_evlog_t *log, const sim_evmatch_t *m, size_t n,
                         char *msg, size_t cap);
-/* min <= value <= max. */
+/* x in the fewest digits that read back as exactly x ("0.25999999999999995"
+ * rather than "0.26"), or "inf", "-inf", "nan"; buf is returned. */
+const char *sim_expect_num_str(double x, char buf[32]);
+/* min <= value <= max; the message prints all three with
+ * sim_expect_num_str, so why a bound failed is visible. */
 int sim_expect_measure(const char *name, double value, double min, double max,
                        char *msg, size_t cap);
 

@@ -1,52 +1,92 @@
 /*
  * main.c - the rtcsim command.
  *
- *   rtcsim run [--seed N] [--out DIR] [--captures DIR] [--update-captures]
- *              [--quiet] PATH...
+ *   rtcsim run [options] PATH...     options anywhere; `--` ends them
+ *   rtcsim merge --out DIR DIR...
+ *
+ * Each item of a run (a scenario at a seed) runs in a child process, so a
+ * scenario that crashes or hangs costs its own item only: the parent
+ * reports it as ERROR and always writes the report.
  *
  * Exit status: 0 every scenario passed; 1 a scenario failed; 2 bad usage,
  * or a scenario that could not run (script error, missing file, topology
- * error, unreadable golden), or the report could not be written.
+ * error, unreadable golden, killed), or the report could not be written.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd/report.h"
+#include "cmd/results.h"
 #include "lua/scenario.h"
 
-#define DEFAULT_OUT "reports/run"
+#define DEFAULT_OUT     "reports/run"
+#define DEFAULT_TIMEOUT 600
+#define MAX_SEEDS       100000      /* items of one sweep; more: split it */
+#define MAX_JOBS        256
+#define MAX_TIMEOUT     604800      /* a week */
 
 static const char usage[] =
     "usage: rtcsim run [options] PATH...\n"
+    "       rtcsim merge --out DIR SHARD_DIR...\n"
     "       rtcsim --help\n"
     "\n"
-    "Runs Lua scenarios (files, or folders searched for *.lua) in the deterministic\n"
-    "network simulator, checks their expectations and writes a report folder.\n"
+    "run: runs Lua scenarios (files, or folders searched for *.lua) in the\n"
+    "deterministic network simulator, each in a child process, checks their\n"
+    "expectations and writes a report folder. Options may come before or after\n"
+    "the paths; '--' ends them; '--opt=value' is the same as '--opt value'.\n"
     "\n"
     "options:\n"
     "  --seed N            root seed for every scenario (overrides scenario{seed=})\n"
+    "  --seeds A..B        run every scenario once per seed A to B (at most 100000\n"
+    "                      items); each failing seed prints the command replaying\n"
+    "                      it, and the report gives each measure's min, median and\n"
+    "                      max over the seeds\n"
+    "  --shard K/N         run only the K-th of N slices of the (scenario, seed)\n"
+    "                      list: item i (from 0) goes to slice (i mod N) + 1\n"
+    "  --jobs N            run up to N scenarios at once (default 1); the output\n"
+    "                      and the reports are the same as with 1\n"
+    "  --timeout SECONDS   wall-clock limit per scenario (default 600; 0: none);\n"
+    "                      a scenario past it is killed and reported as ERROR\n"
     "  --out DIR           the report folder of this run (default " DEFAULT_OUT ");\n"
-    "                      it gets junit.xml, summary.txt and a folder per scenario\n"
-    "                      with events.jsonl, log.txt and the run's pcaps\n"
+    "                      it gets junit.xml, summary.txt, results.jsonl and a\n"
+    "                      folder per scenario (per seed with --seeds:\n"
+    "                      DIR/<id>/seed-<N>/) with events.jsonl, log.txt, pcaps\n"
     "  --captures DIR      where golden pcaps are (default: captures/ beside the\n"
-    "                      scenarios/ folder that holds the scenario)\n"
+    "                      scenarios/ folder that holds the scenario; for a\n"
+    "                      scenario outside a scenarios/ folder, captures/ in its\n"
+    "                      own folder; never the current directory's)\n"
     "  --update-captures   rewrite the golden pcaps from this run, on purpose;\n"
     "                      review the change (tshark -r) before committing it\n"
     "  --quiet             print only the closing lines\n"
     "\n"
     "Each scenario prints a line: PASS, FAIL (an expectation did not hold) or\n"
     "ERROR (it could not run), then the run closes with 'N passed, N failed'.\n"
+    "A golden capture is compared only at the seed it was recorded at (the\n"
+    "scenario's own); at another seed the report says it was not compared.\n"
+    "Shared Lua for require() is in scenarios/lib/, or lib/ beside a scenario\n"
+    "outside a scenarios/ folder.\n"
+    "\n"
+    "merge: joins the report folders of the shards of one run into DIR, whose\n"
+    "junit.xml and summary.txt are those of the run unsharded; prints the\n"
+    "summary and exits as that run would have.\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed,\n"
     "             2 bad usage or a scenario that could not run\n"
     "\n"
     "Same scenario and seed: byte-identical pcaps, event logs and reports.\n"
-    "The scenario API is described in docs/scenarios.md.\n";
+    "The scenario API is described in docs/scenarios.md, sweeps and shards in\n"
+    "docs/sweeps.md.\n";
 
 typedef struct paths {
     char **v;
@@ -141,115 +181,704 @@ static int bad_usage(const char *fmt, const char *arg)
     return 2;
 }
 
+/* ---- options ----------------------------------------------------------------- */
+
+typedef struct args {
+    sim_run_opts_t o;
+    const char    *out;
+    bool           quiet;
+    bool           sweep;           /* --seeds */
+    uint64_t       seed_a, seed_b;
+    unsigned long  shard_k, shard_n; /* 0: not sharded */
+    unsigned long  jobs;
+    unsigned long  timeout;         /* seconds; 0: none */
+    paths_t        paths;           /* as given, in order */
+} args_t;
+
+/* A non-negative decimal integer, all of s. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (*end || errno)
+        return false;
+    *v = x;
+    return true;
+}
+
+static int parse_value(args_t *a, const char *opt, const char *v)
+{
+    uint64_t x, y;
+    if (strcmp(opt, "--seed") == 0) {
+        if (!parse_u64(v, &x))
+            return bad_usage("--seed: '%s' is not a non-negative integer", v);
+        a->o.seed = x;
+        a->o.seed_set = true;
+    } else if (strcmp(opt, "--seeds") == 0) {
+        const char *dots = strstr(v, "..");
+        char first[32];
+        if (!dots || (size_t)(dots - v) >= sizeof first)
+            return bad_usage("--seeds: '%s' is not a range A..B of non-negative integers", v);
+        memcpy(first, v, (size_t)(dots - v));
+        first[dots - v] = '\0';
+        if (!parse_u64(first, &x) || !parse_u64(dots + 2, &y))
+            return bad_usage("--seeds: '%s' is not a range A..B of non-negative integers", v);
+        if (x > y)
+            return bad_usage("--seeds: '%s' is empty: A must not be greater than B", v);
+        if (y - x >= MAX_SEEDS)
+            return bad_usage("--seeds: '%s' is more than 100000 seeds; split the sweep into "
+                             "several runs", v);
+        a->sweep = true;
+        a->seed_a = x;
+        a->seed_b = y;
+    } else if (strcmp(opt, "--shard") == 0) {
+        const char *slash = strchr(v, '/');
+        char k[32];
+        if (!slash || (size_t)(slash - v) >= sizeof k)
+            return bad_usage("--shard: '%s' is not K/N (the K-th of N slices)", v);
+        memcpy(k, v, (size_t)(slash - v));
+        k[slash - v] = '\0';
+        if (!parse_u64(k, &x) || !parse_u64(slash + 1, &y))
+            return bad_usage("--shard: '%s' is not K/N (the K-th of N slices)", v);
+        if (x < 1 || x > y || y > 1000000)
+            return bad_usage("--shard: '%s': K must be 1 to N (and N at most 1000000)", v);
+        a->shard_k = (unsigned long)x;
+        a->shard_n = (unsigned long)y;
+    } else if (strcmp(opt, "--jobs") == 0) {
+        if (!parse_u64(v, &x) || x < 1 || x > MAX_JOBS)
+            return bad_usage("--jobs: '%s' is not a number of jobs from 1 to 256", v);
+        a->jobs = (unsigned long)x;
+    } else if (strcmp(opt, "--timeout") == 0) {
+        if (!parse_u64(v, &x) || x > MAX_TIMEOUT)
+            return bad_usage("--timeout: '%s' is not a number of seconds from 0 (none) to "
+                             "604800", v);
+        a->timeout = (unsigned long)x;
+    } else if (strcmp(opt, "--out") == 0) {
+        if (!*v)
+            return bad_usage("%s: the folder name is empty", opt);
+        a->out = v;
+    } else {
+        a->o.captures_dir = v;
+    }
+    return 0;
+}
+
+/* Options anywhere among the paths, as getopt_long does; `--` ends them.
+ * `merge` takes only --out. */
+static int parse_args(int argc, char **argv, bool merge, args_t *a)
+{
+    static const char *const valued[] = { "--seed", "--seeds", "--shard", "--jobs", "--timeout",
+                                          "--out", "--captures", NULL };
+    bool opts = true;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (opts && strcmp(arg, "--") == 0) {
+            opts = false;
+            continue;
+        }
+        if (!opts || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            /* not deduplicated: collect() drops a scenario given twice, and
+             * merge must see a folder given twice */
+            a->paths.v = realloc(a->paths.v, (a->paths.n + 1) * sizeof *a->paths.v);
+            if (!a->paths.v)
+                abort();
+            a->paths.v[a->paths.n++] = strdup(arg);
+            continue;
+        }
+        char name[64];
+        const char *eq = strchr(arg, '='), *v = NULL;
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (len >= sizeof name)
+            return bad_usage("unknown option '%s'", arg);
+        memcpy(name, arg, len);
+        name[len] = '\0';
+        const char *const *k = valued;
+        while (*k && strcmp(*k, name) != 0)
+            k++;
+        if (merge && *k && strcmp(*k, "--out") != 0)
+            return bad_usage("merge: option '%s' is for run; merge takes --out DIR", name);
+        if (*k) {
+            if (eq)
+                v = eq + 1;
+            else if (i + 1 < argc)
+                v = argv[++i];
+            else
+                return bad_usage("option '%s' needs a value", name);
+            int rc = parse_value(a, name, v);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (eq && (strcmp(name, "--update-captures") == 0 || strcmp(name, "--quiet") == 0))
+            return bad_usage("option '%s' takes no value", name);
+        if (!merge && strcmp(arg, "--update-captures") == 0)
+            a->o.update_captures = true;
+        else if (!merge && strcmp(arg, "--quiet") == 0)
+            a->quiet = true;
+        else
+            return bad_usage("unknown option '%s'", arg);
+    }
+    return 0;
+}
+
+/* ---- running the items, each in a child ---------------------------------------- */
+
+typedef struct item {
+    const char *file;
+    char       *id;
+    char       *dir;
+    sim_run_opts_t o;               /* the run's, with this item's seed */
+    size_t      index;              /* in the whole list (every shard) */
+} item_t;
+
+typedef struct child {
+    pid_t   pid;
+    int     fd;                     /* the result comes through it */
+    int     timer;                  /* timerfd, or -1 */
+    size_t  slot;                   /* into the selected items */
+    char   *buf;
+    size_t  len;
+    bool    timed_out;
+} child_t;
+
+static void lost(sim_result_t *r, const item_t *it, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The child gave no usable result: say why, naming the file. */
+static void lost(sim_result_t *r, const item_t *it, const char *fmt, ...)
+{
+    memset(r, 0, sizeof *r);
+    r->id = strdup(it->id);
+    r->title = strdup(it->id);
+    r->file = strdup(it->file);
+    r->seed = it->o.seed;
+    r->verdict = SIM_ERROR;
+    r->lost = true;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sim_strcatf(&r->messages, "%s: %s", it->file, msg);
+}
+
+/* In the child: run the item, send the result line, exit. Nothing of the
+ * parent's stdio is flushed here (_exit): the parent flushed before fork. */
+static void child_main(const item_t *it, int fd, const sim_runinfo_t *ri)
+{
+    sim_result_t r;
+    sim_scenario_run(it->file, it->id, it->dir, &it->o, &r);
+    char *line = sim_results_line(&r, it->index, ri);
+    size_t len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, line + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            _exit(3);
+        off += (size_t)w;
+    }
+    _exit(0);
+}
+
+static int child_start(child_t *c, const item_t *it, size_t slot, const args_t *a,
+                       const sim_runinfo_t *ri, sim_result_t *r)
+{
+    int p[2];
+    memset(c, 0, sizeof *c);
+    c->timer = -1;
+    c->slot = slot;
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        lost(r, it, "cannot start its run: pipe: %s", strerror(errno));
+        return -1;
+    }
+    /* The wall-clock guard is a timerfd that the kernel expires: nothing
+     * reads a clock, and it reaches a report only when it trips, which is
+     * by nature not a function of the seed (docs/sweeps.md). */
+    if (a->timeout) {
+        c->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+        struct itimerspec ts = { .it_value = { .tv_sec = (time_t)a->timeout } };
+        if (c->timer < 0 || timerfd_settime(c->timer, 0, &ts, NULL) < 0) {
+            lost(r, it, "cannot start its run: timerfd: %s", strerror(errno));
+            close(p[0]);
+            close(p[1]);
+            if (c->timer >= 0)
+                close(c->timer);
+            return -1;
+        }
+    }
+    fflush(stdout);
+    fflush(stderr);
+    c->pid = fork();
+    if (c->pid < 0) {
+        lost(r, it, "cannot start its run: fork: %s", strerror(errno));
+        close(p[0]);
+        close(p[1]);
+        if (c->timer >= 0)
+            close(c->timer);
+        return -1;
+    }
+    if (c->pid == 0) {
+        close(p[0]);
+        child_main(it, p[1], ri);
+    }
+    close(p[1]);
+    c->fd = p[0];
+    return 0;
+}
+
+/* The child closed its end: reap it and turn what it sent into r. */
+static void child_finish(child_t *c, const item_t *it, const args_t *a, sim_result_t *r)
+{
+    int st = 0;
+    while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    close(c->fd);
+    if (c->timer >= 0)
+        close(c->timer);
+    char err[200];
+    size_t item = 0;
+    sim_runinfo_t ri;
+    if (c->timed_out) {
+        lost(r, it, "wall-clock limit of %lu s exceeded (killed; --timeout sets the limit, "
+                    "0 for none)", a->timeout);
+    } else if (WIFSIGNALED(st)) {
+        int sig = WTERMSIG(st);
+        const char *abbrev = sigabbrev_np(sig);
+        lost(r, it, "killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
+    } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        lost(r, it, "its run exited with status %d without a complete result",
+             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    } else if (c->len == 0 || c->buf[c->len - 1] != '\n' ||
+               memchr(c->buf, '\n', c->len) != c->buf + c->len - 1) {
+        lost(r, it, "its run ended without a complete result");
+    } else if (sim_results_parse(c->buf, r, &item, &ri, err, sizeof err) < 0) {
+        lost(r, it, "its run sent a result that does not parse (%s)", err);
+    } else if (item != it->index) {
+        sim_result_clear(r);
+        lost(r, it, "its run sent the result of another item");
+    }
+    free(c->buf);
+    c->buf = NULL;
+}
+
+/* Reads what is there; false at end of file. */
+static bool child_read(child_t *c)
+{
+    char chunk[65536];
+    ssize_t n = read(c->fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0)
+        return false;
+    c->buf = realloc(c->buf, c->len + (size_t)n + 1);
+    if (!c->buf)
+        abort();
+    memcpy(c->buf + c->len, chunk, (size_t)n);
+    c->len += (size_t)n;
+    c->buf[c->len] = '\0';
+    return true;
+}
+
+/* Up to a->jobs children at once; each item's block is printed in list
+ * order as soon as every item before it is done, so the output does not
+ * depend on --jobs. */
+static void run_items(const item_t *it, size_t n, const args_t *a, const sim_runinfo_t *ri,
+                      sim_result_t *res)
+{
+    child_t *kids = calloc(a->jobs, sizeof *kids);
+    struct pollfd *pf = calloc(2 * a->jobs, sizeof *pf);
+    bool *done = calloc(n ? n : 1, sizeof *done);
+    if (!kids || !pf || !done)
+        abort();
+    size_t running = 0, next = 0, printed = 0;
+    while (printed < n) {
+        while (running < a->jobs && next < n) {
+            if (child_start(&kids[running], &it[next], next, a, ri, &res[next]) == 0)
+                running++;
+            else
+                done[next] = true;
+            next++;
+        }
+        size_t np = 0;
+        for (size_t k = 0; k < running; k++) {
+            pf[np++] = (struct pollfd){ .fd = kids[k].fd, .events = POLLIN };
+            pf[np++] = (struct pollfd){ .fd = kids[k].timer, .events = POLLIN };
+        }
+        if (running && poll(pf, np, -1) < 0 && errno != EINTR) {
+            perror("rtcsim: poll");
+            abort();
+        }
+        for (size_t k = 0; k < running;) {
+            child_t *c = &kids[k];
+            if (pf[2 * k + 1].revents && !c->timed_out) {
+                c->timed_out = true;
+                kill(c->pid, SIGKILL);
+                close(c->timer);
+                c->timer = -1;
+            }
+            if (pf[2 * k].revents && !child_read(c)) {
+                child_finish(c, &it[c->slot], a, &res[c->slot]);
+                done[c->slot] = true;
+                /* keep pf in step with kids: move the last one here */
+                kids[k] = kids[--running];
+                pf[2 * k] = pf[2 * running];
+                pf[2 * k + 1] = pf[2 * running + 1];
+                continue;
+            }
+            k++;
+        }
+        for (; printed < n && done[printed]; printed++) {
+            if (a->quiet)
+                continue;
+            char *block = NULL;
+            sim_report_block(&res[printed], a->sweep, &block);
+            fputs(block, stdout);
+            fflush(stdout);
+            free(block);
+        }
+    }
+    free(kids);
+    free(pf);
+    free(done);
+}
+
+/* FNV-1a (64 bits) over the items' files and seeds: shards of one run
+ * carry the same digest, so merge can tell them from another run's. */
+static uint64_t list_digest(const item_t *it, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)it[i].o.seed);
+        const char *parts[] = { it[i].file, seed };
+        for (int p = 0; p < 2; p++)
+            for (const char *s = parts[p];; s++) {
+                h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+                if (!*s)
+                    break;
+            }
+    }
+    return h;
+}
+
+/* The report folder: made if missing, and a folder (sim_mkdirs accepts an
+ * existing file). 0, or -1 with errno. */
+static int make_out(const char *dir)
+{
+    struct stat st;
+    if (sim_mkdirs(dir) < 0)
+        return -1;
+    if (stat(dir, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Two scenarios with one id would write one report folder (at once, with
+ * --jobs) and be told apart nowhere: refuse, naming both. */
+static int check_ids(const paths_t *files)
+{
+    int rc = 0;
+    char **id = calloc(files->n, sizeof *id);
+    if (!id)
+        abort();
+    for (size_t i = 0; i < files->n; i++)
+        id[i] = scenario_id(files->v[i]);
+    for (size_t i = 0; i < files->n; i++)
+        for (size_t j = i + 1; j < files->n; j++)
+            if (strcmp(id[i], id[j]) == 0) {
+                fprintf(stderr, "rtcsim: %s and %s have the same id '%s' (their reports would "
+                                "share a folder); run them separately\n",
+                        files->v[i], files->v[j], id[i]);
+                rc = -1;
+            }
+    for (size_t i = 0; i < files->n; i++)
+        free(id[i]);
+    free(id);
+    return rc;
+}
+
+/* A report of an earlier run must never pass for this one's. */
+static void remove_reports(const char *dir)
+{
+    static const char *const names[] = { "junit.xml", "summary.txt", "results.jsonl", NULL };
+    for (const char *const *n = names; *n; n++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, *n);
+        unlink(path);
+    }
+}
+
+static int verdict_status(const sim_result_t *r, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].verdict == SIM_ERROR)
+            rc = 2;
+        else if (r[i].verdict == SIM_FAIL && rc == 0)
+            rc = 1;
+    }
+    return rc;
+}
+
+static void args_free(args_t *a)
+{
+    for (size_t i = 0; i < a->paths.n; i++)
+        free(a->paths.v[i]);
+    free(a->paths.v);
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    sim_run_opts_t o = { 0 };
-    const char *out = DEFAULT_OUT;
-    bool quiet = false;
+    args_t a = { .out = DEFAULT_OUT, .jobs = 1, .timeout = DEFAULT_TIMEOUT };
+    int rc = parse_args(argc, argv, false, &a);
+    if (rc == 0 && a.paths.n == 0)
+        rc = bad_usage("%s", "run: give at least one scenario file or folder");
+    if (rc == 0 && a.sweep && a.o.seed_set)
+        rc = bad_usage("%s", "--seed and --seeds: give one of them");
+    if (rc == 0 && a.sweep && a.o.update_captures)
+        rc = bad_usage("%s", "--update-captures with --seeds: a golden holds for one seed, the "
+                             "scenario's own; update it from a run without --seeds");
     paths_t files = { 0 };
-    int first_path = argc;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            first_path = i + 1;
-            break;
-        }
-        if (a[0] != '-') {
-            first_path = i;
-            break;
-        }
-        if (strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--captures") == 0) {
-            if (i + 1 >= argc)
-                return bad_usage("option '%s' needs a value", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--seed") == 0) {
-                char *end;
-                errno = 0;
-                unsigned long long seed = strtoull(v, &end, 10);
-                if (!*v || *end || errno || v[0] == '-')
-                    return bad_usage("--seed: '%s' is not a non-negative integer", v);
-                o.seed = seed;
-                o.seed_set = true;
-            } else if (strcmp(a, "--out") == 0) {
-                out = v;
-            } else {
-                o.captures_dir = v;
-            }
-        } else if (strcmp(a, "--update-captures") == 0) {
-            o.update_captures = true;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-        } else {
-            return bad_usage("unknown option '%s'", a);
-        }
-    }
-    if (first_path >= argc)
-        return bad_usage("%s", "run: give at least one scenario file or folder");
-    int rc = 0;
-    for (int i = first_path; i < argc; i++) {
-        if (argv[i][0] == '-')
-            return bad_usage("options go before the paths: '%s'", argv[i]);
-        if (collect(argv[i], &files) < 0)
+    for (size_t i = 0; rc == 0 && i < a.paths.n; i++)
+        if (collect(a.paths.v[i], &files) < 0)
             rc = 2;
-    }
     if (rc == 0 && files.n == 0) {
         fprintf(stderr, "rtcsim: no scenario (*.lua) found in the given paths\n");
         rc = 2;
     }
-    if (rc == 0 && sim_mkdirs(out) < 0) {
-        fprintf(stderr, "rtcsim: cannot create output folder %s: %s\n", out, strerror(errno));
+    if (rc == 0 && check_ids(&files) < 0)
+        rc = 2;
+    if (rc == 0 && make_out(a.out) < 0) {
+        fprintf(stderr, "rtcsim: cannot create output folder %s: %s\n", a.out, strerror(errno));
         rc = 2;
     }
     if (rc != 0) {
         for (size_t i = 0; i < files.n; i++)
             free(files.v[i]);
         free(files.v);
+        args_free(&a);
         return rc;
     }
-    /* A report of an earlier run must never pass for this one's. */
-    char path[4096];
-    snprintf(path, sizeof path, "%s/junit.xml", out);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/summary.txt", out);
-    unlink(path);
+    remove_reports(a.out);
 
-    sim_result_t *res = calloc(files.n, sizeof *res);
-    if (!res)
+    /* The whole list, scenario by scenario and seed by seed; a shard keeps
+     * item i when i mod N is K - 1. */
+    size_t per = a.sweep ? (size_t)(a.seed_b - a.seed_a) + 1 : 1, total = files.n * per;
+    item_t *all = calloc(total, sizeof *all);
+    if (!all)
         abort();
-    for (size_t i = 0; i < files.n; i++) {
-        char *id = scenario_id(files.v[i]);
-        char *dir;
-        if (asprintf(&dir, "%s/%s", out, id) < 0)
-            abort();
-        sim_scenario_run(files.v[i], id, dir, &o, &res[i]);
-        if (!quiet) {
-            char *block = NULL;
-            sim_report_block(&res[i], &block);
-            fputs(block, stdout);
-            fflush(stdout);
-            free(block);
+    for (size_t f = 0; f < files.n; f++)
+        for (size_t s = 0; s < per; s++) {
+            item_t *it = &all[f * per + s];
+            it->file = files.v[f];
+            it->id = scenario_id(files.v[f]);
+            it->o = a.o;
+            it->index = f * per + s;
+            if (a.sweep) {
+                it->o.seed_set = true;
+                it->o.seed = a.seed_a + s;
+                if (asprintf(&it->dir, "%s/%s/seed-%llu", a.out, it->id,
+                             (unsigned long long)it->o.seed) < 0)
+                    abort();
+            } else if (asprintf(&it->dir, "%s/%s", a.out, it->id) < 0) {
+                abort();
+            }
         }
-        if (res[i].verdict == SIM_ERROR)
-            rc = 2;
-        else if (res[i].verdict == SIM_FAIL && rc == 0)
-            rc = 1;
-        free(dir);
-        free(id);
+    sim_runinfo_t ri = { .items = total, .list = list_digest(all, total) };
+    if (a.sweep)
+        snprintf(ri.seeds, sizeof ri.seeds, "%llu..%llu", (unsigned long long)a.seed_a,
+                 (unsigned long long)a.seed_b);
+    item_t *sel = all;
+    size_t n = total;
+    if (a.shard_n) {
+        sel = calloc(total, sizeof *sel);
+        if (!sel)
+            abort();
+        n = 0;
+        for (size_t i = 0; i < total; i++)
+            if (i % a.shard_n == a.shard_k - 1)
+                sel[n++] = all[i];
     }
+    sim_result_t *res = calloc(n ? n : 1, sizeof *res);
+    size_t *index = calloc(n ? n : 1, sizeof *index);
+    if (!res || !index)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        index[i] = sel[i].index;
+    run_items(sel, n, &a, &ri, res);
+    rc = verdict_status(res, n);
     char err[4200];
-    if (sim_report_write(out, res, files.n, err, sizeof err) < 0) {
+    if (sim_report_write(a.out, res, index, n, &ri, err, sizeof err) < 0) {
         fprintf(stderr, "rtcsim: %s\n", err);
         rc = 2;
     }
-    char *closing = sim_report_closing(res, files.n);
-    fputs(closing, stdout);
-    free(closing);
-    for (size_t i = 0; i < files.n; i++) {
+    char *tail = sim_report_tail(res, n, ri.seeds);
+    fputs(tail, stdout);
+    free(tail);
+    for (size_t i = 0; i < n; i++)
         sim_result_clear(&res[i]);
-        free(files.v[i]);
+    for (size_t i = 0; i < total; i++) {
+        free(all[i].id);
+        free(all[i].dir);
     }
+    if (sel != all)
+        free(sel);
+    free(all);
     free(res);
+    free(index);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
     free(files.v);
+    args_free(&a);
+    return rc;
+}
+
+/* ---- merge ---------------------------------------------------------------------- */
+
+typedef struct merged {
+    sim_result_t r;
+    const char  *from;              /* the folder it came from; NULL: none yet */
+} merged_t;
+
+/* Read DIR/results.jsonl into m (indexed by item); the first folder fixes
+ * the run's info, which every other line must match. */
+static int merge_read(const char *dir, merged_t **m, sim_runinfo_t *run, bool *have_run,
+                      const char **run_from)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.jsonl", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "rtcsim: merge: %s: %s (not the report folder of a run?)\n", path,
+                strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) >= 0) {
+        lineno++;
+        sim_result_t r;
+        sim_runinfo_t ri;
+        size_t item;
+        char err[200];
+        if (sim_results_parse(line, &r, &item, &ri, err, sizeof err) < 0) {
+            fprintf(stderr, "rtcsim: merge: %s:%ld: %s\n", path, lineno, err);
+            rc = -1;
+            break;
+        }
+        if (!*have_run) {
+            *run = ri;
+            *have_run = true;
+            *run_from = dir;
+            *m = calloc(ri.items ? ri.items : 1, sizeof **m);
+            if (!*m)
+                abort();
+        }
+        if (ri.items != run->items || ri.list != run->list || strcmp(ri.seeds, run->seeds)) {
+            fprintf(stderr,
+                    "rtcsim: merge: %s and %s are shards of different runs (%zu items, seeds "
+                    "'%s', list %016llx; and %zu items, seeds '%s', list %016llx)\n",
+                    *run_from, dir, run->items, run->seeds, (unsigned long long)run->list,
+                    ri.items, ri.seeds, (unsigned long long)ri.list);
+            rc = -1;
+        } else if (item >= ri.items) {
+            fprintf(stderr, "rtcsim: merge: %s:%ld: item %zu of a run of %zu items\n", path,
+                    lineno, item, ri.items);
+            rc = -1;
+        } else if ((*m)[item].from) {
+            fprintf(stderr,
+                    "rtcsim: merge: item %zu (%s, seed %llu) is in both %s and %s: the shards "
+                    "overlap\n", item, r.id, (unsigned long long)r.seed, (*m)[item].from, dir);
+            rc = -1;
+        } else {
+            (*m)[item].r = r;
+            (*m)[item].from = dir;
+            continue;
+        }
+        sim_result_clear(&r);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    args_t a = { 0 };
+    int rc = parse_args(argc, argv, true, &a);
+    if (rc == 0 && !a.out)
+        rc = bad_usage("%s", "merge: give --out DIR, the folder of the merged report");
+    if (rc == 0 && a.paths.n == 0)
+        rc = bad_usage("%s", "merge: give the report folders of the shards");
+    merged_t *m = NULL;
+    sim_runinfo_t run = { 0 };
+    bool have_run = false;
+    const char *run_from = NULL;
+    for (size_t i = 0; rc == 0 && i < a.paths.n; i++)
+        if (merge_read(a.paths.v[i], &m, &run, &have_run, &run_from) < 0)
+            rc = 2;
+    size_t missing = 0, first_missing = 0;
+    for (size_t i = 0; rc == 0 && i < run.items; i++)
+        if (!m[i].from && missing++ == 0)
+            first_missing = i;
+    if (rc == 0 && (missing || !have_run)) {
+        if (!have_run)
+            fprintf(stderr, "rtcsim: merge: the given folders hold no results\n");
+        else
+            fprintf(stderr,
+                    "rtcsim: merge: %zu of the run's %zu items are in none of the folders (the "
+                    "first: item %zu); give every shard of the run\n",
+                    missing, run.items, first_missing);
+        rc = 2;
+    }
+    if (rc == 0 && make_out(a.out) < 0) {
+        fprintf(stderr, "rtcsim: cannot create output folder %s: %s\n", a.out, strerror(errno));
+        rc = 2;
+    }
+    if (rc == 0) {
+        remove_reports(a.out);
+        sim_result_t *res = calloc(run.items, sizeof *res);
+        size_t *index = calloc(run.items, sizeof *index);
+        if (!res || !index)
+            abort();
+        char *text = NULL;
+        for (size_t i = 0; i < run.items; i++) {
+            res[i] = m[i].r;
+            index[i] = i;
+            sim_report_block(&res[i], run.seeds[0] != '\0', &text);
+        }
+        char err[4200];
+        rc = verdict_status(res, run.items);
+        if (sim_report_write(a.out, res, index, run.items, &run, err, sizeof err) < 0) {
+            fprintf(stderr, "rtcsim: %s\n", err);
+            rc = 2;
+        }
+        char *tail = sim_report_tail(res, run.items, run.seeds);
+        if (text)
+            fputs(text, stdout);
+        fputs(tail, stdout);
+        free(text);
+        free(tail);
+        for (size_t i = 0; i < run.items; i++)
+            sim_result_clear(&res[i]);
+        free(res);
+        free(index);
+    } else if (m) {
+        for (size_t i = 0; i < run.items; i++)
+            sim_result_clear(&m[i].r);
+    }
+    free(m);
+    args_free(&a);
     return rc;
 }
 
@@ -262,6 +891,8 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+        return cmd_merge(argc - 2, argv + 2);
     if (argc < 2)
         fputs(usage, stderr);
     else

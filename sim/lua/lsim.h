@@ -55,6 +55,8 @@ typedef struct sim_scn {
     char           *captures_dir;
     char           *lib_dir;        /* where require() looks */
     uint64_t        seed;
+    uint64_t        own_seed;       /* scenario{seed=} or the default, even when
+                                       --seed overrides it: goldens hold at it */
     sim_rng_t       lua_rng;        /* math.random */
     sim_phase_t     phase;
     bool            failed;         /* a Lua error stopped the run */
@@ -94,8 +96,9 @@ void sim_lua_open_expect(lua_State *L);     /* expect */
 void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
 void sim_lua_ice_free(sim_scn_t *s);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
-/* Evaluate the expectations after the run; appends to messages. */
-sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes);
+/* Evaluate the expectations after the run; appends to r's messages, notes
+ * and measures. */
+sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r);
 /* Close captures (flush files); errors appended to messages. */
 int  sim_lua_captures_close(sim_scn_t *s, char **messages);
 void sim_lua_timers_free(sim_scn_t *s);

@@ -427,13 +427,25 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
     sim_verdict_t v = SIM_PASS;
     char err[600];
     struct stat st;
-    if (s->opts->update_captures) {
+    if (s->opts->update_captures && s->seed != s->own_seed) {
+        /* a golden recorded at another seed would fail every plain run */
+        sim_strcatf(messages, "%snot updating golden %s: this run's seed %llu is not the "
+                    "scenario's own (%llu); drop --seed to update it", e->where, golden,
+                    (unsigned long long)s->seed, (unsigned long long)s->own_seed);
+        v = SIM_ERROR;
+    } else if (s->opts->update_captures) {
         if (copy_file(e->capfile, golden, err, sizeof err) < 0) {
             sim_strcatf(messages, "%s%s", e->where, err);
             v = SIM_ERROR;
         } else {
             sim_strcatf(notes, "updated golden %s from capture %s", golden, e->capname);
         }
+    } else if (s->seed != s->own_seed) {
+        /* D26: a byte golden holds only for the seed it was recorded at;
+         * at another seed it is not compared, and says so (never a pass). */
+        sim_strcatf(notes, "capture %s: golden %s recorded at seed %llu, not compared at seed %llu",
+                    e->capname, golden, (unsigned long long)s->own_seed,
+                    (unsigned long long)s->seed);
     } else if (stat(golden, &st) < 0) {
         sim_strcatf(messages,
                     "%sgolden capture %s does not exist; create it from this run with "
@@ -576,8 +588,9 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
     return bad ? SIM_FAIL : SIM_PASS;
 }
 
-sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
+sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
 {
+    char **messages = &r->messages, **notes = &r->notes;
     sim_verdict_t worst = SIM_PASS;
     lua_State *L = s->L;
     char msg[2048];
@@ -609,6 +622,7 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
                     sim_strcatf(messages, "%smeasure %s: %s", e->where, e->mname,
                                 lua_tostring(L, -1));
                     lua_pop(L, 1);
+                    sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
                     v = SIM_ERROR;
                     break;
                 }
@@ -618,16 +632,20 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, char **messages, char **notes)
                 if (!isnum) {
                     sim_strcatf(messages, "%smeasure %s: the function did not return a number",
                                 e->where, e->mname);
+                    sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
                     v = SIM_ERROR;
                     break;
                 }
             }
-            sim_strcatf(notes, "measure %s = %.6g (expected %.6g to %.6g)", e->mname, e->value,
-                        e->vmin, e->vmax);
+            char nv[32], na[32], nb[32];
+            sim_strcatf(notes, "measure %s = %s (expected %s to %s)", e->mname,
+                        sim_expect_num_str(e->value, nv), sim_expect_num_str(e->vmin, na),
+                        sim_expect_num_str(e->vmax, nb));
             if (sim_expect_measure(e->mname, e->value, e->vmin, e->vmax, msg, sizeof msg)) {
                 sim_strcatf(messages, "%s%s", e->where, msg);
                 v = SIM_FAIL;
             }
+            sim_result_add_measure(r, e->mname, e->value, e->vmin, e->vmax, v == SIM_PASS);
             break;
         }
         if (v > worst)

@@ -361,6 +361,7 @@ static int l_scenario(lua_State *L)
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "seed") != LUA_TNIL) {
         lua_Integer seed = sim_lua_checkint(L, -1, "scenario.seed", 0, LUA_MAXINTEGER);
+        s->own_seed = (uint64_t)seed;
         if (!s->opts->seed_set) {
             s->seed = (uint64_t)seed;
             sim_kernel_set_seed(s->k, s->seed);

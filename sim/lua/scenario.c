@@ -188,29 +188,36 @@ static int beside_scenarios(const char *path, const char *tail, char **d)
     return 1;
 }
 
-/* Golden captures live in captures/ beside the scenarios/ folder that holds
- * the scenario, unless --captures says otherwise. NULL: out of memory. */
+/* The folder that holds the scenario file, with its trailing '/' ("" for
+ * a file in the current directory), then tail. */
+static char *beside_file(const char *path, const char *tail)
+{
+    const char *slash = strrchr(path, '/');
+    char *d;
+    if (asprintf(&d, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, tail) < 0)
+        return NULL;
+    return d;
+}
+
+/* Where goldens and shared Lua are follows from the scenario's path alone,
+ * never from the current directory (D27): in a scenarios/ tree, captures/
+ * beside that scenarios/ folder and scenarios/lib/; elsewhere, captures/
+ * and lib/ in the scenario's own folder. --captures overrides the first.
+ * NULL: out of memory. */
 static char *derive_captures_dir(const char *path, const sim_run_opts_t *o)
 {
     if (o->captures_dir)
         return strdup(o->captures_dir);
     char *d;
     int rc = beside_scenarios(path, "captures", &d);
-    return rc ? d : strdup("captures");
+    return rc ? d : beside_file(path, "captures");
 }
 
-/* Shared Lua for require(): scenarios/lib/, or lib/ beside a scenario that
- * is not in a scenarios/ folder. NULL: out of memory. */
 static char *derive_lib_dir(const char *path)
 {
     char *d;
     int rc = beside_scenarios(path, "scenarios/lib", &d);
-    if (rc)
-        return d;
-    const char *slash = strrchr(path, '/');
-    if (asprintf(&d, "%.*slib", slash ? (int)(slash - path + 1) : 0, path) < 0)
-        return NULL;
-    return d;
+    return rc ? d : beside_file(path, "lib");
 }
 
 static void finish(sim_scn_t *s, sim_result_t *r)
@@ -235,7 +242,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
 
     sim_scn_t s = {
         .opts = o, .path = path, .out_dir = out_dir,
-        .seed = o->seed_set ? o->seed : DEFAULT_SEED,
+        .seed = o->seed_set ? o->seed : DEFAULT_SEED, .own_seed = DEFAULT_SEED,
         .max_time = DEFAULT_MAX_TIME, .duration = SIM_TIME_NEVER,
         .instr_limit = DEFAULT_INSTR, .mem_limit = DEFAULT_MEM,
     };
@@ -351,7 +358,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         sim_strcatf(&r->messages, "%s", s.error ? s.error : "out of memory (the error message)");
         v = SIM_ERROR;
     } else {
-        sim_verdict_t e = sim_lua_expect_check(&s, &r->messages, &r->notes);
+        sim_verdict_t e = sim_lua_expect_check(&s, r);
         if (e > v)
             v = e;
     }
@@ -359,7 +366,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     r->end_time = sim_now(s.k);
     r->events = sim_evlog_count(s.log);
     r->seed = s.seed;
-    r->title = strdup(s.title ? s.title : id);
+    /* scenario{} without a name leaves its path as the title: show the id */
+    r->title = strdup(s.title && strcmp(s.title, path) != 0 ? s.title : id);
     finish(&s, r);
 
     /* Close the Lua state first, while every C object is still valid: the
@@ -392,5 +400,18 @@ void sim_result_clear(sim_result_t *r)
     free(r->title);
     free(r->messages);
     free(r->notes);
+    for (size_t i = 0; i < r->nmeasures; i++)
+        free(r->measures[i].name);
+    free(r->measures);
     memset(r, 0, sizeof *r);
+}
+
+void sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
+                            double max, bool pass)
+{
+    sim_measure_t *m = realloc(r->measures, (r->nmeasures + 1) * sizeof *m);
+    if (!m)
+        abort();
+    r->measures = m;
+    m[r->nmeasures++] = (sim_measure_t){ strdup(name), value, min, max, pass };
 }

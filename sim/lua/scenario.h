@@ -20,17 +20,31 @@ typedef struct sim_run_opts {
     bool        update_captures;
 } sim_run_opts_t;
 
+/* One expect.measure, as checked: the report summarises these over seeds
+ * from the numbers, never from the text. */
+typedef struct sim_measure {
+    char          *name;
+    double         value;           /* NaN: the measure could not be taken */
+    double         min, max;        /* the bounds; -inf/inf when not given */
+    bool           pass;
+} sim_measure_t;
+
 /* What a scenario produced, for the report. */
 typedef struct sim_result {
     char          *id;              /* "net/udp-echo" */
     char          *file;            /* as given */
-    char          *title;           /* scenario{name=} or the id */
+    char          *title;           /* scenario{name=}, or the id when none */
     sim_verdict_t  verdict;
     uint64_t       seed;
     sim_time_t     end_time;
     uint64_t       events;
     char          *messages;        /* failures/errors, one per line */
     char          *notes;           /* measures and other lines for the summary */
+    sim_measure_t *measures;        /* in the order stated */
+    size_t         nmeasures;
+    bool           lost;            /* no result came back from the run (it was
+                                       killed, or died): only id, file, seed,
+                                       verdict (ERROR) and messages are set */
 } sim_result_t;
 
 /* Run the scenario at path, writing its outputs into out_dir (created).
@@ -38,6 +52,9 @@ typedef struct sim_result {
 void sim_scenario_run(const char *path, const char *id, const char *out_dir,
                       const sim_run_opts_t *o, sim_result_t *r);
 void sim_result_clear(sim_result_t *r);
+/* Append a measure to r (copies name). */
+void sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
+                            double max, bool pass);
 
 /* The "scenarios/" component of path (the last one), or NULL. */
 const char *sim_scenarios_dir(const char *path);
