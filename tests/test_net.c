@@ -371,6 +371,82 @@ START_TEST(interface_down_drops_both_ways)
 }
 END_TEST
 
+/* The log's lines, joined, for searching. */
+static char *log_text(const sim_evlog_t *log)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *t = calloc(1, cap);
+    for (size_t i = 0; i < sim_evlog_count(log); i++) {
+        len += sim_evlog_format(sim_evlog_get(log, i), t + len, cap - len);
+        ck_assert(len + 2 < cap);
+        t[len++] = '\n';
+    }
+    return t;
+}
+
+/* A socket left on an address its host no longer has, the environment of
+ * a host sending from an address no socket owns, and a payload no UDP
+ * datagram can carry: each is a counted, logged drop, never a silent one. */
+START_TEST(unsendable_datagrams_are_counted)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    char err[256];
+    sim_udp_t *bound = sim_udp_bind(w.a, 0x0a000001, 5000, NULL, NULL, err, sizeof err);
+    ck_assert_msg(bound, "%s", err);
+    ck_assert_int_eq(sim_iface_set_ip(w.ia, 0x0a000011, err, sizeof err), 0);
+    ck_assert_int_eq(sim_udp_send(bound, 0x0a000002, 9, "x", 1), -1);
+    sim_host_drop_unsent(w.a, SIM_DROP_NO_SOURCE, 0x0a000001, 5001, 0x0a000002, 9, 3);
+    static uint8_t huge[SIM_UDP_MAX_PAYLOAD + 1];
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, huge, sizeof huge), -1);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_NO_SOURCE], 2);
+    ck_assert_uint_eq(drops[SIM_DROP_TOO_BIG], 1);
+    ck_assert_uint_eq(drops[SIM_DROP_IFACE_DOWN], 0);
+    char *t = log_text(w.log);
+    ck_assert_msg(strstr(t, "{\"from\":\"10.0.0.1:5000\",\"len\":1,\"reason\":\"no-source\",\"to\":\"10.0.0.2:9\"},\"ev\":\"drop\",\"src\":\"a\"") &&
+                  strstr(t, "{\"from\":\"10.0.0.1:5001\",\"len\":3,\"reason\":\"no-source\"") &&
+                  strstr(t, "\"len\":65508,\"reason\":\"too-big\""), "%s", t);
+    free(t);
+    world_free(&w);
+}
+END_TEST
+
+typedef struct late { world_t *w; sim_iface_t *i; } late_t;
+
+static void add_late_iface(void *arg)
+{
+    late_t *l = arg;
+    char err[256];
+    l->i = sim_iface_new(l->w->a, "eth1", l->w->lan, 0x0a000021, NULL, err, sizeof err);
+    ck_assert_msg(l->i, "%s", err);
+}
+
+/* An interface that appears during the run is logged as down, up and
+ * renumbering are; the ones built before the first event are not. */
+START_TEST(interface_added_while_running_is_logged)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    late_t l = { &w, NULL };
+    sim_at(w.k, SIM_MS(250), add_late_iface, &l);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert(l.i);
+    char *t = log_text(w.log);
+    ck_assert_msg(strstr(t, "{\"args\":{\"address\":\"10.0.0.33\",\"subnet\":\"lan\"},"
+                             "\"ev\":\"iface-new\",\"src\":\"a.eth1\",\"t\":0.250000000}"), "%s", t);
+    ck_assert_msg(!strstr(t, "a.eth0"), "setup-time interfaces are not events: %s", t);
+    free(t);
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(topology_errors)
 {
     char err[256];
@@ -464,6 +540,8 @@ static Suite *net_suite(void)
     t = tcase_create("topology");
     tcase_add_test(t, routing_through_the_core);
     tcase_add_test(t, interface_down_drops_both_ways);
+    tcase_add_test(t, unsendable_datagrams_are_counted);
+    tcase_add_test(t, interface_added_while_running_is_logged);
     tcase_add_test(t, topology_errors);
     tcase_add_test(t, determinism_and_independence);
     suite_add_tcase(s, t);

@@ -64,6 +64,8 @@ static void env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to, co
             sim_udp_send(s->udp[i], to->ip, to->port, data, len);
             return;
         }
+    /* no socket owns the source (an address the host has lost): counted */
+    sim_host_drop_unsent(s->host, SIM_DROP_NO_SOURCE, from->ip, from->port, to->ip, to->port, len);
 }
 
 static void conn_timer(void *arg)

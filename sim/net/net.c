@@ -31,6 +31,8 @@ static const char *const drop_names[SIM_DROP__COUNT] = {
     [SIM_DROP_NAT_FILTERED] = "nat-filtered",
     [SIM_DROP_NAT_HAIRPIN] = "nat-hairpin",
     [SIM_DROP_FIREWALL] = "firewall-blocked",
+    [SIM_DROP_NO_SOURCE] = "no-source",
+    [SIM_DROP_TOO_BIG] = "too-big",
 };
 
 const char *sim_drop_name(sim_drop_t d)
@@ -289,18 +291,24 @@ void sim_pkt_free(sim_net_t *n, sim_pkt_t *p)
     free(p);
 }
 
-static void log_drop(sim_net_t *n, const char *src, sim_drop_t why, const sim_pkt_t *p)
+static void log_drop_of(sim_net_t *n, const char *src, sim_drop_t why, uint32_t sip, uint16_t sport,
+                        uint32_t dip, uint16_t dport, size_t len)
 {
     if (!n->log)
         return;
     char s[32], d[32];
-    endpoint_str(s, sizeof s, p->src_ip, p->src_port);
-    endpoint_str(d, sizeof d, p->dst_ip, p->dst_port);
+    endpoint_str(s, sizeof s, sip, sport);
+    endpoint_str(d, sizeof d, dip, dport);
     sim_evarg_t args[] = {
         SIM_EVS("reason", drop_names[why]), SIM_EVS("from", s), SIM_EVS("to", d),
-        SIM_EVI("len", p->len),
+        SIM_EVI("len", (int64_t)len),
     };
     sim_evlog_emit(n->log, sim_now(n->k), src, "drop", args, 4);
+}
+
+static void log_drop(sim_net_t *n, const char *src, sim_drop_t why, const sim_pkt_t *p)
+{
+    log_drop_of(n, src, why, p->src_ip, p->src_port, p->dst_ip, p->dst_port, p->len);
 }
 
 void sim_net_drop(sim_net_t *n, const char *src, sim_drop_t why, sim_pkt_t *p)
@@ -891,6 +899,15 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
     snprintf(i->full, sizeof i->full, "%s.%s", h->node.name, name);
     i->link = sim_subnet_attach(s, ip, i->full, i->full, &h->node, i->port, link, err, errlen);
     PUSH(h->ifaces, h->nifaces, i);
+    /* An interface that appears while the run is under way (from an event)
+     * is a network change like down, up and renumbering, and is logged as
+     * they are; the topology built before the first event is not. */
+    sim_net_t *n = h->node.net;
+    if (n->log && sim_events_fired(n->k) > 0) {
+        char a[16];
+        sim_evarg_t args[] = { SIM_EVS("address", sim_ip_str(ip, a)), SIM_EVS("subnet", s->node.name) };
+        sim_evlog_emit(n->log, sim_now(n->k), i->full, "iface-new", args, 2);
+    }
     notify(i);
     return i;
 }
@@ -1059,11 +1076,21 @@ static sim_iface_t *route_out(const sim_host_t *h, uint32_t src, uint32_t dst)
     return first_up;
 }
 
+void sim_host_drop_unsent(sim_host_t *h, sim_drop_t why, uint32_t src_ip, uint16_t src_port,
+                          uint32_t dst_ip, uint16_t dst_port, size_t len)
+{
+    sim_net_t *n = h->node.net;
+    n->drops[why]++;
+    log_drop_of(n, h->node.name, why, src_ip, src_port, dst_ip, dst_port, len);
+}
+
 int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len)
 {
-    if (len > SIM_UDP_MAX_PAYLOAD)
-        return -1;
     sim_host_t *h = s->host;
+    if (len > SIM_UDP_MAX_PAYLOAD) {
+        sim_host_drop_unsent(h, SIM_DROP_TOO_BIG, s->ip, s->port, dst_ip, dst_port, len);
+        return -1;
+    }
     sim_net_t *n = h->node.net;
     sim_iface_t *i = route_out(h, s->ip, dst_ip);
     sim_pkt_t *p = sim_pkt_alloc(n, len);
@@ -1075,7 +1102,9 @@ int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *d
     p->ip_id = h->next_ip_id++;
     memcpy(p->data, data, len);
     if (!i || !i->up) {
-        sim_net_drop(n, h->node.name, SIM_DROP_IFACE_DOWN, p);
+        /* no interface of a bound socket: its address has left the host
+         * (renumbered), which is not an interface that is down */
+        sim_net_drop(n, h->node.name, !i && s->ip ? SIM_DROP_NO_SOURCE : SIM_DROP_IFACE_DOWN, p);
         return -1;
     }
     taps_fire(&i->taps, sim_now(n->k), p);
