@@ -13,6 +13,8 @@
 
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "net/firewall.h"
+#include "net/nat.h"
 #include "net/net.h"
 
 #define SEED 7
@@ -447,6 +449,100 @@ START_TEST(interface_added_while_running_is_logged)
 }
 END_TEST
 
+/* ---- out of memory ----------------------------------------------------------- */
+
+/* Allocation failure injection: the test binary's malloc family fails
+ * once `fail_in` allocations have succeeded (-1: never). Not under ASan,
+ * which owns the allocator. */
+#if !defined(__SANITIZE_ADDRESS__)
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static long fail_in = -1;
+static bool armed;                  /* only the simulator's calls count, not check's */
+static bool fail_now(void)
+{
+    if (fail_in < 0 || !armed)
+        return false;
+    if (fail_in == 0)
+        return true;
+    fail_in--;
+    return false;
+}
+void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
+void *calloc(size_t n, size_t m) { return fail_now() ? NULL : __libc_calloc(n, m); }
+void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
+
+static void nothing(void *arg) { (void)arg; }
+static void ignore(void *arg, sim_udp_t *u, const sim_pkt_t *p) { (void)arg; }
+
+/* Build a small network, a NAT and a firewall included, and send through
+ * it, with the k-th allocation failing, for every k until none fails:
+ * every call either works or says "out of memory"; nothing aborts. */
+START_TEST(out_of_memory_is_an_error)
+{
+    bool completed = false;
+    for (long k = 0; !completed && k < 5000; k++) {
+        char err[256] = "";
+        sim_kernel_t *kern = sim_kernel_new(SEED);
+        /* the kernel's queue is not under test: grow it first, so that
+         * only the network's allocations can fail */
+        for (int i = 0; i < 4096; i++)
+            sim_at(kern, 0, nothing, NULL);
+        sim_run_until(kern, 0);
+        fail_in = k;
+        armed = true;
+        sim_net_t *n = sim_net_new(kern, NULL);
+        armed = false;
+        if (!n) {
+            fail_in = -1;
+            sim_kernel_free(kern);
+            continue;
+        }
+#define OK_OR_OOM(x) do { err[0] = 0; armed = true; bool ok_ = (x); armed = false; if (!ok_) { ck_assert_msg(strstr(err, "out of memory"), \
+            "allocation %ld: %s: %s", k, #x, err); goto done; } } while (0)
+        sim_subnet_t *lan, *isp, *home;
+        sim_host_t *a, *b;
+        sim_udp_t *ua, *ub;
+        sim_nat_t *nat;
+        sim_nat_config_t cfg;
+        sim_nat_config_default(&cfg);
+        cfg.filtering = SIM_NAT_ADDRESS_PORT_DEPENDENT;
+        uint32_t ext = 0x0b000005;
+        sim_link_params_t lp;
+        sim_link_params_default(&lp);
+        lp.rate_bps = 1000000;
+        lp.duplicate = 0.5;
+        OK_OR_OOM(lan = sim_subnet_new(n, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err));
+        OK_OR_OOM(isp = sim_subnet_new(n, "isp", 0x0b000000, 24, NULL, NULL, err, sizeof err));
+        OK_OR_OOM(nat = sim_nat_new(n, "nat", isp, &ext, 1, &cfg, err, sizeof err));
+        OK_OR_OOM(home = sim_nat_inside(nat, "home", 0xc0a80000, 24, NULL, NULL, err, sizeof err));
+        OK_OR_OOM(sim_firewall_new(n, "fw", lan, err, sizeof err));
+        sim_firewall_t *fw;
+        OK_OR_OOM(fw = sim_firewall_new(n, "fw2", isp, err, sizeof err));
+        OK_OR_OOM(sim_firewall_allow(fw, "0.0.0.0/0", err, sizeof err) == 0);
+        OK_OR_OOM(a = sim_host_new(n, "a", err, sizeof err));
+        OK_OR_OOM(b = sim_host_new(n, "b", err, sizeof err));
+        OK_OR_OOM(sim_iface_new(a, "eth0", home, 0xc0a80002, NULL, err, sizeof err));
+        OK_OR_OOM(sim_iface_new(b, "eth0", isp, 0x0b000002, NULL, err, sizeof err));
+        OK_OR_OOM(ua = sim_udp_bind(a, 0, 0, ignore, NULL, err, sizeof err));
+        OK_OR_OOM(ub = sim_udp_bind(b, 0, 9, ignore, NULL, err, sizeof err));
+        armed = true;
+        for (int i = 0; i < 40; i++)
+            sim_udp_send(ua, 0x0b000002, (uint16_t)(9 + i % 3), "0123456789", 10);
+        sim_run_until(kern, SIM_TIME_NEVER);
+        armed = false;
+        completed = fail_in > 0;        /* nothing failed this time round */
+    done:
+        fail_in = -1;
+        sim_net_free(n);
+        sim_kernel_free(kern);
+    }
+    ck_assert_msg(completed, "never ran to the end without a failure");
+}
+END_TEST
+#endif
+
 START_TEST(topology_errors)
 {
     char err[256];
@@ -542,6 +638,9 @@ static Suite *net_suite(void)
     tcase_add_test(t, interface_down_drops_both_ways);
     tcase_add_test(t, unsendable_datagrams_are_counted);
     tcase_add_test(t, interface_added_while_running_is_logged);
+#if !defined(__SANITIZE_ADDRESS__)
+    tcase_add_test(t, out_of_memory_is_an_error);
+#endif
     tcase_add_test(t, topology_errors);
     tcase_add_test(t, determinism_and_independence);
     suite_add_tcase(s, t);

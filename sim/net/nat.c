@@ -97,24 +97,29 @@ static mapping_t *tget(const table_t *t, const key_t_ *k)
 
 static void tput(table_t *t, const key_t_ *k, mapping_t *m);
 
-static void tgrow(table_t *t)
+/* Room for one more key (load, tombstones included, at most 1/2): 0, or
+ * -1 if out of memory (the table unchanged). tput cannot fail after it. */
+static int treserve(table_t *t)
 {
+    if (2 * (t->used + 1) <= t->cap)
+        return 0;
     table_t old = *t;
-    t->cap = old.cap ? old.cap * 2 : 64;
-    t->v = calloc(t->cap, sizeof *t->v);
-    if (!t->v)
-        abort();
+    size_t cap = old.cap ? old.cap * 2 : 64;
+    slot_t *v = calloc(cap, sizeof *v);
+    if (!v)
+        return -1;
+    t->v = v;
+    t->cap = cap;
     t->used = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.v[i].m && old.v[i].m != TOMB)
             tput(t, &old.v[i].k, old.v[i].m);
     free(old.v);
+    return 0;
 }
 
 static void tput(table_t *t, const key_t_ *k, mapping_t *m)
 {
-    if (2 * (t->used + 1) > t->cap)
-        tgrow(t);
     size_t i = hash(k) & (t->cap - 1);
     while (t->v[i].m && t->v[i].m != TOMB)
         i = (i + 1) & (t->cap - 1);
@@ -267,7 +272,10 @@ static uint32_t pick_addr(sim_nat_t *nat, uint32_t in_ip)
     return a;
 }
 
-static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, uint32_t rip, uint16_t rport)
+/* The mapping for an outbound datagram, made if needed; NULL with *why
+ * the drop reason (every port in use, out of memory). */
+static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, uint32_t rip,
+                                   uint16_t rport, sim_drop_t *why)
 {
     key_t_ k = out_key(nat, ip, port, rip, rport);
     mapping_t *m = tget(&nat->by_out, &k);
@@ -275,19 +283,24 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
     if (!m) {
         uint32_t ext_ip = pick_addr(nat, ip);
         uint16_t ext_port = pick_port(nat, ext_ip, port);
+        *why = SIM_DROP_NAT_NO_MAPPING;
         if (!ext_port)
             return NULL;
+        *why = SIM_DROP_NO_MEMORY;
+        mapping_t **all = realloc(nat->all, (nat->nall + 1) * sizeof *nat->all);
+        if (!all)
+            return NULL;
+        nat->all = all;
         m = calloc(1, sizeof *m);
-        if (!m)
-            abort();
+        if (!m || treserve(&nat->by_out) < 0 || treserve(&nat->by_ext) < 0) {
+            free(m);
+            return NULL;
+        }
         *m = (mapping_t){ .nat = nat, .in_ip = ip, .in_port = port, .ext_ip = ext_ip,
                           .ext_port = ext_port, .r_ip = k.b, .r_port = k.d };
         tput(&nat->by_out, &k, m);
         key_t_ ek = ext_key(ext_ip, ext_port);
         tput(&nat->by_ext, &ek, m);
-        nat->all = realloc(nat->all, (nat->nall + 1) * sizeof *nat->all);
-        if (!nat->all)
-            abort();
         nat->all[nat->nall++] = m;
         nat->st.created++;
         nat->st.mappings++;
@@ -302,9 +315,14 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
     for (size_t i = 0; i < m->nperms && !known; i++)
         known = m->perms[i].ip == rip && m->perms[i].port == rport;
     if (!known) {
-        m->perms = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
-        if (!m->perms)
-            abort();
+        perm_t *v = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
+        if (!v) {
+            /* the mapping stands; this datagram, whose answer the filter
+             * could not let in, is dropped */
+            *why = SIM_DROP_NO_MEMORY;
+            return NULL;
+        }
+        m->perms = v;
         m->perms[m->nperms++] = (perm_t){ rip, rport };
     }
     return m;
@@ -350,9 +368,10 @@ static void nat_input(sim_node_t *node, int port, sim_pkt_t *p)
             sim_net_drop(net, node->name, SIM_DROP_NAT_HAIRPIN, p);
             return;
         }
-        mapping_t *m = outbound_mapping(nat, p->src_ip, p->src_port, p->dst_ip, p->dst_port);
+        sim_drop_t why;
+        mapping_t *m = outbound_mapping(nat, p->src_ip, p->src_port, p->dst_ip, p->dst_port, &why);
         if (!m) {
-            sim_net_drop(net, node->name, SIM_DROP_NAT_NO_MAPPING, p);
+            sim_net_drop(net, node->name, why, p);
             return;
         }
         p->src_ip = m->ext_ip;
@@ -414,17 +433,21 @@ sim_nat_t *sim_nat_new(sim_net_t *n, const char *name, sim_subnet_t *outside, co
         return NULL;
     }
     sim_nat_t *nat = calloc(1, sizeof *nat);
-    if (!nat)
-        abort();
+    uint32_t *a = malloc(naddrs * sizeof *addrs);
+    if (!nat || !a || sim_net_own(n, &nat->node, nat_destroy) < 0) {
+        snprintf(err, errlen, "NAT '%s': out of memory", name);
+        free(nat);
+        free(a);
+        return NULL;
+    }
+    /* from here the network frees nat, even if it fails to attach */
     nat->node.ops = &nat_ops;
     nat->node.net = n;
     snprintf(nat->node.name, sizeof nat->node.name, "%s", name);
     nat->cfg = *cfg;
     nat->outside = outside;
     nat->next_port = PORT_MIN;
-    nat->addrs = malloc(naddrs * sizeof *addrs);
-    if (!nat->addrs)
-        abort();
+    nat->addrs = a;
     memcpy(nat->addrs, addrs, naddrs * sizeof *addrs);
     nat->naddrs = naddrs;
     char rng[96];
@@ -444,11 +467,8 @@ sim_nat_t *sim_nat_new(sim_net_t *n, const char *name, sim_subnet_t *outside, co
         char tmp[256];
         snprintf(tmp, sizeof tmp, "%s", err);
         snprintf(err, errlen, "NAT '%s': %s", name, tmp);
-        free(nat->addrs);
-        free(nat);
         return NULL;
     }
-    sim_net_own(n, &nat->node, nat_destroy);
     return nat;
 }
 

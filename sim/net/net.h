@@ -50,6 +50,7 @@ typedef enum sim_drop {
     SIM_DROP_NO_SOURCE,     /* sent from an address the host does not have (renumbered
                              * away) or that no socket of the host owns */
     SIM_DROP_TOO_BIG,       /* payload larger than a UDP datagram can carry */
+    SIM_DROP_NO_MEMORY,     /* the simulator ran out of memory for this datagram */
     SIM_DROP__COUNT
 } sim_drop_t;
 const char *sim_drop_name(sim_drop_t d);
@@ -86,6 +87,9 @@ typedef struct sim_link_stats {
 /* Observe packets: taps see the packet and the virtual time. */
 typedef void (*sim_tap_fn)(void *arg, sim_time_t t, const sim_pkt_t *p);
 
+/* NULL if out of memory. Every function below that allocates reports
+ * running out of memory as its other errors (NULL or -1, "out of memory"
+ * in err); a datagram the network has no memory for is a no-memory drop. */
 sim_net_t    *sim_net_new(sim_kernel_t *k, sim_evlog_t *log /* may be NULL */);
 void          sim_net_free(sim_net_t *n);
 sim_kernel_t *sim_net_kernel(sim_net_t *n);
@@ -131,7 +135,7 @@ bool          sim_iface_is_up(const sim_iface_t *i);
 /* Be told when an interface of h appears, goes down or comes up (the
  * operating system's network-change notification). */
 typedef void (*sim_iface_fn)(void *arg, sim_iface_t *i);
-void          sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);
+int           sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);   /* 0 or -1 */
 void          sim_host_unwatch(sim_host_t *h, void *arg);
 /* Tap every datagram the interface sends (at send time) and receives (at
  * arrival time). Returns 0, or -1 if out of memory. */
