@@ -28,5 +28,9 @@ expect.event { src = "alice", name = "activecandidate", count = 1,
                args = { ["local"] = "host 10.0.0.1:49152", remote = "host 10.0.0.2:49152" } }
 expect.event { src = "bob", name = "connected", count = 1 }
 -- the guest-network pair is checked too: its packets cross the core
-expect.measure { "checks on wlan0", function() return cap.count end, min = 2 }
+-- (Alice's check on the guest pair and its answer, Bob's and hers: 4
+-- datagrams, none lost and none retransmitted, as the round trip of 64 ms
+-- is well under the RTO of 500 ms; a triggered check, RFC 8445 s.7.3.1.4,
+-- could add one more exchange. No consent: the pair is not selected.)
+expect.measure { "checks on wlan0", function() return cap.count end, min = 4, max = 6 }
 expect.capture { cap, golden = "ice/two-interfaces.alice.wlan0.pcap" }
