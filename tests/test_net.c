@@ -16,6 +16,7 @@
 #include "net/firewall.h"
 #include "net/nat.h"
 #include "net/net.h"
+#include "net/node.h"
 
 #define SEED 7
 
@@ -543,6 +544,33 @@ START_TEST(out_of_memory_is_an_error)
 END_TEST
 #endif
 
+/* Prefixes may not overlap within one routing domain (the core's, or one
+ * gateway's inside) and may repeat across domains; the message names the
+ * first overlapping subnet in creation order. */
+static void gw_input(sim_node_t *node, int port, sim_pkt_t *p) { sim_pkt_free(node->net, p); }
+
+START_TEST(routing_domains)
+{
+    static const sim_node_ops_t gw_ops = { "gw", gw_input };
+    char err[256];
+    sim_kernel_t *k = sim_kernel_new(SEED);
+    sim_net_t *n = sim_net_new(k, NULL);
+    sim_node_t g1 = { .ops = &gw_ops, .net = n, .name = "g1" }, g2 = { .ops = &gw_ops, .net = n, .name = "g2" };
+    ck_assert(sim_subnet_new_behind(n, "a", 0x0a000000, 24, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert(sim_subnet_new_behind(n, "b", 0x0a000100, 24, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert(!sim_subnet_new_behind(n, "c", 0x0a000000, 16, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'a'"), "%s", err);
+    ck_assert(!sim_subnet_new_behind(n, "c", 0x0a000180, 25, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'b'"), "%s", err);
+    ck_assert_msg(sim_subnet_new_behind(n, "c", 0x0a000000, 16, NULL, NULL, &g2, 0, err, sizeof err), "%s", err);
+    ck_assert_msg(sim_subnet_new(n, "d", 0x0a000000, 8, NULL, NULL, err, sizeof err), "%s", err);
+    ck_assert(!sim_subnet_new(n, "e", 0x0a010000, 16, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'd'"), "%s", err);
+    sim_net_free(n);
+    sim_kernel_free(k);
+}
+END_TEST
+
 START_TEST(topology_errors)
 {
     char err[256];
@@ -642,6 +670,7 @@ static Suite *net_suite(void)
     tcase_add_test(t, out_of_memory_is_an_error);
 #endif
     tcase_add_test(t, topology_errors);
+    tcase_add_test(t, routing_domains);
     tcase_add_test(t, determinism_and_independence);
     suite_add_tcase(s, t);
     return s;

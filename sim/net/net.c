@@ -109,6 +109,7 @@ struct sim_subnet {
     sim_link_t       *uplink;
     sim_link_t       *up_out;       /* where the switch sends up: the uplink, or a filter's link */
     sim_node_t       *gateway;      /* NULL: the core */
+    sim_subnet_t     *next_behind;  /* the next subnet of the same routing domain */
     attach_t         *by_ip;        /* hash table on ip (link NULL: free), cap a power of 2 */
     size_t            n, cap;
     size_t            nports;       /* attachments made so far */
@@ -845,11 +846,11 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
     }
     /* Prefixes must not overlap within one routing domain: the core's, or
      * one gateway's inside (two homes behind two NATs may both be
-     * 192.168.1.0/24). */
-    for (size_t i = 0; i < n->nsubnets; i++) {
-        sim_subnet_t *o = n->subnets[i];
-        if (o->gateway != gw)
-            continue;
+     * 192.168.1.0/24). Each domain lists its own subnets, so a NAT's
+     * inside is checked against that NAT's alone, not every subnet made. */
+    sim_node_t *domain = gw ? gw : &n->core.node;
+    sim_subnet_t **tail = &domain->behind;     /* kept in creation order, for the message */
+    for (sim_subnet_t *o = domain->behind; o; tail = &o->next_behind, o = o->next_behind) {
         uint32_t m = mask & o->mask;    /* the shorter of the two masks */
         if ((prefix & m) == (o->prefix & m)) {
             char a[16], b[16];
@@ -899,6 +900,7 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
         c->routes[c->nroutes++] = (route_t){ prefix, mask, prefix_len, (int)c->nports - 1 };
     }
     s->up_out = s->uplink;
+    *tail = s;
     n->subnets[n->nsubnets++] = s;
     names_put(&n->subnet_names, &s->node);
     return s;

@@ -24,6 +24,10 @@ struct sim_node {
     const sim_node_ops_t *ops;
     sim_net_t            *net;
     char                  name[64];
+    /* The subnets whose uplink leads to this node (the core, a NAT): one
+     * routing domain, whose prefixes must not overlap. NULL (zeroed) when
+     * the node is made; the network keeps it. */
+    sim_subnet_t         *behind;
 };
 
 /* NULL if out of memory. */
