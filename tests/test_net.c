@@ -517,7 +517,7 @@ START_TEST(out_of_memory_is_an_error)
         OK_OR_OOM(lan = sim_subnet_new(n, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err));
         OK_OR_OOM(isp = sim_subnet_new(n, "isp", 0x0b000000, 24, NULL, NULL, err, sizeof err));
         OK_OR_OOM(nat = sim_nat_new(n, "nat", isp, &ext, 1, &cfg, err, sizeof err));
-        OK_OR_OOM(home = sim_nat_inside(nat, "home", 0xc0a80000, 24, NULL, NULL, err, sizeof err));
+        OK_OR_OOM(home = sim_nat_inside(nat, "home", 0xc0a80000, 24, &lp, NULL, err, sizeof err));
         OK_OR_OOM(sim_firewall_new(n, "fw", lan, err, sizeof err));
         sim_firewall_t *fw;
         OK_OR_OOM(fw = sim_firewall_new(n, "fw2", isp, err, sizeof err));

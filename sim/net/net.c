@@ -589,14 +589,10 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
             link_drop(d, SIM_DROP_QUEUE, p);
             return;
         }
-        sim_time_t start = d->busy_until > now ? d->busy_until : now;
-        uint64_t bits = (uint64_t)sim_pkt_ip_len(p) * 8u;
-        depart = start + (bits * 1000000000ull + d->p.rate_bps - 1) / d->p.rate_bps;
-        d->busy_until = depart;
         if (d->qlen == d->qcap) {
             uint32_t cap = d->qcap ? d->qcap * 2 : 16;
             sim_time_t *q = malloc(cap * sizeof *q);
-            if (!q) {
+            if (!q) {   /* before the rate is charged: it never reached the wire */
                 link_drop(d, SIM_DROP_NO_MEMORY, p);
                 return;
             }
@@ -607,6 +603,10 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
             d->qcap = cap;
             d->qhead = 0;
         }
+        sim_time_t start = d->busy_until > now ? d->busy_until : now;
+        uint64_t bits = (uint64_t)sim_pkt_ip_len(p) * 8u;
+        depart = start + (bits * 1000000000ull + d->p.rate_bps - 1) / d->p.rate_bps;
+        d->busy_until = depart;
         d->q[(d->qhead + d->qlen++) % d->qcap] = depart;
     }
 
