@@ -188,6 +188,13 @@ START_TEST(port_assignment_and_pooling)
     ck_assert_uint_eq(w.r17.from_ip[0], EXT);
     ck_assert_uint_eq(w.r17.from_ip[1], EXT + 1);
     ck_assert_uint_eq(w.r18.from_ip[0], EXT);               /* paired (REQ-2) */
+    /* once every mapping of an address has expired it is unpaired: the
+     * next mapping takes the next address in turn (EXT again, after two) */
+    sim_run_until(w.k, sim_now(w.k) + SIM_SEC(121));
+    send_run(&w, w.b, S1, 8);
+    send_run(&w, w.a, S1, 7);
+    ck_assert_uint_eq(w.r18.from_ip[1], EXT);
+    ck_assert_uint_eq(w.r17.from_ip[2], EXT + 1);
     world_free(&w);
 }
 END_TEST

@@ -34,6 +34,7 @@ typedef struct mapping {
     sim_timer_t     timer;
     perm_t         *perms;
     size_t          nperms;
+    size_t          idx;                    /* its place in nat->all */
 } mapping_t;
 
 typedef struct key {
@@ -54,6 +55,20 @@ typedef struct table {
 static mapping_t tomb_;
 #define TOMB (&tomb_)
 
+/* Paired pooling (REQ-2): the external address of an internal one while
+ * it has live mappings. Slots are never emptied (in_ip 0: free; internal
+ * addresses are never 0), so there are at most as many as the internal
+ * addresses ever seen. */
+typedef struct pair {
+    uint32_t in_ip, ext_ip;
+    size_t   live;                  /* live mappings of in_ip; 0: unpaired */
+} pair_t;
+
+typedef struct pairs {
+    pair_t *v;
+    size_t  cap, used;
+} pairs_t;
+
 struct sim_nat {
     sim_node_t        node;
     sim_nat_config_t  cfg;
@@ -65,7 +80,8 @@ struct sim_nat {
     sim_rng_t         rng;
     table_t           by_out, by_ext;
     mapping_t       **all;          /* live mappings, for reboot and free */
-    size_t            nall;
+    size_t            nall, allcap;
+    pairs_t           pairs;
     sim_nat_stats_t   st;
 };
 
@@ -140,6 +156,37 @@ static void tdel(table_t *t, const key_t_ *k)
         }
 }
 
+static size_t pair_slot(const pairs_t *t, uint32_t in_ip)
+{
+    size_t i = (size_t)(in_ip * 0x9e3779b1u ^ in_ip >> 16) & (t->cap - 1);
+    while (t->v[i].in_ip && t->v[i].in_ip != in_ip)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* The pair of in_ip, made (unpaired) if new; NULL if out of memory. */
+static pair_t *pair_of(pairs_t *t, uint32_t in_ip)
+{
+    if (2 * (t->used + 1) > t->cap) {
+        pairs_t old = *t;
+        size_t cap = old.cap ? 2 * old.cap : 64;
+        pair_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return NULL;
+        *t = (pairs_t){ v, cap, old.used };
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.v[i].in_ip)
+                t->v[pair_slot(t, old.v[i].in_ip)] = old.v[i];
+        free(old.v);
+    }
+    pair_t *p = &t->v[pair_slot(t, in_ip)];
+    if (!p->in_ip) {
+        *p = (pair_t){ .in_ip = in_ip };
+        t->used++;
+    }
+    return p;
+}
+
 /* ---- configuration ----------------------------------------------------------------- */
 
 void sim_nat_config_default(sim_nat_config_t *c)
@@ -207,11 +254,9 @@ static void mapping_free(sim_nat_t *nat, mapping_t *m)
     key_t_ ok = out_key(nat, m->in_ip, m->in_port, m->r_ip, m->r_port), ek = ext_key(m->ext_ip, m->ext_port);
     tdel(&nat->by_out, &ok);
     tdel(&nat->by_ext, &ek);
-    for (size_t i = 0; i < nat->nall; i++)
-        if (nat->all[i] == m) {
-            nat->all[i] = nat->all[--nat->nall];
-            break;
-        }
+    nat->all[m->idx] = nat->all[--nat->nall];
+    nat->all[m->idx]->idx = m->idx;
+    nat->pairs.v[pair_slot(&nat->pairs, m->in_ip)].live--;
     nat->st.mappings--;
     free(m->perms);
     free(m);
@@ -261,12 +306,11 @@ static uint16_t pick_port(sim_nat_t *nat, uint32_t ext_ip, uint16_t in_port)
 }
 
 /* RFC 4787 REQ-2: paired pooling, an internal address keeps its external
- * address across mappings. */
-static uint32_t pick_addr(sim_nat_t *nat, uint32_t in_ip)
+ * address while it has mappings; one without takes the next in turn. */
+static uint32_t pick_addr(sim_nat_t *nat, const pair_t *pr)
 {
-    for (size_t i = 0; i < nat->nall; i++)
-        if (nat->all[i]->in_ip == in_ip)
-            return nat->all[i]->ext_ip;
+    if (pr->live)
+        return pr->ext_ip;
     uint32_t a = nat->addrs[nat->next_addr];
     nat->next_addr = (nat->next_addr + 1) % nat->naddrs;
     return a;
@@ -281,19 +325,31 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
     mapping_t *m = tget(&nat->by_out, &k);
     sim_kernel_t *kern = sim_net_kernel(nat->node.net);
     if (!m) {
-        uint32_t ext_ip = pick_addr(nat, ip);
-        uint16_t ext_port = pick_port(nat, ext_ip, port);
-        *why = SIM_DROP_NAT_NO_MAPPING;
-        if (!ext_port)
-            return NULL;
         *why = SIM_DROP_NO_MEMORY;
-        mapping_t **all = realloc(nat->all, (nat->nall + 1) * sizeof *nat->all);
-        if (!all)
+        pair_t *pr = pair_of(&nat->pairs, ip);
+        if (!pr)
             return NULL;
-        nat->all = all;
+        if (nat->nall == nat->allcap) {
+            size_t cap = nat->allcap ? 2 * nat->allcap : 16;
+            mapping_t **all = realloc(nat->all, cap * sizeof *nat->all);
+            if (!all)
+                return NULL;
+            nat->all = all;
+            nat->allcap = cap;
+        }
         m = calloc(1, sizeof *m);
         if (!m || treserve(&nat->by_out) < 0 || treserve(&nat->by_ext) < 0) {
             free(m);
+            return NULL;
+        }
+        /* nothing can run out of memory past here: an unpaired address
+         * takes the next public one in turn only for a mapping made (or
+         * refused for want of a port, as before) */
+        uint32_t ext_ip = pick_addr(nat, pr);
+        uint16_t ext_port = pick_port(nat, ext_ip, port);
+        if (!ext_port) {
+            free(m);
+            *why = SIM_DROP_NAT_NO_MAPPING;
             return NULL;
         }
         *m = (mapping_t){ .nat = nat, .in_ip = ip, .in_port = port, .ext_ip = ext_ip,
@@ -301,7 +357,10 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
         tput(&nat->by_out, &k, m);
         key_t_ ek = ext_key(ext_ip, ext_port);
         tput(&nat->by_ext, &ek, m);
+        m->idx = nat->nall;
         nat->all[nat->nall++] = m;
+        pr->ext_ip = ext_ip;
+        pr->live++;
         nat->st.created++;
         nat->st.mappings++;
         log_mapping(nat, "mapping", m, false);
@@ -411,6 +470,7 @@ static void nat_destroy(sim_node_t *node)
         free(nat->all[i]);
     }
     free(nat->all);
+    free(nat->pairs.v);
     free(nat->by_out.v);
     free(nat->by_ext.v);
     free(nat->addrs);
