@@ -494,6 +494,40 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
 }
 
 /* `bench [kernel|link|nat|turn|ice]...` runs only the parts named */
+/* ---- topology: n hosts, each with an interface on one of the /16
+ * subnets of 10.0.0.0/8, built through the functions net.host and
+ * host:interface call (sim_host_new, sim_iface_new). Addresses are handed
+ * out in a scrambled order so a structure that only likes ascending
+ * inserts shows. Seconds for the whole build, the network freed after. */
+static double bench_topology(uint32_t n)
+{
+    sim_kernel_t *k = sim_kernel_new(1);
+    sim_net_t *net = sim_net_new(k, NULL);
+    char err[256], name[32];
+    uint32_t nsub = (n + 65000) / 65000;
+    sim_subnet_t **subs = calloc(nsub, sizeof *subs);
+    double t0 = wall();
+    for (uint32_t s = 0; s < nsub; s++) {
+        snprintf(name, sizeof name, "lan%u", s);
+        subs[s] = sim_subnet_new(net, name, 0x0a000000u | s << 16, 16, NULL, NULL, err, sizeof err);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "h%u", i);
+        sim_host_t *h = sim_host_new(net, name, err, sizeof err);
+        uint32_t j = (uint32_t)(((uint64_t)i * 40503u) % 65000u);   /* 40503 is prime to 65000 */
+        if (!h || !sim_iface_new(h, "eth0", subs[i / 65000], (0x0a000000u | (i / 65000) << 16) + 2 + j, NULL,
+                                 err, sizeof err)) {
+            fprintf(stderr, "bench topology: %s\n", err);
+            exit(1);
+        }
+    }
+    double t = wall() - t0;
+    sim_net_free(net);
+    sim_kernel_free(k);
+    free(subs);
+    return t;
+}
+
 static bool wanted(int argc, char **argv, const char *part)
 {
     if (argc < 2)
@@ -506,13 +540,13 @@ static bool wanted(int argc, char **argv, const char *part)
 
 int main(int argc, char **argv)
 {
-    static const char *const parts[] = { "kernel", "link", "nat", "turn", "ice" };
+    static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice" };
     for (int i = 1; i < argc; i++) {
         size_t j = 0;
-        while (j < 5 && strcmp(argv[i], parts[j]) != 0)
+        while (j < 6 && strcmp(argv[i], parts[j]) != 0)
             j++;
-        if (j == 5) {
-            fprintf(stderr, "usage: bench [kernel|link|nat|turn|ice]... (no part: all)\n");
+        if (j == 6) {
+            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice]... (no part: all)\n");
             return 2;
         }
     }
@@ -544,6 +578,17 @@ int main(int argc, char **argv)
                median(v, RUNS) / 1e6);
     }
     unlink(pcap);
+    if (wanted(argc, argv, "topology")) {
+        static const uint32_t sizes[] = { 10000, 100000 };
+        double per[2];
+        for (int j = 0; j < 2; j++) {
+            for (int i = 0; i < RUNS; i++)
+                v[i] = bench_topology(sizes[j]);
+            per[j] = median(v, RUNS);
+            printf("  topology, %6u hosts with an interface each:   %7.3f s\n", sizes[j], per[j]);
+        }
+        printf("    (10 times the hosts: %.1f times the time; linear is 10)\n", per[1] / per[0]);
+    }
     if (!wanted(argc, argv, "ice"))
         return 0;
     static const size_t ns[] = { 1, 100, 1000 };

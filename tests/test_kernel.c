@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -317,20 +318,107 @@ START_TEST(rng_statistics)
 }
 END_TEST
 
-/* The streams are part of the product's output: goldens depend on them.
- * This pins the generator so an accidental change is caught here first. */
+/* The streams are part of the product's output: every golden depends on
+ * them. The derivation sim_rng_init(seed, name) -> outputs is pinned two
+ * ways: against a model written here from the published algorithms (not
+ * from kernel.c), and against literal values computed outside C (Python,
+ * from the same published definitions).
+ *
+ * Model, from the references:
+ * - FNV-1a, 64-bit (Fowler/Noll/Vo, draft-eastlake-fnv): offset basis
+ *   0xcbf29ce484222325; per byte "hash ^= octet; hash *= 0x100000001b3".
+ * - splitmix64 (Vigna, splitmix64.c, after Steele/Lea/Flood 2014):
+ *   "z = (x += 0x9e3779b97f4a7c15); z = (z ^ (z >> 30)) *
+ *   0xbf58476d1ce4e5b9; z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+ *   return z ^ (z >> 31);". Its first outputs from x = 0 are
+ *   0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4 (a widely published vector).
+ * - xoshiro256** (Blackman & Vigna, "Scrambled linear pseudorandom number
+ *   generators", 2018, and xoshiro256starstar.c): "result = rotl(s[1] * 5,
+ *   7) * 9; t = s[1] << 17; s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2];
+ *   s[0] ^= s[3]; s[2] ^= t; s[3] = rotl(s[3], 45);".
+ * - rtcsim's derivation (D7): x = splitmix64(seed) ^ fnv1a(name), then the
+ *   four state words are the next four splitmix64 outputs from x. */
+typedef struct model { uint64_t s[4]; } model_t;
+
+static uint64_t model_splitmix(uint64_t *x)
+{
+    *x += 0x9e3779b97f4a7c15ull;
+    uint64_t z = *x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t model_rotl(uint64_t x, unsigned k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t model_next(model_t *m)
+{
+    uint64_t *s = m->s;
+    uint64_t out = model_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = model_rotl(s[3], 45);
+    return out;
+}
+
+static void model_init(model_t *m, uint64_t seed, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    uint64_t x = seed;
+    x = model_splitmix(&x) ^ h;
+    for (int i = 0; i < 4; i++)
+        m->s[i] = model_splitmix(&x);
+}
+
 START_TEST(rng_known_answer)
 {
-    sim_rng_t r;
-    sim_rng_init(&r, 1, "x");
-    uint64_t a = sim_rng_u64(&r);
-    sim_rng_init(&r, 1, "x");
-    ck_assert_uint_eq(a, sim_rng_u64(&r));
-    /* xoshiro256** reference: state {1,2,3,4} gives 11520 then 0 then 1509978240 */
+    /* the model itself against published vectors */
+    uint64_t x = 0;
+    ck_assert_uint_eq(model_splitmix(&x), 0xe220a8397b1dcdafull);
+    ck_assert_uint_eq(model_splitmix(&x), 0x6e789e6aa1b965f4ull);
+    model_t mk = { { 1, 2, 3, 4 } };
+    ck_assert_uint_eq(model_next(&mk), 11520);      /* rotl(2 * 5, 7) * 9 */
+    ck_assert_uint_eq(model_next(&mk), 0);
+    ck_assert_uint_eq(model_next(&mk), 1509978240);
     sim_rng_t k = { { 1, 2, 3, 4 } };
     ck_assert_uint_eq(sim_rng_u64(&k), 11520);
     ck_assert_uint_eq(sim_rng_u64(&k), 0);
     ck_assert_uint_eq(sim_rng_u64(&k), 1509978240);
+
+    /* literal first outputs of sim_rng_init(seed, name) */
+    static const struct { uint64_t seed; const char *name; uint64_t out[3]; } kat[] = {
+        { 1, "x", { 0xd150c8b91eb1c140ull, 0x349fccd8fed9f255ull, 0xd9026c3ee2188415ull } },
+        { 42, "link:a.eth0:up", { 0x71a8668f490dd56aull, 0x0c238b01679176e7ull, 0x4272051c83f5815aull } },
+        { 0, "", { 0x1e28178eedbf0f30ull, 0x32dadb1a9e4a4d08ull, 0x4ef49088479a6d5cull } },
+        { 7, "lua:math.random", { 0xe570e3eab6a70a77ull, 0xa78cef92dc9a8a98ull, 0x108218269b02c1c0ull } },
+        { UINT64_MAX, "nat:nat1", { 0x526dc49e09529a13ull, 0x2fc75077432bea51ull, 0x9743e0bdd8915233ull } },
+    };
+    for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
+        sim_rng_t r;
+        sim_rng_init(&r, kat[i].seed, kat[i].name);
+        for (int j = 0; j < 3; j++)
+            ck_assert_msg(sim_rng_u64(&r) == kat[i].out[j], "seed %llu name '%s' output %d",
+                          (unsigned long long)kat[i].seed, kat[i].name, j);
+    }
+
+    /* and the model over many (seed, name) pairs and a long prefix */
+    static const char *const names[] = { "a", "link:core:up", "link:core:down", "signal:a>b",
+                                         "nat:home", "stun:s1", "\xff\x01" };
+    for (uint64_t seed = 0; seed < 64; seed++)
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            sim_rng_t r;
+            model_t m;
+            sim_rng_init(&r, seed * 0x9e3779b97f4a7c15ull, names[i]);
+            model_init(&m, seed * 0x9e3779b97f4a7c15ull, names[i]);
+            for (int j = 0; j < 100; j++)
+                ck_assert_msg(sim_rng_u64(&r) == model_next(&m), "seed %llu name '%s' output %d",
+                              (unsigned long long)seed, names[i], j);
+        }
 }
 END_TEST
 

@@ -13,7 +13,10 @@
 
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "net/firewall.h"
+#include "net/nat.h"
 #include "net/net.h"
+#include "net/node.h"
 
 #define SEED 7
 
@@ -371,6 +374,203 @@ START_TEST(interface_down_drops_both_ways)
 }
 END_TEST
 
+/* The log's lines, joined, for searching. */
+static char *log_text(const sim_evlog_t *log)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *t = calloc(1, cap);
+    for (size_t i = 0; i < sim_evlog_count(log); i++) {
+        len += sim_evlog_format(sim_evlog_get(log, i), t + len, cap - len);
+        ck_assert(len + 2 < cap);
+        t[len++] = '\n';
+    }
+    return t;
+}
+
+/* A socket left on an address its host no longer has, the environment of
+ * a host sending from an address no socket owns, and a payload no UDP
+ * datagram can carry: each is a counted, logged drop, never a silent one. */
+START_TEST(unsendable_datagrams_are_counted)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    char err[256];
+    sim_udp_t *bound = sim_udp_bind(w.a, 0x0a000001, 5000, NULL, NULL, err, sizeof err);
+    ck_assert_msg(bound, "%s", err);
+    ck_assert_int_eq(sim_iface_set_ip(w.ia, 0x0a000011, err, sizeof err), 0);
+    ck_assert_int_eq(sim_udp_send(bound, 0x0a000002, 9, "x", 1), -1);
+    sim_host_drop_unsent(w.a, SIM_DROP_NO_SOURCE, 0x0a000001, 5001, 0x0a000002, 9, 3);
+    static uint8_t huge[SIM_UDP_MAX_PAYLOAD + 1];
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, huge, sizeof huge), -1);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_NO_SOURCE], 2);
+    ck_assert_uint_eq(drops[SIM_DROP_TOO_BIG], 1);
+    ck_assert_uint_eq(drops[SIM_DROP_IFACE_DOWN], 0);
+    char *t = log_text(w.log);
+    ck_assert_msg(strstr(t, "{\"from\":\"10.0.0.1:5000\",\"len\":1,\"reason\":\"no-source\",\"to\":\"10.0.0.2:9\"},\"ev\":\"drop\",\"src\":\"a\"") &&
+                  strstr(t, "{\"from\":\"10.0.0.1:5001\",\"len\":3,\"reason\":\"no-source\"") &&
+                  strstr(t, "\"len\":65508,\"reason\":\"too-big\""), "%s", t);
+    free(t);
+    world_free(&w);
+}
+END_TEST
+
+typedef struct late { world_t *w; sim_iface_t *i; } late_t;
+
+static void add_late_iface(void *arg)
+{
+    late_t *l = arg;
+    char err[256];
+    l->i = sim_iface_new(l->w->a, "eth1", l->w->lan, 0x0a000021, NULL, err, sizeof err);
+    ck_assert_msg(l->i, "%s", err);
+}
+
+/* An interface that appears during the run is logged as down, up and
+ * renumbering are; the ones built before the first event are not. */
+START_TEST(interface_added_while_running_is_logged)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    world_t w;
+    world_init(&w, SEED, &p);
+    late_t l = { &w, NULL };
+    sim_at(w.k, SIM_MS(250), add_late_iface, &l);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert(l.i);
+    char *t = log_text(w.log);
+    ck_assert_msg(strstr(t, "{\"args\":{\"address\":\"10.0.0.33\",\"subnet\":\"lan\"},"
+                             "\"ev\":\"iface-new\",\"src\":\"a.eth1\",\"t\":0.250000000}"), "%s", t);
+    ck_assert_msg(!strstr(t, "a.eth0"), "setup-time interfaces are not events: %s", t);
+    free(t);
+    world_free(&w);
+}
+END_TEST
+
+/* ---- out of memory ----------------------------------------------------------- */
+
+/* Allocation failure injection: the test binary's malloc family fails
+ * once `fail_in` allocations have succeeded (-1: never). Not under ASan,
+ * which owns the allocator. */
+#if !defined(__SANITIZE_ADDRESS__)
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+static long fail_in = -1;
+static bool armed;                  /* only the simulator's calls count, not check's */
+static bool fail_now(void)
+{
+    if (fail_in < 0 || !armed)
+        return false;
+    if (fail_in == 0)
+        return true;
+    fail_in--;
+    return false;
+}
+void *malloc(size_t n) { return fail_now() ? NULL : __libc_malloc(n); }
+void *calloc(size_t n, size_t m) { return fail_now() ? NULL : __libc_calloc(n, m); }
+void *realloc(void *p, size_t n) { return fail_now() ? NULL : __libc_realloc(p, n); }
+
+static void nothing(void *arg) { (void)arg; }
+static void ignore(void *arg, sim_udp_t *u, const sim_pkt_t *p) { (void)arg; }
+
+/* Build a small network, a NAT and a firewall included, and send through
+ * it, with the k-th allocation failing, for every k until none fails:
+ * every call either works or says "out of memory"; nothing aborts. */
+START_TEST(out_of_memory_is_an_error)
+{
+    bool completed = false;
+    for (long k = 0; !completed && k < 5000; k++) {
+        char err[256] = "";
+        sim_kernel_t *kern = sim_kernel_new(SEED);
+        /* the kernel's queue is not under test: grow it first, so that
+         * only the network's allocations can fail */
+        for (int i = 0; i < 4096; i++)
+            sim_at(kern, 0, nothing, NULL);
+        sim_run_until(kern, 0);
+        fail_in = k;
+        armed = true;
+        sim_net_t *n = sim_net_new(kern, NULL);
+        armed = false;
+        if (!n) {
+            fail_in = -1;
+            sim_kernel_free(kern);
+            continue;
+        }
+#define OK_OR_OOM(x) do { err[0] = 0; armed = true; bool ok_ = (x); armed = false; if (!ok_) { ck_assert_msg(strstr(err, "out of memory"), \
+            "allocation %ld: %s: %s", k, #x, err); goto done; } } while (0)
+        sim_subnet_t *lan, *isp, *home;
+        sim_host_t *a, *b;
+        sim_udp_t *ua, *ub;
+        sim_nat_t *nat;
+        sim_nat_config_t cfg;
+        sim_nat_config_default(&cfg);
+        cfg.filtering = SIM_NAT_ADDRESS_PORT_DEPENDENT;
+        uint32_t ext = 0x0b000005;
+        sim_link_params_t lp;
+        sim_link_params_default(&lp);
+        lp.rate_bps = 1000000;
+        lp.duplicate = 0.5;
+        OK_OR_OOM(lan = sim_subnet_new(n, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err));
+        OK_OR_OOM(isp = sim_subnet_new(n, "isp", 0x0b000000, 24, NULL, NULL, err, sizeof err));
+        OK_OR_OOM(nat = sim_nat_new(n, "nat", isp, &ext, 1, &cfg, err, sizeof err));
+        OK_OR_OOM(home = sim_nat_inside(nat, "home", 0xc0a80000, 24, &lp, NULL, err, sizeof err));
+        OK_OR_OOM(sim_firewall_new(n, "fw", lan, err, sizeof err));
+        sim_firewall_t *fw;
+        OK_OR_OOM(fw = sim_firewall_new(n, "fw2", isp, err, sizeof err));
+        OK_OR_OOM(sim_firewall_allow(fw, "0.0.0.0/0", err, sizeof err) == 0);
+        OK_OR_OOM(a = sim_host_new(n, "a", err, sizeof err));
+        OK_OR_OOM(b = sim_host_new(n, "b", err, sizeof err));
+        OK_OR_OOM(sim_iface_new(a, "eth0", home, 0xc0a80002, NULL, err, sizeof err));
+        OK_OR_OOM(sim_iface_new(b, "eth0", isp, 0x0b000002, NULL, err, sizeof err));
+        OK_OR_OOM(ua = sim_udp_bind(a, 0, 0, ignore, NULL, err, sizeof err));
+        OK_OR_OOM(ub = sim_udp_bind(b, 0, 9, ignore, NULL, err, sizeof err));
+        armed = true;
+        for (int i = 0; i < 40; i++)
+            sim_udp_send(ua, 0x0b000002, (uint16_t)(9 + i % 3), "0123456789", 10);
+        sim_run_until(kern, SIM_TIME_NEVER);
+        armed = false;
+        completed = fail_in > 0;        /* nothing failed this time round */
+    done:
+        fail_in = -1;
+        sim_net_free(n);
+        sim_kernel_free(kern);
+    }
+    ck_assert_msg(completed, "never ran to the end without a failure");
+}
+END_TEST
+#endif
+
+/* Prefixes may not overlap within one routing domain (the core's, or one
+ * gateway's inside) and may repeat across domains; the message names the
+ * first overlapping subnet in creation order. */
+static void gw_input(sim_node_t *node, int port, sim_pkt_t *p) { sim_pkt_free(node->net, p); }
+
+START_TEST(routing_domains)
+{
+    static const sim_node_ops_t gw_ops = { "gw", gw_input };
+    char err[256];
+    sim_kernel_t *k = sim_kernel_new(SEED);
+    sim_net_t *n = sim_net_new(k, NULL);
+    sim_node_t g1 = { .ops = &gw_ops, .net = n, .name = "g1" }, g2 = { .ops = &gw_ops, .net = n, .name = "g2" };
+    ck_assert(sim_subnet_new_behind(n, "a", 0x0a000000, 24, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert(sim_subnet_new_behind(n, "b", 0x0a000100, 24, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert(!sim_subnet_new_behind(n, "c", 0x0a000000, 16, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'a'"), "%s", err);
+    ck_assert(!sim_subnet_new_behind(n, "c", 0x0a000180, 25, NULL, NULL, &g1, 0, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'b'"), "%s", err);
+    ck_assert_msg(sim_subnet_new_behind(n, "c", 0x0a000000, 16, NULL, NULL, &g2, 0, err, sizeof err), "%s", err);
+    ck_assert_msg(sim_subnet_new(n, "d", 0x0a000000, 8, NULL, NULL, err, sizeof err), "%s", err);
+    ck_assert(!sim_subnet_new(n, "e", 0x0a010000, 16, NULL, NULL, err, sizeof err));
+    ck_assert_msg(strstr(err, "overlaps subnet 'd'"), "%s", err);
+    sim_net_free(n);
+    sim_kernel_free(k);
+}
+END_TEST
+
 START_TEST(topology_errors)
 {
     char err[256];
@@ -464,7 +664,13 @@ static Suite *net_suite(void)
     t = tcase_create("topology");
     tcase_add_test(t, routing_through_the_core);
     tcase_add_test(t, interface_down_drops_both_ways);
+    tcase_add_test(t, unsendable_datagrams_are_counted);
+    tcase_add_test(t, interface_added_while_running_is_logged);
+#if !defined(__SANITIZE_ADDRESS__)
+    tcase_add_test(t, out_of_memory_is_an_error);
+#endif
     tcase_add_test(t, topology_errors);
+    tcase_add_test(t, routing_domains);
     tcase_add_test(t, determinism_and_independence);
     suite_add_tcase(s, t);
     return s;

@@ -65,7 +65,10 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
         if (s->locals[i].ip == from->ip && s->locals[i].port == from->port)
             return sim_udp_send(s->udp[i], to->ip, to->port, data, len) == 0 ? RTC_SEND_OK
                                                                              : RTC_SEND_FAILED;
-    /* an address the socket no longer has (closed by refresh) */
+    /* No socket owns the source (an address the host has lost, closed by
+     * refresh): the network counts it as a drop, ref/ as a send that did
+     * not go. */
+    sim_host_drop_unsent(s->host, SIM_DROP_NO_SOURCE, from->ip, from->port, to->ip, to->port, len);
     return RTC_SEND_NOT_LOCAL;
 }
 

@@ -72,8 +72,12 @@ sim_firewall_t *sim_firewall_new(sim_net_t *n, const char *name, sim_subnet_t *s
         return NULL;
     }
     sim_firewall_t *fw = calloc(1, sizeof *fw);
-    if (!fw)
-        abort();
+    if (!fw || sim_net_own(n, &fw->node, fw_destroy) < 0) {
+        snprintf(err, errlen, "firewall '%s': out of memory", name);
+        free(fw);
+        return NULL;
+    }
+    /* from here the network frees fw, even if it fails to stand */
     fw->node.ops = &fw_ops;
     fw->node.net = n;
     snprintf(fw->node.name, sizeof fw->node.name, "%s", name);
@@ -82,10 +86,8 @@ sim_firewall_t *sim_firewall_new(sim_net_t *n, const char *name, sim_subnet_t *s
     fw->inner = sim_subnet_splice(s, &fw->node, e, sizeof e);
     if (!fw->inner) {
         snprintf(err, errlen, "firewall '%s': %s", name, e);
-        free(fw);
         return NULL;
     }
-    sim_net_own(n, &fw->node, fw_destroy);
     return fw;
 }
 
@@ -127,9 +129,12 @@ int sim_firewall_allow(sim_firewall_t *fw, const char *entry, char *err, size_t 
                  fw->node.name, entry);
         return -1;
     }
-    fw->rules = realloc(fw->rules, (fw->nrules + 1) * sizeof *fw->rules);
-    if (!fw->rules)
-        abort();
+    rule_t *v = realloc(fw->rules, (fw->nrules + 1) * sizeof *fw->rules);
+    if (!v) {
+        snprintf(err, errlen, "firewall '%s': out of memory", fw->node.name);
+        return -1;
+    }
+    fw->rules = v;
     fw->rules[fw->nrules++] = r;
     return 0;
 bad:

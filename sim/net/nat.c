@@ -34,6 +34,7 @@ typedef struct mapping {
     sim_timer_t     timer;
     perm_t         *perms;
     size_t          nperms;
+    size_t          idx;                    /* its place in nat->all */
 } mapping_t;
 
 typedef struct key {
@@ -54,6 +55,20 @@ typedef struct table {
 static mapping_t tomb_;
 #define TOMB (&tomb_)
 
+/* Paired pooling (REQ-2): the external address of an internal one while
+ * it has live mappings. Slots are never emptied (in_ip 0: free; internal
+ * addresses are never 0), so there are at most as many as the internal
+ * addresses ever seen. */
+typedef struct pair {
+    uint32_t in_ip, ext_ip;
+    size_t   live;                  /* live mappings of in_ip; 0: unpaired */
+} pair_t;
+
+typedef struct pairs {
+    pair_t *v;
+    size_t  cap, used;
+} pairs_t;
+
 struct sim_nat {
     sim_node_t        node;
     sim_nat_config_t  cfg;
@@ -65,7 +80,8 @@ struct sim_nat {
     sim_rng_t         rng;
     table_t           by_out, by_ext;
     mapping_t       **all;          /* live mappings, for reboot and free */
-    size_t            nall;
+    size_t            nall, allcap;
+    pairs_t           pairs;
     sim_nat_stats_t   st;
 };
 
@@ -97,24 +113,29 @@ static mapping_t *tget(const table_t *t, const key_t_ *k)
 
 static void tput(table_t *t, const key_t_ *k, mapping_t *m);
 
-static void tgrow(table_t *t)
+/* Room for one more key (load, tombstones included, at most 1/2): 0, or
+ * -1 if out of memory (the table unchanged). tput cannot fail after it. */
+static int treserve(table_t *t)
 {
+    if (2 * (t->used + 1) <= t->cap)
+        return 0;
     table_t old = *t;
-    t->cap = old.cap ? old.cap * 2 : 64;
-    t->v = calloc(t->cap, sizeof *t->v);
-    if (!t->v)
-        abort();
+    size_t cap = old.cap ? old.cap * 2 : 64;
+    slot_t *v = calloc(cap, sizeof *v);
+    if (!v)
+        return -1;
+    t->v = v;
+    t->cap = cap;
     t->used = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.v[i].m && old.v[i].m != TOMB)
             tput(t, &old.v[i].k, old.v[i].m);
     free(old.v);
+    return 0;
 }
 
 static void tput(table_t *t, const key_t_ *k, mapping_t *m)
 {
-    if (2 * (t->used + 1) > t->cap)
-        tgrow(t);
     size_t i = hash(k) & (t->cap - 1);
     while (t->v[i].m && t->v[i].m != TOMB)
         i = (i + 1) & (t->cap - 1);
@@ -133,6 +154,37 @@ static void tdel(table_t *t, const key_t_ *k)
             t->v[i].m = TOMB;
             return;
         }
+}
+
+static size_t pair_slot(const pairs_t *t, uint32_t in_ip)
+{
+    size_t i = (size_t)(in_ip * 0x9e3779b1u ^ in_ip >> 16) & (t->cap - 1);
+    while (t->v[i].in_ip && t->v[i].in_ip != in_ip)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* The pair of in_ip, made (unpaired) if new; NULL if out of memory. */
+static pair_t *pair_of(pairs_t *t, uint32_t in_ip)
+{
+    if (2 * (t->used + 1) > t->cap) {
+        pairs_t old = *t;
+        size_t cap = old.cap ? 2 * old.cap : 64;
+        pair_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return NULL;
+        *t = (pairs_t){ v, cap, old.used };
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.v[i].in_ip)
+                t->v[pair_slot(t, old.v[i].in_ip)] = old.v[i];
+        free(old.v);
+    }
+    pair_t *p = &t->v[pair_slot(t, in_ip)];
+    if (!p->in_ip) {
+        *p = (pair_t){ .in_ip = in_ip };
+        t->used++;
+    }
+    return p;
 }
 
 /* ---- configuration ----------------------------------------------------------------- */
@@ -202,11 +254,9 @@ static void mapping_free(sim_nat_t *nat, mapping_t *m)
     key_t_ ok = out_key(nat, m->in_ip, m->in_port, m->r_ip, m->r_port), ek = ext_key(m->ext_ip, m->ext_port);
     tdel(&nat->by_out, &ok);
     tdel(&nat->by_ext, &ek);
-    for (size_t i = 0; i < nat->nall; i++)
-        if (nat->all[i] == m) {
-            nat->all[i] = nat->all[--nat->nall];
-            break;
-        }
+    nat->all[m->idx] = nat->all[--nat->nall];
+    nat->all[m->idx]->idx = m->idx;
+    nat->pairs.v[pair_slot(&nat->pairs, m->in_ip)].live--;
     nat->st.mappings--;
     free(m->perms);
     free(m);
@@ -256,39 +306,61 @@ static uint16_t pick_port(sim_nat_t *nat, uint32_t ext_ip, uint16_t in_port)
 }
 
 /* RFC 4787 REQ-2: paired pooling, an internal address keeps its external
- * address across mappings. */
-static uint32_t pick_addr(sim_nat_t *nat, uint32_t in_ip)
+ * address while it has mappings; one without takes the next in turn. */
+static uint32_t pick_addr(sim_nat_t *nat, const pair_t *pr)
 {
-    for (size_t i = 0; i < nat->nall; i++)
-        if (nat->all[i]->in_ip == in_ip)
-            return nat->all[i]->ext_ip;
+    if (pr->live)
+        return pr->ext_ip;
     uint32_t a = nat->addrs[nat->next_addr];
     nat->next_addr = (nat->next_addr + 1) % nat->naddrs;
     return a;
 }
 
-static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, uint32_t rip, uint16_t rport)
+/* The mapping for an outbound datagram, made if needed; NULL with *why
+ * the drop reason (every port in use, out of memory). */
+static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, uint32_t rip,
+                                   uint16_t rport, sim_drop_t *why)
 {
     key_t_ k = out_key(nat, ip, port, rip, rport);
     mapping_t *m = tget(&nat->by_out, &k);
     sim_kernel_t *kern = sim_net_kernel(nat->node.net);
     if (!m) {
-        uint32_t ext_ip = pick_addr(nat, ip);
-        uint16_t ext_port = pick_port(nat, ext_ip, port);
-        if (!ext_port)
+        *why = SIM_DROP_NO_MEMORY;
+        pair_t *pr = pair_of(&nat->pairs, ip);
+        if (!pr)
             return NULL;
+        if (nat->nall == nat->allcap) {
+            size_t cap = nat->allcap ? 2 * nat->allcap : 16;
+            mapping_t **all = realloc(nat->all, cap * sizeof *nat->all);
+            if (!all)
+                return NULL;
+            nat->all = all;
+            nat->allcap = cap;
+        }
         m = calloc(1, sizeof *m);
-        if (!m)
-            abort();
+        if (!m || treserve(&nat->by_out) < 0 || treserve(&nat->by_ext) < 0) {
+            free(m);
+            return NULL;
+        }
+        /* nothing can run out of memory past here: an unpaired address
+         * takes the next public one in turn only for a mapping made (or
+         * refused for want of a port, as before) */
+        uint32_t ext_ip = pick_addr(nat, pr);
+        uint16_t ext_port = pick_port(nat, ext_ip, port);
+        if (!ext_port) {
+            free(m);
+            *why = SIM_DROP_NAT_NO_MAPPING;
+            return NULL;
+        }
         *m = (mapping_t){ .nat = nat, .in_ip = ip, .in_port = port, .ext_ip = ext_ip,
                           .ext_port = ext_port, .r_ip = k.b, .r_port = k.d };
         tput(&nat->by_out, &k, m);
         key_t_ ek = ext_key(ext_ip, ext_port);
         tput(&nat->by_ext, &ek, m);
-        nat->all = realloc(nat->all, (nat->nall + 1) * sizeof *nat->all);
-        if (!nat->all)
-            abort();
+        m->idx = nat->nall;
         nat->all[nat->nall++] = m;
+        pr->ext_ip = ext_ip;
+        pr->live++;
         nat->st.created++;
         nat->st.mappings++;
         log_mapping(nat, "mapping", m, false);
@@ -302,9 +374,14 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
     for (size_t i = 0; i < m->nperms && !known; i++)
         known = m->perms[i].ip == rip && m->perms[i].port == rport;
     if (!known) {
-        m->perms = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
-        if (!m->perms)
-            abort();
+        perm_t *v = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
+        if (!v) {
+            /* the mapping stands; this datagram, whose answer the filter
+             * could not let in, is dropped */
+            *why = SIM_DROP_NO_MEMORY;
+            return NULL;
+        }
+        m->perms = v;
         m->perms[m->nperms++] = (perm_t){ rip, rport };
     }
     return m;
@@ -350,9 +427,10 @@ static void nat_input(sim_node_t *node, int port, sim_pkt_t *p)
             sim_net_drop(net, node->name, SIM_DROP_NAT_HAIRPIN, p);
             return;
         }
-        mapping_t *m = outbound_mapping(nat, p->src_ip, p->src_port, p->dst_ip, p->dst_port);
+        sim_drop_t why;
+        mapping_t *m = outbound_mapping(nat, p->src_ip, p->src_port, p->dst_ip, p->dst_port, &why);
         if (!m) {
-            sim_net_drop(net, node->name, SIM_DROP_NAT_NO_MAPPING, p);
+            sim_net_drop(net, node->name, why, p);
             return;
         }
         p->src_ip = m->ext_ip;
@@ -392,6 +470,7 @@ static void nat_destroy(sim_node_t *node)
         free(nat->all[i]);
     }
     free(nat->all);
+    free(nat->pairs.v);
     free(nat->by_out.v);
     free(nat->by_ext.v);
     free(nat->addrs);
@@ -414,17 +493,21 @@ sim_nat_t *sim_nat_new(sim_net_t *n, const char *name, sim_subnet_t *outside, co
         return NULL;
     }
     sim_nat_t *nat = calloc(1, sizeof *nat);
-    if (!nat)
-        abort();
+    uint32_t *a = malloc(naddrs * sizeof *addrs);
+    if (!nat || !a || sim_net_own(n, &nat->node, nat_destroy) < 0) {
+        snprintf(err, errlen, "NAT '%s': out of memory", name);
+        free(nat);
+        free(a);
+        return NULL;
+    }
+    /* from here the network frees nat, even if it fails to attach */
     nat->node.ops = &nat_ops;
     nat->node.net = n;
     snprintf(nat->node.name, sizeof nat->node.name, "%s", name);
     nat->cfg = *cfg;
     nat->outside = outside;
     nat->next_port = PORT_MIN;
-    nat->addrs = malloc(naddrs * sizeof *addrs);
-    if (!nat->addrs)
-        abort();
+    nat->addrs = a;
     memcpy(nat->addrs, addrs, naddrs * sizeof *addrs);
     nat->naddrs = naddrs;
     char rng[96];
@@ -444,11 +527,8 @@ sim_nat_t *sim_nat_new(sim_net_t *n, const char *name, sim_subnet_t *outside, co
         char tmp[256];
         snprintf(tmp, sizeof tmp, "%s", err);
         snprintf(err, errlen, "NAT '%s': %s", name, tmp);
-        free(nat->addrs);
-        free(nat);
         return NULL;
     }
-    sim_net_own(n, &nat->node, nat_destroy);
     return nat;
 }
 

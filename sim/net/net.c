@@ -31,6 +31,9 @@ static const char *const drop_names[SIM_DROP__COUNT] = {
     [SIM_DROP_NAT_FILTERED] = "nat-filtered",
     [SIM_DROP_NAT_HAIRPIN] = "nat-hairpin",
     [SIM_DROP_FIREWALL] = "firewall-blocked",
+    [SIM_DROP_NO_SOURCE] = "no-source",
+    [SIM_DROP_TOO_BIG] = "too-big",
+    [SIM_DROP_NO_MEMORY] = "no-memory",
 };
 
 const char *sim_drop_name(sim_drop_t d)
@@ -106,8 +109,9 @@ struct sim_subnet {
     sim_link_t       *uplink;
     sim_link_t       *up_out;       /* where the switch sends up: the uplink, or a filter's link */
     sim_node_t       *gateway;      /* NULL: the core */
-    attach_t         *by_ip;        /* sorted by ip */
-    size_t            n;
+    sim_subnet_t     *next_behind;  /* the next subnet of the same routing domain */
+    attach_t         *by_ip;        /* hash table on ip (link NULL: free), cap a power of 2 */
+    size_t            n, cap;
     size_t            nports;       /* attachments made so far */
 };
 
@@ -153,10 +157,17 @@ typedef struct owned {
     void      (*destroy)(sim_node_t *);
 } owned_t;
 
+/* Nodes by name (hosts, subnets): open addressing, never deleted from. */
+typedef struct names {
+    sim_node_t **v;
+    size_t       n, cap;
+} names_t;
+
 struct sim_net {
     sim_kernel_t   *k;
     sim_evlog_t    *log;
     core_t          core;
+    names_t         host_names, subnet_names;
     sim_subnet_t  **subnets;
     size_t          nsubnets;
     sim_host_t    **hosts;
@@ -174,15 +185,81 @@ struct sim_net {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void *xrealloc(void *p, size_t n)
+/* Room for element n of the array *arrp (elements of size elem): arrays
+ * double when their length reaches a power of two, so n pushes cost O(n)
+ * (growing by one would copy the array at each push). The capacity is
+ * implied: at least the power of two at or above the length, which still
+ * holds after elements are removed. 0, or -1 if out of memory (the array
+ * is unchanged). */
+static int grow(void *arrp, size_t n, size_t elem)
 {
-    void *q = realloc(p, n ? n : 1);
+    if (n & (n - 1))
+        return 0;
+    void *arr;
+    memcpy(&arr, arrp, sizeof arr);
+    size_t cap = n ? 2 * n : 1;
+    if (cap > SIZE_MAX / elem)
+        return -1;
+    void *q = realloc(arr, cap * elem);
     if (!q)
-        abort(); /* out of memory: the run cannot continue meaningfully */
-    return q;
+        return -1;
+    memcpy(arrp, &q, sizeof q);
+    return 0;
 }
 
-#define PUSH(arr, n, v) do { (arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr)); (arr)[(n)++] = (v); } while (0)
+#define PUSH(arr, n, v) (grow(&(arr), (n), sizeof *(arr)) < 0 ? -1 : ((arr)[(n)++] = (v), 0))
+
+/* FNV-1a (a fixed function: tables hold no order that reaches output). */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static sim_node_t *names_get(const names_t *t, const char *name)
+{
+    if (!t->cap)
+        return NULL;
+    for (size_t i = name_hash(name) & (t->cap - 1); t->v[i]; i = (i + 1) & (t->cap - 1))
+        if (strcmp(t->v[i]->name, name) == 0)
+            return t->v[i];
+    return NULL;
+}
+
+static void names_put_slot(sim_node_t **v, size_t cap, sim_node_t *node)
+{
+    size_t i = name_hash(node->name) & (cap - 1);
+    while (v[i])
+        i = (i + 1) & (cap - 1);
+    v[i] = node;
+}
+
+/* Make room for one more name (load kept at most 1/2): 0 or -1. After
+ * it, names_put cannot fail. */
+static int names_reserve(names_t *t)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        sim_node_t **v = calloc(cap, sizeof *v);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->v[i])
+                names_put_slot(v, cap, t->v[i]);
+        free(t->v);
+        t->v = v;
+        t->cap = cap;
+    }
+    return 0;
+}
+
+static void names_put(names_t *t, sim_node_t *node)
+{
+    names_put_slot(t->v, t->cap, node);
+    t->n++;
+}
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -202,8 +279,7 @@ static void taps_fire(const taps_t *t, sim_time_t now, const sim_pkt_t *p)
 
 static int taps_add(taps_t *t, sim_tap_fn fn, void *arg)
 {
-    PUSH(t->v, t->n, ((tap_t){ fn, arg }));
-    return 0;
+    return PUSH(t->v, t->n, ((tap_t){ fn, arg }));
 }
 
 static uint32_t mask_of(unsigned len)
@@ -224,29 +300,35 @@ static void endpoint_str(char *buf, size_t cap, uint32_t ip, uint16_t port)
  * when larger than the pool's buffers, on a list of their own. */
 #define POOL_STRIDE ((sizeof(sim_pkt_t) + PKT_POOL_CAP + 15) & ~(size_t)15)
 
-static void pool_grow(sim_net_t *n)
+static int pool_grow(sim_net_t *n)
 {
-    unsigned char *c = xrealloc(NULL, POOL_STRIDE * PKT_CHUNK);
-    PUSH(n->chunks, n->nchunks, c);
+    unsigned char *c = malloc(POOL_STRIDE * PKT_CHUNK);
+    if (!c || PUSH(n->chunks, n->nchunks, c) < 0) {
+        free(c);
+        return -1;
+    }
     for (size_t i = 0; i < PKT_CHUNK; i++) {
         sim_pkt_t *p = (sim_pkt_t *)(c + i * POOL_STRIDE);
         p->cap = PKT_POOL_CAP;
         p->next = n->pool;
         n->pool = p;
     }
+    return 0;
 }
 
 sim_pkt_t *sim_pkt_alloc(sim_net_t *n, size_t len)
 {
     sim_pkt_t *p;
     if (len <= PKT_POOL_CAP) {
-        if (!n->pool)
-            pool_grow(n);
+        if (!n->pool && pool_grow(n) < 0)
+            return NULL;
         p = n->pool;
         n->pool = p->next;
         p->next = p->prev = NULL;
     } else {
-        p = xrealloc(NULL, sizeof *p + len);
+        p = malloc(sizeof *p + len);
+        if (!p)
+            return NULL;
         p->cap = (uint32_t)len;
         p->prev = NULL;
         p->next = n->big;
@@ -262,6 +344,8 @@ sim_pkt_t *sim_pkt_alloc(sim_net_t *n, size_t len)
 sim_pkt_t *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p)
 {
     sim_pkt_t *c = sim_pkt_alloc(n, p->len);
+    if (!c)
+        return NULL;
     c->src_ip = p->src_ip;
     c->dst_ip = p->dst_ip;
     c->src_port = p->src_port;
@@ -289,18 +373,24 @@ void sim_pkt_free(sim_net_t *n, sim_pkt_t *p)
     free(p);
 }
 
-static void log_drop(sim_net_t *n, const char *src, sim_drop_t why, const sim_pkt_t *p)
+static void log_drop_of(sim_net_t *n, const char *src, sim_drop_t why, uint32_t sip, uint16_t sport,
+                        uint32_t dip, uint16_t dport, size_t len)
 {
     if (!n->log)
         return;
     char s[32], d[32];
-    endpoint_str(s, sizeof s, p->src_ip, p->src_port);
-    endpoint_str(d, sizeof d, p->dst_ip, p->dst_port);
+    endpoint_str(s, sizeof s, sip, sport);
+    endpoint_str(d, sizeof d, dip, dport);
     sim_evarg_t args[] = {
         SIM_EVS("reason", drop_names[why]), SIM_EVS("from", s), SIM_EVS("to", d),
-        SIM_EVI("len", p->len),
+        SIM_EVI("len", (int64_t)len),
     };
     sim_evlog_emit(n->log, sim_now(n->k), src, "drop", args, 4);
+}
+
+static void log_drop(sim_net_t *n, const char *src, sim_drop_t why, const sim_pkt_t *p)
+{
+    log_drop_of(n, src, why, p->src_ip, p->src_port, p->dst_ip, p->dst_port, p->len);
 }
 
 void sim_net_drop(sim_net_t *n, const char *src, sim_drop_t why, sim_pkt_t *p)
@@ -368,15 +458,17 @@ static void dir_init(sim_net_t *n, sim_link_t *l, int dir, sim_node_t *to, int t
 sim_link_t *sim_link_new(sim_net_t *n, const char *name, sim_node_t *a, int pa,
                          sim_node_t *b, int pb, const sim_link_params_t *p)
 {
-    sim_link_t *l = xrealloc(NULL, sizeof *l);
-    memset(l, 0, sizeof *l);
+    sim_link_t *l = calloc(1, sizeof *l);
+    if (!l || PUSH(n->links, n->nlinks, l) < 0) {
+        free(l);
+        return NULL;
+    }
     l->net = n;
     snprintf(l->name, sizeof l->name, "%s", name);
     snprintf(l->src[0], sizeof l->src[0], "link:%s:up", name);
     snprintf(l->src[1], sizeof l->src[1], "link:%s:down", name);
     dir_init(n, l, 0, b, pb, p);
     dir_init(n, l, 1, a, pa, p);
-    PUSH(n->links, n->nlinks, l);
     return l;
 }
 
@@ -497,13 +589,13 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
             link_drop(d, SIM_DROP_QUEUE, p);
             return;
         }
-        sim_time_t start = d->busy_until > now ? d->busy_until : now;
-        uint64_t bits = (uint64_t)sim_pkt_ip_len(p) * 8u;
-        depart = start + (bits * 1000000000ull + d->p.rate_bps - 1) / d->p.rate_bps;
-        d->busy_until = depart;
         if (d->qlen == d->qcap) {
             uint32_t cap = d->qcap ? d->qcap * 2 : 16;
-            sim_time_t *q = xrealloc(NULL, cap * sizeof *q);
+            sim_time_t *q = malloc(cap * sizeof *q);
+            if (!q) {   /* before the rate is charged: it never reached the wire */
+                link_drop(d, SIM_DROP_NO_MEMORY, p);
+                return;
+            }
             for (uint32_t i = 0; i < d->qlen; i++)
                 q[i] = d->q[(d->qhead + i) % d->qcap];
             free(d->q);
@@ -511,6 +603,10 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
             d->qcap = cap;
             d->qhead = 0;
         }
+        sim_time_t start = d->busy_until > now ? d->busy_until : now;
+        uint64_t bits = (uint64_t)sim_pkt_ip_len(p) * 8u;
+        depart = start + (bits * 1000000000ull + d->p.rate_bps - 1) / d->p.rate_bps;
+        d->busy_until = depart;
         d->q[(d->qhead + d->qlen++) % d->qcap] = depart;
     }
 
@@ -529,9 +625,13 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
 
     if (d->p.duplicate > 0 && sim_rng_double(&d->rng) < d->p.duplicate) {
         sim_pkt_t *c = sim_pkt_clone(l->net, p);
-        c->hop = d;
-        d->st.duplicated++;
-        sim_at(k, depart + delay(d), link_deliver, c);
+        if (c) {
+            c->hop = d;
+            d->st.duplicated++;
+            sim_at(k, depart + delay(d), link_deliver, c);
+        } else {    /* no memory for the copy: counted, no jitter draw for it */
+            d->st.dropped[SIM_DROP_NO_MEMORY]++;
+        }
     }
     p->hop = d;
     sim_at(k, depart + delay(d), link_deliver, p);
@@ -573,17 +673,21 @@ void sim_net_set_core(sim_net_t *n, const sim_link_params_t *p)
 
 /* ---- subnets ----------------------------------------------------------- */
 
+static size_t ip_slot(const sim_subnet_t *s, uint32_t ip)
+{
+    return (size_t)((ip * 0x9e3779b1u) ^ (ip >> 16)) & (s->cap - 1);
+}
+
+/* The attachment of ip: a hash table (linear probing), so building a
+ * subnet of n addresses costs O(n) whatever their order. */
 static const attach_t *subnet_lookup(const sim_subnet_t *s, uint32_t ip)
 {
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s->by_ip[mid].ip < ip)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n && s->by_ip[lo].ip == ip ? &s->by_ip[lo] : NULL;
+    if (!s->cap)
+        return NULL;
+    for (size_t i = ip_slot(s, ip); s->by_ip[i].link; i = (i + 1) & (s->cap - 1))
+        if (s->by_ip[i].ip == ip)
+            return &s->by_ip[i];
+    return NULL;
 }
 
 static void subnet_input(sim_node_t *node, int port, sim_pkt_t *p)
@@ -626,15 +730,38 @@ static int attach_check(const sim_subnet_t *s, uint32_t ip, char *err, size_t er
     return 0;
 }
 
-/* Record ip -> link, keeping by_ip sorted (insertion step). */
+static void attach_slot(sim_subnet_t *s, attach_t a)
+{
+    size_t i = ip_slot(s, a.ip);
+    while (s->by_ip[i].link)
+        i = (i + 1) & (s->cap - 1);
+    s->by_ip[i] = a;
+    s->n++;
+}
+
+/* Room for one more attachment (load at most 1/2): 0, or -1 if out of
+ * memory. attach_add cannot fail after it. */
+static int attach_reserve(sim_subnet_t *s)
+{
+    if (2 * (s->n + 1) <= s->cap)
+        return 0;
+    sim_subnet_t old = *s;
+    attach_t *v = calloc(old.cap ? 2 * old.cap : 16, sizeof *v);
+    if (!v)
+        return -1;
+    s->by_ip = v;
+    s->cap = old.cap ? 2 * old.cap : 16;
+    s->n = 0;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.by_ip[i].link)
+            attach_slot(s, old.by_ip[i]);
+    free(old.by_ip);
+    return 0;
+}
+
 static void attach_add(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner)
 {
-    PUSH(s->by_ip, s->n, ((attach_t){ ip, link, owner }));
-    for (size_t j = s->n - 1; j > 0 && s->by_ip[j - 1].ip > ip; j--) {
-        attach_t t = s->by_ip[j];
-        s->by_ip[j] = s->by_ip[j - 1];
-        s->by_ip[j - 1] = t;
-    }
+    attach_slot(s, (attach_t){ ip, link, owner });
 }
 
 sim_link_t *sim_subnet_attach(sim_subnet_t *s, uint32_t ip, const char *link_name, const char *owner,
@@ -643,25 +770,39 @@ sim_link_t *sim_subnet_attach(sim_subnet_t *s, uint32_t ip, const char *link_nam
 {
     if (attach_check(s, ip, err, errlen) < 0)
         return NULL;
-    sim_link_t *l = sim_link_new(s->node.net, link_name, node, port, &s->node, (int)++s->nports,
+    sim_link_t *l = attach_reserve(s) < 0 ? NULL
+                  : sim_link_new(s->node.net, link_name, node, port, &s->node, (int)s->nports + 1,
                                  p ? p : &s->access);
+    if (!l) {
+        errf(err, errlen, "%s: out of memory", owner);
+        return NULL;
+    }
+    s->nports++;
     attach_add(s, ip, l, owner);
     return l;
 }
 
-void sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *))
+int sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *))
 {
-    PUSH(n->owned, n->nowned, ((owned_t){ node, destroy }));
+    return PUSH(n->owned, n->nowned, ((owned_t){ node, destroy }));
 }
 
 void sim_subnet_detach(sim_subnet_t *s, uint32_t ip)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->by_ip[i].ip == ip) {
-            memmove(&s->by_ip[i], &s->by_ip[i + 1], (s->n - i - 1) * sizeof *s->by_ip);
-            s->n--;
-            return;
-        }
+    attach_t *a = (attach_t *)subnet_lookup(s, ip);
+    if (!a)
+        return;
+    /* Linear-probing delete: re-place the rest of the cluster so that no
+     * lookup stops early at the hole. */
+    size_t i = (size_t)(a - s->by_ip);
+    s->by_ip[i].link = NULL;
+    s->n--;
+    for (size_t j = (i + 1) & (s->cap - 1); s->by_ip[j].link; j = (j + 1) & (s->cap - 1)) {
+        attach_t t = s->by_ip[j];
+        s->by_ip[j].link = NULL;
+        s->n--;
+        attach_slot(s, t);
+    }
 }
 
 int sim_subnet_attach_more(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const char *owner,
@@ -669,6 +810,10 @@ int sim_subnet_attach_more(sim_subnet_t *s, uint32_t ip, sim_link_t *link, const
 {
     if (attach_check(s, ip, err, errlen) < 0)
         return -1;
+    if (attach_reserve(s) < 0) {
+        errf(err, errlen, "%s: out of memory", owner);
+        return -1;
+    }
     attach_add(s, ip, link, owner);
     return 0;
 }
@@ -701,11 +846,11 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
     }
     /* Prefixes must not overlap within one routing domain: the core's, or
      * one gateway's inside (two homes behind two NATs may both be
-     * 192.168.1.0/24). */
-    for (size_t i = 0; i < n->nsubnets; i++) {
-        sim_subnet_t *o = n->subnets[i];
-        if (o->gateway != gw)
-            continue;
+     * 192.168.1.0/24). Each domain lists its own subnets, so a NAT's
+     * inside is checked against that NAT's alone, not every subnet made. */
+    sim_node_t *domain = gw ? gw : &n->core.node;
+    sim_subnet_t **tail = &domain->behind;     /* kept in creation order, for the message */
+    for (sim_subnet_t *o = domain->behind; o; tail = &o->next_behind, o = o->next_behind) {
         uint32_t m = mask & o->mask;    /* the shorter of the two masks */
         if ((prefix & m) == (o->prefix & m)) {
             char a[16], b[16];
@@ -721,8 +866,18 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
     if (uplink && sim_link_params_check(uplink, err, errlen) < 0)
         return NULL;
 
-    sim_subnet_t *s = xrealloc(NULL, sizeof *s);
-    memset(s, 0, sizeof *s);
+    /* Everything that can run out of memory comes first, so a failure
+     * leaves the network as it was (but for an unused link). */
+    core_t *c = &n->core;
+    sim_subnet_t *s = calloc(1, sizeof *s);
+    if (!s || grow(&n->subnets, n->nsubnets, sizeof *n->subnets) < 0 ||
+        names_reserve(&n->subnet_names) < 0 ||
+        (!gw && (grow(&c->ports, c->nports, sizeof *c->ports) < 0 ||
+                 grow(&c->routes, c->nroutes, sizeof *c->routes) < 0))) {
+        free(s);
+        errf(err, errlen, "subnet '%s': out of memory", name);
+        return NULL;
+    }
     s->node.ops = &subnet_ops;
     s->node.net = n;
     snprintf(s->node.name, sizeof s->node.name, "%s", name);
@@ -733,16 +888,21 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
     char lname[80];
     snprintf(lname, sizeof lname, "%s.uplink", name);
     s->gateway = gw;
-    if (gw) {
-        s->uplink = sim_link_new(n, lname, &s->node, 0, gw, gw_port, uplink ? uplink : &def);
-    } else {
-        core_t *c = &n->core;
-        s->uplink = sim_link_new(n, lname, &s->node, 0, &c->node, (int)c->nports, uplink ? uplink : &def);
-        PUSH(c->ports, c->nports, s->uplink);
-        PUSH(c->routes, c->nroutes, ((route_t){ prefix, mask, prefix_len, (int)c->nports - 1 }));
+    s->uplink = gw ? sim_link_new(n, lname, &s->node, 0, gw, gw_port, uplink ? uplink : &def)
+                   : sim_link_new(n, lname, &s->node, 0, &c->node, (int)c->nports, uplink ? uplink : &def);
+    if (!s->uplink) {
+        free(s);
+        errf(err, errlen, "subnet '%s': out of memory", name);
+        return NULL;
+    }
+    if (!gw) {
+        c->ports[c->nports++] = s->uplink;
+        c->routes[c->nroutes++] = (route_t){ prefix, mask, prefix_len, (int)c->nports - 1 };
     }
     s->up_out = s->uplink;
-    PUSH(n->subnets, n->nsubnets, s);
+    *tail = s;
+    n->subnets[n->nsubnets++] = s;
+    names_put(&n->subnet_names, &s->node);
     return s;
 }
 
@@ -752,15 +912,20 @@ sim_link_t *sim_subnet_splice(sim_subnet_t *s, sim_node_t *node, char *err, size
         errf(err, errlen, "subnet '%s' already has a node on its uplink", s->node.name);
         return NULL;
     }
-    /* what comes down the uplink now reaches node's port 1 */
-    s->uplink->d[1].to = node;
-    s->uplink->d[1].to_port = 1;
     sim_link_params_t def;
     sim_link_params_default(&def);
     char lname[160];
     snprintf(lname, sizeof lname, "%s.%s", s->node.name, node->name);
-    s->up_out = sim_link_new(s->node.net, lname, &s->node, 0, node, 0, &def);
-    return s->up_out;
+    sim_link_t *l = sim_link_new(s->node.net, lname, &s->node, 0, node, 0, &def);
+    if (!l) {
+        errf(err, errlen, "subnet '%s': out of memory", s->node.name);
+        return NULL;
+    }
+    /* what comes down the uplink now reaches node's port 1 */
+    s->uplink->d[1].to = node;
+    s->uplink->d[1].to_port = 1;
+    s->up_out = l;
+    return l;
 }
 
 sim_subnet_t *sim_subnet_new(sim_net_t *n, const char *name, uint32_t prefix,
@@ -780,10 +945,7 @@ sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t pre
 
 sim_subnet_t *sim_subnet_find(sim_net_t *n, const char *name)
 {
-    for (size_t i = 0; i < n->nsubnets; i++)
-        if (strcmp(n->subnets[i]->node.name, name) == 0)
-            return n->subnets[i];
-    return NULL;
+    return (sim_subnet_t *)names_get(&n->subnet_names, name);
 }
 
 sim_link_t *sim_subnet_uplink(sim_subnet_t *s) { return s->uplink; }
@@ -841,22 +1003,26 @@ sim_host_t *sim_host_new(sim_net_t *n, const char *name, char *err, size_t errle
         errf(err, errlen, "host '%s' already exists", name);
         return NULL;
     }
-    sim_host_t *h = xrealloc(NULL, sizeof *h);
-    memset(h, 0, sizeof *h);
+    sim_host_t *h = calloc(1, sizeof *h);
+    if (!h || grow(&n->hosts, n->nhosts, sizeof *n->hosts) < 0 || names_reserve(&n->host_names) < 0) {
+        free(h);
+        errf(err, errlen, "host '%s': out of memory", name);
+        return NULL;
+    }
     h->node.ops = &host_ops;
     h->node.net = n;
     snprintf(h->node.name, sizeof h->node.name, "%s", name);
     h->next_eph = 49152;
-    PUSH(n->hosts, n->nhosts, h);
+    n->hosts[n->nhosts++] = h;
+    names_put(&n->host_names, &h->node);
     return h;
 }
 
+/* By name through a hash table: building n hosts costs O(n), not the
+ * O(n^2) of a scan per new name. */
 sim_host_t *sim_host_find(sim_net_t *n, const char *name)
 {
-    for (size_t i = 0; i < n->nhosts; i++)
-        if (strcmp(n->hosts[i]->node.name, name) == 0)
-            return n->hosts[i];
-    return NULL;
+    return (sim_host_t *)names_get(&n->host_names, name);
 }
 
 const char *sim_host_name(const sim_host_t *h) { return h->node.name; }
@@ -880,8 +1046,12 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
     if (link && sim_link_params_check(link, err, errlen) < 0)
         return NULL;
 
-    sim_iface_t *i = xrealloc(NULL, sizeof *i);
-    memset(i, 0, sizeof *i);
+    sim_iface_t *i = calloc(1, sizeof *i);
+    if (!i || grow(&h->ifaces, h->nifaces, sizeof *h->ifaces) < 0) {
+        free(i);
+        errf(err, errlen, "host '%s': out of memory", h->node.name);
+        return NULL;
+    }
     i->host = h;
     i->port = (int)h->nifaces;
     snprintf(i->name, sizeof i->name, "%s", name);
@@ -890,7 +1060,20 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
     i->up = true;
     snprintf(i->full, sizeof i->full, "%s.%s", h->node.name, name);
     i->link = sim_subnet_attach(s, ip, i->full, i->full, &h->node, i->port, link, err, errlen);
-    PUSH(h->ifaces, h->nifaces, i);
+    if (!i->link) {
+        free(i);
+        return NULL;
+    }
+    h->ifaces[h->nifaces++] = i;
+    /* An interface that appears while the run is under way (from an event)
+     * is a network change like down, up and renumbering, and is logged as
+     * they are; the topology built before the first event is not. */
+    sim_net_t *n = h->node.net;
+    if (n->log && sim_events_fired(n->k) > 0) {
+        char a[16];
+        sim_evarg_t args[] = { SIM_EVS("address", sim_ip_str(ip, a)), SIM_EVS("subnet", s->node.name) };
+        sim_evlog_emit(n->log, sim_now(n->k), i->full, "iface-new", args, 2);
+    }
     notify(i);
     return i;
 }
@@ -921,9 +1104,9 @@ static void notify(sim_iface_t *i)
         h->watchers[j].fn(h->watchers[j].arg, i);
 }
 
-void sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg)
+int sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg)
 {
-    PUSH(h->watchers, h->nwatchers, ((watcher_t){ fn, arg }));
+    return PUSH(h->watchers, h->nwatchers, ((watcher_t){ fn, arg }));
 }
 
 void sim_host_unwatch(sim_host_t *h, void *arg)
@@ -955,8 +1138,12 @@ int sim_iface_set_ip(sim_iface_t *i, uint32_t ip, char *err, size_t errlen)
         return 0;
     if (attach_check(i->subnet, ip, err, errlen) < 0)
         return -1;
-    sim_subnet_detach(i->subnet, i->ip);
+    if (attach_reserve(i->subnet) < 0) {
+        errf(err, errlen, "%s: out of memory", i->full);
+        return -1;
+    }
     attach_add(i->subnet, ip, i->link, i->full);
+    sim_subnet_detach(i->subnet, i->ip);
     char a[16], b[16];
     sim_net_t *n = i->host->node.net;
     if (n->log) {
@@ -1018,7 +1205,11 @@ sim_udp_t *sim_udp_bind(sim_host_t *h, uint32_t ip, uint16_t port, sim_udp_recv_
         errf(err, errlen, "host '%s': UDP port %u is already in use", h->node.name, port);
         return NULL;
     }
-    sim_udp_t *s = xrealloc(NULL, sizeof *s);
+    sim_udp_t *s = malloc(sizeof *s);
+    if (!s) {
+        errf(err, errlen, "host '%s': out of memory", h->node.name);
+        return NULL;
+    }
     *s = (sim_udp_t){ .host = h, .ip = ip, .port = port, .fn = fn, .arg = arg };
     s->next = h->socks[port % SOCK_BUCKETS];
     h->socks[port % SOCK_BUCKETS] = s;
@@ -1059,14 +1250,28 @@ static sim_iface_t *route_out(const sim_host_t *h, uint32_t src, uint32_t dst)
     return first_up;
 }
 
+void sim_host_drop_unsent(sim_host_t *h, sim_drop_t why, uint32_t src_ip, uint16_t src_port,
+                          uint32_t dst_ip, uint16_t dst_port, size_t len)
+{
+    sim_net_t *n = h->node.net;
+    n->drops[why]++;
+    log_drop_of(n, h->node.name, why, src_ip, src_port, dst_ip, dst_port, len);
+}
+
 int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len)
 {
-    if (len > SIM_UDP_MAX_PAYLOAD)
-        return -1;
     sim_host_t *h = s->host;
+    if (len > SIM_UDP_MAX_PAYLOAD) {
+        sim_host_drop_unsent(h, SIM_DROP_TOO_BIG, s->ip, s->port, dst_ip, dst_port, len);
+        return -1;
+    }
     sim_net_t *n = h->node.net;
     sim_iface_t *i = route_out(h, s->ip, dst_ip);
     sim_pkt_t *p = sim_pkt_alloc(n, len);
+    if (!p) {
+        sim_host_drop_unsent(h, SIM_DROP_NO_MEMORY, i ? i->ip : s->ip, s->port, dst_ip, dst_port, len);
+        return -1;
+    }
     p->src_ip = i ? i->ip : s->ip;
     p->src_port = s->port;
     p->dst_ip = dst_ip;
@@ -1075,7 +1280,9 @@ int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *d
     p->ip_id = h->next_ip_id++;
     memcpy(p->data, data, len);
     if (!i || !i->up) {
-        sim_net_drop(n, h->node.name, SIM_DROP_IFACE_DOWN, p);
+        /* no interface of a bound socket: its address has left the host
+         * (renumbered), which is not an interface that is down */
+        sim_net_drop(n, h->node.name, !i && s->ip ? SIM_DROP_NO_SOURCE : SIM_DROP_IFACE_DOWN, p);
         return -1;
     }
     taps_fire(&i->taps, sim_now(n->k), p);
@@ -1087,8 +1294,9 @@ int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *d
 
 sim_net_t *sim_net_new(sim_kernel_t *k, sim_evlog_t *log)
 {
-    sim_net_t *n = xrealloc(NULL, sizeof *n);
-    memset(n, 0, sizeof *n);
+    sim_net_t *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
     n->k = k;
     n->log = log;
     n->core.node.ops = &core_ops;
@@ -1099,6 +1307,10 @@ sim_net_t *sim_net_new(sim_kernel_t *k, sim_evlog_t *log)
     def.mtu = 65535;
     n->core.loop = sim_link_new(n, "core", &n->core.node, CORE_LOOP_IN, &n->core.node,
                                 CORE_LOOP_OUT, &def);
+    if (!n->core.loop) {
+        free(n);
+        return NULL;
+    }
     return n;
 }
 
@@ -1146,6 +1358,8 @@ void sim_net_free(sim_net_t *n)
     free(n->core.ports);
     free(n->hosts);
     free(n->subnets);
+    free(n->host_names.v);
+    free(n->subnet_names.v);
     free(n->links);
     free(n);
 }

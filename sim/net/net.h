@@ -47,6 +47,10 @@ typedef enum sim_drop {
     SIM_DROP_NAT_FILTERED,  /* refused by the NAT's filtering (RFC 4787 s.5) */
     SIM_DROP_NAT_HAIRPIN,   /* inside to the NAT's own outside address, no hairpinning */
     SIM_DROP_FIREWALL,      /* refused by a firewall: the outside end is not on its list */
+    SIM_DROP_NO_SOURCE,     /* sent from an address the host does not have (renumbered
+                             * away) or that no socket of the host owns */
+    SIM_DROP_TOO_BIG,       /* payload larger than a UDP datagram can carry */
+    SIM_DROP_NO_MEMORY,     /* the simulator ran out of memory for this datagram */
     SIM_DROP__COUNT
 } sim_drop_t;
 const char *sim_drop_name(sim_drop_t d);
@@ -83,6 +87,9 @@ typedef struct sim_link_stats {
 /* Observe packets: taps see the packet and the virtual time. */
 typedef void (*sim_tap_fn)(void *arg, sim_time_t t, const sim_pkt_t *p);
 
+/* NULL if out of memory. Every function below that allocates reports
+ * running out of memory as its other errors (NULL or -1, "out of memory"
+ * in err); a datagram the network has no memory for is a no-memory drop. */
 sim_net_t    *sim_net_new(sim_kernel_t *k, sim_evlog_t *log /* may be NULL */);
 void          sim_net_free(sim_net_t *n);
 sim_kernel_t *sim_net_kernel(sim_net_t *n);
@@ -128,7 +135,7 @@ bool          sim_iface_is_up(const sim_iface_t *i);
 /* Be told when an interface of h appears, goes down or comes up (the
  * operating system's network-change notification). */
 typedef void (*sim_iface_fn)(void *arg, sim_iface_t *i);
-void          sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);
+int           sim_host_watch(sim_host_t *h, sim_iface_fn fn, void *arg);   /* 0 or -1 */
 void          sim_host_unwatch(sim_host_t *h, void *arg);
 /* Tap every datagram the interface sends (at send time) and receives (at
  * arrival time). Returns 0, or -1 if out of memory. */
@@ -159,12 +166,19 @@ uint32_t      sim_udp_ip(const sim_udp_t *s);
  * bound to any address, the address of the interface whose subnet holds
  * dst (else the host's first interface that is up). Returns 0 when the
  * datagram left the host, -1 when it was dropped at the host (counted and
- * logged: no interface up, payload too large). */
+ * logged: no interface up, the socket's address no longer on the host,
+ * payload too large). */
 int           sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port,
                            const void *data, size_t len);
 
+/* Count and log (as a drop from the host) a datagram h was asked to send
+ * but could not even build: why is SIM_DROP_NO_SOURCE when no socket of
+ * h owns (src_ip, src_port). For the hosts' environments (ice_host.c). */
+void          sim_host_drop_unsent(sim_host_t *h, sim_drop_t why, uint32_t src_ip, uint16_t src_port,
+                                   uint32_t dst_ip, uint16_t dst_port, size_t len);
+
 /* Counters of drops that happen outside links (no route, no listener,
- * interface down). */
+ * interface down, no source). */
 void          sim_net_drop_counts(const sim_net_t *n, uint64_t out[SIM_DROP__COUNT]);
 /* Iterate links in creation order (for reports); NULL past the end. */
 sim_link_t   *sim_net_link_at(sim_net_t *n, size_t i);

@@ -24,14 +24,20 @@ struct sim_node {
     const sim_node_ops_t *ops;
     sim_net_t            *net;
     char                  name[64];
+    /* The subnets whose uplink leads to this node (the core, a NAT): one
+     * routing domain, whose prefixes must not overlap. NULL (zeroed) when
+     * the node is made; the network keeps it. */
+    sim_subnet_t         *behind;
 };
 
+/* NULL if out of memory. */
 sim_pkt_t  *sim_pkt_alloc(sim_net_t *n, size_t len);
 sim_pkt_t  *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p);
 void        sim_pkt_free(sim_net_t *n, sim_pkt_t *p);
 
 /* A link between port pa of a (its "host side", direction 0 leaves it)
- * and port pb of b. The link belongs to the network. */
+ * and port pb of b. The link belongs to the network. NULL if out of
+ * memory. */
 sim_link_t *sim_link_new(sim_net_t *n, const char *name, sim_node_t *a, int pa,
                          sim_node_t *b, int pb, const sim_link_params_t *p);
 /* Push p into direction dir of l; takes ownership. */
@@ -64,8 +70,9 @@ sim_subnet_t *sim_subnet_new_behind(sim_net_t *n, const char *name, uint32_t pre
 sim_link_t *sim_subnet_splice(sim_subnet_t *s, sim_node_t *node, char *err, size_t errlen);
 /* Stop routing ip in s to its attachment. */
 void        sim_subnet_detach(sim_subnet_t *s, uint32_t ip);
-/* The network frees node with destroy when it is freed. */
-void        sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *));
+/* The network frees node with destroy when it is freed. 0, or -1 if out
+ * of memory (the caller still owns node). */
+int         sim_net_own(sim_net_t *n, sim_node_t *node, void (*destroy)(sim_node_t *));
 
 /* Count, log ("drop" event from src) and free a datagram dropped outside
  * a link. */
