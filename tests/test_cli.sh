@@ -4,6 +4,7 @@
 # that claims success after a failure or an error.
 set -u
 rtcsim=$(realpath "$1")
+top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/rtcsim-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
@@ -218,6 +219,15 @@ sed "s/'10.0.0.9'/require('helper').addr/" scenarios/x/golden.lua > proj/g.lua
 [ -e proj/captures/x/golden.pcap ] && [ ! -e elsewhere/captures ]; check "its golden is beside it, not in the cwd" 0 $?
 (cd / && "$rtcsim" run --out "$tmp/o12" "$tmp/proj/g.lua" >"$tmp/o" 2>&1); check "found again from /: 0" 0 $? o "1 passed, 0 failed"
 (cd / && "$rtcsim" run --out "$tmp/o12" "$tmp/scenarios/x/golden.lua" >"$tmp/o" 2>&1); check "in a scenarios/ tree, from /: 0" 0 $? o "1 passed, 0 failed"
+
+# --- a scenario's own seed and --seed with that value are the same run, in
+# the libraries' streams too (the TURN server's transaction ids come from
+# libnice, which draws from vdet's stream)
+relay=$top/scenarios/nat/symmetric-relay.lua
+"$rtcsim" run --quiet --out own "$relay" >/dev/null 2>&1
+seed=$(grep -o 'seed = [0-9]*' "$relay" | head -1 | cut -d' ' -f3)
+"$rtcsim" run --quiet --seed "$seed" --out flag "$relay" >/dev/null 2>&1
+diff -r own/nat flag/nat >/dev/null; check "scenario{seed=$seed} and --seed $seed: identical reports" 0 $?
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,7 @@
 
 #include <lauxlib.h>
 
+#include "kernel/vdet.h"
 #include "lua/json.h"
 #include "lua/lsim.h"
 
@@ -365,6 +366,10 @@ static int l_scenario(lua_State *L)
         if (!s->opts->seed_set) {
             s->seed = (uint64_t)seed;
             sim_kernel_set_seed(s->k, s->seed);
+            /* The libraries' streams (libnice's transaction ids, OpenSSL)
+             * follow the new seed too: a run at scenario{seed=N} must be
+             * the run `rtcsim run --seed N` replays. */
+            sim_vdet_bind(s->k);
             sim_rng_init(&s->lua_rng, s->seed, "lua:math.random");
         }
     }

@@ -489,9 +489,16 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
             sim_udp_send(t->sock, a->client.ip, a->client.port, buf, p->len + 4);
             return;
         }
-    StunMessage m;
+    /* RFC 8656 s.11.6: a Data indication. Its transaction id comes from
+     * the server's own seeded stream, not from libnice's (which draws from
+     * one stream for the whole process: another component's draws would
+     * shift it). libnice's id is the magic cookie then 12 bytes. */
     uint8_t buf[2048 + 64];
-    if (!stun_agent_init_indication(&t->agent, &m, buf, sizeof buf, STUN_IND_DATA))
+    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = &t->agent };
+    StunTransactionId id;
+    memcpy(id, "\x21\x12\xa4\x42", 4);
+    sim_rng_bytes(&t->rng, id + 4, sizeof id - 4);
+    if (!stun_message_init(&m, STUN_INDICATION, STUN_IND_DATA, id))
         return;
     xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (taddr_t){ p->src_ip, p->src_port });
     if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) != STUN_MESSAGE_RETURN_SUCCESS)
