@@ -188,6 +188,15 @@ START_TEST(limits_are_sticky)
                          "  local c <close> = setmetatable({}, { __close = function() error('mine') end })\n"
                          "  while true do end\n"
                          "end)\n", spin);
+    /* once tripped, no script code runs at all, not even a __close
+     * handler on the way out */
+    errors_with("closing", "scenario { max_pending = 1 }\n"
+                           "local c <close> = setmetatable({}, { __close = function() sim.event('closing') end })\n"
+                           "sim.at(1, print)\nsim.at(1, print)\n",
+                (const char *const[]){ "closing.lua:4: the pending events limit of 1", NULL });
+    ev = events_of("closing");
+    ck_assert_msg(!strstr(ev, "closing"), "%s", ev);
+    free(ev);
     /* in a callback too */
     errors_with("callback", "scenario { instructions = 100000 }\n"
                             "sim.at(1, function() pcall(function() while true do end end) sim.event('survived') end)\n",
@@ -196,7 +205,7 @@ START_TEST(limits_are_sticky)
     ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
     free(ev);
     /* memory */
-    errors_with("memory", "pcall(function() local t = {} for i = 1, 1e9 do t[i] = ('x'):rep(1000) .. i end end)\n"
+    errors_with("memory", "pcall(function() local t = {} for i = 1, 1e9 do t[i] = { i, i, i, i } end end)\n"
                           "sim.event('survived')\n",
                 (const char *const[]){ "memory.lua:1: memory limit of 512 MiB exceeded", NULL });
     ev = events_of("memory");
