@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check/evlog.h"
@@ -253,6 +255,70 @@ START_TEST(c_side_is_bounded)
 }
 END_TEST
 
+/* Run fn in a child whose address space may grow by 256 MiB more, so
+ * that malloc fails there; the child's exit status is fn's result. Not
+ * under AddressSanitizer, whose allocator dies when its mappings fail. */
+static void with_little_memory(int (*fn)(void))
+{
+#ifndef __SANITIZE_ADDRESS__
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        unsigned long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%lu", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        struct rlimit rl = { .rlim_cur = pages * (rlim_t)sysconf(_SC_PAGESIZE) + (256u << 20) };
+        rl.rlim_max = rl.rlim_cur;
+        if (setrlimit(RLIMIT_AS, &rl) < 0)
+            _exit(4);
+        _exit(fn());
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+#else
+    (void)fn;
+#endif
+}
+
+static void no_op(void *arg) { }
+
+static int fill_queue(void)
+{
+    sim_kernel_t *k = sim_kernel_new(1);
+    while (sim_at(k, 1, no_op, NULL))
+        ;
+    const char *e = sim_kernel_error(k);
+    int ok = e && strncmp(e, "out of memory: the event queue", 30) == 0 && !sim_run_until(k, 2);
+    sim_kernel_free(k);
+    return ok ? 0 : 1;
+}
+
+static int fill_log(void)
+{
+    sim_evlog_t *log = sim_evlog_new();
+    static char big[1 << 20];
+    memset(big, 'x', sizeof big - 1);
+    sim_evarg_t a = SIM_EVS("s", big);
+    size_t n = 0;
+    for (; !sim_evlog_error(log) && n < 100000; n++)
+        sim_evlog_emit(log, 1, "src", "ev", &a, 1);
+    const char *e = sim_evlog_error(log);
+    int ok = e && strncmp(e, "out of memory: the event log", 28) == 0 &&
+             sim_evlog_count(log) == n - 1;
+    sim_evlog_free(log);
+    return ok ? 0 : 1;
+}
+
+START_TEST(out_of_memory_is_an_error)
+{
+    with_little_memory(fill_queue);
+    with_little_memory(fill_log);
+}
+END_TEST
+
 static int fired;
 static void on_fire(void *arg) { fired++; }
 
@@ -419,6 +485,7 @@ static Suite *sandbox_suite(void)
     tcase_add_test(t, c_side_is_bounded);
     tcase_add_test(t, kernel_refuses_instead_of_aborting);
     tcase_add_test(t, event_log_refuses_instead_of_aborting);
+    tcase_add_test(t, out_of_memory_is_an_error);
     suite_add_tcase(s, t);
     t = tcase_create("observables");
     tcase_add_checked_fixture(t, setup, teardown);
