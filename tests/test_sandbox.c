@@ -136,6 +136,10 @@ START_TEST(c_library_loops_are_bounded)
     /* a linear function in a loop over a large string: the bytes count */
     errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:upper() end\n",
                 (const char *const[]){ "scan.lua:2: instruction limit", NULL });
+    errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:find('y', 1, true) end\n",
+                (const char *const[]){ "scan.lua:2: instruction limit", NULL });
+    errors_with("scan", "local s = '\"' .. ('x'):rep(2^26) .. '\"'\nwhile true do json.decode(s) end\n",
+                (const char *const[]){ "scan.lua:2: instruction limit", NULL });
 }
 END_TEST
 

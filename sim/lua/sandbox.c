@@ -48,6 +48,8 @@
  *            load, loadfile, dofile, collectgarbage are not offered.
  *   lmathlib every function O(1) or O(args) (min, max); random and
  *            randomseed are the run's seeded stream (lua_sim.c).
+ *   json     decode O(n), charged; encode O(the value's size), its text
+ *            bounded by memory when it becomes a Lua string.
  * The charged ones are wrapped; the others cannot run longer than memory
  * or the stack allows.
  */
@@ -777,4 +779,5 @@ void sim_lua_open_sandbox(lua_State *L)
     wrap(L, "table", "move", w_move, false);
     wrap(L, "table", "sort", w_sort, false);
     wrap(L, "_G", "tonumber", w_linear, false);
+    wrap(L, "json", "decode", w_linear, false);
 }
