@@ -83,12 +83,13 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
     if (s->timers)
         s->timers->prev = t;
     s->timers = t;
+    lua_Integer handle = t->handle;
     t->id = sim_at(s->k, at, timer_fire, t);
     if (!t->id)
         timer_unlink(t);
     /* the queue refused it, or it passed the memory bound: trips */
     sim_scn_check(s, L);
-    lua_pushinteger(L, t->handle);
+    lua_pushinteger(L, handle);
     return 1;
 }
 

@@ -199,16 +199,16 @@ static bool check_at(sim_scn_t *s, lua_State *L, int level)
 {
     if (!s->limit[0]) {
         const char *e = sim_kernel_error(s->k);
-        const char *hint = "scenario{max_pending=} raises it";
-        if (!e) {
+        if (!e)
             e = sim_evlog_error(s->log);
-            hint = "scenario{max_log_bytes=} raises it";
-        }
+        const char *hint = !e ? NULL
+                         : strncmp(e, "the pending events limit", 24) == 0 ? "max_pending"
+                         : strncmp(e, "the event log limit", 19) == 0 ? "max_log_bytes" : NULL;
         s->c_bytes = sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes;
-        if (e && strncmp(e, "out of memory", 13) == 0)
-            trip_f(s, L, level, "%s", e);
+        if (hint)
+            trip_f(s, L, level, "%s (scenario{%s=} raises it)", e, hint);
         else if (e)
-            trip_f(s, L, level, "%s (%s)", e, hint);
+            trip_f(s, L, level, "%s", e);
         else if (s->mem_used + s->c_bytes > s->mem_limit)
             trip_memory(s, L, level);
     }
