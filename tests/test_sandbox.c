@@ -474,6 +474,11 @@ START_TEST(event_argument_errors_in_key_order)
      * order next() would have visited them in */
     errors_with("evargs", "sim.event('x', { zz = print, aa = print, mm = print, b = 1 })\n",
                 (const char *const[]){ "evargs.lua:1: sim.event: argument 'aa':", NULL });
+    /* json.encode names the first bad key type in byte order */
+    errors_with("jsonkeys", "local t = {}\n"
+                            "for i = 1, 8 do t[{}] = i t[function() end] = i t[true] = i end\n"
+                            "json.encode(t)\n",
+                (const char *const[]){ "jsonkeys.lua:3: json.encode: key of type boolean", NULL });
 }
 END_TEST
 

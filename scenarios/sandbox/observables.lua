@@ -118,6 +118,11 @@ local errors = {
   { "malformed pattern", function() return ("x"):find("[a") end },
   { "sim.event argument", function() sim.event("x", { b = print, a = h }) end },
   { "json.encode", function() return json.encode({ f = print }) end },
+  { "json.encode keys", function()
+      local t = {}
+      for i = 1, 8 do t[{}] = i; t[function() end] = i end
+      return json.encode(t)
+    end },
 }
 for _, e in ipairs(errors) do observe("error " .. e[1], err(e[2])) end
 
