@@ -7,6 +7,7 @@
  */
 #include "check/evlog.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,23 +25,21 @@ struct sim_evlog {
     sim_evrec_t *recs;
     size_t       n, cap;
     chunk_t     *chunks;
+    size_t       bytes, max_bytes;  /* held: chunks and the record array */
+    char         error[96];         /* "" while every event was kept */
 };
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort(); /* out of memory: the run cannot continue meaningfully */
-    return p;
-}
-
+/* NULL when out of memory; the caller drops the event. */
 static void *arena(sim_evlog_t *log, size_t n, size_t align)
 {
     chunk_t *c = log->chunks;
     size_t off = c ? (c->used + align - 1) & ~(align - 1) : 0;
     if (!c || off + n > c->cap) {
         size_t cap = n > CHUNK ? n : CHUNK;
-        c = xmalloc(sizeof *c + cap);
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        log->bytes += sizeof *c + cap;
         c->cap = cap;
         c->used = 0;
         c->next = log->chunks;
@@ -54,6 +53,8 @@ static void *arena(sim_evlog_t *log, size_t n, size_t align)
 static const char *arena_str(sim_evlog_t *log, const char *s, size_t len)
 {
     char *p = arena(log, len + 1, 1);
+    if (!p)
+        return NULL;
     memcpy(p, s, len);
     p[len] = '\0';
     return p;
@@ -61,10 +62,15 @@ static const char *arena_str(sim_evlog_t *log, const char *s, size_t len)
 
 sim_evlog_t *sim_evlog_new(void)
 {
-    sim_evlog_t *log = xmalloc(sizeof *log);
-    memset(log, 0, sizeof *log);
+    sim_evlog_t *log = calloc(1, sizeof *log);
+    if (log)
+        log->max_bytes = SIZE_MAX;
     return log;
 }
+
+void        sim_evlog_set_max_bytes(sim_evlog_t *log, size_t n) { log->max_bytes = n; }
+size_t      sim_evlog_bytes(const sim_evlog_t *log) { return log->bytes; }
+const char *sim_evlog_error(const sim_evlog_t *log) { return log->error[0] ? log->error : NULL; }
 
 void sim_evlog_free(sim_evlog_t *log)
 {
@@ -127,7 +133,8 @@ static const char *value_json(sim_evlog_t *log, const sim_evarg_t *a)
         size_t sl = strlen(s);
         size_t need = sim_json_quote(s, sl, NULL, 0);
         char *p = arena(log, need + 1, 1);
-        sim_json_quote(s, sl, p, need + 1);
+        if (p)
+            sim_json_quote(s, sl, p, need + 1);
         return p;
     }
     case SIM_EV_JSON:
@@ -151,27 +158,77 @@ static const char *value_json(sim_evlog_t *log, const sim_evarg_t *a)
     return arena_str(log, buf, (size_t)len);
 }
 
+/* An upper bound of the bytes one event takes in the arena (its strings,
+ * alignment, and its pointer arrays). */
+static size_t event_bytes(const char *src, const char *name, const sim_evarg_t *args,
+                          size_t nargs)
+{
+    size_t n = strlen(src) + strlen(name) + 2 + 2 * nargs * sizeof(void *) + sizeof(void *);
+    for (size_t i = 0; i < nargs; i++) {
+        const char *v = args[i].v.s ? args[i].v.s : "null";
+        n += strlen(args[i].key) + 1;
+        if (args[i].type == SIM_EV_STR)
+            n += sim_json_quote(v, strlen(v), NULL, 0) + 1;
+        else if (args[i].type == SIM_EV_JSON)
+            n += strlen(v) + 1;
+        else
+            n += 64;
+    }
+    return n;
+}
+
+static void drop(sim_evlog_t *log, const char *fmt, size_t n)
+{
+    if (!log->error[0])
+        snprintf(log->error, sizeof log->error, fmt, n);
+}
+
 void sim_evlog_emit(sim_evlog_t *log, sim_time_t t, const char *src, const char *name,
                     const sim_evarg_t *args, size_t nargs)
 {
-    if (log->n == log->cap) {
-        log->cap = log->cap ? log->cap * 2 : 1024;
-        sim_evrec_t *r = realloc(log->recs, log->cap * sizeof *r);
-        if (!r)
-            abort();
-        log->recs = r;
+    if (log->error[0])
+        return;
+    /* What the log may grow by: the event's bytes, in the current chunk
+     * or in new ones (each at least CHUNK, pieces that do not fit moving
+     * on: at most twice the bytes, plus one chunk), and the record array
+     * doubling. Checked before, so the log never holds more than the
+     * bound. */
+    size_t need = event_bytes(src, name, args, nargs);
+    size_t grow = 0;
+    if (!log->chunks || need > log->chunks->cap - log->chunks->used)
+        grow = 2 * need + CHUNK + (2 * nargs + 4) * sizeof(chunk_t);
+    if (log->n == log->cap)
+        grow += (log->cap ? log->cap : 1024) * sizeof *log->recs;
+    if (grow > log->max_bytes || log->bytes > log->max_bytes - grow) {
+        drop(log, "the event log limit of %zu bytes was reached", log->max_bytes);
+        return;
     }
-    sim_evrec_t *r = &log->recs[log->n++];
+    if (log->n == log->cap) {
+        size_t cap = log->cap ? log->cap * 2 : 1024;
+        sim_evrec_t *r = realloc(log->recs, cap * sizeof *r);
+        if (!r) {
+            drop(log, "out of memory: the event log (%zu records)", cap);
+            return;
+        }
+        log->bytes += (cap - log->cap) * sizeof *r;
+        log->recs = r;
+        log->cap = cap;
+    }
+    sim_evrec_t *r = &log->recs[log->n];
     r->t = t;
     r->src = arena_str(log, src, strlen(src));
     r->name = arena_str(log, name, strlen(name));
     r->nargs = (uint32_t)nargs;
     r->keys = nargs ? arena(log, nargs * sizeof *r->keys, sizeof(void *)) : NULL;
     r->vals = nargs ? arena(log, nargs * sizeof *r->vals, sizeof(void *)) : NULL;
+    if (!r->src || !r->name || (nargs && (!r->keys || !r->vals)))
+        goto nomem;
     /* insertion sort by key: events have a handful of arguments */
     for (size_t i = 0; i < nargs; i++) {
         const char *k = arena_str(log, args[i].key, strlen(args[i].key));
         const char *v = value_json(log, &args[i]);
+        if (!k || !v)
+            goto nomem;
         size_t j = i;
         while (j > 0 && strcmp(r->keys[j - 1], k) > 0) {
             r->keys[j] = r->keys[j - 1];
@@ -181,6 +238,11 @@ void sim_evlog_emit(sim_evlog_t *log, sim_time_t t, const char *src, const char 
         r->keys[j] = k;
         r->vals[j] = v;
     }
+    log->n++;
+    return;
+nomem:
+    /* what the record took of the arena stays there, unused */
+    drop(log, "out of memory: the event log (%zu records)", log->n);
 }
 
 size_t sim_evlog_count(const sim_evlog_t *log) { return log->n; }
@@ -246,7 +308,11 @@ int sim_evlog_write(const sim_evlog_t *log, FILE *f)
         size_t need = sim_evlog_format(&log->recs[i], stack, sizeof stack);
         char *buf = stack;
         if (need >= sizeof stack) {
-            buf = xmalloc(need + 1);
+            buf = malloc(need + 1);
+            if (!buf) {
+                errno = ENOMEM;
+                return -1;
+            }
             sim_evlog_format(&log->recs[i], buf, need + 1);
         }
         int bad = fwrite(buf, 1, need, f) != need || fputc('\n', f) == EOF;

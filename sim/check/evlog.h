@@ -47,8 +47,17 @@ typedef struct sim_evrec {
 
 typedef struct sim_evlog sim_evlog_t;
 
+/* NULL when out of memory. */
 sim_evlog_t *sim_evlog_new(void);
 void         sim_evlog_free(sim_evlog_t *log);
+/* Bound the bytes the log holds (default: no bound). */
+void         sim_evlog_set_max_bytes(sim_evlog_t *log, size_t n);
+/* Bytes the log holds: its records and their strings. */
+size_t       sim_evlog_bytes(const sim_evlog_t *log);
+/* Why an event was dropped (the bound, or out of memory), or NULL. From
+ * the first such event on, every later one is dropped too, so the log is
+ * a prefix of the run's events; its owner reports the error. */
+const char  *sim_evlog_error(const sim_evlog_t *log);
 /* Record one event. args may be in any order; they are stored sorted by
  * key. Keys must be unique within one event. */
 void         sim_evlog_emit(sim_evlog_t *log, sim_time_t t, const char *src,

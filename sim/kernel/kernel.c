@@ -12,8 +12,12 @@
  * the current one runs: it was written long ago and is cold. A slot
  * remembers the id of its timer: cancelling clears the slot, the heap
  * entry goes stale and is discarded when it reaches the top (lazy
- * deletion); stale entries are swept out when they outnumber live ones. Limits: 2^24 pending timers and 2^40
- * timers per run (about 30 hours at ten million a second).
+ * deletion); stale entries are swept out when they outnumber live ones.
+ * Limits: 2^24 pending timers (or fewer, sim_kernel_set_max_pending) and
+ * 2^40 timers per run (about 30 hours at ten million a second). Passing
+ * one, or running out of memory, is not an abort: sim_at returns 0, the
+ * kernel keeps the reason and fires nothing more, and the scenario runner
+ * reports it as the run's error.
  */
 #include "kernel/kernel.h"
 
@@ -126,6 +130,8 @@ struct sim_kernel {
     size_t     stale;
     slot_t    *slots;
     uint32_t   nslots, slots_cap, free_head;
+    size_t     max_pending;
+    char       error[96];       /* why sim_at refused; "" while none */
 };
 
 sim_kernel_t *sim_kernel_new(uint64_t seed)
@@ -136,6 +142,7 @@ sim_kernel_t *sim_kernel_new(uint64_t seed)
     k->seed = seed;
     k->seq = 1;
     k->free_head = UINT32_MAX;
+    k->max_pending = SIZE_MAX;
     return k;
 }
 
@@ -154,6 +161,22 @@ sim_time_t sim_now(const sim_kernel_t *k) { return k->now; }
 uint64_t   sim_events_fired(const sim_kernel_t *k) { return k->fired; }
 size_t     sim_pending(const sim_kernel_t *k) { return k->n - k->stale; }
 void       sim_stop(sim_kernel_t *k) { k->stopped = true; }
+void       sim_kernel_set_max_pending(sim_kernel_t *k, size_t n) { k->max_pending = n; }
+const char *sim_kernel_error(const sim_kernel_t *k) { return k->error[0] ? k->error : NULL; }
+
+size_t sim_kernel_bytes(const sim_kernel_t *k)
+{
+    return (k->cap ? (k->cap + 4) * sizeof *k->heap : 0) + k->slots_cap * sizeof *k->slots;
+}
+
+/* Refuse the event: keep the first reason, stop whatever run is going. */
+static sim_timer_t refuse(sim_kernel_t *k, const char *fmt, size_t n)
+{
+    if (!k->error[0])
+        snprintf(k->error, sizeof k->error, fmt, n);
+    k->stopped = true;
+    return 0;
+}
 
 /* (time, id) compared as one 128-bit number: a compare and a borrow, no
  * branch. Which child is the smallest is a coin toss that a branch
@@ -257,33 +280,35 @@ sim_timer_t sim_at(sim_kernel_t *k, sim_time_t t, sim_event_fn fn, void *arg)
 {
     if (t < k->now)
         t = k->now;
+    if (k->error[0])
+        return 0;
+    if (sim_pending(k) >= k->max_pending)
+        return refuse(k, "the pending events limit of %zu was reached", k->max_pending);
     if (k->free_head == UINT32_MAX) {
         if (k->nslots == k->slots_cap) {
             uint32_t cap = k->slots_cap ? k->slots_cap * 2 : 64;
+            if (cap > SLOT_MASK + 1u)
+                return refuse(k, "the pending events limit of %zu was reached",
+                              (size_t)SLOT_MASK + 1);
             slot_t *s = realloc(k->slots, cap * sizeof *s);
-            if (!s || cap > SLOT_MASK + 1u)
-                abort(); /* out of memory or over 2^24 pending timers */
+            if (!s)
+                return refuse(k, "out of memory: the event queue (%zu timer slots)", cap);
             k->slots = s;
             k->slots_cap = cap;
         }
         k->slots[k->nslots] = (slot_t){ .next_free = UINT32_MAX };
         k->free_head = k->nslots++;
     }
-    if (k->seq > SEQ_MAX)
-        abort(); /* 2^40 timers in one run: beyond what the handles hold */
-    uint32_t si = k->free_head;
-    slot_t *s = &k->slots[si];
-    k->free_head = s->next_free;
-    s->id = k->seq++ << SLOT_BITS | si;
-    s->fn = fn;
-    s->arg = arg;
-
+    if (k->seq > SEQ_MAX)   /* beyond what the handles hold */
+        return refuse(k, "the limit of %zu events in one run was reached", (size_t)SEQ_MAX);
+    /* Grow the heap before taking the slot, so a refusal leaves no slot
+     * held. */
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 256;
         /* cap is a power of two: (cap + 4) entries fill whole lines */
         entry_t *m = aligned_alloc(64, (cap + 4) * sizeof *m);
         if (!m)
-            abort();
+            return refuse(k, "out of memory: the event queue (%zu entries)", cap);
         if (k->n)
             memcpy(m + 3, k->heap, k->n * sizeof *m);
         free(k->heap_mem);
@@ -291,6 +316,12 @@ sim_timer_t sim_at(sim_kernel_t *k, sim_time_t t, sim_event_fn fn, void *arg)
         k->heap = m + 3;
         k->cap = cap;
     }
+    uint32_t si = k->free_head;
+    slot_t *s = &k->slots[si];
+    k->free_head = s->next_free;
+    s->id = k->seq++ << SLOT_BITS | si;
+    s->fn = fn;
+    s->arg = arg;
     k->heap[k->n] = (entry_t){ .t = t, .id = s->id };
     sift_up(k->heap, k->n++);
     return s->id;
@@ -360,7 +391,7 @@ bool sim_step(sim_kernel_t *k)
 
 bool sim_run_events(sim_kernel_t *k, sim_time_t limit)
 {
-    k->stopped = false;
+    k->stopped = k->error[0] != 0;
     while (!k->stopped) {
         skip_stale(k);
         if (k->n == 0 || k->heap[0].t > limit)

@@ -56,7 +56,10 @@ void          sim_kernel_set_seed(sim_kernel_t *k, uint64_t seed);
 sim_time_t    sim_now(const sim_kernel_t *k);
 
 /* Schedule fn(arg) at absolute time t (clamped to now if in the past).
- * Returns a handle for sim_cancel; handles are never reused. */
+ * Returns a handle for sim_cancel; handles are never reused. Returns 0
+ * when the event cannot be queued (out of memory, or the pending bound
+ * reached): the kernel then holds an error (sim_kernel_error) and fires
+ * nothing more, so the run ends and its owner reports why. */
 sim_timer_t sim_at(sim_kernel_t *k, sim_time_t t, sim_event_fn fn, void *arg);
 sim_timer_t sim_after(sim_kernel_t *k, sim_time_t dt, sim_event_fn fn, void *arg);
 /* Cancel a pending timer. Returns false if it already fired, was cancelled,
@@ -75,5 +78,13 @@ bool        sim_run_until(sim_kernel_t *k, sim_time_t limit);
 bool        sim_run_events(sim_kernel_t *k, sim_time_t limit);
 void        sim_stop(sim_kernel_t *k);
 uint64_t    sim_events_fired(const sim_kernel_t *k);
+
+/* At most n events pending (default: the queue's own bound, 2^24). */
+void        sim_kernel_set_max_pending(sim_kernel_t *k, size_t n);
+/* Bytes the queue holds (heap entries and timer slots). */
+size_t      sim_kernel_bytes(const sim_kernel_t *k);
+/* Why sim_at refused an event ("out of memory: ...", or the pending
+ * bound), or NULL. */
+const char *sim_kernel_error(const sim_kernel_t *k);
 
 #endif

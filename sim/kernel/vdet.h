@@ -1,8 +1,8 @@
 /*
  * vdet.h - virtual time and seeded randomness for third-party libraries.
  *
- * The rtcsim executables define gettimeofday, clock_gettime, time and
- * gnutls_rnd themselves (vdet.c), so the calls OpenSSL, libnice's STUN
+ * The rtcsim executables define gettimeofday, clock_gettime, time, clock
+ * and gnutls_rnd themselves (vdet.c), so the calls OpenSSL, libnice's STUN
  * library and Lua make resolve to these definitions (symbol interposition)
  * rather than to libc's or GnuTLS's; and they install an OpenSSL
  * RAND_METHOD. Time is the bound kernel's virtual time on a fixed epoch;

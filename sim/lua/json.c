@@ -174,6 +174,9 @@ static int encode_table(enc_t *e, int idx, int depth)
     int mark = mark_of(L, idx);
     /* Survey the keys: array if exactly 1..n, object if all strings. */
     lua_Integer n = 0, ints = 0, strs = 0;
+    /* Of several bad keys, name the first type name in byte order: the
+     * order next() visits them in follows their addresses. */
+    const char *bad = NULL;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
@@ -183,12 +186,12 @@ static int encode_table(enc_t *e, int idx, int depth)
             ints++;
             if (lua_tointeger(L, -1) > n)
                 n = lua_tointeger(L, -1);
-        } else {
-            const char *t = luaL_typename(L, -1);
-            lua_pop(L, 1);
-            return fail(e, "key of type %s", t);
+        } else if (!bad || strcmp(luaL_typename(L, -1), bad) < 0) {
+            bad = luaL_typename(L, -1);
         }
     }
+    if (bad)
+        return fail(e, "key of type %s", bad);
     bool array = mark == 1 || (mark == 0 && strs == 0);
     size_t plen = strlen(e->path);
     if (array) {

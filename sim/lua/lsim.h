@@ -65,6 +65,9 @@ typedef struct sim_scn {
     sim_time_t      duration;       /* scenario{duration=}; NEVER: until idle */
     uint64_t        instr_limit, instr_count;
     size_t          mem_used, mem_limit;
+    size_t          c_bytes;        /* the C side's share of mem_limit (sim_scn_check) */
+    size_t          timer_bytes;    /* held by the Lua timers' C records */
+    char            limit[512];     /* the bound that tripped, as reported; "" while none */
     char           *title;
     FILE           *textlog;        /* print()/sim.log lines */
     sim_ltimer_t   *timers;         /* pending Lua timers */
@@ -89,13 +92,43 @@ sim_time_t sim_lua_time(lua_State *L, int idx, const char *what);
 void       sim_scn_event(sim_scn_t *s, const char *src, const char *name,
                          const sim_evarg_t *args, size_t nargs);
 
+/* The C work one Lua instruction stands for in the instruction bound:
+ * bytes scanned, copied or allocated, or steps of the pattern matcher
+ * (sandbox.c). */
+#define SIM_WORK_PER_INSTR 16
+
+/* Bounds (docs/scenarios.md). A tripped bound is sticky: its message is
+ * kept in s->limit, every further Lua instruction raises it again, and
+ * pcall/xpcall re-raise it, so the run ends with it whatever the script
+ * does. sim_scn_limit trips (the message is formatted after the script's
+ * location at stack level `level`) and raises. */
+int  sim_scn_limit(lua_State *L, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Charge `units` of work done in C to the instruction bound, before doing
+ * it; if it would pass the bound, trip it with a message that says what
+ * the work was (fmt, ...). */
+void sim_scn_charge(lua_State *L, double units, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* After a protected call made for the script (pcall, xpcall) returned rc:
+ * raise again if a bound has tripped (a memory error trips the memory
+ * bound), so no script catches it. */
+void sim_scn_rethrow(lua_State *L, int rc);
+/* Count the C side's memory (kernel queue, Lua timers, event log) into the
+ * memory bound and check the kernel's and the event log's own bounds;
+ * trips (and raises, when L is not NULL) on the first one passed. Returns
+ * false when a bound has tripped. */
+bool sim_scn_check(sim_scn_t *s, lua_State *L);
+
 /* Library openers: each sets one global table. */
-void sim_lua_open_sim(lua_State *L);        /* sim, scenario, print, pairs, os, math.random */
+void sim_lua_open_sim(lua_State *L);        /* sim, scenario, print, tostring, os, math.random */
 void sim_lua_open_net(lua_State *L);        /* net */
 void sim_lua_open_expect(lua_State *L);     /* expect */
 void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
 void sim_lua_ice_free(sim_scn_t *s);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
+/* The sandbox over the standard libraries: pcall/xpcall, next/pairs,
+ * string.format, and a cost bound on every C library loop. */
+void sim_lua_open_sandbox(lua_State *L);
 /* Evaluate the expectations after the run; appends to r's messages, notes
  * and measures. */
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r);

@@ -1,8 +1,10 @@
 /*
  * lua_sim.c - the `sim` table (virtual time, timers, running, logging,
  * events), `scenario{}`, and the sandbox's replacements for functions
- * whose standard versions are not deterministic: pairs (sorted), print
- * (to the run's log), os.time/os.clock (virtual), math.random (seeded).
+ * whose standard versions are not deterministic: tostring and print
+ * (no addresses; print to the run's log), os.time/os.clock (virtual),
+ * math.random (seeded). next/pairs, pcall/xpcall, string.format and the
+ * C library's bounds are in sandbox.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +39,7 @@ static void timer_unlink(sim_ltimer_t *t)
     if (t->next)
         t->next->prev = t->prev;
     luaL_unref(s->L, LUA_REGISTRYINDEX, t->fnref);
+    s->timer_bytes -= sizeof *t;
     free(t);
 }
 
@@ -66,9 +69,11 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
 {
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, fnidx, LUA_TFUNCTION);
+    sim_scn_check(s, L);
     sim_ltimer_t *t = calloc(1, sizeof *t);
     if (!t)
-        return luaL_error(L, "out of memory");
+        return sim_scn_limit(L, 1, "out of memory: a timer");
+    s->timer_bytes += sizeof *t;
     lua_pushvalue(L, fnidx);
     t->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
     t->s = s;
@@ -79,8 +84,13 @@ static int schedule(lua_State *L, sim_time_t at, int fnidx, sim_time_t interval,
     if (s->timers)
         s->timers->prev = t;
     s->timers = t;
+    lua_Integer handle = t->handle;
     t->id = sim_at(s->k, at, timer_fire, t);
-    lua_pushinteger(L, t->handle);
+    if (!t->id)
+        timer_unlink(t);
+    /* the queue refused it, or it passed the memory bound: trips */
+    sim_scn_check(s, L);
+    lua_pushinteger(L, handle);
     return 1;
 }
 
@@ -191,9 +201,10 @@ static int l_run(lua_State *L)
     s->phase = SIM_PHASE_BUILD;
     if (s->failed)
         return luaL_error(L, "(stopped by the error above)");
+    sim_scn_check(s, L);
     if (lua_isnoneornil(L, 1) && sim_pending(s->k) > 0)
-        return luaL_error(L, "sim.run: virtual time limit of %f s reached with %d events pending",
-                          s->max_time / 1e9, (int)sim_pending(s->k));
+        return sim_scn_limit(L, 1, "sim.run: virtual time limit of %f s reached with %d events pending",
+                             s->max_time / 1e9, (int)sim_pending(s->k));
     return 0;
 }
 
@@ -270,6 +281,10 @@ static int l_event(lua_State *L)
     size_t n = 0;
     sim_evarg_t args[64];
     char *vals[64];
+    /* The argument that fails is the first in byte order, so the message
+     * does not depend on next()'s order. */
+    const char *bad = NULL;
+    char bad_err[256] = "";
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         lua_pushnil(L);
@@ -292,20 +307,25 @@ static int l_event(lua_State *L)
             }
             char err[256];
             size_t len;
+            const char *key = lua_tostring(L, -2);  /* anchored by the table */
             vals[n] = sim_json_encode(L, -1, &len, err, sizeof err);
-            if (!vals[n]) {
-                for (size_t i = 0; i < n; i++)
-                    free(vals[i]);
-                return luaL_error(L, "sim.event: argument '%s': %s", lua_tostring(L, -2), err);
+            if (vals[n]) {
+                args[n] = SIM_EVJ(key, vals[n]);
+                n++;
+            } else if (!bad || strcmp(key, bad) < 0) {
+                bad = key;
+                snprintf(bad_err, sizeof bad_err, "%s", err);
             }
-            args[n] = SIM_EVJ(lua_tostring(L, -2), vals[n]);
-            n++;
             lua_pop(L, 1);
         }
     }
-    sim_scn_event(s, "scenario", name, args, n);
+    if (!bad)
+        sim_scn_event(s, "scenario", name, args, n);
     for (size_t i = 0; i < n; i++)
         free(vals[i]);
+    if (bad)
+        return luaL_error(L, "sim.event: argument '%s': %s", bad, bad_err);
+    sim_scn_check(s, L);
     return 0;
 }
 
@@ -343,13 +363,25 @@ static int l_require(lua_State *L)
 
 /* ---- scenario{} ------------------------------------------------------------ */
 
+/* scenario.key of the table at 1, a positive integer, if given. */
+static bool opt_count(lua_State *L, const char *key, lua_Integer *n)
+{
+    int isint = 0;
+    bool given = lua_getfield(L, 1, key) != LUA_TNIL;
+    *n = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (given && (!isint || *n < 1))
+        luaL_error(L, "scenario.%s must be a positive integer", key);
+    return given;
+}
+
 static int l_scenario(lua_State *L)
 {
     sim_lua_check_phase(L, "scenario");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = { "name", "seed", "duration", "max_time",
-                                        "instructions", NULL };
+                                        "instructions", "max_pending", "max_log_bytes", NULL };
     sim_lua_check_keys(L, 1, "scenario", keys);
     if (s->title)
         return luaL_error(L, "scenario{} given twice");
@@ -388,88 +420,15 @@ static int l_scenario(lua_State *L)
         s->instr_limit = (uint64_t)n;
     }
     lua_pop(L, 1);
+    lua_Integer n;
+    if (opt_count(L, "max_pending", &n))
+        sim_kernel_set_max_pending(s->k, (size_t)n);
+    if (opt_count(L, "max_log_bytes", &n))
+        sim_evlog_set_max_bytes(s->log, (size_t)n);
     return 0;
 }
 
 /* ---- deterministic replacements ------------------------------------------ */
-
-/* Keys sort numbers first (ascending), then strings (byte order), then
- * false before true. Other key types have no order that holds from run to
- * run, so pairs() refuses them. */
-static int key_rank(lua_State *L, int idx)
-{
-    switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: return 0;
-    case LUA_TSTRING: return 1;
-    case LUA_TBOOLEAN: return 2;
-    default: return -1;
-    }
-}
-
-static int key_less(lua_State *L)
-{
-    int ra = key_rank(L, 1), rb = key_rank(L, 2);
-    if (ra != rb) {
-        lua_pushboolean(L, ra < rb);
-    } else if (ra == 1) {
-        size_t la, lb;
-        const char *a = lua_tolstring(L, 1, &la), *b = lua_tolstring(L, 2, &lb);
-        int c = memcmp(a, b, la < lb ? la : lb);
-        lua_pushboolean(L, c < 0 || (c == 0 && la < lb));
-    } else if (ra == 2) {
-        lua_pushboolean(L, !lua_toboolean(L, 1) && lua_toboolean(L, 2));
-    } else {
-        lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
-    }
-    return 1;
-}
-
-static int sorted_next(lua_State *L)
-{
-    /* upvalues: 1 the table, 2 the sorted keys, 3 the position */
-    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
-    lua_pushinteger(L, i);
-    lua_replace(L, lua_upvalueindex(3));
-    if (lua_rawgeti(L, lua_upvalueindex(2), i) == LUA_TNIL)
-        return 1;
-    lua_pushvalue(L, -1);
-    lua_gettable(L, lua_upvalueindex(1));
-    return 2;
-}
-
-static int l_pairs(lua_State *L)
-{
-    luaL_checkany(L, 1);
-    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
-        lua_pushvalue(L, 1);
-        lua_call(L, 1, 3);
-        return 3;
-    }
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_newtable(L);                                    /* keys */
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pop(L, 1);
-        if (key_rank(L, -1) < 0)
-            return luaL_error(L, "pairs: a key of type %s has no deterministic order; "
-                                 "use ipairs or string keys", luaL_typename(L, -1));
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, 2, ++n);
-    }
-    /* table.sort(keys, key_less) */
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_remove(L, -2);
-    lua_pushvalue(L, 2);
-    lua_pushcfunction(L, key_less);
-    lua_call(L, 2, 0);
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_pushinteger(L, 0);
-    lua_pushcclosure(L, sorted_next, 3);
-    return 1;
-}
 
 static int l_os_time(lua_State *L)
 {
@@ -534,7 +493,6 @@ void sim_lua_open_sim(lua_State *L)
     lua_setglobal(L, "sim");
     lua_register(L, "scenario", l_scenario);
     lua_register(L, "print", l_print);
-    lua_register(L, "pairs", l_pairs);
     lua_register(L, "tostring", l_tostring);
     lua_register(L, "require", l_require);
     lua_newtable(L);

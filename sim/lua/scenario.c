@@ -4,8 +4,11 @@
  * schedules actions; then the kernel runs to the scenario's duration or
  * until idle; then the expectations are checked and the outputs written.
  *
- * Limits (each ends the run with a clear error): Lua instructions, Lua
- * memory, and virtual time. A Lua error anywhere (main chunk or callback)
+ * Limits (each ends the run with a clear error): Lua instructions (which
+ * also count the C library's work, sandbox.c), memory (the Lua heap and
+ * the C side's kernel queue, timers and event log), pending events, event
+ * log bytes, and virtual time. A tripped limit is sticky (lsim.h): the
+ * script cannot catch it. A Lua error anywhere (main chunk or callback)
  * stops the run; its message names the file and line.
  */
 #include "lua/lsim.h"
@@ -27,6 +30,8 @@
 #define DEFAULT_MAX_TIME   SIM_SEC(600)
 #define DEFAULT_INSTR      200000000ull         /* Lua VM instructions */
 #define DEFAULT_MEM        (512u << 20)
+#define DEFAULT_PENDING    1000000
+#define DEFAULT_LOG_BYTES  (64u << 20)
 #define HOOK_EVERY         10000
 
 void sim_strcatf(char **buf, const char *fmt, ...)
@@ -89,17 +94,140 @@ static void record_error(sim_scn_t *s, const char *full)
         return;
     s->failed = true;
     /* The first line names file:line and the problem; the traceback goes
-     * to the text log. */
-    size_t n = strcspn(full, "\n");
-    s->error = strndup(full, n);
-    if (s->textlog)
+     * to the text log. A tripped bound is the error, whatever message the
+     * script's handlers made of it on the way out. */
+    const char *first = s->limit[0] ? s->limit : full;
+    size_t n = strcspn(first, "\n");
+    s->error = strndup(first, n);
+    if (s->textlog) {
+        if (s->limit[0] && strncmp(full, s->limit, strlen(s->limit)) != 0)
+            fprintf(s->textlog, "error: %s\n", s->limit);
         fprintf(s->textlog, "error: %s\n", full);
+    }
     sim_stop(s->k);
+}
+
+/* ---- bounds ----------------------------------------------------------------- */
+
+/* A bound has tripped: whatever Lua code runs now (a handler, a
+ * finalizer, a __close) ends at its first instruction. */
+static void limit_hook(lua_State *L, lua_Debug *ar)
+{
+    lua_pushstring(L, sim_scn_get(L)->limit);
+    lua_error(L);
+}
+
+/* Trip a bound: keep the first message, prefixed with the script's
+ * location (the first Lua function from `level` up: the bound may trip
+ * in a C function pcall called; no allocation: the memory bound may be
+ * the one), hook every instruction, stop the kernel. */
+static void trip(sim_scn_t *s, lua_State *L, int level, const char *fmt, va_list ap)
+{
+    if (!s->limit[0]) {
+        lua_Debug ar;
+        int n = -1;
+        for (; L && n < 0 && lua_getstack(L, level, &ar); level++)
+            if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0)
+                n = snprintf(s->limit, sizeof s->limit, "%s:%d: ", ar.short_src, ar.currentline);
+        if (n < 0)
+            n = snprintf(s->limit, sizeof s->limit, "%s: ", s->path);
+        if (n < 0 || (size_t)n >= sizeof s->limit)
+            n = 0;
+        vsnprintf(s->limit + n, sizeof s->limit - (size_t)n, fmt, ap);
+    }
+    lua_sethook(s->L, limit_hook, LUA_MASKCOUNT, 1);
+    sim_stop(s->k);
+}
+
+static void trip_f(sim_scn_t *s, lua_State *L, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void trip_f(sim_scn_t *s, lua_State *L, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    trip(s, L, level, fmt, ap);
+    va_end(ap);
+}
+
+static int raise_limit(lua_State *L)
+{
+    lua_pushstring(L, sim_scn_get(L)->limit);
+    return lua_error(L);
+}
+
+int sim_scn_limit(lua_State *L, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    trip(sim_scn_get(L), L, level, fmt, ap);
+    va_end(ap);
+    return raise_limit(L);
+}
+
+void sim_scn_charge(lua_State *L, double units, const char *fmt, ...)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (units > (double)s->instr_limit - (double)s->instr_count) {
+        char what[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        sim_scn_limit(L, 1, "instruction limit of %llu Lua instructions exceeded: %s",
+                      (unsigned long long)s->instr_limit, what);
+    }
+    s->instr_count += (uint64_t)units;
+}
+
+static void trip_memory(sim_scn_t *s, lua_State *L, int level)
+{
+    trip_f(s, L, level, "memory limit of %zu MiB exceeded (the Lua heap holds %zu bytes; "
+                        "the event queue, timers and event log %zu)",
+           s->mem_limit >> 20, s->mem_used, s->c_bytes);
+}
+
+void sim_scn_rethrow(lua_State *L, int rc)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (rc == LUA_ERRMEM)
+        trip_memory(s, L, 1);
+    if (s->limit[0])
+        raise_limit(L);
+}
+
+/* The C side's bounds at `level` of L's stack (L NULL: outside Lua). */
+static bool check_at(sim_scn_t *s, lua_State *L, int level)
+{
+    if (!s->limit[0]) {
+        const char *e = sim_kernel_error(s->k);
+        if (!e)
+            e = sim_evlog_error(s->log);
+        const char *hint = !e ? NULL
+                         : strncmp(e, "the pending events limit", 24) == 0 ? "max_pending"
+                         : strncmp(e, "the event log limit", 19) == 0 ? "max_log_bytes" : NULL;
+        s->c_bytes = sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes;
+        if (hint)
+            trip_f(s, L, level, "%s (scenario{%s=} raises it)", e, hint);
+        else if (e)
+            trip_f(s, L, level, "%s", e);
+        else if (s->mem_used + s->c_bytes > s->mem_limit)
+            trip_memory(s, L, level);
+    }
+    if (s->limit[0] && L)
+        raise_limit(L);
+    return !s->limit[0];
+}
+
+bool sim_scn_check(sim_scn_t *s, lua_State *L)
+{
+    return check_at(s, L, 1);
 }
 
 void sim_scn_call(sim_scn_t *s, int nargs)
 {
     lua_State *L = s->L;
+    if (!s->failed && !check_at(s, NULL, 0))
+        record_error(s, s->limit);
     if (s->failed) {
         lua_pop(L, nargs + 1);
         return;
@@ -108,12 +236,13 @@ void sim_scn_call(sim_scn_t *s, int nargs)
     lua_pushcfunction(L, traceback);
     lua_insert(L, base);
     int rc = lua_pcall(L, nargs, 0, base);
+    if (rc == LUA_ERRMEM)
+        trip_memory(s, NULL, 0);
     if (rc != LUA_OK) {
-        if (rc == LUA_ERRMEM)
-            record_error(s, "Lua memory limit exceeded");
-        else
-            record_error(s, lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
+        record_error(s, lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
         lua_pop(L, 1);
+    } else if (s->limit[0]) {
+        record_error(s, s->limit);
     }
     lua_remove(L, base);
 }
@@ -127,8 +256,16 @@ static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         s->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && s->mem_used - old + nsize > s->mem_limit)
-        return NULL;
+    /* The C side's memory counts too (c_bytes, kept by sim_scn_check).
+     * A refusal is not yet the bound: Lua collects and asks again, and
+     * only the memory error that follows trips it (sim_scn_rethrow). */
+    if (nsize > old) {
+        if (s->mem_used - old + nsize + s->c_bytes > s->mem_limit)
+            return NULL;
+        /* the bytes handed out are work done: copies the VM makes (s .. t)
+         * run one instruction whatever their size */
+        s->instr_count += (nsize - old) / SIM_WORK_PER_INSTR;
+    }
     void *p = realloc(ptr, nsize);
     if (p)
         s->mem_used = s->mem_used - old + nsize;
@@ -140,8 +277,9 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     sim_scn_t *s = sim_scn_get(L);
     s->instr_count += HOOK_EVERY;
     if (s->instr_count > s->instr_limit)
-        luaL_error(L, "instruction limit of %I Lua instructions exceeded (a runaway loop?)",
-                   (lua_Integer)s->instr_limit);
+        sim_scn_limit(L, 0, "instruction limit of %llu Lua instructions exceeded (a runaway loop?)",
+                      (unsigned long long)s->instr_limit);
+    check_at(s, L, 0);
 }
 
 int sim_mkdirs(const char *path)
@@ -276,6 +414,19 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     s.lib_dir = derive_lib_dir(path);
     s.k = sim_kernel_new(s.seed);
     s.log = sim_evlog_new();
+    if (!s.k || !s.log) {
+        sim_strcatf(&r->messages, "%s: out of memory: the %s", path, s.k ? "event log" : "kernel");
+        r->verdict = SIM_ERROR;
+        r->title = strdup(id);
+        sim_kernel_free(s.k);
+        sim_evlog_free(s.log);
+        fclose(s.textlog);
+        free(s.captures_dir);
+        free(s.lib_dir);
+        return;
+    }
+    sim_kernel_set_max_pending(s.k, DEFAULT_PENDING);
+    sim_evlog_set_max_bytes(s.log, DEFAULT_LOG_BYTES);
     s.net = sim_net_new(s.k, s.log);
     sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
     sim_vdet_bind(s.k);
@@ -316,6 +467,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_lua_open_expect(L);
     sim_lua_open_ice(L);
     sim_lua_open_stun(L);
+    sim_lua_open_sandbox(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 
     int rc = luaL_loadfilex(L, path, "t");
@@ -347,6 +499,10 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
             }
         }
     }
+    /* A bound passed where no Lua ran (the network filling the event log)
+     * is reported here. */
+    if (!s.failed && !check_at(&s, NULL, 0))
+        record_error(&s, s.limit);
 
     /* From here the simulation is read, not changed: captures are closed
      * and the expectations see one event log (lsim.h: sim_lua_check_phase). */
