@@ -39,8 +39,13 @@ SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 SCENARIOS ?= scenarios
+# Scenarios whose measures are statistical (docs/decisions.md D46): their
+# bounds must hold at every seed, so `make test` sweeps them.
+STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua
+SWEEP_SEEDS ?= 1..100
+JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism bench asan clean
+.PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean
 
 all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
 
@@ -62,7 +67,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory seam unit cli scenarios determinism
+	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
 # sim_ symbol.
@@ -90,9 +95,16 @@ determinism: $(BUILD)/rtcsim
 	  echo "determinism: two runs wrote identical reports"; \
 	else echo "determinism: runs differ:"; diff -rq reports/test-a reports/test-b; exit 1; fi
 
+# The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
+# command that replays it.
+sweep: $(BUILD)/rtcsim
+	@rm -rf reports/sweep
+	$(BUILD)/rtcsim run --quiet --jobs $(JOBS) --seeds $(SWEEP_SEEDS) --out reports/sweep $(STATISTICAL)
+
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/tests/bench OPT="-O2 -g"
+	@$(MAKE) --no-print-directory $(BUILD)/tests/bench $(BUILD)/rtcsim OPT="-O2 -g"
 	$(BUILD)/tests/bench
+	@tests/bench_suite.sh $(BUILD)/rtcsim
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
@@ -130,6 +142,6 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 clean:
-	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan reports/sweep
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
