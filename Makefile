@@ -122,7 +122,7 @@ $(BUILD)/libref.a: $(REF_OBJ)
 	@echo "  AR   $@"
 	@rm -f $@; ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SIM_OBJ) $(BUILD)/libref.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 

@@ -17,48 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "lua/scenario.h"
 
-static char tmp[256];
-
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/rtcsim-test-lifetime-XXXXXX");
-    ck_assert(mkdtemp(tmp));
-    char d[300];
-    snprintf(d, sizeof d, "%s/scenarios", tmp);
-    mkdir(d, 0777);
-    snprintf(d, sizeof d, "%s/captures", tmp);
-    mkdir(d, 0777);
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Write scenarios/<name>.lua and run it; the result is the caller's. */
-static sim_verdict_t run(const char *name, const char *lua, sim_result_t *r)
-{
-    char path[512], out[512];
-    snprintf(path, sizeof path, "%s/scenarios/%s.lua", tmp, name);
-    FILE *f = fopen(path, "w");
-    ck_assert(f);
-    fputs(lua, f);
-    fclose(f);
-    snprintf(out, sizeof out, "%s/out/%s", tmp, name);
-    sim_run_opts_t o = { 0 };
-    sim_scenario_run(path, name, out, &o, r);
-    return r->verdict;
-}
 
 /* The run's text log (print() lines), malloc'd. */
 static char *text_log(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/out/%s/log.txt", tmp, name);
+    snprintf(path, sizeof path, "%s/out/%s/log.txt", fx_dir, name);
     FILE *f = fopen(path, "r");
     ck_assert(f);
     char *buf = NULL;
@@ -68,8 +35,6 @@ static char *text_log(const char *name)
     return buf;
 }
 
-#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
-                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
 #define LOG_HAS(log, s) ck_assert_msg(strstr((log), (s)), "expected '%s' in the log: %s", (s), (log))
 
 /* One object of every type, named so that a test can reach each. */
@@ -137,7 +102,7 @@ START_TEST(finalizers_after_the_scenario)
         "touch('subnet', function() return lan.name end)\n"
         "sim.at(1, function() sa:send('10.0.0.2', 9, 'hi') end)\n"
         "expect.event { name = 'got', count = 1 }\n");
-    ck_assert_int_eq(run("gc", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("gc", lua, &r), SIM_PASS);
     char *log = text_log("gc");
     LOG_HAS(log, "gc\tid\tfalse\t");
     LOG_HAS(log, "RTCConnection: the scenario is over: objects can no longer be used");
@@ -177,7 +142,7 @@ START_TEST(every_type_refuses_when_over)
         "    print('gc', name, ok, err)\n"
         "  end })\n"
         "end\n");
-    ck_assert_int_eq(run("types", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("types", lua, &r), SIM_PASS);
     char *log = text_log("types");
     static const char *const types[] = { "Subnet", "Host", "Interface", "Link", "Socket", "Capture",
                                          "ChannelEnd", "NAT", "Firewall", "StunServer", "TurnServer",
@@ -218,7 +183,7 @@ START_TEST(closed_socket_refuses)
         "local s2 = a:udp {}\n"
         "assert(s2 ~= sa and s2.port)\n"
         "assert(a == ea.host and ea.link == link, 'one userdata per object')\n");
-    ck_assert_int_eq(run("closed", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("closed", lua, &r), SIM_PASS);
     char *log = text_log("closed");
     LOG_HAS(log, "send\t");
     LOG_HAS(log, "closed.lua:25: Socket a:49152 is closed");
@@ -289,7 +254,7 @@ START_TEST(check_phase_refuses_changes)
                  cases[i].body);
         char *lua = with_world(body);
         sim_result_t r;
-        ck_assert_msg(run("check", lua, &r) == SIM_ERROR, "%s: not refused", cases[i].body);
+        ck_assert_msg(fx_run("check", lua, &r) == SIM_ERROR, "%s: not refused", cases[i].body);
         HAS(r, cases[i].msg);
         /* what follows the refused measure still sees the run as it was */
         ck_assert_msg(strstr(r.notes, "measure capture = 1 "), "%s: %s", cases[i].body, r.notes);
@@ -316,7 +281,7 @@ START_TEST(check_phase_reads)
         "        sa.port, sim.now())\n"
         "  return cap.count end, min = 1, max = 1 }\n"
         "expect.never { src = 'scenario', name = 'log' }\n");
-    ck_assert_int_eq(run("reads", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("reads", lua, &r), SIM_PASS);
     char *log = text_log("reads");
     LOG_HAS(log, "checking\ta\t10.0.0.1\t1\t0\t0\t0\t0\ttrue\ttrue\ttrue\t49152\t1.02");
     free(log);
@@ -340,7 +305,7 @@ START_TEST(run_from_main_chunk)
         "net.host { name = 'after' }\n"
         "expect.event { name = 'inner', args = { ok = false,\n"
         "  err = 'sim.run: cannot run the simulation from inside a callback' } }\n");
-    ck_assert_int_eq(run("runmain", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("runmain", lua, &r), SIM_PASS);
     sim_result_clear(&r);
     free(lua);
 }
@@ -371,7 +336,7 @@ static void expect_errors(const bad_case_t *cases, size_t n)
         ck_assert(asprintf(&body, "%s%s", CAND, cases[i].body) > 0);
         char *lua = with_world(body);
         sim_result_t r;
-        sim_verdict_t v = run("bad", lua, &r);
+        sim_verdict_t v = fx_run("bad", lua, &r);
         const char *m = r.messages ? r.messages : "(none)";
         if (v != SIM_ERROR || !strstr(m, cases[i].says) || !strstr(m, "bad.lua:")) {
             fprintf(stderr, "case %zu: %s  wanted '%s', got verdict %d: %s\n", i, cases[i].body,
@@ -464,7 +429,7 @@ START_TEST(measure_result_is_a_number)
 {
     sim_result_t r;
     char *lua = with_world("expect.measure { 'm', function() return '3' end, min = 3, max = 3 }\n");
-    ck_assert_int_eq(run("mstr", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("mstr", lua, &r), SIM_ERROR);
     HAS(r, "measure m: the function did not return a number");
     sim_result_clear(&r);
     free(lua);
@@ -535,7 +500,7 @@ START_TEST(strict_but_not_picky)
                        "local other = RTCConnection(b:RTCSocket(), conn:getLocalDescription())\n"
                        "conn:setRemoteDescription(other:getLocalDescription())\n"
                        "conn:setRemoteCandidate(cand { connectionPort = 7.0 })\n") > 0);
-    ck_assert_int_eq(run("fine", body, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("fine", body, &r), SIM_PASS);
     sim_result_clear(&r);
     free(body);
     free(lua);
@@ -617,7 +582,7 @@ START_TEST(out_of_memory_is_an_error)
         sim_result_t r;
         oom_nth = cases[i].nth;
         oom_hits = 0;
-        sim_verdict_t v = run("oom", lua, &r);
+        sim_verdict_t v = fx_run("oom", lua, &r);
         oom_nth = oom_countdown = 0;
         ck_assert_msg(oom_hits == 1, "%s: the allocation was not reached", cases[i].body);
         ck_assert_msg(v == SIM_ERROR, "%s: verdict %d", cases[i].body, (int)v);
@@ -633,21 +598,21 @@ static Suite *lifetime_suite(void)
 {
     Suite *s = suite_create("lifetime");
     TCase *t = tcase_create("handles");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, finalizers_after_the_scenario);
     tcase_add_test(t, every_type_refuses_when_over);
     tcase_add_test(t, closed_socket_refuses);
     suite_add_tcase(s, t);
     t = tcase_create("phases");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, check_phase_refuses_changes);
     tcase_add_test(t, check_phase_reads);
     tcase_add_test(t, run_from_main_chunk);
     suite_add_tcase(s, t);
     t = tcase_create("input");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, embedded_nul_refused);
     tcase_add_test(t, numbers_are_numbers);
@@ -657,7 +622,7 @@ static Suite *lifetime_suite(void)
     tcase_add_test(t, strict_but_not_picky);
     suite_add_tcase(s, t);
     t = tcase_create("memory");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, out_of_memory_is_an_error);
     suite_add_tcase(s, t);

@@ -11,51 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "lua/scenario.h"
 
-static char tmp[256];
-
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/rtcsim-test-runner-XXXXXX");
-    ck_assert(mkdtemp(tmp));
-    char d[300];
-    snprintf(d, sizeof d, "%s/scenarios", tmp);
-    mkdir(d, 0777);
-    snprintf(d, sizeof d, "%s/captures", tmp);
-    mkdir(d, 0777);
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Write scenarios/<name>.lua and run it; the result is the caller's. */
-static sim_verdict_t run_opts(const char *name, const char *lua, const sim_run_opts_t *o,
-                              sim_result_t *r)
-{
-    char path[512], out[512];
-    snprintf(path, sizeof path, "%s/scenarios/%s.lua", tmp, name);
-    FILE *f = fopen(path, "w");
-    ck_assert(f);
-    fputs(lua, f);
-    fclose(f);
-    snprintf(out, sizeof out, "%s/out/%s", tmp, name);
-    sim_scenario_run(path, name, out, o, r);
-    return r->verdict;
-}
-
-static sim_verdict_t run(const char *name, const char *lua, sim_result_t *r)
-{
-    sim_run_opts_t o = { 0 };
-    return run_opts(name, lua, &o, r);
-}
-
-#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
-                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
 
 static const char *const TWO_HOSTS =
     "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24', link = { latency = 0.01 } }\n"
@@ -84,7 +42,7 @@ START_TEST(event_expectations_hold)
                            "expect.event { name = 'got', args = { data = 'hi' }, within = { 1.02, 1.02 } }\n"
                            "expect.event { name = 'got', count = 1 }\n"
                            "expect.never { name = 'drop' }\n");
-    ck_assert_int_eq(run("ok", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("ok", lua, &r), SIM_PASS);
     ck_assert_uint_eq(r.end_time, 1020000000ull);
     sim_result_clear(&r);
     free(lua);
@@ -96,7 +54,7 @@ START_TEST(missing_event_fails)
     sim_result_t r;
     char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
                            "expect.event { name = 'got', args = { data = 'bye' } }\n");
-    ck_assert_int_eq(run("missing", lua, &r), SIM_FAIL);
+    ck_assert_int_eq(fx_run("missing", lua, &r), SIM_FAIL);
     HAS(r, "missing.lua:10:");
     HAS(r, "expected at least 1 event got {data=\"bye\"}");
     HAS(r, "found 0");
@@ -110,7 +68,7 @@ START_TEST(late_event_fails)
     sim_result_t r;
     char *lua = with_hosts("sim.at(1, function() c:send('10.0.0.2', 9, 'hi') end)\n"
                            "expect.event { name = 'got', within = { 0, 1.01 } }\n");
-    ck_assert_int_eq(run("late", lua, &r), SIM_FAIL);
+    ck_assert_int_eq(fx_run("late", lua, &r), SIM_FAIL);
     HAS(r, "within [0.000000000, 1.010000000] s, found 0; 1 outside the window, the first at 1.020000000 s");
     sim_result_clear(&r);
     free(lua);
@@ -128,7 +86,7 @@ START_TEST(never_and_sequence_fail)
                            "                  { name = 'got', args = { data = 'one' } } }\n"
                            "expect.sequence { { name = 'got', args = { data = 'one' } },\n"
                            "                  { name = 'got', args = { data = 'two' } } }\n");
-    ck_assert_int_eq(run("order", lua, &r), SIM_FAIL);
+    ck_assert_int_eq(fx_run("order", lua, &r), SIM_FAIL);
     HAS(r, "expected no event drop {reason=\"no-listener\"} at any time, but 1 occurred, the first at 3.020000000 s");
     HAS(r, "sequence step 2 of 2: no event got {data=\"one\"} at any time after step 1 (at 2.020000000 s)");
     /* the sequence that holds does not appear */
@@ -141,7 +99,7 @@ END_TEST
 START_TEST(measure_expectations)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("m", "local x = 3\n"
+    ck_assert_int_eq(fx_run("m", "local x = 3\n"
                               "expect.measure { 'x', function() return x end, min = 4, max = 5 }\n"
                               "expect.measure { 'y', 2, min = 1, max = 3 }\n", &r), SIM_FAIL);
     HAS(r, "m.lua:2: measure x = 3, expected within [4, 5]");
@@ -161,13 +119,13 @@ START_TEST(table_expectations)
     char *lua;
     /* a missing cell reads "-" */
     ck_assert(asprintf(&lua, "EXP = '-'\n%s", T) > 0);
-    ck_assert_int_eq(run("t1", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("t1", lua, &r), SIM_PASS);
     ck_assert(strstr(r.notes, "table t (rows by columns"));
     ck_assert(strstr(r.notes, "r2        c  -\n"));
     sim_result_clear(&r);
     free(lua);
     ck_assert(asprintf(&lua, "EXP = 'd'\n%s", T) > 0);
-    ck_assert_int_eq(run("t2", lua, &r), SIM_FAIL);
+    ck_assert_int_eq(fx_run("t2", lua, &r), SIM_FAIL);
     HAS(r, "t2.lua:3: table t: 1 of 4 cells differ");
     HAS(r, "row r2, column y: expected d, measured -");
     ck_assert(strstr(r.notes, "r2        c  -*\n"));
@@ -186,7 +144,7 @@ START_TEST(table_expectations)
           "table t: the measured table is a number, not a table of rows" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_int_eq(run("tb", bad[i][0], &r), SIM_ERROR);
+        ck_assert_int_eq(fx_run("tb", bad[i][0], &r), SIM_ERROR);
         HAS(r, bad[i][1]);
         sim_result_clear(&r);
     }
@@ -211,18 +169,18 @@ START_TEST(golden_capture_lifecycle)
     sim_result_t r;
     char *good = captured("first"), *bad = captured("firsT");
     /* no golden yet: an error that says how to make one */
-    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("cap", good, &r), SIM_ERROR);
     HAS(r, "does not exist; create it from this run with `rtcsim run --update-captures");
     sim_result_clear(&r);
     /* on purpose: --update-captures writes it */
     sim_run_opts_t up = { .update_captures = true };
-    ck_assert_int_eq(run_opts("cap", good, &up, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run_opts("cap", good, &up, &r), SIM_PASS);
     ck_assert(strstr(r.notes, "updated golden"));
     sim_result_clear(&r);
-    ck_assert_int_eq(run("cap", good, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("cap", good, &r), SIM_PASS);
     sim_result_clear(&r);
     /* a different payload: fails at packet 1, with both summaries */
-    ck_assert_int_eq(run("cap", bad, &r), SIM_FAIL);
+    ck_assert_int_eq(fx_run("cap", bad, &r), SIM_FAIL);
     HAS(r, "capture a.eth0 differs from golden");
     HAS(r, "at packet 1");
     HAS(r, "'first'");
@@ -230,18 +188,18 @@ START_TEST(golden_capture_lifecycle)
     sim_result_clear(&r);
     /* a truncated golden is an error naming the file */
     char g[512];
-    snprintf(g, sizeof g, "%s/captures/sub/x.pcap", tmp);
+    snprintf(g, sizeof g, "%s/captures/sub/x.pcap", fx_dir);
     struct stat st;
     ck_assert_int_eq(stat(g, &st), 0);
     ck_assert_int_eq(truncate(g, st.st_size - 3), 0);
-    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("cap", good, &r), SIM_ERROR);
     HAS(r, "x.pcap");
     sim_result_clear(&r);
     /* not a pcap at all */
     FILE *f = fopen(g, "w");
     fputs("this is not a capture\n", f);
     fclose(f);
-    ck_assert_int_eq(run("cap", good, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("cap", good, &r), SIM_ERROR);
     HAS(r, "x.pcap");
     sim_result_clear(&r);
     free(good);
@@ -252,40 +210,40 @@ END_TEST
 START_TEST(script_errors_name_file_and_line)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("syntax", "local x = \nfunction(", &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("syntax", "local x = \nfunction(", &r), SIM_ERROR);
     HAS(r, "syntax.lua:2:");
     sim_result_clear(&r);
     char *lua = with_hosts("sim.at(1, function()\n  local t = nil\n  return t.x\nend)\n");
-    ck_assert_int_eq(run("runtime", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("runtime", lua, &r), SIM_ERROR);
     HAS(r, "runtime.lua:11: attempt to index a nil value");
     sim_result_clear(&r);
     free(lua);
     lua = with_hosts("local z = net.host { name = 'z' }\n"
                      "z:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n");
-    ck_assert_int_eq(run("clash", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("clash", lua, &r), SIM_ERROR);
     HAS(r, "clash.lua:10: interface z.eth0: address 10.0.0.1 is already used by a.eth0");
     sim_result_clear(&r);
     free(lua);
-    ck_assert_int_eq(run("subnet", "net.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
+    ck_assert_int_eq(fx_run("subnet", "net.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
                                    "net.subnet { name = 'y', prefix = '10.0.0.0/16' }\n", &r),
                      SIM_ERROR);
     HAS(r, "subnet.lua:2: net.subnet: subnet 'y' (10.0.0.0/16) overlaps subnet 'x'");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("unknown", "net.subnet { name = 'x', prefix = '10.0.0.0/24',\n"
+    ck_assert_int_eq(fx_run("unknown", "net.subnet { name = 'x', prefix = '10.0.0.0/24',\n"
                                     "  link = { latncy = 1 } }\n", &r), SIM_ERROR);
     HAS(r, "unknown.lua:1: net.subnet 'x' link: unknown field 'latncy'");
     sim_result_clear(&r);
     lua = with_hosts("local z = net.host { name = 'z' }\nz:interface { name = 'eth0', subnet = 'nope', address = '10.9.0.1' }\n");
-    ck_assert_int_eq(run("nosubnet", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("nosubnet", lua, &r), SIM_ERROR);
     HAS(r, "nosubnet.lua:10: interface z.eth0: unknown subnet 'nope'");
     sim_result_clear(&r);
     free(lua);
     lua = with_hosts("b:udp { port = 9 }\n");
-    ck_assert_int_eq(run("port", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("port", lua, &r), SIM_ERROR);
     HAS(r, "port.lua:9: udp: host 'b': UDP port 9 is already in use");
     sim_result_clear(&r);
     free(lua);
-    ck_assert_int_eq(run("nofile", "", &r), SIM_PASS);  /* an empty scenario is fine */
+    ck_assert_int_eq(fx_run("nofile", "", &r), SIM_PASS);  /* an empty scenario is fine */
     sim_result_clear(&r);
     sim_run_opts_t o = { 0 };
     sim_scenario_run("/nonexistent/x.lua", "x", "/tmp/rtcsim-test-runner-none", &o, &r);
@@ -299,29 +257,29 @@ END_TEST
 START_TEST(limits)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("spin", "scenario { instructions = 100000 }\nwhile true do end\n", &r),
+    ck_assert_int_eq(fx_run("spin", "scenario { instructions = 100000 }\nwhile true do end\n", &r),
                      SIM_ERROR);
     HAS(r, "instruction limit of 100000");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("forever", "scenario { max_time = 10 }\n"
+    ck_assert_int_eq(fx_run("forever", "scenario { max_time = 10 }\n"
                                     "sim.every(1, function() end)\n", &r), SIM_ERROR);
     HAS(r, "virtual time limit of 10.000000000 s reached with 1 events pending");
     sim_result_clear(&r);
     /* a duration ends a periodic scenario without error */
-    ck_assert_int_eq(run("bounded", "scenario { duration = 10 }\n"
+    ck_assert_int_eq(fx_run("bounded", "scenario { duration = 10 }\n"
                                     "local n = 0\nsim.every(1, function() n = n + 1 end)\n"
                                     "expect.measure { 'n', function() return n end, min = 10, max = 10 }\n",
                          &r), SIM_PASS);
     ck_assert_uint_eq(r.end_time, 10000000000ull);
     sim_result_clear(&r);
-    ck_assert_int_eq(run("memory", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end\n",
+    ck_assert_int_eq(fx_run("memory", "local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 1000) .. i end\n",
                          &r), SIM_ERROR);
     sim_result_clear(&r);
-    ck_assert_int_eq(run("late-scenario", "net.host { name = 'a' }\nnet.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
+    ck_assert_int_eq(fx_run("late-scenario", "net.host { name = 'a' }\nnet.subnet { name = 'x', prefix = '10.0.0.0/24' }\n"
                                           "scenario { seed = 2 }\n", &r), SIM_ERROR);
     HAS(r, "late-scenario.lua:3: scenario{} must come first");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("nested", "sim.at(1, function() sim.run(2) end)\n", &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("nested", "sim.at(1, function() sim.run(2) end)\n", &r), SIM_ERROR);
     HAS(r, "cannot run the simulation from inside a callback");
     sim_result_clear(&r);
 }
@@ -332,22 +290,22 @@ START_TEST(sandbox)
     sim_result_t r;
     /* require loads plain names from scenarios/lib/ only, once */
     char lib[512];
-    snprintf(lib, sizeof lib, "%s/scenarios/lib", tmp);
+    snprintf(lib, sizeof lib, "%s/scenarios/lib", fx_dir);
     mkdir(lib, 0777);
-    snprintf(lib, sizeof lib, "%s/scenarios/lib/helper.lua", tmp);
+    snprintf(lib, sizeof lib, "%s/scenarios/lib/helper.lua", fx_dir);
     FILE *f = fopen(lib, "w");
     fputs("count = (count or 0) + 1\nreturn { twice = function(x) return 2 * x end }\n", f);
     fclose(f);
-    ck_assert_int_eq(run("req", "local h = require('helper')\nassert(require('helper') == h and count == 1)\n"
+    ck_assert_int_eq(fx_run("req", "local h = require('helper')\nassert(require('helper') == h and count == 1)\n"
                                 "assert(h.twice(21) == 42)\n", &r), SIM_PASS);
     sim_result_clear(&r);
-    ck_assert_int_eq(run("req-bad", "require('../req')\n", &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("req-bad", "require('../req')\n", &r), SIM_ERROR);
     HAS(r, "req-bad.lua:1: require: '../req' is not a plain name");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("req-none", "require('nothere')\n", &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("req-none", "require('nothere')\n", &r), SIM_ERROR);
     HAS(r, "scenarios/lib/nothere.lua");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("sandbox",
+    ck_assert_int_eq(fx_run("sandbox",
         "assert(os.execute == nil and io == nil and package == nil)\n"
         "assert(load == nil and loadfile == nil and dofile == nil and debug == nil)\n"
         "assert(os.getenv == nil and os.remove == nil and os.exit == nil)\n"
@@ -372,7 +330,7 @@ static char *event_arg(const sim_result_t *r, const char *key)
 {
     /* read back events.jsonl of that scenario */
     char path[512], line[4096];
-    snprintf(path, sizeof path, "%s/out/%s/events.jsonl", tmp, r->id);
+    snprintf(path, sizeof path, "%s/out/%s/events.jsonl", fx_dir, r->id);
     FILE *f = fopen(path, "r");
     ck_assert_msg(f, "%s", path);
     char *res = NULL;
@@ -391,16 +349,16 @@ static char *event_arg(const sim_result_t *r, const char *key)
 START_TEST(pairs_sorted_and_random_seeded)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("orders", ORDERS, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("orders", ORDERS, &r), SIM_PASS);
     char *keys = event_arg(&r, "keys"), *d1 = event_arg(&r, "draws");
     ck_assert_str_eq(keys, "1,2.5,3,alpha,mid,zeta,true");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("orders", ORDERS, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("orders", ORDERS, &r), SIM_PASS);
     char *d2 = event_arg(&r, "draws");
     ck_assert_str_eq(d1, d2);
     sim_result_clear(&r);
     sim_run_opts_t o = { .seed_set = true, .seed = 99 };
-    ck_assert_int_eq(run_opts("orders", ORDERS, &o, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run_opts("orders", ORDERS, &o, &r), SIM_PASS);
     ck_assert_uint_eq(r.seed, 99);
     char *d3 = event_arg(&r, "draws");
     ck_assert_str_ne(d1, d3);
@@ -409,7 +367,7 @@ START_TEST(pairs_sorted_and_random_seeded)
     free(d1);
     free(d2);
     free(d3);
-    ck_assert_int_eq(run("badpairs", "for k in pairs({ [{}] = 1 }) do end\n", &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("badpairs", "for k in pairs({ [{}] = 1 }) do end\n", &r), SIM_ERROR);
     HAS(r, "badpairs.lua:1: pairs: a key of type table has no deterministic order");
     sim_result_clear(&r);
 }
@@ -425,7 +383,7 @@ START_TEST(signalling_channel)
         "expect.sequence { { name = 'signal', args = { kind = 'offer', n = 1 }, within = { 1.05, 1.05 } },\n"
         "                  { name = 'signal', args = { kind = 'cand', n = 2 }, within = { 1.05, 1.05 } } }\n"
         "expect.event { src = 'signal:a>b', name = 'send', count = 2 }\n");
-    ck_assert_int_eq(run("signal", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("signal", lua, &r), SIM_PASS);
     sim_result_clear(&r);
     free(lua);
     lua = with_hosts("local ca, cb = net.channel { a, b, loss = 1 }\n"
@@ -433,11 +391,11 @@ START_TEST(signalling_channel)
                      "sim.at(1, function() ca:send('x') end)\n"
                      "expect.never { name = 'signal' }\n"
                      "expect.event { src = 'signal:a>b', name = 'drop', args = { msg = 'x' } }\n");
-    ck_assert_int_eq(run("signal-loss", lua, &r), SIM_PASS);
+    ck_assert_int_eq(fx_run("signal-loss", lua, &r), SIM_PASS);
     sim_result_clear(&r);
     free(lua);
     lua = with_hosts("local ca, cb = net.channel { a, b }\nca:send({ f = print })\n");
-    ck_assert_int_eq(run("signal-bad", lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run("signal-bad", lua, &r), SIM_ERROR);
     HAS(r, "signal-bad.lua:10: send:");
     sim_result_clear(&r);
     free(lua);
@@ -455,7 +413,7 @@ static void expect_errors(const bad_case_t *cases, size_t n)
     sim_result_t r;
     for (size_t i = 0; i < n; i++) {
         char *lua = with_hosts(cases[i].body);
-        ck_assert_int_eq(run("bad", lua, &r), SIM_ERROR);
+        ck_assert_int_eq(fx_run("bad", lua, &r), SIM_ERROR);
         HAS(r, cases[i].says);
         HAS(r, "bad.lua:");
         sim_result_clear(&r);
@@ -548,7 +506,7 @@ static Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
     TCase *t = tcase_create("expectations");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, event_expectations_hold);
     tcase_add_test(t, missing_event_fails);
@@ -559,7 +517,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, golden_capture_lifecycle);
     suite_add_tcase(s, t);
     t = tcase_create("errors");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, script_errors_name_file_and_line);
     tcase_add_test(t, limits);

@@ -16,59 +16,23 @@
 
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "fixture.h"
 #include "lua/scenario.h"
 
-static char tmp[256];
-
-static void setup(void)
-{
-    snprintf(tmp, sizeof tmp, "/tmp/rtcsim-test-sandbox-XXXXXX");
-    ck_assert(mkdtemp(tmp));
-    char d[300];
-    snprintf(d, sizeof d, "%s/scenarios", tmp);
-    mkdir(d, 0777);
-    snprintf(d, sizeof d, "%s/captures", tmp);
-    mkdir(d, 0777);
-}
-
-static void teardown(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Write scenarios/<name>.lua and run it; the result is the caller's. */
-static sim_verdict_t run(const char *name, const char *lua, sim_result_t *r)
-{
-    char path[512], out[512];
-    sim_run_opts_t o = { 0 };
-    snprintf(path, sizeof path, "%s/scenarios/%s.lua", tmp, name);
-    FILE *f = fopen(path, "w");
-    ck_assert(f);
-    fputs(lua, f);
-    fclose(f);
-    snprintf(out, sizeof out, "%s/out/%s", tmp, name);
-    sim_scenario_run(path, name, out, &o, r);
-    return r->verdict;
-}
 
 #define PASSES(name, lua) do { \
         sim_result_t r_; \
-        sim_verdict_t v_ = run((name), (lua), &r_); \
+        sim_verdict_t v_ = fx_run((name), (lua), &r_); \
         ck_assert_msg(v_ == SIM_PASS, "%s: %s", (name), r_.messages ? r_.messages : "(none)"); \
         sim_result_clear(&r_); \
     } while (0)
-
-#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
-                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
 
 /* The scenario must end in an error whose message has each of the
  * needles (a NULL-terminated list). */
 static void errors_with(const char *name, const char *lua, const char *const needles[])
 {
     sim_result_t r;
-    ck_assert_int_eq(run(name, lua, &r), SIM_ERROR);
+    ck_assert_int_eq(fx_run(name, lua, &r), SIM_ERROR);
     for (const char *const *n = needles; *n; n++)
         HAS(r, *n);
     sim_result_clear(&r);
@@ -78,7 +42,7 @@ static void errors_with(const char *name, const char *lua, const char *const nee
 static char *events_of(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/out/%s/events.jsonl", tmp, name);
+    snprintf(path, sizeof path, "%s/out/%s/events.jsonl", fx_dir, name);
     FILE *f = fopen(path, "r");
     ck_assert_msg(f, "%s", path);
     char *buf = NULL;
@@ -426,7 +390,7 @@ START_TEST(no_addresses)
         "local ok, e = pcall(error, {})\n"
         "eq(tostring(e), 'table')\n");
     char path[512], line[512];
-    snprintf(path, sizeof path, "%s/out/addr/log.txt", tmp);
+    snprintf(path, sizeof path, "%s/out/addr/log.txt", fx_dir);
     FILE *f = fopen(path, "r");
     ck_assert(f);
     ck_assert(fgets(line, sizeof line, f));
@@ -486,7 +450,7 @@ static Suite *sandbox_suite(void)
 {
     Suite *s = suite_create("sandbox");
     TCase *t = tcase_create("bounds");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, c_library_loops_are_bounded);
     tcase_add_test(t, c_library_still_works);
@@ -497,7 +461,7 @@ static Suite *sandbox_suite(void)
     tcase_add_test(t, out_of_memory_is_an_error);
     suite_add_tcase(s, t);
     t = tcase_create("observables");
-    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, next_has_the_defined_order);
     tcase_add_test(t, no_addresses);

@@ -1,0 +1,29 @@
+/*
+ * fixture.h - what the test suites that run whole scenarios share: a
+ * fresh folder per test with scenarios/ and captures/ in it, and running
+ * a scenario written inline.
+ */
+#ifndef TESTS_FIXTURE_H
+#define TESTS_FIXTURE_H
+
+#include <check.h>
+#include <string.h>
+
+#include "lua/scenario.h"
+
+/* The test's folder, made by fx_setup, removed by fx_teardown (a checked
+ * fixture: tcase_add_checked_fixture(tc, fx_setup, fx_teardown)). */
+extern char fx_dir[256];
+void fx_setup(void);
+void fx_teardown(void);
+
+/* Write scenarios/<name>.lua and run it, its report in out/<name>; the
+ * result is the caller's (sim_result_clear). */
+sim_verdict_t fx_run_opts(const char *name, const char *lua, const sim_run_opts_t *o,
+                          sim_result_t *r);
+sim_verdict_t fx_run(const char *name, const char *lua, sim_result_t *r);
+
+#define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
+                                "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
+
+#endif
