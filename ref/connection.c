@@ -17,8 +17,9 @@
  *    (s.7.2.5.3.1, s.7.3.1.3), role conflicts by tie-breaker and 487
  *    (s.7.2.5.1, s.7.3.1.1), symmetric address checks (s.7.2.5.2.1);
  *  - regular nomination by the controlling agent with USE-CANDIDATE
- *    (s.8.1.1), once no better pair can still succeed; once a pair is
- *    nominated, the other pairs' checks end (s.8.1.2);
+ *    (s.8.1.1), once no better pair can still succeed, on every check of
+ *    the pair until one is answered (docs/decisions.md D41, D42); once a
+ *    pair is nominated, the other pairs' checks end (s.8.1.2);
  *  - consent freshness (RFC 7675 s.5.1): a check every 5 s (randomised
  *    0.8-1.2) on the selected pair, consent lost after 30 s without an
  *    answer, which fires ondisconnected, as does a check list whose pairs
@@ -408,7 +409,7 @@ static void trigger(rtc_connection_t *c, size_t pair)
 }
 
 /* A pair whose check failed is no longer being nominated: the
- * controlling agent picks again (maybe_nominate). */
+ * controlling agent picks again (maybe_nominate; docs/decisions.md D42). */
 static void fail_pair(rtc_connection_t *c, size_t pi)
 {
     c->pairs[pi].state = FAILED;
@@ -417,7 +418,7 @@ static void fail_pair(rtc_connection_t *c, size_t pi)
 
 /* A role switch (s.7.2.5.1, s.7.3.1.1) ends a nomination decided in the
  * controlling role: a controlled agent does not nominate, and one that
- * becomes controlling again decides afresh. */
+ * becomes controlling again decides afresh (docs/decisions.md D42). */
 static void set_role(rtc_connection_t *c, bool controlling)
 {
     c->controlling = controlling;
@@ -489,10 +490,10 @@ static void pace(rtc_connection_t *c)
     if (best >= 0) {
         pair_t *p = &c->pairs[best];
         /* s.8.1.1: the check that nominates carries USE-CANDIDATE, and so
-         * does every check on the pair until one is answered: a triggered
-         * check that replaces a lost nomination (s.7.3.1.4) nominates
-         * too, or the nomination would wait for the cancelled check to
-         * be given up, Rm x RTO later */
+         * does every check on the pair until one is answered
+         * (docs/decisions.md D41): a triggered check that replaces a lost
+         * nomination (s.7.3.1.4) nominates too, or the nomination would
+         * wait for the cancelled check to be given up, Rm x RTO later */
         send_check(c, (size_t)best, c->controlling && p->nominating, false);
     }
     c->next_check = now(c) + TA;

@@ -578,6 +578,62 @@ START_TEST(nomination_survives_its_replacement)
 }
 END_TEST
 
+/* On Alice's first nomination, her eth0 stops sending (loss 1 going out):
+ * from then on nothing she sends from it arrives. */
+typedef struct cut_watch {
+    sim_iface_t *iface;
+    sim_time_t   at;            /* the first nomination; 0 none yet */
+} cut_watch_t;
+
+static void cut_at_nomination(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    cut_watch_t *cw = arg;
+    if (cw->at || p->src_ip != sim_iface_ip(cw->iface) || p->len < 20 || p->data[0] != 0x00 ||
+        p->data[1] != 0x01 || !stun_has_attr(p->data, p->len, 0x0025))
+        return;
+    cw->at = t;
+    sim_link_params_t lp;
+    sim_link_get_params(sim_iface_link(cw->iface), 0, &lp);
+    lp.loss = 1;    /* the tap runs before the link: this request is lost too */
+    sim_link_set_params(sim_iface_link(cw->iface), 0, &lp);
+}
+
+/* docs/decisions.md D42: a nomination whose pair fails (its checks, the
+ * triggered ones with USE-CANDIDATE that replaced the first included, go
+ * unanswered until the last is given up) ends, and the agent nominates
+ * the best pair still valid. Each host has a second interface on a second
+ * LAN; Alice nominates the eth0 pair, the best, and eth0 goes silent. */
+START_TEST(failed_nomination_moves_on)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 5, 0);
+    sim_link_params_t lp;
+    sim_link_params_default(&lp);
+    lp.latency = SIM_MS(5);
+    sim_subnet_t *lan2 = sim_subnet_new(w.net, "lan2", 0x0a000100, 24, &lp, NULL, err, sizeof err);
+    ck_assert_msg(lan2, "%s", err);
+    ck_assert_msg(sim_iface_new(w.ha, "eth1", lan2, 0x0a000101, NULL, err, sizeof err), "%s", err);
+    ck_assert_msg(sim_iface_new(w.hb, "eth1", lan2, 0x0a000102, NULL, err, sizeof err), "%s", err);
+    cut_watch_t cw = { .iface = w.ia };
+    ck_assert_int_eq(sim_iface_add_tap(w.ia, cut_at_nomination, &cw), 0);
+    sockets(&w, NULL, 0);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(120));
+    ck_assert_uint_gt(cw.at, 0);
+    ck_assert_int_eq(w.a.connected, 1);
+    ck_assert_int_eq(w.b.connected, 1);
+    /* on a pair from Alice's eth1 (to either of Bob's addresses: the
+     * LANs are routed to each other) */
+    ck_assert_uint_eq(w.a.active_local.addr.ip, 0x0a000101);
+    ck_assert_uint_eq(w.b.active_remote.addr.ip, 0x0a000101);
+    /* a nominating transaction is given up 39.5 s after its first send
+     * (RFC 8489 s.6.2.1, RTO 500 ms): no sooner */
+    ck_assert_uint_ge(w.a.connected_at, cw.at + SIM_MS(39500));
+    world_free(&w);
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -586,6 +642,7 @@ static Suite *ice_suite(void)
     tcase_add_test(t, host_candidates_on_a_lan);
     tcase_add_test(t, loss_during_checks);
     tcase_add_test(t, nomination_survives_its_replacement);
+    tcase_add_test(t, failed_nomination_moves_on);
     tcase_add_test(t, server_reflexive_gathering);
     tcase_add_test(t, consent_lost);
     tcase_add_test(t, descriptions_and_candidates_checked);
