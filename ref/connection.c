@@ -752,6 +752,7 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
     /* s.7.2.5.2.1: the response must come back on the same 5-tuple */
     if (!same_path) {
         fail_pair(c, pi);
+        maybe_nominate(c);  /* D42: a nomination that failed is made again */
         return;
     }
     if (stun_message_get_class(m) == STUN_ERROR) {
@@ -764,6 +765,7 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
             trigger(c, pi);
         } else {
             fail_pair(c, pi);
+            maybe_nominate(c);
         }
         return;
     }
