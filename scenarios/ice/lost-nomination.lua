@@ -39,6 +39,14 @@
 -- went without USE-CANDIDATE, and the nomination waited for the cancelled
 -- one to be given up, Rm x RTO = 16 x 0.5 = 8 s after 0.56 (RFC 8489
 -- s.6.2.1), so both connected at 8.6 s.
+--
+-- Why (4): losing only the first nomination does not reach the case.
+-- Alice nominates when Bob's answer lands, at the instant his triggered
+-- check lands (he sent both at once), so his resend of it (RTO later)
+-- lands at the instant her resend of the nomination is due, which goes
+-- first; that resend carries USE-CANDIDATE as any resend does, and is
+-- answered. Losing it makes the triggered check that replaces it the one
+-- that must nominate.
 
 scenario { name = "ICE: a lost nomination is not stalled by a triggered check", seed = 1, duration = 10 }
 local peers = require("peers")
