@@ -17,8 +17,9 @@
  *    (s.7.2.5.3.1, s.7.3.1.3), role conflicts by tie-breaker and 487
  *    (s.7.2.5.1, s.7.3.1.1), symmetric address checks (s.7.2.5.2.1);
  *  - regular nomination by the controlling agent with USE-CANDIDATE
- *    (s.8.1.1), once no better pair can still succeed; once a pair is
- *    nominated, the other pairs' checks end (s.8.1.2);
+ *    (s.8.1.1), once no better pair can still succeed, on every check of
+ *    the pair until one is answered (docs/decisions.md D41, D42); once a
+ *    pair is nominated, the other pairs' checks end (s.8.1.2);
  *  - consent freshness (RFC 7675 s.5.1): a check every 5 s (randomised
  *    0.8-1.2) on the selected pair, consent lost after 30 s without an
  *    answer, which fires ondisconnected, as does a check list whose pairs
@@ -51,6 +52,7 @@ typedef struct pair {
     size_t       local, remote;     /* indices into lc[] and rc[] */
     pair_state_t state;
     bool         nominated;         /* succeeded with USE-CANDIDATE (or told so) */
+    bool         nominating;        /* controlling: picked for nomination, not yet answered */
     size_t       valid_local;       /* s.7.2.5.3.2: the local candidate of the valid pair */
     bool         nominate_next;     /* controlled: USE-CANDIDATE seen before success */
 } pair_t;
@@ -406,6 +408,24 @@ static void trigger(rtc_connection_t *c, size_t pair)
     c->triggered[c->ntrig++] = pair;
 }
 
+/* A pair whose check failed is no longer being nominated: the
+ * controlling agent picks again (maybe_nominate; docs/decisions.md D42). */
+static void fail_pair(rtc_connection_t *c, size_t pi)
+{
+    c->pairs[pi].state = FAILED;
+    c->pairs[pi].nominating = false;
+}
+
+/* A role switch (s.7.2.5.1, s.7.3.1.1) ends a nomination decided in the
+ * controlling role: a controlled agent does not nominate, and one that
+ * becomes controlling again decides afresh (docs/decisions.md D42). */
+static void set_role(rtc_connection_t *c, bool controlling)
+{
+    c->controlling = controlling;
+    for (size_t i = 0; i < c->npairs; i++)
+        c->pairs[i].nominating = false;
+}
+
 /* RFC 8445 s.14.3: RTO = MAX(500 ms, Ta * (Waiting + In-Progress pairs)),
  * so that retransmissions make room for the first checks of the rest. */
 static uint64_t check_rto(const rtc_connection_t *c)
@@ -448,7 +468,7 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
          * cannot be sent fails, as one that is never answered does */
         tx_free(c, t);
         if (!consent)
-            c->pairs[pi].state = FAILED;
+            fail_pair(c, pi);
     }
 }
 
@@ -469,8 +489,12 @@ static void pace(rtc_connection_t *c)
     }
     if (best >= 0) {
         pair_t *p = &c->pairs[best];
-        bool nominate = c->controlling && p->state == SUCCEEDED && !p->nominated;
-        send_check(c, (size_t)best, nominate, false);
+        /* s.8.1.1: the check that nominates carries USE-CANDIDATE, and so
+         * does every check on the pair until one is answered
+         * (docs/decisions.md D41): a triggered check that replaces a lost
+         * nomination (s.7.3.1.4) nominates too, or the nomination would
+         * wait for the cancelled check to be given up, Rm x RTO later */
+        send_check(c, (size_t)best, c->controlling && p->nominating, false);
     }
     c->next_check = now(c) + TA;
 }
@@ -582,9 +606,13 @@ static void maybe_nominate(rtc_connection_t *c)
                  c->pairs[i].state == FROZEN) && pair_prio(c, &c->pairs[i]) > valid_prio(c, &c->pairs[best]))
                 return;
     c->nominate_at = RTC_TIME_NEVER;
-    for (size_t i = 0; i < c->txns.n; i++)
-        if (tx_at(c, i) && tx_at(c, i)->kind == TX_CHECK && tx_at(c, i)->use_candidate)
+    for (size_t i = 0; i < c->npairs; i++)
+        if (c->pairs[i].nominating)
             return;     /* a nomination is under way */
+    /* s.8.1.1: "it repeats the connectivity check that produced this
+     * valid pair (by enqueuing the pair that generated the check into the
+     * triggered-check queue), this time with the USE-CANDIDATE attribute" */
+    c->pairs[best].nominating = true;
     trigger(c, (size_t)best);
 }
 
@@ -644,7 +672,8 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
         return;     /* we kept our role and answered 487 (s.7.3.1.1) */
     if (r != STUN_USAGE_ICE_RETURN_SUCCESS && r != STUN_USAGE_ICE_RETURN_ROLE_CONFLICT)
         return;
-    c->controlling = control;
+    if (control != c->controlling)
+        set_role(c, control);
     if (!c->have_remote)
         return;     /* answered; checks wait for the remote description */
     size_t l = local_of(c, local);
@@ -672,7 +701,9 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
     pair_t *p = &c->pairs[pi];
     bool use = stun_usage_ice_conncheck_use_candidate(req);
     if (use && !c->controlling) {
-        /* s.7.3.1.5 */
+        /* s.7.3.1.5: nominated now if the pair has succeeded, else when a
+         * check of it succeeds: the one In-Progress (cancelled below, but
+         * its answer is still taken) or the triggered one */
         if (p->state == SUCCEEDED) {
             p->nominated = true;
             select_pair(c, (size_t)pi);
@@ -720,7 +751,8 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
     pair_t *p = &c->pairs[pi];
     /* s.7.2.5.2.1: the response must come back on the same 5-tuple */
     if (!same_path) {
-        p->state = FAILED;
+        fail_pair(c, pi);
+        maybe_nominate(c);  /* D42: a nomination that failed is made again */
         return;
     }
     if (stun_message_get_class(m) == STUN_ERROR) {
@@ -728,11 +760,12 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
         stun_message_find_error(m, &code);
         if (code == STUN_ERROR_ROLE_CONFLICT) {
             /* s.7.2.5.1: switch role, check again */
-            c->controlling = !c->controlling;
+            set_role(c, !c->controlling);
             p->state = WAITING;
             trigger(c, pi);
         } else {
-            p->state = FAILED;
+            fail_pair(c, pi);
+            maybe_nominate(c);
         }
         return;
     }
@@ -763,6 +796,7 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
             c->pairs[i].state = WAITING;
     if ((use && c->controlling) || (!c->controlling && p->nominate_next)) {
         p->nominated = true;
+        p->nominating = false;
         select_pair(c, pi);
     }
     maybe_nominate(c);
@@ -824,7 +858,7 @@ void rtc_connection_handle_timeout(rtc_connection_t *c)
             maybe_end_of_candidates(c);
         } else {
             if (!t->consent && !t->txn.cancelled)
-                c->pairs[t->pair].state = FAILED;
+                fail_pair(c, t->pair);
             tx_free(c, t);
             maybe_nominate(c);
         }

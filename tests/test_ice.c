@@ -2,7 +2,8 @@
  * test_ice.c - RTCSocket and RTCConnection (ref/ice.h) between simulated
  * hosts, with the application's part (signalling descriptions and
  * candidates, setLocalCandidate) played by the test: host candidates on a
- * LAN, server-reflexive gathering, loss during the checks, a role conflict,
+ * LAN, server-reflexive gathering, loss during the checks, a lost
+ * nomination replaced by a triggered check, a role conflict,
  * forking on one socket, consent loss.
  */
 #include <check.h>
@@ -501,6 +502,138 @@ START_TEST(turn_too_large_counted)
 }
 END_TEST
 
+/* Alice's checks as her interface sends them, until she is connected
+ * (then only consent checks follow): the first send of each transaction.
+ * A retransmission is the request as first sent: a plain check started
+ * before the nomination (a triggered one whose pair then succeeded by the
+ * late answer of the check it cancelled) is still resent after it. */
+typedef struct nom_watch {
+    const peer_t *a;
+    uint8_t       seen[64][12];     /* transaction ids */
+    size_t        nseen;
+    int           nominations;      /* transactions with USE-CANDIDATE */
+    int           plain_after;      /* ... without it, started after the first nomination */
+    sim_time_t    first_at;
+} nom_watch_t;
+
+static bool stun_has_attr(const uint8_t *d, size_t len, uint16_t type)
+{
+    for (size_t off = 20; off + 4 <= len;) {
+        uint16_t t = (uint16_t)(d[off] << 8 | d[off + 1]), l = (uint16_t)(d[off + 2] << 8 | d[off + 3]);
+        if (t == type)
+            return true;
+        off += 4 + ((l + 3u) & ~3u);
+    }
+    return false;
+}
+
+static void watch_nomination(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    nom_watch_t *nw = arg;
+    if (p->src_ip != 0x0a000001 || p->len < 20 || p->data[0] != 0x00 || p->data[1] != 0x01 ||
+        nw->a->connected)
+        return;     /* not a check of Alice's before she is connected */
+    /* a nominating transaction is given up 39.5 s after its first send at
+     * the earliest (RFC 8489 s.6.2.1, RTO 500 ms); then the pair fails
+     * and the agent may nominate afresh: look only before that */
+    if (nw->nominations && t > nw->first_at + SIM_MS(39500))
+        return;
+    for (size_t i = 0; i < nw->nseen; i++)
+        if (memcmp(nw->seen[i], p->data + 8, 12) == 0)
+            return;     /* a retransmission */
+    ck_assert_uint_lt(nw->nseen, 64);
+    memcpy(nw->seen[nw->nseen++], p->data + 8, 12);
+    if (!stun_has_attr(p->data, p->len, 0x0025)) {  /* USE-CANDIDATE */
+        nw->plain_after += nw->nominations > 0;
+        return;
+    }
+    if (!nw->nominations++)
+        nw->first_at = t;
+}
+
+/* RFC 8445 s.8.1.1, s.7.3.1.4: once the controlling agent has sent a
+ * check with USE-CANDIDATE on its one pair, every check it sends until
+ * the nomination is answered carries it, the triggered checks that
+ * replace a lost one (a check from the peer cancels it) included. Under
+ * 30% loss each way some seeds lose a nomination and replace it; without
+ * USE-CANDIDATE on the replacement the nomination stalled for Rm x RTO. */
+START_TEST(nomination_survives_its_replacement)
+{
+    int replaced_seeds = 0;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        world_t w;
+        world_init(&w, seed, 0.3);
+        nom_watch_t nw = { .a = &w.a };
+        ck_assert_int_eq(sim_iface_add_tap(w.ia, watch_nomination, &nw), 0);
+        sockets(&w, NULL, 0);
+        offer_answer(&w);
+        sim_run_until(w.k, SIM_SEC(45));
+        ck_assert_msg(nw.plain_after == 0, "seed %llu: %d checks without USE-CANDIDATE after the nomination",
+                      (unsigned long long)seed, nw.plain_after);
+        replaced_seeds += nw.nominations > 1;
+        world_free(&w);
+    }
+    /* not vacuous: some seeds replace a nomination by another */
+    ck_assert_int_gt(replaced_seeds, 0);
+}
+END_TEST
+
+/* On Alice's first nomination, her eth0 stops sending (loss 1 going out):
+ * from then on nothing she sends from it arrives. */
+typedef struct cut_watch {
+    sim_iface_t *iface;
+    sim_time_t   at;            /* the first nomination; 0 none yet */
+} cut_watch_t;
+
+static void cut_at_nomination(void *arg, sim_time_t t, const sim_pkt_t *p)
+{
+    cut_watch_t *cw = arg;
+    if (cw->at || p->src_ip != sim_iface_ip(cw->iface) || p->len < 20 || p->data[0] != 0x00 ||
+        p->data[1] != 0x01 || !stun_has_attr(p->data, p->len, 0x0025))
+        return;
+    cw->at = t;
+    sim_link_params_t lp;
+    sim_link_get_params(sim_iface_link(cw->iface), 0, &lp);
+    lp.loss = 1;    /* the tap runs before the link: this request is lost too */
+    sim_link_set_params(sim_iface_link(cw->iface), 0, &lp);
+}
+
+/* docs/decisions.md D42: a nomination whose pair fails (its checks, the
+ * triggered ones with USE-CANDIDATE that replaced the first included, go
+ * unanswered until the last is given up) ends, and the agent nominates
+ * the best pair still valid. Each host has a second interface on a second
+ * LAN; Alice nominates the eth0 pair, the best, and eth0 goes silent. */
+START_TEST(failed_nomination_moves_on)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 5, 0);
+    sim_link_params_t lp;
+    sim_link_params_default(&lp);
+    lp.latency = SIM_MS(5);
+    sim_subnet_t *lan2 = sim_subnet_new(w.net, "lan2", 0x0a000100, 24, &lp, NULL, err, sizeof err);
+    ck_assert_msg(lan2, "%s", err);
+    ck_assert_msg(sim_iface_new(w.ha, "eth1", lan2, 0x0a000101, NULL, err, sizeof err), "%s", err);
+    ck_assert_msg(sim_iface_new(w.hb, "eth1", lan2, 0x0a000102, NULL, err, sizeof err), "%s", err);
+    cut_watch_t cw = { .iface = w.ia };
+    ck_assert_int_eq(sim_iface_add_tap(w.ia, cut_at_nomination, &cw), 0);
+    sockets(&w, NULL, 0);
+    offer_answer(&w);
+    sim_run_until(w.k, SIM_SEC(120));
+    ck_assert_uint_gt(cw.at, 0);
+    ck_assert_int_eq(w.a.connected, 1);
+    ck_assert_int_eq(w.b.connected, 1);
+    /* on a pair from Alice's eth1 (to either of Bob's addresses: the
+     * LANs are routed to each other) */
+    ck_assert_uint_eq(w.a.active_local.addr.ip, 0x0a000101);
+    ck_assert_uint_eq(w.b.active_remote.addr.ip, 0x0a000101);
+    /* a nominating transaction is given up 39.5 s after its first send
+     * (RFC 8489 s.6.2.1, RTO 500 ms): no sooner */
+    ck_assert_uint_ge(w.a.connected_at, cw.at + SIM_MS(39500));
+    world_free(&w);
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -508,6 +641,8 @@ static Suite *ice_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, host_candidates_on_a_lan);
     tcase_add_test(t, loss_during_checks);
+    tcase_add_test(t, nomination_survives_its_replacement);
+    tcase_add_test(t, failed_nomination_moves_on);
     tcase_add_test(t, server_reflexive_gathering);
     tcase_add_test(t, consent_lost);
     tcase_add_test(t, descriptions_and_candidates_checked);
