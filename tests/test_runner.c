@@ -148,6 +148,20 @@ START_TEST(measure_expectations)
     ck_assert_ptr_null(strstr(r.messages, "measure y"));
     ck_assert(strstr(r.notes, "measure y = 2"));
     sim_result_clear(&r);
+    /* Reports and the summary over seeds key measures and tables by name:
+     * a second of one name is refused (D33), not merged or dropped. */
+    ck_assert_int_eq(run("m2", "expect.measure { 'x', 1 }\n"
+                               "expect.table { 'x', rows = { 'r' }, cols = { 'c' },\n"
+                               "               expected = { { 'a' } }, measured = { { 'a' } } }\n"
+                               "expect.measure { 'x', 2 }\n", &r), SIM_ERROR);
+    HAS(r, "m2.lua:4: expect.measure: a measure named 'x' was already stated at ");
+    HAS(r, "m2.lua:1\n");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("t3", "local t = { 't', rows = { 'r' }, cols = { 'c' },\n"
+                               "            expected = { { 'a' } }, measured = { { 'a' } } }\n"
+                               "expect.table(t)\nexpect.table(t)\n", &r), SIM_ERROR);
+    HAS(r, "t3.lua:4: expect.table: a table named 't' was already stated at ");
+    sim_result_clear(&r);
 }
 END_TEST
 
