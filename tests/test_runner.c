@@ -558,6 +558,43 @@ START_TEST(nat_bad_input)
 }
 END_TEST
 
+/* A datagram from a peer larger than the server's old 2 KB buffer was
+ * counted as relayed and vanished; one that UDP cannot carry to the client
+ * once wrapped was lost the same way. Now the first is delivered (the
+ * client's socket sees it, as not STUN) and the second is a `drop` event
+ * from the TURN server with its reason, counted in `dropped`. */
+START_TEST(turn_drops_are_logged)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("turn-drop",
+        "scenario { duration = 3 }\n"
+        "local dc = net.subnet { name = 'dc', prefix = '198.51.100.0/24', link = { mtu = 65535 } }\n"
+        "local srv = net.host { name = 'turn.example.net' }\n"
+        "srv:interface { name = 'eth0', subnet = dc, address = '198.51.100.2' }\n"
+        "net.turn_server { host = srv, realm = 'x', users = { alice = 'pw' } }\n"
+        "local a = net.host { name = 'a' }\n"
+        "a:interface { name = 'eth0', subnet = dc, address = '198.51.100.10' }\n"
+        "local b = net.host { name = 'b' }\n"
+        "b:interface { name = 'eth0', subnet = dc, address = '198.51.100.20' }\n"
+        "local sa = a:RTCSocket { { url = 'turn:alice@turn.example.net', credential = 'pw' } }\n"
+        "local ca = RTCConnection(sa)\n"
+        "local cb = RTCConnection(b:RTCSocket(), ca:getLocalDescription())\n"
+        "ca:setRemoteDescription(cb:getLocalDescription())\n"
+        "ca.oncandidate = function(c) if c.type == 'relay' then ca:setLocalCandidate(c) end end\n"
+        "cb.oncandidate = function(c) cb:setLocalCandidate(c); ca:setRemoteCandidate(c) end\n"
+        "ca:connect()\n"
+        "local u = b:udp {}\n"
+        "sim.at(1, function() u:send('198.51.100.2', 49152, ('x'):rep(3000)) end)\n"
+        "sim.at(1.1, function() u:send('198.51.100.2', 49152, ('x'):rep(65469)) end)\n"
+        "expect.event { src = 'turn:198.51.100.2:3478', name = 'drop', count = 1,\n"
+        "               args = { reason = 'too-big', from = '198.51.100.20:49153', len = 65469 } }\n"
+        "expect.never { src = 'turn:198.51.100.2:3478', name = 'drop', within = { 0, 1.05 } }\n"
+        "expect.measure { 'relayed to a, not STUN', function() return sa:stats()['not-stun'] end, min = 1, max = 1 }\n"
+        , &r), SIM_PASS);
+    sim_result_clear(&r);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -571,6 +608,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, measure_expectations);
     tcase_add_test(t, table_expectations);
     tcase_add_test(t, golden_capture_lifecycle);
+    tcase_add_test(t, turn_drops_are_logged);
     suite_add_tcase(s, t);
     t = tcase_create("errors");
     tcase_add_checked_fixture(t, setup, teardown);
