@@ -162,6 +162,17 @@ START_TEST(measure_expectations)
                                "expect.table(t)\nexpect.table(t)\n", &r), SIM_ERROR);
     HAS(r, "t3.lua:4: expect.table: a table named 't' was already stated at ");
     sim_result_clear(&r);
+    /* a function that raises a value with no text says what it raised,
+     * not "(null)" */
+    ck_assert_int_eq(run("m3", "expect.measure { 'x', function() error({}) end }\n"
+                               "expect.measure { 'y', function() error() end }\n"
+                               "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a' } },\n"
+                               "               measured = function() error(true) end }\n", &r), SIM_ERROR);
+    HAS(r, "m3.lua:1: measure x: (error object is a table value)");
+    HAS(r, "m3.lua:2: measure y: (error object is a nil value)");
+    HAS(r, "m3.lua:3: table t: (error object is a boolean value)");
+    ck_assert_ptr_null(strstr(r.messages, "(null)"));
+    sim_result_clear(&r);
 }
 END_TEST
 

@@ -545,13 +545,26 @@ static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
         table_line(e, got, r, (int)lw, (int)cw, notes);
 }
 
+/* The text of the error a measure or table function raised, in place of
+ * it on the stack: error({}) or error() carries none, and lua_tostring
+ * would give NULL ("(null)" in the report). */
+static const char *error_text(lua_State *L)
+{
+    int t = lua_type(L, -1);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+        lua_pushfstring(L, "(error object is a %s value)", lua_typename(L, t));
+        lua_replace(L, -2);
+    }
+    return lua_tostring(L, -1);
+}
+
 /* Compare a table cell by cell; the measured one comes from a function or a
  * table of rows, a missing cell reading "-". */
 static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages, char **notes)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
     if (lua_type(L, -1) == LUA_TFUNCTION && lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, lua_tostring(L, -1));
+        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, error_text(L));
         lua_pop(L, 1);
         return SIM_ERROR;
     }
@@ -641,7 +654,7 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
                 lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
                 if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
                     sim_strcatf(messages, "%smeasure %s: %s", e->where, e->mname,
-                                lua_tostring(L, -1));
+                                error_text(L));
                     lua_pop(L, 1);
                     sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
                     v = SIM_ERROR;
