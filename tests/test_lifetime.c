@@ -428,6 +428,28 @@ START_TEST(embedded_nul_refused)
 }
 END_TEST
 
+/* print and sim.log keep every byte: a NUL no longer cuts the line in
+ * log.txt or in the log event (which carries it as \u0000). */
+START_TEST(print_keeps_every_byte)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("printnul", "print('a\\0b', 1)\n"
+                                     "sim.log('c\\0d')\n"
+                                     "expect.event { name = 'log', args = { msg = 'a\\0b\\t1' }, count = 1 }\n"
+                                     "expect.event { name = 'log', args = { msg = 'c\\0d' }, count = 1 }\n",
+                     &r), SIM_PASS);
+    sim_result_clear(&r);
+    char path[512], buf[256];
+    snprintf(path, sizeof path, "%s/out/printnul/log.txt", tmp);
+    FILE *f = fopen(path, "r");
+    ck_assert(f);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(memmem(buf, n, "a\0b\t1\n", 6));
+    ck_assert_ptr_nonnull(memmem(buf, n, "c\0d\n", 4));
+}
+END_TEST
+
 START_TEST(numbers_are_numbers)
 {
     static const bad_case_t cases[] = {
@@ -650,6 +672,7 @@ static Suite *lifetime_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, embedded_nul_refused);
+    tcase_add_test(t, print_keeps_every_byte);
     tcase_add_test(t, numbers_are_numbers);
     tcase_add_test(t, measure_result_is_a_number);
     tcase_add_test(t, names_are_unique);
