@@ -209,6 +209,10 @@ mkdir -p cut && head -c 100 shard-1/results.jsonl > cut/results.jsonl
 "$rtcsim" merge --out m2 cut shard-2 shard-3 >o 2>e; check "a damaged results.jsonl: 2" 2 $? e "cut/results.jsonl:1: "
 [ ! -e m2/junit.xml ]; check "no merged report from damaged shards" 0 $?
 "$rtcsim" merge --out m2 nothere >o 2>e; check "merge of a folder without results: 2" 2 $? e "nothere/results.jsonl: No such file"
+cp shard-1/results.jsonl shard-1.before
+"$rtcsim" merge --out ./shard-1/ shard-1 shard-2 shard-3 >o 2>e
+check "merge into a shard's own folder: 2" 2 $? e "--out ./shard-1/ is the shard folder shard-1"
+cmp -s shard-1/results.jsonl shard-1.before; check "the shard's results are left as they were" 0 $?
 "$rtcsim" run --shard 4/3 scenarios/x/ok.lua >o 2>e; check "bad shard: 2" 2 $? e "--shard: '4/3': K must be 1 to N"
 
 # --- goldens and libraries follow the scenario file, not the current dir
