@@ -464,6 +464,10 @@ START_TEST(numbers_are_numbers)
         { "b:udp { port = '19' }\n", "udp: port must be an integer, got string" },
         { "b:udp { port = 19.5 }\n", "udp: port must be an integer, got a fraction" },
         { "sa:send('10.0.0.2', '9', 'x')\n", "send: the port must be an integer, got string" },
+        /* and a number is not a string where bytes or text go */
+        { "sa:send('10.0.0.2', 9, 5)\n", "send: the data must be a string, got number" },
+        { "stun.parse(5)\n", "stun.parse: the bytes must be a string, got number" },
+        { "json.decode(5)\n", "json.decode: the text must be a string, got number" },
         { "net.stun_server { host = b, port = '3478' }\n", "net.stun_server: port must be an integer, got string" },
         { "net.turn_server { host = b, quota = '5' }\n", "net.turn_server: quota (allocations) must be an integer" },
         { "sim.at('1', function() end)\n", "sim.at: expected a time in seconds (a number), got string" },

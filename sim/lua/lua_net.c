@@ -605,8 +605,11 @@ static int sock_send(lua_State *L)
     sim_lsock_t *ls = check_sock(L);
     uint32_t ip = parse_ip(L, sim_lua_checkstring(L, 2, "send: the address"), "send");
     lua_Integer port = sim_lua_checkint(L, 3, "send: the port", 1, 65535);
+    /* bytes, NULs and all; a number is not a payload (D32: 5 is not "5") */
+    if (lua_type(L, 4) != LUA_TSTRING)
+        return luaL_error(L, "send: the data must be a string, got %s", luaL_typename(L, 4));
     size_t len;
-    const char *data = luaL_checklstring(L, 4, &len);
+    const char *data = lua_tolstring(L, 4, &len);
     if (len > SIM_UDP_MAX_PAYLOAD)
         return luaL_error(L, "send: %d bytes is more than a UDP datagram holds (%d)", (int)len,
                           (int)SIM_UDP_MAX_PAYLOAD);
