@@ -209,6 +209,10 @@ mkdir -p cut && head -c 100 shard-1/results.jsonl > cut/results.jsonl
 "$rtcsim" merge --out m2 cut shard-2 shard-3 >o 2>e; check "a damaged results.jsonl: 2" 2 $? e "cut/results.jsonl:1: "
 [ ! -e m2/junit.xml ]; check "no merged report from damaged shards" 0 $?
 "$rtcsim" merge --out m2 nothere >o 2>e; check "merge of a folder without results: 2" 2 $? e "nothere/results.jsonl: No such file"
+cp shard-1/results.jsonl shard-1.before
+"$rtcsim" merge --out ./shard-1/ shard-1 shard-2 shard-3 >o 2>e
+check "merge into a shard's own folder: 2" 2 $? e "--out ./shard-1/ is the shard folder shard-1"
+cmp -s shard-1/results.jsonl shard-1.before; check "the shard's results are left as they were" 0 $?
 "$rtcsim" run --shard 4/3 scenarios/x/ok.lua >o 2>e; check "bad shard: 2" 2 $? e "--shard: '4/3': K must be 1 to N"
 
 # --- goldens and libraries follow the scenario file, not the current dir
@@ -228,6 +232,21 @@ relay=$top/scenarios/nat/symmetric-relay.lua
 seed=$(grep -o 'seed = [0-9]*' "$relay" | head -1 | cut -d' ' -f3)
 "$rtcsim" run --quiet --seed "$seed" --out flag "$relay" >/dev/null 2>&1
 diff -r own/nat flag/nat >/dev/null; check "scenario{seed=$seed} and --seed $seed: identical reports" 0 $?
+
+# --- building a topology is linear: 100,000 hosts with an interface each
+# take about a second. Each interface's link name was checked against
+# every link's (N^2/2 compares: 40 s here); the wall-clock bound leaves
+# room for a loaded machine, not for the quadratic build.
+cat > topo.lua <<'LUA'
+scenario { instructions = 1e9 }
+local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/8' }
+for i = 1, 100000 do
+  net.host { name = 'h' .. i }:interface { name = 'e', subnet = lan,
+    address = string.format('10.%d.%d.%d', i >> 16, (i >> 8) & 255, i & 255) }
+end
+expect.measure { 'link found by name', function() return net.link('h99999.e') and 1 end, min = 1 }
+LUA
+"$rtcsim" run --timeout 15 --out topo topo.lua >o 2>e; check "100,000 interfaces within 15 s: 0" 0 $? o "1 passed, 0 failed"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -393,6 +393,28 @@ START_TEST(embedded_nul_refused)
 }
 END_TEST
 
+/* print and sim.log keep every byte: a NUL no longer cuts the line in
+ * log.txt or in the log event (which carries it as \u0000). */
+START_TEST(print_keeps_every_byte)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("printnul", "print('a\\0b', 1)\n"
+                                     "sim.log('c\\0d')\n"
+                                     "expect.event { name = 'log', args = { msg = 'a\\0b\\t1' }, count = 1 }\n"
+                                     "expect.event { name = 'log', args = { msg = 'c\\0d' }, count = 1 }\n",
+                     &r), SIM_PASS);
+    sim_result_clear(&r);
+    char path[512], buf[256];
+    snprintf(path, sizeof path, "%s/out/printnul/log.txt", tmp);
+    FILE *f = fopen(path, "r");
+    ck_assert(f);
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(memmem(buf, n, "a\0b\t1\n", 6));
+    ck_assert_ptr_nonnull(memmem(buf, n, "c\0d\n", 4));
+}
+END_TEST
+
 START_TEST(numbers_are_numbers)
 {
     static const bad_case_t cases[] = {
@@ -407,6 +429,10 @@ START_TEST(numbers_are_numbers)
         { "b:udp { port = '19' }\n", "udp: port must be an integer, got string" },
         { "b:udp { port = 19.5 }\n", "udp: port must be an integer, got a fraction" },
         { "sa:send('10.0.0.2', '9', 'x')\n", "send: the port must be an integer, got string" },
+        /* and a number is not a string where bytes or text go */
+        { "sa:send('10.0.0.2', 9, 5)\n", "send: the data must be a string, got number" },
+        { "stun.parse(5)\n", "stun.parse: the bytes must be a string, got number" },
+        { "json.decode(5)\n", "json.decode: the text must be a string, got number" },
         { "net.stun_server { host = b, port = '3478' }\n", "net.stun_server: port must be an integer, got string" },
         { "net.turn_server { host = b, quota = '5' }\n", "net.turn_server: quota (allocations) must be an integer" },
         { "sim.at('1', function() end)\n", "sim.at: expected a time in seconds (a number), got string" },
@@ -615,6 +641,7 @@ static Suite *lifetime_suite(void)
     tcase_add_checked_fixture(t, fx_setup, fx_teardown);
     tcase_set_timeout(t, 60);
     tcase_add_test(t, embedded_nul_refused);
+    tcase_add_test(t, print_keeps_every_byte);
     tcase_add_test(t, numbers_are_numbers);
     tcase_add_test(t, measure_result_is_a_number);
     tcase_add_test(t, names_are_unique);

@@ -106,6 +106,31 @@ START_TEST(measure_expectations)
     ck_assert_ptr_null(strstr(r.messages, "measure y"));
     ck_assert(strstr(r.notes, "measure y = 2"));
     sim_result_clear(&r);
+    /* Reports and the summary over seeds key measures and tables by name:
+     * a second of one name is refused (D33), not merged or dropped. */
+    ck_assert_int_eq(run("m2", "expect.measure { 'x', 1 }\n"
+                               "expect.table { 'x', rows = { 'r' }, cols = { 'c' },\n"
+                               "               expected = { { 'a' } }, measured = { { 'a' } } }\n"
+                               "expect.measure { 'x', 2 }\n", &r), SIM_ERROR);
+    HAS(r, "m2.lua:4: expect.measure: a measure named 'x' was already stated at ");
+    HAS(r, "m2.lua:1\n");
+    sim_result_clear(&r);
+    ck_assert_int_eq(run("t3", "local t = { 't', rows = { 'r' }, cols = { 'c' },\n"
+                               "            expected = { { 'a' } }, measured = { { 'a' } } }\n"
+                               "expect.table(t)\nexpect.table(t)\n", &r), SIM_ERROR);
+    HAS(r, "t3.lua:4: expect.table: a table named 't' was already stated at ");
+    sim_result_clear(&r);
+    /* a function that raises a value with no text says what it raised,
+     * not "(null)" */
+    ck_assert_int_eq(run("m3", "expect.measure { 'x', function() error({}) end }\n"
+                               "expect.measure { 'y', function() error() end }\n"
+                               "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a' } },\n"
+                               "               measured = function() error(true) end }\n", &r), SIM_ERROR);
+    HAS(r, "m3.lua:1: measure x: (error object is a table value)");
+    HAS(r, "m3.lua:2: measure y: (error object is a nil value)");
+    HAS(r, "m3.lua:3: table t: (error object is a boolean value)");
+    ck_assert_ptr_null(strstr(r.messages, "(null)"));
+    sim_result_clear(&r);
 }
 END_TEST
 
@@ -502,6 +527,43 @@ START_TEST(nat_bad_input)
 }
 END_TEST
 
+/* A datagram from a peer larger than the server's old 2 KB buffer was
+ * counted as relayed and vanished; one that UDP cannot carry to the client
+ * once wrapped was lost the same way. Now the first is delivered (the
+ * client's socket sees it, as not STUN) and the second is a `drop` event
+ * from the TURN server with its reason, counted in `dropped`. */
+START_TEST(turn_drops_are_logged)
+{
+    sim_result_t r;
+    ck_assert_int_eq(run("turn-drop",
+        "scenario { duration = 3 }\n"
+        "local dc = net.subnet { name = 'dc', prefix = '198.51.100.0/24', link = { mtu = 65535 } }\n"
+        "local srv = net.host { name = 'turn.example.net' }\n"
+        "srv:interface { name = 'eth0', subnet = dc, address = '198.51.100.2' }\n"
+        "net.turn_server { host = srv, realm = 'x', users = { alice = 'pw' } }\n"
+        "local a = net.host { name = 'a' }\n"
+        "a:interface { name = 'eth0', subnet = dc, address = '198.51.100.10' }\n"
+        "local b = net.host { name = 'b' }\n"
+        "b:interface { name = 'eth0', subnet = dc, address = '198.51.100.20' }\n"
+        "local sa = a:RTCSocket { { url = 'turn:alice@turn.example.net', credential = 'pw' } }\n"
+        "local ca = RTCConnection(sa)\n"
+        "local cb = RTCConnection(b:RTCSocket(), ca:getLocalDescription())\n"
+        "ca:setRemoteDescription(cb:getLocalDescription())\n"
+        "ca.oncandidate = function(c) if c.type == 'relay' then ca:setLocalCandidate(c) end end\n"
+        "cb.oncandidate = function(c) cb:setLocalCandidate(c); ca:setRemoteCandidate(c) end\n"
+        "ca:connect()\n"
+        "local u = b:udp {}\n"
+        "sim.at(1, function() u:send('198.51.100.2', 49152, ('x'):rep(3000)) end)\n"
+        "sim.at(1.1, function() u:send('198.51.100.2', 49152, ('x'):rep(65469)) end)\n"
+        "expect.event { src = 'turn:198.51.100.2:3478', name = 'drop', count = 1,\n"
+        "               args = { reason = 'too-big', from = '198.51.100.20:49153', len = 65469 } }\n"
+        "expect.never { src = 'turn:198.51.100.2:3478', name = 'drop', within = { 0, 1.05 } }\n"
+        "expect.measure { 'relayed to a, not STUN', function() return sa:stats()['not-stun'] end, min = 1, max = 1 }\n"
+        , &r), SIM_PASS);
+    sim_result_clear(&r);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -515,6 +577,7 @@ static Suite *runner_suite(void)
     tcase_add_test(t, measure_expectations);
     tcase_add_test(t, table_expectations);
     tcase_add_test(t, golden_capture_lifecycle);
+    tcase_add_test(t, turn_drops_are_logged);
     suite_add_tcase(s, t);
     t = tcase_create("errors");
     tcase_add_checked_fixture(t, fx_setup, fx_teardown);

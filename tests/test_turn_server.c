@@ -28,7 +28,7 @@
 typedef struct got {
     int      n;
     uint8_t  last[2048];
-    size_t   len;
+    size_t   len, full_len;     /* what last holds; the datagram's length */
     uint32_t from_ip;
     uint16_t from_port;
 } got_t;
@@ -38,6 +38,7 @@ static void on_rx(void *arg, sim_udp_t *s, const sim_pkt_t *p)
     got_t *g = arg;
     g->n++;
     g->len = p->len < sizeof g->last ? p->len : sizeof g->last;
+    g->full_len = p->len;
     memcpy(g->last, p->data, g->len);
     g->from_ip = p->src_ip;
     g->from_port = p->src_port;
@@ -60,9 +61,15 @@ static void world_init(world_t *w, unsigned quota)
     w->k = sim_kernel_new(4);
     sim_vdet_bind(w->k);
     w->net = sim_net_new(w->k, NULL);
-    sim_subnet_t *lan = sim_subnet_new(w->net, "lan", 0x0a000000, 24, NULL, NULL, err, sizeof err);
-    sim_subnet_t *dc = sim_subnet_new(w->net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
-    sim_subnet_t *pn = sim_subnet_new(w->net, "peers", 0xcb007100, 24, NULL, NULL, err, sizeof err);
+    /* links that carry any UDP datagram: the server, not the network,
+     * decides what it cannot relay (relaying_large) */
+    sim_link_params_t big;
+    sim_link_params_default(&big);
+    big.mtu = 65535;
+    sim_net_set_core(w->net, &big);
+    sim_subnet_t *lan = sim_subnet_new(w->net, "lan", 0x0a000000, 24, &big, &big, err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(w->net, "dc", 0xc6336400, 24, &big, &big, err, sizeof err);
+    sim_subnet_t *pn = sim_subnet_new(w->net, "peers", 0xcb007100, 24, &big, &big, err, sizeof err);
     sim_host_t *c = sim_host_new(w->net, "c", err, sizeof err), *s = sim_host_new(w->net, "turn", err, sizeof err);
     sim_host_t *p = sim_host_new(w->net, "p", err, sizeof err), *p2 = sim_host_new(w->net, "p2", err, sizeof err);
     sim_iface_new(c, "eth0", lan, CLIENT, NULL, err, sizeof err);
@@ -277,6 +284,58 @@ START_TEST(relaying)
 }
 END_TEST
 
+/* A peer may send any UDP datagram to a relayed address. What the client
+ * can be given (ChannelData up to 65,503 bytes of data, a Data indication
+ * up to 65,468) is relayed; what UDP cannot carry to it is a counted drop.
+ * Before the fix the server built its messages in 2 KB: a larger datagram
+ * was counted as relayed and vanished. */
+START_TEST(relaying_large)
+{
+    world_t w;
+    world_init(&w, 0);
+    uint16_t relay = allocate(&w);
+    req_t perm = { .method = STUN_CREATEPERMISSION, .user = "alice", .password = "secret", .peer_ip = PEER };
+    send_req(&w, w.client, &perm);
+    ck_assert_int_eq(last_error(&w, &w.gc), 0);
+    static uint8_t data[SIM_UDP_MAX_PAYLOAD];
+    static const struct { size_t len, out; } di[] = {   /* out 0: dropped */
+        { 3000, 20 + 12 + 4 + 3000 }, { 65468, 65504 }, { 65469, 0 }, { 65507, 0 } };
+    sim_turn_stats_t st0, st;
+    for (size_t i = 0; i < sizeof di / sizeof di[0]; i++) {
+        sim_turn_server_stats(w.srv, &st0);
+        int n = w.gc.n;
+        sim_udp_send(w.peer, SERVER, relay, data, di[i].len);
+        run(&w);
+        sim_turn_server_stats(w.srv, &st);
+        ck_assert_int_eq(w.gc.n, n + (di[i].out ? 1 : 0));
+        if (di[i].out)
+            ck_assert_uint_eq(w.gc.full_len, di[i].out);
+        ck_assert_uint_eq(st.relayed_in, st0.relayed_in + (di[i].out ? 1 : 0));
+        ck_assert_uint_eq(st.dropped, st0.dropped + (di[i].out ? 0 : 1));
+    }
+    req_t bind = { .method = STUN_CHANNELBIND, .user = "alice", .password = "secret", .peer_ip = PEER,
+                   .peer_port = 9, .channel = 0x4001 };
+    send_req(&w, w.client, &bind);
+    ck_assert_int_eq(last_error(&w, &w.gc), 0);
+    static const struct { size_t len, out; } cd[] = { { 3000, 3004 }, { 65503, 65507 }, { 65504, 0 } };
+    for (size_t i = 0; i < sizeof cd / sizeof cd[0]; i++) {
+        sim_turn_server_stats(w.srv, &st0);
+        int n = w.gc.n;
+        sim_udp_send(w.peer, SERVER, relay, data, cd[i].len);
+        run(&w);
+        sim_turn_server_stats(w.srv, &st);
+        ck_assert_int_eq(w.gc.n, n + (cd[i].out ? 1 : 0));
+        if (cd[i].out) {
+            ck_assert_uint_eq(w.gc.full_len, cd[i].out);
+            ck_assert_mem_eq(w.gc.last, "\x40\x01", 2);
+        }
+        ck_assert_uint_eq(st.channel_in, st0.channel_in + (cd[i].out ? 1 : 0));
+        ck_assert_uint_eq(st.dropped, st0.dropped + (cd[i].out ? 0 : 1));
+    }
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(refresh_and_quota)
 {
     world_t w;
@@ -352,6 +411,7 @@ static Suite *turn_suite(void)
     TCase *t = tcase_create("rfc8656");
     tcase_add_test(t, credentials);
     tcase_add_test(t, relaying);
+    tcase_add_test(t, relaying_large);
     tcase_add_test(t, refresh_and_quota);
     tcase_add_test(t, rfc5769_long_term_request);
     suite_add_tcase(s, t);

@@ -820,6 +820,19 @@ static int cmd_merge(int argc, char **argv)
         rc = bad_usage("%s", "merge: give --out DIR, the folder of the merged report");
     if (rc == 0 && a.paths.n == 0)
         rc = bad_usage("%s", "merge: give the report folders of the shards");
+    /* The merged report goes over the folder's junit.xml, summary.txt and
+     * results.jsonl: into a shard's own folder it would replace that
+     * shard's results, and the shards could not be merged again. */
+    struct stat out_st, in_st;
+    if (rc == 0 && stat(a.out, &out_st) == 0)
+        for (size_t i = 0; rc == 0 && i < a.paths.n; i++)
+            if (stat(a.paths.v[i], &in_st) == 0 && in_st.st_dev == out_st.st_dev &&
+                in_st.st_ino == out_st.st_ino) {
+                fprintf(stderr, "rtcsim: merge: --out %s is the shard folder %s: its results "
+                                "would be replaced; give a folder of its own\n",
+                        a.out, a.paths.v[i]);
+                rc = 2;
+            }
     merged_t *m = NULL;
     sim_runinfo_t run = { 0 };
     bool have_run = false;

@@ -604,8 +604,10 @@ static void decode_value(dec_t *d, int depth)
 
 static int l_decode(lua_State *L)
 {
+    if (lua_type(L, 1) != LUA_TSTRING)     /* D32: 5 is not the text "5" */
+        return luaL_error(L, "json.decode: the text must be a string, got %s", luaL_typename(L, 1));
     size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
+    const char *s = lua_tolstring(L, 1, &len);
     dec_t d = { L, s, s, s + len };
     decode_value(&d, 0);
     skip_ws(&d);

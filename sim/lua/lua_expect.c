@@ -268,6 +268,25 @@ static int l_capture(lua_State *L)
     return 0;
 }
 
+/* Reports, results.jsonl and the summary over seeds key measures (and
+ * tables) by name: a second one of a name would be merged into the first
+ * or dropped from the summary, so it is refused (docs/decisions.md D33).
+ * The names are kept in a registry table per kind (a lookup, not a scan
+ * of every expectation: a scenario may state many). */
+static void check_unique(lua_State *L, const sim_lexpect_t *e, const char *what,
+                         const char *names)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, names);
+    if (lua_getfield(L, -1, e->mname) == LUA_TSTRING)
+        luaL_error(L, "expect.%s: a %s named '%s' was already stated at %s", what, what,
+                   e->mname, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    size_t n = strlen(e->where);    /* "file:line: " less its ": " */
+    lua_pushlstring(L, e->where, n >= 2 ? n - 2 : n);
+    lua_setfield(L, -2, e->mname);
+    lua_pop(L, 1);
+}
+
 static int l_measure(lua_State *L)
 {
     sim_lua_check_phase(L, "expect.measure");
@@ -280,6 +299,7 @@ static int l_measure(lua_State *L)
         return luaL_error(L, "expect.measure: the first entry must be the measure's name");
     e->mname = dup(L, sim_lua_checkstring(L, -1, "expect.measure: the name"));
     lua_pop(L, 1);
+    check_unique(L, e, "measure", "rtcsim.measures");
     lua_rawgeti(L, 1, 2);
     if (lua_type(L, -1) == LUA_TFUNCTION) {
         e->fnref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -342,6 +362,7 @@ static int l_table(lua_State *L)
     lua_rawgeti(L, 1, 1);
     e->mname = dup(L, lua_tostring(L, -1));
     lua_pop(L, 1);
+    check_unique(L, e, "table", "rtcsim.tables");
     e->rows = string_list(L, 1, "rows", &e->nrows);
     e->cols = string_list(L, 1, "cols", &e->ncols);
     e->cells = zalloc(L, e->nrows * e->ncols, sizeof *e->cells);
@@ -524,13 +545,26 @@ static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
         table_line(e, got, r, (int)lw, (int)cw, notes);
 }
 
+/* The text of the error a measure or table function raised, in place of
+ * it on the stack: error({}) or error() carries none, and lua_tostring
+ * would give NULL ("(null)" in the report). */
+static const char *error_text(lua_State *L)
+{
+    int t = lua_type(L, -1);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+        lua_pushfstring(L, "(error object is a %s value)", lua_typename(L, t));
+        lua_replace(L, -2);
+    }
+    return lua_tostring(L, -1);
+}
+
 /* Compare a table cell by cell; the measured one comes from a function or a
  * table of rows, a missing cell reading "-". */
 static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages, char **notes)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
     if (lua_type(L, -1) == LUA_TFUNCTION && lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, lua_tostring(L, -1));
+        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, error_text(L));
         lua_pop(L, 1);
         return SIM_ERROR;
     }
@@ -620,7 +654,7 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
                 lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
                 if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
                     sim_strcatf(messages, "%smeasure %s: %s", e->where, e->mname,
-                                lua_tostring(L, -1));
+                                error_text(L));
                     lua_pop(L, 1);
                     sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
                     v = SIM_ERROR;

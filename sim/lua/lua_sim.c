@@ -210,17 +210,37 @@ static int l_run(lua_State *L)
 
 /* ---- logging and events -------------------------------------------------- */
 
-static void log_line(sim_scn_t *s, const char *msg)
+/* The line at the top of L's stack (a string), whole: a NUL byte in it is
+ * written to log.txt as it is, and the log event then carries the string
+ * as JSON ("a\u0000b"), which the event log's C strings would cut. */
+static void log_line(lua_State *L, sim_scn_t *s)
 {
+    size_t len;
+    const char *msg = lua_tolstring(L, -1, &len);
     char t[32];
-    if (s->textlog)
-        fprintf(s->textlog, "[%s] %s\n", sim_time_str(sim_now(s->k), t), msg);
+    if (s->textlog) {
+        fprintf(s->textlog, "[%s] ", sim_time_str(sim_now(s->k), t));
+        fwrite(msg, 1, len, s->textlog);
+        fputc('\n', s->textlog);
+    }
     /* The event log is what the expectations read: from the check phase
      * on it no longer changes, and print goes to the text log only. */
     if (s->phase >= SIM_PHASE_CHECK)
         return;
-    sim_evarg_t a = SIM_EVS("msg", msg);
+    if (strlen(msg) == len) {
+        sim_evarg_t a = SIM_EVS("msg", msg);
+        sim_scn_event(s, "scenario", "log", &a, 1);
+        return;
+    }
+    /* quoted as the event log quotes a C string, over every byte */
+    size_t need = sim_json_quote(msg, len, NULL, 0);
+    char *json = malloc(need + 1);
+    if (!json)
+        luaL_error(L, "print: out of memory (the log line)");
+    sim_json_quote(msg, len, json, need + 1);
+    sim_evarg_t a = SIM_EVJ("msg", json);
     sim_scn_event(s, "scenario", "log", &a, 1);
+    free(json);
 }
 
 /* tostring without memory addresses, which change from run to run: a
@@ -268,7 +288,7 @@ static int l_print(lua_State *L)
             luaL_addchar(&b, '\t');
     }
     luaL_pushresult(&b);
-    log_line(sim_scn_get(L), lua_tostring(L, -1));
+    log_line(L, sim_scn_get(L));
     return 0;
 }
 

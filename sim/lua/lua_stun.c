@@ -81,8 +81,10 @@ static int l_request(lua_State *L)
 
 static int l_parse(lua_State *L)
 {
+    if (lua_type(L, 1) != LUA_TSTRING)     /* D32: a number is not bytes */
+        return luaL_error(L, "stun.parse: the bytes must be a string, got %s", luaL_typename(L, 1));
     size_t len;
-    const uint8_t *b = (const uint8_t *)luaL_checklstring(L, 1, &len);
+    const uint8_t *b = (const uint8_t *)lua_tolstring(L, 1, &len);
     if (stun_message_validate_buffer_length(b, len, true) != (int)len) {
         lua_pushnil(L);
         return 1;

@@ -460,6 +460,26 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
     on_request(t, p, &m);
 }
 
+/* What a datagram from a peer becomes on its way to the client: ChannelData
+ * (4 bytes more) or a Data indication (about 40 more). A peer may send up
+ * to the largest UDP payload, so the message is built here, not on the
+ * stack, and one that UDP cannot carry to the client is a drop. */
+static uint8_t relay_buf[SIM_UDP_MAX_PAYLOAD + 64];
+
+/* Counted and logged like the network's drops: a datagram from the peer
+ * that the client can never be given (no silent loss). */
+static void drop_too_big(sim_turn_server_t *t, const alloc_t *a, const sim_pkt_t *p)
+{
+    t->st.dropped++;
+    if (!t->log)
+        return;
+    char from[32], to[32];
+    sim_evarg_t args[] = { SIM_EVS("reason", "too-big"),
+                           SIM_EVS("from", addr_str((taddr_t){ p->src_ip, p->src_port }, from)),
+                           SIM_EVS("to", addr_str(a->client, to)), SIM_EVI("len", p->len) };
+    sim_evlog_emit(t->log, sim_now(t->k), t->src, "drop", args, 4);
+}
+
 /* Data from a peer to a relayed address (s.10.3, s.12.6). */
 static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
@@ -472,19 +492,21 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
         log_event(t, "no-permission", "peer", sim_ip_str(p->src_ip, c));
         return;
     }
-    t->st.relayed_in++;
+    uint8_t *buf = relay_buf;
     for (size_t i = 0; i < a->nchans; i++)
         if (a->chans[i].peer.ip == p->src_ip && a->chans[i].peer.port == p->src_port &&
-            a->chans[i].expires > now && p->len <= 0xffff - 4) {
-            uint8_t buf[2048 + 4];
-            if (p->len + 4 > sizeof buf)
-                break;
+            a->chans[i].expires > now) {
+            if (4u + p->len > SIM_UDP_MAX_PAYLOAD) {
+                drop_too_big(t, a, p);
+                return;
+            }
             buf[0] = (uint8_t)(a->chans[i].number >> 8);
             buf[1] = (uint8_t)a->chans[i].number;
             buf[2] = (uint8_t)(p->len >> 8);
             buf[3] = (uint8_t)p->len;
             memcpy(buf + 4, p->data, p->len);
             /* padded to 4 bytes over UDP it need not be (s.12.5) */
+            t->st.relayed_in++;
             t->st.channel_in++;
             sim_udp_send(t->sock, a->client.ip, a->client.port, buf, p->len + 4);
             return;
@@ -493,19 +515,30 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
      * the server's own seeded stream, not from libnice's (which draws from
      * one stream for the whole process: another component's draws would
      * shift it). libnice's id is the magic cookie then 12 bytes. */
-    uint8_t buf[2048 + 64];
-    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = &t->agent };
+    /* header 20, XOR-PEER-ADDRESS 12, DATA 4 and the data padded to 4
+     * (RFC 8489 s.14): known before building, as libnice's lengths are 16
+     * bits and would wrap past 65535 */
+    if (20u + 12u + 4u + ((p->len + 3u) & ~3u) > SIM_UDP_MAX_PAYLOAD) {
+        drop_too_big(t, a, p);
+        return;
+    }
+    StunMessage m = { .buffer = buf, .buffer_len = sizeof relay_buf, .agent = &t->agent };
     StunTransactionId id;
     memcpy(id, "\x21\x12\xa4\x42", 4);
     sim_rng_bytes(&t->rng, id + 4, sizeof id - 4);
-    if (!stun_message_init(&m, STUN_INDICATION, STUN_IND_DATA, id))
+    size_t n = 0;
+    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_DATA, id)) {
+        xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (taddr_t){ p->src_ip, p->src_port });
+        if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) ==
+            STUN_MESSAGE_RETURN_SUCCESS)
+            n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
+    }
+    if (n == 0 || n > SIM_UDP_MAX_PAYLOAD) {
+        drop_too_big(t, a, p);
         return;
-    xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (taddr_t){ p->src_ip, p->src_port });
-    if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) != STUN_MESSAGE_RETURN_SUCCESS)
-        return;
-    size_t n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
-    if (n)
-        sim_udp_send(t->sock, a->client.ip, a->client.port, buf, n);
+    }
+    t->st.relayed_in++;
+    sim_udp_send(t->sock, a->client.ip, a->client.port, buf, n);
 }
 
 sim_turn_server_t *sim_turn_server_new(sim_host_t *h, uint32_t ip, uint16_t port, const char *realm,

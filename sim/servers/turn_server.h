@@ -19,7 +19,8 @@ typedef struct sim_turn_stats {
     uint64_t relayed_out, relayed_in;   /* datagrams client->peer, peer->client */
     uint64_t channel_out, channel_in;   /* of those, carried as ChannelData */
     uint64_t refused;               /* error responses (401, 438, 437, 442, 486, 400, 403) */
-    uint64_t dropped;               /* datagrams relayed nowhere (no permission, no channel, not STUN) */
+    uint64_t dropped;               /* datagrams relayed nowhere (no permission, no channel, not STUN,
+                                       too big for UDP once wrapped for the client) */
 } sim_turn_stats_t;
 
 /* A server on ip:port of host h (port 0: 3478) for realm. NULL with a
