@@ -398,14 +398,14 @@ END_TEST
 START_TEST(print_keeps_every_byte)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("printnul", "print('a\\0b', 1)\n"
+    ck_assert_int_eq(fx_run("printnul", "print('a\\0b', 1)\n"
                                      "sim.log('c\\0d')\n"
                                      "expect.event { name = 'log', args = { msg = 'a\\0b\\t1' }, count = 1 }\n"
                                      "expect.event { name = 'log', args = { msg = 'c\\0d' }, count = 1 }\n",
                      &r), SIM_PASS);
     sim_result_clear(&r);
     char path[512], buf[256];
-    snprintf(path, sizeof path, "%s/out/printnul/log.txt", tmp);
+    snprintf(path, sizeof path, "%s/out/printnul/log.txt", fx_dir);
     FILE *f = fopen(path, "r");
     ck_assert(f);
     size_t n = fread(buf, 1, sizeof buf, f);

@@ -108,21 +108,21 @@ START_TEST(measure_expectations)
     sim_result_clear(&r);
     /* Reports and the summary over seeds key measures and tables by name:
      * a second of one name is refused (D33), not merged or dropped. */
-    ck_assert_int_eq(run("m2", "expect.measure { 'x', 1 }\n"
+    ck_assert_int_eq(fx_run("m2", "expect.measure { 'x', 1 }\n"
                                "expect.table { 'x', rows = { 'r' }, cols = { 'c' },\n"
                                "               expected = { { 'a' } }, measured = { { 'a' } } }\n"
                                "expect.measure { 'x', 2 }\n", &r), SIM_ERROR);
     HAS(r, "m2.lua:4: expect.measure: a measure named 'x' was already stated at ");
     HAS(r, "m2.lua:1\n");
     sim_result_clear(&r);
-    ck_assert_int_eq(run("t3", "local t = { 't', rows = { 'r' }, cols = { 'c' },\n"
+    ck_assert_int_eq(fx_run("t3", "local t = { 't', rows = { 'r' }, cols = { 'c' },\n"
                                "            expected = { { 'a' } }, measured = { { 'a' } } }\n"
                                "expect.table(t)\nexpect.table(t)\n", &r), SIM_ERROR);
     HAS(r, "t3.lua:4: expect.table: a table named 't' was already stated at ");
     sim_result_clear(&r);
     /* a function that raises a value with no text says what it raised,
      * not "(null)" */
-    ck_assert_int_eq(run("m3", "expect.measure { 'x', function() error({}) end }\n"
+    ck_assert_int_eq(fx_run("m3", "expect.measure { 'x', function() error({}) end }\n"
                                "expect.measure { 'y', function() error() end }\n"
                                "expect.table { 't', rows = { 'r' }, cols = { 'c' }, expected = { { 'a' } },\n"
                                "               measured = function() error(true) end }\n", &r), SIM_ERROR);
@@ -535,7 +535,7 @@ END_TEST
 START_TEST(turn_drops_are_logged)
 {
     sim_result_t r;
-    ck_assert_int_eq(run("turn-drop",
+    ck_assert_int_eq(fx_run("turn-drop",
         "scenario { duration = 3 }\n"
         "local dc = net.subnet { name = 'dc', prefix = '198.51.100.0/24', link = { mtu = 65535 } }\n"
         "local srv = net.host { name = 'turn.example.net' }\n"
