@@ -191,6 +191,42 @@ START_TEST(limits_are_sticky)
 }
 END_TEST
 
+/* Finalizers run with Lua's hooks off: one that loops used to hang the
+ * scenario, during the run and while the state closes. */
+START_TEST(finalizers_are_bounded)
+{
+    static const char *const spin[] = { "instruction limit of 1000000 Lua instructions exceeded", NULL };
+    /* collected during the run (the loop's garbage drives the collector) */
+    errors_with("gc-run", "scenario { instructions = 1000000 }\n"
+                          "local x = setmetatable({}, { __gc = function() while true do end end })\n"
+                          "x = nil\n"
+                          "local t = {} for i = 1, 100000 do t[i] = {} end\n", spin);
+    /* still alive when the state closes: the verdict stands, and the run
+     * ends (the finalizer spends what is left of the bound) */
+    sim_result_t r;
+    ck_assert_int_eq(fx_run("gc-close", "scenario { instructions = 1000000 }\n"
+                                        "keep = setmetatable({}, { __gc = function() while true do end end })\n"
+                                        "expect.measure { 'one', 1, min = 1, max = 1 }\n", &r),
+                     SIM_PASS);
+    sim_result_clear(&r);
+    /* a finalizer still runs, and sees its object */
+    ck_assert_int_eq(fx_run("gc-works", "local mt = { __gc = function(o) sim.log('bye ' .. o.n) end }\n"
+                                        "setmetatable({ n = 'x' }, mt)\n"
+                                        "local t = {} for i = 1, 100000 do t[i] = {} end\n"
+                                        "t = nil\n"
+                                        "sim.at(1, function() for i = 1, 100000 do local _ = {} end end)\n"
+                                        "expect.event { name = 'log', args = { msg = 'bye x' }, count = 1 }\n",
+                                        &r), SIM_PASS);
+    sim_result_clear(&r);
+    /* the objects' metatables are not the script's to give a __gc */
+    errors_with("gc-mt", "getmetatable(net.host { name = 'a' }).__gc = function() while true do end end\n"
+                         "net.host { name = 'b' }\n",
+                (const char *const[]){ "gc-mt.lua:1: attempt to index a string value", NULL });
+    errors_with("gc-json", "getmetatable(json.decode('[]')).__gc = function() end\n",
+                (const char *const[]){ "gc-json.lua:1: attempt to index a string value", NULL });
+}
+END_TEST
+
 /* ---- 3. the C side's memory -------------------------------------------- */
 
 START_TEST(c_side_is_bounded)
@@ -459,6 +495,12 @@ static Suite *sandbox_suite(void)
     tcase_add_test(t, kernel_refuses_instead_of_aborting);
     tcase_add_test(t, event_log_refuses_instead_of_aborting);
     tcase_add_test(t, out_of_memory_is_an_error);
+    suite_add_tcase(s, t);
+    /* a second each; before the fix the first case never ended */
+    t = tcase_create("finalizers");
+    tcase_add_checked_fixture(t, fx_setup, fx_teardown);
+    tcase_set_timeout(t, 20);
+    tcase_add_test(t, finalizers_are_bounded);
     suite_add_tcase(s, t);
     t = tcase_create("observables");
     tcase_add_checked_fixture(t, fx_setup, fx_teardown);

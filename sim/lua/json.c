@@ -635,9 +635,15 @@ static int l_object(lua_State *L) { return mark(L, MT_OBJECT); }
 
 int sim_json_open(lua_State *L)
 {
+    /* Locked (__metatable) as the objects' are (lsim.c): json marks
+     * tables from C, so a __gc a script added would run unbounded. */
     luaL_newmetatable(L, MT_ARRAY);
+    lua_pushliteral(L, "json.array");
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
     luaL_newmetatable(L, MT_OBJECT);
+    lua_pushliteral(L, "json.object");
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
     static const luaL_Reg f[] = {
         { "encode", l_encode }, { "decode", l_decode }, { "array", l_array },

@@ -309,6 +309,11 @@ void sim_lobj_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_C
     luaL_newmetatable(L, mt);
     lua_pushstring(L, type_name);
     lua_setfield(L, -2, "__name");
+    /* getmetatable(obj) gives the type's name, not the table: a script
+     * that could edit it could give objects made after a __gc, which Lua
+     * would run with the bounds' hook off (sandbox.c, finalizers) */
+    lua_pushstring(L, type_name);
+    lua_setfield(L, -2, "__metatable");
     lua_pushcfunction(L, index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, newindex);

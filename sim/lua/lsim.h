@@ -113,6 +113,9 @@ void sim_scn_charge(lua_State *L, double units, const char *fmt, ...)
  * raise again if a bound has tripped (a memory error trips the memory
  * bound), so no script catches it. */
 void sim_scn_rethrow(lua_State *L, int rc);
+/* Give thread co the main thread's bounds: the count hook (or, once a
+ * bound has tripped, the hook that raises it at every instruction). */
+void sim_scn_hook_thread(sim_scn_t *s, lua_State *co);
 /* Count the C side's memory (kernel queue, Lua timers, event log) into the
  * memory bound and check the kernel's and the event log's own bounds;
  * trips (and raises, when L is not NULL) on the first one passed. Returns

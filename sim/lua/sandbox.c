@@ -9,6 +9,8 @@
  *    per-process string hash seed and the addresses of tables;
  *  - string.format without addresses: %p and %s of an object print what
  *    tostring (lua_sim.c) prints;
+ *  - setmetatable whose __gc finalizers run under the bounds (Lua runs
+ *    finalizers with hooks off);
  *  - a cost for every C library function that can loop without running a
  *    Lua instruction, charged to the instruction bound before it runs.
  *
@@ -729,6 +731,50 @@ static void keep_originals(lua_State *L, const char *lib)
     lua_pop(L, 1);
 }
 
+/* ---- finalizers ------------------------------------------------------------- */
+
+/* Lua runs a __gc finalizer with debug hooks off (lgc.c, GCTM), so the
+ * instruction bound never sees one: a finalizer that loops, during the
+ * run or while the state closes, would hang the scenario. The sandbox's
+ * setmetatable puts this in a Lua __gc's place: it runs the script's
+ * finalizer in a thread of its own, which has the bounds' hook. An error
+ * there, the bound's included, ends the finalizer (Lua reports errors in
+ * finalizers as warnings, which the sandbox does not show). The metatable
+ * the script gave is changed, so its __gc reads as this function. */
+static int bounded_gc(lua_State *L)
+{
+    lua_State *co = lua_newthread(L);
+    sim_scn_hook_thread(sim_scn_get(L), co);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 2);
+    int nres;
+    int rc = lua_resume(co, L, 1, &nres);
+    if (rc != LUA_OK && rc != LUA_YIELD) {
+        lua_xmove(co, L, 1);
+        return lua_error(L);
+    }
+    return 0;
+}
+
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL) {
+        if (lua_tocfunction(L, -1) != bounded_gc) {
+            lua_pushcclosure(L, bounded_gc, 1);
+            lua_setfield(L, 2, "__gc");
+        } else {
+            lua_pop(L, 1);
+        }
+    } else if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 void sim_lua_open_sandbox(lua_State *L)
 {
     keep_originals(L, "string");
@@ -738,6 +784,9 @@ void sim_lua_open_sandbox(lua_State *L)
 
     lua_register(L, "pcall", l_pcall);
     lua_register(L, "xpcall", l_xpcall);
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
 
     /* next: two weak-keyed tables (snapshots, positions), the original
      * table.sort */

@@ -282,6 +282,14 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     check_at(s, L, 0);
 }
 
+void sim_scn_hook_thread(sim_scn_t *s, lua_State *co)
+{
+    if (s->limit[0])
+        lua_sethook(co, limit_hook, LUA_MASKCOUNT, 1);
+    else
+        lua_sethook(co, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+}
+
 int sim_mkdirs(const char *path)
 {
     char buf[4096];
