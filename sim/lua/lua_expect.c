@@ -12,6 +12,7 @@
  *                 measured=table_or_function }
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,11 +439,69 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     return rc;
 }
 
-static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messages, char **notes)
+/* The report's lines, built in one pass and handed to the result at the
+ * end: sim_strcatf measures the whole text on every append, which made
+ * checking 200,000 expectations take minutes outside every bound. */
+typedef struct lines {
+    char  *s;
+    size_t len, cap;
+    bool   oom;
+} lines_t;
+
+static void linef(lines_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void linef(lines_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->oom || n < 0)
+        return;
+    if (b->len + (size_t)n + 2 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + (size_t)n + 2 > cap)
+            cap *= 2;
+        char *g = realloc(b->s, cap);
+        if (!g) {
+            b->oom = true;
+            return;
+        }
+        b->s = g;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    b->s[b->len++] = '\n';
+    b->s[b->len] = '\0';
+}
+
+/* Append b's lines to *dst (which sim_strcatf may have started) and free
+ * b; false if out of memory. */
+static bool lines_flush(lines_t *b, char **dst)
+{
+    bool ok = !b->oom;
+    if (ok && b->len) {
+        size_t old = *dst ? strlen(*dst) : 0;
+        char *g = realloc(*dst, old + b->len + 1);
+        if (g) {
+            memcpy(g + old, b->s, b->len + 1);
+            *dst = g;
+        } else {
+            ok = false;
+        }
+    }
+    free(b->s);
+    *b = (lines_t){ 0 };
+    return ok;
+}
+
+static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *messages, lines_t *notes)
 {
     char *golden = NULL;
     if (asprintf(&golden, "%s/%s", s->captures_dir, e->golden) < 0) {
-        sim_strcatf(messages, "%sout of memory (the golden's path)", e->where);
+        linef(messages, "%sout of memory (the golden's path)", e->where);
         return SIM_ERROR;
     }
     sim_verdict_t v = SIM_PASS;
@@ -450,25 +509,25 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
     struct stat st;
     if (s->opts->update_captures && s->seed != s->own_seed) {
         /* a golden recorded at another seed would fail every plain run */
-        sim_strcatf(messages, "%snot updating golden %s: this run's seed %llu is not the "
+        linef(messages, "%snot updating golden %s: this run's seed %llu is not the "
                     "scenario's own (%llu); drop --seed to update it", e->where, golden,
                     (unsigned long long)s->seed, (unsigned long long)s->own_seed);
         v = SIM_ERROR;
     } else if (s->opts->update_captures) {
         if (copy_file(e->capfile, golden, err, sizeof err) < 0) {
-            sim_strcatf(messages, "%s%s", e->where, err);
+            linef(messages, "%s%s", e->where, err);
             v = SIM_ERROR;
         } else {
-            sim_strcatf(notes, "updated golden %s from capture %s", golden, e->capname);
+            linef(notes, "updated golden %s from capture %s", golden, e->capname);
         }
     } else if (s->seed != s->own_seed) {
         /* D26: a byte golden holds only for the seed it was recorded at;
          * at another seed it is not compared, and says so (never a pass). */
-        sim_strcatf(notes, "capture %s: golden %s recorded at seed %llu, not compared at seed %llu",
+        linef(notes, "capture %s: golden %s recorded at seed %llu, not compared at seed %llu",
                     e->capname, golden, (unsigned long long)s->own_seed,
                     (unsigned long long)s->seed);
     } else if (stat(golden, &st) < 0) {
-        sim_strcatf(messages,
+        linef(messages,
                     "%sgolden capture %s does not exist; create it from this run with "
                     "`rtcsim run --update-captures %s`, then review it (tshark -r) and commit it",
                     e->where, golden, s->path);
@@ -477,11 +536,11 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
         sim_pcap_diff_t d;
         int rc = sim_pcap_compare(golden, e->capfile, &d, err, sizeof err);
         if (rc < 0) {
-            sim_strcatf(messages, "%s%s", e->where, err);
+            linef(messages, "%s%s", e->where, err);
             v = SIM_ERROR;
         } else if (rc > 0) {
             char te[32], ta[32];
-            sim_strcatf(messages,
+            linef(messages,
                         "%scapture %s differs from golden %s at packet %zu (%s); "
                         "golden has %zu packets, this run %zu\n"
                         "    expected: [%s] %s\n    actual:   [%s] %s",
@@ -498,13 +557,13 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, char **messag
 /* One line of the side-by-side table: the expected half, then the
  * measured one; a row label (or "expected"/"measured" and the column
  * labels when r is -1), the cells padded to C, trailing blanks dropped. */
-static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C, char **notes)
+static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C, lines_t *notes)
 {
     char *line = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&line, &len);
     if (!f) {
-        sim_strcatf(notes, "  (out of memory)");
+        linef(notes, "  (out of memory)");
         return;
     }
     for (int half = 0; half < 2; half++) {
@@ -520,12 +579,12 @@ static void table_line(const sim_lexpect_t *e, char **got, long r, int L, int C,
     fclose(f);
     while (len > 0 && line[len - 1] == ' ')
         line[--len] = '\0';
-    sim_strcatf(notes, "  %s", line);
+    linef(notes, "  %s", line);
     free(line);
 }
 
 /* The expected and the measured tables side by side, for the report. */
-static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
+static void table_notes(const sim_lexpect_t *e, char **got, lines_t *notes)
 {
     size_t lw = strlen("expected"), cw = 1;
     for (size_t r = 0; r < e->nrows; r++)
@@ -540,7 +599,7 @@ static void table_notes(const sim_lexpect_t *e, char **got, char **notes)
         if (strlen(got[i]) > cw)
             cw = strlen(got[i]);
     }
-    sim_strcatf(notes, "table %s (rows by columns; * marks a cell that differs):", e->mname);
+    linef(notes, "table %s (rows by columns; * marks a cell that differs):", e->mname);
     for (long r = -1; r < (long)e->nrows; r++)
         table_line(e, got, r, (int)lw, (int)cw, notes);
 }
@@ -560,16 +619,16 @@ static const char *error_text(lua_State *L)
 
 /* Compare a table cell by cell; the measured one comes from a function or a
  * table of rows, a missing cell reading "-". */
-static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages, char **notes)
+static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, lines_t *messages, lines_t *notes)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
     if (lua_type(L, -1) == LUA_TFUNCTION && lua_pcall(L, 0, 1, 0) != LUA_OK) {
-        sim_strcatf(messages, "%stable %s: %s", e->where, e->mname, error_text(L));
+        linef(messages, "%stable %s: %s", e->where, e->mname, error_text(L));
         lua_pop(L, 1);
         return SIM_ERROR;
     }
     if (lua_type(L, -1) != LUA_TTABLE) {
-        sim_strcatf(messages, "%stable %s: the measured table is a %s, not a table of rows",
+        linef(messages, "%stable %s: the measured table is a %s, not a table of rows",
                     e->where, e->mname, luaL_typename(L, -1));
         lua_pop(L, 1);
         return SIM_ERROR;
@@ -578,7 +637,7 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
     char **got = calloc(n, sizeof *got);
     if (!got) {
         lua_pop(L, 1);
-        sim_strcatf(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
+        linef(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
         return SIM_ERROR;
     }
     bool oom = false;
@@ -600,7 +659,7 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
         for (size_t i = 0; i < n; i++)
             free(got[i]);
         free(got);
-        sim_strcatf(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
+        linef(messages, "%stable %s: out of memory (the measured table)", e->where, e->mname);
         return SIM_ERROR;
     }
     char *diff = NULL;
@@ -612,7 +671,7 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
     if (bad && diff) {
         size_t len = strlen(diff);
         diff[len - 1] = '\0';
-        sim_strcatf(messages, "%stable %s: %zu of %zu cells differ%s\n%s", e->where, e->mname,
+        linef(messages, "%stable %s: %zu of %zu cells differ%s\n%s", e->where, e->mname,
                     bad, n, bad > 8 ? " (the first 8 below; the report has all)" : "", diff);
     }
     free(diff);
@@ -624,7 +683,9 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, char **messages
 
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
 {
-    char **messages = &r->messages, **notes = &r->notes;
+    lines_t mbuf = { 0 }, nbuf = { 0 };
+    lines_t *messages = &mbuf, *notes = &nbuf;
+    bool oom = false;
     sim_verdict_t worst = SIM_PASS;
     lua_State *L = s->L;
     char msg[2048];
@@ -633,13 +694,13 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
         switch (e->kind) {
         case EX_COUNT:
             if (sim_expect_count(s->log, e->m, e->min, e->max, msg, sizeof msg)) {
-                sim_strcatf(messages, "%s%s", e->where, msg);
+                linef(messages, "%s%s", e->where, msg);
                 v = SIM_FAIL;
             }
             break;
         case EX_SEQUENCE:
             if (sim_expect_sequence(s->log, e->m, e->nm, msg, sizeof msg)) {
-                sim_strcatf(messages, "%s%s", e->where, msg);
+                linef(messages, "%s%s", e->where, msg);
                 v = SIM_FAIL;
             }
             break;
@@ -653,10 +714,10 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
             if (e->fnref != LUA_NOREF) {
                 lua_rawgeti(L, LUA_REGISTRYINDEX, e->fnref);
                 if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
-                    sim_strcatf(messages, "%smeasure %s: %s", e->where, e->mname,
+                    linef(messages, "%smeasure %s: %s", e->where, e->mname,
                                 error_text(L));
                     lua_pop(L, 1);
-                    sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
+                    oom |= sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false) < 0;
                     v = SIM_ERROR;
                     break;
                 }
@@ -664,26 +725,30 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
                 e->value = (double)lua_tonumber(L, -1);
                 lua_pop(L, 1);
                 if (!isnum) {
-                    sim_strcatf(messages, "%smeasure %s: the function did not return a number",
+                    linef(messages, "%smeasure %s: the function did not return a number",
                                 e->where, e->mname);
-                    sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false);
+                    oom |= sim_result_add_measure(r, e->mname, NAN, e->vmin, e->vmax, false) < 0;
                     v = SIM_ERROR;
                     break;
                 }
             }
             char nv[32], na[32], nb[32];
-            sim_strcatf(notes, "measure %s = %s (expected %s to %s)", e->mname,
+            linef(notes, "measure %s = %s (expected %s to %s)", e->mname,
                         sim_expect_num_str(e->value, nv), sim_expect_num_str(e->vmin, na),
                         sim_expect_num_str(e->vmax, nb));
             if (sim_expect_measure(e->mname, e->value, e->vmin, e->vmax, msg, sizeof msg)) {
-                sim_strcatf(messages, "%s%s", e->where, msg);
+                linef(messages, "%s%s", e->where, msg);
                 v = SIM_FAIL;
             }
-            sim_result_add_measure(r, e->mname, e->value, e->vmin, e->vmax, v == SIM_PASS);
+            oom |= sim_result_add_measure(r, e->mname, e->value, e->vmin, e->vmax, v == SIM_PASS) < 0;
             break;
         }
         if (v > worst)
             worst = v;
+    }
+    if (!lines_flush(&mbuf, &r->messages) | !lines_flush(&nbuf, &r->notes) | oom) {
+        sim_strcatf(&r->messages, "out of memory (the report of the expectations)");
+        worst = SIM_ERROR;
     }
     return worst;
 }

@@ -570,12 +570,19 @@ void sim_result_clear(sim_result_t *r)
     memset(r, 0, sizeof *r);
 }
 
-void sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
-                            double max, bool pass)
+int sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
+                           double max, bool pass)
 {
-    sim_measure_t *m = realloc(r->measures, (r->nmeasures + 1) * sizeof *m);
-    if (!m)
-        abort();
-    r->measures = m;
-    m[r->nmeasures++] = (sim_measure_t){ strdup(name), value, min, max, pass };
+    size_t n = r->nmeasures;
+    if ((n & (n - 1)) == 0) {       /* 0, 1, 2, 4, ...: double the room */
+        sim_measure_t *m = realloc(r->measures, (n ? 2 * n : 1) * sizeof *m);
+        if (!m)
+            return -1;
+        r->measures = m;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return -1;
+    r->measures[r->nmeasures++] = (sim_measure_t){ copy, value, min, max, pass };
+    return 0;
 }

@@ -52,8 +52,8 @@ typedef struct sim_result {
 void sim_scenario_run(const char *path, const char *id, const char *out_dir,
                       const sim_run_opts_t *o, sim_result_t *r);
 void sim_result_clear(sim_result_t *r);
-/* Append a measure to r (copies name). */
-void sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
+/* Append a measure to r (copies name). 0, or -1 out of memory. */
+int  sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
                             double max, bool pass);
 
 /* The "scenarios/" component of path (the last one), or NULL. */
