@@ -251,7 +251,18 @@ START_TEST(c_side_is_bounded)
     errors_with("log-memory", "scenario { max_log_bytes = 1 << 40 }\nlocal s = ('x'):rep(1 << 20)\n"
                               "for i = 1, 1500 do sim.event('big', { s = s }) end\n",
                 (const char *const[]){ "log-memory.lua:3: memory limit of 512 MiB exceeded",
-                                       "the event queue, timers and event log", NULL });
+                                       "the event queue, timers, event log", NULL });
+    /* so do expectations, and signalling messages in flight (here 1500 of
+     * 1 MiB, with the log's own bound out of the way) */
+    errors_with("expect-memory", "local big = ('x'):rep(1 << 20)\n"
+                                 "for i = 1, 1500 do expect.never { name = big .. i } end\n",
+                (const char *const[]){ "expect-memory.lua:2: memory limit of 512 MiB exceeded", NULL });
+    errors_with("chan-memory", "scenario { max_log_bytes = 1 << 40 }\n"
+                               "local a, b = net.host { name = 'a' }, net.host { name = 'b' }\n"
+                               "local ea = net.channel { a, b, delay = 100 }\n"
+                               "local big = ('x'):rep(1 << 20)\n"
+                               "for i = 1, 1500 do ea:send(big) end\n",
+                (const char *const[]){ "chan-memory.lua:5: memory limit of 512 MiB exceeded", NULL });
     errors_with("badopt", "scenario { max_pending = 0 }\n",
                 (const char *const[]){ "badopt.lua:1: scenario.max_pending must be a positive integer", NULL });
     errors_with("badopt", "scenario { max_log_bytes = 'lots' }\n",

@@ -67,6 +67,7 @@ typedef struct sim_scn {
     size_t          mem_used, mem_limit;
     size_t          c_bytes;        /* the C side's share of mem_limit (sim_scn_check) */
     size_t          timer_bytes;    /* held by the Lua timers' C records */
+    size_t          held_bytes;     /* held by expectations and signalling messages in flight */
     char            limit[512];     /* the bound that tripped, as reported; "" while none */
     char           *title;
     FILE           *textlog;        /* print()/sim.log lines */

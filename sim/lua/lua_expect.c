@@ -87,6 +87,7 @@ static char *dup(lua_State *L, const char *v)
     char *d = strdup(v);
     if (!d)
         luaL_error(L, "out of memory (an expectation)");
+    sim_scn_get(L)->held_bytes += strlen(v) + 1;      /* counted in the memory bound */
     return d;
 }
 
@@ -95,12 +96,14 @@ static void *zalloc(lua_State *L, size_t n, size_t size)
     void *p = calloc(n ? n : 1, size);
     if (!p)
         luaL_error(L, "out of memory (an expectation)");
+    sim_scn_get(L)->held_bytes += (n ? n : 1) * size;
     return p;
 }
 
 static sim_lexpect_t *new_expect(lua_State *L, ex_kind_t kind)
 {
     sim_scn_t *s = sim_scn_get(L);
+    sim_scn_check(s, L);    /* what earlier ones hold may have passed the memory bound */
     luaL_where(L, 1);
     sim_lexpect_t *e = calloc(1, sizeof *e);
     if (!e || !(e->where = strdup(lua_tostring(L, -1)))) {
@@ -163,6 +166,7 @@ static void parse_match(lua_State *L, int idx, sim_evmatch_t *m, bool counts)
                 free(v);
                 luaL_error(L, "out of memory (expectation args)");
             }
+            sim_scn_get(L)->held_bytes += len + strlen(key) + 2 + 2 * sizeof *k;
             /* kept sorted by key: messages must not follow next() order */
             size_t j = m->nargs++;
             while (j > 0 && strcmp(m->keys[j - 1], lua_tostring(L, -2)) > 0) {

@@ -783,6 +783,7 @@ static void chan_deliver(void *arg)
     } else {
         lua_pop(L, 2);
     }
+    s->held_bytes -= strlen(m->json) + 1 + sizeof *m;
     free(m->json);
     free(m);
 }
@@ -828,6 +829,9 @@ static int chanend_send(lua_State *L)
     m->next = ch->inflight;
     ch->inflight = m;
     sim_at(s->k, at, chan_deliver, m);
+    /* until delivered, the message counts in the memory bound */
+    s->held_bytes += strlen(json) + 1 + sizeof *m;
+    sim_scn_check(s, L);
     return 0;
 }
 

@@ -182,7 +182,7 @@ void sim_scn_charge(lua_State *L, double units, const char *fmt, ...)
 static void trip_memory(sim_scn_t *s, lua_State *L, int level)
 {
     trip_f(s, L, level, "memory limit of %zu MiB exceeded (the Lua heap holds %zu bytes; "
-                        "the event queue, timers and event log %zu)",
+                        "the event queue, timers, event log, expectations and messages %zu)",
            s->mem_limit >> 20, s->mem_used, s->c_bytes);
 }
 
@@ -205,7 +205,8 @@ static bool check_at(sim_scn_t *s, lua_State *L, int level)
         const char *hint = !e ? NULL
                          : strncmp(e, "the pending events limit", 24) == 0 ? "max_pending"
                          : strncmp(e, "the event log limit", 19) == 0 ? "max_log_bytes" : NULL;
-        s->c_bytes = sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes;
+        s->c_bytes = sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes +
+                     s->held_bytes;
         if (hint)
             trip_f(s, L, level, "%s (scenario{%s=} raises it)", e, hint);
         else if (e)
