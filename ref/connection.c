@@ -948,9 +948,17 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
         return NULL;
     if (st)
         *st = RTC_ERR_NOMEM;
-    rtc_connection_t **conns = rtc_mem_reserve(&s->env, s->conns, &s->conns_cap, s->nconns, sizeof *conns);
-    if (conns)
-        s->conns = conns;
+    /* the socket's table doubles: a socket may have many connections, and
+     * growing it by one would copy it O(n^2) */
+    rtc_connection_t **conns = s->conns;
+    if (s->nconns == s->conns_cap) {
+        size_t cap = s->conns_cap ? 2 * s->conns_cap : 4;
+        conns = rtc_mem_realloc(&s->env, s->conns, s->conns_cap * sizeof *conns, cap * sizeof *conns);
+        if (conns) {
+            s->conns = conns;
+            s->conns_cap = cap;
+        }
+    }
     rtc_connection_t *c = conns ? rtc_mem_alloc(&s->env, sizeof *c) : NULL;
     if (!c) {
         snprintf(err, errlen, "out of memory");

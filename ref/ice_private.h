@@ -78,8 +78,7 @@ void *rtc_mem_alloc(const rtc_env_t *env, size_t size);
 void *rtc_mem_realloc(const rtc_env_t *env, void *p, size_t old, size_t size);
 void  rtc_mem_free(const rtc_env_t *env, void *p, size_t size);
 /* Room for element n of the array p of *cap elements of elem bytes: p
- * itself while n < *cap, else p grown (*cap updated; n + 1 elements while
- * small, then twice n).
+ * itself while n < *cap, else p grown to n + 1 elements (*cap updated).
  * NULL when out of memory: p and *cap untouched. */
 void *rtc_mem_reserve(const rtc_env_t *env, void *p, size_t *cap, size_t n, size_t elem);
 

@@ -96,8 +96,9 @@ typedef struct rtc_env {
      * and refuse it, in the manner of Lua's lua_Alloc:
      *   - new_size > 0: ptr (NULL, or a block of old_size bytes this
      *     callback returned) becomes a block of new_size bytes, its first
-     *     min(old_size, new_size) bytes kept; ptr NULL has old_size 0;
-     *     NULL if refused or out of memory, ptr then untouched and still
+     *     min(old_size, new_size) bytes kept, the rest of any value (ref/
+     *     zeroes what it needs zeroed); ptr NULL has old_size 0; NULL if
+     *     refused or out of memory, ptr then untouched and still
      *     old_size bytes;
      *   - new_size == 0: ptr (of old_size bytes; NULL is allowed) is
      *     freed; returns NULL.

@@ -40,7 +40,7 @@ static int pool_add(rtc_stun_pool_t *p)
         return RTC_ERR_NOMEM;
     p->used = used;
     /* libnice's agent lives in our memory: it allocates nothing itself */
-    StunAgent *a = rtc_mem_alloc(p->env, sizeof *a);
+    StunAgent *a = rtc_mem_realloc(p->env, NULL, 0, sizeof *a);   /* stun_agent_init sets it all */
     if (!a)
         return RTC_ERR_NOMEM;
     rtc_stun_agent_init(a, p->usage);
@@ -66,6 +66,20 @@ void rtc_stun_pool_free(rtc_stun_pool_t *p)
     rtc_mem_free(p->env, p->agents, p->agents_cap * sizeof *p->agents);
     rtc_mem_free(p->env, p->used, p->used_cap * sizeof *p->used);
     memset(p, 0, sizeof *p);
+}
+
+/* An agent at the end of the pool that remembers nothing is given back,
+ * unless the one before it is full (the next request would make it again
+ * at once): a burst of transactions (a thousand connections checking at
+ * once) grows the pool, and without this it kept the burst's agents,
+ * 12.8 KB each, for good. No transaction names an agent that remembers
+ * none of its requests (used[]), so no index is left dangling. */
+static void pool_trim(rtc_stun_pool_t *p)
+{
+    while (p->n > 1 && p->used[p->n - 1] == 0 && p->used[p->n - 2] < RTC_TXN_PER_AGENT) {
+        p->n--;
+        rtc_mem_free(p->env, p->agents[p->n], sizeof *p->agents[p->n]);
+    }
 }
 
 StunAgent *rtc_stun_pool_agent(rtc_stun_pool_t *p)
@@ -168,6 +182,7 @@ static void forget(rtc_txn_table_t *t, rtc_txn_t *x)
     StunTransactionId id;
     full_id(x, id);
     stun_agent_forget_transaction(t->pool->agents[x->agent], id);
+    pool_trim(t->pool);
 }
 
 void rtc_txn_renew(rtc_txn_table_t *t, rtc_txn_t *x)
@@ -195,6 +210,7 @@ rtc_stun_check_t rtc_txn_validate(rtc_txn_table_t *t, rtc_txn_t *x, StunMessage 
     if (v == RTC_STUN_VALID) {
         x->answered = true;         /* libnice let go of it */
         t->pool->used[x->agent]--;
+        pool_trim(t->pool);
     }
     return v;
 }

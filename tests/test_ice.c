@@ -504,7 +504,8 @@ END_TEST
 /* ---- out of memory (rtc_env.h, alloc) ---------------------------------------------------- */
 
 /* An allocator of the test's own: it keeps every live block with its
- * size, so that a wrong old_size from ref/ fails the test, and refuses
+ * size, so that a wrong old_size from ref/ fails the test, fills what it
+ * hands out with garbage, and refuses
  * the fail_at-th allocation (and, with all, every one after it). */
 typedef struct fault_alloc {
     long   n, fail_at, refused;
@@ -551,6 +552,8 @@ static void *fault_alloc(void *ctx, void *ptr, size_t old, size_t size)
     }
     void *q = realloc(ptr, size);
     ck_assert_ptr_nonnull(q);
+    if (size > old)     /* what is new is of any value (rtc_env.h): ref/ must not count on zeros */
+        memset((char *)q + old, 0xa5, size - old);
     if (i < 0)
         i = fa_find(fa, NULL);
     ck_assert_int_ge(i, 0);
@@ -650,6 +653,42 @@ START_TEST(out_of_memory_anywhere_in_the_api)
         api_with_refusal(k, false);
         api_with_refusal(k, true);
     }
+}
+END_TEST
+
+/* A burst of transactions grows the socket's agent pool (32 requests an
+ * agent); once they end, the agents are given back (a thousand
+ * connections checking at once kept theirs, 12.8 KB each). */
+START_TEST(agent_pool_shrinks_after_a_burst)
+{
+    static fault_env_t fe;
+    memset(&fe, 0, sizeof fe);
+    fe.f.answer = RTC_SEND_OK;
+    rtc_env_t env = { .ctx = &fe, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random, .alloc = fault_alloc };
+    rtc_addr_t local = { 0x0a000001, 5000 }, to = { 0x0a000002, 5000 };
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
+    ck_assert_ptr_nonnull(s);
+    size_t live0 = fe.fa.live;
+    rtc_txn_table_t t;
+    rtc_txn_table_init(&t, s, 1, &s->ice_agents);
+    rtc_txn_t *x[100];
+    for (int i = 0; i < 100; i++) {
+        x[i] = rtc_txn_new(&t, sizeof *x[i], 160);
+        ck_assert_ptr_nonnull(x[i]);
+        StunMessage m;
+        rtc_txn_message(&t, x[i], &m, STUN_BINDING);
+        ck_assert_int_eq(rtc_txn_start(&t, x[i], &m, NULL, 0, &local, &to, RTC_TXN_RTO), 0);
+    }
+    ck_assert_uint_eq(s->ice_agents.n, 4);
+    for (int i = 99; i >= 0; i--)
+        rtc_txn_free(&t, x[i]);
+    ck_assert_uint_eq(s->ice_agents.n, 1);
+    rtc_txn_table_clear(&t);
+    /* the pool's arrays keep their room; the agents are gone */
+    ck_assert_uint_lt(fe.fa.live - live0, sizeof(StunAgent));
+    rtc_socket_free(s);
+    ck_assert_uint_eq(fe.fa.live, 0);
 }
 END_TEST
 
@@ -792,6 +831,7 @@ static Suite *ice_suite(void)
     tcase_add_test(t, turn_too_large_counted);
     tcase_add_test(t, out_of_memory_anywhere_in_the_api);
     tcase_add_test(t, out_of_memory_in_a_whole_run);
+    tcase_add_test(t, agent_pool_shrinks_after_a_burst);
     suite_add_tcase(s, t);
     return s;
 }

@@ -15,6 +15,7 @@ typedef struct conn_slot {
 
 struct sim_ice_socket {
     sim_host_t      *host;
+    sim_net_t       *net;           /* the host's: ref/'s bytes are charged to it */
     sim_kernel_t    *k;
     rtc_socket_t    *ref;
     sim_udp_t      **udp;
@@ -77,7 +78,7 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
  * refuse it; a refusal is out of memory for ref/. */
 static void *env_alloc(void *ctx, void *ptr, size_t old, size_t size)
 {
-    sim_net_t *n = sim_host_net(((sim_ice_socket_t *)ctx)->host);
+    sim_net_t *n = ((sim_ice_socket_t *)ctx)->net;
     if (size == 0) {
         free(ptr);
         sim_net_uncharge(n, old);
@@ -220,7 +221,8 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
         return NULL;
     }
     s->host = h;
-    s->k = sim_net_kernel(sim_host_net(h));
+    s->net = sim_host_net(h);
+    s->k = sim_net_kernel(s->net);
     s->fn = fn;
     s->arg = arg;
     if (sim_ice_socket_refresh(s, err, errlen) < 0) {
