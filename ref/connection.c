@@ -493,7 +493,7 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     t->consent = consent;
     /* consent checks are plain STUN transactions (RFC 7675 s.5.1) */
     uint64_t rto = consent ? RTC_TXN_RTO : check_rto(c);
-    pair_state_t was = c->pairs[pi].state;
+    pair_state_t was = consent ? FROZEN : c->pairs[pi].state;    /* consent: no pair of the list */
     if (!consent)
         c->pairs[pi].state = IN_PROGRESS;
     /* the key is the remote password, which libnice's agent remembers by

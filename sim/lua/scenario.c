@@ -6,7 +6,8 @@
  *
  * Limits (each ends the run with a clear error): Lua instructions (which
  * also count the C library's work, sandbox.c), memory (the Lua heap and
- * the C side's kernel queue, timers and event log), pending events, event
+ * the C side's kernel queue, timers, event log, and network with what
+ * ref/ holds, D47), pending events, event
  * log bytes, and virtual time. A tripped limit is sticky (lsim.h): the
  * script cannot catch it. A Lua error anywhere (main chunk or callback)
  * stops the run; its message names the file and line.
