@@ -28,7 +28,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stun/usages/ice.h>
@@ -76,13 +75,13 @@ struct rtc_connection {
     rtc_conn_desc_t local, remote;
     rtc_candidate_t *lc;
     bool            *lc_active;
-    size_t          nlc;
+    size_t          nlc, lc_cap, lc_active_cap;
     rtc_candidate_t *rc;
-    size_t          nrc;
+    size_t          nrc, rc_cap;
     pair_t          *pairs;
-    size_t          npairs;
+    size_t          npairs, pairs_cap;
     size_t          *triggered;     /* FIFO of pair indices */
-    size_t          ntrig;
+    size_t          ntrig, trig_cap;
     rtc_txn_table_t txns;           /* transactions under way (agents: the socket's ice_agents) */
     long            selected;       /* pair index, -1 none */
     bool            consent_on;     /* consent checks go on for sel_local/remote */
@@ -96,12 +95,21 @@ struct rtc_connection {
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static void *grow(void *p, size_t n, size_t size)
+/* What did not fit in memory is dropped and counted (rtc_socket_stats:
+ * nomem); an API call during which something was dropped returns
+ * RTC_ERR_NOMEM (drops_since). */
+static void nomem(rtc_connection_t *c)
 {
-    void *q = realloc(p, (n ? n : 1) * size);
-    if (!q)
-        abort(); /* out of memory: a reference agent has nothing sensible to do */
-    return q;
+    c->s->st.nomem++;
+}
+
+static int drops_since(const rtc_connection_t *c, uint64_t before, char *err, size_t errlen)
+{
+    if (c->s->st.nomem == before)
+        return 0;
+    snprintf(err, errlen, "out of memory (%llu candidates, pairs, checks or events dropped)",
+             (unsigned long long)(c->s->st.nomem - before));
+    return RTC_ERR_NOMEM;
 }
 
 static uint64_t now(const rtc_connection_t *c)
@@ -160,8 +168,9 @@ static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
     return a->ip == b->ip && a->port == b->port;
 }
 
-static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candidate_t *l,
-                 const rtc_candidate_t *r)
+/* The queued event, or NULL if there was no memory for it (dropped). */
+static rtc_ice_event_t *emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candidate_t *l,
+                             const rtc_candidate_t *r)
 {
     if (c->nev == c->ev_cap) {
         /* compact, then grow */
@@ -171,8 +180,14 @@ static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candi
             c->ev_head = 0;
         }
         if (c->nev == c->ev_cap) {
-            c->ev_cap = c->ev_cap ? c->ev_cap * 2 : 16;
-            c->ev = grow(c->ev, c->ev_cap, sizeof *c->ev);
+            size_t cap = c->ev_cap ? c->ev_cap * 2 : 16;
+            rtc_ice_event_t *v = rtc_mem_realloc(&c->s->env, c->ev, c->ev_cap * sizeof *v, cap * sizeof *v);
+            if (!v) {
+                nomem(c);
+                return NULL;
+            }
+            c->ev = v;
+            c->ev_cap = cap;
         }
     }
     rtc_ice_event_t *e = &c->ev[c->nev++];
@@ -182,13 +197,14 @@ static void emit(rtc_connection_t *c, rtc_ice_event_type_t type, const rtc_candi
         e->local = *l;
     if (r)
         e->remote = *r;
+    return e;
 }
 
 bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev)
 {
     if (c->ev_head == c->nev) {
         /* drained: events come in bursts, so give the memory back */
-        free(c->ev);
+        rtc_mem_free(&c->s->env, c->ev, c->ev_cap * sizeof *c->ev);
         c->ev = NULL;
         c->nev = c->ev_head = c->ev_cap = 0;
         return false;
@@ -232,9 +248,14 @@ static tx_t *tx_at(const rtc_connection_t *c, size_t i)
     return (tx_t *)c->txns.v[i];
 }
 
+/* NULL (counted) if out of memory. */
 static tx_t *tx_new(rtc_connection_t *c, tx_kind_t kind, StunMessage *m)
 {
     tx_t *t = rtc_txn_new(&c->txns, sizeof *t, 160);   /* the longest check: 148 bytes (32-char ufrags) */
+    if (!t) {
+        nomem(c);
+        return NULL;
+    }
     t->kind = kind;
     rtc_txn_message(&c->txns, &t->txn, m, STUN_BINDING);
     return t;
@@ -247,14 +268,25 @@ static void tx_free(rtc_connection_t *c, tx_t *t)
 
 /* ---- gathering ------------------------------------------------------------------- */
 
+#define NO_CAND ((size_t)-1)
+
+/* The index of the local candidate, or NO_CAND (counted) if out of
+ * memory. */
 static size_t add_local(rtc_connection_t *c, rtc_cand_type_t type, const rtc_addr_t *addr,
                         const rtc_addr_t *base, uint32_t server_ip, size_t iface, bool active)
 {
     for (size_t i = 0; i < c->nlc; i++)
         if (addr_eq(&c->lc[i].addr, addr) && addr_eq(&c->lc[i].base, base))
             return i;   /* RFC 8445 s.5.1.3: a redundant candidate is dropped */
-    c->lc = grow(c->lc, c->nlc + 1, sizeof *c->lc);
-    c->lc_active = grow(c->lc_active, c->nlc + 1, sizeof *c->lc_active);
+    rtc_candidate_t *lc = rtc_mem_reserve(&c->s->env, c->lc, &c->lc_cap, c->nlc, sizeof *c->lc);
+    if (lc)
+        c->lc = lc;
+    bool *act = lc ? rtc_mem_reserve(&c->s->env, c->lc_active, &c->lc_active_cap, c->nlc, sizeof *act) : NULL;
+    if (!act) {
+        nomem(c);
+        return NO_CAND;
+    }
+    c->lc_active = act;
     rtc_candidate_t *l = &c->lc[c->nlc];
     memset(l, 0, sizeof *l);
     l->type = type;
@@ -287,7 +319,8 @@ static void gather(rtc_connection_t *c)
     rtc_socket_t *s = c->s;
     for (size_t i = 0; i < s->nlocals; i++) {
         size_t k = add_local(c, RTC_CAND_HOST, &s->locals[i], &s->locals[i], 0, i, false);
-        emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
+        if (k != NO_CAND)
+            emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
     }
     for (size_t i = 0; i < s->nlocals; i++)
         for (size_t j = 0; j < s->nstun; j++) {
@@ -295,9 +328,16 @@ static void gather(rtc_connection_t *c)
              * FINGERPRINT, as the connection's agent adds to all) */
             StunMessage m;
             tx_t *t = tx_new(c, TX_SERVER, &m);
+            if (!t)
+                continue;       /* no srflx candidate from this server (counted) */
             t->local = i;
-            if (rtc_txn_start(&c->txns, &t->txn, &m, NULL, 0, &s->locals[i], &s->stun[j], RTC_TXN_RTO) < 0)
-                tx_free(c, t);  /* unreachable: a Binding request fits, the agent has room */
+            int rc = rtc_txn_start(&c->txns, &t->txn, &m, NULL, 0, &s->locals[i], &s->stun[j], RTC_TXN_RTO);
+            if (rc < 0) {
+                /* a Binding request fits: only memory for another agent can be short */
+                if (rc == RTC_ERR_NOMEM)
+                    nomem(c);
+                tx_free(c, t);
+            }
         }
     /* relayed candidates: the socket's TURN allocations */
     rtc_turn_start(s);
@@ -320,8 +360,9 @@ void rtc_connection_relay_done(rtc_connection_t *c, size_t ri)
             emit(c, RTC_ICE_CANDIDATE, &c->lc[k], NULL);
     } else if (r->state == RELAY_FAILED) {
         rtc_candidate_t srv = { .addr = r->srv.addr };
-        emit(c, RTC_ICE_TURN_ERROR, &srv, NULL);
-        c->ev[c->nev - 1].code = r->error;
+        rtc_ice_event_t *e = emit(c, RTC_ICE_TURN_ERROR, &srv, NULL);
+        if (e)
+            e->code = r->error;
     }
     maybe_end_of_candidates(c);
 }
@@ -357,7 +398,7 @@ static long find_pair(const rtc_connection_t *c, size_t local, size_t remote)
 }
 
 /* s.6.1.2.4: a pair whose local candidate is server-reflexive is replaced
- * by its base; duplicates are pruned. */
+ * by its base; duplicates are pruned. -1 (counted) if out of memory. */
 static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
 {
     if (c->lc[local].type == RTC_CAND_SRFLX)
@@ -369,7 +410,12 @@ static long add_pair(rtc_connection_t *c, size_t local, size_t remote)
     long have = find_pair(c, local, remote);
     if (have >= 0)
         return have;
-    c->pairs = grow(c->pairs, c->npairs + 1, sizeof *c->pairs);
+    pair_t *v = rtc_mem_reserve(&c->s->env, c->pairs, &c->pairs_cap, c->npairs, sizeof *v);
+    if (!v) {
+        nomem(c);
+        return -1;
+    }
+    c->pairs = v;
     pair_t *p = &c->pairs[c->npairs];
     memset(p, 0, sizeof *p);
     p->local = local;
@@ -399,12 +445,19 @@ static void pair_all(rtc_connection_t *c)
                     add_pair(c, l, r);
 }
 
+/* Out of memory, the triggered check is dropped (counted): the pair is
+ * checked in its turn instead. */
 static void trigger(rtc_connection_t *c, size_t pair)
 {
     for (size_t i = 0; i < c->ntrig; i++)
         if (c->triggered[i] == pair)
             return;
-    c->triggered = grow(c->triggered, c->ntrig + 1, sizeof *c->triggered);
+    size_t *v = rtc_mem_reserve(&c->s->env, c->triggered, &c->trig_cap, c->ntrig, sizeof *v);
+    if (!v) {
+        nomem(c);
+        return;
+    }
+    c->triggered = v;
     c->triggered[c->ntrig++] = pair;
 }
 
@@ -441,6 +494,8 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
 {
     StunMessage m;
     tx_t *t = tx_new(c, TX_CHECK, &m);
+    if (!t)
+        return;     /* counted; the pair keeps its state, to be checked again */
     const rtc_candidate_t *l = consent ? &c->sel_local : &c->lc[c->pairs[pi].local];
     const rtc_candidate_t *r = consent ? &c->sel_remote : &c->rc[c->pairs[pi].remote];
     char user[2 * RTC_UFRAG_MAX + 2];
@@ -458,17 +513,22 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
     t->consent = consent;
     /* consent checks are plain STUN transactions (RFC 7675 s.5.1) */
     uint64_t rto = consent ? RTC_TXN_RTO : check_rto(c);
+    pair_state_t was = consent ? FROZEN : c->pairs[pi].state;    /* consent: no pair of the list */
     if (!consent)
         c->pairs[pi].state = IN_PROGRESS;
     /* the key is the remote password, which libnice's agent remembers by
      * pointer: c->remote lives as long as the connection */
-    if (rtc_txn_start(&c->txns, &t->txn, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd),
-                      &l->base, &r->addr, rto) < 0) {
-        /* libnice's agent remembers 200 requests at most: a check that
-         * cannot be sent fails, as one that is never answered does */
+    int rc = rtc_txn_start(&c->txns, &t->txn, &m, (const uint8_t *)c->remote.pwd, strlen(c->remote.pwd),
+                           &l->base, &r->addr, rto);
+    if (rc < 0) {
         tx_free(c, t);
-        if (!consent)
-            fail_pair(c, pi);
+        if (rc == RTC_ERR_NOMEM) {
+            nomem(c);   /* no agent to remember it: not sent, to be tried again */
+            if (!consent)
+                c->pairs[pi].state = was;
+        } else if (!consent) {
+            fail_pair(c, pi);   /* the request does not fit: it never can */
+        }
     }
 }
 
@@ -685,7 +745,12 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
         if (addr_eq(&c->rc[i].addr, from))
             rix = i;
     if (rix == c->nrc) {
-        c->rc = grow(c->rc, c->nrc + 1, sizeof *c->rc);
+        rtc_candidate_t *v = rtc_mem_reserve(&c->s->env, c->rc, &c->rc_cap, c->nrc, sizeof *v);
+        if (!v) {
+            nomem(c);   /* answered; the peer-reflexive candidate waits for its next check */
+            return;
+        }
+        c->rc = v;
         rtc_candidate_t *rc = &c->rc[c->nrc++];
         memset(rc, 0, sizeof *rc);
         rc->type = RTC_CAND_PRFLX;
@@ -698,6 +763,8 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
     if (!c->lc_active[l])
         return;     /* s.7.3.1.4 wants a triggered check; the spec wants setLocalCandidate first */
     long pi = add_pair(c, l, rix);
+    if (pi < 0)
+        return;     /* out of memory (counted): answered, no triggered check */
     pair_t *p = &c->pairs[pi];
     bool use = stun_usage_ice_conncheck_use_candidate(req);
     if (use && !c->controlling) {
@@ -787,6 +854,11 @@ static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, cons
             valid = i;
     if (valid == c->nlc)
         valid = add_local(c, RTC_CAND_PRFLX, &mapped, &sent_from, 0, 0, true);
+    if (valid == NO_CAND) {
+        p->state = FAILED;  /* no memory for its valid pair: the check's result is lost (counted) */
+        maybe_nominate(c);
+        return;
+    }
     p->valid_local = valid;
     p->state = SUCCEEDED;
     /* s.7.2.5.3.3: unfreeze the pairs of the same foundation */
@@ -902,22 +974,37 @@ static int check_desc(const rtc_conn_desc_t *d, char *err, size_t errlen)
 }
 
 rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
-                                     char *err, size_t errlen)
+                                     rtc_status_t *st, char *err, size_t errlen)
 {
+    if (st)
+        *st = RTC_ERR_INVALID;
     if (remote && check_desc(remote, err, errlen) < 0)
         return NULL;
-    rtc_connection_t *c = calloc(1, sizeof *c);
+    if (st)
+        *st = RTC_ERR_NOMEM;
+    /* the socket's table doubles: a socket may have many connections, and
+     * growing it by one would copy it O(n^2) */
+    rtc_connection_t **conns = s->conns;
+    if (s->nconns == s->conns_cap) {
+        size_t cap = s->conns_cap ? 2 * s->conns_cap : 4;
+        conns = rtc_mem_realloc(&s->env, s->conns, s->conns_cap * sizeof *conns, cap * sizeof *conns);
+        if (conns) {
+            s->conns = conns;
+            s->conns_cap = cap;
+        }
+    }
+    rtc_connection_t *c = conns ? rtc_mem_alloc(&s->env, sizeof *c) : NULL;
     if (!c) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    uint64_t before = s->st.nomem;
     c->s = s;
     c->opaque = opaque;     /* before gathering arms the first timer (rtc_env.h) */
     c->selected = -1;
     c->nominate_at = RTC_TIME_NEVER;
     c->serial = (uint32_t)s->nconns;
     rtc_txn_table_init(&c->txns, s, c->serial, &s->ice_agents);
-    s->conns = grow(s->conns, s->nconns + 1, sizeof *s->conns);
     s->conns[s->nconns++] = c;
     c->offerer = remote == NULL;
     c->controlling = c->offerer;    /* the spec's offerer is the controlling agent */
@@ -932,7 +1019,15 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
     gather(c);
+    if (drops_since(c, before, err, errlen) < 0) {
+        /* a connection that could not gather all it has is not made: the
+         * caller gets no half of one (its serial stays unused) */
+        rtc_connection_free(c);
+        return NULL;
+    }
     arm(c);
+    if (st)
+        *st = RTC_OK;
     return c;
 }
 
@@ -942,14 +1037,15 @@ void rtc_connection_free(rtc_connection_t *c)
         return;
     c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, RTC_TIME_NEVER);
     c->s->conns[c->serial] = NULL;
-    free(c->lc);
-    free(c->lc_active);
-    free(c->rc);
-    free(c->pairs);
-    free(c->triggered);
-    free(c->ev);
+    const rtc_env_t *env = &c->s->env;
+    rtc_mem_free(env, c->lc, c->lc_cap * sizeof *c->lc);
+    rtc_mem_free(env, c->lc_active, c->lc_active_cap * sizeof *c->lc_active);
+    rtc_mem_free(env, c->rc, c->rc_cap * sizeof *c->rc);
+    rtc_mem_free(env, c->pairs, c->pairs_cap * sizeof *c->pairs);
+    rtc_mem_free(env, c->triggered, c->trig_cap * sizeof *c->triggered);
+    rtc_mem_free(env, c->ev, c->ev_cap * sizeof *c->ev);
     rtc_txn_table_clear(&c->txns);
-    free(c);
+    rtc_mem_free(env, c, sizeof *c);
 }
 
 int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d, char *err,
@@ -989,12 +1085,13 @@ int rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_
     for (size_t i = 0; i < c->nlc; i++)
         if (addr_eq(&c->lc[i].addr, &cand->addr) && c->lc[i].type == cand->type &&
             c->lc[i].priority == cand->priority) {
+            uint64_t before = c->s->st.nomem;
             if (!c->lc_active[i]) {
                 c->lc_active[i] = true;
                 if (c->connecting)
                     pair_all(c);
             }
-            return 0;
+            return drops_since(c, before, err, errlen);
         }
     snprintf(err, errlen, "not a candidate this connection gathered (setLocalCandidate takes "
                           "what oncandidate gave)");
@@ -1014,13 +1111,19 @@ int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate
                 c->rc[i] = *cand;
             return 0;
         }
-    c->rc = grow(c->rc, c->nrc + 1, sizeof *c->rc);
+    rtc_candidate_t *v = rtc_mem_reserve(&c->s->env, c->rc, &c->rc_cap, c->nrc, sizeof *v);
+    if (!v) {
+        snprintf(err, errlen, "out of memory (the remote candidate)");
+        return RTC_ERR_NOMEM;
+    }
+    c->rc = v;
     c->rc[c->nrc++] = *cand;
+    uint64_t before = c->s->st.nomem;
     if (c->connecting) {
         pair_all(c);
         arm(c);
     }
-    return 0;
+    return drops_since(c, before, err, errlen);
 }
 
 static void forget_checks(rtc_connection_t *c)
@@ -1036,6 +1139,7 @@ static void forget_checks(rtc_connection_t *c)
 
 int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
 {
+    uint64_t before = c->s->st.nomem;
     make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
     forget_checks(c);
@@ -1048,7 +1152,7 @@ int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
     c->restarting = true;
     gather(c);
     arm(c);
-    return 0;
+    return drops_since(c, before, err, errlen);
 }
 
 int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
@@ -1057,10 +1161,11 @@ int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "connect() was already called");
         return -1;
     }
+    uint64_t before = c->s->st.nomem;
     c->connecting = true;
     c->restarting = false;
     pair_all(c);
     c->next_check = now(c);
     arm(c);
-    return 0;
+    return drops_since(c, before, err, errlen);
 }

@@ -61,6 +61,19 @@ typedef struct rtc_ice_event {
     int                  code;  /* RTC_ICE_TURN_ERROR: the STUN error code, or 0 for no answer */
 } rtc_ice_event_t;
 
+/* What the API calls that return int return: 0, or one of these with a
+ * message in err (RTC_ERR_NOMEM: env.alloc refused or the system is out
+ * of memory; the call made no change, or only whole steps of the work it
+ * does, so the object stays usable and consistent). */
+typedef enum rtc_status {
+    RTC_OK = 0,
+    RTC_ERR_INVALID = -1,       /* a bad argument or a call out of order */
+    RTC_ERR_NOMEM = -2,
+} rtc_status_t;
+
+/* "ok", "invalid", "out of memory". */
+const char   *rtc_strerror(rtc_status_t st);
+
 /* Datagrams that reached a socket and were ignored, by reason; datagrams
  * the socket meant to send that did not go, by reason. */
 typedef struct rtc_socket_stats {
@@ -68,6 +81,9 @@ typedef struct rtc_socket_stats {
     uint64_t unsent[RTC_SEND__COUNT];   /* indexed by rtc_send_status_t (OK: unused); TOO_LARGE
                                          * also counts what does not fit in a Send indication or
                                          * ChannelData to a TURN server */
+    uint64_t nomem;                     /* work a datagram or timer expiry dropped for want of
+                                         * memory (rtc_env.h, alloc): a transaction not started,
+                                         * a candidate, pair, triggered check or event not kept */
 } rtc_socket_stats_t;
 
 /* "send-not-local", "send-failed", "send-too-large" ("ok" for RTC_SEND_OK). */
@@ -75,7 +91,7 @@ const char   *rtc_send_status_name(rtc_send_status_t st);
 
 /* locals: the socket's bound transport addresses, in the order of the
  * host's interfaces; stun: STUN servers' addresses. Both copied. NULL if
- * out of memory. */
+ * out of memory (then nothing was called in env but alloc). */
 rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, size_t nlocals,
                              const rtc_addr_t *stun, size_t nstun);
 /* Frees the socket; its connections must be freed first. */
@@ -88,10 +104,10 @@ void          rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st);
 void          rtc_socket_handle_timeout(rtc_socket_t *s);
 /* TURN servers (copied) to allocate relayed addresses on, from the
  * socket's first address. Connections gather relay candidates from them.
- * Call before making connections. 0, or -1 if out of memory. */
+ * Call before making connections. 0, or RTC_ERR_NOMEM (no change). */
 int           rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n);
 /* The host's addresses changed: the socket now has these (copied); the
- * next gathering (update()) uses them. 0, or -1 if out of memory. */
+ * next gathering (update()) uses them. 0, or RTC_ERR_NOMEM (no change). */
 int           rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals);
 /* The host lost a local address: a connection whose pair in use is on it
  * is disconnected at once (ondisconnected), as a browser is on a network
@@ -103,14 +119,19 @@ void          rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr);
  * environment's own pointer for the connection, returned by
  * rtc_connection_opaque() from the first callback on (gathering starts at
  * once, so set_timer and send are called before this returns). NULL with
- * a message in err on a bad description. */
+ * a message in err on a bad description, or out of memory (then *st, if
+ * st is not NULL, is RTC_ERR_NOMEM, else RTC_ERR_INVALID; the connection
+ * never was: its timer is disarmed). */
 rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
-                                     char *err, size_t errlen);
+                                     rtc_status_t *st, char *err, size_t errlen);
 void        rtc_connection_free(rtc_connection_t *c);
 void        rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out);
 const char *rtc_connection_id(const rtc_connection_t *c);
 bool        rtc_connection_is_offerer(const rtc_connection_t *c);
-/* Each returns 0, or -1 with a message in err and no change made. */
+/* Each returns 0, or an rtc_status_t with a message in err: INVALID
+ * with no change made; NOMEM with no change made (set_*), or, for
+ * connect and update, with the candidates, pairs and checks that did
+ * fit (the work goes on with them). */
 int  rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d,
                                            char *err, size_t errlen);
 int  rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_t *cand,

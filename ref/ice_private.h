@@ -35,9 +35,9 @@ typedef struct rtc_relay {
     char              realm[128], nonce[128];
     uint64_t          refresh_at, last_tick;
     rtc_perm_t       *perms;
-    size_t            nperms;
+    size_t            nperms, perms_cap;
     rtc_chan_t       *chans;
-    size_t            nchans;
+    size_t            nchans, chans_cap;
 } rtc_relay_t;
 
 typedef enum { STX_ALLOCATE, STX_REFRESH, STX_PERMISSION, STX_CHANNEL } rtc_stx_kind_t;
@@ -60,7 +60,7 @@ struct rtc_socket {
     rtc_addr_t         *stun;
     size_t              nstun;
     rtc_connection_t  **conns;      /* by serial; NULL once freed */
-    size_t              nconns;
+    size_t              nconns, conns_cap;
     rtc_socket_stats_t  st;
     rtc_stun_pool_t     ice_agents;     /* short-term credentials: the connections' */
     rtc_stun_pool_t     turn_agents;    /* long-term credentials: TURN's */
@@ -68,6 +68,19 @@ struct rtc_socket {
     rtc_relay_t        *relays;
     size_t              nrelays;
 };
+
+/* socket.c: ref/'s allocations, all through env.alloc (rtc_env.h).
+ * rtc_mem_alloc's block is zeroed; NULL when out of memory. rtc_mem_free
+ * takes the size the block was given. */
+void *rtc_mem_alloc(const rtc_env_t *env, size_t size);
+/* p of old bytes (NULL: 0) to size bytes, size > 0; NULL when out of
+ * memory, p untouched. */
+void *rtc_mem_realloc(const rtc_env_t *env, void *p, size_t old, size_t size);
+void  rtc_mem_free(const rtc_env_t *env, void *p, size_t size);
+/* Room for element n of the array p of *cap elements of elem bytes: p
+ * itself while n < *cap, else p grown to n + 1 elements (*cap updated).
+ * NULL when out of memory: p and *cap untouched. */
+void *rtc_mem_reserve(const rtc_env_t *env, void *p, size_t *cap, size_t n, size_t elem);
 
 /* socket.c: send from a local transport address: a relayed one goes
  * through its TURN server (rtc_turn_send), any other straight out. */

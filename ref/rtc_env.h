@@ -8,7 +8,7 @@
  * bytes. Inputs reach it as calls: API methods, received datagrams, timer
  * expiries. (README.md, "Layout": ref/ never reaches sim/.)
  *
- * An environment is this header's four callbacks and a context pointer;
+ * An environment is this header's callbacks and a context pointer;
  * it needs nothing else of ref/ but the objects' handle_timeout calls
  * (ice.h, dtls.h) and, for connections, rtc_connection_opaque().
  *
@@ -89,6 +89,25 @@ typedef struct rtc_env {
      * CSPRNG; the simulator draws them from a seeded stream instead, for
      * runs that repeat. DTLS takes its randomness from OpenSSL's RAND. */
     void (*random)(void *ctx, void *buf, size_t len);
+
+    /* Optional (NULL: the C library's realloc and free). Every byte ref/
+     * allocates for a socket and its connections, libnice's StunAgents
+     * included, comes from here, so that the environment can count it
+     * and refuse it, in the manner of Lua's lua_Alloc:
+     *   - new_size > 0: ptr (NULL, or a block of old_size bytes this
+     *     callback returned) becomes a block of new_size bytes, its first
+     *     min(old_size, new_size) bytes kept, the rest of any value (ref/
+     *     zeroes what it needs zeroed); ptr NULL has old_size 0; NULL if
+     *     refused or out of memory, ptr then untouched and still
+     *     old_size bytes;
+     *   - new_size == 0: ptr (of old_size bytes; NULL is allowed) is
+     *     freed; returns NULL.
+     * old_size is always the size the block was given, so the
+     * environment needs no bookkeeping of its own to count. A refusal is
+     * out of memory for ref/: an API call returns RTC_ERR_NOMEM (ice.h)
+     * with nothing lost; a datagram or timer expiry drops what it could
+     * not hold and counts it (rtc_socket_stats: nomem). */
+    void *(*alloc)(void *ctx, void *ptr, size_t old_size, size_t new_size);
 } rtc_env_t;
 
 #endif

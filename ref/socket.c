@@ -12,30 +12,91 @@
 
 #include "ice_private.h"
 
+void *rtc_mem_alloc(const rtc_env_t *env, size_t size)
+{
+    if (!env->alloc)
+        return calloc(1, size);     /* which need not write fresh memory */
+    void *p = env->alloc(env->ctx, NULL, 0, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+void *rtc_mem_realloc(const rtc_env_t *env, void *p, size_t old, size_t size)
+{
+    return env->alloc ? env->alloc(env->ctx, p, old, size) : realloc(p, size);
+}
+
+void rtc_mem_free(const rtc_env_t *env, void *p, size_t size)
+{
+    if (!p)
+        return;     /* never allocated: nothing to give back */
+    if (env->alloc)
+        env->alloc(env->ctx, p, size, 0);
+    else
+        free(p);
+}
+
+void *rtc_mem_reserve(const rtc_env_t *env, void *p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return p;
+    /* one more at a time, as the arrays grew before: they stay small
+     * (candidates, pairs), and this keeps the memory per call down and
+     * the heap's top from being trimmed and faulted in again (bench ice:
+     * doubling took a third more page faults) */
+    void *q = rtc_mem_realloc(env, p, *cap * elem, (n + 1) * elem);
+    if (q)
+        *cap = n + 1;
+    return q;
+}
+
+const char *rtc_strerror(rtc_status_t st)
+{
+    switch (st) {
+    case RTC_OK:          return "ok";
+    case RTC_ERR_INVALID: return "invalid";
+    case RTC_ERR_NOMEM:   return "out of memory";
+    }
+    return "?";
+}
+
+/* The address arrays hold at least one element (an empty list is
+ * allowed), so that an allocation is never of 0 bytes. */
+static size_t addrs_size(size_t n)
+{
+    return (n ? n : 1) * sizeof(rtc_addr_t);
+}
+
+static rtc_addr_t *addrs_copy(const rtc_env_t *env, const rtc_addr_t *v, size_t n)
+{
+    rtc_addr_t *c = rtc_mem_alloc(env, addrs_size(n));
+    if (c && n)
+        memcpy(c, v, n * sizeof *v);
+    return c;
+}
+
 rtc_socket_t *rtc_socket_new(const rtc_env_t *env, const rtc_addr_t *locals, size_t nlocals,
                              const rtc_addr_t *stun, size_t nstun)
 {
-    rtc_socket_t *s = calloc(1, sizeof *s);
+    rtc_socket_t *s = rtc_mem_alloc(env, sizeof *s);
     if (!s)
         return NULL;
     s->env = *env;
-    s->locals = malloc((nlocals ? nlocals : 1) * sizeof *locals);
-    s->stun = malloc((nstun ? nstun : 1) * sizeof *stun);
-    if (!s->locals || !s->stun) {
-        free(s->locals);
-        free(s->stun);
-        free(s);
-        return NULL;
-    }
-    if (nlocals)
-        memcpy(s->locals, locals, nlocals * sizeof *locals);
-    if (nstun)
-        memcpy(s->stun, stun, nstun * sizeof *stun);
+    s->locals = addrs_copy(env, locals, nlocals);
+    s->stun = addrs_copy(env, stun, nstun);
     s->nlocals = nlocals;
     s->nstun = nstun;
-    rtc_stun_pool_init(&s->ice_agents, RTC_STUN_USAGE_ICE);
-    rtc_stun_pool_init(&s->turn_agents, RTC_STUN_USAGE_TURN);
     rtc_txn_table_init(&s->turn, s, RTC_SOCKET_SERIAL, &s->turn_agents);
+    if (!s->locals || !s->stun || rtc_stun_pool_init(&s->ice_agents, &s->env, RTC_STUN_USAGE_ICE) < 0 ||
+        rtc_stun_pool_init(&s->turn_agents, &s->env, RTC_STUN_USAGE_TURN) < 0) {
+        rtc_stun_pool_free(&s->ice_agents);
+        rtc_stun_pool_free(&s->turn_agents);
+        rtc_mem_free(env, s->locals, addrs_size(nlocals));
+        rtc_mem_free(env, s->stun, addrs_size(nstun));
+        rtc_mem_free(env, s, sizeof *s);
+        return NULL;
+    }
     return s;
 }
 
@@ -47,20 +108,19 @@ void rtc_socket_free(rtc_socket_t *s)
     rtc_turn_free(s);
     rtc_stun_pool_free(&s->ice_agents);
     rtc_stun_pool_free(&s->turn_agents);
-    free(s->locals);
-    free(s->stun);
-    free(s->conns);
-    free(s);
+    rtc_mem_free(&s->env, s->locals, addrs_size(s->nlocals));
+    rtc_mem_free(&s->env, s->stun, addrs_size(s->nstun));
+    rtc_mem_free(&s->env, s->conns, s->conns_cap * sizeof *s->conns);
+    rtc_env_t env = s->env;
+    rtc_mem_free(&env, s, sizeof *s);
 }
 
 int rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals)
 {
-    rtc_addr_t *v = malloc((nlocals ? nlocals : 1) * sizeof *v);
+    rtc_addr_t *v = addrs_copy(&s->env, locals, nlocals);
     if (!v)
-        return -1;
-    if (nlocals)
-        memcpy(v, locals, nlocals * sizeof *v);
-    free(s->locals);
+        return RTC_ERR_NOMEM;
+    rtc_mem_free(&s->env, s->locals, addrs_size(s->nlocals));
     s->locals = v;
     s->nlocals = nlocals;
     return 0;

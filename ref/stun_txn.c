@@ -4,7 +4,6 @@
 #include "stun_txn.h"
 
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ice_private.h"
@@ -30,37 +29,57 @@ static void full_id(const rtc_txn_t *x, StunTransactionId id)
     memcpy(id + 4, x->id, RTC_TID_LEN);
 }
 
-static void *grow(void *p, size_t n, size_t size)
+static int pool_add(rtc_stun_pool_t *p)
 {
-    void *q = realloc(p, n * size);
-    if (!q)
-        abort();    /* out of memory: a reference agent has nothing sensible to do */
-    return q;
-}
-
-static size_t pool_add(rtc_stun_pool_t *p)
-{
-    p->agents = grow(p->agents, p->n + 1, sizeof *p->agents);
-    p->used = grow(p->used, p->n + 1, sizeof *p->used);
-    p->agents[p->n] = grow(NULL, 1, sizeof **p->agents);
-    rtc_stun_agent_init(p->agents[p->n], p->usage);
+    StunAgent **agents = rtc_mem_reserve(p->env, p->agents, &p->agents_cap, p->n, sizeof *p->agents);
+    if (!agents)
+        return RTC_ERR_NOMEM;
+    p->agents = agents;
+    unsigned *used = rtc_mem_reserve(p->env, p->used, &p->used_cap, p->n, sizeof *p->used);
+    if (!used)
+        return RTC_ERR_NOMEM;
+    p->used = used;
+    /* libnice's agent lives in our memory: it allocates nothing itself */
+    StunAgent *a = rtc_mem_realloc(p->env, NULL, 0, sizeof *a);   /* stun_agent_init sets it all */
+    if (!a)
+        return RTC_ERR_NOMEM;
+    rtc_stun_agent_init(a, p->usage);
+    p->agents[p->n] = a;
     p->used[p->n] = 0;
-    return p->n++;
+    return (int)p->n++;
 }
 
-void rtc_stun_pool_init(rtc_stun_pool_t *p, StunAgentUsageFlags usage)
+int rtc_stun_pool_init(rtc_stun_pool_t *p, const rtc_env_t *env, StunAgentUsageFlags usage)
 {
     memset(p, 0, sizeof *p);
+    p->env = env;
     p->usage = usage;
-    pool_add(p);
+    return pool_add(p) < 0 ? RTC_ERR_NOMEM : 0;
 }
 
 void rtc_stun_pool_free(rtc_stun_pool_t *p)
 {
+    if (!p->env)
+        return;     /* never initialised */
     for (size_t i = 0; i < p->n; i++)
-        free(p->agents[i]);
-    free(p->agents);
-    free(p->used);
+        rtc_mem_free(p->env, p->agents[i], sizeof *p->agents[i]);
+    rtc_mem_free(p->env, p->agents, p->agents_cap * sizeof *p->agents);
+    rtc_mem_free(p->env, p->used, p->used_cap * sizeof *p->used);
+    memset(p, 0, sizeof *p);
+}
+
+/* An agent at the end of the pool that remembers nothing is given back,
+ * unless the one before it is full (the next request would make it again
+ * at once): a burst of transactions (a thousand connections checking at
+ * once) grows the pool, and without this it kept the burst's agents,
+ * 12.8 KB each, for good. No transaction names an agent that remembers
+ * none of its requests (used[]), so no index is left dangling. */
+static void pool_trim(rtc_stun_pool_t *p)
+{
+    while (p->n > 1 && p->used[p->n - 1] == 0 && p->used[p->n - 2] < RTC_TXN_PER_AGENT) {
+        p->n--;
+        rtc_mem_free(p->env, p->agents[p->n], sizeof *p->agents[p->n]);
+    }
 }
 
 StunAgent *rtc_stun_pool_agent(rtc_stun_pool_t *p)
@@ -69,12 +88,13 @@ StunAgent *rtc_stun_pool_agent(rtc_stun_pool_t *p)
 }
 
 /* The first agent with room, in pool order (so that which agent holds a
- * request is a function of the run, as everything is). */
-static size_t pool_pick(rtc_stun_pool_t *p)
+ * request is a function of the run, as everything is); RTC_ERR_NOMEM if
+ * all are full and there is no memory for one more. */
+static int pool_pick(rtc_stun_pool_t *p)
 {
     for (size_t i = 0; i < p->n; i++)
         if (p->used[i] < RTC_TXN_PER_AGENT)
-            return i;
+            return (int)i;
     return pool_add(p);
 }
 
@@ -92,14 +112,17 @@ void *rtc_txn_new(rtc_txn_table_t *t, size_t size, size_t cap)
     while (i < t->n && t->v[i])
         i++;
     if (i == t->n) {
-        t->v = grow(t->v, t->n + 1, sizeof *t->v);
-        t->v[t->n++] = NULL;
+        rtc_txn_t **v = rtc_mem_reserve(&t->s->env, t->v, &t->cap, t->n, sizeof *t->v);
+        if (!v)
+            return NULL;
+        t->v = v;
+        t->v[t->n++] = NULL;    /* a free slot, kept for the next one if this fails */
     }
     /* one allocation: the buffer after the user's struct, aligned as it is */
     size = (size + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t);
-    rtc_txn_t *x = calloc(1, size + cap);
+    rtc_txn_t *x = rtc_mem_alloc(&t->s->env, size + cap);
     if (!x)
-        abort();
+        return NULL;
     x->buf = (uint8_t *)x + size;
     x->cap = cap;
     t->v[i] = x;
@@ -130,7 +153,10 @@ static void send_once(rtc_txn_table_t *t, rtc_txn_t *x)
 int rtc_txn_start(rtc_txn_table_t *t, rtc_txn_t *x, StunMessage *m, const uint8_t *key,
                   size_t key_len, const rtc_addr_t *from, const rtc_addr_t *to, uint64_t rto)
 {
-    size_t a = pool_pick(t->pool);
+    int pick = pool_pick(t->pool);
+    if (pick < 0)
+        return RTC_ERR_NOMEM;
+    size_t a = (size_t)pick;
     m->agent = t->pool->agents[a];
     x->len = stun_agent_finish_message(m->agent, m, key, key_len);
     if (!x->len)
@@ -156,6 +182,7 @@ static void forget(rtc_txn_table_t *t, rtc_txn_t *x)
     StunTransactionId id;
     full_id(x, id);
     stun_agent_forget_transaction(t->pool->agents[x->agent], id);
+    pool_trim(t->pool);
 }
 
 void rtc_txn_renew(rtc_txn_table_t *t, rtc_txn_t *x)
@@ -183,6 +210,7 @@ rtc_stun_check_t rtc_txn_validate(rtc_txn_table_t *t, rtc_txn_t *x, StunMessage 
     if (v == RTC_STUN_VALID) {
         x->answered = true;         /* libnice let go of it */
         t->pool->used[x->agent]--;
+        pool_trim(t->pool);
     }
     return v;
 }
@@ -202,7 +230,8 @@ void rtc_txn_free(rtc_txn_table_t *t, rtc_txn_t *x)
         if (t->v[i] == x)
             t->v[i] = NULL;
     forget(t, x);
-    free(x);
+    /* the allocation: the user's struct up to buf, then the request */
+    rtc_mem_free(&t->s->env, x, (size_t)(x->buf - (uint8_t *)x) + x->cap);
 }
 
 void rtc_txn_table_clear(rtc_txn_table_t *t)
@@ -210,9 +239,9 @@ void rtc_txn_table_clear(rtc_txn_table_t *t)
     for (size_t i = 0; i < t->n; i++)
         if (t->v[i])
             rtc_txn_free(t, t->v[i]);   /* the pool outlives the table: forget them there */
-    free(t->v);
+    rtc_mem_free(&t->s->env, t->v, t->cap * sizeof *t->v);
     t->v = NULL;
-    t->n = 0;
+    t->n = t->cap = 0;
 }
 
 uint64_t rtc_txn_next(const rtc_txn_table_t *t)

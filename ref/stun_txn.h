@@ -56,15 +56,19 @@ struct rtc_socket;
 #define RTC_TXN_PER_AGENT 32
 
 typedef struct rtc_stun_pool {
+    const rtc_env_t    *env;        /* the socket's: its alloc */
     StunAgentUsageFlags usage;
     StunAgent         **agents;     /* agents[0] also validates requests, builds answers */
     unsigned           *used;       /* requests each remembers */
-    size_t              n;
+    size_t              n, agents_cap, used_cap;
 } rtc_stun_pool_t;
 
-/* A pool of agents with libnice's usage flags (credentials, FINGERPRINT);
- * its first agent is made at once. Aborts if out of memory. */
-void       rtc_stun_pool_init(rtc_stun_pool_t *p, StunAgentUsageFlags usage);
+/* A pool of agents with libnice's usage flags (credentials, FINGERPRINT),
+ * allocated through env (which must outlive the pool); its first agent
+ * is made at once. 0, or RTC_ERR_NOMEM (ice.h): then the pool is empty,
+ * to be freed. */
+int        rtc_stun_pool_init(rtc_stun_pool_t *p, const rtc_env_t *env, StunAgentUsageFlags usage);
+/* Frees the agents; also a pool memset to zero, or one init failed on. */
 void       rtc_stun_pool_free(rtc_stun_pool_t *p);
 /* The agent for what is not a transaction of ours: requests to validate
  * and answer, indications. */
@@ -89,7 +93,7 @@ typedef struct rtc_txn_table {
     uint32_t           owner;   /* the first four bytes of every id */
     rtc_stun_pool_t   *pool;    /* the socket's */
     rtc_txn_t        **v;       /* NULL slots are free */
-    size_t             n;
+    size_t             n, cap;
 } rtc_txn_table_t;
 
 void rtc_txn_table_init(rtc_txn_table_t *t, struct rtc_socket *s, uint32_t owner, rtc_stun_pool_t *pool);
@@ -98,15 +102,16 @@ void rtc_txn_table_clear(rtc_txn_table_t *t);
 
 /* A new transaction in t of size bytes (the user's struct, zeroed, an
  * rtc_txn_t first) and a request of up to cap bytes, with a fresh id;
- * aborts if out of memory. */
+ * NULL if out of memory (nothing changed, no id drawn). */
 void *rtc_txn_new(rtc_txn_table_t *t, size_t size, size_t cap);
 /* Start building x's request for method in x->buf, with x's id. */
 void rtc_txn_message(rtc_txn_table_t *t, rtc_txn_t *x, StunMessage *m, StunMethod method);
 /* Finish m (MESSAGE-INTEGRITY with key, which must stay valid for the
  * transaction's life; FINGERPRINT per the agent), remember it, send it
  * from `from` to `to` and schedule its retransmissions with rto. -1 if
- * the request does not fit in the buffer: then nothing was sent and x
- * should be freed as failed. */
+ * the request does not fit in the buffer, RTC_ERR_NOMEM (-2) if the pool
+ * needed another agent and there was no memory for it: then nothing was
+ * sent and x should be freed as failed. */
 int  rtc_txn_start(rtc_txn_table_t *t, rtc_txn_t *x, StunMessage *m, const uint8_t *key,
                    size_t key_len, const rtc_addr_t *from, const rtc_addr_t *to, uint64_t rto);
 /* A new transaction in place of x (its id forgotten, a new one drawn),

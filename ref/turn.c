@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stun/stunagent.h>
@@ -34,16 +33,25 @@ static bool addr_eq(const rtc_addr_t *a, const rtc_addr_t *b)
     return a->ip == b->ip && a->port == b->port;
 }
 
+static void relays_free(rtc_socket_t *s)
+{
+    for (size_t i = 0; i < s->nrelays; i++) {
+        rtc_mem_free(&s->env, s->relays[i].perms, s->relays[i].perms_cap * sizeof *s->relays[i].perms);
+        rtc_mem_free(&s->env, s->relays[i].chans, s->relays[i].chans_cap * sizeof *s->relays[i].chans);
+    }
+    rtc_mem_free(&s->env, s->relays, (s->nrelays ? s->nrelays : 1) * sizeof *s->relays);
+}
+
 int rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n)
 {
-    rtc_relay_t *r = calloc(n ? n : 1, sizeof *r);
+    rtc_relay_t *r = rtc_mem_alloc(&s->env, (n ? n : 1) * sizeof *r);
     if (!r)
-        return -1;
+        return RTC_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         r[i].srv = t[i];
         r[i].state = RELAY_IDLE;
     }
-    free(s->relays);
+    relays_free(s);
     s->relays = r;
     s->nrelays = n;
     return 0;
@@ -104,16 +112,28 @@ static void stx_build(rtc_socket_t *s, rtc_stx_t *t)
         stun_message_append_string(&m, STUN_ATTRIBUTE_NONCE, r->nonce);
         key = (const uint8_t *)r->srv.password;     /* lives as long as the socket */
     }
-    if (rtc_txn_start(&s->turn, &t->txn, &m, key, key ? strlen(r->srv.password) : 0, &r->base,
-                      &r->srv.addr, RTC_TXN_RTO) < 0)
-        stx_failed(s, t);   /* libnice's agent is full (200 requests under way) */
+    int rc = rtc_txn_start(&s->turn, &t->txn, &m, key, key ? strlen(r->srv.password) : 0, &r->base,
+                           &r->srv.addr, RTC_TXN_RTO);
+    if (rc == RTC_ERR_NOMEM)
+        s->st.nomem++;
+    if (rc < 0)
+        stx_failed(s, t);   /* as one never answered */
 }
 
+/* A transaction with the relay's server. Out of memory, it fails as one
+ * never answered would (an Allocate's relay fails; a refresh, permission
+ * or channel is tried again at the next refresh), counted. */
 static void start(rtc_socket_t *s, rtc_stx_kind_t kind, size_t relay, uint32_t peer_ip, rtc_addr_t peer,
                   uint16_t channel)
 {
     /* the longest: a ChannelBind with 127-byte user, realm and nonce */
     rtc_stx_t *t = rtc_txn_new(&s->turn, sizeof *t, 512);
+    if (!t) {
+        s->st.nomem++;
+        if (kind == STX_ALLOCATE)
+            relay_done(s, relay, RELAY_FAILED, 0);
+        return;
+    }
     t->kind = kind;
     t->relay = relay;
     t->peer_ip = peer_ip;
@@ -173,18 +193,21 @@ bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to
     rtc_relay_t *r = &s->relays[ri];
     rtc_perm_t *p = perm_of(r, to->ip);
     if (!p) {
-        rtc_perm_t *v = realloc(r->perms, (r->nperms + 1) * sizeof *v);
-        if (!v)
-            abort();
-        r->perms = v;
+        /* out of memory: the datagram is dropped, counted; the next one
+         * to this peer tries again */
+        rtc_perm_t *v = rtc_mem_reserve(&s->env, r->perms, &r->perms_cap, r->nperms, sizeof *v);
+        rtc_chan_t *cv = v ? rtc_mem_reserve(&s->env, r->chans, &r->chans_cap, r->nchans, sizeof *cv) : NULL;
+        if (v)
+            r->perms = v;
+        if (!cv) {
+            s->st.nomem++;
+            return true;
+        }
+        r->chans = cv;
         p = &r->perms[r->nperms++];
         *p = (rtc_perm_t){ .ip = to->ip };
         start(s, STX_PERMISSION, ri, to->ip, *to, 0);
         /* s.12: a channel too, for the datagrams that follow */
-        rtc_chan_t *cv = realloc(r->chans, (r->nchans + 1) * sizeof *cv);
-        if (!cv)
-            abort();
-        r->chans = cv;
         rtc_chan_t *ch = &r->chans[r->nchans];
         *ch = (rtc_chan_t){ .peer = *to, .number = (uint16_t)(0x4000 + r->nchans) };
         r->nchans++;
@@ -385,9 +408,5 @@ void rtc_turn_timeout(rtc_socket_t *s)
 void rtc_turn_free(rtc_socket_t *s)
 {
     rtc_txn_table_clear(&s->turn);
-    for (size_t i = 0; i < s->nrelays; i++) {
-        free(s->relays[i].perms);
-        free(s->relays[i].chans);
-    }
-    free(s->relays);
+    relays_free(s);
 }

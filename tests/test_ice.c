@@ -384,7 +384,7 @@ START_TEST(environment_contract)
     /* the connection arms its timer from the constructor (the Binding
      * request to the STUN server), typed, with the opaque already there */
     int marker;
-    rtc_connection_t *c = rtc_connection_new(s, NULL, &marker, err, sizeof err);
+    rtc_connection_t *c = rtc_connection_new(s, NULL, &marker, NULL, err, sizeof err);
     ck_assert_ptr_nonnull(c);
     ck_assert_int_gt(f.timers, 0);
     ck_assert_int_eq(f.last_owner, RTC_TIMER_CONNECTION);
@@ -428,7 +428,7 @@ START_TEST(check_rto_scales_with_the_check_list)
                       .random = fake_random };
     rtc_addr_t local = { 0x0a000001, 5000 };
     rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
-    rtc_connection_t *c = rtc_connection_new(s, NULL, NULL, err, sizeof err);
+    rtc_connection_t *c = rtc_connection_new(s, NULL, NULL, NULL, err, sizeof err);
     rtc_ice_event_t ev;
     while (rtc_connection_next_event(c, &ev))
         if (ev.type == RTC_ICE_CANDIDATE)
@@ -634,6 +634,319 @@ START_TEST(failed_nomination_moves_on)
 }
 END_TEST
 
+/* ---- out of memory (rtc_env.h, alloc) ---------------------------------------------------- */
+
+/* An allocator of the test's own: it keeps every live block with its
+ * size, so that a wrong old_size from ref/ fails the test, fills what it
+ * hands out with garbage, and refuses
+ * the fail_at-th allocation (and, with all, every one after it). */
+typedef struct fault_alloc {
+    long   n, fail_at, refused;
+    bool   all;
+    size_t live;
+    void  *blocks[512];
+    size_t sizes[512];
+} fault_alloc_t;
+
+/* The fake environment with the allocator's state (the fake callbacks
+ * see its first member). */
+typedef struct fault_env {
+    fake_env_t    f;
+    fault_alloc_t fa;
+} fault_env_t;
+
+static int fa_find(fault_alloc_t *fa, void *p)
+{
+    for (int i = 0; i < 512; i++)
+        if (fa->blocks[i] == p)
+            return i;
+    return -1;
+}
+
+static void *fault_alloc(void *ctx, void *ptr, size_t old, size_t size)
+{
+    fault_alloc_t *fa = &((fault_env_t *)ctx)->fa;
+    int i = ptr ? fa_find(fa, ptr) : -1;
+    ck_assert_msg(!ptr || (i >= 0 && fa->sizes[i] == old), "old_size %zu of a block of %zu", old,
+                  i >= 0 ? fa->sizes[i] : 0);
+    ck_assert(ptr || old == 0);
+    if (size == 0) {
+        free(ptr);
+        if (ptr) {
+            fa->blocks[i] = NULL;
+            fa->live -= old;
+        }
+        return NULL;
+    }
+    long k = ++fa->n;
+    if (k == fa->fail_at || (fa->all && k > fa->fail_at)) {
+        fa->refused++;
+        return NULL;
+    }
+    void *q = realloc(ptr, size);
+    ck_assert_ptr_nonnull(q);
+    if (size > old)     /* what is new is of any value (rtc_env.h): ref/ must not count on zeros */
+        memset((char *)q + old, 0xa5, size - old);
+    if (i < 0)
+        i = fa_find(fa, NULL);
+    ck_assert_int_ge(i, 0);
+    fa->blocks[i] = q;
+    fa->sizes[i] = size;
+    fa->live = fa->live - old + size;
+    return q;
+}
+
+/* Every API call of RTCSocket and RTCConnection, with the fail_at-th
+ * allocation refused: each call says RTC_ERR_NOMEM or works, the
+ * datagram and timer paths count what they dropped, and everything is
+ * given back, with the sizes it was given. The number of allocations
+ * made, for the caller's loop. */
+static long api_with_refusal(long fail_at, bool all)
+{
+    char err[256];
+    static fault_env_t fe;      /* big: not on the stack */
+    memset(&fe, 0, sizeof fe);
+    fe.f.answer = RTC_SEND_OK;
+    fe.fa.fail_at = fail_at;
+    fe.fa.all = all;
+    fake_env_t *f = &fe.f;
+    fault_alloc_t *fa = &fe.fa;
+    rtc_env_t env = { .ctx = &fe, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random, .alloc = fault_alloc };
+    rtc_addr_t local[2] = { { 0x0a000001, 5000 }, { 0x0a000003, 5001 } }, stun = { 0x0a000009, 3478 };
+    uint64_t reported = 0;
+    rtc_socket_t *s = rtc_socket_new(&env, local, 1, &stun, 1);
+    if (!s) {
+        ck_assert_int_gt(fa->refused, 0);
+        ck_assert_uint_eq(fa->live, 0);
+        return fa->n;
+    }
+    rtc_turn_server_t t = { .addr = { 0x0a000008, 3478 }, .user = "u", .password = "pw" };
+    int rc = rtc_socket_set_turn(s, &t, 1);
+    ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+    reported += rc != 0;
+    rc = rtc_socket_set_locals(s, local, 2);
+    ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+    reported += rc != 0;
+    rtc_status_t st;
+    rtc_connection_t *c = rtc_connection_new(s, NULL, NULL, &st, err, sizeof err);
+    ck_assert(c ? st == RTC_OK : st == RTC_ERR_NOMEM);
+    reported += !c;
+    if (c) {
+        rtc_ice_event_t ev;
+        while (rtc_connection_next_event(c, &ev))
+            if (ev.type == RTC_ICE_CANDIDATE) {
+                rc = rtc_connection_set_local_candidate(c, &ev.local, err, sizeof err);
+                ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+                reported += rc != 0;
+            }
+        rtc_conn_desc_t d;
+        rtc_connection_local_description(c, &d);
+        strcpy(d.ufrag, "peer");
+        strcpy(d.pwd, "0123456789abcdefghijkl");
+        ck_assert_int_eq(rtc_connection_set_remote_description(c, &d, err, sizeof err), 0);
+        for (int i = 0; i < 3; i++) {
+            rtc_candidate_t rcand = { .type = RTC_CAND_HOST, .component = 1, .priority = 1000u - (uint32_t)i,
+                                      .addr = { 0x0a000002, (uint16_t)(7000 + i) } };
+            snprintf(rcand.foundation, sizeof rcand.foundation, "f%d", i);
+            rc = rtc_connection_set_remote_candidate(c, &rcand, err, sizeof err);
+            ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+            reported += rc != 0;
+        }
+        rc = rtc_connection_connect(c, err, sizeof err);
+        ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+        reported += rc != 0;
+        for (int i = 0; i < 20 && f->last_at != RTC_TIME_NEVER; i++) {
+            f->now = f->last_at;
+            rtc_connection_handle_timeout(c);
+            rtc_socket_handle_timeout(s);
+        }
+        rc = rtc_connection_update(c, err, sizeof err);
+        ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+        reported += rc != 0;
+        while (rtc_connection_next_event(c, &ev))
+            ;
+        rtc_connection_free(c);
+    }
+    rtc_socket_stats_t sst;
+    rtc_socket_stats(s, &sst);
+    reported += sst.nomem;
+    rtc_socket_free(s);
+    /* a refusal is never silent, and nothing is kept or miscounted */
+    ck_assert_msg(!fa->refused || reported, "allocation %ld refused, nothing reported", fail_at);
+    ck_assert_uint_eq(fa->live, 0);
+    return fa->n;
+}
+
+START_TEST(out_of_memory_anywhere_in_the_api)
+{
+    long n = api_with_refusal(0, false);
+    ck_assert_int_gt(n, 10);
+    for (long k = 1; k <= n; k++) {
+        api_with_refusal(k, false);
+        api_with_refusal(k, true);
+    }
+}
+END_TEST
+
+/* A burst of transactions grows the socket's agent pool (32 requests an
+ * agent); once they end, the agents are given back (a thousand
+ * connections checking at once kept theirs, 12.8 KB each). */
+START_TEST(agent_pool_shrinks_after_a_burst)
+{
+    static fault_env_t fe;
+    memset(&fe, 0, sizeof fe);
+    fe.f.answer = RTC_SEND_OK;
+    rtc_env_t env = { .ctx = &fe, .now = fake_now, .set_timer = fake_set_timer, .send = fake_send,
+                      .random = fake_random, .alloc = fault_alloc };
+    rtc_addr_t local = { 0x0a000001, 5000 }, to = { 0x0a000002, 5000 };
+    rtc_socket_t *s = rtc_socket_new(&env, &local, 1, NULL, 0);
+    ck_assert_ptr_nonnull(s);
+    size_t live0 = fe.fa.live;
+    rtc_txn_table_t t;
+    rtc_txn_table_init(&t, s, 1, &s->ice_agents);
+    rtc_txn_t *x[100];
+    for (int i = 0; i < 100; i++) {
+        x[i] = rtc_txn_new(&t, sizeof *x[i], 160);
+        ck_assert_ptr_nonnull(x[i]);
+        StunMessage m;
+        rtc_txn_message(&t, x[i], &m, STUN_BINDING);
+        ck_assert_int_eq(rtc_txn_start(&t, x[i], &m, NULL, 0, &local, &to, RTC_TXN_RTO), 0);
+    }
+    ck_assert_uint_eq(s->ice_agents.n, 4);
+    for (int i = 99; i >= 0; i--)
+        rtc_txn_free(&t, x[i]);
+    ck_assert_uint_eq(s->ice_agents.n, 1);
+    rtc_txn_table_clear(&t);
+    /* the pool's arrays keep their room; the agents are gone */
+    ck_assert_uint_lt(fe.fa.live - live0, sizeof(StunAgent));
+    rtc_socket_free(s);
+    ck_assert_uint_eq(fe.fa.live, 0);
+}
+END_TEST
+
+/* The network's bound (sim_net_set_bound) refusing the fail_at-th charge
+ * (what ref/ allocates through ice_host.c, and the network's packet
+ * buffers), in a whole ICE run with a STUN and a TURN server. */
+typedef struct refuser {
+    long n, fail_at, refused;
+    bool all;
+} refuser_t;
+
+static bool refuse(void *ctx, size_t more)
+{
+    refuser_t *r = ctx;
+    long k = ++r->n;
+    if (k == r->fail_at || (r->all && k > r->fail_at)) {
+        r->refused++;
+        return false;
+    }
+    return true;
+}
+
+static uint64_t oom_returns;     /* RTC_ERR_NOMEM from the handler's calls */
+
+static void oom_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    peer_t *p = arg;
+    char err[256];
+    if (ev->type == RTC_ICE_CONNECTED)
+        p->connected++;
+    if (ev->type != RTC_ICE_CANDIDATE)
+        return;
+    int rc = rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err);
+    ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+    oom_returns += rc != 0;
+    if (p->other->conn) {
+        rc = rtc_connection_set_remote_candidate(p->other->conn, &ev->local, err, sizeof err);
+        ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+        oom_returns += rc != 0;
+        sim_ice_socket_poke(p->other->sock);
+    }
+}
+
+static long run_with_refusal(long fail_at, bool all, size_t *left, bool *connected)
+{
+    char err[256];
+    world_t w;
+    world_init(&w, 5, 0);
+    sim_host_t *hs = sim_host_new(w.net, "servers", err, sizeof err);
+    sim_subnet_t *dc = sim_subnet_new(w.net, "dc", 0xc6336400, 24, NULL, NULL, err, sizeof err);
+    sim_iface_new(hs, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
+    size_t base = sim_net_bytes(w.net);     /* the servers' sockets are given back too */
+    sim_stun_server_t *stun = sim_stun_server_new(hs, 0xc6336401, 3478, err, sizeof err);
+    sim_turn_server_t *turn = sim_turn_server_new(hs, 0xc6336401, 3479, "example.org", 0, err, sizeof err);
+    ck_assert(stun && turn);
+    ck_assert_int_eq(sim_turn_server_user(turn, "u", "pw"), 0);
+    rtc_addr_t sa = { 0xc6336401, 3478 };
+    rtc_turn_server_t t = { .addr = { 0xc6336401, 3479 }, .user = "u", .password = "pw" };
+    refuser_t r = { .fail_at = fail_at, .all = all };
+    sim_net_set_bound(w.net, refuse, &r);
+    uint64_t reported = 0;
+    oom_returns = 0;
+    w.a.sock = sim_ice_socket_new(w.ha, &sa, 1, &t, 1, oom_event, &w.a, err, sizeof err);
+    w.b.sock = sim_ice_socket_new(w.hb, &sa, 1, NULL, 0, oom_event, &w.b, err, sizeof err);
+    reported += !w.a.sock + !w.b.sock;
+    if (w.a.sock && w.b.sock) {
+        w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+        reported += !w.a.conn;
+        rtc_conn_desc_t offer, answer;
+        if (w.a.conn) {
+            rtc_connection_local_description(w.a.conn, &offer);
+            w.b.conn = sim_ice_connection_new(w.b.sock, &offer, err, sizeof err);
+            reported += !w.b.conn;
+        }
+        if (w.a.conn && w.b.conn) {
+            rtc_connection_local_description(w.b.conn, &answer);
+            ck_assert_int_eq(rtc_connection_set_remote_description(w.a.conn, &answer, err, sizeof err), 0);
+            int rc = rtc_connection_connect(w.a.conn, err, sizeof err);
+            ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+            reported += rc != 0;
+            rc = rtc_connection_connect(w.b.conn, err, sizeof err);
+            ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+            reported += rc != 0;
+            sim_ice_socket_poke(w.a.sock);
+            sim_ice_socket_poke(w.b.sock);
+        }
+    }
+    sim_run_until(w.k, SIM_SEC(10));
+    *connected = w.a.connected && w.b.connected;
+    rtc_socket_stats_t st;
+    for (sim_ice_socket_t *const *sp = (sim_ice_socket_t *const[]){ w.a.sock, w.b.sock, NULL }; *sp; sp++) {
+        rtc_socket_stats(sim_ice_socket_ref(*sp), &st);
+        reported += st.nomem;
+    }
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    reported += drops[SIM_DROP_NO_MEMORY] + oom_returns;
+    ck_assert_msg(!r.refused || reported, "charge %ld refused, nothing reported", fail_at);
+    sim_ice_socket_free(w.a.sock);
+    sim_ice_socket_free(w.b.sock);
+    w.a.sock = w.b.sock = NULL;
+    sim_stun_server_free(stun);
+    sim_turn_server_free(turn);     /* and the relayed addresses' sockets */
+    *left = sim_net_bytes(w.net) - base;
+    world_free(&w);
+    return r.n;
+}
+
+START_TEST(out_of_memory_in_a_whole_run)
+{
+    size_t left0, left;
+    bool connected;
+    long n = run_with_refusal(0, false, &left0, &connected);
+    ck_assert(connected);
+    ck_assert_int_gt(n, 20);
+    for (long k = 1; k <= n; k++)
+        for (int all = 0; all < 2; all++) {
+            run_with_refusal(k, all, &left, &connected);
+            /* what ref/ took is all given back: only the packet pool's
+             * chunk stays, if one was made */
+            ck_assert_msg(left == 0 || left == left0, "charge %ld: %zu bytes left (%zu)", k, left, left0);
+        }
+}
+END_TEST
+
 static Suite *ice_suite(void)
 {
     Suite *s = suite_create("ice");
@@ -651,6 +964,9 @@ static Suite *ice_suite(void)
     tcase_add_test(t, environment_contract);
     tcase_add_test(t, check_rto_scales_with_the_check_list);
     tcase_add_test(t, turn_too_large_counted);
+    tcase_add_test(t, out_of_memory_anywhere_in_the_api);
+    tcase_add_test(t, out_of_memory_in_a_whole_run);
+    tcase_add_test(t, agent_pool_shrinks_after_a_burst);
     suite_add_tcase(s, t);
     return s;
 }

@@ -419,6 +419,64 @@ START_TEST(unsendable_datagrams_are_counted)
 }
 END_TEST
 
+/* sim_net_bytes: what the network holds, for the memory bound. The
+ * bound (sim_net_set_bound) is asked before packet buffers are taken;
+ * refused, the datagram is a no-memory drop. */
+static size_t room_left;
+
+static bool room_fn(void *ctx, size_t more)
+{
+    if (more > room_left)
+        return false;
+    room_left -= more;
+    return true;
+}
+
+START_TEST(bytes_held_are_counted)
+{
+    sim_link_params_t p;
+    sim_link_params_default(&p);
+    p.mtu = 9000;       /* jumbo frames: a 4000-byte datagram goes whole */
+    world_t w;
+    world_init(&w, SEED, &p);
+    char err[256];
+    size_t b0 = sim_net_bytes(w.net);
+    ck_assert_uint_gt(b0, 0);       /* hosts, interfaces, links, sockets */
+    sim_udp_t *u = sim_udp_bind(w.a, 0x0a000001, 6000, NULL, NULL, err, sizeof err);
+    ck_assert_msg(u, "%s", err);
+    size_t b1 = sim_net_bytes(w.net);
+    ck_assert_uint_gt(b1, b0);
+    sim_udp_close(u);
+    ck_assert_uint_eq(sim_net_bytes(w.net), b0);
+    /* a datagram too large for the pool's buffers is held while in flight */
+    static uint8_t big[4000];
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, big, sizeof big), 0);
+    size_t b2 = sim_net_bytes(w.net);
+    ck_assert_uint_ge(b2, b0 + sizeof big);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_uint_eq(sim_net_bytes(w.net), b0);
+    /* pooled ones: the pool's chunk is counted once made */
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, "x", 1), 0);
+    size_t b3 = sim_net_bytes(w.net);
+    ck_assert_uint_gt(b3, b0);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    /* charges, and the bound */
+    ck_assert_int_eq(sim_net_charge(w.net, 100), 0);
+    ck_assert_uint_eq(sim_net_bytes(w.net), b3 + 100);
+    sim_net_uncharge(w.net, 100);
+    room_left = 50;
+    sim_net_set_bound(w.net, room_fn, NULL);
+    ck_assert_int_eq(sim_net_charge(w.net, 100), -1);
+    ck_assert_uint_eq(sim_net_bytes(w.net), b3);
+    ck_assert_int_eq(sim_udp_send(w.tx, 0x0a000002, 9, big, sizeof big), -1);
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    ck_assert_uint_eq(drops[SIM_DROP_NO_MEMORY], 1);
+    ck_assert_uint_eq(sim_net_bytes(w.net), b3);
+    world_free(&w);
+}
+END_TEST
+
 typedef struct late { world_t *w; sim_iface_t *i; } late_t;
 
 static void add_late_iface(void *arg)
@@ -665,6 +723,7 @@ static Suite *net_suite(void)
     tcase_add_test(t, routing_through_the_core);
     tcase_add_test(t, interface_down_drops_both_ways);
     tcase_add_test(t, unsendable_datagrams_are_counted);
+    tcase_add_test(t, bytes_held_are_counted);
     tcase_add_test(t, interface_added_while_running_is_logged);
 #if !defined(__SANITIZE_ADDRESS__)
     tcase_add_test(t, out_of_memory_is_an_error);

@@ -1,11 +1,13 @@
 /*
  * test_sandbox.c - the sandbox's bounds and what a script may observe:
  * C library loops charged to the instruction bound, bounds no pcall can
- * catch, the C side's memory counted (pending events, the event log),
+ * catch, the C side's memory counted (pending events, the event log,
+ * datagrams in flight, what ref/'s ICE agents hold),
  * the kernel's and the event log's refusals instead of aborts, and next,
  * string.format and friends without hash-seed order or addresses.
  */
 #include <check.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "check/evlog.h"
+#include "cmd/results.h"
 #include "kernel/kernel.h"
 #include "fixture.h"
 #include "lua/scenario.h"
@@ -251,7 +254,7 @@ START_TEST(c_side_is_bounded)
     errors_with("log-memory", "scenario { max_log_bytes = 1 << 40 }\nlocal s = ('x'):rep(1 << 20)\n"
                               "for i = 1, 1500 do sim.event('big', { s = s }) end\n",
                 (const char *const[]){ "log-memory.lua:3: memory limit of 512 MiB exceeded",
-                                       "the event queue, timers, event log", NULL });
+                                       "the simulator's records: event queue, timers, event log", NULL });
     /* so do expectations, and signalling messages in flight (here 1500 of
      * 1 MiB, with the log's own bound out of the way) */
     errors_with("expect-memory", "local big = ('x'):rep(1 << 20)\n"
@@ -263,6 +266,39 @@ START_TEST(c_side_is_bounded)
                                "local big = ('x'):rep(1 << 20)\n"
                                "for i = 1, 1500 do ea:send(big) end\n",
                 (const char *const[]){ "chan-memory.lua:5: memory limit of 512 MiB exceeded", NULL });
+    /* datagrams in flight count (the network's packet buffers): 400000
+     * of 1400 bytes into a link of 1000 s latency once held 900 MB, and
+     * the run ended on the virtual time bound instead */
+    errors_with("flight", "scenario { max_pending = 400000 }\n"
+                          "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+                          "local a, b = net.host { name = 'a' }, net.host { name = 'b' }\n"
+                          "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10', link = { latency = 1000 } }\n"
+                          "b:interface { name = 'eth0', subnet = lan, address = '10.0.0.20' }\n"
+                          "local s, d = a:udp {}, ('x'):rep(1400)\n"
+                          "for i = 1, 400000 do s:send('10.0.0.20', 7, d) end\n",
+                (const char *const[]){ "flight.lua:7: memory limit of 512 MiB exceeded",
+                                       "network and ICE agents", NULL });
+    /* what ref/ holds counts, and is refused at the bound: 400000
+     * RTCConnections once held 1.4 GB of C memory (and aborted when
+     * malloc failed) */
+    errors_with("conns", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+                         "local a = net.host { name = 'a' }\n"
+                         "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10' }\n"
+                         "local sock, keep = a:RTCSocket(), {}\n"
+                         "for i = 1, 400000 do keep[i] = RTCConnection(sock) end\n",
+                (const char *const[]){ "conns.lua:5: memory limit of 512 MiB exceeded",
+                                       "network and ICE agents", NULL });
+    /* a pcall does not get past it: the bound holds */
+    errors_with("conns-pcall", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+                               "local a = net.host { name = 'a' }\n"
+                               "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10' }\n"
+                               "local sock, keep = a:RTCSocket(), {}\n"
+                               "for i = 1, 400000 do local ok, c = pcall(RTCConnection, sock) keep[i] = c end\n"
+                               "sim.event('survived')\n",
+                (const char *const[]){ "conns-pcall.lua:5: memory limit of 512 MiB exceeded", NULL });
+    char *ev = events_of("conns-pcall");
+    ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
+    free(ev);
     errors_with("badopt", "scenario { max_pending = 0 }\n",
                 (const char *const[]){ "badopt.lua:1: scenario.max_pending must be a positive integer", NULL });
     errors_with("badopt", "scenario { max_log_bytes = 'lots' }\n",
@@ -331,6 +367,47 @@ START_TEST(out_of_memory_is_an_error)
 {
     with_little_memory(fill_queue);
     with_little_memory(fill_log);
+}
+END_TEST
+
+/* The rtcsim command out of memory: open_memstream fails while
+ * memstream_fails is set (interposed in this binary; the real one
+ * otherwise). */
+static bool memstream_fails;
+
+FILE *open_memstream(char **ptr, size_t *size)
+{
+    static FILE *(*next)(char **, size_t *);
+    if (memstream_fails)
+        return NULL;
+    if (!next)
+        next = (FILE *(*)(char **, size_t *))dlsym(RTLD_NEXT, "open_memstream");
+    return next(ptr, size);
+}
+
+START_TEST(command_out_of_memory_says_so)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        sim_result_t r = { .id = "x", .title = "x", .file = "x.lua" };
+        sim_runinfo_t ri = { .items = 1 };
+        memstream_fails = true;
+        free(sim_results_line(&r, 0, &ri));
+        _exit(0);   /* not reached: the line could not be made */
+    }
+    close(fds[1]);
+    char buf[256] = "";
+    ssize_t n = read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %d", status);
+    ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(buf, "rtcsim: out of memory (a results line)\n");
 }
 END_TEST
 
@@ -506,6 +583,7 @@ static Suite *sandbox_suite(void)
     tcase_add_test(t, kernel_refuses_instead_of_aborting);
     tcase_add_test(t, event_log_refuses_instead_of_aborting);
     tcase_add_test(t, out_of_memory_is_an_error);
+    tcase_add_test(t, command_out_of_memory_says_so);
     suite_add_tcase(s, t);
     /* a second each; before the fix the first case never ended */
     t = tcase_create("finalizers");

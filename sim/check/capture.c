@@ -25,6 +25,7 @@ struct sim_capture {
 };
 
 #define IOBUF_SIZE (256u * 1024u)
+#define IPV4_MAX   65535u           /* RFC 791: Total Length is 16 bits */
 
 /* ---- checksums and encoding -------------------------------------------- */
 
@@ -100,7 +101,11 @@ sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
     errno = 0;
     FILE *f = c->pcap ? fopen(path, "wb") : NULL;
     c->iobuf = f ? malloc(IOBUF_SIZE) : NULL;
-    if (f && c->iobuf && setvbuf(f, c->iobuf, _IOFBF, IOBUF_SIZE) == 0)
+    /* the largest IPv4 datagram, once: writing never needs memory, so a
+     * capture cannot run out of it in the middle of a run */
+    c->cap = IPV4_MAX;
+    c->buf = c->iobuf ? malloc(c->cap) : NULL;
+    if (f && c->buf && setvbuf(f, c->iobuf, _IOFBF, IOBUF_SIZE) == 0)
         c->dump = pcap_dump_fopen(c->pcap, f);     /* owns f from here */
     else if (f)
         fclose(f);
@@ -110,23 +115,24 @@ sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
         if (c->pcap)
             pcap_close(c->pcap);
         free(c->iobuf);
+        free(c->buf);
         free(c);
         return NULL;
     }
     c->path = strdup(path);
+    if (!c->path) {
+        sim_capture_close(c, NULL, 0);
+        snprintf(err, errlen, "cannot write capture %s: out of memory", path);
+        return NULL;
+    }
     return c;
 }
 
 void sim_capture_write(sim_capture_t *c, sim_time_t t, const sim_pkt_t *p)
 {
     size_t need = sim_pkt_ip_len(p);
-    if (need > c->cap) {
-        uint8_t *b = realloc(c->buf, need);
-        if (!b)
-            abort(); /* out of memory */
-        c->buf = b;
-        c->cap = need;
-    }
+    if (need > c->cap)
+        return;     /* unreachable: sim_udp_send drops more than a UDP payload can be (TOO_BIG) */
     sim_ipv4_udp_encode(p, c->buf, c->cap);
     struct pcap_pkthdr h;
     h.ts.tv_sec = (time_t)(t / 1000000000u);

@@ -100,7 +100,7 @@ static void paths_add(paths_t *p, const char *s)
             return;
     p->v = realloc(p->v, (p->n + 1) * sizeof *p->v);
     if (!p->v)
-        abort();
+        sim_cmd_nomem("the list of scenarios");
     p->v[p->n++] = strdup(s);
 }
 
@@ -136,7 +136,7 @@ static int collect(const char *path, paths_t *out)
         while (plen > 1 && path[plen - 1] == '/')
             plen--;     /* "scenarios/" names its files as "scenarios" does */
         if (asprintf(&child, "%.*s/%s", (int)plen, path, e->d_name) < 0)
-            abort();
+            sim_cmd_nomem("a scenario path");
         struct stat cs;
         size_t len = strlen(e->d_name);
         if (stat(child, &cs) == 0 &&
@@ -284,7 +284,7 @@ static int parse_args(int argc, char **argv, bool merge, args_t *a)
              * merge must see a folder given twice */
             a->paths.v = realloc(a->paths.v, (a->paths.n + 1) * sizeof *a->paths.v);
             if (!a->paths.v)
-                abort();
+                sim_cmd_nomem("the arguments");
             a->paths.v[a->paths.n++] = strdup(arg);
             continue;
         }
@@ -476,7 +476,7 @@ static bool child_read(child_t *c)
         return false;
     c->buf = realloc(c->buf, c->len + (size_t)n + 1);
     if (!c->buf)
-        abort();
+        sim_cmd_nomem("a child's output");
     memcpy(c->buf + c->len, chunk, (size_t)n);
     c->len += (size_t)n;
     c->buf[c->len] = '\0';
@@ -493,7 +493,7 @@ static void run_items(const item_t *it, size_t n, const args_t *a, const sim_run
     struct pollfd *pf = calloc(2 * a->jobs, sizeof *pf);
     bool *done = calloc(n ? n : 1, sizeof *done);
     if (!kids || !pf || !done)
-        abort();
+        sim_cmd_nomem("the job table");
     size_t running = 0, next = 0, printed = 0;
     while (printed < n) {
         while (running < a->jobs && next < n) {
@@ -588,7 +588,7 @@ static int check_ids(const paths_t *files)
     int rc = 0;
     char **id = calloc(files->n, sizeof *id);
     if (!id)
-        abort();
+        sim_cmd_nomem("the scenario ids");
     for (size_t i = 0; i < files->n; i++)
         id[i] = scenario_id(files->v[i]);
     for (size_t i = 0; i < files->n; i++)
@@ -674,7 +674,7 @@ static int cmd_run(int argc, char **argv)
     size_t per = a.sweep ? (size_t)(a.seed_b - a.seed_a) + 1 : 1, total = files.n * per;
     item_t *all = calloc(total, sizeof *all);
     if (!all)
-        abort();
+        sim_cmd_nomem("the run list");
     for (size_t f = 0; f < files.n; f++)
         for (size_t s = 0; s < per; s++) {
             item_t *it = &all[f * per + s];
@@ -687,9 +687,9 @@ static int cmd_run(int argc, char **argv)
                 it->o.seed = a.seed_a + s;
                 if (asprintf(&it->dir, "%s/%s/seed-%llu", a.out, it->id,
                              (unsigned long long)it->o.seed) < 0)
-                    abort();
+                    sim_cmd_nomem("a report folder name");
             } else if (asprintf(&it->dir, "%s/%s", a.out, it->id) < 0) {
-                abort();
+                sim_cmd_nomem("a report folder name");
             }
         }
     sim_runinfo_t ri = { .items = total, .list = list_digest(all, total) };
@@ -701,7 +701,7 @@ static int cmd_run(int argc, char **argv)
     if (a.shard_n) {
         sel = calloc(total, sizeof *sel);
         if (!sel)
-            abort();
+            sim_cmd_nomem("the shard");
         n = 0;
         for (size_t i = 0; i < total; i++)
             if (i % a.shard_n == a.shard_k - 1)
@@ -710,7 +710,7 @@ static int cmd_run(int argc, char **argv)
     sim_result_t *res = calloc(n ? n : 1, sizeof *res);
     size_t *index = calloc(n ? n : 1, sizeof *index);
     if (!res || !index)
-        abort();
+        sim_cmd_nomem("the results");
     for (size_t i = 0; i < n; i++)
         index[i] = sel[i].index;
     run_items(sel, n, &a, &ri, res);
@@ -782,7 +782,7 @@ static int merge_read(const char *dir, merged_t **m, sim_runinfo_t *run, bool *h
             *run_from = dir;
             *m = calloc(ri.items ? ri.items : 1, sizeof **m);
             if (!*m)
-                abort();
+                sim_cmd_nomem("merging shards");
         }
         if (ri.items != run->items || ri.list != run->list || strcmp(ri.seeds, run->seeds)) {
             fprintf(stderr,
@@ -863,7 +863,7 @@ static int cmd_merge(int argc, char **argv)
         sim_result_t *res = calloc(run.items, sizeof *res);
         size_t *index = calloc(run.items, sizeof *index);
         if (!res || !index)
-            abort();
+            sim_cmd_nomem("merging shards");
         char *text = NULL;
         for (size_t i = 0; i < run.items; i++) {
             res[i] = m[i].r;

@@ -14,6 +14,13 @@
 
 #include "check/expect.h"
 
+_Noreturn void sim_cmd_nomem(const char *what)
+{
+    /* no allocation here: stdio's stderr is unbuffered */
+    fprintf(stderr, "rtcsim: out of memory (%s)\n", what);
+    exit(2);
+}
+
 const char *sim_verdict_name(sim_verdict_t v)
 {
     return v == SIM_PASS ? "PASS" : v == SIM_FAIL ? "FAIL" : "ERROR";
@@ -109,14 +116,14 @@ static void indent_lines(char **out, const char *text)
     size_t blen = 0;
     FILE *f = open_memstream(&block, &blen);
     if (!f)
-        abort();   /* out of memory */
+        sim_cmd_nomem("a report block");
     for (const char *p = text; *p;) {
         size_t len = strcspn(p, "\n");
         fprintf(f, "      %.*s\n", (int)len, p);
         p += len + (p[len] == '\n');
     }
     if (fclose(f) != 0 || !block)
-        abort();   /* out of memory */
+        sim_cmd_nomem("a report block");
     sim_strcatf(out, "%.*s", (int)(blen - 1), block);   /* sim_strcatf ends the line */
     free(block);
 }
@@ -132,7 +139,7 @@ static char *shell_word(const char *s)
     size_t len = 0;
     FILE *f = open_memstream(&q, &len);
     if (!f)
-        abort();
+        sim_cmd_nomem("a report line");
     fputc('\'', f);
     for (; *s; s++) {
         if (*s == '\'')
@@ -150,7 +157,7 @@ void sim_report_block(const sim_result_t *r, bool sweep, char **out)
     char t[32];
     char *name = NULL;
     if (strcmp(r->title, r->id) != 0 && asprintf(&name, "%s - %s", r->id, r->title) < 0)
-        abort();
+        sim_cmd_nomem("a report line");
     if (r->lost && sweep)
         sim_strcatf(out, "%-5s %s  (seed %llu, no result)", sim_verdict_name(r->verdict),
                     name ? name : r->id, (unsigned long long)r->seed);
@@ -195,7 +202,7 @@ static void scenario_measures(const sim_result_t *r, size_t n, char **out)
                 continue;
             double *v = malloc(n * sizeof *v);
             if (!v)
-                abort();
+                sim_cmd_nomem("the measures");
             size_t taken = 0, seeds = 0, failed = 0;
             for (size_t a = i; a < n; a++) {
                 bool seen = false, bad = false;
@@ -243,7 +250,7 @@ char *sim_report_tail(const sim_result_t *r, size_t n, const char *seeds)
             sim_strcatf(&out, "measures over seeds %s:", seeds);
             out = realloc(out, strlen(out) + strlen(m) + 1);
             if (!out)
-                abort();
+                sim_cmd_nomem("the report");
             strcat(out, m);
             free(m);
         }
@@ -283,7 +290,7 @@ int sim_report_write(const char *dir, const sim_result_t *r, const size_t *item,
         char *l = sim_results_line(&r[i], item[i], ri);
         lines = realloc(lines, len + strlen(l) + 1);
         if (!lines)
-            abort();
+            sim_cmd_nomem("the results");
         strcpy(lines + len, l);
         len += strlen(l);
         free(l);

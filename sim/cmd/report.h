@@ -27,4 +27,10 @@ void  sim_report_block(const sim_result_t *r, bool sweep, char **out);
 char *sim_report_tail(const sim_result_t *r, size_t n, const char *seeds);
 const char *sim_verdict_name(sim_verdict_t v);
 
+/* The rtcsim command (the parent: main.c, report.c, results.c) out of
+ * memory: it has nothing else sensible to do but say so, "rtcsim: out
+ * of memory (what)" on stderr, and exit 2 (a run that could not be
+ * judged, as a scenario error is). */
+_Noreturn void sim_cmd_nomem(const char *what);
+
 #endif

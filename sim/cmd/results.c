@@ -54,7 +54,7 @@ char *sim_results_line(const sim_result_t *r, size_t item, const sim_runinfo_t *
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        abort();
+        sim_cmd_nomem("a results line");
     fprintf(f, "{\"end_time\":%llu,\"events\":%llu,\"file\":", (unsigned long long)r->end_time,
             (unsigned long long)r->events);
     put_str(f, r->file);
@@ -86,7 +86,7 @@ char *sim_results_line(const sim_result_t *r, size_t item, const sim_runinfo_t *
     put_str(f, sim_verdict_name(r->verdict));
     fputs("}\n", f);
     if (fclose(f) != 0)
-        abort();
+        sim_cmd_nomem("a results line");
     return buf;
 }
 
@@ -131,7 +131,7 @@ static bool get_str(rd_t *d, char **out)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        abort();
+        sim_cmd_nomem("reading results");
     bool ok = true;
     for (;;) {
         char c = *d->p++;

@@ -15,13 +15,14 @@ typedef struct conn_slot {
 
 struct sim_ice_socket {
     sim_host_t      *host;
+    sim_net_t       *net;           /* the host's: ref/'s bytes are charged to it */
     sim_kernel_t    *k;
     rtc_socket_t    *ref;
     sim_udp_t      **udp;
     rtc_addr_t      *locals;
     size_t           nlocals;
     conn_slot_t    **conns;
-    size_t           nconns;
+    size_t           nconns, conns_cap;
     sim_rng_t        rng;
     sim_ice_event_fn fn;
     void            *arg;
@@ -72,6 +73,30 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
     return RTC_SEND_NOT_LOCAL;
 }
 
+/* rtc_env.h's alloc: every byte ref/ holds is charged to the network
+ * (sim_net_charge), so that the scenario's memory bound sees it and can
+ * refuse it; a refusal is out of memory for ref/. */
+static void *env_alloc(void *ctx, void *ptr, size_t old, size_t size)
+{
+    sim_net_t *n = ((sim_ice_socket_t *)ctx)->net;
+    if (size == 0) {
+        free(ptr);
+        sim_net_uncharge(n, old);
+        return NULL;
+    }
+    if (size > old && sim_net_charge(n, size - old) < 0)
+        return NULL;
+    void *q = realloc(ptr, size);
+    if (!q) {
+        if (size > old)
+            sim_net_uncharge(n, size - old);
+        return NULL;
+    }
+    if (size < old)
+        sim_net_uncharge(n, old - size);
+    return q;
+}
+
 static void conn_timer(void *arg)
 {
     conn_slot_t *slot = arg;
@@ -106,7 +131,7 @@ static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_
         fire = conn_timer;
         break;
     default:
-        abort();    /* this environment runs sockets and connections only */
+        return;     /* unreachable: this environment runs sockets and connections only */
     }
     sim_cancel(s->k, *timer);
     *timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, fire, arg);
@@ -166,10 +191,16 @@ int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
         sim_udp_t *u = sim_udp_bind(s->host, sim_iface_ip(f), 0, on_datagram, s, err, errlen);
         if (!u)
             return -1;
-        s->udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
-        s->locals = realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals);
-        if (!s->udp || !s->locals)
-            abort();
+        sim_udp_t **udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
+        if (udp)
+            s->udp = udp;
+        rtc_addr_t *locals = udp ? realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals) : NULL;
+        if (!locals) {
+            sim_udp_close(u);
+            snprintf(err, errlen, "out of memory (binding the interfaces)");
+            return -1;
+        }
+        s->locals = locals;
         s->udp[s->nlocals] = u;
         s->locals[s->nlocals++] = (rtc_addr_t){ sim_iface_ip(f), sim_udp_port(u) };
     }
@@ -190,7 +221,8 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
         return NULL;
     }
     s->host = h;
-    s->k = sim_net_kernel(sim_host_net(h));
+    s->net = sim_host_net(h);
+    s->k = sim_net_kernel(s->net);
     s->fn = fn;
     s->arg = arg;
     if (sim_ice_socket_refresh(s, err, errlen) < 0) {
@@ -203,7 +235,7 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
              s->nlocals ? s->locals[0].port : 0);
     sim_rng_init(&s->rng, sim_kernel_seed(s->k), name);
     rtc_env_t env = { .ctx = s, .now = env_now, .set_timer = env_set_timer, .send = env_send,
-                      .random = env_random };
+                      .random = env_random, .alloc = env_alloc };
     s->ref = rtc_socket_new(&env, s->locals, s->nlocals, stun, nstun);
     if (!s->ref) {
         snprintf(err, errlen, "out of memory");
@@ -230,11 +262,20 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
         return NULL;
     }
     slot->s = s;
-    s->conns = realloc(s->conns, (s->nconns + 1) * sizeof *s->conns);
-    if (!s->conns)
-        abort();
+    if (s->nconns == s->conns_cap) {
+        /* doubling: a socket may have many connections */
+        size_t cap = s->conns_cap ? 2 * s->conns_cap : 4;
+        conn_slot_t **conns = realloc(s->conns, cap * sizeof *s->conns);
+        if (!conns) {
+            free(slot);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+        s->conns = conns;
+        s->conns_cap = cap;
+    }
     s->conns[s->nconns++] = slot;
-    slot->c = rtc_connection_new(s->ref, remote, slot, err, errlen);
+    slot->c = rtc_connection_new(s->ref, remote, slot, NULL, err, errlen);
     if (!slot->c) {
         s->nconns--;
         free(slot);

@@ -341,8 +341,10 @@ static int l_socket(lua_State *L)
     li->host = sim_host_name(h);
     char err[256];
     li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
-    if (!li->sock)
+    if (!li->sock) {
+        sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCSocket: %s", err);
+    }
     sim_lobj_push_ptr(L, MT_SOCKET, li);
     return 1;
 }
@@ -371,6 +373,7 @@ static int l_connection(lua_State *L)
     lc->c = sim_ice_connection_new(li->sock, rp, err, sizeof err);
     if (!lc->c) {
         free(lc);
+        sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCConnection: %s", err);
     }
     lc->next = li->conns;
@@ -392,6 +395,8 @@ static sim_lice_t *owner(lua_State *L, lconn_t *lc)
 
 static int done(lua_State *L, lconn_t *lc, int rc, const char *method, const char *err)
 {
+    if (rc == RTC_ERR_NOMEM)
+        sim_scn_check(sim_scn_get(L), L);   /* at the bound: the memory error */
     if (rc < 0)
         return luaL_error(L, "%s: %s", method, err);
     sim_ice_socket_poke(owner(L, lc)->sock);
@@ -460,8 +465,10 @@ static int m_update(lua_State *L)
     sim_lua_check_phase(L, "update");
     lconn_t *lc = check_conn(L);
     char err[256];
-    if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0)
+    if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0) {
+        sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "update: %s", err);
+    }
     return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
 }
 
@@ -627,6 +634,7 @@ static int socket_stats(lua_State *L)
         set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
     for (int i = 1; i < RTC_SEND__COUNT; i++)
         set_int(L, rtc_send_status_name((rtc_send_status_t)i), (lua_Integer)st.unsent[i]);
+    set_int(L, "no-memory", (lua_Integer)st.nomem);
     return 1;
 }
 

@@ -6,7 +6,8 @@
  *
  * Limits (each ends the run with a clear error): Lua instructions (which
  * also count the C library's work, sandbox.c), memory (the Lua heap and
- * the C side's kernel queue, timers and event log), pending events, event
+ * the C side's kernel queue, timers, event log, and network with what
+ * ref/ holds, D47), pending events, event
  * log bytes, and virtual time. A tripped limit is sticky (lsim.h): the
  * script cannot catch it. A Lua error anywhere (main chunk or callback)
  * stops the run; its message names the file and line.
@@ -182,8 +183,33 @@ void sim_scn_charge(lua_State *L, double units, const char *fmt, ...)
 static void trip_memory(sim_scn_t *s, lua_State *L, int level)
 {
     trip_f(s, L, level, "memory limit of %zu MiB exceeded (the Lua heap holds %zu bytes; "
-                        "the event queue, timers, event log, expectations and messages %zu)",
+                        "the simulator's records: event queue, timers, event log, expectations, "
+                        "messages, network and ICE agents %zu)",
            s->mem_limit >> 20, s->mem_used, s->c_bytes);
+}
+
+/* What the C side holds: the kernel's queue, the event log, the Lua
+ * timers' records, expectations and signalling messages in flight, and
+ * the network's (datagrams in flight, hosts, sockets, and every byte ref/
+ * holds, which ice_host.c charges to it). */
+static size_t c_bytes(const sim_scn_t *s)
+{
+    return sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes + s->held_bytes +
+           (s->net ? sim_net_bytes(s->net) : 0);
+}
+
+/* The network's bound (sim_net_set_bound): a datagram or an ICE agent's
+ * allocation that would pass the memory bound is refused, and the bound
+ * trips there (docs/decisions.md D47), so the scenario ends with the
+ * memory error whichever path (an API call, a datagram, a timer) hit it. */
+static bool net_room(void *ctx, size_t more)
+{
+    sim_scn_t *s = ctx;
+    s->c_bytes = c_bytes(s);
+    if (s->mem_used + s->c_bytes + more <= s->mem_limit)
+        return true;
+    trip_memory(s, s->L, 0);
+    return false;
 }
 
 void sim_scn_rethrow(lua_State *L, int rc)
@@ -205,8 +231,7 @@ static bool check_at(sim_scn_t *s, lua_State *L, int level)
         const char *hint = !e ? NULL
                          : strncmp(e, "the pending events limit", 24) == 0 ? "max_pending"
                          : strncmp(e, "the event log limit", 19) == 0 ? "max_log_bytes" : NULL;
-        s->c_bytes = sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes +
-                     s->held_bytes;
+        s->c_bytes = c_bytes(s);
         if (hint)
             trip_f(s, L, level, "%s (scenario{%s=} raises it)", e, hint);
         else if (e)
@@ -441,6 +466,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_vdet_bind(s.k);
 
     s.L = s.captures_dir && s.lib_dir ? lua_newstate(scn_alloc, &s) : NULL;
+    if (s.net)
+        sim_net_set_bound(s.net, net_room, &s);
     if (!s.L) {
         sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
         r->verdict = SIM_ERROR;

@@ -181,7 +181,43 @@ struct sim_net {
     uint64_t        drops[SIM_DROP__COUNT];
     owned_t        *owned;          /* nodes of other kinds (NATs), freed with the network */
     size_t          nowned;
+    size_t          bytes;          /* sim_net_bytes */
+    bool          (*room)(void *ctx, size_t more);     /* sim_net_set_bound */
+    void           *room_ctx;
 };
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* What the run's memory bound sees (net.h, sim_net_bytes): the objects
+ * (hosts, interfaces, sockets, subnets, links and their queues) are
+ * counted when made; the datagrams, and what host stacks charge, are
+ * asked of the bound first (take), since a run can make them without
+ * end. */
+static bool take(sim_net_t *n, size_t more)
+{
+    if (n->room && !n->room(n->room_ctx, more))
+        return false;
+    n->bytes += more;
+    return true;
+}
+
+size_t sim_net_bytes(const sim_net_t *n) { return n->bytes; }
+
+int sim_net_charge(sim_net_t *n, size_t more)
+{
+    return take(n, more) ? 0 : -1;
+}
+
+void sim_net_uncharge(sim_net_t *n, size_t less)
+{
+    n->bytes -= less;
+}
+
+void sim_net_set_bound(sim_net_t *n, bool (*room)(void *ctx, size_t more), void *ctx)
+{
+    n->room = room;
+    n->room_ctx = ctx;
+}
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -302,9 +338,14 @@ static void endpoint_str(char *buf, size_t cap, uint32_t ip, uint16_t port)
 
 static int pool_grow(sim_net_t *n)
 {
+    /* the pool keeps its chunks until the network is freed: they stay
+     * counted */
+    if (!take(n, POOL_STRIDE * PKT_CHUNK))
+        return -1;
     unsigned char *c = malloc(POOL_STRIDE * PKT_CHUNK);
     if (!c || PUSH(n->chunks, n->nchunks, c) < 0) {
         free(c);
+        sim_net_uncharge(n, POOL_STRIDE * PKT_CHUNK);
         return -1;
     }
     for (size_t i = 0; i < PKT_CHUNK; i++) {
@@ -326,9 +367,13 @@ sim_pkt_t *sim_pkt_alloc(sim_net_t *n, size_t len)
         n->pool = p->next;
         p->next = p->prev = NULL;
     } else {
-        p = malloc(sizeof *p + len);
-        if (!p)
+        if (!take(n, sizeof *p + len))
             return NULL;
+        p = malloc(sizeof *p + len);
+        if (!p) {
+            sim_net_uncharge(n, sizeof *p + len);
+            return NULL;
+        }
         p->cap = (uint32_t)len;
         p->prev = NULL;
         p->next = n->big;
@@ -370,6 +415,7 @@ void sim_pkt_free(sim_net_t *n, sim_pkt_t *p)
         n->big = p->next;
     if (p->next)
         p->next->prev = p->prev;
+    sim_net_uncharge(n, sizeof *p + p->cap);
     free(p);
 }
 
@@ -464,6 +510,7 @@ sim_link_t *sim_link_new(sim_net_t *n, const char *name, sim_node_t *a, int pa,
         return NULL;
     }
     l->net = n;
+    n->bytes += sizeof *l;
     snprintf(l->name, sizeof l->name, "%s", name);
     snprintf(l->src[0], sizeof l->src[0], "link:%s:up", name);
     snprintf(l->src[1], sizeof l->src[1], "link:%s:down", name);
@@ -598,6 +645,7 @@ void sim_link_send(sim_link_t *l, int dir, sim_pkt_t *p)
             }
             for (uint32_t i = 0; i < d->qlen; i++)
                 q[i] = d->q[(d->qhead + i) % d->qcap];
+            l->net->bytes += (cap - d->qcap) * sizeof *q;
             free(d->q);
             d->q = q;
             d->qcap = cap;
@@ -880,6 +928,7 @@ static sim_subnet_t *subnet_create(sim_net_t *n, const char *name, uint32_t pref
     }
     s->node.ops = &subnet_ops;
     s->node.net = n;
+    n->bytes += sizeof *s;
     snprintf(s->node.name, sizeof s->node.name, "%s", name);
     s->prefix = prefix;
     s->mask = mask;
@@ -1011,6 +1060,7 @@ sim_host_t *sim_host_new(sim_net_t *n, const char *name, char *err, size_t errle
     }
     h->node.ops = &host_ops;
     h->node.net = n;
+    n->bytes += sizeof *h;
     snprintf(h->node.name, sizeof h->node.name, "%s", name);
     h->next_eph = 49152;
     n->hosts[n->nhosts++] = h;
@@ -1065,6 +1115,7 @@ sim_iface_t *sim_iface_new(sim_host_t *h, const char *name, sim_subnet_t *s, uin
         return NULL;
     }
     h->ifaces[h->nifaces++] = i;
+    h->node.net->bytes += sizeof *i;
     /* An interface that appears while the run is under way (from an event)
      * is a network change like down, up and renumbering, and is logged as
      * they are; the topology built before the first event is not. */
@@ -1210,6 +1261,7 @@ sim_udp_t *sim_udp_bind(sim_host_t *h, uint32_t ip, uint16_t port, sim_udp_recv_
         errf(err, errlen, "host '%s': out of memory", h->node.name);
         return NULL;
     }
+    h->node.net->bytes += sizeof *s;
     *s = (sim_udp_t){ .host = h, .ip = ip, .port = port, .fn = fn, .arg = arg };
     s->next = h->socks[port % SOCK_BUCKETS];
     h->socks[port % SOCK_BUCKETS] = s;
@@ -1225,6 +1277,7 @@ void sim_udp_close(sim_udp_t *s)
         pp = &(*pp)->next;
     if (*pp)
         *pp = s->next;
+    s->host->node.net->bytes -= sizeof *s;
     free(s);
 }
 

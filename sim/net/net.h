@@ -183,4 +183,21 @@ void          sim_net_drop_counts(const sim_net_t *n, uint64_t out[SIM_DROP__COU
 /* Iterate links in creation order (for reports); NULL past the end. */
 sim_link_t   *sim_net_link_at(sim_net_t *n, size_t i);
 
+/* Memory, for a run's memory bound (issue 8: the C side counts). Bytes
+ * the network holds: its hosts, interfaces, UDP sockets, subnets, links
+ * and their queues, the packet buffers (datagrams in flight and the
+ * pool they come from), and what the stacks on its hosts charge to it
+ * (ice_host.c: every byte ref/ allocates). NATs' tables are not in it. */
+size_t        sim_net_bytes(const sim_net_t *n);
+/* A host's stack takes more bytes: 0, or -1 if the bound refuses them
+ * (nothing charged). uncharge gives back what charge took. */
+int           sim_net_charge(sim_net_t *n, size_t more);
+void          sim_net_uncharge(sim_net_t *n, size_t less);
+/* The bound: before the network takes memory for a datagram (a pool
+ * chunk, a large packet) or a stack charges, room(ctx, more) is asked
+ * whether `more` bytes may be taken; refused, the datagram is dropped
+ * (SIM_DROP_NO_MEMORY) or the charge fails. The one who sets it (the
+ * scenario) decides what a refusal means. No bound by default. */
+void          sim_net_set_bound(sim_net_t *n, bool (*room)(void *ctx, size_t more), void *ctx);
+
 #endif

@@ -172,17 +172,20 @@ static bool permitted(const alloc_t *a, uint32_t ip, sim_time_t now)
     return false;
 }
 
-static void permit(alloc_t *a, uint32_t ip, sim_time_t until)
+/* Install or refresh a permission; -1 out of memory (nothing changed). */
+static int permit(alloc_t *a, uint32_t ip, sim_time_t until)
 {
     for (size_t i = 0; i < a->nperms; i++)
         if (a->perms[i].ip == ip) {
             a->perms[i].expires = until;
-            return;
+            return 0;
         }
-    a->perms = realloc(a->perms, (a->nperms + 1) * sizeof *a->perms);
-    if (!a->perms)
-        abort();
+    perm_t *g = realloc(a->perms, (a->nperms + 1) * sizeof *a->perms);
+    if (!g)
+        return -1;
+    a->perms = g;
     a->perms[a->nperms++] = (perm_t){ ip, until };
+    return 0;
 }
 
 static void send_msg(sim_turn_server_t *t, const sim_pkt_t *to, const uint8_t *buf, size_t len)
@@ -278,13 +281,15 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
             return;
         }
         a = calloc(1, sizeof *a);
-        if (!a)
-            abort();
+        if (!a) {
+            send_error(t, p, req, STUN_ERROR_INSUFFICIENT_CAPACITY);   /* out of memory */
+            return;
+        }
         char err[256];
         a->relay = sim_udp_bind(t->host, t->ip, 0, on_relay, a, err, sizeof err);
         if (!a->relay) {
             free(a);
-            send_error(t, p, req, 508);     /* Insufficient Capacity */
+            send_error(t, p, req, STUN_ERROR_INSUFFICIENT_CAPACITY);
             return;
         }
         a->t = t;
@@ -337,7 +342,11 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
             send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
             return;
         }
-        permit(a, peer.ip, now + PERMISSION_LIFE);      /* s.9 */
+        /* s.9; out of memory: 508 Insufficient Capacity, as for a quota */
+        if (permit(a, peer.ip, now + PERMISSION_LIFE) < 0) {
+            send_error(t, p, req, STUN_ERROR_INSUFFICIENT_CAPACITY);
+            return;
+        }
         stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
         send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
         log_event(t, "permission", "peer", sim_ip_str(peer.ip, c));
@@ -364,14 +373,22 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
         size_t i = 0;
         while (i < a->nchans && a->chans[i].number != number)
             i++;
+        /* s.11.2 (the binding installs a permission too); out of memory:
+         * 508 Insufficient Capacity, as for a quota */
+        if (permit(a, peer.ip, now + PERMISSION_LIFE) < 0) {
+            send_error(t, p, req, STUN_ERROR_INSUFFICIENT_CAPACITY);
+            return;
+        }
         if (i == a->nchans) {
-            a->chans = realloc(a->chans, (a->nchans + 1) * sizeof *a->chans);
-            if (!a->chans)
-                abort();
+            chan_t *g = realloc(a->chans, (a->nchans + 1) * sizeof *a->chans);
+            if (!g) {
+                send_error(t, p, req, STUN_ERROR_INSUFFICIENT_CAPACITY);
+                return;
+            }
+            a->chans = g;
             a->nchans++;
         }
         a->chans[i] = (chan_t){ number, peer, now + CHANNEL_LIFE };
-        permit(a, peer.ip, now + PERMISSION_LIFE);       /* s.11.2 */
         stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
         send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
         log_event(t, "channel", "peer", addr_str(peer, c));
@@ -545,8 +562,10 @@ sim_turn_server_t *sim_turn_server_new(sim_host_t *h, uint32_t ip, uint16_t port
                                        unsigned quota, char *err, size_t errlen)
 {
     sim_turn_server_t *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    if (!t) {
+        snprintf(err, errlen, "out of memory (a TURN server)");
+        return NULL;
+    }
     if (!port)
         port = 3478;
     t->sock = sim_udp_bind(h, ip, port, on_datagram, t, err, errlen);
@@ -575,9 +594,13 @@ int sim_turn_server_user(sim_turn_server_t *t, const char *user, const char *pas
     if (!u)
         return -1;
     t->users = u;
-    t->users[t->nusers].name = strdup(user);
-    t->users[t->nusers].password = strdup(password);
-    t->nusers++;
+    char *name = strdup(user), *pw = strdup(password);
+    if (!name || !pw) {
+        free(name);
+        free(pw);
+        return -1;
+    }
+    t->users[t->nusers++] = (user_t){ .name = name, .password = pw };
     return 0;
 }
 
