@@ -465,10 +465,10 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     ib.sa = sim_ice_socket_new(a, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
     ib.sb = sim_ice_socket_new(b, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
-        ib.a[i] = sim_ice_connection_new(ib.sa, NULL, err, sizeof err);
+        ib.a[i] = sim_ice_connection_new(ib.sa, NULL, NULL, err, sizeof err);
         rtc_conn_desc_t offer, answer;
         rtc_connection_local_description(ib.a[i], &offer);
-        ib.b[i] = sim_ice_connection_new(ib.sb, &offer, err, sizeof err);
+        ib.b[i] = sim_ice_connection_new(ib.sb, &offer, NULL, err, sizeof err);
         rtc_connection_local_description(ib.b[i], &answer);
         ib_link(&ib, ib.a[i], ib.b[i]);
         rtc_connection_set_remote_description(ib.a[i], &answer, err, sizeof err);

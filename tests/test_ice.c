@@ -131,11 +131,11 @@ static void sockets(world_t *w, const rtc_addr_t *stun, size_t nstun)
 static void offer_answer(world_t *w)
 {
     char err[256];
-    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, err, sizeof err);
+    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, NULL, err, sizeof err);
     ck_assert_msg(w->a.conn, "%s", err);
     rtc_conn_desc_t offer, answer;
     rtc_connection_local_description(w->a.conn, &offer);
-    w->b.conn = sim_ice_connection_new(w->b.sock, &offer, err, sizeof err);
+    w->b.conn = sim_ice_connection_new(w->b.sock, &offer, NULL, err, sizeof err);
     ck_assert_msg(w->b.conn, "%s", err);
     ck_assert_str_eq(rtc_connection_id(w->b.conn), offer.id);
     rtc_connection_local_description(w->b.conn, &answer);
@@ -247,9 +247,9 @@ START_TEST(descriptions_and_candidates_checked)
     world_init(&w, 6, 0);
     sockets(&w, NULL, 0);
     rtc_conn_desc_t bad = { .id = "x", .ufrag = "ab", .pwd = "0123456789012345678901" };
-    ck_assert_ptr_null(sim_ice_connection_new(w.b.sock, &bad, err, sizeof err));
+    ck_assert_ptr_null(sim_ice_connection_new(w.b.sock, &bad, NULL, err, sizeof err));
     ck_assert(strstr(err, "usefrag 'ab'"));
-    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err);
     rtc_candidate_t c = { .type = RTC_CAND_HOST, .foundation = "abc", .component = 3, .priority = 1,
                           .addr = { 0x0a000002, 9 } };
     ck_assert_int_eq(rtc_connection_set_remote_candidate(w.a.conn, &c, err, sizeof err), -1);
@@ -273,7 +273,7 @@ static void lone_offerer(world_t *w, uint64_t seed)
     char err[256];
     world_init(w, seed, 0);
     sockets(w, NULL, 0);
-    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, err, sizeof err);
+    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, NULL, err, sizeof err);
     rtc_conn_desc_t d;
     rtc_connection_local_description(w->a.conn, &d);
     strcpy(d.ufrag, "peer");
@@ -473,7 +473,7 @@ START_TEST(turn_too_large_counted)
     rtc_turn_server_t t = { .addr = { 0xc6336401, 3478 }, .user = "u", .password = "pw" };
     w.a.sock = sim_ice_socket_new(w.ha, NULL, 0, &t, 1, on_event, &w.a, err, sizeof err);
     ck_assert_msg(w.a.sock, "%s", err);
-    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+    w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err);
     sim_run_until(w.k, SIM_SEC(1));
     rtc_socket_t *s = sim_ice_socket_ref(w.a.sock);
     ck_assert_int_eq(s->relays[0].state, RELAY_READY);
@@ -888,12 +888,12 @@ static long run_with_refusal(long fail_at, bool all, size_t *left, bool *connect
     w.b.sock = sim_ice_socket_new(w.hb, &sa, 1, NULL, 0, oom_event, &w.b, err, sizeof err);
     reported += !w.a.sock + !w.b.sock;
     if (w.a.sock && w.b.sock) {
-        w.a.conn = sim_ice_connection_new(w.a.sock, NULL, err, sizeof err);
+        w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err);
         reported += !w.a.conn;
         rtc_conn_desc_t offer, answer;
         if (w.a.conn) {
             rtc_connection_local_description(w.a.conn, &offer);
-            w.b.conn = sim_ice_connection_new(w.b.sock, &offer, err, sizeof err);
+            w.b.conn = sim_ice_connection_new(w.b.sock, &offer, NULL, err, sizeof err);
             reported += !w.b.conn;
         }
         if (w.a.conn && w.b.conn) {

@@ -11,6 +11,7 @@ typedef struct conn_slot {
     struct sim_ice_socket *s;
     rtc_connection_t      *c;
     sim_timer_t            timer;
+    void                  *user;    /* the caller's record of the connection */
 } conn_slot_t;
 
 struct sim_ice_socket {
@@ -254,7 +255,7 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
 rtc_socket_t *sim_ice_socket_ref(sim_ice_socket_t *s) { return s->ref; }
 
 rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
-                                         char *err, size_t errlen)
+                                         void *user, char *err, size_t errlen)
 {
     conn_slot_t *slot = calloc(1, sizeof *slot);
     if (!slot) {
@@ -262,6 +263,7 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
         return NULL;
     }
     slot->s = s;
+    slot->user = user;
     if (s->nconns == s->conns_cap) {
         /* doubling: a socket may have many connections */
         size_t cap = s->conns_cap ? 2 * s->conns_cap : 4;
@@ -305,4 +307,9 @@ void sim_ice_socket_free(sim_ice_socket_t *s)
     free(s->udp);
     free(s->locals);
     free(s);
+}
+
+void *sim_ice_connection_user(const rtc_connection_t *c)
+{
+    return ((const conn_slot_t *)rtc_connection_opaque(c))->user;
 }

@@ -22,8 +22,12 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
 /* Frees the socket and every connection made on it. */
 void              sim_ice_socket_free(sim_ice_socket_t *s);
 rtc_socket_t     *sim_ice_socket_ref(sim_ice_socket_t *s);
+/* A connection on s; user is the caller's, given back by
+ * sim_ice_connection_user (events name the connection: this finds the
+ * caller's record of it at once). */
 rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
-                                         char *err, size_t errlen);
+                                         void *user, char *err, size_t errlen);
+void             *sim_ice_connection_user(const rtc_connection_t *c);
 /* Follow the host's interfaces (before update()): bind those that came
  * up, close those that went down. 0, or -1 with a message. */
 int               sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen);

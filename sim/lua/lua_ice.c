@@ -207,9 +207,7 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     log_event(li, c, ev);
     if (ev->type == RTC_ICE_TURN_ERROR)
         return;     /* logged only: the spec has no event for it */
-    lconn_t *lc = li->conns;
-    while (lc && lc->c != c)
-        lc = lc->next;
+    lconn_t *lc = sim_ice_connection_user(c);
     if (!lc)
         return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
@@ -370,7 +368,7 @@ static int l_connection(lua_State *L)
     if (!lc)
         return luaL_error(L, "RTCConnection: out of memory (connection record)");
     char err[256];
-    lc->c = sim_ice_connection_new(li->sock, rp, err, sizeof err);
+    lc->c = sim_ice_connection_new(li->sock, rp, lc, err, sizeof err);
     if (!lc->c) {
         free(lc);
         sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */

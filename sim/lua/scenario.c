@@ -465,7 +465,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
     sim_vdet_bind(s.k);
 
-    s.L = s.captures_dir && s.lib_dir ? lua_newstate(scn_alloc, &s) : NULL;
+    s.L = s.captures_dir && s.lib_dir && s.net ? lua_newstate(scn_alloc, &s) : NULL;
     if (s.net)
         sim_net_set_bound(s.net, net_room, &s);
     if (!s.L) {
