@@ -31,4 +31,9 @@ while IFS= read -r -d '' f; do
   fi
 done < <(for d in "$@"; do [ -d "$d" ] && find "$d" -name '*.pcap' -print0; done)
 echo "tshark_check: $files captures, $packets packets, $bad with malformed packets, bad checksums or undecoded STUN"
+# no capture at all checks nothing: a wrong folder must not pass
+if [ "$files" -eq 0 ]; then
+  echo "tshark_check: no capture (*.pcap) under $*: nothing was checked"
+  exit 1
+fi
 [ "$bad" -eq 0 ]
