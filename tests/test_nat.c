@@ -456,6 +456,49 @@ START_TEST(firewall)
 }
 END_TEST
 
+/* A run's memory bound counts what a NAT holds (issue 8): each mapping
+ * adds to the network's bytes until it expires, and one the bound
+ * refuses is not made (a no-memory drop). */
+static bool room_below(void *ctx, size_t more)
+{
+    const size_t *limit = ctx;
+    return more <= *limit;
+}
+
+START_TEST(mappings_count_in_the_network)
+{
+    sim_nat_config_t cfg;
+    sim_nat_config_default(&cfg);
+    cfg.mapping = SIM_NAT_ADDRESS_PORT_DEPENDENT;   /* a mapping per destination */
+    cfg.lifetime = SIM_SEC(30);
+    world_t w;
+    world_init(&w, &cfg, NULL, 0);
+    send_run(&w, w.a, S1, 7);       /* the packet pool is made; one mapping */
+    sim_run_until(w.k, SIM_SEC(40));    /* ... which expires */
+    size_t base = sim_net_bytes(w.net);
+    for (uint16_t port = 1000; port < 1100; port++)
+        send_run(&w, w.a, S1, port);
+    sim_nat_stats_t st;
+    sim_nat_stats(w.nat, &st);
+    ck_assert_uint_eq(st.mappings, 100);
+    size_t held = sim_net_bytes(w.net) - base;
+    ck_assert_msg(held >= 100 * 2 * sizeof(void *), "100 mappings hold %zu bytes", held);
+    sim_run_until(w.k, sim_now(w.k) + SIM_SEC(31));
+    ck_assert_uint_eq(sim_net_bytes(w.net), base);   /* all given back at expiry */
+    /* the bound refuses: no mapping, a counted drop */
+    size_t limit = 0;
+    sim_net_set_bound(w.net, room_below, &limit);
+    uint64_t before[SIM_DROP__COUNT], after[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, before);
+    send_run(&w, w.a, S1, 2000);
+    sim_nat_stats(w.nat, &st);
+    ck_assert_uint_eq(st.mappings, 0);
+    sim_net_drop_counts(w.net, after);
+    ck_assert_uint_eq(after[SIM_DROP_NO_MEMORY], before[SIM_DROP_NO_MEMORY] + 1);
+    world_free(&w);
+}
+END_TEST
+
 static Suite *nat_suite(void)
 {
     Suite *s = suite_create("nat");
@@ -468,6 +511,7 @@ static Suite *nat_suite(void)
     tcase_add_test(t, lifetime_refresh_and_reboot);
     tcase_add_test(t, nested);
     tcase_add_test(t, firewall);
+    tcase_add_test(t, mappings_count_in_the_network);
     suite_add_tcase(s, t);
     return s;
 }

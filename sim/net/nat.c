@@ -249,8 +249,17 @@ static void log_mapping(sim_nat_t *nat, const char *ev, const mapping_t *m, bool
                    times ? 4 : 2);
 }
 
+/* What a mapping holds, for the run's memory bound (sim_net_charge): the
+ * record, its entries in the two tables and the list of all, and its
+ * filter's remembered ends. */
+static size_t mapping_bytes(const mapping_t *m)
+{
+    return sizeof *m + 2 * sizeof(slot_t) + sizeof(mapping_t *) + m->nperms * sizeof *m->perms;
+}
+
 static void mapping_free(sim_nat_t *nat, mapping_t *m)
 {
+    sim_net_uncharge(nat->node.net, mapping_bytes(m));
     key_t_ ok = out_key(nat, m->in_ip, m->in_port, m->r_ip, m->r_port), ek = ext_key(m->ext_ip, m->ext_port);
     tdel(&nat->by_out, &ok);
     tdel(&nat->by_ext, &ek);
@@ -338,7 +347,8 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
             nat->allcap = cap;
         }
         m = calloc(1, sizeof *m);
-        if (!m || treserve(&nat->by_out) < 0 || treserve(&nat->by_ext) < 0) {
+        if (!m || treserve(&nat->by_out) < 0 || treserve(&nat->by_ext) < 0 ||
+            sim_net_charge(nat->node.net, mapping_bytes(m)) < 0) {
             free(m);
             return NULL;
         }
@@ -348,6 +358,7 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
         uint32_t ext_ip = pick_addr(nat, pr);
         uint16_t ext_port = pick_port(nat, ext_ip, port);
         if (!ext_port) {
+            sim_net_uncharge(nat->node.net, mapping_bytes(m));
             free(m);
             *why = SIM_DROP_NAT_NO_MAPPING;
             return NULL;
@@ -374,7 +385,12 @@ static mapping_t *outbound_mapping(sim_nat_t *nat, uint32_t ip, uint16_t port, u
     for (size_t i = 0; i < m->nperms && !known; i++)
         known = m->perms[i].ip == rip && m->perms[i].port == rport;
     if (!known) {
-        perm_t *v = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
+        perm_t *v = NULL;
+        if (sim_net_charge(nat->node.net, sizeof *m->perms) == 0) {
+            v = realloc(m->perms, (m->nperms + 1) * sizeof *m->perms);
+            if (!v)
+                sim_net_uncharge(nat->node.net, sizeof *m->perms);
+        }
         if (!v) {
             /* the mapping stands; this datagram, whose answer the filter
              * could not let in, is dropped */

@@ -186,8 +186,8 @@ sim_link_t   *sim_net_link_at(sim_net_t *n, size_t i);
 /* Memory, for a run's memory bound (issue 8: the C side counts). Bytes
  * the network holds: its hosts, interfaces, UDP sockets, subnets, links
  * and their queues, the packet buffers (datagrams in flight and the
- * pool they come from), and what the stacks on its hosts charge to it
- * (ice_host.c: every byte ref/ allocates). NATs' tables are not in it. */
+ * pool they come from), NATs' mappings, and what the stacks on its hosts
+ * charge to it (ice_host.c: every byte ref/ allocates). */
 size_t        sim_net_bytes(const sim_net_t *n);
 /* A host's stack takes more bytes: 0, or -1 if the bound refuses them
  * (nothing charged). uncharge gives back what charge took. */
