@@ -108,6 +108,7 @@ check "its signal is named" 0 0 o "slow/spin.lua: killed by signal 24 (SIGXCPU)"
 check "the run goes on after it" 0 0 o "1 passed, 1 failed"
 check "junit is written, with the error" 0 0 out8/junit.xml '<error message="slow/spin.lua: killed by signal 24 (SIGXCPU)"'
 check "summary is written" 0 0 out8/summary.txt "1 passed, 1 failed"
+check "junit claims no seed for a run with no result" 0 0 out8/junit.xml "<system-out>no result"
 # --- the wall-clock guard
 "$rtcsim" run --timeout 1 --out out9 slow/spin.lua scenarios/x/ok.lua >o 2>e
 check "wall-clock limit: 2" 2 $? o "slow/spin.lua: wall-clock limit of 1 s exceeded"

@@ -92,8 +92,11 @@ static int write_junit(const char *path, const sim_result_t *r, size_t n, bool s
             xml_put(f, r[i].messages);
             fprintf(f, "</%s>\n", tag);
         }
-        fprintf(f, "      <system-out>seed %llu, %llu events",
-                (unsigned long long)r[i].seed, (unsigned long long)r[i].events);
+        if (r[i].lost && !sweep)  /* no result: its seed (scenario{seed=}) is not known */
+            fprintf(f, "      <system-out>no result");
+        else
+            fprintf(f, "      <system-out>seed %llu, %llu events",
+                    (unsigned long long)r[i].seed, (unsigned long long)r[i].events);
         if (r[i].notes) {
             fputc('\n', f);
             xml_put(f, r[i].notes);
