@@ -1,12 +1,14 @@
 /*
- * fixture.h - what the test suites that run whole scenarios share: a
- * fresh folder per test with scenarios/ and captures/ in it, and running
- * a scenario written inline.
+ * fixture.h - what the test suites share: a fresh folder per test with
+ * scenarios/ and captures/ in it and running a scenario written inline;
+ * the RFC 5769 STUN test vectors.
  */
 #ifndef TESTS_FIXTURE_H
 #define TESTS_FIXTURE_H
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lua/scenario.h"
@@ -22,6 +24,15 @@ void fx_teardown(void);
 sim_verdict_t fx_run_opts(const char *name, const char *lua, const sim_run_opts_t *o,
                           sim_result_t *r);
 sim_verdict_t fx_run(const char *name, const char *lua, sim_result_t *r);
+
+/* RFC 5769's sample messages, as hex (spaces between bytes), and their
+ * decoder: s.2.1 the request (short-term credentials), s.2.2 and s.2.3
+ * the IPv4 and IPv6 responses, s.2.4 the request with long-term
+ * credentials. */
+extern const char RFC5769_REQUEST[], RFC5769_RESPONSE_V4[], RFC5769_RESPONSE_V6[],
+                  RFC5769_LONG_TERM[];
+/* The bytes of hex into out (big enough); their count. */
+size_t fx_unhex(const char *hex, uint8_t *out);
 
 #define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
                                 "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")

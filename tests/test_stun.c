@@ -14,56 +14,10 @@
 
 #include <stun/stunagent.h>
 
+#include "fixture.h"
 #include "ice_private.h"
 #include "stun.h"
 #include "stun_txn.h"
-
-static size_t unhex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    while (*s) {
-        if (*s == ' ' || *s == '\n') {
-            s++;
-            continue;
-        }
-        unsigned v;
-        sscanf(s, "%2x", &v);
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
-
-/* RFC 5769 s.2.1 */
-static const char REQUEST[] =
-    "00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
-    "80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74"
-    "00 24 00 04 6e 00 01 ff"
-    "80 29 00 08 93 2f f9 b1 51 26 3b 36"
-    "00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20"
-    "00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49 c1 b5 71 a2"
-    "80 28 00 04 e5 7a 3b cf";
-/* s.2.2 */
-static const char RESPONSE_V4[] =
-    "01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
-    "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
-    "00 20 00 08 00 01 a1 47 e1 12 a6 43"
-    "00 08 00 14 2b 91 f5 99 fd 9e 90 c3 8c 74 89 f9 2a f9 ba 53 f0 6b e7 d7"
-    "80 28 00 04 c0 7d 4c 96";
-/* s.2.3 */
-static const char RESPONSE_V6[] =
-    "01 01 00 48 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
-    "80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20"
-    "00 20 00 14 00 02 a1 47 01 13 a9 fa a5 d3 f1 79 bc 25 f4 b5 be d2 b9 d9"
-    "00 08 00 14 a3 82 95 4e 4b e6 7b f1 17 84 c9 7c 82 92 c2 75 bf e3 ed 41"
-    "80 28 00 04 c8 fb 0b 4c";
-/* s.2.4 */
-static const char LONG_TERM[] =
-    "00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e"
-    "00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00"
-    "00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41"
-    "00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00"
-    "00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66";
 
 typedef struct cred {
     const char *user, *password;
@@ -85,7 +39,7 @@ static const cred_t SHORT = { "evtj:h6vY", "VOkJxbRl1RmTxUk/WvJxBt" };
 START_TEST(sample_request)
 {
     uint8_t buf[256];
-    size_t n = unhex(REQUEST, buf);
+    size_t n = fx_unhex(RFC5769_REQUEST, buf);
     ck_assert_uint_eq(n, 108);
     StunAgent a;
     StunMessage m;
@@ -190,7 +144,7 @@ static rtc_txn_t *engine_request(rtc_txn_table_t *t, const uint8_t *resp, const 
 START_TEST(sample_responses)
 {
     uint8_t v4[256], v6[256];
-    size_t n4 = unhex(RESPONSE_V4, v4), n6 = unhex(RESPONSE_V6, v6);
+    size_t n4 = fx_unhex(RFC5769_RESPONSE_V4, v4), n6 = fx_unhex(RFC5769_RESPONSE_V6, v6);
     ck_assert_uint_eq(n4, 80);
     ck_assert_uint_eq(n6, 92);
     StunAgent a;
@@ -271,7 +225,7 @@ END_TEST
 START_TEST(long_term_request)
 {
     uint8_t buf[256];
-    size_t n = unhex(LONG_TERM, buf);
+    size_t n = fx_unhex(RFC5769_LONG_TERM, buf);
     ck_assert_uint_eq(n, 116);
     StunAgent a;
     StunMessage m;
@@ -287,7 +241,7 @@ END_TEST
 START_TEST(truncations_and_foreign_datagrams)
 {
     uint8_t buf[256];
-    size_t n = unhex(REQUEST, buf);
+    size_t n = fx_unhex(RFC5769_REQUEST, buf);
     StunAgent a;
     StunMessage m;
     rtc_stun_agent_ice(&a);

@@ -13,6 +13,7 @@
 #include <stun/stunagent.h>
 #include <stun/usages/bind.h>
 
+#include "fixture.h"
 #include "check/evlog.h"
 #include "kernel/kernel.h"
 #include "net/net.h"
@@ -149,32 +150,12 @@ END_TEST
 /* RFC 5769 s.2.1, the sample request (a Binding request with credentials
  * the server ignores, RFC 8489 s.12): it passes the server's own
  * validation and is answered. */
-static const char RFC5769_REQUEST[] =
-    "00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae"
-    "80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74"
-    "00 24 00 04 6e 00 01 ff"
-    "80 29 00 08 93 2f f9 b1 51 26 3b 36"
-    "00 06 00 09 65 76 74 6a 3a 68 36 76 59 20 20 20"
-    "00 08 00 14 9a ea a7 0c bf d8 cb 56 78 1e f2 b5 b2 d3 f2 49 c1 b5 71 a2"
-    "80 28 00 04 e5 7a 3b cf";
-
-static size_t unhex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    for (unsigned v; *s; s++)
-        if (*s != ' ' && sscanf(s, "%2x", &v) == 1) {
-            out[n++] = (uint8_t)v;
-            s++;
-        }
-    return n;
-}
-
 START_TEST(rfc5769_request_answered)
 {
     world_t w;
     world_init(&w);
     uint8_t buf[256];
-    size_t n = unhex(RFC5769_REQUEST, buf);
+    size_t n = fx_unhex(RFC5769_REQUEST, buf);
     ck_assert_uint_eq(n, 108);
     sim_udp_send(w.sock, 0xc6336401, 3478, buf, n);
     buf[3] += 4;            /* a length that is not the datagram's: not answered */

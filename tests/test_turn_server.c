@@ -13,6 +13,7 @@
 
 #include <stun/stunagent.h>
 
+#include "fixture.h"
 #include "check/evlog.h"
 #include "kernel/kernel.h"
 #include "net/net.h"
@@ -366,29 +367,12 @@ END_TEST
  * MESSAGE-INTEGRITY holds, and the server goes on to its nonce check
  * (438: the vector's nonce is not the server's); with another password,
  * 401. */
-static const char RFC5769_LONG_TERM[] =
-    "00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e"
-    "00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00"
-    "00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79 36 34 73 41"
-    "00 14 00 0b 65 78 61 6d 70 6c 65 2e 6f 72 67 00"
-    "00 08 00 14 f6 70 24 65 6d d6 4a 3e 02 b8 e0 71 2e 85 c9 a2 8c a8 96 66";
 #define MATRIX "\xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9"
-
-static size_t unhex(const char *s, uint8_t *out)
-{
-    size_t n = 0;
-    for (unsigned v; *s; s++)
-        if (*s != ' ' && sscanf(s, "%2x", &v) == 1) {
-            out[n++] = (uint8_t)v;
-            s++;
-        }
-    return n;
-}
 
 START_TEST(rfc5769_long_term_request)
 {
     uint8_t buf[256];
-    size_t n = unhex(RFC5769_LONG_TERM, buf);
+    size_t n = fx_unhex(RFC5769_LONG_TERM, buf);
     ck_assert_uint_eq(n, 116);
     static const char *const passwords[] = { "TheMatrIX", "TheMatrix" };
     static const int want[] = { 438, 401 };
