@@ -173,6 +173,30 @@ START_TEST(evlog_lines)
 }
 END_TEST
 
+/* RFC 8259 s.8.1: what the event log writes is UTF-8 whatever the bytes
+ * (a print of binary data): well-formed sequences as they are, any other
+ * byte as U+FFFD; RFC 3629 s.4's refusals (overlongs, surrogates, beyond
+ * U+10FFFF, a cut sequence) included. */
+START_TEST(quoted_text_is_utf8)
+{
+    static const struct { const char *in; const char *out; } cases[] = {
+        { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },
+        { "\xe2\x82\xac \xf0\x9f\x98\x80", "\"\xe2\x82\xac \xf0\x9f\x98\x80\"" },
+        { "a\xff" "b", "\"a\\ufffd" "b\"" },
+        { "\xc0\xaf", "\"\\ufffd\\ufffd\"" },                     /* overlong '/' */
+        { "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },        /* a surrogate */
+        { "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* past U+10FFFF */
+        { "\xe2\x82", "\"\\ufffd\\ufffd\"" },                     /* cut short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        size_t n = sim_json_quote(cases[i].in, strlen(cases[i].in), out, sizeof out);
+        ck_assert_uint_eq(n, strlen(cases[i].out));
+        ck_assert_str_eq(out, cases[i].out);
+    }
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -184,6 +208,7 @@ static Suite *json_suite(void)
     tcase_add_test(t, decode_errors_name_line_and_column);
     tcase_add_test(t, every_truncation_refused);
     tcase_add_test(t, evlog_lines);
+    tcase_add_test(t, quoted_text_is_utf8);
     suite_add_tcase(s, t);
     return s;
 }

@@ -85,6 +85,34 @@ void sim_evlog_free(sim_evlog_t *log)
     free(log);
 }
 
+size_t sim_utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    else if (c >= 0xc2 && c <= 0xdf)
+        len = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;       /* overlong, beyond U+10FFFF, or a surrogate */
+    return len;
+}
+
 size_t sim_json_quote(const char *s, size_t len, char *out, size_t cap)
 {
     size_t n = 0;
@@ -111,8 +139,22 @@ size_t sim_json_quote(const char *s, size_t len, char *out, size_t cap)
             snprintf(u, sizeof u, "\\u%04x", c);
             for (int k = 0; k < 6; k++)
                 PUT(u[k]);
-        } else {
+        } else if (c < 0x80) {
             PUT((char)c);
+        } else {
+            /* RFC 8259 s.8.1: JSON text is UTF-8; a byte that starts no
+             * well-formed sequence is written as U+FFFD (the text log
+             * keeps the raw bytes) */
+            size_t k = sim_utf8_seq((const unsigned char *)s + i, len - i);
+            if (!k) {
+                static const char rep[] = "\\ufffd";
+                for (int r = 0; r < 6; r++)
+                    PUT(rep[r]);
+                continue;
+            }
+            for (size_t r = 0; r < k; r++)
+                PUT(s[i + r]);
+            i += k - 1;
         }
     }
     PUT('"');

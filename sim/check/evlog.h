@@ -70,8 +70,12 @@ size_t       sim_evlog_format(const sim_evrec_t *r, char *buf, size_t cap);
 /* Write every record as JSON lines. Returns 0, or -1 with errno set. */
 int          sim_evlog_write(const sim_evlog_t *log, FILE *f);
 
-/* Append s to out as a JSON string literal (quotes and escapes included).
- * Shared by every writer that emits JSON. Returns bytes needed. */
+/* Append s to out as a JSON string literal (quotes and escapes included;
+ * a byte that is not well-formed UTF-8 becomes U+FFFD). Shared by every
+ * writer that emits JSON. Returns bytes needed. */
 size_t       sim_json_quote(const char *s, size_t len, char *out, size_t cap);
+/* The length (1-4) of the well-formed UTF-8 sequence (RFC 3629 s.4) that
+ * starts s (n > 0 bytes), or 0 if none does. */
+size_t       sim_utf8_seq(const unsigned char *s, size_t n);
 
 #endif

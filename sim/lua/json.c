@@ -69,38 +69,12 @@ static int fail(enc_t *e, const char *fmt, ...)
     return -1;
 }
 
-/* RFC 3629 s.4: well-formed UTF-8 (no overlongs, no surrogates). */
+/* RFC 3629 s.4: well-formed UTF-8 (sim_utf8_seq, evlog.h). */
 static bool utf8_valid(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            len = 2, cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3, cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4, cp = c & 0x07;
-        } else {
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = sim_utf8_seq(s + i, n - i)))
             return false;
-        }
-        if (i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
     return true;
 }
 
