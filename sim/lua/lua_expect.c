@@ -443,61 +443,38 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     return rc;
 }
 
-/* The report's lines, built in one pass and handed to the result at the
- * end: sim_strcatf measures the whole text on every append, which made
+/* The report's lines go to memory streams and reach the result once, at
+ * the end: sim_strcatf measures the whole text on every append, which made
  * checking 200,000 expectations take minutes outside every bound. */
-typedef struct lines {
-    char  *s;
-    size_t len, cap;
-    bool   oom;
-} lines_t;
+typedef FILE lines_t;
 
-static void linef(lines_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void linef(lines_t *b, const char *fmt, ...)
+static void linef(lines_t *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void linef(lines_t *f, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    vfprintf(f, fmt, ap);
     va_end(ap);
-    if (b->oom || n < 0)
-        return;
-    if (b->len + (size_t)n + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + (size_t)n + 2 > cap)
-            cap *= 2;
-        char *g = realloc(b->s, cap);
-        if (!g) {
-            b->oom = true;
-            return;
-        }
-        b->s = g;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-    b->s[b->len++] = '\n';
-    b->s[b->len] = '\0';
+    fputc('\n', f);
 }
 
-/* Append b's lines to *dst (which sim_strcatf may have started) and free
- * b; false if out of memory. */
-static bool lines_flush(lines_t *b, char **dst)
+/* Close f (its stream's text in *text, *len bytes once closed) and append
+ * that to *dst (which sim_strcatf may have started); false if out of
+ * memory. */
+static bool lines_flush(lines_t *f, char **text, size_t *len, char **dst)
 {
-    bool ok = !b->oom;
-    if (ok && b->len) {
+    bool ok = fclose(f) == 0 && *text;
+    if (ok && *len) {
         size_t old = *dst ? strlen(*dst) : 0;
-        char *g = realloc(*dst, old + b->len + 1);
+        char *g = realloc(*dst, old + *len + 1);
         if (g) {
-            memcpy(g + old, b->s, b->len + 1);
+            memcpy(g + old, *text, *len + 1);
             *dst = g;
         } else {
             ok = false;
         }
     }
-    free(b->s);
-    *b = (lines_t){ 0 };
+    free(*text);
     return ok;
 }
 
@@ -687,9 +664,20 @@ static sim_verdict_t check_table(lua_State *L, sim_lexpect_t *e, lines_t *messag
 
 sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
 {
-    lines_t mbuf = { 0 }, nbuf = { 0 };
-    lines_t *messages = &mbuf, *notes = &nbuf;
+    char *mtext = NULL, *ntext = NULL;
+    size_t mlen = 0, nlen = 0;
+    lines_t *messages = open_memstream(&mtext, &mlen), *notes = open_memstream(&ntext, &nlen);
     bool oom = false;
+    if (!messages || !notes) {
+        if (messages)
+            fclose(messages);
+        if (notes)
+            fclose(notes);
+        free(mtext);
+        free(ntext);
+        sim_strcatf(&r->messages, "out of memory (the report of the expectations)");
+        return SIM_ERROR;
+    }
     sim_verdict_t worst = SIM_PASS;
     lua_State *L = s->L;
     char msg[2048];
@@ -750,7 +738,8 @@ sim_verdict_t sim_lua_expect_check(sim_scn_t *s, sim_result_t *r)
         if (v > worst)
             worst = v;
     }
-    if (!lines_flush(&mbuf, &r->messages) | !lines_flush(&nbuf, &r->notes) | oom) {
+    if (!lines_flush(messages, &mtext, &mlen, &r->messages) |
+        !lines_flush(notes, &ntext, &nlen, &r->notes) | oom) {
         sim_strcatf(&r->messages, "out of memory (the report of the expectations)");
         worst = SIM_ERROR;
     }

@@ -32,6 +32,7 @@
 
 typedef struct lconn {
     rtc_connection_t *c;
+    struct sim_lice  *li;               /* the RTCSocket it was made on */
     int               ref;              /* registry ref to its userdata */
     struct lconn     *next;
 } lconn_t;
@@ -374,6 +375,7 @@ static int l_connection(lua_State *L)
         sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCConnection: %s", err);
     }
+    lc->li = li;
     lc->next = li->conns;
     li->conns = lc;
     sim_lobj_push_ptr(L, MT_CONN, lc);
@@ -382,22 +384,13 @@ static int l_connection(lua_State *L)
     return 1;
 }
 
-static sim_lice_t *owner(lua_State *L, lconn_t *lc)
-{
-    for (sim_lice_t *li = sim_scn_get(L)->ice; li; li = li->next)
-        for (lconn_t *x = li->conns; x; x = x->next)
-            if (x == lc)
-                return li;
-    return NULL;    /* unreachable: every connection is on a socket's list */
-}
-
 static int done(lua_State *L, lconn_t *lc, int rc, const char *method, const char *err)
 {
     if (rc == RTC_ERR_NOMEM)
         sim_scn_check(sim_scn_get(L), L);   /* at the bound: the memory error */
     if (rc < 0)
         return luaL_error(L, "%s: %s", method, err);
-    sim_ice_socket_poke(owner(L, lc)->sock);
+    sim_ice_socket_poke(lc->li->sock);
     return 0;
 }
 
@@ -463,7 +456,7 @@ static int m_update(lua_State *L)
     sim_lua_check_phase(L, "update");
     lconn_t *lc = check_conn(L);
     char err[256];
-    if (sim_ice_socket_refresh(owner(L, lc)->sock, err, sizeof err) < 0) {
+    if (sim_ice_socket_refresh(lc->li->sock, err, sizeof err) < 0) {
         sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "update: %s", err);
     }
