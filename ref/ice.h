@@ -31,12 +31,24 @@ typedef struct rtc_connection rtc_connection_t;
 #define RTC_UFRAG_MAX 32
 #define RTC_PWD_MAX   64
 
-/* RTCConnectionDescription (fingerprints come with DTLS). */
+#define RTC_FP_MAX     4        /* fingerprints a description carries at most */
+#define RTC_FP_LEN     (8 + 64 * 3)   /* "sha-512 " and 64 hex pairs with colons, NUL */
+
+/* RTCConnectionDescription. fingerprints: RFC 8122 s.5 form, "hash
+ * AB:CD:...", hash one of sha-1, sha-224, sha-256, sha-384, sha-512
+ * (lower case), the hex upper or lower case; the local description has
+ * the sha-256 one of the connection's certificate. */
 typedef struct rtc_conn_desc {
-    char id[RTC_ID_MAX + 1];
-    char ufrag[RTC_UFRAG_MAX + 1];
-    char pwd[RTC_PWD_MAX + 1];
+    char   id[RTC_ID_MAX + 1];
+    char   ufrag[RTC_UFRAG_MAX + 1];
+    char   pwd[RTC_PWD_MAX + 1];
+    size_t nfingerprints;
+    char   fingerprints[RTC_FP_MAX][RTC_FP_LEN];
 } rtc_conn_desc_t;
+
+/* 0 if s is a fingerprint in the form above, else -1 with a message in
+ * err that says what is wrong. */
+int rtc_fingerprint_check(const char *s, char *err, size_t errlen);
 
 /* A TURN server for RTCSocket (spec: RTCIceServer with a turn: URL and a
  * credential). */
@@ -53,12 +65,17 @@ typedef enum rtc_ice_event_type {
     RTC_ICE_CONNECTED,
     RTC_ICE_DISCONNECTED,
     RTC_ICE_TURN_ERROR,         /* not a spec event: no relay from local.addr's server; code says why */
+    RTC_ICE_DTLS_CONNECTED,     /* not a spec event: DTLS-SRTP is up; profile says which */
+    RTC_ICE_DTLS_FAILED,        /* not a spec event: DTLS failed or the peer's certificate
+                                 * matches no signalled fingerprint; reason says which */
 } rtc_ice_event_type_t;
 
 typedef struct rtc_ice_event {
     rtc_ice_event_type_t type;
     rtc_candidate_t      local, remote;
     int                  code;  /* RTC_ICE_TURN_ERROR: the STUN error code, or 0 for no answer */
+    char                 text[160]; /* DTLS_CONNECTED: the profile ("SRTP_AES128_CM_SHA1_80");
+                                     * DTLS_FAILED: the reason */
 } rtc_ice_event_t;
 
 /* What the API calls that return int return: 0, or one of these with a
@@ -106,6 +123,11 @@ void          rtc_socket_handle_timeout(rtc_socket_t *s);
  * socket's first address. Connections gather relay candidates from them.
  * Call before making connections. 0, or RTC_ERR_NOMEM (no change). */
 int           rtc_socket_set_turn(rtc_socket_t *s, const rtc_turn_server_t *t, size_t n);
+/* The SRTP protection profiles its connections' DTLS offers, an OpenSSL
+ * list such as "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80" (the
+ * default, in that order of preference). 0, or RTC_ERR_INVALID with a
+ * message (a name that is not one of those two). */
+int           rtc_socket_set_srtp_profiles(rtc_socket_t *s, const char *list, char *err, size_t errlen);
 /* The host's addresses changed: the socket now has these (copied); the
  * next gathering (update()) uses them. 0, or RTC_ERR_NOMEM (no change). */
 int           rtc_socket_set_locals(rtc_socket_t *s, const rtc_addr_t *locals, size_t nlocals);
@@ -150,5 +172,70 @@ void rtc_connection_handle_timeout(rtc_connection_t *c);
 void *rtc_connection_opaque(const rtc_connection_t *c);
 /* Take the next queued event; false when there is none. */
 bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev);
+
+/* ---- the media plane's transport: DTLS-SRTP over the selected pair -----
+ *
+ * RFC 7983 s.7 on the socket's shared ports: STUN (0-3) goes to ICE as
+ * before; DTLS (20-63) to the connection's DTLS endpoint; RTP and RTCP
+ * (128-191, RFC 5761) to the attached media link. A datagram is the
+ * connection's when it comes to a local address from a remote address of
+ * one of its valid pairs (RFC 8445 s.11); else it is ignored and counted.
+ *
+ * DTLS (RFC 5763, RFC 5764) starts once a media link is attached and ICE
+ * has selected a pair: the answerer is the DTLS client (RFC 8842 s.5.3:
+ * the answer's a=setup:active), the offerer the server; a change of the
+ * selected pair or an ICE restart keeps the association (RFC 8445 s.12:
+ * the pair in use changes, the DTLS association does not). The peer's
+ * certificate must match a fingerprint of the remote description, else
+ * RTC_ICE_DTLS_FAILED and no keys. */
+
+typedef struct rtc_media_link {
+    void *user;
+    /* DTLS became connected (keys ready) or failed; ICE connected or
+     * disconnected; the selected pair changed. Called from inside the
+     * connection's processing, after its state is updated; the callee
+     * may send (rtc_connection_send_media) but not free the connection. */
+    void (*on_change)(void *user, rtc_connection_t *c);
+    /* An SRTP or SRTCP packet (RFC 7983: first byte 128-191) for this
+     * connection, borrowed for the call. */
+    void (*on_packet)(void *user, rtc_connection_t *c, const uint8_t *data, size_t len);
+} rtc_media_link_t;
+
+/* Attach (link copied) or detach (NULL) the media plane. Attaching
+ * enables DTLS on this connection. 0, RTC_ERR_INVALID (one is attached
+ * already) or RTC_ERR_NOMEM (the certificate or endpoint could not be
+ * made), with a message in err. */
+int  rtc_connection_attach_media(rtc_connection_t *c, const rtc_media_link_t *link,
+                                 char *err, size_t errlen);
+
+typedef enum rtc_dtls_phase {
+    RTC_DTLS_PHASE_OFF,         /* no media attached, or ICE has no pair yet */
+    RTC_DTLS_PHASE_HANDSHAKE,
+    RTC_DTLS_PHASE_UP,          /* keys ready */
+    RTC_DTLS_PHASE_FAILED,
+} rtc_dtls_phase_t;
+
+rtc_dtls_phase_t rtc_connection_dtls_phase(const rtc_connection_t *c);
+/* ICE: connected with a selected pair (consent not expired). */
+bool rtc_connection_is_connected(const rtc_connection_t *c);
+/* Once UP: the SRTP profile's OpenSSL name and the keying material (RFC
+ * 5764 s.4.2) into out (len bytes: rtc_srtp_key_material_len), and
+ * whether this side is the DTLS client. 0, or RTC_ERR_INVALID before. */
+int  rtc_connection_srtp_keys(const rtc_connection_t *c, const char **profile, uint8_t *out,
+                              size_t len, bool *is_client);
+/* Send one SRTP/SRTCP datagram over the selected pair (through its TURN
+ * server when the local candidate is relayed). plain, if not NULL, is
+ * its decrypted twin (rtc_env.h: send_twin). RTC_SEND_OK, or
+ * RTC_SEND_FAILED when no pair is selected; other statuses as env.send's. */
+rtc_send_status_t rtc_connection_send_media(rtc_connection_t *c, const uint8_t *data, size_t len,
+                                            const uint8_t *plain, size_t plain_len);
+/* Datagrams for this connection's transport that were ignored: DTLS
+ * records the endpoint refused, media from no valid pair. */
+typedef struct rtc_transport_stats {
+    uint64_t dtls_ignored;
+    uint64_t media_no_pair;
+    uint64_t media_no_link;     /* RTP/RTCP with no media link attached */
+} rtc_transport_stats_t;
+void rtc_connection_transport_stats(const rtc_connection_t *c, rtc_transport_stats_t *st);
 
 #endif

@@ -37,6 +37,7 @@ typedef enum rtc_timer_owner {
     RTC_TIMER_SOCKET,       /* rtc_socket_t: rtc_socket_handle_timeout(obj) */
     RTC_TIMER_CONNECTION,   /* rtc_connection_t: rtc_connection_handle_timeout(obj) */
     RTC_TIMER_DTLS,         /* rtc_dtls_t: rtc_dtls_handle_timeout(obj) */
+    RTC_TIMER_MEDIA,        /* rtc_media_t: rtc_media_handle_timeout(obj) */
 } rtc_timer_owner_t;
 
 /* What became of a datagram handed to send. */
@@ -108,6 +109,21 @@ typedef struct rtc_env {
      * with nothing lost; a datagram or timer expiry drops what it could
      * not hold and counts it (rtc_socket_stats: nomem). */
     void *(*alloc)(void *ctx, void *ptr, size_t old_size, size_t new_size);
+
+    /* Optional (NULL: send is used). send, for a datagram that carries
+     * SRTP or SRTCP: plain is the same datagram with the protected packet
+     * replaced by its plain RTP or RTCP (inside the same ChannelData or
+     * Send indication when it goes through a TURN server, lengths
+     * adjusted). The environment sends data and may keep plain for a
+     * decrypted twin of its captures; the peer never sees plain. */
+    rtc_send_status_t (*send_twin)(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                   const uint8_t *data, size_t len,
+                                   const uint8_t *plain, size_t plain_len);
+
+    /* Optional. One line of the NSS key log format (no newline), e.g.
+     * "CLIENT_RANDOM <64 hex> <96 hex>", for each DTLS secret negotiated,
+     * so that a capture's handshake and keys can be decoded by Wireshark. */
+    void (*keylog)(void *ctx, const char *line);
 } rtc_env_t;
 
 #endif
