@@ -93,6 +93,8 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
         p->disconnected_at = sim_now(p->w->k);
         break;
     case RTC_ICE_TURN_ERROR:
+    case RTC_ICE_DTLS_CONNECTED:
+    case RTC_ICE_DTLS_FAILED:
         break;
     }
 }

@@ -174,6 +174,8 @@ static const char *const event_names[] = {
     [RTC_ICE_CONNECTED] = "connected",
     [RTC_ICE_DISCONNECTED] = "disconnected",
     [RTC_ICE_TURN_ERROR] = "turn-error",
+    [RTC_ICE_DTLS_CONNECTED] = "dtlsconnected",
+    [RTC_ICE_DTLS_FAILED] = "dtlsfailed",
 };
 
 static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t *ev)
