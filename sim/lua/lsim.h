@@ -78,6 +78,7 @@ typedef struct sim_scn {
     sim_lchan_t    *channels;
     sim_lice_t     *ice;            /* RTCSockets and STUN servers */
     sim_lsock_t    *sockets;        /* open UDP sockets */
+    FILE           *keylog;         /* dtls-keys.log, once a line came (lua_net.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
     size_t          nslots, capslots;
 } sim_scn_t;
@@ -141,6 +142,9 @@ int  sim_lua_captures_close(sim_scn_t *s, char **messages);
 void sim_lua_timers_free(sim_scn_t *s);
 /* The pcap file of the capture userdata at idx (raises if it is not one). */
 const char *sim_lua_capture_file(lua_State *L, int idx);
+/* The path of its decrypted twin (capture.h), which exists only if the
+ * capture saw a packet with a twin. */
+const char *sim_lua_capture_twin_file(lua_State *L, int idx);
 void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
 void sim_lua_expects_free(sim_scn_t *s);
 
