@@ -6,7 +6,12 @@
  * through libsrtp: the RFC 3711 s.4.3 key derivation and the RFC 7714
  * s.8 / RFC 3711 s.4.1 transforms written here on OpenSSL's AES, checked
  * first against the RFC 3711 Appendix B.3 and RFC 7714 s.16.1.1 / s.17.1
- * vectors, then against what rtc_srtp_protect writes.
+ * vectors, then against what rtc_srtp_protect writes. And the DTLS
+ * endpoint (ref/dtls.c) as an RTCConnection owns it: two endpoints back to
+ * back through their out callbacks under a virtual clock OpenSSL sees
+ * (sim/vdet.c), both profiles, keys, key log, fingerprints, a lost
+ * flight, a handshake that gives up, alerts, garbage; and the exported
+ * keys working SRTP end to end.
  */
 #include <check.h>
 #include <stdio.h>
@@ -16,7 +21,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "dtls.h"
 #include "fixture.h"
+#include "kernel/kernel.h"
+#include "kernel/vdet.h"
 #include "srtp.h"
 
 static const rtc_srtp_profile_t PROFILES[] = { RTC_SRTP_AES128_CM_SHA1_80,
@@ -517,6 +525,413 @@ START_TEST(libsrtp_matches_the_route)
 }
 END_TEST
 
+
+/* ---- DTLS-SRTP: two endpoints back to back ----------------------------- */
+
+#define MAX_Q 64
+
+typedef struct dgram {
+    uint8_t data[1500];
+    size_t  len;
+} dgram_t;
+
+typedef struct end {
+    struct bench2 *b;
+    rtc_dtls_t    *d;
+    rtc_dtls_cert_t *cert;
+    dgram_t        q[MAX_Q];        /* what this end sent, not yet delivered */
+    int            nq;
+    int            sent;            /* datagrams out, in all */
+    uint64_t       first_send, second_send;
+    int            keylog_lines, client_random_lines;
+} end_t;
+
+typedef struct bench2 {
+    sim_kernel_t *k;
+    end_t         c, s;
+    /* drop(b, from, nth datagram of that end) says whether to lose it */
+    bool        (*drop)(struct bench2 *b, end_t *from, int nth);
+} bench2_t;
+
+static uint64_t fk_now(void *ctx) { return sim_now(((bench2_t *)ctx)->k); }
+
+static void fk_set_timer(void *ctx, rtc_timer_owner_t o, void *obj, uint64_t at)
+{
+    ck_abort_msg("the DTLS endpoint armed an environment timer");
+}
+
+static rtc_send_status_t fk_send(void *ctx, const rtc_addr_t *f, const rtc_addr_t *t,
+                                 const uint8_t *data, size_t len)
+{
+    ck_abort_msg("the DTLS endpoint sent through env->send");
+    return RTC_SEND_FAILED;
+}
+
+static void fk_random(void *ctx, void *buf, size_t len)
+{
+    ck_abort_msg("the DTLS endpoint asked the environment for randomness");
+}
+
+/* "CLIENT_RANDOM <32 octets hex> <48 octets hex>" (NSS key log format) */
+static void fk_keylog(void *ctx, const char *line)
+{
+    bench2_t *b = ctx;
+    /* the line does not say whose it is: count it for both, check shape */
+    b->c.keylog_lines++;
+    size_t n = strlen(line);
+    if (strncmp(line, "CLIENT_RANDOM ", 14) == 0 && n == 14 + 64 + 1 + 96 && line[14 + 64] == ' ')
+        b->c.client_random_lines++;
+}
+
+static void out_cb(void *user, const uint8_t *data, size_t len)
+{
+    end_t *e = user;
+    e->sent++;
+    if (e->sent == 1)
+        e->first_send = sim_now(e->b->k);
+    if (e->sent == 2)
+        e->second_send = sim_now(e->b->k);
+    if (e->b->drop && e->b->drop(e->b, e, e->sent))
+        return;
+    ck_assert_int_lt(e->nq, MAX_Q);
+    ck_assert_uint_le(len, sizeof e->q[0].data);
+    memcpy(e->q[e->nq].data, data, len);
+    e->q[e->nq++].len = len;
+}
+
+static rtc_env_t fk_env(bench2_t *b, bool keylog)
+{
+    rtc_env_t env = { .ctx = b, .now = fk_now, .set_timer = fk_set_timer, .send = fk_send,
+                      .random = fk_random, .keylog = keylog ? fk_keylog : NULL };
+    return env;
+}
+
+static void bench2_init(bench2_t *b, uint64_t seed, const char *cprof, const char *sprof)
+{
+    memset(b, 0, sizeof *b);
+    b->k = sim_kernel_new(seed);
+    sim_vdet_bind(b->k);
+    b->c.b = b->s.b = b;
+    rtc_env_t env = fk_env(b, true);
+    ck_assert_int_eq(rtc_dtls_cert_new(&b->c.cert), RTC_DTLS_OK);
+    ck_assert_int_eq(rtc_dtls_cert_new(&b->s.cert), RTC_DTLS_OK);
+    ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_CLIENT, b->c.cert, cprof, out_cb, &b->c, &b->c.d),
+                     RTC_DTLS_OK);
+    ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_SERVER, b->s.cert, sprof, out_cb, &b->s, &b->s.d),
+                     RTC_DTLS_OK);
+}
+
+static void bench2_free(bench2_t *b)
+{
+    rtc_dtls_free(b->c.d);
+    rtc_dtls_free(b->s.d);
+    rtc_dtls_cert_free(b->c.cert);
+    rtc_dtls_cert_free(b->s.cert);
+    sim_vdet_bind(NULL);
+    sim_kernel_free(b->k);
+}
+
+static bool settled(rtc_dtls_state_t st)
+{
+    return st == RTC_DTLS_CONNECTED || st == RTC_DTLS_FAILED;
+}
+
+/* Deliver what is queued, one datagram at a time (1 ms of latency);
+ * when nothing is, jump the clock to the earlier of the two timeouts.
+ * Until both ends settle or time passes limit. */
+static void bench2_run(bench2_t *b, uint64_t limit)
+{
+    while (!(settled(rtc_dtls_state(b->c.d)) && settled(rtc_dtls_state(b->s.d)) &&
+             b->c.nq == 0 && b->s.nq == 0)) {
+        end_t *from = b->c.nq ? &b->c : b->s.nq ? &b->s : NULL;
+        if (from) {
+            end_t *to = from == &b->c ? &b->s : &b->c;
+            dgram_t g = from->q[0];
+            memmove(from->q, from->q + 1, (size_t)(--from->nq) * sizeof from->q[0]);
+            sim_run_until(b->k, sim_now(b->k) + SIM_MS(1));
+            rtc_dtls_handle_datagram(to->d, g.data, g.len);
+            continue;
+        }
+        uint64_t tc = rtc_dtls_next_timeout(b->c.d), ts = rtc_dtls_next_timeout(b->s.d);
+        uint64_t t = tc < ts ? tc : ts;
+        if (t == RTC_TIME_NEVER || t > limit)
+            return;
+        if (t > sim_now(b->k))
+            sim_run_until(b->k, t);
+        rtc_dtls_handle_timeout(tc <= ts ? b->c.d : b->s.d);
+    }
+}
+
+static void start(bench2_t *b)
+{
+    ck_assert_int_eq(rtc_dtls_start(b->s.d), RTC_DTLS_OK);
+    ck_assert_uint_eq(rtc_dtls_next_timeout(b->s.d), RTC_TIME_NEVER);   /* a server waits */
+    ck_assert_int_eq(rtc_dtls_start(b->c.d), RTC_DTLS_OK);
+    /* RFC 6347 s.4.2.4.1: the first retransmission 1 s after the ClientHello */
+    ck_assert_uint_eq(rtc_dtls_next_timeout(b->c.d), sim_now(b->k) + SIM_SEC(1));
+}
+
+/* Change the hex digit at position i of a fingerprint to another one. */
+static void change_digit(char *fp, size_t i)
+{
+    fp[i] = fp[i] == '0' ? '1' : '0';
+}
+
+static const char *const PROFILE_NAMES[] = { "SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM" };
+
+START_TEST(dtls_handshake_and_srtp)
+{
+    const char *name = PROFILE_NAMES[_i];
+    bench2_t b;
+    /* the client prefers the other profile; the server offers only this one */
+    char cprof[80];
+    snprintf(cprof, sizeof cprof, "%s:%s", PROFILE_NAMES[1 - _i], name);
+    bench2_init(&b, 7, cprof, name);
+    uint8_t keys[64];
+    ck_assert_uint_eq(rtc_dtls_srtp_key_len(b.c.d), 0);
+    ck_assert_int_eq(rtc_dtls_srtp_keys(b.c.d, keys, 60), RTC_DTLS_ERR_STATE);
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, rtc_dtls_cert_fingerprint(b.s.cert)));
+    start(&b);
+    bench2_run(&b, SIM_SEC(10));
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_CONNECTED);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_CONNECTED);
+    ck_assert_uint_eq(rtc_dtls_next_timeout(b.c.d), RTC_TIME_NEVER);
+    ck_assert_str_eq(rtc_dtls_srtp_profile(b.c.d), name);
+    ck_assert_str_eq(rtc_dtls_srtp_profile(b.s.d), name);
+    /* RFC 5764 s.4.2: 2 * (key + salt) of the profile */
+    size_t klen = _i ? 56 : 60;
+    ck_assert_uint_eq(rtc_dtls_srtp_key_len(b.c.d), klen);
+    ck_assert_uint_eq(rtc_dtls_srtp_key_len(b.s.d), klen);
+    uint8_t ck[64], sk[64];
+    ck_assert_int_eq(rtc_dtls_srtp_keys(b.c.d, ck, klen + 4), RTC_DTLS_ERR_INVALID);
+    ck_assert_int_eq(rtc_dtls_srtp_keys(b.c.d, ck, klen), RTC_DTLS_OK);
+    ck_assert_int_eq(rtc_dtls_srtp_keys(b.s.d, sk, klen), RTC_DTLS_OK);
+    ck_assert_mem_eq(ck, sk, klen);
+    /* one CLIENT_RANDOM line per end (DTLS 1.2 has one secret) */
+    ck_assert_int_eq(b.c.keylog_lines, 2);
+    ck_assert_int_eq(b.c.client_random_lines, 2);
+
+    /* fingerprints: the peer's matches, in either case and hash-name case */
+    char fp[160];
+    snprintf(fp, sizeof fp, "%s", rtc_dtls_cert_fingerprint(b.s.cert));
+    ck_assert(rtc_dtls_peer_matches(b.c.d, fp));
+    ck_assert(rtc_dtls_peer_matches(b.s.d, rtc_dtls_cert_fingerprint(b.c.cert)));
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, rtc_dtls_cert_fingerprint(b.c.cert)));   /* its own */
+    char low[160];
+    for (size_t i = 0; fp[i]; i++)
+        low[i] = (char)((fp[i] >= 'A' && fp[i] <= 'F') ? fp[i] - 'A' + 'a' : fp[i]);
+    low[strlen(fp)] = '\0';
+    memcpy(low, "SHA-256", 7);
+    ck_assert(rtc_dtls_peer_matches(b.c.d, low));
+    for (size_t i = 8; fp[i]; i++) {            /* every hex digit, one at a time */
+        if (fp[i] == ':')
+            continue;
+        char bad[160];
+        memcpy(bad, fp, sizeof bad);
+        change_digit(bad, i);
+        ck_assert_msg(!rtc_dtls_peer_matches(b.c.d, bad), "digit %zu changed: %s", i, bad);
+    }
+    char other[200];
+    snprintf(other, sizeof other, "sha-3 %s", fp + 8);
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));                /* unknown hash */
+    snprintf(other, sizeof other, "md5 %s", fp + 8);
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));
+    snprintf(other, sizeof other, "sha-512 %s", fp + 8);            /* wrong length for it */
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));
+    snprintf(other, sizeof other, "%.*s", (int)strlen(fp) - 3, fp); /* one octet short */
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));
+    snprintf(other, sizeof other, "%s:00", fp);                     /* one octet long */
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));
+    snprintf(other, sizeof other, "sha-256  %s", fp + 8);           /* two spaces */
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, other));
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, "sha-256"));
+    ck_assert(!rtc_dtls_peer_matches(b.c.d, ""));
+
+    /* the exported keys key SRTP: client -> server and back */
+    rtc_srtp_profile_t p;
+    ck_assert(rtc_srtp_profile_of(name, &p));
+    rtc_srtp_t *cs, *ss;
+    ck_assert_int_eq(rtc_srtp_new(p, ck, klen, true, &cs), RTC_SRTP_OK);
+    ck_assert_int_eq(rtc_srtp_new(p, sk, klen, false, &ss), RTC_SRTP_OK);
+    for (int dir = 0; dir < 2; dir++) {
+        uint8_t plain[200], buf[256];
+        size_t n = rtp(plain, 1, 42, 100), len = n;
+        memcpy(buf, plain, n);
+        ck_assert_int_eq(rtc_srtp_protect(dir ? ss : cs, buf, &len, sizeof buf), RTC_SRTP_OK);
+        ck_assert_int_eq(rtc_srtp_unprotect(dir ? cs : ss, buf, &len), RTC_SRTP_OK);
+        ck_assert_mem_eq(buf, plain, n);
+    }
+    rtc_srtp_free(cs);
+    rtc_srtp_free(ss);
+    ck_assert_uint_eq(rtc_dtls_ignored(b.c.d), 0);
+    bench2_free(&b);
+}
+END_TEST
+
+START_TEST(dtls_invalid_profiles)
+{
+    bench2_t b;
+    memset(&b, 0, sizeof b);
+    b.k = sim_kernel_new(1);
+    rtc_env_t env = fk_env(&b, false);
+    rtc_dtls_cert_t *c;
+    rtc_dtls_t *d = (rtc_dtls_t *)&b;
+    ck_assert_int_eq(rtc_dtls_cert_new(&c), RTC_DTLS_OK);
+    ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_CLIENT, c, "SRTP_NOT_A_PROFILE", out_cb, &b.c, &d),
+                     RTC_DTLS_ERR_CRYPTO);
+    ck_assert_ptr_null(d);
+    ck_assert_int_eq(rtc_dtls_new(&env, RTC_DTLS_CLIENT, c, "SRTP_AES128_CM_SHA1_80", out_cb, &b.c,
+                                  &d), RTC_DTLS_OK);
+    rtc_dtls_free(d);
+    rtc_dtls_cert_free(c);
+    sim_kernel_free(b.k);
+}
+END_TEST
+
+/* D54: no profile in common is a failure on both ends. */
+static bool drop_none(bench2_t *b, end_t *from, int nth) { return false; }
+
+START_TEST(dtls_no_common_profile_fails)
+{
+    bench2_t b;
+    bench2_init(&b, 3, "SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM");
+    b.drop = drop_none;
+    start(&b);
+    bench2_run(&b, SIM_SEC(10));
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_FAILED);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_FAILED);
+    ck_assert_ptr_null(rtc_dtls_srtp_profile(b.c.d));
+    ck_assert_uint_eq(rtc_dtls_srtp_key_len(b.c.d), 0);
+    bench2_free(&b);
+}
+END_TEST
+
+/* The server's first flight (its datagrams up to the client's second
+ * send) is lost; the client's timer, 1 s after its ClientHello, sends it
+ * again (RFC 6347 s.4.2.4) and the handshake completes. */
+static bool drop_first_server_flight(bench2_t *b, end_t *from, int nth)
+{
+    return from == &b->s && b->c.sent == 1;
+}
+
+START_TEST(dtls_lost_flight_is_retransmitted)
+{
+    bench2_t b;
+    bench2_init(&b, 5, NULL, NULL);
+    b.drop = drop_first_server_flight;
+    start(&b);
+    bench2_run(&b, SIM_SEC(30));
+    ck_assert_int_gt(b.s.sent, 0);
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_CONNECTED);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_CONNECTED);
+    ck_assert_uint_eq(b.c.second_send - b.c.first_send, SIM_SEC(1));
+    bench2_free(&b);
+}
+END_TEST
+
+/* Nothing from the server ever arrives: OpenSSL retransmits with its
+ * timer doubling from 1 s to at most 60 s (RFC 6347 s.4.2.4.1), 12 times
+ * (DTLS1_TMO_ALERT_COUNT), and gives up at the 13th expiry:
+ * 1+2+4+8+16+32 + 7*60 = 483 s after the ClientHello, plus the 1 ms this
+ * loop spends on each of the 13 deliveries to the server at most. */
+static bool drop_server(bench2_t *b, end_t *from, int nth) { return from == &b->s; }
+
+START_TEST(dtls_handshake_gives_up)
+{
+    bench2_t b;
+    bench2_init(&b, 6, NULL, NULL);
+    b.drop = drop_server;
+    start(&b);
+    bench2_run(&b, SIM_SEC(3600));
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_FAILED);
+    ck_assert_uint_eq(rtc_dtls_next_timeout(b.c.d), RTC_TIME_NEVER);
+    ck_assert_int_eq(b.c.sent, 13);
+    ck_assert_uint_ge(sim_now(b.k), SIM_SEC(483));
+    ck_assert_uint_le(sim_now(b.k), SIM_SEC(483) + SIM_MS(13));
+    /* failed stays failed: input is ignored and counted */
+    uint64_t ign = rtc_dtls_ignored(b.c.d);
+    static const uint8_t alert[15] = { 21, 254, 253, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 2, 40 };
+    rtc_dtls_handle_datagram(b.c.d, alert, sizeof alert);
+    ck_assert_uint_eq(rtc_dtls_ignored(b.c.d), ign + 1);
+    bench2_free(&b);
+}
+END_TEST
+
+/* A fatal alert during the handshake fails the end that gets it: a
+ * handshake_failure alert (RFC 5246 s.7.2) in epoch 0 to a client. */
+START_TEST(dtls_fatal_alert_fails)
+{
+    bench2_t b;
+    bench2_init(&b, 8, NULL, NULL);
+    start(&b);
+    static const uint8_t alert[15] = { 21, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40 };
+    rtc_dtls_handle_datagram(b.c.d, alert, sizeof alert);
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_FAILED);
+    ck_assert_uint_eq(rtc_dtls_next_timeout(b.c.d), RTC_TIME_NEVER);
+    ck_assert_uint_eq(rtc_dtls_ignored(b.c.d), 0);
+    bench2_free(&b);
+}
+END_TEST
+
+/* Random bytes that start like DTLS (22, a handshake record) at every
+ * length up to 200, and every truncation of the client's real
+ * ClientHello, to a server and (after the handshake) to both ends:
+ * ignored and counted, state unchanged, and the handshake unharmed. */
+START_TEST(dtls_garbage_is_ignored)
+{
+    bench2_t b;
+    bench2_init(&b, 9, NULL, NULL);
+    sim_rng_t rng;
+    sim_rng_init(&rng, 9, "garbage");
+    ck_assert_int_eq(rtc_dtls_start(b.s.d), RTC_DTLS_OK);
+    uint8_t g[256];
+    uint64_t sent = 0;
+    for (size_t n = 1; n <= 200; n++) {
+        sim_rng_bytes(&rng, g, n);
+        g[0] = 22;
+        rtc_dtls_handle_datagram(b.s.d, g, n);
+        sent++;
+    }
+    rtc_dtls_handle_datagram(b.s.d, NULL, 0);
+    sent++;
+    ck_assert_uint_eq(rtc_dtls_ignored(b.s.d), sent);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_HANDSHAKING);
+    ck_assert_int_eq(b.s.sent, 0);
+    /* a client that has not started answers nothing */
+    rtc_dtls_handle_datagram(b.c.d, g, 20);
+    ck_assert_uint_eq(rtc_dtls_ignored(b.c.d), 1);
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_NEW);
+    ck_assert_int_eq(rtc_dtls_start(b.c.d), RTC_DTLS_OK);
+    ck_assert_int_eq(b.c.nq, 1);
+    dgram_t hello = b.c.q[0];
+    for (size_t n = 0; n < hello.len; n++)
+        rtc_dtls_handle_datagram(b.s.d, hello.data, n);
+    sent += hello.len;
+    ck_assert_uint_eq(rtc_dtls_ignored(b.s.d), sent);
+    ck_assert_int_eq(b.s.sent, 0);
+    bench2_run(&b, SIM_SEC(10));
+    ck_assert_int_eq(rtc_dtls_state(b.c.d), RTC_DTLS_CONNECTED);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_CONNECTED);
+    for (int side = 0; side < 2; side++) {
+        rtc_dtls_t *d = side ? b.s.d : b.c.d;
+        uint64_t before = rtc_dtls_ignored(d);
+        for (size_t n = 1; n <= 200; n++) {
+            sim_rng_bytes(&rng, g, n);
+            g[0] = (uint8_t)(20 + n % 44);          /* anywhere in RFC 7983's 20-63 */
+            rtc_dtls_handle_datagram(d, g, n);
+        }
+        ck_assert_uint_eq(rtc_dtls_ignored(d), before + 200);
+        ck_assert_int_eq(rtc_dtls_state(d), RTC_DTLS_CONNECTED);
+    }
+    /* a whole record of application data that does not decrypt: OpenSSL
+     * drops it (RFC 6347 s.4.1.2.7); the association stays up */
+    uint8_t rec[13 + 40] = { 23, 254, 253, 0, 1, 0, 0, 0, 0, 0, 9, 0, 40 };
+    rtc_dtls_handle_datagram(b.s.d, rec, sizeof rec);
+    ck_assert_int_eq(rtc_dtls_state(b.s.d), RTC_DTLS_CONNECTED);
+    bench2_free(&b);
+}
+END_TEST
+
 static Suite *srtp_suite(void)
 {
     Suite *s = suite_create("srtp");
@@ -531,6 +946,16 @@ static Suite *srtp_suite(void)
     tcase_add_test(t, route_matches_the_rfc_vectors);
     tcase_add_test(t, libsrtp_matches_the_route);
     suite_add_tcase(s, t);
+    TCase *d = tcase_create("dtls");
+    tcase_set_timeout(d, 60);
+    tcase_add_loop_test(d, dtls_handshake_and_srtp, 0, 2);
+    tcase_add_test(d, dtls_invalid_profiles);
+    tcase_add_test(d, dtls_no_common_profile_fails);
+    tcase_add_test(d, dtls_lost_flight_is_retransmitted);
+    tcase_add_test(d, dtls_handshake_gives_up);
+    tcase_add_test(d, dtls_fatal_alert_fails);
+    tcase_add_test(d, dtls_garbage_is_ignored);
+    suite_add_tcase(s, d);
     return s;
 }
 
