@@ -13,6 +13,7 @@
 #ifndef RTC_DTLS_H
 #define RTC_DTLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,9 +51,12 @@ const char       *rtc_dtls_cert_fingerprint(const rtc_dtls_cert_t *c);
 /* An endpoint that sends from local to remote. The certificate is
  * borrowed and must outlive the endpoint. Returns RTC_DTLS_OK,
  * RTC_DTLS_ERR_NOMEM or RTC_DTLS_ERR_CRYPTO; on error *out is NULL. */
+typedef void (*rtc_dtls_out_fn)(void *user, const uint8_t *data, size_t len);
 rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
-                               const rtc_dtls_cert_t *cert, const rtc_addr_t *local,
-                               const rtc_addr_t *remote, rtc_dtls_t **out);
+                               const rtc_dtls_cert_t *cert, const char *profiles,
+                               rtc_dtls_out_fn out, void *out_user, rtc_dtls_t **d);
+uint64_t          rtc_dtls_next_timeout(const rtc_dtls_t *d);
+bool              rtc_dtls_peer_matches(const rtc_dtls_t *d, const char *fingerprint);
 void              rtc_dtls_free(rtc_dtls_t *d);
 /* Begin the handshake (the client sends its ClientHello). Returns
  * RTC_DTLS_OK, or RTC_DTLS_ERR_STATE if already started. */
