@@ -21,6 +21,7 @@
 #include "check/evlog.h"
 #include "kernel/kernel.h"
 #include "lua/scenario.h"
+#include "ice.h"
 #include "net/net.h"
 
 /* ---- shared by the Lua binding files (lua_*.c) -------------------------- */
@@ -130,6 +131,13 @@ void sim_lua_open_net(lua_State *L);        /* net */
 void sim_lua_open_expect(lua_State *L);     /* expect */
 void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
 void sim_lua_ice_free(sim_scn_t *s);
+/* The connection of the RTCConnection at idx (raises if it is not one,
+ * or is closed, or the scenario is over); the userdata of a connection
+ * (nil if it has none); after an API call that may have queued events on
+ * c (media on its connections), arm their delivery. */
+rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx);
+void              sim_lua_push_connection(lua_State *L, rtc_connection_t *c);
+void              sim_lua_connection_poke(rtc_connection_t *c);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
 /* The sandbox over the standard libraries: pcall/xpcall, next/pairs,
  * string.format, and a cost bound on every C library loop. */
