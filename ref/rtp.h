@@ -155,7 +155,7 @@ typedef struct rtc_rtcp {
 rtc_rtp_status_t rtc_rtcp_parse(const uint8_t *data, size_t len, rtc_rtcp_t *c);
 
 /* Write the compound c: its reports (SR or RR as each says), then one
- * SDES packet with c's chunks (CNAME items), then one BYE packet with c's
+ * SDES packet with c's chunks (CNAME items; none if nsdes is 0), then one BYE packet with c's
  * sources if nbye > 0 (s.6.1: BYE last). *written is its length.
  * RTC_RTP_OK, RTC_RTP_NO_ROOM, or RTC_RTP_BAD_ARG: no report (s.6.1: the
  * compound starts with an SR or RR), more than 4, a report with more

@@ -38,6 +38,7 @@ START_TEST(demux_ranges)
         { 80, 0, RTC_DEMUX_OTHER },  { 127, 0, RTC_DEMUX_OTHER },
         /* RFC 5761 s.4: the whole second byte decides */
         { 0x80, 0x00, RTC_DEMUX_RTP },  { 0x80, 0x60, RTC_DEMUX_RTP },
+        { 0x80, 0x40, RTC_DEMUX_RTP },  { 0x80, 0x5f, RTC_DEMUX_RTP }, /* 192-223 & 0x7f */
         { 0x80, 0xbf, RTC_DEMUX_RTP },  /* marker + pt 63 */
         { 0x80, 0xc0, RTC_DEMUX_RTCP }, /* 192 */
         { 0x81, 0xc8, RTC_DEMUX_RTCP }, /* SR */
@@ -427,6 +428,13 @@ START_TEST(rtcp_bad_compounds)
     memcpy(b, RTCP1, 80);
     b[52] |= 0x20;
     ck_assert_int_eq(PARSE(80), RTC_RTP_BAD_PADDING);
+    /* a padded APP in the middle, its count plausible (4) */
+    memcpy(b, RTCP1, 52);
+    memcpy(b + 52, "\xa0\xcc\x00\x02\x01\x02\x03\x04nam\x04", 12);
+    memcpy(b + 64, RTCP1 + 52, 16);
+    ck_assert_int_eq(PARSE(80), RTC_RTP_BAD_PADDING);
+    b[52] = 0x80;
+    ck_assert_int_eq(PARSE(80), RTC_RTP_OK);
     memcpy(b, RTCP1, 68);
     memcpy(b + 68, "\xa1\xcb\x00\x02\x01\x02\x03\x04\x00\x00\x00\x00", 12);
     ck_assert_int_eq(PARSE(80), RTC_RTP_BAD_PADDING);
@@ -781,7 +789,8 @@ START_TEST(rtcp_interval)
     big.we_sent = false;
     ck_assert_double_eq_tol(rtc_rtcp_interval_td(&big), 19.2, 1e-9);
     /* the boundary: 250 senders are a quarter, the split applies:
-     * 120 * 750 / 4687.5 = 19.2 for a receiver */
+     * 120 * 750 / 4687.5 = 19.2 for a receiver. (The split is continuous
+     * there, so "<" for "<=" cannot be seen; these pin the values.) */
     big.senders = 250;
     ck_assert_double_eq_tol(rtc_rtcp_interval_td(&big), 19.2, 1e-9);
     big.we_sent = true; /* 120 * 250 / 1562.5 */
