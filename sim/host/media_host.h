@@ -24,8 +24,9 @@ typedef struct sim_media sim_media_t;
 typedef void (*sim_media_event_fn)(void *arg, sim_media_t *m, const rtc_media_event_t *ev);
 
 /* A session on h (opts NULL: the defaults). Its random stream is named
- * "media:<host>:<n>", n counting the host's sessions from 0, so that a
- * second session does not perturb the first's draws. NULL with a message
+ * "media:<host>:<n>", n the lowest number above those of the host's live
+ * sessions (0 for the first), so that a second session does not perturb
+ * the first's draws. NULL with a message
  * in err on bad options or out of memory. */
 sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
                            sim_media_event_fn fn, void *arg, char *err, size_t errlen);
@@ -34,11 +35,11 @@ sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
 void         sim_media_free(sim_media_t *m);
 rtc_media_t *sim_media_ref(sim_media_t *m);
 void        *sim_media_arg(const sim_media_t *m);
-/* After an API call on the session: deliver the events it queued (at
- * the same virtual time, after the current step). Calls queue events
- * and arm the timer themselves, so this is only needed by a caller that
- * wants them sooner than the next kernel step, which is never; it is
- * here for symmetry with sim_ice_socket_poke and is harmless. */
+/* Deliver the events the session has queued, from a kernel step of its
+ * own at the same virtual time. Not needed after API calls (a call that
+ * queues an event arms the session's timer at now, and the events are
+ * delivered after that expiry); here for symmetry with
+ * sim_ice_socket_poke, and harmless. */
 void         sim_media_poke(sim_media_t *m);
 
 #endif
