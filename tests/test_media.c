@@ -14,6 +14,12 @@
 #include <string.h>
 
 #include "media.h"
+#include "host/ice_host.h"
+#include "host/media_host.h"
+#include "kernel/kernel.h"
+#include "kernel/vdet.h"
+#include "net/net.h"
+#include "net/packet.h"
 
 /* ---- a bare environment --------------------------------------------------- */
 
@@ -671,6 +677,470 @@ START_TEST(close_refuses_all_but_getters)
 }
 END_TEST
 
+
+/* ---- a call between two simulated hosts --------------------------------- */
+
+#define SIGNAL_DELAY SIM_MS(20)
+#define LATENCY      SIM_MS(5)      /* each access link: one way a->b crosses two */
+
+typedef struct peer {
+    struct world     *w;
+    sim_ice_socket_t *sock;
+    rtc_connection_t *conn;
+    sim_media_t      *sm;
+    struct peer      *other;
+    char              log[8192];    /* "t=1.234 track-connected s/a; ..." */
+    int               ice_connected, dtls_connected, dtls_failed;
+} peer_t;
+
+typedef struct world {
+    sim_kernel_t *k;
+    sim_net_t    *net;
+    sim_host_t   *ha, *hb;
+    sim_iface_t  *ia, *ib;
+    peer_t        a, b;
+    uint64_t      seed;
+    /* a tap on b's link: the last SRTP packet a sent, for a replay */
+    uint8_t       grabbed[1500];
+    size_t        grabbed_len;
+} world_t;
+
+typedef struct cmsg {
+    peer_t         *to;
+    rtc_candidate_t cand;
+} cmsg_t;
+
+static void deliver_candidate(void *arg)
+{
+    cmsg_t *m = arg;
+    char err[256];
+    ck_assert_msg(rtc_connection_set_remote_candidate(m->to->conn, &m->cand, err, sizeof err) == 0, "%s", err);
+    sim_ice_socket_poke(m->to->sock);
+    free(m);
+}
+
+static void on_ice(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    peer_t *p = arg;
+    char err[256];
+    switch (ev->type) {
+    case RTC_ICE_CANDIDATE: {
+        ck_assert_msg(rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err) == 0, "%s", err);
+        cmsg_t *m = malloc(sizeof *m);
+        m->to = p->other;
+        m->cand = ev->local;
+        sim_after(p->w->k, SIGNAL_DELAY, deliver_candidate, m);
+        break;
+    }
+    case RTC_ICE_CONNECTED:      p->ice_connected++; break;
+    case RTC_ICE_DTLS_CONNECTED: p->dtls_connected++; break;
+    case RTC_ICE_DTLS_FAILED:    p->dtls_failed++; break;
+    default: break;
+    }
+}
+
+static void on_media(void *arg, sim_media_t *sm, const rtc_media_event_t *ev)
+{
+    peer_t *p = arg;
+    size_t n = strlen(p->log);
+    uint64_t t = sim_now(p->w->k);
+    snprintf(p->log + n, sizeof p->log - n, "t=%llu.%03llu %s %s%s%s%s%s; ",
+             (unsigned long long)(t / 1000000000), (unsigned long long)(t / 1000000 % 1000),
+             ev_short(ev->type), ev->msid, ev->track[0] ? "/" : "", ev->track,
+             ev->reason[0] ? ":" : "", ev->reason);
+    if (ev->type == RTC_MEDIA_UNKNOWN_TRACK) {
+        n = strlen(p->log);
+        snprintf(p->log + n, sizeof p->log - n, "ssrc=%u exts=%zu%s%s; ", ev->ssrc, ev->nexts,
+                 ev->nexts ? " " : "", ev->nexts ? ev->exts[0].name : "");
+    }
+}
+
+/* The time (ns) of the first log entry that contains what, or UINT64_MAX. */
+static uint64_t log_at(const peer_t *p, const char *what)
+{
+    const char *s = strstr(p->log, what);
+    if (!s)
+        return UINT64_MAX;
+    while (s > p->log && !(s[0] == 't' && s[1] == '='))
+        s--;
+    unsigned long long sec = 0, ms = 0;
+    sscanf(s, "t=%llu.%llu", &sec, &ms);
+    return sec * 1000000000ull + ms * 1000000ull;
+}
+
+static int log_count(const peer_t *p, const char *what)
+{
+    int n = 0;
+    for (const char *s = strstr(p->log, what); s; s = strstr(s + 1, what))
+        n++;
+    return n;
+}
+
+static void grab(void *arg, sim_time_t t, const sim_pkt_t *pk)
+{
+    world_t *w = arg;
+    /* an SRTP packet (RFC 7983: 128-191, not RTCP) from a to b */
+    if (pk->src_ip == 0x0a000001 && pk->len > 12 && pk->len <= sizeof w->grabbed &&
+        pk->data[0] >= 128 && pk->data[0] <= 191 && (pk->data[1] & 0x7f) < 64) {
+        memcpy(w->grabbed, pk->data, pk->len);
+        w->grabbed_len = pk->len;
+    }
+}
+
+static void call_init(world_t *w, uint64_t seed, const rtc_media_options_t *o)
+{
+    char err[256];
+    memset(w, 0, sizeof *w);
+    w->seed = seed;
+    w->k = sim_kernel_new(seed);
+    sim_vdet_bind(w->k);
+    w->net = sim_net_new(w->k, NULL);
+    sim_link_params_t lp;
+    sim_link_params_default(&lp);
+    lp.latency = LATENCY;
+    sim_subnet_t *lan = sim_subnet_new(w->net, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err);
+    w->ha = sim_host_new(w->net, "a", err, sizeof err);
+    w->hb = sim_host_new(w->net, "b", err, sizeof err);
+    w->ia = sim_iface_new(w->ha, "eth0", lan, 0x0a000001, NULL, err, sizeof err);
+    w->ib = sim_iface_new(w->hb, "eth0", lan, 0x0a000002, NULL, err, sizeof err);
+    ck_assert_msg(w->ia && w->ib, "%s", err);
+    sim_link_add_tap(sim_iface_link(w->ib), grab, w);
+    w->a.w = w->b.w = w;
+    w->a.other = &w->b;
+    w->b.other = &w->a;
+    w->a.sock = sim_ice_socket_new(w->ha, NULL, 0, NULL, 0, on_ice, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, NULL, 0, NULL, 0, on_ice, &w->b, err, sizeof err);
+    ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
+    w->a.sm = sim_media_new(w->ha, o, on_media, &w->a, err, sizeof err);
+    w->b.sm = sim_media_new(w->hb, o, on_media, &w->b, err, sizeof err);
+    ck_assert_msg(w->a.sm && w->b.sm, "%s", err);
+    /* offer, answer; both sessions take their connection before ICE runs */
+    w->a.conn = sim_ice_connection_new(w->a.sock, NULL, NULL, err, sizeof err);
+    ck_assert_msg(w->a.conn, "%s", err);
+    ck_assert_msg(rtc_media_add_connection(sim_media_ref(w->a.sm), w->a.conn, err, sizeof err) == 0, "%s", err);
+    rtc_conn_desc_t offer, answer;
+    rtc_connection_local_description(w->a.conn, &offer);
+    w->b.conn = sim_ice_connection_new(w->b.sock, &offer, NULL, err, sizeof err);
+    ck_assert_msg(w->b.conn, "%s", err);
+    ck_assert_msg(rtc_media_add_connection(sim_media_ref(w->b.sm), w->b.conn, err, sizeof err) == 0, "%s", err);
+    rtc_connection_local_description(w->b.conn, &answer);
+    ck_assert_msg(rtc_connection_set_remote_description(w->a.conn, &answer, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rtc_connection_connect(w->a.conn, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rtc_connection_connect(w->b.conn, err, sizeof err) == 0, "%s", err);
+    sim_ice_socket_poke(w->a.sock);
+    sim_ice_socket_poke(w->b.sock);
+}
+
+static void call_free(world_t *w)
+{
+    sim_media_free(w->a.sm);
+    sim_media_free(w->b.sm);
+    sim_ice_socket_free(w->a.sock);
+    sim_ice_socket_free(w->b.sock);
+    sim_vdet_bind(NULL);
+    sim_net_free(w->net);
+    sim_kernel_free(w->k);
+}
+
+static rtc_media_t *M(peer_t *p) { return sim_media_ref(p->sm); }
+
+/* p adds a stream <msid> with an audio and a video track and sends it. */
+static void send_av(peer_t *p, const char *msid, const char *a, const char *v)
+{
+    char err[256];
+    rtc_local_track_t t[2];
+    memset(t, 0, sizeof t);
+    snprintf(t[0].id, sizeof t[0].id, "%s", a);
+    t[0].kind = RTC_KIND_AUDIO;
+    snprintf(t[1].id, sizeof t[1].id, "%s", v);
+    t[1].kind = RTC_KIND_VIDEO;
+    t[1].bitrate = 300000;      /* keeps the suite quick; the rate is the source's business */
+    rtc_local_stream_t s = { .ntracks = 2, .tracks = t };
+    snprintf(s.id, sizeof s.id, "%s", msid);
+    ck_assert_msg(rtc_media_add_stream(M(p), &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rtc_media_send_stream(M(p), msid, true, err, sizeof err) == 0, "%s", err);
+}
+
+/* from's local description becomes to's remote one (signalling, at once) */
+static void signal_desc(peer_t *from, peer_t *to)
+{
+    char err[256];
+    rtc_track_desc_t d[8];
+    size_t n = rtc_media_local_description(M(from), NULL, d, 8);
+    ck_assert_msg(rtc_media_set_remote_description(M(to), d, n, false, err, sizeof err) == 0, "%s", err);
+}
+
+static rtc_track_stats_t tstats(peer_t *p, const char *id, bool remote)
+{
+    rtc_track_stats_t st;
+    ck_assert_msg(rtc_media_track_stats(M(p), id, remote, &st), "no track %s", id);
+    return st;
+}
+
+static rtc_media_stats_t mstats(peer_t *p)
+{
+    rtc_media_stats_t st;
+    rtc_media_stats(M(p), &st);
+    return st;
+}
+
+START_TEST(call_on_a_lan)
+{
+    world_t w;
+    call_init(&w, 11, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    send_av(&w.b, "sb", "ab", "vb");
+    signal_desc(&w.a, &w.b);
+    signal_desc(&w.b, &w.a);
+    sim_run_until(w.k, SIM_SEC(12));
+    ck_assert_int_eq(w.a.dtls_connected, 1);
+    ck_assert_int_eq(w.b.dtls_connected, 1);
+    for (int i = 0; i < 2; i++) {
+        peer_t *p = i ? &w.b : &w.a;
+        const char *ms = i ? "sa" : "sb", *au = i ? "aa" : "ab", *vi = i ? "va" : "vb";
+        char want[64];
+        snprintf(want, sizeof want, "add-stream %s;", ms);
+        ck_assert_msg(log_count(p, want) == 1, "seed %llu: %s", (unsigned long long)w.seed, p->log);
+        snprintf(want, sizeof want, "track-connected %s/%s;", ms, au);
+        uint64_t ta = log_at(p, want);
+        snprintf(want, sizeof want, "track-connected %s/%s;", ms, vi);
+        uint64_t tv = log_at(p, want);
+        snprintf(want, sizeof want, "stream-connected %s;", ms);
+        uint64_t ts = log_at(p, want);
+        ck_assert_msg(ta != UINT64_MAX && tv != UINT64_MAX && ts != UINT64_MAX, "%s", p->log);
+        ck_assert_int_eq(log_count(p, want), 1);
+        ck_assert_int_eq(log_count(p, "disconnected"), 0);
+        /* the stream connects with its first track, not before */
+        ck_assert_uint_ge(ts, ta < tv ? ta : tv);
+        rtc_track_stats_t ra = tstats(p, au, true);
+        /* audio, 50 packets a second from DTLS up (well under 1 s here)
+         * to 12 s: at least 11 s worth, at most 12 s */
+        ck_assert_msg(ra.packets >= 550 && ra.packets <= 601, "%llu audio packets", (unsigned long long)ra.packets);
+        ck_assert(ra.connected);
+        ck_assert_int_eq(ra.lost, 0);
+        rtc_track_stats_t la = tstats(p->other, au, false);
+        ck_assert_uint_eq(la.packets, ra.packets);
+        /* the peer's RR/SR blocks about our audio: nothing lost; RTT of
+         * s.6.4.1 is the path's 2 x (2 x 5 ms), to the 1/65536 s of
+         * LSR/DLSR (two roundings: 31 us) */
+        ck_assert(la.have_report);
+        ck_assert_int_eq(la.cumulative_lost, 0);
+        ck_assert_uint_eq(la.fraction_lost, 0);
+        ck_assert_msg(la.rtt_us >= 20000 - 31 && la.rtt_us <= 20000 + 31, "rtt %u us", la.rtt_us);
+        ck_assert_uint_ge(la.srs, 1);
+        rtc_media_stats_t ms_ = mstats(p);
+        for (int d = 0; d < RTC_DROP__COUNT; d++)
+            ck_assert_msg(ms_.dropped[d] == 0, "%s: %llu", rtc_media_drop_name(d), (unsigned long long)ms_.dropped[d]);
+        ck_assert_uint_ge(ms_.rtcp_received, 2);
+        ck_assert_uint_eq(ms_.unsent, 0);
+    }
+    call_free(&w);
+}
+END_TEST
+
+/* 5% Bernoulli loss on b's access link, both ways, after the call is up:
+ * what b's receiver reports about a's audio. Audio is 50 packets/s, so 60 s
+ * give n = 3000 packets; lost ~ Binomial(n, 0.05): mean 150, sd
+ * sqrt(3000 x 0.05 x 0.95) = 11.9; 5 sd either side is [90, 210], i.e.
+ * 3% to 7% of what was expected. One report interval (5 s at most, 250
+ * packets) has sd 1.4% of fraction lost: the last report's fraction is
+ * within 5% + 5 sd = 12% (31/256). */
+START_TEST(rr_fraction_lost_under_loss)
+{
+    for (uint64_t seed = 21; seed < 24; seed++) {
+        world_t w;
+        call_init(&w, seed, NULL);
+        send_av(&w.a, "sa", "aa", "va");
+        signal_desc(&w.a, &w.b);
+        sim_run_until(w.k, SIM_SEC(3));
+        sim_link_params_t lp;
+        sim_link_get_params(sim_iface_link(w.ib), 0, &lp);
+        lp.loss = 0.05;
+        sim_link_set_params(sim_iface_link(w.ib), -1, &lp);
+        rtc_track_stats_t r0 = tstats(&w.b, "aa", true);
+        sim_run_until(w.k, SIM_SEC(63));
+        rtc_track_stats_t r1 = tstats(&w.b, "aa", true);
+        uint32_t expected = r1.expected - r0.expected;
+        int32_t lost = r1.lost - r0.lost;
+        ck_assert_msg(expected >= 2990 && expected <= 3010, "seed %llu: expected %u", (unsigned long long)seed, expected);
+        ck_assert_msg(lost >= 90 && lost <= 210, "seed %llu: lost %d of %u", (unsigned long long)seed, lost, expected);
+        rtc_track_stats_t la = tstats(&w.a, "aa", false);
+        ck_assert(la.have_report);
+        ck_assert_msg(la.fraction_lost <= 31, "seed %llu: fraction %u/256", (unsigned long long)seed, la.fraction_lost);
+        /* the cumulative count the peer reports is the receiver's own, up
+         * to the packets since its last report (5 s at most: 250, at 5%
+         * loss ~12, say 40 to be 5 sd safe) */
+        ck_assert_msg(la.cumulative_lost <= r1.lost && la.cumulative_lost + 40 >= r1.lost,
+                      "seed %llu: reported %d, measured %d", (unsigned long long)seed, la.cumulative_lost, r1.lost);
+        ck_assert_int_eq(log_count(&w.b, "disconnected"), 0);
+        call_free(&w);
+    }
+}
+END_TEST
+
+/* sendTrack(false): BYE, the peer's track disconnects ("bye"), the stream
+ * stays (its video is still connected); sendTrack(true): it connects again
+ * (D66); removeStream: BYE for the rest, and the stream disconnects. */
+START_TEST(bye_then_resume_then_remove)
+{
+    world_t w;
+    char err[256];
+    call_init(&w, 31, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    sim_run_until(w.k, SIM_SEC(3));
+    ck_assert_int_eq(log_count(&w.b, "stream-connected sa;"), 1);
+    ck_assert_int_eq(rtc_media_send_track(M(&w.a), "aa", false, err, sizeof err), 0);
+    sim_run_until(w.k, SIM_SEC(4));
+    ck_assert_msg(log_count(&w.b, "track-disconnected sa/aa:bye;") == 1, "%s", w.b.log);
+    ck_assert_int_eq(log_count(&w.b, "stream-disconnected"), 0);
+    ck_assert_uint_eq(tstats(&w.a, "aa", false).byes, 1);
+    ck_assert_uint_eq(tstats(&w.b, "aa", true).byes, 1);
+    uint64_t before = tstats(&w.b, "aa", true).packets;
+    sim_run_until(w.k, SIM_SEC(5));
+    ck_assert_uint_eq(tstats(&w.b, "aa", true).packets, before);
+    ck_assert_int_eq(rtc_media_send_track(M(&w.a), "aa", true, err, sizeof err), 0);
+    sim_run_until(w.k, SIM_SEC(6));
+    ck_assert_msg(log_count(&w.b, "track-connected sa/aa;") == 2, "%s", w.b.log);
+    /* the receiver saw no loss across the pause: the sequence ran on */
+    ck_assert_int_eq(tstats(&w.b, "aa", true).lost, 0);
+    ck_assert_int_eq(rtc_media_remove_stream(M(&w.a), "sa", err, sizeof err), 0);
+    sim_run_until(w.k, SIM_SEC(7));
+    ck_assert_msg(log_count(&w.b, "track-disconnected sa/va:bye;") == 1, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "track-disconnected sa/aa:bye;") == 2, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "stream-disconnected sa;") == 1, "%s", w.b.log);
+    uint64_t sent = mstats(&w.a).rtp_sent;
+    sim_run_until(w.k, SIM_SEC(9));
+    ck_assert_uint_eq(mstats(&w.a).rtp_sent, sent);
+    call_free(&w);
+}
+END_TEST
+
+/* Total loss from t = 3 s: the tracks disconnect with reason "timeout"
+ * 2 x Td after their last packet (D63: Td is the 5 s minimum here, since
+ * 5% of ~400 kbit/s is far more than 4 members' RTCP needs), so at
+ * 3 s + 10 s, within one packet time (20 ms) and the timer's rounding. */
+START_TEST(timeout_under_total_loss)
+{
+    world_t w;
+    call_init(&w, 41, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    sim_run_until(w.k, SIM_SEC(3));
+    sim_link_params_t lp;
+    sim_link_get_params(sim_iface_link(w.ib), 0, &lp);
+    lp.loss = 1.0;
+    sim_link_set_params(sim_iface_link(w.ib), -1, &lp);
+    sim_run_until(w.k, SIM_SEC(20));
+    uint64_t t = log_at(&w.b, "track-disconnected sa/aa:timeout;");
+    ck_assert_msg(t != UINT64_MAX, "%s", w.b.log);
+    ck_assert_msg(t >= SIM_SEC(13) - SIM_MS(40) && t <= SIM_SEC(13) + SIM_MS(20), "at %llu: %s",
+                  (unsigned long long)t, w.b.log);
+    ck_assert_int_eq(log_count(&w.b, "track-disconnected sa/va:timeout;"), 1);
+    ck_assert_int_eq(log_count(&w.b, "stream-disconnected sa;"), 1);
+    /* the path comes back: the tracks connect again (D66) */
+    lp.loss = 0;
+    sim_link_set_params(sim_iface_link(w.ib), -1, &lp);
+    sim_run_until(w.k, SIM_SEC(22));
+    ck_assert_msg(log_count(&w.b, "stream-connected sa;") == 2, "%s", w.b.log);
+    call_free(&w);
+}
+END_TEST
+
+/* RTP before the description: onunknowntrack once per SSRC, with the audio
+ * level extension named by the extmap; then the description comes and the
+ * tracks connect on their next RTP. */
+START_TEST(unknown_track_then_matched)
+{
+    rtc_media_options_t o;
+    memset(&o, 0, sizeof o);
+    o.nextmap = 1;
+    o.extmap[0] = (rtc_extmap_t){ 1, "urn:ietf:params:rtp-hdrext:ssrc-audio-level" };
+    world_t w;
+    char err[256];
+    call_init(&w, 51, &o);
+    send_av(&w.a, "sa", "aa", "va");
+    rtc_track_desc_t p;
+    memset(&p, 0, sizeof p);
+    p.given = RTC_TD_EXTS;
+    p.nexts = 1;
+    snprintf(p.exts[0].name, sizeof p.exts[0].name, "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+    p.exts[0].len = 1;
+    p.exts[0].value[0] = 0x80 | 30;     /* RFC 6464: voice, -30 dBov */
+    ck_assert_msg(rtc_media_set_track_properties(M(&w.a), "aa", &p, err, sizeof err) == 0, "%s", err);
+    sim_run_until(w.k, SIM_SEC(3));
+    rtc_track_desc_t la[2];
+    rtc_media_local_description(M(&w.a), NULL, la, 2);
+    char want[128];
+    snprintf(want, sizeof want, "ssrc=%u exts=1 urn:ietf:params:rtp-hdrext:ssrc-audio-level;", la[0].ssrc);
+    ck_assert_msg(log_count(&w.b, want) == 1, "%s", w.b.log);
+    snprintf(want, sizeof want, "ssrc=%u exts=0;", la[1].ssrc);
+    ck_assert_msg(log_count(&w.b, want) == 1, "%s", w.b.log);
+    ck_assert_int_eq(log_count(&w.b, "unknown-track"), 2);
+    ck_assert_int_eq(log_count(&w.b, "track-connected"), 0);
+    signal_desc(&w.a, &w.b);
+    sim_run_until(w.k, SIM_SEC(4));
+    ck_assert_msg(log_count(&w.b, "add-stream sa;") == 1, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "track-connected sa/aa;") == 1, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "track-connected sa/va;") == 1, "%s", w.b.log);
+    ck_assert_int_eq(log_count(&w.b, "unknown-track"), 2);
+    /* its statistics came with it: the packets before the description count */
+    ck_assert_uint_ge(tstats(&w.b, "aa", true).expected, 190);
+    call_free(&w);
+}
+END_TEST
+
+/* A forged packet (bad tag) and a replayed one reach b's session through
+ * a's connection: dropped and counted, media undisturbed. */
+START_TEST(forged_and_replayed_dropped)
+{
+    world_t w;
+    call_init(&w, 61, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    sim_run_until(w.k, SIM_SEC(3));
+    ck_assert_uint_gt(w.grabbed_len, 12);
+    uint8_t forged[1500];
+    memcpy(forged, w.grabbed, w.grabbed_len);
+    forged[w.grabbed_len - 1] ^= 1;                 /* the tag's last bit */
+    forged[3] ^= 0x55;                              /* and another sequence number */
+    ck_assert_int_eq(rtc_connection_send_media(w.a.conn, forged, w.grabbed_len, NULL, 0), RTC_SEND_OK);
+    ck_assert_int_eq(rtc_connection_send_media(w.a.conn, w.grabbed, w.grabbed_len, NULL, 0), RTC_SEND_OK);
+    uint8_t junk[3] = { 0x80, 0x00, 0x01 };         /* too short to be SRTP */
+    ck_assert_int_eq(rtc_connection_send_media(w.a.conn, junk, sizeof junk, NULL, 0), RTC_SEND_OK);
+    sim_run_until(w.k, SIM_SEC(5));
+    rtc_media_stats_t st = mstats(&w.b);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_SRTP_AUTH], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_SRTP_REPLAY], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_SRTP_OTHER] + st.dropped[RTC_DROP_RTP_MALFORMED], 1);
+    ck_assert_int_eq(log_count(&w.b, "disconnected"), 0);
+    ck_assert_int_eq(tstats(&w.b, "aa", true).lost, 0);
+    call_free(&w);
+}
+END_TEST
+
+/* close(): BYE for every source, nothing sent after, every call refused. */
+START_TEST(close_says_bye)
+{
+    world_t w;
+    char err[256];
+    call_init(&w, 71, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    sim_run_until(w.k, SIM_SEC(3));
+    ck_assert_int_eq(rtc_media_close(M(&w.a), err, sizeof err), 0);
+    rtc_media_stats_t st = mstats(&w.a);
+    sim_run_until(w.k, SIM_SEC(6));
+    ck_assert_msg(log_count(&w.b, "track-disconnected sa/aa:bye;") == 1, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "track-disconnected sa/va:bye;") == 1, "%s", w.b.log);
+    ck_assert_int_eq(log_count(&w.b, "timeout"), 0);
+    rtc_media_stats_t st2 = mstats(&w.a);
+    ck_assert_uint_eq(st2.rtp_sent, st.rtp_sent);
+    ck_assert_uint_eq(st2.rtcp_sent, st.rtcp_sent);
+    call_free(&w);
+}
+END_TEST
+
 static Suite *media_suite(void)
 {
     Suite *s = suite_create("media");
@@ -685,6 +1155,16 @@ static Suite *media_suite(void)
     tcase_add_test(tc, ssrc_collision_from_description);
     tcase_add_test(tc, remove_connection_while_riding);
     tcase_add_test(tc, close_refuses_all_but_getters);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("call");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, call_on_a_lan);
+    tcase_add_test(tc, rr_fraction_lost_under_loss);
+    tcase_add_test(tc, bye_then_resume_then_remove);
+    tcase_add_test(tc, timeout_under_total_loss);
+    tcase_add_test(tc, unknown_track_then_matched);
+    tcase_add_test(tc, forged_and_replayed_dropped);
+    tcase_add_test(tc, close_says_bye);
     suite_add_tcase(s, tc);
     return s;
 }
