@@ -26,12 +26,15 @@
  *    all failed.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <stun/usages/ice.h>
 
+#include "dtls.h"
 #include "ice_private.h"
 
 #define MS(x)            ((uint64_t)(x) * 1000000ull)
@@ -91,6 +94,13 @@ struct rtc_connection {
     rtc_ice_event_t *ev;
     size_t          nev, ev_head, ev_cap;
     void            *opaque;        /* the environment's */
+    /* the media plane's transport (ice.h): DTLS-SRTP over the pair in use */
+    rtc_dtls_cert_t *cert;
+    rtc_dtls_t      *dtls;
+    bool             has_link;
+    rtc_media_link_t link;
+    rtc_dtls_phase_t phase;
+    rtc_transport_stats_t tst;
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -238,6 +248,8 @@ static void arm(rtc_connection_t *c)
         if (c->consent_expire < at)
             at = c->consent_expire;
     }
+    if (c->dtls && rtc_dtls_next_timeout(c->dtls) < at)
+        at = rtc_dtls_next_timeout(c->dtls);
     c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, at);
 }
 
@@ -594,6 +606,8 @@ static void end_checks(rtc_connection_t *c)
     c->ntrig = 0;
 }
 
+static void transport_changed(rtc_connection_t *c);
+
 static void select_pair(rtc_connection_t *c, size_t pi)
 {
     if (c->selected == (long)pi)
@@ -614,6 +628,7 @@ static void select_pair(rtc_connection_t *c, size_t pi)
     random_bytes(c, &r, 1);
     c->consent_at = now(c) + CONSENT_INTERVAL * (80 + r % 41) / 100;   /* RFC 7675 s.5.1 */
     c->consent_expire = now(c) + CONSENT_TIMEOUT;
+    transport_changed(c);
 }
 
 static void disconnect(rtc_connection_t *c)
@@ -630,6 +645,7 @@ static void disconnect(rtc_connection_t *c)
     if (c->connected) {
         c->connected = false;
         emit(c, RTC_ICE_DISCONNECTED, NULL, NULL);
+        transport_changed(c);
     }
 }
 
@@ -918,6 +934,8 @@ void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, co
     arm(c);
 }
 
+static void dtls_progress(rtc_connection_t *c);
+
 void rtc_connection_handle_timeout(rtc_connection_t *c)
 {
     uint64_t t0 = now(c);
@@ -948,6 +966,10 @@ void rtc_connection_handle_timeout(rtc_connection_t *c)
         c->consent_at = t0 + CONSENT_INTERVAL * (80 + r % 41) / 100;
     }
     all_failed_check(c);
+    if (c->dtls && rtc_dtls_next_timeout(c->dtls) <= t0) {
+        rtc_dtls_handle_timeout(c->dtls);
+        dtls_progress(c);
+    }
     arm(c);
 }
 
@@ -969,6 +991,53 @@ static int check_desc(const rtc_conn_desc_t *d, char *err, size_t errlen)
     if (p < 22 || strspn(d->pwd, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") != p) {
         snprintf(err, errlen, "secret must be at least 22 letters, digits, '+' or '/' (RFC 8445 s.5.3)");
         return -1;
+    }
+    if (d->nfingerprints > RTC_FP_MAX) {
+        snprintf(err, errlen, "fingerprints: at most %d", RTC_FP_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < d->nfingerprints; i++) {
+        char why[200];
+        if (rtc_fingerprint_check(d->fingerprints[i], why, sizeof why) < 0) {
+            snprintf(err, errlen, "fingerprints[%zu]: %s", i + 1, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 8122 s.5: hash-func SP fingerprint, the fingerprint upper-case hex
+ * pairs joined by colons (lower case accepted, as browsers do); the
+ * length is the hash's. RFC 8122 s.5 names md2 and md5 too, but forbids
+ * their use since RFC 8122 (s.5: "MUST NOT"), so they are refused. */
+int rtc_fingerprint_check(const char *f, char *err, size_t errlen)
+{
+    static const struct { const char *name; size_t bytes; } hashes[] = {
+        { "sha-1", 20 }, { "sha-224", 28 }, { "sha-256", 32 }, { "sha-384", 48 }, { "sha-512", 64 },
+    };
+    const char *sp = strchr(f, ' ');
+    size_t hn = sp ? (size_t)(sp - f) : 0, bytes = 0;
+    for (size_t i = 0; i < sizeof hashes / sizeof *hashes; i++)
+        if (strlen(hashes[i].name) == hn && strncasecmp(hashes[i].name, f, hn) == 0)
+            bytes = hashes[i].bytes;
+    if (!sp || !bytes) {
+        snprintf(err, errlen, "'%.40s' is not \"hash HEX:HEX...\" with hash sha-1, sha-224, sha-256, "
+                              "sha-384 or sha-512 (RFC 8122 s.5)", f);
+        return -1;
+    }
+    const char *h = sp + 1;
+    if (strlen(h) != bytes * 3 - 1) {
+        snprintf(err, errlen, "'%.40s...': a %.*s fingerprint is %zu hex pairs joined by ':' (RFC 8122 s.5)",
+                 f, (int)hn, f, bytes);
+        return -1;
+    }
+    for (size_t i = 0; h[i]; i++) {
+        bool ok = i % 3 == 2 ? h[i] == ':' : isxdigit((unsigned char)h[i]) != 0;
+        if (!ok) {
+            snprintf(err, errlen, "'%.40s...': character %zu of the fingerprint is '%c', expected %s "
+                                  "(RFC 8122 s.5)", f, hn + 2 + i, h[i], i % 3 == 2 ? "':'" : "a hex digit");
+            return -1;
+        }
     }
     return 0;
 }
@@ -1018,6 +1087,19 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     }
     make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
+    /* RFC 5763 s.5: a certificate of its own (self-signed), identified by
+     * its fingerprint in the description (RFC 8122 s.5) */
+    rtc_dtls_status_t ds = rtc_dtls_cert_new(&c->cert);
+    if (ds != RTC_DTLS_OK) {
+        snprintf(err, errlen, "no DTLS certificate: %s", rtc_dtls_strerror(ds));
+        if (st && ds != RTC_DTLS_ERR_NOMEM)
+            *st = RTC_ERR_INVALID;
+        rtc_connection_free(c);
+        return NULL;
+    }
+    snprintf(c->local.fingerprints[0], sizeof c->local.fingerprints[0], "%s",
+             rtc_dtls_cert_fingerprint(c->cert));
+    c->local.nfingerprints = 1;
     gather(c);
     if (drops_since(c, before, err, errlen) < 0) {
         /* a connection that could not gather all it has is not made: the
@@ -1037,6 +1119,8 @@ void rtc_connection_free(rtc_connection_t *c)
         return;
     c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, RTC_TIME_NEVER);
     c->s->conns[c->serial] = NULL;
+    rtc_dtls_free(c->dtls);
+    rtc_dtls_cert_free(c->cert);
     const rtc_env_t *env = &c->s->env;
     rtc_mem_free(env, c->lc, c->lc_cap * sizeof *c->lc);
     rtc_mem_free(env, c->lc_active, c->lc_active_cap * sizeof *c->lc_active);
@@ -1168,4 +1252,192 @@ int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
     c->next_check = now(c);
     arm(c);
     return drops_since(c, before, err, errlen);
+}
+
+/* ---- the media plane's transport: DTLS-SRTP over the pair in use (ice.h) ---------- */
+
+bool rtc_connection_is_connected(const rtc_connection_t *c)
+{
+    return c->connected && c->selected >= 0;
+}
+
+rtc_dtls_phase_t rtc_connection_dtls_phase(const rtc_connection_t *c)
+{
+    return c->phase;
+}
+
+void rtc_connection_transport_stats(const rtc_connection_t *c, rtc_transport_stats_t *st)
+{
+    *st = c->tst;
+    if (c->dtls)
+        st->dtls_ignored += rtc_dtls_ignored(c->dtls);
+}
+
+static void notify(rtc_connection_t *c)
+{
+    if (c->has_link && c->link.on_change)
+        c->link.on_change(c->link.user, c);
+}
+
+/* DTLS records go over the pair in use, wherever it is now (RFC 8445
+ * s.12: a change of pair keeps the association). */
+static void dtls_out(void *user, const uint8_t *data, size_t len)
+{
+    rtc_connection_t *c = user;
+    if (c->selected >= 0)
+        rtc_socket_send(c->s, &c->sel_local.base, &c->sel_remote.addr, data, len);
+}
+
+static void dtls_fail(rtc_connection_t *c, const char *why)
+{
+    c->phase = RTC_DTLS_PHASE_FAILED;
+    rtc_ice_event_t *e = emit(c, RTC_ICE_DTLS_FAILED, NULL, NULL);
+    if (e)
+        snprintf(e->text, sizeof e->text, "%s", why);
+    notify(c);
+}
+
+/* After every input to the endpoint: the handshake may have ended. */
+static void dtls_progress(rtc_connection_t *c)
+{
+    if (c->phase != RTC_DTLS_PHASE_HANDSHAKE)
+        return;
+    rtc_dtls_state_t ds = rtc_dtls_state(c->dtls);
+    if (ds == RTC_DTLS_FAILED) {
+        dtls_fail(c, "the DTLS handshake failed");
+        return;
+    }
+    if (ds != RTC_DTLS_CONNECTED)
+        return;
+    /* RFC 5763 s.5 / RFC 8122 s.5: the certificate the peer presented must
+     * match a fingerprint its description signalled; else no media */
+    bool ok = false;
+    for (size_t i = 0; i < c->remote.nfingerprints && !ok; i++)
+        ok = rtc_dtls_peer_matches(c->dtls, c->remote.fingerprints[i]);
+    if (!ok) {
+        char why[160];
+        if (!c->remote.nfingerprints)
+            snprintf(why, sizeof why, "the remote description signalled no fingerprint (RFC 5763 s.5)");
+        else
+            snprintf(why, sizeof why, "the peer's certificate matches none of the %zu fingerprints "
+                                      "signalled (RFC 5763 s.5)", c->remote.nfingerprints);
+        dtls_fail(c, why);
+        return;
+    }
+    c->phase = RTC_DTLS_PHASE_UP;
+    rtc_ice_event_t *e = emit(c, RTC_ICE_DTLS_CONNECTED, NULL, NULL);
+    if (e)
+        snprintf(e->text, sizeof e->text, "%s", rtc_dtls_srtp_profile(c->dtls));
+    notify(c);
+}
+
+/* The endpoint, once media is attached and there is a pair to run it on.
+ * RFC 8842 s.5.3: the answerer's a=setup:active makes it the DTLS client. */
+static void dtls_begin(rtc_connection_t *c)
+{
+    if (c->dtls || !c->has_link || c->selected < 0 || c->phase == RTC_DTLS_PHASE_FAILED)
+        return;
+    rtc_dtls_role_t role = c->offerer ? RTC_DTLS_SERVER : RTC_DTLS_CLIENT;
+    rtc_dtls_status_t ds = rtc_dtls_new(&c->s->env, role, c->cert,
+                                        c->s->srtp_profiles[0] ? c->s->srtp_profiles : NULL,
+                                        dtls_out, c, &c->dtls);
+    if (ds != RTC_DTLS_OK) {
+        if (ds == RTC_DTLS_ERR_NOMEM)
+            nomem(c);       /* tried again at the next change of the transport */
+        else
+            dtls_fail(c, "no DTLS endpoint: OpenSSL refused it");
+        return;
+    }
+    c->phase = RTC_DTLS_PHASE_HANDSHAKE;
+    if (role == RTC_DTLS_CLIENT)
+        rtc_dtls_start(c->dtls);
+    dtls_progress(c);
+}
+
+static void transport_changed(rtc_connection_t *c)
+{
+    dtls_begin(c);
+    notify(c);
+}
+
+int rtc_connection_attach_media(rtc_connection_t *c, const rtc_media_link_t *link, char *err,
+                                size_t errlen)
+{
+    if (!link) {
+        c->has_link = false;
+        memset(&c->link, 0, sizeof c->link);
+        return 0;
+    }
+    if (c->has_link) {
+        snprintf(err, errlen, "connection '%s' already carries a media session", c->local.id);
+        return RTC_ERR_INVALID;
+    }
+    c->link = *link;
+    c->has_link = true;
+    uint64_t before = c->s->st.nomem;
+    dtls_begin(c);
+    arm(c);
+    return drops_since(c, before, err, errlen);
+}
+
+int rtc_connection_srtp_keys(const rtc_connection_t *c, const char **profile, uint8_t *out, size_t len,
+                             bool *is_client)
+{
+    if (c->phase != RTC_DTLS_PHASE_UP)
+        return RTC_ERR_INVALID;
+    *profile = rtc_dtls_srtp_profile(c->dtls);
+    *is_client = !c->offerer;
+    if (len == 0)
+        return 0;       /* the profile only: it says how long the keys are */
+    return rtc_dtls_srtp_keys(c->dtls, out, len) == RTC_DTLS_OK ? 0 : RTC_ERR_INVALID;
+}
+
+rtc_send_status_t rtc_connection_send_media(rtc_connection_t *c, const uint8_t *data, size_t len,
+                                            const uint8_t *plain, size_t plain_len)
+{
+    if (c->selected < 0)
+        return RTC_SEND_FAILED;
+    return rtc_socket_send_twin(c->s, &c->sel_local.base, &c->sel_remote.addr, data, len, plain,
+                                plain_len);
+}
+
+/* RFC 8445 s.11: media is accepted over any valid pair (s.7.2.5.3.2),
+ * the one in use first. */
+static bool over_valid_pair(const rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from)
+{
+    if (c->selected >= 0 && addr_eq(&c->sel_local.base, local) && addr_eq(&c->sel_remote.addr, from))
+        return true;
+    for (size_t i = 0; i < c->npairs; i++) {
+        const pair_t *p = &c->pairs[i];
+        if (p->state == SUCCEEDED && addr_eq(&c->lc[p->valid_local].base, local) &&
+            addr_eq(&c->rc[p->remote].addr, from))
+            return true;
+    }
+    return false;
+}
+
+bool rtc_connection_handle_media(rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from,
+                                 const uint8_t *data, size_t len)
+{
+    if (!over_valid_pair(c, local, from))
+        return false;
+    if (data[0] >= 20 && data[0] <= 63) {          /* RFC 7983 s.7: DTLS */
+        /* a record before this side has a pair in use (or media) is
+         * dropped: the client retransmits its flight (RFC 6347 s.4.2.4) */
+        if (!c->dtls) {
+            c->tst.dtls_ignored++;
+            return true;
+        }
+        rtc_dtls_handle_datagram(c->dtls, data, len);
+        dtls_progress(c);
+        arm(c);
+        return true;
+    }
+    /* RTP and RTCP (RFC 7983 s.7: 128-191; RFC 5761 muxed) */
+    if (!c->has_link || !c->link.on_packet) {
+        c->tst.media_no_link++;
+        return true;
+    }
+    c->link.on_packet(c->link.user, c, data, len);
+    return true;
 }

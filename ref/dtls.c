@@ -2,16 +2,19 @@
  * dtls.c - sans-IO DTLS 1.2 + use_srtp on OpenSSL (dtls.h).
  *
  * OpenSSL talks to a BIO of our own with datagram semantics: each write is
- * one datagram, handed to env->send at once; a read returns the one
- * datagram being handled, then "retry". So no datagram boundary is lost
- * and nothing is buffered here. OpenSSL keeps the retransmission timer
- * (RFC 6347 s.4.2.4: 1 s initial, doubling); after every step the endpoint
- * re-arms the environment's timer from DTLSv1_get_timeout. Time and
- * randomness reach OpenSSL from whoever runs the endpoint (the simulator
- * interposes them, sim/vdet.c); nothing here reads either.
+ * one datagram, handed to the owner's out callback at once; a read returns
+ * the one datagram being handled, then "retry". So no datagram boundary is
+ * lost and nothing is buffered here. OpenSSL keeps the retransmission
+ * timer (RFC 6347 s.4.2.4: 1 s initial, doubling, at most 60 s, and it
+ * gives up after 12 expiries); after every step the endpoint records from
+ * DTLSv1_get_timeout when the owner must call back (rtc_dtls_next_timeout).
+ * Time and randomness reach OpenSSL from whoever runs the endpoint (the
+ * simulator interposes them, sim/vdet.c); nothing here reads either.
  */
 #include "dtls.h"
 
+#include <ctype.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +26,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "srtp.h"
+
 #define DTLS_MTU 1200       /* fits any path the simulator builds, with room for TURN */
 #define FP_LEN   (8 + 32 * 3)
+/* RFC 6347 s.4.1: type, version, epoch, sequence number, length */
+#define RECORD_HEADER 13
 
 struct rtc_dtls_cert {
     EVP_PKEY *key;
@@ -34,7 +41,8 @@ struct rtc_dtls_cert {
 
 struct rtc_dtls {
     rtc_env_t        env;
-    rtc_addr_t       local, remote;
+    rtc_dtls_out_fn  out;
+    void            *out_user;
     rtc_dtls_role_t  role;
     rtc_dtls_state_t state;
     SSL_CTX         *ctx;
@@ -42,6 +50,7 @@ struct rtc_dtls {
     const uint8_t   *in;            /* datagram being handled */
     size_t           in_len;
     uint64_t         ignored;
+    uint64_t         next_timeout;  /* absolute, env.now units */
     char             peer_fp[FP_LEN];
 };
 
@@ -52,6 +61,7 @@ const char *rtc_dtls_strerror(rtc_dtls_status_t s)
     case RTC_DTLS_ERR_NOMEM: return "out of memory";
     case RTC_DTLS_ERR_CRYPTO: return "OpenSSL refused the operation";
     case RTC_DTLS_ERR_STATE: return "not possible in the current state";
+    case RTC_DTLS_ERR_INVALID: return "invalid argument";
     }
     return "unknown status";
 }
@@ -124,10 +134,10 @@ const char *rtc_dtls_cert_fingerprint(const rtc_dtls_cert_t *c)
 static int bio_write(BIO *b, const char *data, int len)
 {
     rtc_dtls_t *d = BIO_get_data(b);
-    /* A flight that did not go is a flight lost: the handshake's own
-     * retransmission timer sends it again (RFC 6347 s.4.2.4), so the
-     * status is not needed here. */
-    (void)d->env.send(d->env.ctx, &d->local, &d->remote, (const uint8_t *)data, (size_t)len);
+    /* A flight the owner could not send is a flight lost: the handshake's
+     * own retransmission timer sends it again (RFC 6347 s.4.2.4). */
+    if (len > 0)
+        d->out(d->out_user, (const uint8_t *)data, (size_t)len);
     return len;
 }
 
@@ -189,8 +199,6 @@ static int accept_any(int ok, X509_STORE_CTX *store)
     return 1;
 }
 
-/* What rtc_dtls_free frees; also for rtc_dtls_new's failure, which the
- * environment never heard of (rtc_env.h: no set_timer from a constructor). */
 static void release(rtc_dtls_t *d)
 {
     SSL_free(d->ssl);
@@ -198,36 +206,51 @@ static void release(rtc_dtls_t *d)
     free(d);
 }
 
-rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
-                               const rtc_dtls_cert_t *cert, const rtc_addr_t *local,
-                               const rtc_addr_t *remote, rtc_dtls_t **out)
+/* The NSS key log line OpenSSL writes for each secret (CLIENT_RANDOM for
+ * DTLS 1.2), so that Wireshark can decode the capture. */
+static void keylog_line(const SSL *ssl, const char *line)
 {
-    *out = NULL;
+    rtc_dtls_t *d = SSL_get_app_data(ssl);
+    if (d && d->env.keylog)
+        d->env.keylog(d->env.ctx, line);
+}
+
+rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
+                               const rtc_dtls_cert_t *cert, const char *profiles,
+                               rtc_dtls_out_fn out, void *out_user, rtc_dtls_t **dp)
+{
+    *dp = NULL;
     rtc_dtls_t *d = calloc(1, sizeof *d);
     if (!d)
         return RTC_DTLS_ERR_NOMEM;
     d->env = *env;
-    d->local = *local;
-    d->remote = *remote;
+    d->out = out;
+    d->out_user = out_user;
     d->role = role;
     d->state = RTC_DTLS_NEW;
+    d->next_timeout = RTC_TIME_NEVER;
     BIO *bio = NULL;
     d->ctx = SSL_CTX_new(DTLS_method());
     int ok = d->ctx && bio_method() &&
              SSL_CTX_set_min_proto_version(d->ctx, DTLS1_2_VERSION) &&
              SSL_CTX_use_certificate(d->ctx, cert->x509) &&
              SSL_CTX_use_PrivateKey(d->ctx, cert->key) &&
-             /* RFC 5764 s.4.1.2; returns 0 on success */
-             SSL_CTX_set_tlsext_use_srtp(d->ctx, "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0;
+             /* RFC 5764 s.4.1.2; returns 0 on success, and refuses a list
+              * with a name it does not know */
+             SSL_CTX_set_tlsext_use_srtp(
+                 d->ctx, profiles ? profiles : "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80") == 0;
     if (ok) {
         SSL_CTX_set_verify(d->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
         SSL_CTX_set_options(d->ctx, SSL_OP_NO_QUERY_MTU);
+        if (env->keylog)
+            SSL_CTX_set_keylog_callback(d->ctx, keylog_line);
         d->ssl = SSL_new(d->ctx);
         bio = d->ssl ? BIO_new(bio_method()) : NULL;
-        ok = bio != NULL;
+        ok = bio != NULL && SSL_set_app_data(d->ssl, d) == 1;
     }
     if (!ok) {
         ERR_clear_error();
+        BIO_free(bio);
         release(d);
         return RTC_DTLS_ERR_CRYPTO;
     }
@@ -239,7 +262,7 @@ rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
         SSL_set_connect_state(d->ssl);
     else
         SSL_set_accept_state(d->ssl);
-    *out = d;
+    *dp = d;
     return RTC_DTLS_OK;
 }
 
@@ -247,22 +270,31 @@ void rtc_dtls_free(rtc_dtls_t *d)
 {
     if (!d)
         return;
-    d->env.set_timer(d->env.ctx, RTC_TIMER_DTLS, d, RTC_TIME_NEVER);
     release(d);
 }
 
-static void arm_timer(rtc_dtls_t *d)
+/* OpenSSL's timer is relative to its own clock (gettimeofday); the owner's
+ * is env->now. Both are the same clock run by the environment, so now +
+ * what remains is the instant. */
+static void note_timeout(rtc_dtls_t *d)
 {
     struct timeval tv;
     uint64_t at = RTC_TIME_NEVER;
     if (d->state == RTC_DTLS_HANDSHAKING && DTLSv1_get_timeout(d->ssl, &tv) == 1)
         at = d->env.now(d->env.ctx) + (uint64_t)tv.tv_sec * 1000000000u +
              (uint64_t)tv.tv_usec * 1000u;
-    d->env.set_timer(d->env.ctx, RTC_TIMER_DTLS, d, at);
+    d->next_timeout = at;
 }
 
 static void on_connected(rtc_dtls_t *d)
 {
+    /* RFC 5764 s.4.1.2 lets a handshake with no common profile fall back
+     * to plain DTLS; without SRTP keys it is of no use here (D54). Both
+     * ends see the same outcome. */
+    if (!SSL_get_selected_srtp_profile(d->ssl)) {
+        d->state = RTC_DTLS_FAILED;
+        return;
+    }
     d->state = RTC_DTLS_CONNECTED;
     X509 *peer = SSL_get1_peer_certificate(d->ssl);
     if (peer) {
@@ -284,14 +316,20 @@ static void step(rtc_dtls_t *d)
         }
     } else if (d->state == RTC_DTLS_CONNECTED) {
         /* Post-handshake records (a retransmitted Finished, alerts):
-         * application data is not used over DTLS-SRTP. */
+         * application data is not used over DTLS-SRTP. A record that does
+         * not decrypt is dropped by OpenSSL (RFC 6347 s.4.1.2.7) and reads
+         * as "want read"; close_notify and a fatal alert end the
+         * association. */
         char buf[2048];
         int rc = SSL_read(d->ssl, buf, sizeof buf);
-        if (rc <= 0 && SSL_get_error(d->ssl, rc) == SSL_ERROR_ZERO_RETURN)
-            d->state = RTC_DTLS_FAILED;
+        if (rc <= 0) {
+            int e = SSL_get_error(d->ssl, rc);
+            if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SSL)
+                d->state = RTC_DTLS_FAILED;
+        }
     }
     ERR_clear_error();
-    arm_timer(d);
+    note_timeout(d);
 }
 
 rtc_dtls_status_t rtc_dtls_start(rtc_dtls_t *d)
@@ -304,10 +342,33 @@ rtc_dtls_status_t rtc_dtls_start(rtc_dtls_t *d)
     return RTC_DTLS_OK;
 }
 
+/* Whether data is whole DTLS 1.x records end to end (RFC 6347 s.4.1: a
+ * datagram carries one or more records, none split), each of a content
+ * type TLS defines (20-25) and version {254, x}. OpenSSL would drop the
+ * rest silently; caught here they are counted, and OpenSSL never sees a
+ * truncated record. */
+static bool records(const uint8_t *data, size_t len)
+{
+    if (len == 0)
+        return false;
+    while (len > 0) {
+        if (len < RECORD_HEADER || data[0] < 20 || data[0] > 25 || data[1] != 254)
+            return false;
+        size_t n = (size_t)data[11] << 8 | data[12];
+        if (n > len - RECORD_HEADER)
+            return false;
+        data += RECORD_HEADER + n;
+        len -= RECORD_HEADER + n;
+    }
+    return true;
+}
+
 void rtc_dtls_handle_datagram(rtc_dtls_t *d, const uint8_t *data, size_t len)
 {
-    /* RFC 7983 s.7: DTLS records start with a byte in 20..63. */
-    if (len < 13 || data[0] < 20 || data[0] > 63 || d->state == RTC_DTLS_FAILED) {
+    /* RFC 7983 s.7: DTLS records start with a byte in 20..63; and a
+     * client answers nothing before it has started. */
+    if (!data || !records(data, len) || d->state == RTC_DTLS_FAILED ||
+        (d->state == RTC_DTLS_NEW && d->role == RTC_DTLS_CLIENT)) {
         d->ignored++;
         return;
     }
@@ -323,13 +384,16 @@ void rtc_dtls_handle_timeout(rtc_dtls_t *d)
 {
     if (d->state != RTC_DTLS_HANDSHAKING)
         return;
-    /* RFC 6347 s.4.2.4: retransmit the last flight, back off. */
+    /* RFC 6347 s.4.2.4: retransmit the last flight, back off; OpenSSL
+     * says -1 once it has given up (its DTLS1_TMO_ALERT_COUNT). Early,
+     * it does nothing and says 0. */
     if (DTLSv1_handle_timeout(d->ssl) < 0)
         d->state = RTC_DTLS_FAILED;
     ERR_clear_error();
-    arm_timer(d);
+    note_timeout(d);
 }
 
+uint64_t         rtc_dtls_next_timeout(const rtc_dtls_t *d) { return d->next_timeout; }
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d->state; }
 uint64_t         rtc_dtls_ignored(const rtc_dtls_t *d) { return d->ignored; }
 
@@ -346,14 +410,65 @@ const char *rtc_dtls_peer_fingerprint(const rtc_dtls_t *d)
     return d->state == RTC_DTLS_CONNECTED && d->peer_fp[0] ? d->peer_fp : NULL;
 }
 
+size_t rtc_dtls_srtp_key_len(const rtc_dtls_t *d)
+{
+    rtc_srtp_profile_t p;
+    return rtc_srtp_profile_of(rtc_dtls_srtp_profile(d), &p) ? rtc_srtp_key_material_len(p) : 0;
+}
+
 rtc_dtls_status_t rtc_dtls_srtp_keys(const rtc_dtls_t *d, uint8_t *out, size_t len)
 {
     static const char label[] = "EXTRACTOR-dtls_srtp";
     if (d->state != RTC_DTLS_CONNECTED)
         return RTC_DTLS_ERR_STATE;
+    if (len != rtc_dtls_srtp_key_len(d))
+        return RTC_DTLS_ERR_INVALID;
     if (SSL_export_keying_material(d->ssl, out, len, label, sizeof label - 1, NULL, 0, 0) != 1) {
         ERR_clear_error();
         return RTC_DTLS_ERR_CRYPTO;
     }
     return RTC_DTLS_OK;
+}
+
+/* RFC 8122 s.5: hash-func SP fingerprint, the fingerprint 2HEX *(":" 2HEX);
+ * s.5 also says hash names compare without regard to case. */
+bool rtc_dtls_peer_matches(const rtc_dtls_t *d, const char *fp)
+{
+    static const struct { const char *name; const EVP_MD *(*md)(void); } hashes[] = {
+        { "sha-1", EVP_sha1 },     { "sha-224", EVP_sha224 }, { "sha-256", EVP_sha256 },
+        { "sha-384", EVP_sha384 }, { "sha-512", EVP_sha512 },
+    };
+    X509 *peer = d->ssl ? SSL_get0_peer_certificate(d->ssl) : NULL;
+    if (!peer || !fp)
+        return false;
+    const char *sp = strchr(fp, ' ');
+    if (!sp)
+        return false;
+    const EVP_MD *md = NULL;
+    for (size_t i = 0; i < sizeof hashes / sizeof hashes[0] && !md; i++)
+        if (strlen(hashes[i].name) == (size_t)(sp - fp) &&
+            strncasecmp(fp, hashes[i].name, (size_t)(sp - fp)) == 0)
+            md = hashes[i].md();
+    unsigned char want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!md || !X509_digest(peer, md, want, &n)) {
+        ERR_clear_error();
+        return false;
+    }
+    const char *h = sp + 1;
+    size_t k = 0;
+    for (;;) {
+        if (k == EVP_MAX_MD_SIZE || !isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1]))
+            return false;
+        unsigned v;
+        if (sscanf(h, "%2x", &v) != 1)
+            return false;
+        got[k++] = (unsigned char)v;
+        h += 2;
+        if (*h == '\0')
+            break;
+        if (*h++ != ':')
+            return false;
+    }
+    return k == n && memcmp(got, want, n) == 0;
 }

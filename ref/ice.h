@@ -220,7 +220,9 @@ rtc_dtls_phase_t rtc_connection_dtls_phase(const rtc_connection_t *c);
 bool rtc_connection_is_connected(const rtc_connection_t *c);
 /* Once UP: the SRTP profile's OpenSSL name and the keying material (RFC
  * 5764 s.4.2) into out (len bytes: rtc_srtp_key_material_len), and
- * whether this side is the DTLS client. 0, or RTC_ERR_INVALID before. */
+ * whether this side is the DTLS client. len 0: the profile and role only
+ * (the profile says how long the keys are). 0, or RTC_ERR_INVALID before
+ * or when len is not the profile's. */
 int  rtc_connection_srtp_keys(const rtc_connection_t *c, const char **profile, uint8_t *out,
                               size_t len, bool *is_client);
 /* Send one SRTP/SRTCP datagram over the selected pair (through its TURN

@@ -67,6 +67,7 @@ struct rtc_socket {
     rtc_txn_table_t     turn;           /* TURN transactions (rtc_stx_t) */
     rtc_relay_t        *relays;
     size_t              nrelays;
+    char                srtp_profiles[96];  /* the DTLS use_srtp offer (rtc_socket_set_srtp_profiles) */
 };
 
 /* socket.c: ref/'s allocations, all through env.alloc (rtc_env.h).
@@ -86,16 +87,26 @@ void *rtc_mem_reserve(const rtc_env_t *env, void *p, size_t *cap, size_t n, size
  * through its TURN server (rtc_turn_send), any other straight out. */
 void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
                      const uint8_t *data, size_t len);
-/* Hand one datagram to env.send as it is; count it if it did not go. */
-void rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
-                     const uint8_t *data, size_t len);
+/* Hand one datagram to env.send as it is; count it if it did not go.
+ * With plain (not NULL): to env.send_twin with its decrypted twin, or
+ * env.send without it when the environment has no send_twin. */
+rtc_send_status_t rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len, const uint8_t *plain,
+                                  size_t plain_len);
+/* rtc_socket_send with a twin (media: rtc_connection_send_media). */
+rtc_send_status_t rtc_socket_send_twin(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                                       const uint8_t *data, size_t len, const uint8_t *plain,
+                                       size_t plain_len);
 
 /* turn.c: the socket's TURN client. */
 void rtc_turn_start(rtc_socket_t *s);                 /* allocate on every idle relay */
 /* If from is a relayed address, send through its TURN server
- * (ChannelData once bound, else a Send indication) and return true. */
+ * (ChannelData once bound, else a Send indication) and return true; *st
+ * (if not NULL) is what became of it. plain: the twin (rtc_socket_emit),
+ * wrapped the same way. */
 bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
-                   const uint8_t *data, size_t len);
+                   const uint8_t *data, size_t len, const uint8_t *plain, size_t plain_len,
+                   rtc_send_status_t *st);
 /* A datagram from a TURN server: handled (true) or not ours (false). */
 bool rtc_turn_input(rtc_socket_t *s, const rtc_addr_t *local, const rtc_addr_t *from,
                     const uint8_t *data, size_t len);
@@ -112,5 +123,9 @@ const char *rtc_connection_local_ufrag(const rtc_connection_t *c);
 void rtc_connection_address_lost(rtc_connection_t *c, const rtc_addr_t *addr);
 void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local,
                                 const rtc_addr_t *from, const uint8_t *data, size_t len);
+/* A DTLS, RTP or RTCP datagram (RFC 7983) at local from `from`: true if
+ * it came over one of c's valid pairs (then c took it), else false. */
+bool rtc_connection_handle_media(rtc_connection_t *c, const rtc_addr_t *local,
+                                 const rtc_addr_t *from, const uint8_t *data, size_t len);
 
 #endif

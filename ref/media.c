@@ -841,32 +841,27 @@ static void conn_update(rtc_media_t *m, media_conn_t *mc)
 {
     if (mc->srtp || mc->srtp_failed || rtc_connection_dtls_phase(mc->c) != RTC_DTLS_PHASE_UP)
         return;
-    /* the material's length follows from the profile, which the same
-     * call names: try the lengths of the profiles we know (the TLS 1.2
-     * exporter's output is a prefix of a longer one, but an
-     * implementation may insist on the exact length) */
-    static const rtc_srtp_profile_t profiles[] = { RTC_SRTP_AES128_CM_SHA1_80,
-                                                   RTC_SRTP_AEAD_AES_128_GCM };
+    /* len 0 asks the profile, whose key and salt lengths say how much
+     * material to export (ice.h) */
+    const char *name = NULL;
+    bool is_client = false;
+    rtc_srtp_profile_t p;
     uint8_t key[128];
-    for (size_t i = 0; i < sizeof profiles / sizeof *profiles; i++) {
-        const char *name = NULL;
-        bool is_client = false;
-        size_t len = rtc_srtp_key_material_len(profiles[i]);
-        rtc_srtp_profile_t p;
-        if (rtc_connection_srtp_keys(mc->c, &name, key, len, &is_client) != 0 || !name ||
-            !rtc_srtp_profile_of(name, &p) || p != profiles[i])
-            continue;
-        rtc_srtp_status_t s = rtc_srtp_new(p, key, len, is_client, &mc->srtp);
-        memset(key, 0, sizeof key);
-        if (s != RTC_SRTP_OK) {
-            mc->srtp_failed = true;
-            return;
-        }
-        mc->rtcp_initial = true;
-        schedule_rtcp(m, mc);
+    size_t len;
+    if (rtc_connection_srtp_keys(mc->c, &name, NULL, 0, &is_client) != 0 || !name ||
+        !rtc_srtp_profile_of(name, &p) || (len = rtc_srtp_key_material_len(p)) > sizeof key ||
+        rtc_connection_srtp_keys(mc->c, &name, key, len, &is_client) != 0) {
+        mc->srtp_failed = true;
         return;
     }
-    mc->srtp_failed = true;
+    rtc_srtp_status_t s = rtc_srtp_new(p, key, len, is_client, &mc->srtp);
+    memset(key, 0, sizeof key);     /* the keys live in libsrtp's contexts from here */
+    if (s != RTC_SRTP_OK) {
+        mc->srtp_failed = true;
+        return;
+    }
+    mc->rtcp_initial = true;
+    schedule_rtcp(m, mc);
 }
 
 static void on_change(void *user, rtc_connection_t *c)

@@ -10,7 +10,8 @@
  *
  * An environment is this header's callbacks and a context pointer;
  * it needs nothing else of ref/ but the objects' handle_timeout calls
- * (ice.h, dtls.h) and, for connections, rtc_connection_opaque().
+ * (ice.h, media.h) and, for connections, rtc_connection_opaque(). (A DTLS
+ * endpoint arms no timer: its owner asks rtc_dtls_next_timeout, dtls.h.)
  *
  * Every callback is called synchronously, from inside a call the
  * environment made into ref/ (a constructor, an API method, a datagram or
@@ -36,7 +37,6 @@ typedef struct rtc_addr {
 typedef enum rtc_timer_owner {
     RTC_TIMER_SOCKET,       /* rtc_socket_t: rtc_socket_handle_timeout(obj) */
     RTC_TIMER_CONNECTION,   /* rtc_connection_t: rtc_connection_handle_timeout(obj) */
-    RTC_TIMER_DTLS,         /* rtc_dtls_t: rtc_dtls_handle_timeout(obj) */
     RTC_TIMER_MEDIA,        /* rtc_media_t: rtc_media_handle_timeout(obj) */
 } rtc_timer_owner_t;
 
@@ -66,8 +66,7 @@ typedef struct rtc_env {
      * acts on all that is due), an early one harmless.
      *
      * When the environment can first be asked: a socket's timer, never
-     * from rtc_socket_new; a DTLS endpoint's, never from rtc_dtls_new; a
-     * connection's, from rtc_connection_new on (gathering starts at once),
+     * from rtc_socket_new; a connection's, from rtc_connection_new on (gathering starts at once),
      * but rtc_connection_opaque(obj) already returns the pointer the
      * environment passed to rtc_connection_new, so it can find its state
      * for the connection. An object disarms its timer when it is freed

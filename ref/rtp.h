@@ -40,11 +40,15 @@ typedef enum rtc_rtp_status {
                              * or an element with the reserved id 15 (RFC 8285 s.4.2) */
     RTC_RTP_BAD_RTCP,       /* an RTCP compound that breaks RFC 3550 s.6.1 / A.2 */
     RTC_RTP_NO_ROOM,        /* building: the caller's buffer is too small */
+    /* Contract change (h-rtp, additive): the writers' inputs can be out of
+     * their fields' ranges (a bug of the caller, not of the network), and
+     * writing them would make a packet our own parser refuses. */
+    RTC_RTP_BAD_ARG,        /* building: a field out of its range (see each writer) */
     RTC_RTP__COUNT
 } rtc_rtp_status_t;
 
 /* "ok", "truncated", "bad-version", "bad-padding", "bad-extension",
- * "bad-rtcp", "no-room": the names the counters are reported under. */
+ * "bad-rtcp", "no-room", "bad-arg": the names the counters are reported under. */
 const char *rtc_rtp_status_name(rtc_rtp_status_t st);
 
 /* ---- RTP (RFC 3550 s.5.1) with header extensions (RFC 8285) ---------------- */
@@ -87,7 +91,9 @@ rtc_rtp_status_t rtc_rtp_parse(const uint8_t *data, size_t len, rtc_rtp_header_t
  * its extension elements in the one-byte form when every id is 1-14 and
  * every length 1-16 and ext_two_byte is false, else the two-byte form;
  * the block padded to 32 bits. *written is the header's length (the
- * caller appends the payload). RTC_RTP_OK or RTC_RTP_NO_ROOM. */
+ * caller appends the payload). RTC_RTP_OK, RTC_RTP_NO_ROOM, or
+ * RTC_RTP_BAD_ARG: pt above 127, ncsrc above 15, next above
+ * RTC_RTP_MAX_EXT, or an element with id 0 (it would read as padding). */
 rtc_rtp_status_t rtc_rtp_write_header(const rtc_rtp_header_t *h, uint8_t *out, size_t cap,
                                       size_t *written);
 
@@ -151,7 +157,9 @@ rtc_rtp_status_t rtc_rtcp_parse(const uint8_t *data, size_t len, rtc_rtcp_t *c);
 /* Write the compound c: its reports (SR or RR as each says), then one
  * SDES packet with c's chunks (CNAME items), then one BYE packet with c's
  * sources if nbye > 0 (s.6.1: BYE last). *written is its length.
- * RTC_RTP_OK or RTC_RTP_NO_ROOM. */
+ * RTC_RTP_OK, RTC_RTP_NO_ROOM, or RTC_RTP_BAD_ARG: no report (s.6.1: the
+ * compound starts with an SR or RR), more than 4, a report with more
+ * than 31 blocks, more than 16 chunks or BYE sources. */
 rtc_rtp_status_t rtc_rtcp_write(const rtc_rtcp_t *c, uint8_t *out, size_t cap, size_t *written);
 
 /* ---- receiver statistics (RFC 3550 A.1, A.3, A.8) ------------------------- */
@@ -172,7 +180,9 @@ typedef struct rtc_rtp_rx {
     uint64_t duplicates;            /* a packet whose sequence number was already seen recently */
 } rtc_rtp_rx_t;
 
-/* First packet of a source: A.1 init_seq, with MIN_SEQUENTIAL probation. */
+/* First packet of a source: A.1 init_seq, with MIN_SEQUENTIAL probation.
+ * As in A.1, the caller then passes that same packet to
+ * rtc_rtp_rx_update. */
 void rtc_rtp_rx_init(rtc_rtp_rx_t *rx, uint16_t seq);
 /* A.1 update_seq, then A.8 with arrival in timestamp units (the caller
  * converts its clock at the codec's rate). Returns false if the packet
@@ -243,13 +253,18 @@ typedef struct rtc_source {
     rtc_source_params_t p;
     uint64_t rng;               /* xorshift64* state; never 0 */
     uint64_t next_at;           /* ns: when the next packet is due */
-    uint64_t frame;             /* frames sent so far */
+    uint64_t frame;             /* index of the frame (audio: packet) being sent or due
+                                 * next, counted from the start, frames skipped by a
+                                 * pause included (rtc_source_resume) */
     uint32_t ts_offset;         /* timestamp units since the start */
     uint32_t frame_left;        /* video: payload bytes of the current frame still to send */
 } rtc_source_t;
 
 /* A source that starts at time start (ns), its payload bytes from seed
- * (any value; 0 is replaced). */
+ * (any value; 0 is replaced). Parameters of 0 other than min_payload
+ * take the defaults of the kind (audio: 8000 Hz, 20 ms, 160 bytes;
+ * video: as rtc_source_defaults), and min_payload above max_payload is
+ * lowered to it, so that no parameter divides by 0 or empties a frame. */
 void rtc_source_init(rtc_source_t *s, const rtc_source_params_t *p, uint64_t seed, uint64_t start);
 
 typedef struct rtc_source_packet {

@@ -7,6 +7,7 @@
  * writes it, so ours comes first), which begins with the connection's
  * serial; responses by the serial carried in their transaction id. Anything else is ignored and counted.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,19 +155,61 @@ const char *rtc_send_status_name(rtc_send_status_t st)
     return st < RTC_SEND__COUNT ? names[st] : "?";
 }
 
-void rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
-                     size_t len)
+rtc_send_status_t rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len, const uint8_t *plain,
+                                  size_t plain_len)
 {
-    rtc_send_status_t st = s->env.send(s->env.ctx, from, to, data, len);
-    if (st != RTC_SEND_OK)
-        s->st.unsent[st < RTC_SEND__COUNT ? st : RTC_SEND_FAILED]++;   /* an unknown status: it did not go */
+    rtc_send_status_t st = plain && s->env.send_twin
+                               ? s->env.send_twin(s->env.ctx, from, to, data, len, plain, plain_len)
+                               : s->env.send(s->env.ctx, from, to, data, len);
+    if (st != RTC_SEND_OK) {
+        st = st < RTC_SEND__COUNT ? st : RTC_SEND_FAILED;   /* an unknown status: it did not go */
+        s->st.unsent[st]++;
+    }
+    return st;
+}
+
+rtc_send_status_t rtc_socket_send_twin(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                                       const uint8_t *data, size_t len, const uint8_t *plain,
+                                       size_t plain_len)
+{
+    rtc_send_status_t st = RTC_SEND_OK;
+    if (!rtc_turn_send(s, from, to, data, len, plain, plain_len, &st))
+        st = rtc_socket_emit(s, from, to, data, len, plain, plain_len);
+    return st;
 }
 
 void rtc_socket_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
                      size_t len)
 {
-    if (!rtc_turn_send(s, from, to, data, len))
-        rtc_socket_emit(s, from, to, data, len);
+    rtc_socket_send_twin(s, from, to, data, len, NULL, 0);
+}
+
+int rtc_socket_set_srtp_profiles(rtc_socket_t *s, const char *list, char *err, size_t errlen)
+{
+    /* RFC 5764 s.4.1.2 and RFC 7714 s.14.2: the two profiles libsrtp2 and
+     * this implementation support, by OpenSSL's names */
+    static const char *const known[] = { "SRTP_AEAD_AES_128_GCM", "SRTP_AES128_CM_SHA1_80" };
+    size_t n = strlen(list);
+    if (n == 0 || n >= sizeof s->srtp_profiles) {
+        snprintf(err, errlen, "SRTP profiles: expected a ':'-separated list of SRTP_AEAD_AES_128_GCM "
+                              "and SRTP_AES128_CM_SHA1_80, got '%s'", list);
+        return RTC_ERR_INVALID;
+    }
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ":");
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+            ok |= strlen(known[i]) == k && memcmp(known[i], p, k) == 0;
+        if (!ok) {
+            snprintf(err, errlen, "SRTP profiles: '%.*s' is not SRTP_AEAD_AES_128_GCM or "
+                                  "SRTP_AES128_CM_SHA1_80", (int)k, p);
+            return RTC_ERR_INVALID;
+        }
+        p += k + (p[k] == ':');
+    }
+    memcpy(s->srtp_profiles, list, n + 1);
+    return 0;
 }
 
 /* Our usefrags begin with the connection's serial (connection.c). */
@@ -187,6 +230,15 @@ void rtc_socket_handle_datagram(rtc_socket_t *s, const rtc_addr_t *local, const 
 {
     if (rtc_turn_input(s, local, from, data, len))
         return;     /* the TURN server's, or relayed data (handed back in here unwrapped) */
+    /* RFC 7983 s.7: DTLS at first bytes 20-63, RTP and RTCP at 128-191;
+     * they belong to the connection whose valid pair they came over */
+    if (len > 0 && ((data[0] >= 20 && data[0] <= 63) || (data[0] >= 128 && data[0] <= 191))) {
+        for (size_t i = 0; i < s->nconns; i++)
+            if (s->conns[i] && rtc_connection_handle_media(s->conns[i], local, from, data, len))
+                return;
+        s->st.ignored[RTC_STUN_NOT_STUN]++;     /* over no pair of ours */
+        return;
+    }
     /* RFC 8489 s.5: a STUN header; RFC 7983 s.7 puts STUN at first bytes 0-3 */
     if (len < 20 || data[0] > 3 || memcmp(data + 4, "\x21\x12\xa4\x42", 4) != 0) {
         s->st.ignored[RTC_STUN_NOT_STUN]++;

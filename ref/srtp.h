@@ -5,8 +5,8 @@
  * One rtc_srtp_t holds the two directions of one RTCConnection: the
  * outbound context under the local write key, the inbound one under the
  * peer's, both for any SSRC, libsrtp's replay protection on (RFC 3711
- * s.3.3.2: a window of 1024 for SRTP and SRTCP, replayed packets
- * refused). The keys are the exporter output of RFC 5764 s.4.2, as
+ * s.3.3.2: a window of 1024 for SRTP, replayed packets refused; for SRTCP
+ * libsrtp's window is fixed at 128 -- corrected for issue 9, D53). The keys are the exporter output of RFC 5764 s.4.2, as
  * rtc_dtls_srtp_keys returns it.
  */
 #ifndef RTC_SRTP_H
@@ -65,7 +65,9 @@ void              rtc_srtp_free(rtc_srtp_t *s);
  * RTC_SRTP_ERR_NO_ROOM (cap < *len + overhead) or RTC_SRTP_ERR_FAIL. */
 rtc_srtp_status_t rtc_srtp_protect(rtc_srtp_t *s, uint8_t *buf, size_t *len, size_t cap);
 rtc_srtp_status_t rtc_srtp_protect_rtcp(rtc_srtp_t *s, uint8_t *buf, size_t *len, size_t cap);
-/* Unprotect in place: on RTC_SRTP_OK *len is the plain length.
+/* Unprotect in place: on RTC_SRTP_OK *len is the plain length. A packet
+ * shorter than its header and tag is MALFORMED, a longer one cut short
+ * AUTH (D53).
  * RTC_SRTP_OK, RTC_SRTP_ERR_AUTH, RTC_SRTP_ERR_REPLAY,
  * RTC_SRTP_ERR_MALFORMED or RTC_SRTP_ERR_FAIL; on error buf is
  * unspecified (the caller drops the packet). */

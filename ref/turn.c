@@ -182,14 +182,45 @@ static rtc_chan_t *chan_of(rtc_relay_t *r, const rtc_addr_t *peer)
     return NULL;
 }
 
+/* s.10.1: a Send indication carrying data to peer, with transaction id
+ * id, into buf; its length, or 0 if it does not fit. */
+static size_t send_indication(rtc_socket_t *s, const StunTransactionId id, const rtc_addr_t *peer,
+                              const uint8_t *data, size_t len, uint8_t *buf, size_t cap)
+{
+    StunMessage m = { .buffer = buf, .buffer_len = cap, .agent = rtc_stun_pool_agent(&s->turn_agents) };
+    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_SEND, id) &&
+        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, peer) == 0 &&
+        stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) == STUN_MESSAGE_RETURN_SUCCESS)
+        return stun_agent_finish_message(rtc_stun_pool_agent(&s->turn_agents), &m, NULL, 0);   /* not remembered: no answer comes */
+    return 0;
+}
+
+/* s.12.4: ChannelData into buf (its length field is 16 bits); its
+ * length, or 0 if it does not fit. */
+static size_t channel_data(uint16_t number, const uint8_t *data, size_t len, uint8_t *buf, size_t cap)
+{
+    if (len + 4 > cap)
+        return 0;
+    buf[0] = (uint8_t)(number >> 8);
+    buf[1] = (uint8_t)number;
+    buf[2] = (uint8_t)(len >> 8);
+    buf[3] = (uint8_t)len;
+    memcpy(buf + 4, data, len);
+    return len + 4;
+}
+
 bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to, const uint8_t *data,
-                   size_t len)
+                   size_t len, const uint8_t *plain, size_t plain_len, rtc_send_status_t *st)
 {
     size_t ri = 0;
     while (ri < s->nrelays && !(s->relays[ri].state == RELAY_READY && addr_eq(&s->relays[ri].relayed, from)))
         ri++;
     if (ri == s->nrelays)
         return false;
+    rtc_send_status_t dummy;
+    if (!st)
+        st = &dummy;
+    *st = RTC_SEND_OK;
     rtc_relay_t *r = &s->relays[ri];
     rtc_perm_t *p = perm_of(r, to->ip);
     if (!p) {
@@ -201,6 +232,7 @@ bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to
             r->perms = v;
         if (!cv) {
             s->st.nomem++;
+            *st = RTC_SEND_FAILED;
             return true;
         }
         r->chans = cv;
@@ -216,40 +248,33 @@ bool rtc_turn_send(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to
     }
     p->used = now(s);
     rtc_chan_t *ch = chan_of(r, to);
-    uint8_t buf[2048 + 64];
+    /* the twin is wrapped as the datagram is (rtc_env.h: send_twin) */
+    uint8_t buf[2048 + 64], twin[2048 + 64];
+    size_t n, tn = 0;
     if (ch && ch->bound) {
-        /* s.12.4: ChannelData; its length field is 16 bits */
-        if (len + 4 > sizeof buf) {
-            s->st.unsent[RTC_SEND_TOO_LARGE]++;
-            return true;
-        }
-        buf[0] = (uint8_t)(ch->number >> 8);
-        buf[1] = (uint8_t)ch->number;
-        buf[2] = (uint8_t)(len >> 8);
-        buf[3] = (uint8_t)len;
-        memcpy(buf + 4, data, len);
-        rtc_socket_emit(s, &r->base, &r->srv.addr, buf, len + 4);
-        return true;
+        n = channel_data(ch->number, data, len, buf, sizeof buf);
+        if (n && plain)
+            tn = channel_data(ch->number, plain, plain_len, twin, sizeof twin);
+    } else {
+        /* s.10.1: a Send indication (it waits for no permission answer: if
+         * the permission is not installed yet the server drops it, and the
+         * ICE check is retransmitted). Its transaction id is ours, from
+         * env.random, as every id is (RFC 8489 s.6: indications too); the
+         * twin has the same. */
+        StunTransactionId id;
+        memcpy(id, "\x21\x12\xa4\x42", 4);
+        memset(id + 4, 0xff, 4);            /* RTC_SOCKET_SERIAL: answers (none) would be ours */
+        s->env.random(s->env.ctx, id + 8, RTC_TID_LEN - 4);
+        n = send_indication(s, id, to, data, len, buf, sizeof buf);
+        if (n && plain)
+            tn = send_indication(s, id, to, plain, plain_len, twin, sizeof twin);
     }
-    /* s.10.1: a Send indication (it waits for no permission answer: if the
-     * permission is not installed yet the server drops it, and the ICE
-     * check is retransmitted). Its transaction id is ours, from
-     * env.random, as every id is (RFC 8489 s.6: indications too). */
-    StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = rtc_stun_pool_agent(&s->turn_agents) };
-    StunTransactionId id;
-    memcpy(id, "\x21\x12\xa4\x42", 4);
-    memset(id + 4, 0xff, 4);            /* RTC_SOCKET_SERIAL: answers (none) would be ours */
-    s->env.random(s->env.ctx, id + 8, RTC_TID_LEN - 4);
-    size_t n = 0;
-    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_SEND, id) &&
-        rtc_stun_put_xor(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, to) == 0 &&
-        stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) == STUN_MESSAGE_RETURN_SUCCESS)
-        n = stun_agent_finish_message(rtc_stun_pool_agent(&s->turn_agents), &m, NULL, 0);   /* not remembered: no answer comes */
     if (!n) {
         s->st.unsent[RTC_SEND_TOO_LARGE]++;    /* it does not fit in the largest datagram we build */
+        *st = RTC_SEND_TOO_LARGE;
         return true;
     }
-    rtc_socket_emit(s, &r->base, &r->srv.addr, buf, n);
+    *st = rtc_socket_emit(s, &r->base, &r->srv.addr, buf, n, tn ? twin : NULL, tn);
     return true;
 }
 

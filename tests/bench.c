@@ -25,6 +25,7 @@
 #include "kernel/kernel.h"
 #include "net/nat.h"
 #include "net/net.h"
+#include "srtp.h"
 #include "stun.h"
 #include "servers/turn_server.h"
 
@@ -493,7 +494,65 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     return r;
 }
 
-/* `bench [kernel|link|nat|turn|ice]...` runs only the parts named */
+/* ---- srtp: libsrtp2 alone, the packets of a call. Per direction
+ * npackets_audio Opus packets (100-byte payloads) and npackets_video
+ * video packets (1100-byte payloads), each protected by one end and
+ * unprotected by the other, both directions, interleaved as a call sends
+ * them (about 2.3 video packets per audio packet at 50 audio packets/s and
+ * 1 Mbit/s of video). Seconds of wall time, setup excluded: the baseline
+ * the call benchmark's SRTP share is measured against. */
+double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video);
+double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video)
+{
+    uint8_t m[64];
+    for (size_t i = 0; i < sizeof m; i++)
+        m[i] = (uint8_t)(i * 37 + 1);
+    rtc_srtp_t *end[2];
+    if (rtc_srtp_global_init() != RTC_SRTP_OK ||
+        rtc_srtp_new(p, m, rtc_srtp_key_material_len(p), true, &end[0]) != RTC_SRTP_OK ||
+        rtc_srtp_new(p, m, rtc_srtp_key_material_len(p), false, &end[1]) != RTC_SRTP_OK) {
+        fprintf(stderr, "bench srtp: libsrtp refused the keys\n");
+        exit(1);
+    }
+    /* RFC 3550 s.5.1 headers: per direction an audio and a video SSRC */
+    uint16_t seq[2][2] = { { 0 } };
+    uint8_t buf[1500];
+    uint64_t total = npackets_audio + npackets_video;
+    double t0 = wall();
+    for (uint64_t i = 0, a = 0, v = 0; i < total; i++) {
+        /* Bresenham's interleaving: audio packet a goes when its share of i is due */
+        bool audio = v >= npackets_video || (a < npackets_audio && a * total <= i * npackets_audio);
+        int kind = audio ? 0 : 1;
+        size_t payload = audio ? 100 : 1100;
+        audio ? a++ : v++;
+        for (int dir = 0; dir < 2; dir++) {
+            uint16_t sq = seq[dir][kind]++;
+            uint32_t ssrc = 0x1000u + (uint32_t)(dir * 2 + kind);
+            buf[0] = 0x80;
+            buf[1] = (uint8_t)(audio ? 111 : 96);
+            buf[2] = (uint8_t)(sq >> 8);
+            buf[3] = (uint8_t)sq;
+            uint32_t ts = (uint32_t)sq * (audio ? 960u : 3000u);
+            for (int k = 0; k < 4; k++) {
+                buf[4 + k] = (uint8_t)(ts >> (24 - 8 * k));
+                buf[8 + k] = (uint8_t)(ssrc >> (24 - 8 * k));
+            }
+            memset(buf + 12, (int)(sq & 0xff), payload);
+            size_t len = 12 + payload;
+            if (rtc_srtp_protect(end[dir], buf, &len, sizeof buf) != RTC_SRTP_OK ||
+                rtc_srtp_unprotect(end[1 - dir], buf, &len) != RTC_SRTP_OK || len != 12 + payload) {
+                fprintf(stderr, "bench srtp: packet %llu did not round-trip\n", (unsigned long long)i);
+                exit(1);
+            }
+        }
+    }
+    double t = wall() - t0;
+    rtc_srtp_free(end[0]);
+    rtc_srtp_free(end[1]);
+    return t;
+}
+
+/* `bench [kernel|link|nat|turn|topology|ice|srtp]...` runs only the parts named */
 /* ---- topology: n hosts, each with an interface on one of the /16
  * subnets of 10.0.0.0/8, built through the functions net.host and
  * host:interface call (sim_host_new, sim_iface_new). Addresses are handed
@@ -540,13 +599,13 @@ static bool wanted(int argc, char **argv, const char *part)
 
 int main(int argc, char **argv)
 {
-    static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice" };
+    static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice", "srtp" };
     for (int i = 1; i < argc; i++) {
         size_t j = 0;
-        while (j < 6 && strcmp(argv[i], parts[j]) != 0)
+        while (j < 7 && strcmp(argv[i], parts[j]) != 0)
             j++;
-        if (j == 6) {
-            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice]... (no part: all)\n");
+        if (j == 7) {
+            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice|srtp]... (no part: all)\n");
             return 2;
         }
     }
@@ -588,6 +647,22 @@ int main(int argc, char **argv)
             printf("  topology, %6u hosts with an interface each:   %7.3f s\n", sizes[j], per[j]);
         }
         printf("    (10 times the hosts: %.1f times the time; linear is 10)\n", per[1] / per[0]);
+    }
+    if (wanted(argc, argv, "srtp")) {
+        /* a 10-minute 1:1 call, per direction: Opus at 50 packets/s; 1 Mbit/s
+         * of video in 1100-byte payloads, 10^6 / (8 * 1100) = 113.6 packets/s */
+        const uint64_t audio = 600 * 50, video = 600 * 1000000 / (8 * 1100);
+        static const rtc_srtp_profile_t profiles[] = { RTC_SRTP_AES128_CM_SHA1_80,
+                                                       RTC_SRTP_AEAD_AES_128_GCM };
+        static const char *const names[] = { "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM" };
+        for (int j = 0; j < 2; j++) {
+            for (int i = 0; i < RUNS; i++)
+                v[i] = bench_srtp_baseline(profiles[j], audio, video);
+            double t = median(v, RUNS);
+            printf("  SRTP, a 10-minute call (%llu packets, both ways), %-24s %6.3f s (%4.0f ns a packet, protect + unprotect)\n",
+                   (unsigned long long)(2 * (audio + video)), names[j], t,
+                   t * 1e9 / (double)(2 * (audio + video)));
+        }
     }
     if (!wanted(argc, argv, "ice"))
         return 0;

@@ -2,6 +2,13 @@
 # tshark_check.sh DIR... - every pcap under the given folders must decode in
 # tshark with no malformed packet and no bad IPv4 or UDP checksum, and every
 # datagram that carries the STUN magic cookie must decode as STUN.
+# Media (issue 9): in every decrypted twin (NAME.decrypted.pcap), every UDP
+# payload that starts with a byte 128-191 (RFC 7983 s.7: RTP/RTCP), after
+# ChannelData's 4-byte header when it is ChannelData (first byte 64-79,
+# RFC 8656 s.12.4), must decode as RTP or RTCP with the RTP heuristics on;
+# in every other capture, every UDP payload that starts with a byte 20-63
+# (DTLS) must decode as DTLS, with the run's key log (dtls-keys.log beside
+# the capture) when there is one, so the handshake is decoded too.
 # tshark is an oracle independent of this project's own decoders.
 # Exit 0 when all are clean, 1 when any is not, or when tshark is missing:
 # skipping would let `make test` pass without its only independent oracle.
@@ -11,7 +18,11 @@ if ! command -v tshark >/dev/null 2>&1; then
   exit 1
 fi
 filter='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || (udp.payload[4:4] == 21:12:a4:42 && !stun)'
-files=0 bad=0 packets=0
+# RTP/RTCP by first byte, bare or in ChannelData (tshark 4.0 compares byte slices with hex)
+media='(udp.payload[0:1] >= 80 && udp.payload[0:1] <= bf) || (udp.payload[0:1] >= 40 && udp.payload[0:1] <= 4f && udp.payload[4:1] >= 80 && udp.payload[4:1] <= bf)'
+dtls='udp.payload[0:1] >= 14 && udp.payload[0:1] <= 3f'
+heur=(--enable-heuristic rtp_udp --enable-heuristic rtcp_udp --enable-heuristic rtp_stun)
+files=0 bad=0 packets=0 rtp=0 rtcp=0 ndtls=0
 while IFS= read -r -d '' f; do
   files=$((files + 1))
   n=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
@@ -21,16 +32,38 @@ while IFS= read -r -d '' f; do
     continue
   fi
   packets=$((packets + n))
-  out=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE \
-          --enable-heuristic rtp_udp --enable-heuristic rtcp_udp --enable-heuristic rtp_stun \
+  keys=()
+  [ -f "$(dirname "$f")/dtls-keys.log" ] && keys=(-o "tls.keylog_file:$(dirname "$f")/dtls-keys.log")
+  out=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "${heur[@]}" "${keys[@]}" \
           -Y "$filter" 2>/dev/null)
   if [ -n "$out" ]; then
     echo "MALFORMED $f:"
     printf '%s\n' "$out" | head -5 | sed 's/^/    /'
     bad=$((bad + 1))
+    continue
   fi
+  # one line per candidate packet: its number and the protocols tshark found in it
+  case "$f" in
+    *.decrypted.pcap) sel=$media want='(^|:)(rtp|rtcp)(:|$)' what="RTP or RTCP" ;;
+    *) sel=$dtls want='(^|:)dtls(:|$)' what="DTLS" ;;
+  esac
+  got=$(tshark -r "$f" "${heur[@]}" "${keys[@]}" -Y "$sel" -T fields -e frame.number -e frame.protocols 2>/dev/null)
+  [ -z "$got" ] && continue
+  undecoded=$(printf '%s\n' "$got" | grep -Ev "$want")
+  if [ -n "$undecoded" ]; then
+    echo "UNDECODED $f: not $what:"
+    printf '%s\n' "$undecoded" | head -5 | sed 's/^/    frame /'
+    bad=$((bad + 1))
+    continue
+  fi
+  case "$f" in
+    *.decrypted.pcap)
+      rtp=$((rtp + $(printf '%s\n' "$got" | grep -Ec '(^|:)rtp(:|$)')))
+      rtcp=$((rtcp + $(printf '%s\n' "$got" | grep -Ec '(^|:)rtcp(:|$)'))) ;;
+    *) ndtls=$((ndtls + $(printf '%s\n' "$got" | wc -l))) ;;
+  esac
 done < <(for d in "$@"; do [ -d "$d" ] && find "$d" -name '*.pcap' -print0; done)
-echo "tshark_check: $files captures, $packets packets, $bad with malformed packets, bad checksums or undecoded STUN"
+echo "tshark_check: $files captures, $packets packets (RTP $rtp, RTCP $rtcp, DTLS $ndtls checked), $bad with malformed packets, bad checksums, undecoded STUN, RTP/RTCP or DTLS"
 # no capture at all checks nothing: a wrong folder must not pass
 if [ "$files" -eq 0 ]; then
   echo "tshark_check: no capture (*.pcap) under $*: nothing was checked"

@@ -22,7 +22,23 @@ struct sim_capture {
     uint8_t       *buf;
     size_t         cap;
     char          *iobuf;           /* the file's stdio buffer: fewer, larger writes */
+    /* The decrypted twin (capture.h): opened at the first packet with a
+     * twin, so a capture without one costs nothing more and leaves no file. */
+    char          *twin_path;
+    pcap_dumper_t *twin_dump;
+    char          *twin_iobuf;
+    uint64_t       twins;           /* packets written with their twin payload */
+    char          *twin_err;        /* why the twin file could not be written, for close */
+    /* Reading back (sim_capture_packet): the file offset of every
+     * MARK_EVERY-th record, filled as reads pass them. */
+    uint64_t      *marks;
+    size_t         nmarks, capmarks;
+    uint8_t       *rbuf;
 };
+
+#define MARK_EVERY 256u
+#define PCAP_FILE_HDR 24u           /* libpcap's file header, then records */
+#define PCAP_REC_HDR  16u           /* seconds, nanoseconds, caplen, len: 32 bits each, host order */
 
 #define IOBUF_SIZE (256u * 1024u)
 #define IPV4_MAX   65535u           /* RFC 791: Total Length is 16 bits */
@@ -57,9 +73,11 @@ static uint16_t fold(uint64_t acc)
 static void be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void be32(uint8_t *p, uint32_t v) { be16(p, (uint16_t)(v >> 16)); be16(p + 2, (uint16_t)v); }
 
-size_t sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap)
+/* p's headers around payload[len], which is p's own payload or its twin. */
+static size_t encode(const sim_pkt_t *p, const uint8_t *payload, uint32_t len, uint8_t *out,
+                     size_t cap)
 {
-    size_t total = sim_pkt_ip_len(p);
+    size_t total = (size_t)len + SIM_IP_HDR + SIM_UDP_HDR;
     if (cap < total)
         return 0;
     uint8_t *ip = out, *udp = out + SIM_IP_HDR;
@@ -75,17 +93,22 @@ size_t sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap)
     be32(ip + 16, p->dst_ip);
     be16(ip + 10, fold(sum16(ip, SIM_IP_HDR, 0)));
 
-    uint16_t ulen = (uint16_t)(p->len + SIM_UDP_HDR);
+    uint16_t ulen = (uint16_t)(len + SIM_UDP_HDR);
     be16(udp, p->src_port);
     be16(udp + 2, p->dst_port);
     be16(udp + 4, ulen);
     be16(udp + 6, 0);
-    memcpy(udp + SIM_UDP_HDR, p->data, p->len);
+    memcpy(udp + SIM_UDP_HDR, payload, len);
     /* pseudo-header: source, destination, zero, protocol, UDP length */
     uint64_t acc = sum16(ip + 12, 8, 17u + ulen);
     uint16_t ck = fold(sum16(udp, ulen, acc));
     be16(udp + 6, ck ? ck : 0xffff);    /* RFC 768: a computed 0 is sent as all ones */
     return total;
+}
+
+size_t sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap)
+{
+    return encode(p, p->data, p->len, out, cap);
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -120,7 +143,16 @@ sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     c->path = strdup(path);
-    if (!c->path) {
+    size_t plen = strlen(path);
+    size_t stem = plen >= 5 && strcmp(path + plen - 5, ".pcap") == 0 ? plen - 5 : plen;
+    c->twin_path = c->path ? malloc(stem + sizeof ".decrypted.pcap") : NULL;
+    if (c->twin_path) {
+        memcpy(c->twin_path, path, stem);
+        memcpy(c->twin_path + stem, ".decrypted.pcap", sizeof ".decrypted.pcap");
+        /* a twin left by an earlier run in this folder is not this run's */
+        remove(c->twin_path);
+    }
+    if (!c->path || !c->twin_path) {
         sim_capture_close(c, NULL, 0);
         snprintf(err, errlen, "cannot write capture %s: out of memory", path);
         return NULL;
@@ -128,18 +160,85 @@ sim_capture_t *sim_capture_open(const char *path, char *err, size_t errlen)
     return c;
 }
 
+static void twin_fail(sim_capture_t *c, const char *why)
+{
+    if (!c->twin_err && asprintf(&c->twin_err, "cannot write capture %s: %s", c->twin_path, why) < 0)
+        c->twin_err = NULL;
+    if (!c->twin_err)
+        c->twin_err = (char *)"";   /* marks the failure; close reports it without the reason */
+}
+
+/* The first packet with a twin: the twin file starts as a copy of every
+ * record written so far (none had a twin), read back from NAME.pcap. */
+static void twin_open(sim_capture_t *c)
+{
+    if (c->twin_err)
+        return;     /* failed once: not retried at every packet */
+    errno = 0;
+    if (pcap_dump_flush(c->dump) != 0) {
+        twin_fail(c, strerror(errno));
+        return;
+    }
+    FILE *f = fopen(c->twin_path, "wb");
+    c->twin_iobuf = f ? malloc(IOBUF_SIZE) : NULL;
+    if (f && c->twin_iobuf && setvbuf(f, c->twin_iobuf, _IOFBF, IOBUF_SIZE) == 0)
+        c->twin_dump = pcap_dump_fopen(c->pcap, f);
+    else if (f)
+        fclose(f);
+    if (!c->twin_dump) {
+        twin_fail(c, errno ? strerror(errno) : "out of memory");
+        free(c->twin_iobuf);
+        c->twin_iobuf = NULL;
+        return;
+    }
+    char e[PCAP_ERRBUF_SIZE];
+    pcap_t *r = pcap_open_offline_with_tstamp_precision(c->path, PCAP_TSTAMP_PRECISION_NANO, e);
+    if (!r) {
+        twin_fail(c, e);
+        return;
+    }
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    uint64_t copied = 0;
+    while (pcap_next_ex(r, &h, &d) == 1) {
+        pcap_dump((u_char *)c->twin_dump, h, d);
+        copied++;
+    }
+    pcap_close(r);
+    if (copied != c->count)
+        twin_fail(c, "could not read back the packets written before the first twin");
+}
+
+static void dump_one(pcap_dumper_t *dump, sim_time_t t, const uint8_t *ip, size_t len)
+{
+    struct pcap_pkthdr h;
+    h.ts.tv_sec = (time_t)(t / 1000000000u);
+    h.ts.tv_usec = (suseconds_t)(t % 1000000000u);  /* nanoseconds: NANO precision */
+    h.caplen = h.len = (bpf_u_int32)len;
+    pcap_dump((u_char *)dump, &h, ip);
+}
+
 void sim_capture_write(sim_capture_t *c, sim_time_t t, const sim_pkt_t *p)
 {
     size_t need = sim_pkt_ip_len(p);
     if (need > c->cap)
         return;     /* unreachable: sim_udp_send drops more than a UDP payload can be (TOO_BIG) */
+    if (p->twin && !c->twin_dump)
+        twin_open(c);
     sim_ipv4_udp_encode(p, c->buf, c->cap);
-    struct pcap_pkthdr h;
-    h.ts.tv_sec = (time_t)(t / 1000000000u);
-    h.ts.tv_usec = (suseconds_t)(t % 1000000000u);  /* nanoseconds: NANO precision */
-    h.caplen = h.len = (bpf_u_int32)need;
-    pcap_dump((u_char *)c->dump, &h, c->buf);
+    dump_one(c->dump, t, c->buf, need);
     c->count++;
+    if (!c->twin_dump)
+        return;
+    if (p->twin && p->twin_len + SIM_IP_HDR + SIM_UDP_HDR <= c->cap) {
+        /* the same datagram (time, addresses, IP id) around the plain
+         * payload; lengths and checksums are the twin's */
+        size_t n = encode(p, p->twin, p->twin_len, c->buf, c->cap);
+        dump_one(c->twin_dump, t, c->buf, n);
+        c->twins++;
+    } else {
+        dump_one(c->twin_dump, t, c->buf, need);
+    }
 }
 
 void sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
@@ -148,6 +247,92 @@ void sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p)
 }
 
 uint64_t    sim_capture_count(const sim_capture_t *c) { return c->count; }
+uint64_t    sim_capture_twins(const sim_capture_t *c) { return c->twins; }
+const char *sim_capture_twin_file(const sim_capture_t *c) { return c->twin_dump ? c->twin_path : NULL; }
+
+/* ---- reading back ------------------------------------------------------ */
+
+/* Where a read of record n starts: the nearest mark at or before it. */
+static uint64_t mark_before(const sim_capture_t *c, uint64_t n, uint64_t *off)
+{
+    uint64_t k = n / MARK_EVERY;
+    if (k >= c->nmarks)
+        k = c->nmarks ? c->nmarks - 1 : 0;
+    *off = c->nmarks ? c->marks[k] : PCAP_FILE_HDR;
+    return k * MARK_EVERY;
+}
+
+uint64_t sim_capture_packet_cost(const sim_capture_t *c, uint64_t n)
+{
+    uint64_t off;
+    return n - mark_before(c, n, &off) + 1;
+}
+
+int sim_capture_packet(sim_capture_t *c, uint64_t n, sim_capture_rec_t *r, char *err, size_t errlen)
+{
+    if (n >= c->count) {
+        snprintf(err, errlen, "capture %s has %llu packets, there is no packet %llu", c->path,
+                 (unsigned long long)c->count, (unsigned long long)n + 1);
+        return -1;
+    }
+    if (!c->rbuf && !(c->rbuf = malloc(IPV4_MAX))) {
+        snprintf(err, errlen, "reading capture %s: out of memory", c->path);
+        return -1;
+    }
+    errno = 0;
+    if (pcap_dump_flush(c->dump) != 0) {
+        snprintf(err, errlen, "reading capture %s: %s", c->path, strerror(errno));
+        return -1;
+    }
+    FILE *f = fopen(c->path, "rb");
+    uint64_t off, i = mark_before(c, n, &off);
+    if (!f || fseeko(f, (off_t)off, SEEK_SET) != 0) {
+        snprintf(err, errlen, "reading capture %s: %s", c->path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    for (;; i++) {
+        if (i % MARK_EVERY == 0 && i / MARK_EVERY == c->nmarks) {
+            if (c->nmarks == c->capmarks) {
+                size_t cap = c->capmarks ? 2 * c->capmarks : 16;
+                uint64_t *m = realloc(c->marks, cap * sizeof *m);
+                if (m) {
+                    c->marks = m;
+                    c->capmarks = cap;
+                }
+            }
+            if (c->nmarks < c->capmarks)     /* no room: read on without the mark */
+                c->marks[c->nmarks++] = off;
+        }
+        uint32_t h[4];
+        if (fread(h, sizeof h, 1, f) != 1 || h[2] > IPV4_MAX) {
+            snprintf(err, errlen, "reading capture %s: record %llu is truncated or damaged", c->path,
+                     (unsigned long long)i + 1);
+            fclose(f);
+            return -1;
+        }
+        if (i == n) {
+            if (h[2] && fread(c->rbuf, h[2], 1, f) != 1) {
+                snprintf(err, errlen, "reading capture %s: record %llu is truncated", c->path,
+                         (unsigned long long)i + 1);
+                fclose(f);
+                return -1;
+            }
+            fclose(f);
+            r->t = (sim_time_t)h[0] * 1000000000u + h[1];
+            r->ip = c->rbuf;
+            r->len = h[2];
+            return 0;
+        }
+        off += PCAP_REC_HDR + h[2];
+        if (fseeko(f, (off_t)off, SEEK_SET) != 0) {
+            snprintf(err, errlen, "reading capture %s: %s", c->path, strerror(errno));
+            fclose(f);
+            return -1;
+        }
+    }
+}
 
 int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
 {
@@ -159,11 +344,27 @@ int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
             snprintf(err, errlen, "cannot write capture %s: %s", c->path, strerror(errno));
         rc = -1;
     }
+    if (c->twin_dump) {
+        if ((pcap_dump_flush(c->twin_dump) != 0 || ferror(pcap_dump_file(c->twin_dump))))
+            twin_fail(c, strerror(errno));
+        pcap_dump_close(c->twin_dump);
+    }
+    if (c->twin_err && rc == 0) {
+        if (err)
+            snprintf(err, errlen, "%s", *c->twin_err ? c->twin_err : "cannot write a decrypted twin");
+        rc = -1;
+    }
     pcap_dump_close(c->dump);
     pcap_close(c->pcap);
-    free(c->iobuf);     /* after the file is closed */
+    free(c->iobuf);     /* after the files are closed */
+    free(c->twin_iobuf);
     free(c->buf);
+    free(c->rbuf);
+    free(c->marks);
     free(c->path);
+    free(c->twin_path);
+    if (c->twin_err && *c->twin_err)
+        free(c->twin_err);
     free(c);
     return rc;
 }

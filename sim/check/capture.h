@@ -26,7 +26,32 @@ void           sim_capture_write(sim_capture_t *c, sim_time_t t, const sim_pkt_t
 /* sim_tap_fn-compatible: arg is the sim_capture_t. */
 void           sim_capture_tap(void *arg, sim_time_t t, const sim_pkt_t *p);
 uint64_t       sim_capture_count(const sim_capture_t *c);
-/* Flush and close. Returns 0, or -1 with a message in err (write error). */
+/* The decrypted twin. A capture that sees a packet with a twin payload
+ * (packet.h) writes, beside NAME.pcap, NAME.decrypted.pcap: every packet
+ * of the capture, in the same order at the same times with the same
+ * addresses and IP id, the twin's payload in place of the packet's where
+ * it has one (IPv4 and UDP lengths and checksums computed for it). The
+ * file is begun at the first such packet (with a copy of those before)
+ * and exists only if there was one; open removes one left by an earlier
+ * run. NAME.pcap is the same whether or not there are twins. */
+uint64_t       sim_capture_twins(const sim_capture_t *c);          /* packets written with a twin */
+const char    *sim_capture_twin_file(const sim_capture_t *c);      /* NULL: no twin file (yet) */
+
+/* Read back packet n (0-based) of those written so far: its time and its
+ * IPv4 datagram, in a buffer of the capture's that the next read reuses.
+ * 0, or -1 with a message (n out of range, the file unreadable). The
+ * cost is sim_capture_packet_cost records stepped over (reads remember
+ * where every 256th record is, so reading in order costs little). */
+typedef struct sim_capture_rec {
+    sim_time_t     t;
+    const uint8_t *ip;
+    size_t         len;
+} sim_capture_rec_t;
+int            sim_capture_packet(sim_capture_t *c, uint64_t n, sim_capture_rec_t *r, char *err,
+                                  size_t errlen);
+uint64_t       sim_capture_packet_cost(const sim_capture_t *c, uint64_t n);
+/* Flush and close (both files). Returns 0, or -1 with a message in err
+ * (a write error, or the twin file could not be made). */
 int            sim_capture_close(sim_capture_t *c, char *err, size_t errlen);
 
 /* Encode p as an IPv4 datagram (header, UDP header, payload) with valid

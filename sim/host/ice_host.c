@@ -57,21 +57,46 @@ static void env_random(void *ctx, void *buf, size_t len)
     sim_rng_bytes(&((sim_ice_socket_t *)ctx)->rng, buf, len);
 }
 
-static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
-                                  const uint8_t *data, size_t len)
+/* env_send and env_send_twin: one path, so that a datagram with a twin
+ * meets the same checks as one without (rtc_env.h). */
+static rtc_send_status_t send_from(sim_ice_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+                                   const uint8_t *data, size_t len, const uint8_t *plain,
+                                   size_t plain_len)
 {
-    sim_ice_socket_t *s = ctx;
-    if (len > SIM_UDP_MAX_PAYLOAD)
+    if (len > SIM_UDP_MAX_PAYLOAD || (plain && plain_len > SIM_UDP_MAX_PAYLOAD))
         return RTC_SEND_TOO_LARGE;
     for (size_t i = 0; i < s->nlocals; i++)
         if (s->locals[i].ip == from->ip && s->locals[i].port == from->port)
-            return sim_udp_send(s->udp[i], to->ip, to->port, data, len) == 0 ? RTC_SEND_OK
-                                                                             : RTC_SEND_FAILED;
+            return sim_udp_send_twin(s->udp[i], to->ip, to->port, data, len, plain, plain_len) == 0
+                       ? RTC_SEND_OK
+                       : RTC_SEND_FAILED;
     /* No socket owns the source (an address the host has lost, closed by
      * refresh): the network counts it as a drop, ref/ as a send that did
      * not go. */
     sim_host_drop_unsent(s->host, SIM_DROP_NO_SOURCE, from->ip, from->port, to->ip, to->port, len);
     return RTC_SEND_NOT_LOCAL;
+}
+
+static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                  const uint8_t *data, size_t len)
+{
+    return send_from(ctx, from, to, data, len, NULL, 0);
+}
+
+/* The plain twin goes with the datagram for the captures' decrypted twin
+ * files (sim_udp_send_twin); the peer receives data only. */
+static rtc_send_status_t env_send_twin(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+                                       const uint8_t *data, size_t len, const uint8_t *plain,
+                                       size_t plain_len)
+{
+    return send_from(ctx, from, to, data, len, plain, plain_len);
+}
+
+/* Every host's lines go to the one sink of the network, in the order
+ * they come (the scenario's dtls-keys.log). */
+static void env_keylog(void *ctx, const char *line)
+{
+    sim_net_keylog(((sim_ice_socket_t *)ctx)->net, line);
 }
 
 /* rtc_env.h's alloc: every byte ref/ holds is charged to the network
@@ -236,7 +261,8 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
              s->nlocals ? s->locals[0].port : 0);
     sim_rng_init(&s->rng, sim_kernel_seed(s->k), name);
     rtc_env_t env = { .ctx = s, .now = env_now, .set_timer = env_set_timer, .send = env_send,
-                      .random = env_random, .alloc = env_alloc };
+                      .random = env_random, .alloc = env_alloc,
+                      .send_twin = env_send_twin, .keylog = env_keylog };
     s->ref = rtc_socket_new(&env, s->locals, s->nlocals, stun, nstun);
     if (!s->ref) {
         snprintf(err, errlen, "out of memory");

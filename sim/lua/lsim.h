@@ -21,6 +21,7 @@
 #include "check/evlog.h"
 #include "kernel/kernel.h"
 #include "lua/scenario.h"
+#include "ice.h"
 #include "net/net.h"
 
 /* ---- shared by the Lua binding files (lua_*.c) -------------------------- */
@@ -78,6 +79,7 @@ typedef struct sim_scn {
     sim_lchan_t    *channels;
     sim_lice_t     *ice;            /* RTCSockets and STUN servers */
     sim_lsock_t    *sockets;        /* open UDP sockets */
+    FILE           *keylog;         /* dtls-keys.log, once a line came (lua_net.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
     size_t          nslots, capslots;
 } sim_scn_t;
@@ -129,6 +131,13 @@ void sim_lua_open_net(lua_State *L);        /* net */
 void sim_lua_open_expect(lua_State *L);     /* expect */
 void sim_lua_open_ice(lua_State *L);        /* RTCSocket, RTCConnection, net.stun_server */
 void sim_lua_ice_free(sim_scn_t *s);
+/* The connection of the RTCConnection at idx (raises if it is not one,
+ * or is closed, or the scenario is over); the userdata of a connection
+ * (nil if it has none); after an API call that may have queued events on
+ * c (media on its connections), arm their delivery. */
+rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx);
+void              sim_lua_push_connection(lua_State *L, rtc_connection_t *c);
+void              sim_lua_connection_poke(rtc_connection_t *c);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
 /* The sandbox over the standard libraries: pcall/xpcall, next/pairs,
  * string.format, and a cost bound on every C library loop. */
@@ -141,6 +150,9 @@ int  sim_lua_captures_close(sim_scn_t *s, char **messages);
 void sim_lua_timers_free(sim_scn_t *s);
 /* The pcap file of the capture userdata at idx (raises if it is not one). */
 const char *sim_lua_capture_file(lua_State *L, int idx);
+/* The path of its decrypted twin (capture.h), which exists only if the
+ * capture saw a packet with a twin. */
+const char *sim_lua_capture_twin_file(lua_State *L, int idx);
 void sim_lua_net_free(sim_scn_t *s);         /* channels and captures */
 void sim_lua_expects_free(sim_scn_t *s);
 

@@ -6,7 +6,7 @@
  *   expect.event{ name=, src=, args={...}, within={t0, t1}, count= | min=, max= }
  *   expect.never{ name=, src=, args={...}, within={t0, t1} }
  *   expect.sequence{ {matcher}, {matcher}, ... }
- *   expect.capture{ capture, golden = "net/x.pcap" }
+ *   expect.capture{ capture, golden = "net/x.pcap" [, decrypted = "media/x.decrypted.pcap"] }
  *   expect.measure{ "name", value_or_function, min=, max= }
  *   expect.table{ "name", rows={...}, cols={...}, expected={{...}, ...},
  *                 measured=table_or_function }
@@ -33,6 +33,7 @@ struct sim_lexpect {
     size_t         nm;
     uint64_t       min, max;
     char          *capfile, *capname, *golden;
+    char          *twinfile, *twingolden;  /* decrypted = ...: the twin and its golden */
     char          *mname;
     int            fnref;           /* measure (or table) computed at check time */
     double         value, vmin, vmax;
@@ -66,6 +67,8 @@ void sim_lua_expects_free(sim_scn_t *s)
         free(e->capfile);
         free(e->capname);
         free(e->golden);
+        free(e->twinfile);
+        free(e->twingolden);
         free(e->mname);
         for (size_t i = 0; i < e->nrows; i++)
             free(e->rows[i]);
@@ -255,21 +258,28 @@ static int l_capture(lua_State *L)
 {
     sim_lua_check_phase(L, "expect.capture");
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = { "[1]", "golden", NULL };
+    static const char *const keys[] = { "[1]", "golden", "decrypted", NULL };
     sim_lua_check_keys(L, 1, "expect.capture", keys);
     lua_rawgeti(L, 1, 1);
     const char *file = sim_lua_capture_file(L, -1);
+    const char *twin = sim_lua_capture_twin_file(L, -1);
     lua_getfield(L, -1, "name");
     sim_lexpect_t *e = new_expect(L, EX_CAPTURE);
     e->capfile = dup(L, file);
+    e->twinfile = dup(L, twin);
     e->capname = dup(L, lua_tostring(L, -1));
     lua_pop(L, 2);
     e->golden = opt_str(L, 1, "golden");
-    if (!e->golden)
-        return luaL_error(L, "expect.capture: field 'golden' is required (a path under captures/)");
-    if (e->golden[0] == '/' || strstr(e->golden, ".."))
-        return luaL_error(L, "expect.capture: golden '%s' must be a relative path under "
-                             "captures/ without '..'", e->golden);
+    e->twingolden = opt_str(L, 1, "decrypted");
+    if (!e->golden && !e->twingolden)
+        return luaL_error(L, "expect.capture: field 'golden' (a path under captures/) or 'decrypted' "
+                             "(the golden of its decrypted twin) is required");
+    const char *const fields[] = { "golden", "decrypted" };
+    const char *const paths[] = { e->golden, e->twingolden };
+    for (int i = 0; i < 2; i++)
+        if (paths[i] && (paths[i][0] == '/' || strstr(paths[i], "..")))
+            return luaL_error(L, "expect.capture: %s '%s' must be a relative path under "
+                                 "captures/ without '..'", fields[i], paths[i]);
     return 0;
 }
 
@@ -478,10 +488,14 @@ static bool lines_flush(lines_t *f, char **text, size_t *len, char **dst)
     return ok;
 }
 
-static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *messages, lines_t *notes)
+/* A capture file (the capture's pcap, or its decrypted twin: `what` says
+ * which in messages) against its golden under captures/. */
+static sim_verdict_t check_pcap(sim_scn_t *s, sim_lexpect_t *e, const char *capfile,
+                                const char *golden_rel, const char *what, lines_t *messages,
+                                lines_t *notes)
 {
     char *golden = NULL;
-    if (asprintf(&golden, "%s/%s", s->captures_dir, e->golden) < 0) {
+    if (asprintf(&golden, "%s/%s", s->captures_dir, golden_rel) < 0) {
         linef(messages, "%sout of memory (the golden's path)", e->where);
         return SIM_ERROR;
     }
@@ -495,17 +509,17 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *mess
                     (unsigned long long)s->seed, (unsigned long long)s->own_seed);
         v = SIM_ERROR;
     } else if (s->opts->update_captures) {
-        if (copy_file(e->capfile, golden, err, sizeof err) < 0) {
+        if (copy_file(capfile, golden, err, sizeof err) < 0) {
             linef(messages, "%s%s", e->where, err);
             v = SIM_ERROR;
         } else {
-            linef(notes, "updated golden %s from capture %s", golden, e->capname);
+            linef(notes, "updated golden %s from %s", golden, what);
         }
     } else if (s->seed != s->own_seed) {
         /* D26: a byte golden holds only for the seed it was recorded at;
          * at another seed it is not compared, and says so (never a pass). */
-        linef(notes, "capture %s: golden %s recorded at seed %llu, not compared at seed %llu",
-                    e->capname, golden, (unsigned long long)s->own_seed,
+        linef(notes, "%s: golden %s recorded at seed %llu, not compared at seed %llu",
+                    what, golden, (unsigned long long)s->own_seed,
                     (unsigned long long)s->seed);
     } else if (stat(golden, &st) < 0) {
         linef(messages,
@@ -515,17 +529,17 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *mess
         v = SIM_ERROR;
     } else {
         sim_pcap_diff_t d;
-        int rc = sim_pcap_compare(golden, e->capfile, &d, err, sizeof err);
+        int rc = sim_pcap_compare(golden, capfile, &d, err, sizeof err);
         if (rc < 0) {
             linef(messages, "%s%s", e->where, err);
             v = SIM_ERROR;
         } else if (rc > 0) {
             char te[32], ta[32];
             linef(messages,
-                        "%scapture %s differs from golden %s at packet %zu (%s); "
+                        "%s%s differs from golden %s at packet %zu (%s); "
                         "golden has %zu packets, this run %zu\n"
                         "    expected: [%s] %s\n    actual:   [%s] %s",
-                        e->where, e->capname, golden, d.index + 1, d.what, d.n_expected,
+                        e->where, what, golden, d.index + 1, d.what, d.n_expected,
                         d.n_actual, sim_time_str(d.t_expected, te), d.expected,
                         sim_time_str(d.t_actual, ta), d.actual);
             v = SIM_FAIL;
@@ -533,6 +547,31 @@ static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *mess
     }
     free(golden);
     return v;
+}
+
+static sim_verdict_t check_capture(sim_scn_t *s, sim_lexpect_t *e, lines_t *messages, lines_t *notes)
+{
+    sim_verdict_t v = SIM_PASS;
+    char what[300];
+    if (e->golden) {
+        snprintf(what, sizeof what, "capture %s", e->capname);
+        v = check_pcap(s, e, e->capfile, e->golden, what, messages, notes);
+    }
+    if (!e->twingolden)
+        return v;
+    struct stat st;
+    sim_verdict_t t;
+    if (stat(e->twinfile, &st) < 0) {
+        /* the twin exists only when a packet had one (capture.h) */
+        linef(messages, "%scapture %s has no decrypted twin (no packet it saw carried SRTP or "
+                        "SRTCP with a twin), so 'decrypted' (%s) cannot be checked",
+              e->where, e->capname, e->twingolden);
+        t = SIM_ERROR;
+    } else {
+        snprintf(what, sizeof what, "decrypted twin of capture %s", e->capname);
+        t = check_pcap(s, e, e->twinfile, e->twingolden, what, messages, notes);
+    }
+    return t > v ? t : v;
 }
 
 /* One line of the side-by-side table: the expected half, then the

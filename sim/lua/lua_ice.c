@@ -81,10 +81,15 @@ static void push_description(lua_State *L, const rtc_conn_desc_t *d)
     set_str(L, "connection-id", d->id);
     set_str(L, "usefrag", d->ufrag);
     set_str(L, "secret", d->pwd);
-    /* filled by the DTLS work; an empty JSON array until then */
+    /* a JSON array even when empty (json.array), so that it stays one
+     * through the signalling channel */
     lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
     lua_getfield(L, -1, "array");
-    lua_newtable(L);
+    lua_createtable(L, (int)d->nfingerprints, 0);
+    for (size_t i = 0; i < d->nfingerprints; i++) {
+        lua_pushstring(L, d->fingerprints[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
     lua_call(L, 1, 1);
     lua_setfield(L, -3, "fingerprints");
     lua_pop(L, 1);
@@ -128,12 +133,34 @@ static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
     copy_field(L, d->id, sizeof d->id, t, "RTCConnectionDescription", "connection-id");
     copy_field(L, d->ufrag, sizeof d->ufrag, t, "RTCConnectionDescription", "usefrag");
     copy_field(L, d->pwd, sizeof d->pwd, t, "RTCConnectionDescription", "secret");
-    /* filled by the DTLS work; until then a list (what getLocalDescription
-     * gives), never anything else */
+    /* RFC 8122 s.5 fingerprints: a list of "hash HEX:HEX..." */
     int ft = lua_getfield(L, t, "fingerprints");
     if (ft != LUA_TNIL && ft != LUA_TTABLE)
         luaL_error(L, "RTCConnectionDescription: field 'fingerprints' must be a list, got %s",
                    luaL_typename(L, -1));
+    if (ft == LUA_TTABLE) {
+        int f = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, f);
+        lua_pushnil(L);
+        while (lua_next(L, f)) {        /* only 1..n: a hole or a key is a mistake */
+            lua_pop(L, 1);
+            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
+                luaL_error(L, "RTCConnectionDescription: field 'fingerprints' must be a list of strings");
+        }
+        if (n > RTC_FP_MAX)
+            luaL_error(L, "RTCConnectionDescription: fingerprints: at most %d, got %d", RTC_FP_MAX, (int)n);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, f, i);
+            char what[96], err[256];
+            snprintf(what, sizeof what, "RTCConnectionDescription: fingerprints[%d]", (int)i);
+            const char *v = sim_lua_checkstring(L, -1, what);
+            if (rtc_fingerprint_check(v, err, sizeof err) < 0)
+                luaL_error(L, "%s: %s", what, err);
+            snprintf(d->fingerprints[i - 1], sizeof d->fingerprints[i - 1], "%s", v);
+            lua_pop(L, 1);
+        }
+        d->nfingerprints = (size_t)n;
+    }
     lua_pop(L, 1);
 }
 
@@ -200,6 +227,10 @@ static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t
                  sim_ip_str(ev->remote.addr.ip, b), ev->remote.addr.port);
         args[n++] = SIM_EVS("remote", r);
     }
+    if (ev->type == RTC_ICE_DTLS_CONNECTED)
+        args[n++] = SIM_EVS("profile", ev->text);
+    if (ev->type == RTC_ICE_DTLS_FAILED)
+        args[n++] = SIM_EVS("reason", ev->text);
     sim_scn_event(li->s, li->host, event_names[ev->type], args, n);
 }
 
@@ -230,6 +261,12 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     }
     if (ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
         push_candidate(L, rtc_connection_id(c), &ev->remote);
+        nargs++;
+    }
+    if (ev->type == RTC_ICE_DTLS_CONNECTED || ev->type == RTC_ICE_DTLS_FAILED) {
+        /* not spec events: a table { profile = } or { reason = } */
+        lua_createtable(L, 0, 1);
+        set_str(L, ev->type == RTC_ICE_DTLS_CONNECTED ? "profile" : "reason", ev->text);
         nargs++;
     }
     sim_scn_call(li->s, nargs);
@@ -338,6 +375,17 @@ static int l_socket(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    /* options (not in the spec): { srtpProfiles = "A:B" }, the DTLS
+     * use_srtp offer of its connections */
+    const char *profiles = NULL;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const okeys[] = { "srtpProfiles", NULL };
+        sim_lua_check_keys(L, 3, "RTCSocket options", okeys);
+        if (lua_getfield(L, 3, "srtpProfiles") != LUA_TNIL)
+            profiles = sim_lua_checkstring(L, -1, "RTCSocket options: srtpProfiles");
+        lua_pop(L, 1);
+    }
     sim_lice_t *li = new_record(L, s, "RTCSocket");
     li->host = sim_host_name(h);
     char err[256];
@@ -346,6 +394,8 @@ static int l_socket(lua_State *L)
         sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCSocket: %s", err);
     }
+    if (profiles && rtc_socket_set_srtp_profiles(sim_ice_socket_ref(li->sock), profiles, err, sizeof err) < 0)
+        return luaL_error(L, "RTCSocket: %s", err);
     sim_lobj_push_ptr(L, MT_SOCKET, li);
     return 1;
 }
@@ -355,6 +405,27 @@ static int l_socket(lua_State *L)
 static lconn_t *check_conn(lua_State *L)
 {
     return sim_lobj_ptr(L, 1, MT_CONN);
+}
+
+rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx)
+{
+    return ((lconn_t *)sim_lobj_ptr(L, idx, MT_CONN))->c;
+}
+
+void sim_lua_push_connection(lua_State *L, rtc_connection_t *c)
+{
+    lconn_t *lc = sim_ice_connection_user(c);
+    if (lc)
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
+    else
+        lua_pushnil(L);
+}
+
+void sim_lua_connection_poke(rtc_connection_t *c)
+{
+    lconn_t *lc = sim_ice_connection_user(c);
+    if (lc)
+        sim_ice_socket_poke(lc->li->sock);
 }
 
 /* RTCConnection(socket [, remoteDescription]) */

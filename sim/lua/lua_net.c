@@ -19,6 +19,7 @@
 #include "lua/lsim.h"
 #include "net/firewall.h"
 #include "net/nat.h"
+#include "net/node.h"
 
 #define MT_SUBNET  "rtcsim.Subnet"
 #define MT_HOST    "rtcsim.Host"
@@ -34,7 +35,8 @@ struct sim_lcapture {
     sim_capture_t  *cap;
     char           *name;
     char           *file;           /* path of the pcap in the run folder */
-    uint64_t        final_count;
+    char           *twin_file;      /* of its decrypted twin, NAME.decrypted.pcap */
+    uint64_t        final_count, final_twins;
     sim_lcapture_t *next;
 };
 
@@ -689,7 +691,9 @@ static int l_capture(lua_State *L)
     char err[512];
     if (c && asprintf(&c->file, "%s/%s.pcap", s->out_dir, name) < 0)
         c->file = NULL;     /* undefined after a failure */
-    if (!c || !c->file || !(c->name = strdup(name))) {
+    if (c && c->file && asprintf(&c->twin_file, "%s/%s.decrypted.pcap", s->out_dir, name) < 0)
+        c->twin_file = NULL;
+    if (!c || !c->file || !c->twin_file || !(c->name = strdup(name))) {
         snprintf(err, sizeof err, "out of memory (capture '%s')", name);
     } else {
         c->cap = sim_capture_open(c->file, err, sizeof err);
@@ -697,6 +701,7 @@ static int l_capture(lua_State *L)
     if (!c || !c->cap) {
         if (c) {
             free(c->file);
+            free(c->twin_file);
             free(c->name);
         }
         free(c);
@@ -719,6 +724,8 @@ static int capture_get(lua_State *L, void *obj, const char *key)
         lua_pushstring(L, c->name);
     else if (strcmp(key, "count") == 0)
         lua_pushinteger(L, (lua_Integer)(c->cap ? sim_capture_count(c->cap) : c->final_count));
+    else if (strcmp(key, "twins") == 0)
+        lua_pushinteger(L, (lua_Integer)(c->cap ? sim_capture_twins(c->cap) : c->final_twins));
     else
         return 0;
     return 1;
@@ -732,6 +739,53 @@ const char *sim_lua_capture_file(lua_State *L, int idx)
     return c->file;
 }
 
+const char *sim_lua_capture_twin_file(lua_State *L, int idx)
+{
+    sim_lcapture_t *c = sim_lobj_ptr(L, idx, MT_CAPTURE);
+    return c->twin_file;
+}
+
+static void push_endpoint(lua_State *L, const uint8_t *ip4, const uint8_t *port)
+{
+    lua_pushfstring(L, "%d.%d.%d.%d:%d", ip4[0], ip4[1], ip4[2], ip4[3], port[0] << 8 | port[1]);
+}
+
+/* cap:packet(n) -> { time = ns, src = "ip:port", dst = "ip:port", data = bytes }:
+ * the n-th packet (from 1) the capture has written so far, read back from
+ * its file (capture.h: sim_capture_packet). */
+static int capture_packet(lua_State *L)
+{
+    sim_lcapture_t *c = sim_lobj_ptr(L, 1, MT_CAPTURE);
+    lua_Integer n = sim_lua_checkint(L, 2, "cap:packet: the packet number", 1, LUA_MAXINTEGER);
+    if (!c->cap)
+        return luaL_error(L, "cap:packet: capture '%s' is closed (the run is over): read its "
+                             "packets while it runs", c->name);
+    uint64_t count = sim_capture_count(c->cap);
+    if ((uint64_t)n > count)
+        return luaL_error(L, "cap:packet: capture '%s' has written %d packets so far, there is no "
+                             "packet %d", c->name, (int)count, (int)n);
+    /* records stepped over in the file, and the copy into Lua */
+    uint64_t steps = sim_capture_packet_cost(c->cap, (uint64_t)n - 1);
+    sim_scn_charge(L, (double)steps + 65535.0 / SIM_WORK_PER_INSTR,
+                   "cap:packet(%d) would read %llu records", (int)n, (unsigned long long)steps);
+    sim_capture_rec_t r;
+    char err[512];
+    if (sim_capture_packet(c->cap, (uint64_t)n - 1, &r, err, sizeof err) < 0)
+        return luaL_error(L, "cap:packet: %s", err);
+    if (r.len < SIM_IP_HDR + SIM_UDP_HDR)   /* never written so: every record is IPv4/UDP */
+        return luaL_error(L, "cap:packet: capture '%s' packet %d is not IPv4/UDP", c->name, (int)n);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)r.t);
+    lua_setfield(L, -2, "time");
+    push_endpoint(L, r.ip + 12, r.ip + SIM_IP_HDR);
+    lua_setfield(L, -2, "src");
+    push_endpoint(L, r.ip + 16, r.ip + SIM_IP_HDR + 2);
+    lua_setfield(L, -2, "dst");
+    lua_pushlstring(L, (const char *)r.ip + SIM_IP_HDR + SIM_UDP_HDR, r.len - SIM_IP_HDR - SIM_UDP_HDR);
+    lua_setfield(L, -2, "data");
+    return 1;
+}
+
 int sim_lua_captures_close(sim_scn_t *s, char **messages)
 {
     int rc = 0;
@@ -740,11 +794,19 @@ int sim_lua_captures_close(sim_scn_t *s, char **messages)
             continue;
         char err[512];
         c->final_count = sim_capture_count(c->cap);
+        c->final_twins = sim_capture_twins(c->cap);
         if (sim_capture_close(c->cap, err, sizeof err) < 0) {
             sim_strcatf(messages, "%s", err);
             rc = -1;
         }
         c->cap = NULL;
+    }
+    if (s->keylog) {
+        if (fclose(s->keylog) != 0) {
+            sim_strcatf(messages, "cannot write %s/dtls-keys.log: %s", s->out_dir, strerror(errno));
+            rc = -1;
+        }
+        s->keylog = NULL;
     }
     return rc;
 }
@@ -917,8 +979,148 @@ void sim_lua_net_free(sim_scn_t *s)
             sim_capture_close(c->cap, NULL, 0);
         free(c->name);
         free(c->file);
+        free(c->twin_file);
         free(c);
     }
+    if (s->keylog)
+        fclose(s->keylog);
+    s->keylog = NULL;
+}
+
+/* ---- the DTLS key log and injection ---------------------------------------- */
+
+/* The network's key log sink (sim_net_set_keylog): dtls-keys.log beside
+ * the captures, made at the first line, so that Wireshark and tshark
+ * decode the handshakes and keys of the run's DTLS with that file alone
+ * (-o tls.keylog_file:...). A line that cannot be written is reported
+ * when the file is closed (ferror). */
+static void keylog_line(void *arg, const char *line)
+{
+    sim_scn_t *s = arg;
+    if (!s->keylog && s->phase <= SIM_PHASE_RUN) {
+        char *path = NULL;
+        if (asprintf(&path, "%s/dtls-keys.log", s->out_dir) >= 0) {
+            s->keylog = fopen(path, "w");
+            free(path);
+        }
+        if (!s->keylog && !s->failed) {
+            /* an error of the run, as the scenario runner records one */
+            sim_strcatf(&s->error, "cannot write %s/dtls-keys.log: %s", s->out_dir, strerror(errno));
+            if (s->error)
+                s->error[strlen(s->error) - 1] = '\0';
+            s->failed = true;
+            sim_stop(s->k);
+            return;
+        }
+    }
+    if (s->keylog)
+        fprintf(s->keylog, "%s\n", line);
+}
+
+/* "a.b.c.d:port" of field key of the table at idx. */
+static void endpoint_field(lua_State *L, int idx, const char *key, uint32_t *ip, uint16_t *port)
+{
+    char what[64];
+    snprintf(what, sizeof what, "net.inject: field '%s'", key);
+    const char *v = req_string_field(L, idx, "net.inject", key);
+    const char *colon = strrchr(v, ':');
+    char a[16];
+    char *end;
+    if (!colon || (size_t)(colon - v) >= sizeof a)
+        luaL_error(L, "%s must be \"a.b.c.d:port\", got '%s'", what, v);
+    memcpy(a, v, (size_t)(colon - v));
+    a[colon - v] = '\0';
+    errno = 0;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (sim_ip_parse(a, ip) < 0 || end == colon + 1 || *end || colon[1] < '0' || colon[1] > '9' ||
+        p > 65535)
+        luaL_error(L, "%s must be \"a.b.c.d:port\" (port 0-65535), got '%s'", what, v);
+    *port = (uint16_t)p;
+}
+
+static const char *bytes_field(lua_State *L, int idx, const char *key, size_t *len, bool required)
+{
+    int t = lua_getfield(L, idx, key);
+    if (t == LUA_TNIL && !required) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    /* bytes, NULs and all; a number is not a payload (D32) */
+    if (t != LUA_TSTRING)
+        luaL_error(L, "net.inject: field '%s' must be a string of bytes, got %s", key,
+                   luaL_typename(L, -1));
+    const char *d = lua_tolstring(L, -1, len);
+    lua_pop(L, 1);      /* the table holds it */
+    if (*len > SIM_UDP_MAX_PAYLOAD)
+        luaL_error(L, "net.inject: field '%s' has %d bytes, more than a UDP datagram holds (%d)", key,
+                   (int)*len, (int)SIM_UDP_MAX_PAYLOAD);
+    return d;
+}
+
+/* net.inject(interface_or_link, { src = "ip:port", dst = "ip:port", data = bytes
+ *            [, twin = bytes] [, dir = "up" | "down"] }): one datagram put into
+ * the network as if it arrived there (docs/scenarios.md). An interface: it
+ * reaches the host on that interface now (after the current step), as a
+ * datagram from its access link does; a link: it enters the link in
+ * direction dir (default "down", towards the host or subnet end), and
+ * meets the link's delay, loss and MTU. Returns nothing: what becomes of
+ * it is the network's (drops are counted and logged). */
+static int l_inject(lua_State *L)
+{
+    sim_lua_check_phase(L, "net.inject");
+    sim_scn_t *s = sim_scn_get(L);
+    sim_iface_t *i = luaL_testudata(L, 1, MT_IFACE) ? sim_lobj_ptr(L, 1, MT_IFACE) : NULL;
+    sim_link_t *l = luaL_testudata(L, 1, MT_LINK) ? sim_lobj_ptr(L, 1, MT_LINK) : NULL;
+    if (!i && !l)
+        return luaL_error(L, "net.inject: argument 1 must be an interface or a link, got %s",
+                          sim_lobj_typename(L, 1));
+    if (lua_type(L, 2) != LUA_TTABLE)
+        return luaL_error(L, "net.inject: argument 2 must be a table { src =, dst =, data = }, got %s",
+                          luaL_typename(L, 2));
+    static const char *const keys[] = { "src", "dst", "data", "twin", "dir", NULL };
+    sim_lua_check_keys(L, 2, "net.inject", keys);
+    uint32_t sip, dip;
+    uint16_t sport, dport;
+    endpoint_field(L, 2, "src", &sip, &sport);
+    endpoint_field(L, 2, "dst", &dip, &dport);
+    size_t len, tlen = 0;
+    const char *data = bytes_field(L, 2, "data", &len, true);
+    const char *twin = bytes_field(L, 2, "twin", &tlen, false);
+    int dir = 1;
+    const char *d = opt_string_field(L, 2, "dir");
+    if (d && i)
+        return luaL_error(L, "net.inject: field 'dir' is for a link (an interface's datagram "
+                             "arrives at its host)");
+    if (d && strcmp(d, "up") != 0 && strcmp(d, "down") != 0)
+        return luaL_error(L, "net.inject: field 'dir' must be 'up' or 'down', got '%s'", d);
+    if (d)
+        dir = d[0] == 'd';
+    /* the copy into the network's buffers */
+    sim_scn_charge(L, (double)(len + tlen) / SIM_WORK_PER_INSTR, "net.inject would copy %zu bytes",
+                   len + tlen);
+    /* a datagram the network has no memory for is refused by its bound,
+     * which trips the scenario's memory bound (net_room) */
+    sim_pkt_t *p = sim_pkt_alloc(s->net, len);
+    if (p && twin && sim_pkt_set_twin(s->net, p, twin, tlen) < 0) {
+        sim_pkt_free(s->net, p);
+        p = NULL;
+    }
+    if (!p) {
+        sim_scn_check(s, L);
+        return luaL_error(L, "net.inject: out of memory (the datagram)");
+    }
+    p->src_ip = sip;
+    p->src_port = sport;
+    p->dst_ip = dip;
+    p->dst_port = dport;
+    p->ttl = 64;
+    p->ip_id = 0;       /* no host numbered it */
+    memcpy(p->data, data, len);
+    if (i)
+        sim_iface_inject(i, p);
+    else
+        sim_link_send(l, dir, p);
+    return 0;
 }
 
 /* ---- NATs ------------------------------------------------------------------- */
@@ -1192,7 +1394,8 @@ void sim_lua_open_net(lua_State *L)
     sim_lobj_class(L, MT_HOST, host_m, host_index, sim_lobj_newindex_readonly, "Host");
     sim_lobj_class(L, MT_IFACE, iface_m, iface_index, sim_lobj_newindex_readonly, "Interface");
     sim_lobj_class(L, MT_SOCKET, sock_m, sock_index, sim_lobj_newindex_handlers, "Socket");
-    sim_lobj_class(L, MT_CAPTURE, none, capture_index, sim_lobj_newindex_readonly, "Capture");
+    static const luaL_Reg cap_m[] = { { "packet", capture_packet }, { NULL, NULL } };
+    sim_lobj_class(L, MT_CAPTURE, cap_m, capture_index, sim_lobj_newindex_readonly, "Capture");
     sim_lobj_class(L, MT_CHANEND, chan_m, chanend_index, sim_lobj_newindex_handlers, "ChannelEnd");
     sim_lobj_class(L, MT_NAT, nat_m, nat_index, sim_lobj_newindex_readonly, "NAT");
     static const luaL_Reg fw_m[] = { { "stats", fw_stats }, { NULL, NULL } };
@@ -1201,9 +1404,12 @@ void sim_lua_open_net(lua_State *L)
     static const luaL_Reg netf[] = {
         { "subnet", l_subnet }, { "host", l_host }, { "core", l_core }, { "link", l_link },
         { "capture", l_capture }, { "channel", l_channel }, { "drops", l_drops },
-        { "nat", l_nat }, { "firewall", l_firewall },
+        { "nat", l_nat }, { "firewall", l_firewall }, { "inject", l_inject },
         { NULL, NULL },
     };
     luaL_newlib(L, netf);
     lua_setglobal(L, "net");
+    sim_scn_t *s = sim_scn_get(L);
+    if (s->net)
+        sim_net_set_keylog(s->net, keylog_line, s);
 }

@@ -152,6 +152,15 @@ struct sim_host {
     uint16_t      next_ip_id;
 };
 
+/* A packet's twin payload (packet.h) lives in a block of its own, on the
+ * network's list of them, so that the twins of datagrams still in flight
+ * when the network is freed are freed with it, as the pool's are. */
+typedef struct twin {
+    struct twin *next, *prev;
+    size_t       size;              /* what was charged for the block */
+    uint8_t      data[];
+} twin_t;
+
 typedef struct owned {
     sim_node_t *node;
     void      (*destroy)(sim_node_t *);
@@ -184,6 +193,9 @@ struct sim_net {
     size_t          bytes;          /* sim_net_bytes */
     bool          (*room)(void *ctx, size_t more);     /* sim_net_set_bound */
     void           *room_ctx;
+    twin_t         *twins;          /* live twin payloads (sim_pkt_set_twin) */
+    sim_keylog_fn   keylog;         /* sim_net_set_keylog */
+    void           *keylog_arg;
 };
 
 /* ---- memory ------------------------------------------------------------ */
@@ -383,7 +395,52 @@ sim_pkt_t *sim_pkt_alloc(sim_net_t *n, size_t len)
     }
     p->len = (uint32_t)len;
     p->hop = NULL;
+    p->twin = NULL;
+    p->twin_len = 0;
     return p;
+}
+
+static void twin_free(sim_net_t *n, sim_pkt_t *p)
+{
+    if (!p->twin)
+        return;
+    twin_t *t = (twin_t *)(void *)(p->twin - offsetof(twin_t, data));
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        n->twins = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    sim_net_uncharge(n, t->size);
+    free(t);
+    p->twin = NULL;
+    p->twin_len = 0;
+}
+
+int sim_pkt_set_twin(sim_net_t *n, sim_pkt_t *p, const void *data, size_t len)
+{
+    if (len > SIM_UDP_MAX_PAYLOAD)
+        return -1;
+    size_t size = sizeof(twin_t) + len;
+    if (!take(n, size))
+        return -1;
+    twin_t *t = malloc(size);
+    if (!t) {
+        sim_net_uncharge(n, size);
+        return -1;
+    }
+    twin_free(n, p);
+    t->size = size;
+    if (len)
+        memcpy(t->data, data, len);
+    t->prev = NULL;
+    t->next = n->twins;
+    if (n->twins)
+        n->twins->prev = t;
+    n->twins = t;
+    p->twin = t->data;
+    p->twin_len = (uint32_t)len;
+    return 0;
 }
 
 sim_pkt_t *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p)
@@ -399,11 +456,17 @@ sim_pkt_t *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p)
     c->ttl = p->ttl;
     c->seq = p->seq;
     memcpy(c->data, p->data, p->len);
+    /* a copy on the wire (a duplicate) is the same packet to a capture */
+    if (p->twin && sim_pkt_set_twin(n, c, p->twin, p->twin_len) < 0) {
+        sim_pkt_free(n, c);
+        return NULL;
+    }
     return c;
 }
 
 void sim_pkt_free(sim_net_t *n, sim_pkt_t *p)
 {
+    twin_free(n, p);
     if (p->cap == PKT_POOL_CAP) {
         p->next = n->pool;
         n->pool = p;
@@ -1311,16 +1374,22 @@ void sim_host_drop_unsent(sim_host_t *h, sim_drop_t why, uint32_t src_ip, uint16
     log_drop_of(n, h->node.name, why, src_ip, src_port, dst_ip, dst_port, len);
 }
 
-int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len)
+static int udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len,
+                    const void *twin, size_t twin_len)
 {
     sim_host_t *h = s->host;
-    if (len > SIM_UDP_MAX_PAYLOAD) {
+    if (len > SIM_UDP_MAX_PAYLOAD || (twin && twin_len > SIM_UDP_MAX_PAYLOAD)) {
         sim_host_drop_unsent(h, SIM_DROP_TOO_BIG, s->ip, s->port, dst_ip, dst_port, len);
         return -1;
     }
     sim_net_t *n = h->node.net;
     sim_iface_t *i = route_out(h, s->ip, dst_ip);
     sim_pkt_t *p = sim_pkt_alloc(n, len);
+    if (p && twin && sim_pkt_set_twin(n, p, twin, twin_len) < 0) {
+        /* the twin is charged like the datagram: no room for it is no room */
+        sim_pkt_free(n, p);
+        p = NULL;
+    }
     if (!p) {
         sim_host_drop_unsent(h, SIM_DROP_NO_MEMORY, i ? i->ip : s->ip, s->port, dst_ip, dst_port, len);
         return -1;
@@ -1341,6 +1410,52 @@ int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *d
     taps_fire(&i->taps, sim_now(n->k), p);
     sim_link_send(i->link, 0, p);
     return 0;
+}
+
+int sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len)
+{
+    return udp_send(s, dst_ip, dst_port, data, len, NULL, 0);
+}
+
+int sim_udp_send_twin(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port, const void *data, size_t len,
+                      const void *twin, size_t twin_len)
+{
+    return udp_send(s, dst_ip, dst_port, data, len, twin, twin_len);
+}
+
+/* An injected datagram reaches the host at the time it was injected, once
+ * the current step is over (sim_iface_inject): the interface rides in hop
+ * until then, as a link direction does on a link. */
+static void inject_deliver(void *arg)
+{
+    sim_pkt_t *p = arg;
+    sim_iface_t *i = p->hop;
+    p->hop = NULL;
+    host_input(&i->host->node, i->port, p);
+}
+
+int sim_iface_inject(sim_iface_t *i, sim_pkt_t *p)
+{
+    sim_net_t *n = i->host->node.net;
+    p->hop = i;
+    if (!sim_after(n->k, 0, inject_deliver, p)) {
+        p->hop = NULL;
+        sim_net_drop(n, i->full, SIM_DROP_NO_MEMORY, p);
+        return -1;
+    }
+    return 0;
+}
+
+void sim_net_set_keylog(sim_net_t *n, sim_keylog_fn fn, void *arg)
+{
+    n->keylog = fn;
+    n->keylog_arg = arg;
+}
+
+void sim_net_keylog(sim_net_t *n, const char *line)
+{
+    if (n->keylog)
+        n->keylog(n->keylog_arg, line);
 }
 
 /* ---- the network ---------------------------------------------------------- */
@@ -1403,6 +1518,11 @@ void sim_net_free(sim_net_t *n)
         sim_pkt_t *p = n->big;
         n->big = p->next;
         free(p);
+    }
+    while (n->twins) {
+        twin_t *t = n->twins;
+        n->twins = t->next;
+        free(t);
     }
     for (size_t i = 0; i < n->nchunks; i++)
         free(n->chunks[i]);

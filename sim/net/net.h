@@ -171,6 +171,27 @@ uint32_t      sim_udp_ip(const sim_udp_t *s);
 int           sim_udp_send(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port,
                            const void *data, size_t len);
 
+/* sim_udp_send for a datagram with a decrypted twin (packet.h): twin is
+ * what the captures write in its place in NAME.decrypted.pcap (rtc_env.h
+ * send_twin); the network carries data, and keeps twin beside it through
+ * links, NATs and the TURN server. twin NULL: sim_udp_send. */
+int           sim_udp_send_twin(sim_udp_t *s, uint32_t dst_ip, uint16_t dst_port,
+                                const void *data, size_t len, const void *twin, size_t twin_len);
+/* Deliver p (the caller's, now the network's) to i's host as if it had
+ * arrived on i from its access link: at the current time, after the
+ * current step; the interface's taps see it, then its socket, as any
+ * arrival (a datagram injected by a scenario). 0, or -1 when the kernel
+ * has no room for the event (p dropped, no memory). */
+int           sim_iface_inject(sim_iface_t *i, sim_pkt_t *p);
+
+/* The DTLS key log (NSS key log format, one line per secret): the hosts'
+ * stacks hand each line to the network (ice_host.c, rtc_env.h keylog),
+ * which passes it to the sink the scenario runner set, in the order they
+ * come. No sink: lines are dropped. line has no newline. */
+typedef void (*sim_keylog_fn)(void *arg, const char *line);
+void          sim_net_set_keylog(sim_net_t *n, sim_keylog_fn fn, void *arg);
+void          sim_net_keylog(sim_net_t *n, const char *line);
+
 /* Count and log (as a drop from the host) a datagram h was asked to send
  * but could not even build: why is SIM_DROP_NO_SOURCE when no socket of
  * h owns (src_ip, src_port). For the hosts' environments (ice_host.c). */

@@ -34,6 +34,10 @@ struct sim_node {
 sim_pkt_t  *sim_pkt_alloc(sim_net_t *n, size_t len);
 sim_pkt_t  *sim_pkt_clone(sim_net_t *n, const sim_pkt_t *p);
 void        sim_pkt_free(sim_net_t *n, sim_pkt_t *p);
+/* Give p the twin payload data[len] (a copy; replaces any it had), charged
+ * to the network's memory like a datagram. 0, or -1 when the bound refuses
+ * it or memory runs out (p unchanged). len must fit a UDP datagram. */
+int         sim_pkt_set_twin(sim_net_t *n, sim_pkt_t *p, const void *data, size_t len);
 
 /* A link between port pa of a (its "host side", direction 0 leaves it)
  * and port pb of b. The link belongs to the network. NULL if out of

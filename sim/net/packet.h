@@ -24,6 +24,13 @@ typedef struct sim_pkt {
     uint32_t cap;                   /* bytes allocated in data[] */
     uint64_t seq;                   /* per link direction, for reorder counts */
     void    *hop;                   /* the link direction carrying it now */
+    /* The decrypted twin of the payload (rtc_env.h send_twin): the same
+     * UDP payload with SRTP/SRTCP replaced by plain RTP/RTCP, for the
+     * captures' NAME.decrypted.pcap only; nobody receives it. NULL for
+     * almost every datagram. Owned by the packet (sim_pkt_set_twin, node.h),
+     * freed and copied with it. */
+    uint8_t *twin;
+    uint32_t twin_len;
     struct sim_pkt *next, *prev;    /* pool free list; list of large packets */
     uint8_t  data[];
 } sim_pkt_t;

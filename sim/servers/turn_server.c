@@ -397,6 +397,31 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
     send_error(t, p, req, STUN_ERROR_BAD_REQUEST);
 }
 
+/* The value of the DATA attribute of the STUN message m[n], or NULL: a
+ * walk of the attributes (RFC 8489 s.14: type, length, value padded to 4)
+ * for a twin, which carries no valid MESSAGE-INTEGRITY for libnice to
+ * check. Bounded by n and by the message length. */
+static const uint8_t *stun_data_of(const uint8_t *m, size_t n, size_t *len)
+{
+    if (n < 20)
+        return NULL;
+    size_t end = 20u + (size_t)(m[2] << 8 | m[3]);
+    if (end > n)
+        return NULL;
+    for (size_t o = 20; o + 4 <= end;) {
+        unsigned type = (unsigned)(m[o] << 8 | m[o + 1]);
+        size_t alen = (size_t)(m[o + 2] << 8 | m[o + 3]);
+        if (o + 4 + alen > end)
+            return NULL;
+        if (type == STUN_ATTRIBUTE_DATA) {
+            *len = alen;
+            return m + o + 4;
+        }
+        o += 4 + ((alen + 3) & ~(size_t)3);
+    }
+    return NULL;
+}
+
 /* Send indication: client to peer through the relay (s.10.2). */
 static void on_send(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *ind)
 {
@@ -410,7 +435,11 @@ static void on_send(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *ind)
         return;
     }
     t->st.relayed_out++;
-    sim_udp_send(a->relay, peer.ip, peer.port, data, len);
+    /* the twin (a Send indication around the plain packet) yields the
+     * relayed datagram's twin, its DATA (rtc_env.h send_twin) */
+    size_t tlen = 0;
+    const uint8_t *twin = p->twin ? stun_data_of(p->twin, p->twin_len, &tlen) : NULL;
+    sim_udp_send_twin(a->relay, peer.ip, peer.port, data, len, twin, tlen);
 }
 
 /* ChannelData: client to peer (s.12.5). */
@@ -426,7 +455,15 @@ static void on_channel_data(sim_turn_server_t *t, const sim_pkt_t *p)
                 permitted(a, a->chans[i].peer.ip, now)) {
                 t->st.relayed_out++;
                 t->st.channel_out++;
-                sim_udp_send(a->relay, a->chans[i].peer.ip, a->chans[i].peer.port, p->data + 4, len);
+                /* the twin's ChannelData gives the relayed datagram's twin */
+                const uint8_t *twin = NULL;
+                size_t tlen = 0;
+                if (p->twin && p->twin_len >= 4) {
+                    tlen = (size_t)(p->twin[2] << 8 | p->twin[3]);
+                    twin = 4u + tlen <= p->twin_len ? p->twin + 4 : NULL;
+                }
+                sim_udp_send_twin(a->relay, a->chans[i].peer.ip, a->chans[i].peer.port,
+                                  p->data + 4, len, twin, twin ? tlen : 0);
                 return;
             }
     t->st.dropped++;
@@ -482,6 +519,42 @@ static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
  * to the largest UDP payload, so the message is built here, not on the
  * stack, and one that UDP cannot carry to the client is a drop. */
 static uint8_t relay_buf[SIM_UDP_MAX_PAYLOAD + 64];
+/* The same for the datagram's decrypted twin (packet.h), built beside it
+ * with the same channel or transaction id. */
+static uint8_t twin_buf[SIM_UDP_MAX_PAYLOAD + 64];
+
+/* ChannelData around data[len] into buf: the number, the length, the data
+ * (padded to 4 bytes over UDP it need not be, s.12.5). */
+static size_t channel_data(uint8_t *buf, uint16_t number, const uint8_t *data, size_t len)
+{
+    buf[0] = (uint8_t)(number >> 8);
+    buf[1] = (uint8_t)number;
+    buf[2] = (uint8_t)(len >> 8);
+    buf[3] = (uint8_t)len;
+    memcpy(buf + 4, data, len);
+    return len + 4;
+}
+
+/* A Data indication (s.11.6) from peer carrying data[len] into buf, with
+ * transaction id id; its length, or 0 if it does not fit. */
+static size_t data_indication(sim_turn_server_t *t, uint8_t *buf, size_t cap, const uint8_t *id,
+                              taddr_t peer, const uint8_t *data, size_t len)
+{
+    /* header 20, XOR-PEER-ADDRESS 12, DATA 4 and the data padded to 4
+     * (RFC 8489 s.14): known before building, as libnice's lengths are 16
+     * bits and would wrap past 65535 */
+    if (20u + 12u + 4u + ((len + 3u) & ~(size_t)3) > SIM_UDP_MAX_PAYLOAD)
+        return 0;
+    StunMessage m = { .buffer = buf, .buffer_len = cap, .agent = &t->agent };
+    size_t n = 0;
+    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_DATA, id)) {
+        xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, peer);
+        if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, data, len) ==
+            STUN_MESSAGE_RETURN_SUCCESS)
+            n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
+    }
+    return n <= SIM_UDP_MAX_PAYLOAD ? n : 0;
+}
 
 /* Counted and logged like the network's drops: a datagram from the peer
  * that the client can never be given (no silent loss). */
@@ -517,45 +590,40 @@ static void on_relay(void *arg, sim_udp_t *u, const sim_pkt_t *p)
                 drop_too_big(t, a, p);
                 return;
             }
-            buf[0] = (uint8_t)(a->chans[i].number >> 8);
-            buf[1] = (uint8_t)a->chans[i].number;
-            buf[2] = (uint8_t)(p->len >> 8);
-            buf[3] = (uint8_t)p->len;
-            memcpy(buf + 4, p->data, p->len);
-            /* padded to 4 bytes over UDP it need not be (s.12.5) */
+            size_t n = channel_data(buf, a->chans[i].number, p->data, p->len);
+            size_t tn = 0;
+            if (p->twin && 4u + p->twin_len <= SIM_UDP_MAX_PAYLOAD)
+                tn = channel_data(twin_buf, a->chans[i].number, p->twin, p->twin_len);
             t->st.relayed_in++;
             t->st.channel_in++;
-            sim_udp_send(t->sock, a->client.ip, a->client.port, buf, p->len + 4);
+            sim_udp_send_twin(t->sock, a->client.ip, a->client.port, buf, n, tn ? twin_buf : NULL, tn);
             return;
         }
     /* RFC 8656 s.11.6: a Data indication. Its transaction id comes from
      * the server's own seeded stream, not from libnice's (which draws from
      * one stream for the whole process: another component's draws would
-     * shift it). libnice's id is the magic cookie then 12 bytes. */
-    /* header 20, XOR-PEER-ADDRESS 12, DATA 4 and the data padded to 4
-     * (RFC 8489 s.14): known before building, as libnice's lengths are 16
-     * bits and would wrap past 65535 */
+     * shift it). libnice's id is the magic cookie then 12 bytes. Too big
+     * is known before the id is drawn, as it always was: the stream's
+     * draws stay those of the goldens. */
     if (20u + 12u + 4u + ((p->len + 3u) & ~3u) > SIM_UDP_MAX_PAYLOAD) {
         drop_too_big(t, a, p);
         return;
     }
-    StunMessage m = { .buffer = buf, .buffer_len = sizeof relay_buf, .agent = &t->agent };
     StunTransactionId id;
     memcpy(id, "\x21\x12\xa4\x42", 4);
     sim_rng_bytes(&t->rng, id + 4, sizeof id - 4);
-    size_t n = 0;
-    if (stun_message_init(&m, STUN_INDICATION, STUN_IND_DATA, id)) {
-        xor_put(&m, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, (taddr_t){ p->src_ip, p->src_port });
-        if (stun_message_append_bytes(&m, STUN_ATTRIBUTE_DATA, p->data, p->len) ==
-            STUN_MESSAGE_RETURN_SUCCESS)
-            n = stun_agent_finish_message(&t->agent, &m, NULL, 0);
-    }
-    if (n == 0 || n > SIM_UDP_MAX_PAYLOAD) {
+    taddr_t peer = { p->src_ip, p->src_port };
+    size_t n = data_indication(t, buf, sizeof relay_buf, id, peer, p->data, p->len);
+    if (n == 0) {
         drop_too_big(t, a, p);
         return;
     }
+    /* the twin: the same message (same id; lengths, and FINGERPRINT were
+     * the agent to add one, computed for the twin's bytes) */
+    size_t tn = p->twin ? data_indication(t, twin_buf, sizeof twin_buf, id, peer, p->twin, p->twin_len)
+                        : 0;
     t->st.relayed_in++;
-    sim_udp_send(t->sock, a->client.ip, a->client.port, buf, n);
+    sim_udp_send_twin(t->sock, a->client.ip, a->client.port, buf, n, tn ? twin_buf : NULL, tn);
 }
 
 sim_turn_server_t *sim_turn_server_new(sim_host_t *h, uint32_t ip, uint16_t port, const char *realm,
