@@ -781,7 +781,7 @@ static void grab(void *arg, sim_time_t t, const sim_pkt_t *pk)
     world_t *w = arg;
     /* an SRTP packet (RFC 7983: 128-191, not RTCP) from a to b */
     if (pk->src_ip == 0x0a000001 && pk->len > 12 && pk->len <= sizeof w->grabbed &&
-        pk->data[0] >= 128 && pk->data[0] <= 191 && (pk->data[1] & 0x7f) < 64) {
+        pk->data[0] >= 128 && pk->data[0] <= 191 && !(pk->data[1] >= 192 && pk->data[1] <= 223)) {
         memcpy(w->grabbed, pk->data, pk->len);
         w->grabbed_len = pk->len;
     }
@@ -919,7 +919,9 @@ START_TEST(call_on_a_lan)
         ck_assert(ra.connected);
         ck_assert_int_eq(ra.lost, 0);
         rtc_track_stats_t la = tstats(p->other, au, false);
-        ck_assert_uint_eq(la.packets, ra.packets);
+        /* all arrived but what is on the way: the path's 10 ms is half
+         * an audio packet time, so at most one */
+        ck_assert_uint_le(la.packets - ra.packets, 1);
         /* the peer's RR/SR blocks about our audio: nothing lost; RTT of
          * s.6.4.1 is the path's 2 x (2 x 5 ms), to the 1/65536 s of
          * LSR/DLSR (two roundings: 31 us) */
