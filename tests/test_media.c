@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "media.h"
+#include "srtp.h"
 #include "host/ice_host.h"
 #include "host/media_host.h"
 #include "kernel/kernel.h"
@@ -1143,6 +1144,116 @@ START_TEST(close_says_bye)
 }
 END_TEST
 
+/* Protect plain with tx and hand it to a's connection (the peer's session
+ * sees it as a's). */
+static void inject(world_t *w, rtc_srtp_t *tx, const uint8_t *plain, size_t len, bool rtcp)
+{
+    uint8_t buf[1600];
+    memcpy(buf, plain, len);
+    size_t n = len;
+    rtc_srtp_status_t st = rtcp ? rtc_srtp_protect_rtcp(tx, buf, &n, sizeof buf)
+                                : rtc_srtp_protect(tx, buf, &n, sizeof buf);
+    ck_assert_msg(st == RTC_SRTP_OK, "protect: %s", rtc_srtp_status_name(st));
+    ck_assert_int_eq(rtc_connection_send_media(w->a.conn, buf, n, NULL, 0), RTC_SEND_OK);
+}
+
+static size_t rtp_plain(uint8_t *out, uint8_t b0, uint8_t pt, uint16_t seq, uint32_t ssrc)
+{
+    uint8_t h[12] = { b0, pt, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0x10, 0, (uint8_t)(ssrc >> 24),
+                      (uint8_t)(ssrc >> 16), (uint8_t)(ssrc >> 8), (uint8_t)ssrc };
+    memcpy(out, h, 12);
+    memset(out + 12, 0x55, 20);
+    return 32;
+}
+
+/* Well protected (the test holds a's keys) but malformed inside, or a
+ * flood of new SSRCs: each dropped and counted by reason, no crash,
+ * the call undisturbed. */
+START_TEST(malformed_inside_srtp_dropped)
+{
+    world_t w;
+    char err[256];
+    call_init(&w, 81, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    /* a track b is told of that a does not send: Opus only */
+    rtc_track_desc_t ghost = td("ghost", RTC_KIND_AUDIO, 424242, "gs");
+    ck_assert_int_eq(rtc_media_set_remote_description(M(&w.b), &ghost, 1, true, err, sizeof err), 0);
+    sim_run_until(w.k, SIM_SEC(2));
+    const char *prof;
+    bool client;
+    uint8_t key[128];
+    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, NULL, 0, &client), 0);
+    rtc_srtp_profile_t p;
+    ck_assert(rtc_srtp_profile_of(prof, &p));
+    size_t klen = rtc_srtp_key_material_len(p);
+    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, key, klen, &client), 0);
+    rtc_srtp_t *tx;
+    ck_assert_int_eq(rtc_srtp_new(p, key, klen, client, &tx), RTC_SRTP_OK);
+    uint8_t pk[64];
+    /* VP8's payload type on an Opus-only track */
+    inject(&w, tx, pk, rtp_plain(pk, 0x80, 96, 1, 424242), false);
+    /* a one-byte extension element (id 1, 16 bytes) in a block of one word */
+    size_t n = rtp_plain(pk, 0x90, 111, 1, 515151);
+    memcpy(pk + 12, (uint8_t[]){ 0xBE, 0xDE, 0x00, 0x01, 0x1F, 0x00, 0x00, 0x00 }, 8);
+    inject(&w, tx, pk, n, false);
+    /* padding flagged, its count 0 (RFC 3550 s.5.1) */
+    n = rtp_plain(pk, 0xA0, 111, 1, 525252);
+    pk[n - 1] = 0;
+    inject(&w, tx, pk, n, false);
+    /* an RR whose length says 32 bytes, in 8 */
+    uint8_t rr[8] = { 0x81, 201, 0x00, 0x07, 0x00, 0x08, 0x08, 0x08 };
+    inject(&w, tx, rr, sizeof rr, true);
+    /* 70 new SSRCs: 64 are kept as unknown tracks, the rest counted */
+    for (uint32_t i = 0; i < 70; i++)
+        inject(&w, tx, pk, rtp_plain(pk, 0x80, 111, 7, 600000 + i), false);
+    sim_run_until(w.k, SIM_SEC(4));
+    rtc_media_stats_t st = mstats(&w.b);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_UNKNOWN_PT], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_RTP_EXTENSION], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_RTP_MALFORMED], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_RTCP_MALFORMED], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_TOO_MANY_SOURCES], 6);
+    ck_assert_int_eq(log_count(&w.b, "unknown-track"), 64);
+    ck_assert_int_eq(log_count(&w.b, "disconnected"), 0);
+    ck_assert_int_eq(tstats(&w.b, "aa", true).lost, 0);
+    ck_assert(tstats(&w.b, "va", true).connected);
+    ck_assert(!tstats(&w.b, "ghost", true).connected);
+    rtc_srtp_free(tx);
+    call_free(&w);
+}
+END_TEST
+
+/* Same seed, same call: the same events at the same times and the same
+ * figures; another seed draws other SSRCs. */
+START_TEST(same_seed_same_call)
+{
+    static char logs[2][2][8192];
+    rtc_track_stats_t st[3];
+    uint32_t ssrc[3];
+    for (int run = 0; run < 3; run++) {
+        world_t w;
+        call_init(&w, run < 2 ? 91 : 92, NULL);
+        send_av(&w.a, "sa", "aa", "va");
+        send_av(&w.b, "sb", "ab", "vb");
+        signal_desc(&w.a, &w.b);
+        signal_desc(&w.b, &w.a);
+        sim_run_until(w.k, SIM_SEC(8));
+        if (run < 2) {
+            memcpy(logs[run][0], w.a.log, sizeof w.a.log);
+            memcpy(logs[run][1], w.b.log, sizeof w.b.log);
+        }
+        st[run] = tstats(&w.a, "va", false);
+        ssrc[run] = st[run].ssrc;
+        call_free(&w);
+    }
+    ck_assert_str_eq(logs[0][0], logs[1][0]);
+    ck_assert_str_eq(logs[0][1], logs[1][1]);
+    ck_assert_mem_eq(&st[0], &st[1], sizeof st[0]);
+    ck_assert_uint_ne(ssrc[0], ssrc[2]);
+}
+END_TEST
+
 static Suite *media_suite(void)
 {
     Suite *s = suite_create("media");
@@ -1167,6 +1278,8 @@ static Suite *media_suite(void)
     tcase_add_test(tc, unknown_track_then_matched);
     tcase_add_test(tc, forged_and_replayed_dropped);
     tcase_add_test(tc, close_says_bye);
+    tcase_add_test(tc, malformed_inside_srtp_dropped);
+    tcase_add_test(tc, same_seed_same_call);
     suite_add_tcase(s, tc);
     return s;
 }
