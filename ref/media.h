@@ -173,6 +173,8 @@ typedef enum rtc_media_drop {
     RTC_DROP_UNKNOWN_PT,        /* a payload type no codec of the track's description has */
     RTC_DROP_CLOSED,            /* arrived after close() */
     RTC_DROP_NOMEM,             /* no memory for a new remote source */
+    RTC_DROP_TOO_MANY_SOURCES,  /* added by h-media: RTP from yet another unknown SSRC past the
+                                 * 64 the session keeps (a peer bounds what it makes us hold) */
     RTC_DROP__COUNT
 } rtc_media_drop_t;
 

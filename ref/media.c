@@ -1,0 +1,1876 @@
+/*
+ * media.c - RTCMediaSession (media.h), sans-IO: local streams sent as
+ * RTP/RTCP (RFC 3550) over SRTP (RFC 3711, RFC 7714) keyed by each
+ * RTCConnection's DTLS (RFC 5764), RTP and RTCP on one port (RFC 5761);
+ * remote tracks from the remote description and from arriving RTP; the
+ * spec's descriptions, filters and events.
+ *
+ * Time only from env.now, randomness only from env.random, memory only
+ * through env.alloc (libsrtp's own allocations, made inside rtc_srtp_new,
+ * are outside it). What the decisions D60-D69 of docs/decisions.md fix is
+ * cited where it is implemented.
+ */
+#include "media.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/types.h>
+
+#include "ice_private.h"        /* rtc_mem_* (ref/'s allocations, socket.c) */
+#include "rtp.h"
+#include "srtp.h"
+
+/* A peer can make us hold a record per SSRC it sends from: bounded, the
+ * rest counted (RTC_DROP_TOO_MANY_SOURCES). 64 is far above any real
+ * call's sources and a few KB of memory. */
+#define MEDIA_MAX_UNKNOWN 64
+/* Events queued and not yet pulled; past it, dropped and counted as
+ * no-memory (the environment drains after every expiry, so only a
+ * description of thousands of tracks in one call comes near). */
+#define MEDIA_MAX_EVENTS  4096
+#define NS_PER_S 1000000000ull
+
+/* Plain packets we build: the synthetic video source's 1100-byte payload,
+ * a 12-byte header, at most 8 extensions of 32 bytes (2 + 32 each in the
+ * two-byte form) plus the block's 4-byte header: 1100 + 12 + 276 + 4 =
+ * 1392, under 1500 with SRTP's tag (16 bytes at most). */
+#define MEDIA_PKT_MAX     1500
+#define MEDIA_SRTP_ROOM   64
+/* Received datagrams: a peer may send any size up to a UDP datagram's;
+ * larger than this is not RTP we could have asked for (our MTU-sized
+ * packets and the peer's) and is dropped as malformed. */
+#define MEDIA_RX_MAX      4096
+/* IPv4 + UDP, for the RTCP sizes of s.6.2 ("including lower-layer
+ * transport and network protocol headers"). */
+#define IP_UDP_OVERHEAD   28
+
+/* ---- records ------------------------------------------------------------ */
+
+typedef struct media_conn {
+    rtc_connection_t *c;
+    rtc_srtp_t       *srtp;         /* once DTLS is up and the keys made a context */
+    bool              srtp_failed;
+    uint32_t          rr_ssrc;      /* the RR's SSRC when no local source sends here (s.6.4.2) */
+    uint64_t          rtcp_at;      /* next compound, RTC_TIME_NEVER before keys */
+    bool              rtcp_initial; /* no compound sent yet (s.6.2: the minimum halved) */
+    double            avg_rtcp_size;
+} media_conn_t;
+
+/* What a receiver keeps of one remote SSRC. */
+typedef struct rx_src {
+    uint32_t          ssrc;
+    bool              have_rx;
+    rtc_rtp_rx_t      rx;
+    rtc_connection_t *heard_on;     /* where its RTP last came from */
+    uint64_t          last_rtp;
+} rx_src_t;
+
+typedef struct local_track {
+    rtc_track_desc_t  desc;         /* getLocalDescription's */
+    rtc_local_track_t cfg;
+    bool              want;         /* sendTrack(true) and not stopped since */
+    bool              sending;      /* RTP going out on sent_on */
+    bool              started;      /* the source has been initialised */
+    rtc_connection_t *sent_on;
+    uint64_t          start_ns, paused_at;
+    uint16_t          seq;
+    uint32_t          ts0;
+    uint32_t          clock_rate;
+    uint64_t          seed;
+    rtc_source_t      src;
+    uint32_t          ssrc_packets, ssrc_octets;   /* the SR's counts: per SSRC (s.6.4.1) */
+    rtc_track_stats_t st;
+} local_track_t;
+
+typedef struct remote_track {
+    rtc_track_desc_t  desc;
+    rx_src_t          src;
+    bool              connected;
+    rtc_track_stats_t st;
+} remote_track_t;
+
+typedef struct unknown_src {
+    rx_src_t src;
+    uint64_t packets, octets;
+} unknown_src_t;
+
+typedef struct stream_rec {
+    char id[RTC_NAME_MAX + 1];
+    char label[RTC_NAME_MAX + 1];
+    bool connected;                 /* remote: onconnected fired, ondisconnected not since */
+} stream_rec_t;
+
+struct rtc_media {
+    rtc_env_t           env;
+    void               *opaque;
+    rtc_media_options_t opt;
+    char                cname[17];
+    bool                closed;
+    media_conn_t       *conns;
+    size_t              nconns, conns_cap;
+    local_track_t      *lt;
+    size_t              nlt, lt_cap;
+    stream_rec_t       *ls;
+    size_t              nls, ls_cap;
+    remote_track_t     *rt;
+    size_t              nrt, rt_cap;
+    stream_rec_t       *rs;
+    size_t              nrs, rs_cap;
+    unknown_src_t      *unk;
+    size_t              nunk, unk_cap;
+    rtc_media_event_t  *ev;
+    size_t              ev_head, nev, ev_cap;
+    rtc_media_stats_t   st;
+    uint64_t            timer_at;
+    uint8_t             rxbuf[MEDIA_RX_MAX];
+};
+
+static const rtc_codec_t default_codecs[] = {
+    { .pt = 111, .kind = RTC_KIND_AUDIO, .name = "opus", .clock_rate = 48000, .channels = 2 },
+    { .pt = 0,   .kind = RTC_KIND_AUDIO, .name = "PCMU", .clock_rate = 8000, .channels = 1 },
+    { .pt = 96,  .kind = RTC_KIND_VIDEO, .name = "VP8",  .clock_rate = 90000 },
+};
+
+/* ---- names ---------------------------------------------------------------- */
+
+const char *rtc_kind_name(rtc_kind_t k)
+{
+    switch (k) {
+    case RTC_KIND_AUDIO: return "audio";
+    case RTC_KIND_VIDEO: return "video";
+    case RTC_KIND_DTMF:  return "dtmf";
+    }
+    return "?";
+}
+
+bool rtc_kind_of(const char *s, rtc_kind_t *out)
+{
+    static const rtc_kind_t all[] = { RTC_KIND_AUDIO, RTC_KIND_VIDEO, RTC_KIND_DTMF };
+    for (size_t i = 0; s && i < sizeof all / sizeof *all; i++)
+        if (strcmp(s, rtc_kind_name(all[i])) == 0) {
+            *out = all[i];
+            return true;
+        }
+    return false;
+}
+
+static bool kind_valid(rtc_kind_t k)
+{
+    return k == RTC_KIND_AUDIO || k == RTC_KIND_VIDEO || k == RTC_KIND_DTMF;
+}
+
+const char *rtc_media_drop_name(rtc_media_drop_t d)
+{
+    switch (d) {
+    case RTC_DROP_SRTP_AUTH:        return "srtp-auth";
+    case RTC_DROP_SRTP_REPLAY:      return "srtp-replay";
+    case RTC_DROP_SRTP_OTHER:       return "srtp-other";
+    case RTC_DROP_NO_KEYS:          return "no-keys";
+    case RTC_DROP_RTP_MALFORMED:    return "rtp-malformed";
+    case RTC_DROP_RTP_EXTENSION:    return "rtp-extension";
+    case RTC_DROP_RTCP_MALFORMED:   return "rtcp-malformed";
+    case RTC_DROP_UNKNOWN_PT:       return "unknown-pt";
+    case RTC_DROP_CLOSED:           return "closed";
+    case RTC_DROP_NOMEM:            return "no-memory";
+    case RTC_DROP_TOO_MANY_SOURCES: return "too-many-sources";
+    case RTC_DROP__COUNT:           break;
+    }
+    return "?";
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return RTC_ERR_INVALID;
+}
+
+static int nomem(char *err, size_t errlen, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s: out of memory", what);
+    return RTC_ERR_NOMEM;
+}
+
+static uint64_t now_ns(const rtc_media_t *m)
+{
+    return m->env.now(m->env.ctx);
+}
+
+static uint32_t rand32(rtc_media_t *m)
+{
+    uint32_t v;
+    m->env.random(m->env.ctx, &v, sizeof v);
+    return v;
+}
+
+/* ---- events and the timer ------------------------------------------------- */
+
+static rtc_media_event_t *push_event(rtc_media_t *m, rtc_media_event_type_t type, const char *msid,
+                                     const char *track)
+{
+    if (m->nev - m->ev_head >= MEDIA_MAX_EVENTS) {
+        m->st.dropped[RTC_DROP_NOMEM]++;
+        return NULL;
+    }
+    if (m->ev_head == m->nev)
+        m->ev_head = m->nev = 0;
+    if (m->nev == m->ev_cap && m->ev_head > 0) {
+        memmove(m->ev, m->ev + m->ev_head, (m->nev - m->ev_head) * sizeof *m->ev);
+        m->nev -= m->ev_head;
+        m->ev_head = 0;
+    }
+    rtc_media_event_t *v = rtc_mem_reserve(&m->env, m->ev, &m->ev_cap, m->nev, sizeof *m->ev);
+    if (!v) {
+        m->st.dropped[RTC_DROP_NOMEM]++;
+        return NULL;
+    }
+    m->ev = v;
+    rtc_media_event_t *e = &m->ev[m->nev++];
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    if (msid)
+        snprintf(e->msid, sizeof e->msid, "%s", msid);
+    if (track)
+        snprintf(e->track, sizeof e->track, "%s", track);
+    return e;
+}
+
+bool rtc_media_next_event(rtc_media_t *m, rtc_media_event_t *ev)
+{
+    if (m->ev_head == m->nev)
+        return false;
+    *ev = m->ev[m->ev_head++];
+    return true;
+}
+
+/* ---- lookups -------------------------------------------------------------- */
+
+static media_conn_t *conn_rec(rtc_media_t *m, const rtc_connection_t *c)
+{
+    for (size_t i = 0; c && i < m->nconns; i++)
+        if (m->conns[i].c == c)
+            return &m->conns[i];
+    return NULL;
+}
+
+static media_conn_t *conn_by_id(rtc_media_t *m, const char *id)
+{
+    for (size_t i = 0; i < m->nconns; i++)
+        if (strcmp(rtc_connection_id(m->conns[i].c), id) == 0)
+            return &m->conns[i];
+    return NULL;
+}
+
+static bool conn_id_known(const rtc_media_t *m, const char *id)
+{
+    return conn_by_id((rtc_media_t *)m, id) != NULL;
+}
+
+/* The connection a track rides (spec, addConnection: "the first
+ * connection added" unless its description names another). */
+static media_conn_t *conn_of(rtc_media_t *m, const rtc_track_desc_t *d)
+{
+    if ((d->given & RTC_TD_CONNECTION) && d->connection_id[0])
+        return conn_by_id(m, d->connection_id);
+    return m->nconns ? &m->conns[0] : NULL;
+}
+
+static const char *effective_conn_id(const rtc_media_t *m, const rtc_track_desc_t *d)
+{
+    if ((d->given & RTC_TD_CONNECTION) && d->connection_id[0])
+        return d->connection_id;
+    return m->nconns ? rtc_connection_id(m->conns[0].c) : "";
+}
+
+static ssize_t local_by_id(const rtc_media_t *m, const char *id)
+{
+    for (size_t i = 0; i < m->nlt; i++)
+        if (strcmp(m->lt[i].desc.id, id) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t local_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
+{
+    for (size_t i = 0; i < m->nlt; i++)
+        if (m->lt[i].desc.ssrc == ssrc)
+            return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t remote_by_id(const rtc_media_t *m, const char *id)
+{
+    for (size_t i = 0; i < m->nrt; i++)
+        if (strcmp(m->rt[i].desc.id, id) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t remote_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
+{
+    for (size_t i = 0; i < m->nrt; i++)
+        if (m->rt[i].desc.ssrc == ssrc)
+            return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t unknown_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
+{
+    for (size_t i = 0; i < m->nunk; i++)
+        if (m->unk[i].src.ssrc == ssrc)
+            return (ssize_t)i;
+    return -1;
+}
+
+static ssize_t stream_idx(const stream_rec_t *v, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].id, id) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+static bool ssrc_in_use(const rtc_media_t *m, uint32_t ssrc)
+{
+    if (local_by_ssrc(m, ssrc) >= 0 || remote_by_ssrc(m, ssrc) >= 0 || unknown_by_ssrc(m, ssrc) >= 0)
+        return true;
+    for (size_t i = 0; i < m->nconns; i++)
+        if (m->conns[i].rr_ssrc == ssrc)
+            return true;
+    return false;
+}
+
+/* RFC 3550 s.8.1: 32 random bits, not one known locally or in the
+ * remote description (a collision is then only with an SSRC the peer
+ * has not told us of, which s.8.2 resolves). */
+static uint32_t pick_ssrc(rtc_media_t *m)
+{
+    uint32_t v;
+    do
+        v = rand32(m);
+    while (ssrc_in_use(m, v));
+    return v;
+}
+
+static const rtc_codec_t *codec_by_pt(const rtc_codec_t *v, size_t n, uint8_t pt)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].pt == pt)
+            return &v[i];
+    return NULL;
+}
+
+static const rtc_codec_t *first_codec_of(const rtc_codec_t *v, size_t n, rtc_kind_t k)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].kind == k)
+            return &v[i];
+    return NULL;
+}
+
+/* A codec's clock rate when it gives none: the RFC 3551 s.6 rates of
+ * the static types and the rates browsers use (RFC 7587 s.4.1: Opus
+ * signals 48000; video payload formats 90000). */
+static uint32_t clock_of(const rtc_codec_t *c)
+{
+    if (c->clock_rate)
+        return c->clock_rate;
+    if (c->kind == RTC_KIND_VIDEO)
+        return 90000;
+    if (strcasecmp(c->name, "opus") == 0)
+        return 48000;
+    return 8000;
+}
+
+/* D65: an extension name maps to the id the options' extmap gives it;
+ * a decimal name 1-255 (what onunknowntrack reports for an unmapped id)
+ * is that id. 0: no id. */
+static uint8_t ext_id(const rtc_media_options_t *o, const char *name)
+{
+    for (size_t i = 0; i < o->nextmap; i++)
+        if (strcmp(o->extmap[i].uri, name) == 0)
+            return o->extmap[i].id;
+    char *end;
+    unsigned long v = strtoul(name, &end, 10);
+    if (name[0] >= '1' && name[0] <= '9' && *end == '\0' && v <= 255)
+        return (uint8_t)v;
+    return 0;
+}
+
+/* ---- validation --------------------------------------------------------- */
+
+static int check_codecs(const rtc_codec_t *v, size_t n, const char *who, char *err, size_t errlen)
+{
+    if (n > RTC_MAX_CODECS)
+        return fail(err, errlen, "%s: codecs: more than %d", who, RTC_MAX_CODECS);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].pt > 127)
+            return fail(err, errlen, "%s: codecs[%zu]: payload-id %u outside 0-127", who, i + 1,
+                        v[i].pt);
+        if (!kind_valid(v[i].kind))
+            return fail(err, errlen, "%s: codecs[%zu]: kind must be audio, video or dtmf", who, i + 1);
+        if (v[i].nparams > RTC_MAX_PARAMS)
+            return fail(err, errlen, "%s: codecs[%zu]: params: more than %d", who, i + 1,
+                        RTC_MAX_PARAMS);
+        for (size_t j = 0; j < i; j++)
+            if (v[j].pt == v[i].pt)
+                return fail(err, errlen, "%s: codecs[%zu]: payload-id %u used twice", who, i + 1,
+                            v[i].pt);
+    }
+    return 0;
+}
+
+static int check_exts(const rtc_ext_header_t *v, size_t n, const char *who, char *err, size_t errlen)
+{
+    if (n > RTC_MAX_EXTS)
+        return fail(err, errlen, "%s: rtpExtHeaders: more than %d", who, RTC_MAX_EXTS);
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].name[0])
+            return fail(err, errlen, "%s: rtpExtHeaders[%zu]: empty name", who, i + 1);
+        if (v[i].len > RTC_EXT_VAL_MAX)
+            return fail(err, errlen, "%s: rtpExtHeaders '%s': value longer than %d bytes", who,
+                        v[i].name, RTC_EXT_VAL_MAX);
+    }
+    return 0;
+}
+
+static int check_options(const rtc_media_options_t *o, char *err, size_t errlen)
+{
+    if (check_codecs(o->codecs, o->ncodecs, "RTCMediaSession options", err, errlen) < 0)
+        return RTC_ERR_INVALID;
+    for (size_t i = 0; i < o->ncodecs; i++)
+        if (!o->codecs[i].name[0])
+            return fail(err, errlen, "RTCMediaSession options: codecs[%zu]: missing name", i + 1);
+    if (o->nextmap > RTC_MAX_EXTS)
+        return fail(err, errlen, "RTCMediaSession options: extmap: more than %d", RTC_MAX_EXTS);
+    for (size_t i = 0; i < o->nextmap; i++) {
+        /* RFC 8285 s.4.2/4.3: 1-14 one-byte, 1-255 two-byte; 0 is padding */
+        if (o->extmap[i].id == 0)
+            return fail(err, errlen, "RTCMediaSession options: extmap '%s': id 0 (must be 1-255)",
+                        o->extmap[i].uri);
+        if (!o->extmap[i].uri[0])
+            return fail(err, errlen, "RTCMediaSession options: extmap[%zu]: empty URI", i + 1);
+        for (size_t j = 0; j < i; j++) {
+            if (o->extmap[j].id == o->extmap[i].id)
+                return fail(err, errlen, "RTCMediaSession options: extmap id %u used twice",
+                            o->extmap[i].id);
+            if (strcmp(o->extmap[j].uri, o->extmap[i].uri) == 0)
+                return fail(err, errlen, "RTCMediaSession options: extmap '%s' given twice",
+                            o->extmap[i].uri);
+        }
+    }
+    return 0;
+}
+
+/* ---- the timer ------------------------------------------------------------ */
+
+/* How long a remote source may send no RTP before it is disconnected:
+ * D63, RFC 3550 s.6.3.5's sender timeout, 2 x Td with Td the
+ * deterministic interval (the 5 s minimum included, not halved) of the
+ * connection it rides. */
+static uint64_t rtp_timeout_ns(rtc_media_t *m, const media_conn_t *mc);
+static void     reconcile(rtc_media_t *m);
+
+static void rearm(rtc_media_t *m, bool from_timeout)
+{
+    uint64_t at = RTC_TIME_NEVER;
+    if (!m->closed) {
+        uint64_t now = now_ns(m);
+        reconcile(m);
+        /* an event queued by an input other than the timer: fire at once
+         * so the environment, which drains after each expiry, learns of it
+         * (rtc_env.h: a time at or before now fires after this call) */
+        if (!from_timeout && m->ev_head < m->nev)
+            at = now;
+        for (size_t i = 0; i < m->nlt; i++)
+            if (m->lt[i].sending && m->lt[i].src.next_at < at)
+                at = m->lt[i].src.next_at;
+        for (size_t i = 0; i < m->nconns; i++)
+            if (m->conns[i].rtcp_at < at)
+                at = m->conns[i].rtcp_at;
+        for (size_t i = 0; i < m->nrt; i++) {
+            remote_track_t *r = &m->rt[i];
+            if (!r->connected)
+                continue;
+            uint64_t t = r->src.last_rtp + rtp_timeout_ns(m, conn_rec(m, r->src.heard_on));
+            if (t < at)
+                at = t;
+        }
+    }
+    if (at != m->timer_at || from_timeout) {
+        m->timer_at = at;
+        m->env.set_timer(m->env.ctx, RTC_TIMER_MEDIA, m, at);
+    }
+}
+
+/* ---- RTCP out (RFC 3550 s.6) --------------------------------------------- */
+
+/* Nominal bits per second of a source, for the session bandwidth of
+ * s.6.2 (D62): audio its mean payload plus RTP, UDP and IPv4 headers per
+ * packet time; video its payload bit rate (the headers of ~100 packets a
+ * second add ~3%, within what the estimate can claim). */
+static double nominal_bps(rtc_kind_t kind, const rtc_codec_t *c, const rtc_local_track_t *cfg)
+{
+    if (kind == RTC_KIND_DTMF || !c)
+        return 0;
+    rtc_source_params_t p;
+    rtc_source_defaults(&p, kind == RTC_KIND_VIDEO ? RTC_SOURCE_VIDEO : RTC_SOURCE_AUDIO, c->name,
+                        clock_of(c));
+    if (kind == RTC_KIND_VIDEO)
+        return cfg && cfg->bitrate ? cfg->bitrate : p.bitrate;
+    double per = (p.min_payload + p.max_payload) / 2.0 + 12 + IP_UDP_OVERHEAD;
+    return per * 8 * 1000.0 / (p.ptime_ms ? p.ptime_ms : 20);
+}
+
+static void interval_in(rtc_media_t *m, const media_conn_t *mc, rtc_rtcp_interval_in_t *in)
+{
+    memset(in, 0, sizeof *in);
+    double bw = 0;
+    uint64_t now = now_ns(m);
+    for (size_t i = 0; i < m->nlt; i++) {
+        local_track_t *t = &m->lt[i];
+        if (conn_of(m, &t->desc) != mc)
+            continue;
+        in->members++;
+        if (t->sending) {
+            in->senders++;
+            in->we_sent = true;
+        }
+        bw += nominal_bps(t->desc.kind, first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind),
+                          &t->cfg);
+    }
+    if (!in->we_sent)
+        in->members++;          /* our receiver SSRC */
+    for (size_t i = 0; i < m->nrt; i++) {
+        remote_track_t *r = &m->rt[i];
+        if (conn_of(m, &r->desc) != mc && r->src.heard_on != mc->c)
+            continue;
+        in->members++;
+        if (r->src.have_rx && now - r->src.last_rtp < 10 * NS_PER_S)
+            in->senders++;
+        bw += nominal_bps(r->desc.kind, first_codec_of(r->desc.codecs, r->desc.ncodecs, r->desc.kind),
+                          NULL);
+    }
+    for (size_t i = 0; i < m->nunk; i++)
+        if (m->unk[i].src.heard_on == mc->c)
+            in->members++;
+    /* nothing to go by: a 64 kbit/s audio call's */
+    if (bw <= 0)
+        bw = 64000;
+    in->rtcp_bw = 0.05 * bw / 8;     /* s.6.2: 5% of the session bandwidth, bytes/s */
+    in->avg_rtcp_size = mc->avg_rtcp_size;
+    in->initial = mc->rtcp_initial;
+}
+
+static uint64_t rtp_timeout_ns(rtc_media_t *m, const media_conn_t *mc)
+{
+    if (!mc)
+        return 10 * NS_PER_S;      /* 2 x the 5 s minimum: no connection to measure */
+    rtc_rtcp_interval_in_t in;
+    interval_in(m, mc, &in);
+    in.initial = false;
+    return (uint64_t)(2 * rtc_rtcp_interval_td(&in) * 1e9);
+}
+
+static void schedule_rtcp(rtc_media_t *m, media_conn_t *mc)
+{
+    rtc_rtcp_interval_in_t in;
+    interval_in(m, mc, &in);
+    uint32_t r = rand32(m);
+    double u = r / 4294967296.0;
+    mc->rtcp_at = now_ns(m) + (uint64_t)(rtc_rtcp_interval(&in, u) * 1e9);
+}
+
+/* RTP timestamp of a sending source at time now: the sampling clock
+ * runs from its start, pauses included (rtc_source_resume). */
+static uint32_t rtp_ts_now(const local_track_t *t, uint64_t now)
+{
+    uint64_t dt = now > t->start_ns ? now - t->start_ns : 0;
+    return t->ts0 + (uint32_t)((dt / 1000) * t->clock_rate / 1000000);
+}
+
+static void sr_of(const local_track_t *t, uint64_t now, rtc_rtcp_sr_t *sr)
+{
+    memset(sr, 0, sizeof *sr);
+    sr->ssrc = t->desc.ssrc;
+    sr->is_sr = true;
+    sr->ntp = rtc_ntp_from_ns(now);
+    sr->rtp_ts = rtp_ts_now(t, now);
+    sr->packets = t->ssrc_packets;
+    sr->octets = t->ssrc_octets;
+}
+
+static void add_cname(rtc_media_t *m, rtc_rtcp_t *c, uint32_t ssrc)
+{
+    if (c->nsdes >= RTC_RTCP_MAX_SDES)
+        return;
+    rtc_rtcp_sdes_t *s = &c->sdes[c->nsdes++];
+    s->ssrc = ssrc;
+    s->cname_len = (uint8_t)strlen(m->cname);
+    memcpy(s->cname, m->cname, s->cname_len);
+}
+
+/* Report blocks for the remote sources heard on mc (s.6.4.1), at most
+ * the 31 one report holds. */
+static void add_blocks(rtc_media_t *m, media_conn_t *mc, rtc_rtcp_sr_t *sr, uint64_t now)
+{
+    for (size_t i = 0; i < m->nrt + m->nunk && sr->nblocks < RTC_RTCP_MAX_BLOCKS; i++) {
+        rx_src_t *s = i < m->nrt ? &m->rt[i].src : &m->unk[i - m->nrt].src;
+        if (!s->have_rx || s->heard_on != mc->c)
+            continue;
+        rtc_rtp_rx_block(&s->rx, s->ssrc, now, &sr->blocks[sr->nblocks++]);
+    }
+}
+
+/* Protect (SRTCP) and send one compound. */
+static void emit_rtcp(rtc_media_t *m, media_conn_t *mc, const rtc_rtcp_t *c)
+{
+    uint8_t plain[MEDIA_PKT_MAX], prot[MEDIA_PKT_MAX + MEDIA_SRTP_ROOM];
+    size_t len;
+    if (!mc->srtp || rtc_rtcp_write(c, plain, sizeof plain, &len) != RTC_RTP_OK) {
+        m->st.unsent++;
+        return;
+    }
+    memcpy(prot, plain, len);
+    size_t plen = len;
+    if (rtc_srtp_protect_rtcp(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK) {
+        m->st.unsent++;
+        return;
+    }
+    rtc_send_status_t s = rtc_connection_send_media(mc->c, prot, plen,
+                                                    m->env.send_twin ? plain : NULL, len);
+    if (s != RTC_SEND_OK) {
+        m->st.unsent++;
+        return;
+    }
+    m->st.rtcp_sent++;
+    mc->avg_rtcp_size = rtc_rtcp_avg_size(mc->avg_rtcp_size, plen + IP_UDP_OVERHEAD);
+    mc->rtcp_initial = false;
+}
+
+/* The regular compound of a connection (s.6.1, s.6.4): an SR per local
+ * source sending there (report blocks in the first), or an RR from the
+ * receiver SSRC when none sends; SDES CNAME for each reporter. Reports
+ * beyond the four a compound holds go in further compounds. */
+static void send_report(rtc_media_t *m, media_conn_t *mc)
+{
+    uint64_t now = now_ns(m);
+    rtc_rtcp_t c;
+    memset(&c, 0, sizeof c);
+    bool first = true;
+    for (size_t i = 0; i < m->nlt; i++) {
+        local_track_t *t = &m->lt[i];
+        if (!t->sending || t->sent_on != mc->c)
+            continue;
+        rtc_rtcp_sr_t *sr = &c.reports[c.nreports++];
+        sr_of(t, now, sr);
+        if (first)
+            add_blocks(m, mc, sr, now);
+        first = false;
+        add_cname(m, &c, t->desc.ssrc);
+        t->st.srs++;
+        if (c.nreports == sizeof c.reports / sizeof *c.reports) {
+            emit_rtcp(m, mc, &c);
+            memset(&c, 0, sizeof c);
+        }
+    }
+    if (first) {
+        rtc_rtcp_sr_t *rr = &c.reports[c.nreports++];
+        rr->ssrc = mc->rr_ssrc;
+        add_blocks(m, mc, rr, now);
+        add_cname(m, &c, mc->rr_ssrc);
+    }
+    if (c.nreports)
+        emit_rtcp(m, mc, &c);
+}
+
+/* s.6.6: a BYE for the sources in idx (which were sending on mc), in a
+ * compound led by their SRs so that it is valid (s.6.1) and the peer
+ * gets their last counts. Sent at once: s.6.3.7's BYE reconsideration is
+ * for sessions of 50 members or more, and ours are a call's few. */
+static void send_bye(rtc_media_t *m, media_conn_t *mc, const size_t *idx, size_t n)
+{
+    uint64_t now = now_ns(m);
+    for (size_t k = 0; k < n; k += 4) {
+        rtc_rtcp_t c;
+        memset(&c, 0, sizeof c);
+        for (size_t j = k; j < n && j < k + 4; j++) {
+            local_track_t *t = &m->lt[idx[j]];
+            sr_of(t, now, &c.reports[c.nreports++]);
+            add_cname(m, &c, t->desc.ssrc);
+            c.bye[c.nbye++] = t->desc.ssrc;
+            t->st.srs++;
+            t->st.byes++;
+        }
+        emit_rtcp(m, mc, &c);
+    }
+}
+
+/* ---- RTP out (RFC 3550 s.5.1) ----------------------------------------- */
+
+static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
+{
+    uint8_t payload[MEDIA_PKT_MAX], plain[MEDIA_PKT_MAX], prot[MEDIA_PKT_MAX + MEDIA_SRTP_ROOM];
+    rtc_source_packet_t pk;
+    if (!rtc_source_next(&t->src, payload, sizeof payload, &pk)) {
+        /* unreachable: the source's payloads are bounded by its params,
+         * all below MEDIA_PKT_MAX; stop rather than spin */
+        t->want = t->sending = false;
+        return;
+    }
+    const rtc_codec_t *c = first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
+    rtc_rtp_header_t h;
+    memset(&h, 0, sizeof h);
+    h.marker = pk.marker;
+    h.pt = c ? c->pt : 0;
+    h.seq = t->seq++;
+    h.ts = t->ts0 + pk.ts_offset;
+    h.ssrc = t->desc.ssrc;
+    /* RFC 8285: the description's extensions, under the extmap's ids
+     * (setTrackProperties refused names without one) */
+    for (size_t i = 0; i < t->desc.nexts && h.next < RTC_RTP_MAX_EXT; i++) {
+        uint8_t id = ext_id(&m->opt, t->desc.exts[i].name);
+        if (!id)
+            continue;
+        h.ext[h.next++] = (rtc_rtp_ext_t){ id, t->desc.exts[i].len, t->desc.exts[i].value };
+    }
+    size_t hl;
+    if (rtc_rtp_write_header(&h, plain, sizeof plain, &hl) != RTC_RTP_OK || hl + pk.len > sizeof plain) {
+        m->st.unsent++;
+        return;
+    }
+    memcpy(plain + hl, payload, pk.len);
+    size_t len = hl + pk.len, plen = len;
+    memcpy(prot, plain, len);
+    t->st.packets++;
+    t->st.octets += pk.len;
+    t->ssrc_packets++;
+    t->ssrc_octets += (uint32_t)pk.len;
+    if (rtc_srtp_protect(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK) {
+        m->st.unsent++;
+        return;
+    }
+    if (rtc_connection_send_media(mc->c, prot, plen, m->env.send_twin ? plain : NULL, len)
+        != RTC_SEND_OK) {
+        m->st.unsent++;
+        return;
+    }
+    m->st.rtp_sent++;
+}
+
+static void source_params(const local_track_t *t, const rtc_codec_t *c, rtc_source_params_t *p)
+{
+    rtc_source_defaults(p, t->desc.kind == RTC_KIND_VIDEO ? RTC_SOURCE_VIDEO : RTC_SOURCE_AUDIO,
+                        c ? c->name : "", c ? clock_of(c) : 8000);
+    if (t->desc.kind == RTC_KIND_VIDEO) {
+        if (t->cfg.fps)
+            p->fps = t->cfg.fps;
+        if (t->cfg.bitrate)
+            p->bitrate = t->cfg.bitrate;
+        if (t->cfg.keyframe_every)
+            p->keyframe_every = t->cfg.keyframe_every;
+    }
+}
+
+static void start_track(rtc_media_t *m, local_track_t *t, media_conn_t *mc, uint64_t now)
+{
+    if (!t->started) {
+        const rtc_codec_t *c = first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
+        rtc_source_params_t p;
+        source_params(t, c, &p);
+        t->clock_rate = p.clock_rate;
+        rtc_source_init(&t->src, &p, t->seed, now);
+        t->start_ns = now;
+        t->started = true;
+    } else {
+        rtc_source_resume(&t->src, t->paused_at, now);
+    }
+    t->sending = true;
+    t->sent_on = mc->c;
+}
+
+static void pause_track(rtc_media_t *m, local_track_t *t, bool bye)
+{
+    if (!t->sending)
+        return;
+    media_conn_t *mc = conn_rec(m, t->sent_on);
+    if (bye && mc) {
+        size_t i = (size_t)(t - m->lt);
+        send_bye(m, mc, &i, 1);
+    }
+    t->sending = false;
+    t->paused_at = now_ns(m);
+}
+
+/* Bring every local track's sending in line with what was asked and
+ * what its connection allows: a track asked to send starts when its
+ * connection's keys are ready (spec: sendTrack before connected waits),
+ * and moves (BYE on the old) when setTrackProperties moves it. DTMF
+ * tracks have no synthetic source (RTCDTMFTrack sends their events). */
+static void reconcile(rtc_media_t *m)
+{
+    uint64_t now = now_ns(m);
+    for (size_t i = 0; i < m->nlt; i++) {
+        local_track_t *t = &m->lt[i];
+        media_conn_t *mc = conn_of(m, &t->desc);
+        bool can = t->want && mc && mc->srtp && t->desc.kind != RTC_KIND_DTMF;
+        if (t->sending && (!can || t->sent_on != mc->c))
+            pause_track(m, t, true);
+        if (can && !t->sending)
+            start_track(m, t, mc, now);
+    }
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static void on_change(void *user, rtc_connection_t *c);
+static void on_packet(void *user, rtc_connection_t *c, const uint8_t *data, size_t len);
+
+/* The keys are exported once, when DTLS comes up (RFC 5764 s.4.2), and
+ * kept for the association's life (an ICE restart keeps it). */
+static void conn_update(rtc_media_t *m, media_conn_t *mc)
+{
+    if (mc->srtp || mc->srtp_failed || rtc_connection_dtls_phase(mc->c) != RTC_DTLS_PHASE_UP)
+        return;
+    /* len 0 asks the profile, whose key and salt lengths say how much
+     * material to export (ice.h) */
+    const char *name = NULL;
+    bool is_client = false;
+    rtc_srtp_profile_t p;
+    uint8_t key[128];
+    size_t len;
+    if (rtc_connection_srtp_keys(mc->c, &name, NULL, 0, &is_client) != 0 || !name ||
+        !rtc_srtp_profile_of(name, &p) || (len = rtc_srtp_key_material_len(p)) > sizeof key ||
+        rtc_connection_srtp_keys(mc->c, &name, key, len, &is_client) != 0) {
+        mc->srtp_failed = true;
+        return;
+    }
+    rtc_srtp_status_t s = rtc_srtp_new(p, key, len, is_client, &mc->srtp);
+    memset(key, 0, sizeof key);     /* the keys live in libsrtp's contexts from here */
+    if (s != RTC_SRTP_OK) {
+        mc->srtp_failed = true;
+        return;
+    }
+    mc->rtcp_initial = true;
+    schedule_rtcp(m, mc);
+}
+
+static void on_change(void *user, rtc_connection_t *c)
+{
+    rtc_media_t *m = user;
+    media_conn_t *mc = conn_rec(m, c);
+    if (!mc || m->closed)
+        return;
+    conn_update(m, mc);
+    rearm(m, false);
+}
+
+static const rtc_media_link_t *link_of(rtc_media_t *m, rtc_media_link_t *l)
+{
+    l->user = m;
+    l->on_change = on_change;
+    l->on_packet = on_packet;
+    return l;
+}
+
+static void conn_drop(rtc_media_t *m, size_t i)
+{
+    media_conn_t *mc = &m->conns[i];
+    rtc_connection_attach_media(mc->c, NULL, NULL, 0);
+    rtc_srtp_free(mc->srtp);
+    for (size_t j = 0; j < m->nrt + m->nunk; j++) {
+        rx_src_t *s = j < m->nrt ? &m->rt[j].src : &m->unk[j - m->nrt].src;
+        if (s->heard_on == mc->c)
+            s->heard_on = NULL;
+    }
+    for (size_t j = 0; j < m->nlt; j++)
+        if (m->lt[j].sent_on == mc->c)
+            m->lt[j].sent_on = NULL;
+    memmove(&m->conns[i], &m->conns[i + 1], (m->nconns - i - 1) * sizeof *m->conns);
+    m->nconns--;
+}
+
+int rtc_media_add_connection(rtc_media_t *m, rtc_connection_t *c, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "addConnection: the session is closed");
+    if (!c)
+        return fail(err, errlen, "addConnection: no connection");
+    if (conn_rec(m, c))
+        return fail(err, errlen, "addConnection: connection '%s' was added already",
+                    rtc_connection_id(c));
+    media_conn_t *v = rtc_mem_reserve(&m->env, m->conns, &m->conns_cap, m->nconns, sizeof *v);
+    if (!v)
+        return nomem(err, errlen, "addConnection");
+    m->conns = v;
+    media_conn_t *mc = &m->conns[m->nconns];
+    memset(mc, 0, sizeof *mc);
+    mc->c = c;
+    mc->rr_ssrc = pick_ssrc(m);
+    mc->rtcp_at = RTC_TIME_NEVER;
+    mc->rtcp_initial = true;
+    /* s.6.3.2: the probable size of the first compound: an RR or SR with
+     * a block or two, SDES with a 16-character CNAME */
+    mc->avg_rtcp_size = 100 + IP_UDP_OVERHEAD;
+    m->nconns++;
+    rtc_media_link_t l;
+    int r = rtc_connection_attach_media(c, link_of(m, &l), err, errlen);
+    if (r != 0) {
+        m->nconns--;
+        return r;
+    }
+    conn_update(m, &m->conns[m->nconns - 1]);
+    rearm(m, false);
+    return 0;
+}
+
+int rtc_media_remove_connection(rtc_media_t *m, rtc_connection_t *c, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "removeConnection: the session is closed");
+    media_conn_t *mc = conn_rec(m, c);
+    if (!mc)
+        return fail(err, errlen, "removeConnection: the connection is not one of the session's");
+    /* D64: a local track rides while it sends or waits to; a remote one
+     * while its description puts it there */
+    for (size_t i = 0; i < m->nlt; i++)
+        if ((m->lt[i].want || m->lt[i].sending) && conn_of(m, &m->lt[i].desc) == mc)
+            return fail(err, errlen, "removeConnection: local track '%s' rides on connection '%s'",
+                        m->lt[i].desc.id, rtc_connection_id(c));
+    for (size_t i = 0; i < m->nrt; i++)
+        if (conn_of(m, &m->rt[i].desc) == mc)
+            return fail(err, errlen, "removeConnection: remote track '%s' rides on connection '%s'",
+                        m->rt[i].desc.id, rtc_connection_id(c));
+    conn_drop(m, (size_t)(mc - m->conns));
+    rearm(m, false);
+    return 0;
+}
+
+size_t rtc_media_connections(const rtc_media_t *m, rtc_connection_t **out, size_t max)
+{
+    for (size_t i = 0; i < m->nconns && i < max; i++)
+        out[i] = m->conns[i].c;
+    return m->nconns;
+}
+
+/* ---- remote media ------------------------------------------------------ */
+
+static bool stream_has_connected(const rtc_media_t *m, const char *msid, ssize_t except)
+{
+    for (size_t i = 0; i < m->nrt; i++)
+        if ((ssize_t)i != except && m->rt[i].connected && strcmp(m->rt[i].desc.msid, msid) == 0)
+            return true;
+    return false;
+}
+
+/* A remote track stops being connected: its event, then its stream's
+ * when it was the last connected one (spec: a MediaStream disconnects
+ * when its last remaining track does). */
+static void remote_disconnect(rtc_media_t *m, size_t i, const char *reason)
+{
+    remote_track_t *r = &m->rt[i];
+    if (!r->connected)
+        return;
+    r->connected = false;
+    rtc_media_event_t *e = push_event(m, RTC_MEDIA_TRACK_DISCONNECTED, r->desc.msid, r->desc.id);
+    if (e) {
+        snprintf(e->reason, sizeof e->reason, "%s", reason);
+        e->ssrc = r->desc.ssrc;
+    }
+    ssize_t s = stream_idx(m->rs, m->nrs, r->desc.msid);
+    if (s >= 0 && m->rs[s].connected && !stream_has_connected(m, r->desc.msid, (ssize_t)i)) {
+        m->rs[s].connected = false;
+        push_event(m, RTC_MEDIA_STREAM_DISCONNECTED, r->desc.msid, NULL);
+    }
+}
+
+static void remote_connect(rtc_media_t *m, size_t i)
+{
+    remote_track_t *r = &m->rt[i];
+    ssize_t s = stream_idx(m->rs, m->nrs, r->desc.msid);
+    if (r->connected || s < 0)
+        return;     /* s < 0 unreachable: a remote track's stream is added with it */
+    r->connected = true;
+    r->st.connected = true;
+    rtc_media_event_t *e = push_event(m, RTC_MEDIA_TRACK_CONNECTED, r->desc.msid, r->desc.id);
+    if (e)
+        e->ssrc = r->desc.ssrc;
+    if (!m->rs[s].connected) {
+        m->rs[s].connected = true;
+        push_event(m, RTC_MEDIA_STREAM_CONNECTED, r->desc.msid, NULL);
+    }
+}
+
+/* s.8.2: the peer uses one of our SSRCs: ours changes (a fresh one),
+ * the old is said goodbye to where it was sending. */
+static void local_collision(rtc_media_t *m, size_t i)
+{
+    local_track_t *t = &m->lt[i];
+    uint32_t old = t->desc.ssrc;
+    if (t->sending) {
+        media_conn_t *mc = conn_rec(m, t->sent_on);
+        if (mc)
+            send_bye(m, mc, &i, 1);
+    }
+    /* pick with the old one still in the table, so it is not drawn again */
+    uint32_t fresh = pick_ssrc(m);
+    t->desc.ssrc = fresh;
+    t->ssrc_packets = t->ssrc_octets = 0;
+    rtc_media_event_t *e = push_event(m, RTC_MEDIA_SSRC_CHANGED, t->desc.msid, t->desc.id);
+    if (e) {
+        e->ssrc = old;
+        e->new_ssrc = fresh;
+    }
+}
+
+static void ext_name(const rtc_media_options_t *o, uint8_t id, char *out, size_t n)
+{
+    for (size_t i = 0; i < o->nextmap; i++)
+        if (o->extmap[i].id == id) {
+            snprintf(out, n, "%s", o->extmap[i].uri);
+            return;
+        }
+    snprintf(out, n, "%u", id);
+}
+
+/* RTP for a source we know (a described track or a recorded unknown
+ * one): A.1 and A.8 with the arrival time in the codec's clock. */
+static void rx_count(rx_src_t *s, const rtc_rtp_header_t *h, rtc_connection_t *c, uint64_t now,
+                     uint32_t clock)
+{
+    uint32_t arrival = (uint32_t)((now / 1000) * clock / 1000000);
+    if (!s->have_rx) {
+        rtc_rtp_rx_init(&s->rx, h->seq);
+        s->have_rx = true;
+    }
+    rtc_rtp_rx_update(&s->rx, h->seq, h->ts, arrival);
+    s->heard_on = c;
+    s->last_rtp = now;
+}
+
+static void rtp_in(rtc_media_t *m, rtc_connection_t *c, const uint8_t *p, size_t len)
+{
+    rtc_rtp_header_t h;
+    rtc_rtp_status_t rs = rtc_rtp_parse(p, len, &h);
+    if (rs != RTC_RTP_OK) {
+        m->st.dropped[rs == RTC_RTP_BAD_EXTENSION ? RTC_DROP_RTP_EXTENSION
+                                                  : RTC_DROP_RTP_MALFORMED]++;
+        return;
+    }
+    uint64_t now = now_ns(m);
+    ssize_t li = local_by_ssrc(m, h.ssrc);
+    if (li >= 0)
+        local_collision(m, (size_t)li);
+    ssize_t ri = remote_by_ssrc(m, h.ssrc);
+    if (ri >= 0) {
+        remote_track_t *r = &m->rt[ri];
+        const rtc_codec_t *codec = codec_by_pt(r->desc.codecs, r->desc.ncodecs, h.pt);
+        if (!codec) {
+            m->st.dropped[RTC_DROP_UNKNOWN_PT]++;
+            return;
+        }
+        m->st.rtp_received++;
+        rx_count(&r->src, &h, c, now, clock_of(codec));
+        r->st.packets++;
+        r->st.octets += h.payload_len;
+        /* D66: a track that disconnected (BYE, timeout) connects again
+         * on its next RTP */
+        remote_connect(m, (size_t)ri);
+        return;
+    }
+    m->st.rtp_received++;
+    const rtc_codec_t *codec = codec_by_pt(m->opt.codecs, m->opt.ncodecs, h.pt);
+    uint32_t clock = codec ? clock_of(codec) : 90000;
+    ssize_t ui = unknown_by_ssrc(m, h.ssrc);
+    if (ui < 0) {
+        if (m->nunk >= MEDIA_MAX_UNKNOWN) {
+            m->st.dropped[RTC_DROP_TOO_MANY_SOURCES]++;
+            return;
+        }
+        unknown_src_t *v = rtc_mem_reserve(&m->env, m->unk, &m->unk_cap, m->nunk, sizeof *v);
+        if (!v) {
+            m->st.dropped[RTC_DROP_NOMEM]++;
+            return;
+        }
+        m->unk = v;
+        ui = (ssize_t)m->nunk++;
+        memset(&m->unk[ui], 0, sizeof m->unk[ui]);
+        m->unk[ui].src.ssrc = h.ssrc;
+        /* onunknowntrack, once per SSRC, with this packet's extensions
+         * (RFC 8285) named by the extmap, unmapped ids by number; values
+         * longer than an event holds are cut to RTC_EXT_VAL_MAX */
+        rtc_media_event_t *e = push_event(m, RTC_MEDIA_UNKNOWN_TRACK, NULL, NULL);
+        if (e) {
+            e->ssrc = h.ssrc;
+            for (size_t i = 0; i < h.next && e->nexts < RTC_MAX_EXTS; i++) {
+                rtc_ext_header_t *x = &e->exts[e->nexts++];
+                ext_name(&m->opt, h.ext[i].id, x->name, sizeof x->name);
+                x->len = h.ext[i].len > RTC_EXT_VAL_MAX ? RTC_EXT_VAL_MAX : h.ext[i].len;
+                memcpy(x->value, h.ext[i].data, x->len);
+            }
+        }
+    }
+    unknown_src_t *u = &m->unk[ui];
+    rx_count(&u->src, &h, c, now, clock);
+    u->packets++;
+    u->octets += h.payload_len;
+}
+
+static rx_src_t *rx_by_ssrc(rtc_media_t *m, uint32_t ssrc, remote_track_t **track)
+{
+    ssize_t i = remote_by_ssrc(m, ssrc);
+    *track = i >= 0 ? &m->rt[i] : NULL;
+    if (i >= 0)
+        return &m->rt[i].src;
+    i = unknown_by_ssrc(m, ssrc);
+    return i >= 0 ? &m->unk[i].src : NULL;
+}
+
+static void rtcp_in(rtc_media_t *m, media_conn_t *mc, const uint8_t *p, size_t len)
+{
+    rtc_rtcp_t c;
+    if (rtc_rtcp_parse(p, len, &c) != RTC_RTP_OK) {
+        m->st.dropped[RTC_DROP_RTCP_MALFORMED]++;
+        return;
+    }
+    m->st.rtcp_received++;
+    uint64_t now = now_ns(m);
+    mc->avg_rtcp_size = rtc_rtcp_avg_size(mc->avg_rtcp_size, len + IP_UDP_OVERHEAD);
+    for (size_t i = 0; i < c.nreports; i++) {
+        const rtc_rtcp_sr_t *r = &c.reports[i];
+        ssize_t li = local_by_ssrc(m, r->ssrc);
+        if (li >= 0)
+            local_collision(m, (size_t)li);
+        remote_track_t *t;
+        rx_src_t *s = rx_by_ssrc(m, r->ssrc, &t);
+        if (s && s->have_rx && r->is_sr)
+            rtc_rtp_rx_sr(&s->rx, r->ntp, now);     /* LSR for our blocks (s.6.4.1) */
+        if (t) {
+            if (r->is_sr)
+                t->st.srs++;
+            else
+                t->st.rrs++;
+        }
+        for (size_t b = 0; b < r->nblocks; b++) {
+            const rtc_rtcp_block_t *blk = &r->blocks[b];
+            ssize_t k = local_by_ssrc(m, blk->ssrc);
+            if (k < 0)
+                continue;
+            rtc_track_stats_t *st = &m->lt[k].st;
+            st->have_report = true;
+            st->fraction_lost = blk->fraction_lost;
+            st->cumulative_lost = blk->cumulative_lost;
+            st->report_jitter = blk->jitter;
+            /* s.6.4.1: RTT = A - LSR - DLSR in 1/65536 s, A our NTP
+             * time's middle bits now; LSR 0 means no SR seen */
+            if (blk->lsr) {
+                uint32_t a = rtc_ntp_mid(rtc_ntp_from_ns(now));
+                uint32_t rtt = a - blk->lsr - blk->dlsr;
+                if (rtt < 0x80000000u)
+                    st->rtt_us = (uint32_t)(((uint64_t)rtt * 1000000) >> 16);
+            }
+        }
+    }
+    for (size_t i = 0; i < c.nbye; i++) {
+        ssize_t ri = remote_by_ssrc(m, c.bye[i]);
+        if (ri < 0)
+            continue;
+        m->rt[ri].st.byes++;
+        remote_disconnect(m, (size_t)ri, "bye");
+    }
+}
+
+static void on_packet(void *user, rtc_connection_t *c, const uint8_t *data, size_t len)
+{
+    rtc_media_t *m = user;
+    if (m->closed) {
+        m->st.dropped[RTC_DROP_CLOSED]++;   /* unreachable: close() detaches */
+        return;
+    }
+    media_conn_t *mc = conn_rec(m, c);
+    if (!mc)
+        return;     /* unreachable: a connection calls only the link attached to it */
+    if (!mc->srtp) {
+        m->st.dropped[RTC_DROP_NO_KEYS]++;
+        return;
+    }
+    if (len > sizeof m->rxbuf) {
+        m->st.dropped[RTC_DROP_RTP_MALFORMED]++;
+        return;
+    }
+    /* RFC 5761 s.4: RTCP when the second byte is 192-223, i.e. a
+     * payload type RTP never uses */
+    rtc_demux_t d = rtc_demux(data, len);
+    memcpy(m->rxbuf, data, len);
+    size_t n = len;
+    rtc_srtp_status_t s;
+    if (d == RTC_DEMUX_RTCP)
+        s = rtc_srtp_unprotect_rtcp(mc->srtp, m->rxbuf, &n);
+    else if (d == RTC_DEMUX_RTP)
+        s = rtc_srtp_unprotect(mc->srtp, m->rxbuf, &n);
+    else {
+        m->st.dropped[RTC_DROP_RTP_MALFORMED]++;
+        return;
+    }
+    if (s != RTC_SRTP_OK) {
+        m->st.dropped[s == RTC_SRTP_ERR_AUTH     ? RTC_DROP_SRTP_AUTH
+                      : s == RTC_SRTP_ERR_REPLAY ? RTC_DROP_SRTP_REPLAY
+                                                 : RTC_DROP_SRTP_OTHER]++;
+        return;
+    }
+    if (d == RTC_DEMUX_RTCP)
+        rtcp_in(m, mc, m->rxbuf, n);
+    else
+        rtp_in(m, c, m->rxbuf, n);
+    rearm(m, false);
+}
+
+void rtc_media_handle_timeout(rtc_media_t *m)
+{
+    if (m->closed)
+        return;
+    uint64_t now = now_ns(m);
+    reconcile(m);
+    for (size_t i = 0; i < m->nlt; i++) {
+        local_track_t *t = &m->lt[i];
+        media_conn_t *mc = t->sending ? conn_rec(m, t->sent_on) : NULL;
+        /* a late timer sends what was due (a video frame's packets all
+         * are due at once); bounded so that a very late one cannot spin:
+         * 2000 packets is over 2 s of 1 Mbit/s video */
+        for (int n = 0; mc && t->sending && t->src.next_at <= now && n < 2000; n++)
+            send_rtp(m, t, mc);
+    }
+    for (size_t i = 0; i < m->nconns; i++) {
+        media_conn_t *mc = &m->conns[i];
+        if (mc->rtcp_at > now)
+            continue;
+        send_report(m, mc);
+        schedule_rtcp(m, mc);
+    }
+    for (size_t i = 0; i < m->nrt; i++) {
+        remote_track_t *r = &m->rt[i];
+        if (r->connected &&
+            now >= r->src.last_rtp + rtp_timeout_ns(m, conn_rec(m, r->src.heard_on)))
+            remote_disconnect(m, i, "timeout");
+    }
+    rearm(m, true);
+}
+
+/* ---- the session ---------------------------------------------------------- */
+
+rtc_media_t *rtc_media_new(const rtc_env_t *env, const rtc_media_options_t *opt, void *opaque,
+                           rtc_status_t *st, char *err, size_t errlen)
+{
+    rtc_status_t dummy;
+    if (!st)
+        st = &dummy;
+    *st = RTC_ERR_INVALID;
+    if (opt && check_options(opt, err, errlen) < 0)
+        return NULL;
+    rtc_media_t *m = rtc_mem_alloc(env, sizeof *m);
+    if (!m) {
+        *st = RTC_ERR_NOMEM;
+        nomem(err, errlen, "RTCMediaSession");
+        return NULL;
+    }
+    m->env = *env;
+    m->opaque = opaque;
+    if (opt)
+        m->opt = *opt;
+    if (m->opt.ncodecs == 0) {
+        /* a browser's offer (issue 9, "Options"); D60 */
+        m->opt.ncodecs = sizeof default_codecs / sizeof *default_codecs;
+        memcpy(m->opt.codecs, default_codecs, sizeof default_codecs);
+    }
+    m->timer_at = RTC_TIME_NEVER;
+    /* RFC 7022 s.4.2: a CNAME of 96 random bits, base64 (16 characters),
+     * one per session so that the peer groups our sources (s.6.5.1) */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t r[12];
+    m->env.random(m->env.ctx, r, sizeof r);
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t v = (uint32_t)r[3 * i] << 16 | (uint32_t)r[3 * i + 1] << 8 | r[3 * i + 2];
+        for (size_t j = 0; j < 4; j++)
+            m->cname[4 * i + j] = b64[(v >> (18 - 6 * j)) & 63];
+    }
+    *st = RTC_OK;
+    return m;
+}
+
+void rtc_media_free(rtc_media_t *m)
+{
+    if (!m)
+        return;
+    while (m->nconns)
+        conn_drop(m, m->nconns - 1);
+    m->env.set_timer(m->env.ctx, RTC_TIMER_MEDIA, m, RTC_TIME_NEVER);
+    rtc_mem_free(&m->env, m->conns, m->conns_cap * sizeof *m->conns);
+    rtc_mem_free(&m->env, m->lt, m->lt_cap * sizeof *m->lt);
+    rtc_mem_free(&m->env, m->ls, m->ls_cap * sizeof *m->ls);
+    rtc_mem_free(&m->env, m->rt, m->rt_cap * sizeof *m->rt);
+    rtc_mem_free(&m->env, m->rs, m->rs_cap * sizeof *m->rs);
+    rtc_mem_free(&m->env, m->unk, m->unk_cap * sizeof *m->unk);
+    rtc_mem_free(&m->env, m->ev, m->ev_cap * sizeof *m->ev);
+    rtc_env_t env = m->env;
+    rtc_mem_free(&env, m, sizeof *m);
+}
+
+void *rtc_media_opaque(const rtc_media_t *m)
+{
+    return m->opaque;
+}
+
+int rtc_media_close(rtc_media_t *m, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "close: the session is closed already");
+    /* BYE for every sending source, per connection in one go (s.6.6) */
+    for (size_t k = 0; k < m->nconns; k++) {
+        size_t idx[64], n = 0;
+        for (size_t i = 0; i < m->nlt; i++) {
+            local_track_t *t = &m->lt[i];
+            if (!t->sending || t->sent_on != m->conns[k].c)
+                continue;
+            idx[n++] = i;
+            if (n == sizeof idx / sizeof *idx) {
+                send_bye(m, &m->conns[k], idx, n);
+                n = 0;
+            }
+        }
+        if (n)
+            send_bye(m, &m->conns[k], idx, n);
+    }
+    for (size_t i = 0; i < m->nlt; i++)
+        m->lt[i].want = m->lt[i].sending = false;
+    while (m->nconns)
+        conn_drop(m, m->nconns - 1);
+    m->closed = true;
+    m->timer_at = RTC_TIME_NEVER;
+    m->env.set_timer(m->env.ctx, RTC_TIMER_MEDIA, m, RTC_TIME_NEVER);
+    return 0;
+}
+
+/* ---- local streams -------------------------------------------------------- */
+
+int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "addStream: the session is closed");
+    if (!s->id[0])
+        return fail(err, errlen, "addStream: the stream has no id");
+    if (stream_idx(m->ls, m->nls, s->id) >= 0)
+        return fail(err, errlen, "addStream: stream '%s' was added already", s->id);
+    for (size_t i = 0; i < s->ntracks; i++) {
+        const rtc_local_track_t *t = &s->tracks[i];
+        if (!t->id[0])
+            return fail(err, errlen, "addStream: stream '%s': track %zu has no id", s->id, i + 1);
+        if (!kind_valid(t->kind))
+            return fail(err, errlen, "addStream: track '%s': kind must be audio, video or dtmf",
+                        t->id);
+        if (local_by_id(m, t->id) >= 0)
+            return fail(err, errlen, "addStream: track '%s' is in a stream added already", t->id);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->tracks[j].id, t->id) == 0)
+                return fail(err, errlen, "addStream: track '%s' given twice", t->id);
+        if (t->kind != RTC_KIND_DTMF && !first_codec_of(m->opt.codecs, m->opt.ncodecs, t->kind))
+            return fail(err, errlen, "addStream: track '%s': the session's codecs have no %s codec",
+                        t->id, rtc_kind_name(t->kind));
+    }
+    stream_rec_t *ls = rtc_mem_reserve(&m->env, m->ls, &m->ls_cap, m->nls, sizeof *ls);
+    if (ls)
+        m->ls = ls;
+    local_track_t *lt = ls && s->ntracks ? rtc_mem_reserve(&m->env, m->lt, &m->lt_cap,
+                                                           m->nlt + s->ntracks - 1, sizeof *lt)
+                                         : m->lt;
+    if (!ls || (s->ntracks && !lt))
+        return nomem(err, errlen, "addStream");
+    m->lt = lt;
+    stream_rec_t *sr = &m->ls[m->nls++];
+    memset(sr, 0, sizeof *sr);
+    snprintf(sr->id, sizeof sr->id, "%s", s->id);
+    snprintf(sr->label, sizeof sr->label, "%s", s->label);
+    for (size_t i = 0; i < s->ntracks; i++) {
+        local_track_t *t = &m->lt[m->nlt];
+        memset(t, 0, sizeof *t);
+        t->cfg = s->tracks[i];
+        rtc_track_desc_t *d = &t->desc;
+        d->given = RTC_TD_ID | RTC_TD_KIND | RTC_TD_SSRC | RTC_TD_MSID | RTC_TD_CODECS;
+        snprintf(d->id, sizeof d->id, "%s", t->cfg.id);
+        d->kind = t->cfg.kind;
+        snprintf(d->msid, sizeof d->msid, "%s", s->id);
+        /* the session's codecs of the track's kind, in the options'
+         * order: the first is the one it sends (D60) */
+        for (size_t j = 0; j < m->opt.ncodecs; j++)
+            if (m->opt.codecs[j].kind == d->kind)
+                d->codecs[d->ncodecs++] = m->opt.codecs[j];
+        if (d->kind == RTC_KIND_VIDEO && (m->opt.attrs.video_max_width || m->opt.attrs.video_max_height)) {
+            d->attrs = m->opt.attrs;
+            d->given |= RTC_TD_ATTRS;
+        }
+        /* RFC 3550 s.8.1 SSRC; s.5.1 random initial sequence number and
+         * timestamp; the source's payload bytes from the same stream */
+        d->ssrc = pick_ssrc(m);
+        m->nlt++;
+        uint32_t r[4];
+        m->env.random(m->env.ctx, r, sizeof r);
+        t->seq = (uint16_t)r[0];
+        t->ts0 = r[1];
+        t->seed = (uint64_t)r[2] << 32 | r[3];
+    }
+    rearm(m, false);
+    return 0;
+}
+
+static int track_of_stream_send(rtc_media_t *m, size_t i, bool send)
+{
+    local_track_t *t = &m->lt[i];
+    if (send) {
+        t->want = true;
+    } else {
+        t->want = false;
+        pause_track(m, t, true);
+    }
+    return 0;
+}
+
+int rtc_media_remove_stream(rtc_media_t *m, const char *msid, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "removeStream: the session is closed");
+    ssize_t s = msid ? stream_idx(m->ls, m->nls, msid) : -1;
+    if (s < 0)
+        return fail(err, errlen, "removeStream: no local stream '%s'", msid ? msid : "");
+    for (size_t i = 0; i < m->nlt;) {
+        if (strcmp(m->lt[i].desc.msid, msid) != 0) {
+            i++;
+            continue;
+        }
+        track_of_stream_send(m, i, false);
+        memmove(&m->lt[i], &m->lt[i + 1], (m->nlt - i - 1) * sizeof *m->lt);
+        m->nlt--;
+    }
+    memmove(&m->ls[s], &m->ls[s + 1], (m->nls - (size_t)s - 1) * sizeof *m->ls);
+    m->nls--;
+    rearm(m, false);
+    return 0;
+}
+
+int rtc_media_send_stream(rtc_media_t *m, const char *msid, bool send, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "sendStream: the session is closed");
+    if (!msid || stream_idx(m->ls, m->nls, msid) < 0)
+        return fail(err, errlen, "sendStream: no local stream '%s' (addStream first)",
+                    msid ? msid : "");
+    for (size_t i = 0; i < m->nlt; i++)
+        if (strcmp(m->lt[i].desc.msid, msid) == 0)
+            track_of_stream_send(m, i, send);
+    rearm(m, false);
+    return 0;
+}
+
+int rtc_media_send_track(rtc_media_t *m, const char *track, bool send, char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "sendTrack: the session is closed");
+    ssize_t i = track ? local_by_id(m, track) : -1;
+    if (i < 0)
+        return fail(err, errlen, "sendTrack: no local track '%s' (addStream first)",
+                    track ? track : "");
+    track_of_stream_send(m, (size_t)i, send);
+    rearm(m, false);
+    return 0;
+}
+
+int rtc_media_set_track_properties(rtc_media_t *m, const char *track, const rtc_track_desc_t *d,
+                                   char *err, size_t errlen)
+{
+    if (m->closed)
+        return fail(err, errlen, "setTrackProperties: the session is closed");
+    ssize_t i = track ? local_by_id(m, track) : -1;
+    if (i < 0)
+        return fail(err, errlen, "setTrackProperties: no local track '%s'", track ? track : "");
+    static const struct { unsigned bit; const char *key; } fixed[] = {
+        { RTC_TD_ID, "id" }, { RTC_TD_KIND, "kind" }, { RTC_TD_SSRC, "ssrc" }, { RTC_TD_MSID, "msid" },
+        { RTC_TD_DELETE, "delete" },
+    };
+    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+        if (d->given & fixed[k].bit)
+            return fail(err, errlen, "setTrackProperties: the key '%s' cannot be changed",
+                        fixed[k].key);
+    char who[RTC_NAME_MAX + 64];
+    snprintf(who, sizeof who, "setTrackProperties: track '%s'", track);
+    if ((d->given & RTC_TD_CODECS) && check_codecs(d->codecs, d->ncodecs, who, err, errlen) < 0)
+        return RTC_ERR_INVALID;
+    local_track_t *t = &m->lt[i];
+    if ((d->given & RTC_TD_CODECS) && t->desc.kind != RTC_KIND_DTMF &&
+        !first_codec_of(d->codecs, d->ncodecs, t->desc.kind))
+        return fail(err, errlen, "%s: codecs: no %s codec", who, rtc_kind_name(t->desc.kind));
+    if (d->given & RTC_TD_EXTS) {
+        if (check_exts(d->exts, d->nexts, who, err, errlen) < 0)
+            return RTC_ERR_INVALID;
+        for (size_t k = 0; k < d->nexts; k++)
+            if (!ext_id(&m->opt, d->exts[k].name))
+                return fail(err, errlen, "%s: rtpExtHeaders '%s' has no id in the session's extmap",
+                            who, d->exts[k].name);
+    }
+    if ((d->given & RTC_TD_CONNECTION) && d->connection_id[0] && !conn_id_known(m, d->connection_id))
+        return fail(err, errlen, "%s: connection-id '%s' is not one of the session's connections",
+                    who, d->connection_id);
+    if (d->given & RTC_TD_CODECS) {
+        /* D67: the source keeps its clock and payload sizes; packets
+         * carry the new list's first codec of the kind from now on */
+        t->desc.ncodecs = d->ncodecs;
+        memcpy(t->desc.codecs, d->codecs, d->ncodecs * sizeof *d->codecs);
+    }
+    if (d->given & RTC_TD_ATTRS) {
+        t->desc.attrs = d->attrs;
+        t->desc.given |= RTC_TD_ATTRS;
+    }
+    if (d->given & RTC_TD_EXTS) {
+        t->desc.nexts = d->nexts;
+        memcpy(t->desc.exts, d->exts, d->nexts * sizeof *d->exts);
+        if (d->nexts)
+            t->desc.given |= RTC_TD_EXTS;
+        else
+            t->desc.given &= ~(unsigned)RTC_TD_EXTS;
+    }
+    if (d->given & RTC_TD_CONNECTION) {
+        snprintf(t->desc.connection_id, sizeof t->desc.connection_id, "%s", d->connection_id);
+        if (d->connection_id[0])
+            t->desc.given |= RTC_TD_CONNECTION;
+        else
+            t->desc.given &= ~(unsigned)RTC_TD_CONNECTION;
+    }
+    rearm(m, false);
+    return 0;
+}
+
+/* ---- the remote description ------------------------------------------------ */
+
+/* d's given keys onto base (incremental mode, D61) */
+static void merge_desc(rtc_track_desc_t *base, const rtc_track_desc_t *d)
+{
+    unsigned g = d->given;
+    if (g & RTC_TD_ID)
+        memcpy(base->id, d->id, sizeof base->id);
+    if (g & RTC_TD_KIND)
+        base->kind = d->kind;
+    if (g & RTC_TD_SSRC)
+        base->ssrc = d->ssrc;
+    if (g & RTC_TD_MSID)
+        memcpy(base->msid, d->msid, sizeof base->msid);
+    if (g & RTC_TD_CONNECTION)
+        memcpy(base->connection_id, d->connection_id, sizeof base->connection_id);
+    if (g & RTC_TD_CODECS) {
+        base->ncodecs = d->ncodecs;
+        memcpy(base->codecs, d->codecs, sizeof base->codecs);
+    }
+    if (g & RTC_TD_ATTRS)
+        base->attrs = d->attrs;
+    if (g & RTC_TD_EXTS) {
+        base->nexts = d->nexts;
+        memcpy(base->exts, d->exts, sizeof base->exts);
+    }
+    base->given |= g & ~(unsigned)RTC_TD_DELETE;
+    base->del = false;
+}
+
+/* The same remote track, or one to remove and add again: its kind,
+ * SSRC or stream changed (D61). */
+static bool same_identity(const rtc_track_desc_t *a, const rtc_track_desc_t *b)
+{
+    return a->kind == b->kind && a->ssrc == b->ssrc && strcmp(a->msid, b->msid) == 0;
+}
+
+static void remove_remote(rtc_media_t *m, size_t i)
+{
+    /* spec: a removed track that was connected disconnects first */
+    remote_disconnect(m, i, "removed");
+    char msid[RTC_NAME_MAX + 1], id[RTC_NAME_MAX + 1];
+    memcpy(msid, m->rt[i].desc.msid, sizeof msid);
+    memcpy(id, m->rt[i].desc.id, sizeof id);
+    memmove(&m->rt[i], &m->rt[i + 1], (m->nrt - i - 1) * sizeof *m->rt);
+    m->nrt--;
+    push_event(m, RTC_MEDIA_REMOVE_TRACK, msid, id);
+    bool left = false;
+    for (size_t k = 0; k < m->nrt && !left; k++)
+        left = strcmp(m->rt[k].desc.msid, msid) == 0;
+    ssize_t s = stream_idx(m->rs, m->nrs, msid);
+    if (!left && s >= 0) {
+        memmove(&m->rs[s], &m->rs[s + 1], (m->nrs - (size_t)s - 1) * sizeof *m->rs);
+        m->nrs--;
+        push_event(m, RTC_MEDIA_REMOVE_STREAM, msid, NULL);
+    }
+}
+
+/* Room was reserved by the caller (nrt + 1 tracks, nrs + 1 streams). */
+static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
+{
+    if (stream_idx(m->rs, m->nrs, d->msid) < 0) {
+        stream_rec_t *s = &m->rs[m->nrs++];
+        memset(s, 0, sizeof *s);
+        memcpy(s->id, d->msid, sizeof s->id);
+        /* spec, onaddstream: a track with a new msid appears */
+        push_event(m, RTC_MEDIA_ADD_STREAM, d->msid, NULL);
+    }
+    remote_track_t *r = &m->rt[m->nrt++];
+    memset(r, 0, sizeof *r);
+    r->desc = *d;
+    r->desc.given &= ~(unsigned)RTC_TD_DELETE;
+    r->src.ssrc = d->ssrc;
+    push_event(m, RTC_MEDIA_ADD_TRACK, d->msid, d->id);
+    /* an unknown source now described: it becomes this track, its
+     * statistics kept; its next RTP connects it */
+    ssize_t u = unknown_by_ssrc(m, d->ssrc);
+    if (u >= 0) {
+        r->src = m->unk[u].src;
+        memmove(&m->unk[u], &m->unk[u + 1], (m->nunk - (size_t)u - 1) * sizeof *m->unk);
+        m->nunk--;
+    }
+    /* s.8.2: the peer describes one of our SSRCs */
+    ssize_t li = local_by_ssrc(m, d->ssrc);
+    if (li >= 0)
+        local_collision(m, (size_t)li);
+}
+
+static int check_remote_entry(const rtc_media_t *m, const rtc_track_desc_t *t, const char *who,
+                              char *err, size_t errlen)
+{
+    static const char prefix[] = "setRemoteDescription";
+    if (!(t->given & RTC_TD_KIND))
+        return fail(err, errlen, "%s: %s: missing 'kind'", prefix, who);
+    if (!kind_valid(t->kind))
+        return fail(err, errlen, "%s: %s: kind must be audio, video or dtmf", prefix, who);
+    if (!(t->given & RTC_TD_SSRC))
+        return fail(err, errlen, "%s: %s: missing 'ssrc'", prefix, who);
+    if (!(t->given & RTC_TD_MSID) || !t->msid[0])
+        return fail(err, errlen, "%s: %s: missing 'msid'", prefix, who);
+    if ((t->given & RTC_TD_CONNECTION) && t->connection_id[0] && !conn_id_known(m, t->connection_id))
+        return fail(err, errlen, "%s: %s: connection-id '%s' is not one of the session's connections",
+                    prefix, who, t->connection_id);
+    char w[RTC_NAME_MAX + 64];
+    snprintf(w, sizeof w, "%s: %s", prefix, who);
+    if (check_codecs(t->codecs, t->ncodecs, w, err, errlen) < 0 ||
+        check_exts(t->exts, t->nexts, w, err, errlen) < 0)
+        return RTC_ERR_INVALID;
+    return 0;
+}
+
+int rtc_media_set_remote_description(rtc_media_t *m, const rtc_track_desc_t *d, size_t n,
+                                     bool incremental, char *err, size_t errlen)
+{
+    static const char prefix[] = "setRemoteDescription";
+    if (m->closed)
+        return fail(err, errlen, "%s: the session is closed", prefix);
+    /* every check before any change: the merged entries in a scratch
+     * array, then the collection they make checked whole */
+    rtc_track_desc_t *nd = n ? rtc_mem_alloc(&m->env, n * sizeof *nd) : NULL;
+    if (n && !nd)
+        return nomem(err, errlen, prefix);
+    int rc = 0;
+    char who[RTC_NAME_MAX + 32];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const rtc_track_desc_t *t = &d[i];
+        if (!(t->given & RTC_TD_ID) || !t->id[0]) {
+            rc = fail(err, errlen, "%s: track %zu: missing 'id'", prefix, i + 1);
+            break;
+        }
+        snprintf(who, sizeof who, "track '%s'", t->id);
+        for (size_t j = 0; j < i && rc == 0; j++)
+            if (strcmp(d[j].id, t->id) == 0)
+                rc = fail(err, errlen, "%s: %s: id given twice", prefix, who);
+        if (rc)
+            break;
+        ssize_t old = remote_by_id(m, t->id);
+        if (t->del || (t->given & RTC_TD_DELETE)) {
+            if (!incremental)
+                rc = fail(err, errlen, "%s: %s: 'delete' is for incremental mode", prefix, who);
+            else if (old < 0)
+                rc = fail(err, errlen, "%s: %s: 'delete' of a track the remote description does not have",
+                          prefix, who);
+            nd[i] = *t;
+            nd[i].del = true;
+            continue;
+        }
+        /* full mode: each entry is the whole description of its track;
+         * incremental: its keys change the track's (D61) */
+        memset(&nd[i], 0, sizeof nd[i]);
+        if (incremental && old >= 0)
+            nd[i] = m->rt[old].desc;
+        merge_desc(&nd[i], t);
+        rc = check_remote_entry(m, &nd[i], who, err, errlen);
+    }
+    /* SSRCs unique among the tracks the description leaves (RFC 3550
+     * s.8: one source, one SSRC) */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (nd[i].del)
+            continue;
+        for (size_t j = 0; j < i && rc == 0; j++)
+            if (!nd[j].del && nd[j].ssrc == nd[i].ssrc)
+                rc = fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
+                          nd[i].id, nd[i].ssrc, nd[j].id);
+        for (size_t k = 0; incremental && k < m->nrt && rc == 0; k++) {
+            bool replaced = false;
+            for (size_t j = 0; j < n && !replaced; j++)
+                replaced = strcmp(d[j].id, m->rt[k].desc.id) == 0;
+            if (!replaced && m->rt[k].desc.ssrc == nd[i].ssrc)
+                rc = fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
+                          nd[i].id, nd[i].ssrc, m->rt[k].desc.id);
+        }
+    }
+    /* room for every addition, so that applying cannot fail half way */
+    if (rc == 0 && n) {
+        remote_track_t *rt = rtc_mem_reserve(&m->env, m->rt, &m->rt_cap, m->nrt + n - 1, sizeof *rt);
+        if (rt)
+            m->rt = rt;
+        stream_rec_t *rs = rt ? rtc_mem_reserve(&m->env, m->rs, &m->rs_cap, m->nrs + n - 1, sizeof *rs)
+                              : NULL;
+        if (rs)
+            m->rs = rs;
+        if (!rt || !rs)
+            rc = nomem(err, errlen, prefix);
+    }
+    if (rc) {
+        rtc_mem_free(&m->env, nd, n * sizeof *nd);
+        return rc;
+    }
+    /* removals first (full mode: the tracks not given; deletions; tracks
+     * whose identity changed), in the collection's order */
+    for (size_t k = 0; k < m->nrt;) {
+        ssize_t e = -1;
+        for (size_t j = 0; j < n && e < 0; j++)
+            if (strcmp(nd[j].id, m->rt[k].desc.id) == 0)
+                e = (ssize_t)j;
+        bool drop = e < 0 ? !incremental : nd[e].del || !same_identity(&nd[e], &m->rt[k].desc);
+        if (drop)
+            remove_remote(m, k);
+        else
+            k++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (nd[i].del)
+            continue;
+        ssize_t k = remote_by_id(m, nd[i].id);
+        if (k >= 0) {
+            m->rt[k].desc = nd[i];     /* its source and statistics stay */
+        } else {
+            add_remote(m, &nd[i]);
+        }
+    }
+    rtc_mem_free(&m->env, nd, n * sizeof *nd);
+    rearm(m, false);
+    return 0;
+}
+
+/* ---- getters -------------------------------------------------------------- */
+
+static bool filter_match(const rtc_media_t *m, const rtc_desc_filter_t *f, const rtc_track_desc_t *d)
+{
+    if (!f)
+        return true;
+    if (f->msid && f->msid[0] && strcmp(f->msid, d->msid) != 0)
+        return false;
+    /* D68: a track without connection-id is on the first connection */
+    if (f->connection_id && f->connection_id[0] &&
+        strcmp(f->connection_id, effective_conn_id(m, d)) != 0)
+        return false;
+    return true;
+}
+
+size_t rtc_media_local_description(const rtc_media_t *m, const rtc_desc_filter_t *f,
+                                   rtc_track_desc_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nlt; i++)
+        if (filter_match(m, f, &m->lt[i].desc)) {
+            if (n < max)
+                out[n] = m->lt[i].desc;
+            n++;
+        }
+    return n;
+}
+
+size_t rtc_media_remote_description(const rtc_media_t *m, const rtc_desc_filter_t *f,
+                                    rtc_track_desc_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nrt; i++)
+        if (filter_match(m, f, &m->rt[i].desc)) {
+            if (n < max)
+                out[n] = m->rt[i].desc;
+            n++;
+        }
+    return n;
+}
+
+size_t rtc_media_sending_streams(const rtc_media_t *m, const char **out, size_t max)
+{
+    for (size_t i = 0; i < m->nls && i < max; i++)
+        out[i] = m->ls[i].id;
+    return m->nls;
+}
+
+size_t rtc_media_receiving_streams(const rtc_media_t *m, const char **out, size_t max)
+{
+    for (size_t i = 0; i < m->nrs && i < max; i++)
+        out[i] = m->rs[i].id;
+    return m->nrs;
+}
+
+size_t rtc_media_stream_tracks(const rtc_media_t *m, const char *msid, bool remote,
+                               const char **out, size_t max)
+{
+    size_t n = 0, count = remote ? m->nrt : m->nlt;
+    for (size_t i = 0; i < count; i++) {
+        const rtc_track_desc_t *d = remote ? &m->rt[i].desc : &m->lt[i].desc;
+        if (msid && strcmp(d->msid, msid) == 0) {
+            if (n < max)
+                out[n] = d->id;
+            n++;
+        }
+    }
+    return n;
+}
+
+bool rtc_media_track_stats(const rtc_media_t *m, const char *track, bool remote,
+                           rtc_track_stats_t *st)
+{
+    ssize_t i = remote ? remote_by_id(m, track) : local_by_id(m, track);
+    if (i < 0)
+        return false;
+    if (!remote) {
+        const local_track_t *t = &m->lt[i];
+        *st = t->st;
+        st->ssrc = t->desc.ssrc;
+        st->sending = t->sending;
+        st->connected = t->sending;
+        return true;
+    }
+    const remote_track_t *r = &m->rt[i];
+    *st = r->st;
+    st->ssrc = r->desc.ssrc;
+    st->sending = false;
+    st->connected = r->connected;
+    if (r->src.have_rx) {
+        st->expected = rtc_rtp_rx_expected(&r->src.rx);
+        st->lost = rtc_rtp_rx_lost(&r->src.rx);
+        st->jitter = rtc_rtp_rx_jitter(&r->src.rx);
+        st->duplicates = r->src.rx.duplicates;
+    }
+    return true;
+}
+
+void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st)
+{
+    *st = m->st;
+}
