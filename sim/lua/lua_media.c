@@ -390,14 +390,6 @@ static int l_stream(lua_State *L)
     memset(&st, 0, sizeof st);
     opt_name(L, 1, what, "id", st.id, sizeof st.id);
     opt_name(L, 1, what, "label", st.label, sizeof st.label);
-    if (!st.id[0]) {
-        do
-            snprintf(st.id, sizeof st.id, "stream-%u", ++md->nstreams);
-        while (stream_id_used(md, st.id));
-    } else if (stream_id_used(md, st.id)) {
-        return luaL_error(L, "MediaStream: id '%s' is taken by another stream of the scenario "
-                             "(it is the msid of its tracks)", st.id);
-    }
     int tt = lua_getfield(L, 1, "tracks");
     if (tt != LUA_TNIL && tt != LUA_TTABLE)
         return luaL_error(L, "MediaStream: field 'tracks' must be a list of MediaStreamTrack, got %s",
@@ -414,6 +406,15 @@ static int l_stream(lua_State *L)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    /* a default id once the stream is good: refused ones take none */
+    if (!st.id[0]) {
+        do
+            snprintf(st.id, sizeof st.id, "stream-%u", ++md->nstreams);
+        while (stream_id_used(md, st.id));
+    } else if (stream_id_used(md, st.id)) {
+        return luaL_error(L, "MediaStream: id '%s' is taken by another stream of the scenario "
+                             "(it is the msid of its tracks)", st.id);
+    }
     lstream_t *p = malloc(sizeof *p);
     if (!p)
         return luaL_error(L, "MediaStream: out of memory");
@@ -821,8 +822,8 @@ static void parse_attrs(lua_State *L, int t, const char *what, rtc_media_attrs_t
             /* a positive int (the IDL's int?): 0 would say "not given" */
             uint32_t v = field_uint(L, -1, awhat, keys[k], 1, 0x7fffffff);
             if (*dst[k] && *dst[k] != v)
-                luaL_error(L, "%s: field '%s' is %u, an earlier member of the list said %u", awhat,
-                           keys[k], (unsigned)v, (unsigned)*dst[k]);
+                luaL_error(L, "%s: field '%s' is %d, an earlier member of the list said %d", awhat,
+                           keys[k], (int)v, (int)*dst[k]);
             *dst[k] = v;
         }
         lua_pop(L, 1);
@@ -886,13 +887,18 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
     memset(d, 0, sizeof *d);
     char fw[WHAT_MAX];
     if (key) {
+        /* the description is keyed by track id (spec: "The
+         * RTCMediaSessionDescription Object"): the key is the id, given
+         * whether or not the entry repeats it ({ delete = true } does not,
+         * in the spec's example); an id field must agree with it (D73) */
         name_of(fw, sizeof fw, "%s: its key", what);
+        if (!key[0])
+            luaL_error(L, "%s: missing id: the key is empty (a track is keyed by its id)", what);
         copy_name(L, d->id, sizeof d->id, key, fw);
+        d->given |= RTC_TD_ID;
     }
     if (lua_getfield(L, t, "id") != LUA_TNIL) {
         const char *id = field_string(L, what, "id");
-        /* the description is keyed by track id (spec: "The
-         * RTCMediaSessionDescription Object"): the two must agree */
         if (key && strcmp(id, key) != 0)
             luaL_error(L, "%s: field 'id' is '%s', but the track is keyed by '%s'", what, id, key);
         name_of(fw, sizeof fw, "%s: field 'id'", what);
@@ -1065,16 +1071,27 @@ static int push_description(lua_State *L, size_t (*get)(const rtc_media_t *, con
 
 /* ---- RTCMediaSession ------------------------------------------------------------------ */
 
-/* An engine call's result: 0, or its message as a Lua error (prefix
- * says which method, and for refusals D71 names the exception). */
-static int done(lua_State *L, lsession_t *ls, int rc, const char *prefix, const char *err)
+/* An engine call's result: 0, or its message as a Lua error. The
+ * engine's messages name the method already; one that does not gets it
+ * in front. exc: the exception a refusal is (D71), or NULL. */
+static int done_as(lua_State *L, lsession_t *ls, int rc, const char *method, const char *exc,
+                   const char *err)
 {
     if (rc == RTC_ERR_NOMEM)
         sim_scn_check(ls->s, L);    /* at the bound: the memory error */
-    if (rc < 0)
-        return luaL_error(L, "%s: %s", prefix, err[0] ? err : rtc_strerror(rc));
+    if (rc < 0) {
+        size_t ml = strlen(method);
+        bool named = strncmp(err, method, ml) == 0 && err[ml] == ':';
+        return luaL_error(L, "%s%s%s%s%s", exc ? exc : "", exc ? ": " : "", named ? "" : method,
+                          named ? "" : ": ", err[0] ? err : rtc_strerror(rc));
+    }
     sim_media_poke(ls->m);
     return 0;
+}
+
+static int done(lua_State *L, lsession_t *ls, int rc, const char *method, const char *err)
+{
+    return done_as(L, ls, rc, method, NULL, err);
 }
 
 static void parse_options(lua_State *L, int t, rtc_media_options_t *o)
@@ -1329,7 +1346,7 @@ static int m_remove_connection(lua_State *L)
     rtc_connection_t *c = check_conn(L, 2, what);
     char err[256] = "";
     int rc = rtc_media_remove_connection(sim_media_ref(ls->m), c, err, sizeof err);
-    return done(L, ls, rc, rc == RTC_ERR_INVALID ? "InvalidStateError: removeConnection" : what, err);
+    return done_as(L, ls, rc, what, rc == RTC_ERR_INVALID ? "InvalidStateError" : NULL, err);
 }
 
 static int m_get_connections(lua_State *L)
