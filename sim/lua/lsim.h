@@ -33,6 +33,7 @@ typedef struct sim_lchan sim_lchan_t;
 typedef struct sim_lice sim_lice_t;
 typedef struct sim_lsock sim_lsock_t;
 typedef struct sim_lslot sim_lslot_t;
+typedef struct sim_lmedia sim_lmedia_t;
 
 /* The phases of a run (docs/scenarios.md, docs/decisions.md D30). What
  * changes the simulation (sending, timers, sim.run, the topology, new
@@ -80,6 +81,8 @@ typedef struct sim_scn {
     sim_lice_t     *ice;            /* RTCSockets and STUN servers */
     sim_lsock_t    *sockets;        /* open UDP sockets */
     FILE           *keylog;         /* dtls-keys.log, once a line came (lua_net.c) */
+
+    sim_lmedia_t   *media;          /* RTCMediaSessions and local media (lua_media.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
     size_t          nslots, capslots;
 } sim_scn_t;
@@ -139,6 +142,10 @@ rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx);
 void              sim_lua_push_connection(lua_State *L, rtc_connection_t *c);
 void              sim_lua_connection_poke(rtc_connection_t *c);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
+/* MediaStreamTrack, MediaStream, host:RTCMediaSession; freed before the
+ * RTCConnections the sessions use (sim_lua_ice_free). */
+void sim_lua_open_media(lua_State *L);
+void sim_lua_media_free(sim_scn_t *s);
 /* The sandbox over the standard libraries: pcall/xpcall, next/pairs,
  * string.format, and a cost bound on every C library loop. */
 void sim_lua_open_sandbox(lua_State *L);

@@ -502,6 +502,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_lua_open_net(L);
     sim_lua_open_expect(L);
     sim_lua_open_ice(L);
+    sim_lua_open_media(L);
     sim_lua_open_stun(L);
     sim_lua_open_sandbox(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
@@ -570,6 +571,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     s.L = NULL;
     sim_lua_timers_free(&s);
     sim_lua_net_free(&s);
+    sim_lua_media_free(&s);     /* detaches from the connections: before them */
     sim_lua_ice_free(&s);
     sim_lua_expects_free(&s);
     sim_lobj_free(&s);

@@ -1,0 +1,1802 @@
+/*
+ * lua_media.c - RTCMediaSession, MediaStream and MediaStreamTrack for
+ * scenarios, with the spec's names (spec: "The RTCMediaSession Class",
+ * "The RTCMediaSessionDescription Object", "The
+ * RTCMediaSessionDescriptionFilter Object", "Extensions to MediaCapture
+ * MediaStream", "... MediaStreamTrack"; issue 9).
+ *
+ *   local mic = MediaStreamTrack{ kind = "audio" }
+ *   local cam = MediaStreamTrack{ kind = "video", fps = 30, bitrate = 500000 }
+ *   local s = MediaStream{ tracks = { mic, cam } }
+ *   local ms = host:RTCMediaSession{ codecs = { ... } }
+ *   ms:addConnection(conn); ms:addStream(s); ms:sendStream(s)
+ *   ms.onaddstream = function(stream) ... end
+ *
+ * Local media are plain descriptions (C records) until a session takes
+ * them; remote streams and tracks are made here from the session's
+ * events and getters, one object per remote stream or track, so the
+ * stream onaddstream gave is the one getReceivingStreams() lists.
+ * Descriptions are tables keyed by track id (RTCMediaSessionDescription)
+ * of RTCTrackDescription tables with the spec's keys; every key is read
+ * in byte order, never in next() order (which changes per process).
+ * docs/decisions.md D70-D74 say what the spec left open.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "host/ice_host.h"
+#include "host/media_host.h"
+#include "lua/lsim.h"
+
+#define MT_HOST    "rtcsim.Host"
+#define MT_CONN    "rtcsim.RTCConnection"
+#define MT_SESSION "rtcsim.RTCMediaSession"
+#define MT_LTRACK  "rtcsim.MediaStreamTrack"
+#define MT_LSTREAM "rtcsim.MediaStream"
+#define MT_RTRACK  "rtcsim.RemoteMediaStreamTrack"
+#define MT_RSTREAM "rtcsim.RemoteMediaStream"
+
+/* Tracks a local MediaStream holds: a page's stream has one or two; a
+ * bound keeps the record fixed-size. */
+#define STREAM_MAX_TRACKS 16
+
+typedef struct lsession lsession_t;
+
+typedef struct ltrack {
+    rtc_local_track_t t;
+    struct ltrack    *next;
+} ltrack_t;
+
+typedef struct lstream {
+    char            id[RTC_NAME_MAX + 1];
+    char            label[RTC_NAME_MAX + 1];
+    size_t          ntracks;
+    ltrack_t       *tracks[STREAM_MAX_TRACKS];
+    unsigned        sessions;       /* sessions it was added to: addTrack is refused then */
+    struct lstream *next;
+} lstream_t;
+
+/* A remote stream or track as the session's events and getters named
+ * it; gone once removed (a later one of that id is a new object). */
+typedef struct rtrack {
+    lsession_t    *ls;
+    char           id[RTC_NAME_MAX + 1];
+    char           msid[RTC_NAME_MAX + 1];
+    bool           gone;
+    struct rtrack *next;
+} rtrack_t;
+
+typedef struct rstream {
+    lsession_t     *ls;
+    char            msid[RTC_NAME_MAX + 1];
+    bool            gone;
+    struct rstream *next;
+} rstream_t;
+
+/* A local stream added to a session. */
+typedef struct added {
+    lstream_t    *st;
+    struct added *next;
+} added_t;
+
+struct lsession {
+    sim_scn_t  *s;
+    sim_media_t *m;
+    const char *host;
+    bool        closed;
+    added_t    *added;
+    rtrack_t   *rtracks;
+    rstream_t  *rstreams;
+    lsession_t *next;
+};
+
+struct sim_lmedia {
+    ltrack_t   *tracks;
+    lstream_t  *streams;
+    lsession_t *sessions;
+    unsigned    ntracks, nstreams;      /* for default ids */
+};
+
+static sim_lmedia_t *media_of(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (!s->media) {
+        s->media = calloc(1, sizeof *s->media);
+        if (!s->media)
+            luaL_error(L, "out of memory (the media records)");
+    }
+    return s->media;
+}
+
+/* ---- small helpers ---------------------------------------------------------------- */
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static void set_bool(lua_State *L, const char *k, bool v)
+{
+    lua_pushboolean(L, v);
+    lua_setfield(L, -2, k);
+}
+
+/* Mark the table on top as a JSON array or object (json.c), so that an
+ * empty one signals as what it is. */
+static void json_mark(lua_State *L, const char *how)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
+    lua_getfield(L, -1, how);
+    lua_remove(L, -2);
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);
+}
+
+/* What a message names ("setRemoteDescription: track 'a1': codecs[2]"):
+ * nested fields make long names, cut at WHAT_MAX, which only shortens a
+ * message. */
+#define WHAT_MAX 256
+
+static void name_of(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void name_of(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+}
+
+static void copy_name(lua_State *L, char *dst, size_t cap, const char *v, const char *what)
+{
+    if (strlen(v) >= cap)
+        luaL_error(L, "%s is longer than %d characters", what, (int)cap - 1);
+    strcpy(dst, v);
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The string keys of the table at t, sorted in byte order, pushed as a
+ * sequence (the table on top anchors them). Any other key is an error
+ * naming what. Returns how many. */
+static size_t sorted_keys(lua_State *L, int t, const char *what)
+{
+    t = lua_absindex(L, t);
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: keys must be strings, got %s", what, luaL_typename(L, -1));
+        n++;
+    }
+    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0);
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        keys[i++] = lua_tostring(L, -1);    /* anchored by t */
+    }
+    qsort(keys, n, sizeof *keys, by_string);
+    lua_createtable(L, (int)n, 0);
+    for (i = 0; i < n; i++) {
+        lua_pushstring(L, keys[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_remove(L, -2);
+    return n;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* An extension's bytes as lower-case hex (D73: JSON carries no bytes). */
+static void push_hex(lua_State *L, const uint8_t *v, size_t n)
+{
+    char buf[2 * RTC_EXT_VAL_MAX + 1];
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n && i < RTC_EXT_VAL_MAX; i++) {
+        buf[2 * i] = digits[v[i] >> 4];
+        buf[2 * i + 1] = digits[v[i] & 15];
+    }
+    lua_pushlstring(L, buf, 2 * (n < RTC_EXT_VAL_MAX ? n : RTC_EXT_VAL_MAX));
+}
+
+/* ---- objects from arguments ------------------------------------------------------- */
+
+static ltrack_t *opt_ltrack(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, MT_LTRACK) ? sim_lobj_ptr(L, idx, MT_LTRACK) : NULL;
+}
+
+static ltrack_t *check_ltrack(lua_State *L, int idx, const char *what)
+{
+    if (luaL_testudata(L, idx, MT_RTRACK))
+        luaL_error(L, "%s: a local MediaStreamTrack (from MediaStreamTrack{}), got a remote one", what);
+    ltrack_t *t = opt_ltrack(L, idx);
+    if (!t)
+        luaL_error(L, "%s: a MediaStreamTrack, got %s", what, sim_lobj_typename(L, idx));
+    return t;
+}
+
+static lstream_t *check_lstream(lua_State *L, int idx, const char *what)
+{
+    if (luaL_testudata(L, idx, MT_RSTREAM))
+        luaL_error(L, "%s: a local MediaStream (from MediaStream{}), got a remote one", what);
+    if (!luaL_testudata(L, idx, MT_LSTREAM))
+        luaL_error(L, "%s: a MediaStream, got %s", what, sim_lobj_typename(L, idx));
+    return sim_lobj_ptr(L, idx, MT_LSTREAM);
+}
+
+/* The rtc_connection_t of an RTCConnection (lua_ice.c's accessor checks
+ * the handle); a clear message for anything else. */
+static rtc_connection_t *check_conn(lua_State *L, int idx, const char *what)
+{
+    if (!luaL_testudata(L, idx, MT_CONN))
+        luaL_error(L, "%s: an RTCConnection, got %s", what, sim_lobj_typename(L, idx));
+    return sim_lua_check_connection(L, idx);
+}
+
+static lsession_t *check_session(lua_State *L)
+{
+    return sim_lobj_ptr(L, 1, MT_SESSION);
+}
+
+/* A mutating method: the phase allows it and the session is open
+ * (D71: a method after close() is an InvalidStateError). */
+static lsession_t *open_session(lua_State *L, const char *method)
+{
+    sim_lua_check_phase(L, method);
+    lsession_t *ls = check_session(L);
+    if (ls->closed)
+        luaL_error(L, "InvalidStateError: %s: the RTCMediaSession is closed", method);
+    return ls;
+}
+
+/* ---- MediaStreamTrack and MediaStream (local) --------------------------------------- */
+
+static bool track_id_used(sim_lmedia_t *md, const char *id)
+{
+    for (ltrack_t *t = md->tracks; t; t = t->next)
+        if (strcmp(t->t.id, id) == 0)
+            return true;
+    return false;
+}
+
+static bool stream_id_used(sim_lmedia_t *md, const char *id)
+{
+    for (lstream_t *st = md->streams; st; st = st->next)
+        if (strcmp(st->id, id) == 0)
+            return true;
+    return false;
+}
+
+static void opt_name(lua_State *L, int t, const char *what, const char *key, char *dst, size_t cap)
+{
+    char fwhat[WHAT_MAX];
+    name_of(fwhat, sizeof fwhat, "%s: field '%s'", what, key);
+    if (lua_getfield(L, t, key) != LUA_TNIL) {
+        const char *v = sim_lua_checkstring(L, -1, fwhat);
+        if (!v[0])
+            luaL_error(L, "%s is empty", fwhat);
+        copy_name(L, dst, cap, v, fwhat);
+    }
+    lua_pop(L, 1);
+}
+
+/* MediaStreamTrack{ kind = "audio"|"video", id =, label =, fps =, bitrate = } */
+static int l_track(lua_State *L)
+{
+    static const char *const keys[] = { "kind", "id", "label", "fps", "bitrate", NULL };
+    const char *what = "MediaStreamTrack";
+    sim_lua_check_phase(L, what);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_keys(L, 1, what, keys);
+    sim_lmedia_t *md = media_of(L);
+    rtc_local_track_t t;
+    memset(&t, 0, sizeof t);
+    lua_getfield(L, 1, "kind");
+    const char *kind = sim_lua_checkstring(L, -1, "MediaStreamTrack: field 'kind'");
+    if (!rtc_kind_of(kind, &t.kind) || t.kind == RTC_KIND_DTMF)
+        return luaL_error(L, "MediaStreamTrack: field 'kind' must be 'audio' or 'video', got '%s'", kind);
+    lua_pop(L, 1);
+    opt_name(L, 1, what, "id", t.id, sizeof t.id);
+    opt_name(L, 1, what, "label", t.label, sizeof t.label);
+    /* fps up to 240 and 100 Mbit/s: beyond any camera a call sends */
+    if (lua_getfield(L, 1, "fps") != LUA_TNIL) {
+        if (t.kind != RTC_KIND_VIDEO)
+            return luaL_error(L, "MediaStreamTrack: field 'fps' is for video tracks");
+        t.fps = (uint32_t)sim_lua_checkint(L, -1, "MediaStreamTrack: field 'fps'", 1, 240);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "bitrate") != LUA_TNIL) {
+        if (t.kind != RTC_KIND_VIDEO)
+            return luaL_error(L, "MediaStreamTrack: field 'bitrate' is for video tracks");
+        t.bitrate = (uint32_t)sim_lua_checkint(L, -1, "MediaStreamTrack: field 'bitrate'", 1000,
+                                               100000000);
+    }
+    lua_pop(L, 1);
+    if (!t.id[0]) {
+        do
+            snprintf(t.id, sizeof t.id, "track-%u", ++md->ntracks);
+        while (track_id_used(md, t.id));
+    } else if (track_id_used(md, t.id)) {
+        return luaL_error(L, "MediaStreamTrack: id '%s' is taken by another track of the scenario "
+                             "(descriptions are keyed by track id)", t.id);
+    }
+    ltrack_t *lt = calloc(1, sizeof *lt);
+    if (!lt)
+        return luaL_error(L, "MediaStreamTrack: out of memory");
+    lt->t = t;
+    lt->next = md->tracks;
+    md->tracks = lt;
+    sim_lobj_push_ptr(L, MT_LTRACK, lt);
+    return 1;
+}
+
+static int add_track(lua_State *L, lstream_t *st, int idx, const char *what)
+{
+    ltrack_t *t = check_ltrack(L, idx, what);
+    for (size_t i = 0; i < st->ntracks; i++)
+        if (st->tracks[i] == t)
+            return luaL_error(L, "%s: track '%s' is in stream '%s' already", what, t->t.id, st->id);
+    if (st->ntracks == STREAM_MAX_TRACKS)
+        return luaL_error(L, "%s: stream '%s' has %d tracks, the most it may", what, st->id,
+                          STREAM_MAX_TRACKS);
+    st->tracks[st->ntracks++] = t;
+    return 0;
+}
+
+/* MediaStream{ id =, label =, tracks = { t1, t2 } } */
+static int l_stream(lua_State *L)
+{
+    static const char *const keys[] = { "id", "label", "tracks", NULL };
+    const char *what = "MediaStream";
+    sim_lua_check_phase(L, what);
+    if (lua_isnoneornil(L, 1))
+        lua_settop(L, 0), lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_keys(L, 1, what, keys);
+    sim_lmedia_t *md = media_of(L);
+    lstream_t st;
+    memset(&st, 0, sizeof st);
+    opt_name(L, 1, what, "id", st.id, sizeof st.id);
+    opt_name(L, 1, what, "label", st.label, sizeof st.label);
+    int tt = lua_getfield(L, 1, "tracks");
+    if (tt != LUA_TNIL && tt != LUA_TTABLE)
+        return luaL_error(L, "MediaStream: field 'tracks' must be a list of MediaStreamTrack, got %s",
+                          luaL_typename(L, -1));
+    if (tt == LUA_TTABLE) {
+        static const char *const pos[] = { "[1]", NULL };
+        sim_lua_check_keys(L, -1, "MediaStream: field 'tracks'", pos);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            char w[WHAT_MAX];
+            name_of(w, sizeof w, "MediaStream: tracks[%d]", (int)i);
+            add_track(L, &st, -1, w);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    /* a default id once the stream is good: refused ones take none */
+    if (!st.id[0]) {
+        do
+            snprintf(st.id, sizeof st.id, "stream-%u", ++md->nstreams);
+        while (stream_id_used(md, st.id));
+    } else if (stream_id_used(md, st.id)) {
+        return luaL_error(L, "MediaStream: id '%s' is taken by another stream of the scenario "
+                             "(it is the msid of its tracks)", st.id);
+    }
+    lstream_t *p = malloc(sizeof *p);
+    if (!p)
+        return luaL_error(L, "MediaStream: out of memory");
+    *p = st;
+    p->next = md->streams;
+    md->streams = p;
+    sim_lobj_push_ptr(L, MT_LSTREAM, p);
+    return 1;
+}
+
+static int lstream_add_track(lua_State *L)
+{
+    sim_lua_check_phase(L, "addTrack");
+    lstream_t *st = check_lstream(L, 1, "addTrack");
+    if (st->sessions)
+        return luaL_error(L, "addTrack: stream '%s' was given to an RTCMediaSession already "
+                             "(a session takes a stream's tracks when it is added)", st->id);
+    return add_track(L, st, 2, "addTrack");
+}
+
+/* getTracks / getAudioTracks / getVideoTracks of a local stream */
+static int lstream_tracks_of(lua_State *L, int kind)
+{
+    lstream_t *st = check_lstream(L, 1, "getTracks");
+    lua_newtable(L);
+    lua_Integer n = 0;
+    for (size_t i = 0; i < st->ntracks; i++) {
+        if (kind >= 0 && st->tracks[i]->t.kind != (rtc_kind_t)kind)
+            continue;
+        sim_lobj_push_ptr(L, MT_LTRACK, st->tracks[i]);
+        lua_rawseti(L, -2, ++n);
+    }
+    return 1;
+}
+
+static int lstream_get_tracks(lua_State *L) { return lstream_tracks_of(L, -1); }
+static int lstream_get_audio(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_AUDIO); }
+static int lstream_get_video(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_VIDEO); }
+
+static int ltrack_get(lua_State *L, void *obj, const char *key)
+{
+    ltrack_t *t = obj;
+    if (strcmp(key, "id") == 0)
+        lua_pushstring(L, t->t.id);
+    else if (strcmp(key, "label") == 0)
+        lua_pushstring(L, t->t.label);
+    else if (strcmp(key, "kind") == 0)
+        lua_pushstring(L, rtc_kind_name(t->t.kind));
+    else if (strcmp(key, "fps") == 0 && t->t.fps)
+        lua_pushinteger(L, t->t.fps);
+    else if (strcmp(key, "bitrate") == 0 && t->t.bitrate)
+        lua_pushinteger(L, t->t.bitrate);
+    else if (strcmp(key, "remote") == 0)
+        lua_pushboolean(L, 0);
+    else
+        return 0;
+    return 1;
+}
+
+static int lstream_get(lua_State *L, void *obj, const char *key)
+{
+    lstream_t *st = obj;
+    if (strcmp(key, "id") == 0)
+        lua_pushstring(L, st->id);
+    else if (strcmp(key, "label") == 0)
+        lua_pushstring(L, st->label);
+    else if (strcmp(key, "remote") == 0)
+        lua_pushboolean(L, 0);
+    else
+        return 0;
+    return 1;
+}
+
+static int ltrack_index(lua_State *L) { return sim_lobj_index(L, ltrack_get); }
+static int lstream_index(lua_State *L) { return sim_lobj_index(L, lstream_get); }
+
+/* ---- remote streams and tracks ----------------------------------------------------- */
+
+static rstream_t *rstream_find(lsession_t *ls, const char *msid)
+{
+    for (rstream_t *r = ls->rstreams; r; r = r->next)
+        if (!r->gone && strcmp(r->msid, msid) == 0)
+            return r;
+    return NULL;
+}
+
+static rstream_t *rstream_get(lua_State *L, lsession_t *ls, const char *msid)
+{
+    rstream_t *r = rstream_find(ls, msid);
+    if (r)
+        return r;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        luaL_error(L, "out of memory (a remote MediaStream)");
+    r->ls = ls;
+    snprintf(r->msid, sizeof r->msid, "%s", msid);
+    r->next = ls->rstreams;
+    ls->rstreams = r;
+    return r;
+}
+
+static rtrack_t *rtrack_find(lsession_t *ls, const char *id)
+{
+    for (rtrack_t *r = ls->rtracks; r; r = r->next)
+        if (!r->gone && strcmp(r->id, id) == 0)
+            return r;
+    return NULL;
+}
+
+static rtrack_t *rtrack_get(lua_State *L, lsession_t *ls, const char *id, const char *msid)
+{
+    rtrack_t *r = rtrack_find(ls, id);
+    if (r) {
+        if (msid[0])
+            snprintf(r->msid, sizeof r->msid, "%s", msid);
+        return r;
+    }
+    r = calloc(1, sizeof *r);
+    if (!r)
+        luaL_error(L, "out of memory (a remote MediaStreamTrack)");
+    r->ls = ls;
+    snprintf(r->id, sizeof r->id, "%s", id);
+    snprintf(r->msid, sizeof r->msid, "%s", msid);
+    r->next = ls->rtracks;
+    ls->rtracks = r;
+    return r;
+}
+
+/* The remote description's entry for a track id (its kind), if any. */
+static bool remote_desc_of(lsession_t *ls, const char *id, rtc_track_desc_t *out)
+{
+    rtc_media_t *m = sim_media_ref(ls->m);
+    size_t n = rtc_media_remote_description(m, NULL, NULL, 0);
+    if (n == 0)
+        return false;
+    rtc_track_desc_t *all = malloc(n * sizeof *all);
+    if (!all)
+        return false;
+    rtc_media_remote_description(m, NULL, all, n);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++)
+        if (strcmp(all[i].id, id) == 0) {
+            *out = all[i];
+            found = true;
+        }
+    free(all);
+    return found;
+}
+
+static int rtrack_get_field(lua_State *L, void *obj, const char *key)
+{
+    rtrack_t *r = obj;
+    if (strcmp(key, "id") == 0) {
+        lua_pushstring(L, r->id);
+        return 1;
+    }
+    if (strcmp(key, "label") == 0) {
+        lua_pushstring(L, "");
+        return 1;
+    }
+    if (strcmp(key, "remote") == 0) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    if (strcmp(key, "kind") == 0) {
+        rtc_track_desc_t d;
+        if (remote_desc_of(r->ls, r->id, &d) && (d.given & RTC_TD_KIND))
+            lua_pushstring(L, rtc_kind_name(d.kind));
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    return 0;
+}
+
+static int rstream_get_field(lua_State *L, void *obj, const char *key)
+{
+    rstream_t *r = obj;
+    if (strcmp(key, "id") == 0) {
+        lua_pushstring(L, r->msid);
+        return 1;
+    }
+    if (strcmp(key, "label") == 0) {
+        lua_pushstring(L, "");
+        return 1;
+    }
+    if (strcmp(key, "remote") == 0) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    return 0;
+}
+
+static int rtrack_index(lua_State *L) { return sim_lobj_index(L, rtrack_get_field); }
+static int rstream_index(lua_State *L) { return sim_lobj_index(L, rstream_get_field); }
+
+static int rstream_tracks_of(lua_State *L, int kind)
+{
+    rstream_t *r = sim_lobj_ptr(L, 1, MT_RSTREAM);
+    lua_newtable(L);
+    if (r->gone)
+        return 1;
+    rtc_media_t *m = sim_media_ref(r->ls->m);
+    size_t n = rtc_media_stream_tracks(m, r->msid, true, NULL, 0);
+    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
+    n = rtc_media_stream_tracks(m, r->msid, true, ids, n);
+    lua_Integer k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kind >= 0) {
+            rtc_track_desc_t d;
+            if (!remote_desc_of(r->ls, ids[i], &d) || !(d.given & RTC_TD_KIND) ||
+                d.kind != (rtc_kind_t)kind)
+                continue;
+        }
+        sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, ids[i], r->msid));
+        lua_rawseti(L, -3, ++k);
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+static int rstream_get_tracks(lua_State *L) { return rstream_tracks_of(L, -1); }
+static int rstream_get_audio(lua_State *L) { return rstream_tracks_of(L, RTC_KIND_AUDIO); }
+static int rstream_get_video(lua_State *L) { return rstream_tracks_of(L, RTC_KIND_VIDEO); }
+
+/* ---- descriptions: Lua tables to rtc_track_desc_t and back --------------------------- */
+
+/* The string on top, the value of field key of what. */
+static const char *field_string(lua_State *L, const char *what, const char *key)
+{
+    char fwhat[WHAT_MAX];
+    name_of(fwhat, sizeof fwhat, "%s: field '%s'", what, key);
+    return sim_lua_checkstring(L, -1, fwhat);
+}
+
+static uint32_t parse_ssrc(lua_State *L, const char *what, const char *v)
+{
+    /* the spec's DOMString holding the 32-bit SSRC (RFC 3550 s.5.1) in
+     * decimal: digits only, no sign, no leading zero but for "0" */
+    size_t n = strlen(v);
+    bool ok = n >= 1 && n <= 10 && !(n > 1 && v[0] == '0');
+    unsigned long long x = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = v[i] >= '0' && v[i] <= '9';
+        x = x * 10 + (unsigned)(v[i] - '0');
+    }
+    if (!ok || x > 0xffffffffull)
+        luaL_error(L, "%s: field 'ssrc' must be a decimal number 0 to 4294967295 in a string, got '%s'",
+                   what, v);
+    return (uint32_t)x;
+}
+
+static uint32_t field_uint(lua_State *L, int t, const char *what, const char *key, lua_Integer lo,
+                           lua_Integer hi)
+{
+    char fwhat[WHAT_MAX];
+    name_of(fwhat, sizeof fwhat, "%s: field '%s'", what, key);
+    lua_getfield(L, t, key);
+    uint32_t v = (uint32_t)sim_lua_checkint(L, -1, fwhat, lo, hi);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* RTCCodec. The spec's examples write hzRate and connections where its
+ * IDL has clockRate and numChannels: both are read, the IDL's are
+ * written (D72); one codec giving both names of one field is refused. */
+static void parse_codec(lua_State *L, int t, const char *what, rtc_codec_t *c)
+{
+    static const char *const keys[] = { "payload-id", "kind", "name", "clockRate", "numChannels",
+                                        "hzRate", "connections", "params", NULL };
+    t = lua_absindex(L, t);
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s must be a table (RTCCodec), got %s", what, luaL_typename(L, t));
+    sim_lua_check_keys(L, t, what, keys);
+    memset(c, 0, sizeof *c);
+    if (lua_getfield(L, t, "payload-id") == LUA_TNIL)
+        luaL_error(L, "%s: field 'payload-id' is missing", what);
+    lua_pop(L, 1);
+    /* RFC 3550 s.5.1: PT is 7 bits */
+    c->pt = (uint8_t)field_uint(L, t, what, "payload-id", 0, 127);
+    if (lua_getfield(L, t, "kind") == LUA_TNIL)
+        luaL_error(L, "%s: field 'kind' is missing", what);
+    const char *kind = field_string(L, what, "kind");
+    if (!rtc_kind_of(kind, &c->kind))
+        luaL_error(L, "%s: field 'kind' must be 'audio', 'video' or 'dtmf', got '%s'", what, kind);
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "name") != LUA_TNIL) {
+        char fwhat[WHAT_MAX];
+        name_of(fwhat, sizeof fwhat, "%s: field 'name'", what);
+        copy_name(L, c->name, sizeof c->name, field_string(L, what, "name"), fwhat);
+    }
+    lua_pop(L, 1);
+    static const char *const pairs_[][2] = { { "clockRate", "hzRate" }, { "numChannels", "connections" } };
+    for (int i = 0; i < 2; i++) {
+        bool a = lua_getfield(L, t, pairs_[i][0]) != LUA_TNIL;
+        bool b = lua_getfield(L, t, pairs_[i][1]) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (a && b)
+            luaL_error(L, "%s: give '%s' or its alias '%s' (the spec's examples), not both", what,
+                       pairs_[i][0], pairs_[i][1]);
+        const char *key = a ? pairs_[i][0] : b ? pairs_[i][1] : NULL;
+        if (!key)
+            continue;
+        /* a clock rate is a positive 32-bit count of Hz; channels 1-255 (RFC 8866 s.6.6) */
+        uint32_t v = field_uint(L, t, what, key, 1, i == 0 ? 0xffffffff : 255);
+        if (i == 0)
+            c->clock_rate = v;
+        else
+            c->channels = v;
+    }
+    int pt = lua_getfield(L, t, "params");
+    if (pt != LUA_TNIL) {
+        char pwhat[WHAT_MAX];
+        if (pt != LUA_TTABLE)
+            luaL_error(L, "%s: field 'params' must be a list of { name =, value = }, got %s", what,
+                       luaL_typename(L, -1));
+        int p = lua_gettop(L);
+        static const char *const pos[] = { "[1]", NULL };
+        name_of(pwhat, sizeof pwhat, "%s: field 'params'", what);
+        sim_lua_check_keys(L, p, pwhat, pos);
+        for (lua_Integer i = 1; lua_rawgeti(L, p, i) != LUA_TNIL; i++) {
+            name_of(pwhat, sizeof pwhat, "%s: params[%d]", what, (int)i);
+            if ((size_t)i > RTC_MAX_PARAMS)
+                luaL_error(L, "%s: more than %d params", what, RTC_MAX_PARAMS);
+            if (lua_type(L, -1) != LUA_TTABLE)
+                luaL_error(L, "%s must be a table { name =, value = }, got %s", pwhat,
+                           luaL_typename(L, -1));
+            static const char *const pkeys[] = { "name", "value", NULL };
+            sim_lua_check_keys(L, -1, pwhat, pkeys);
+            rtc_codec_param_t *cp = &c->params[c->nparams++];
+            char fw[WHAT_MAX];
+            if (lua_getfield(L, -1, "name") == LUA_TNIL)
+                luaL_error(L, "%s: field 'name' is missing", pwhat);
+            name_of(fw, sizeof fw, "%s: field 'name'", pwhat);
+            copy_name(L, cp->name, sizeof cp->name, sim_lua_checkstring(L, -1, fw), fw);
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "value") != LUA_TNIL) {
+                name_of(fw, sizeof fw, "%s: field 'value'", pwhat);
+                copy_name(L, cp->value, sizeof cp->value, sim_lua_checkstring(L, -1, fw), fw);
+                cp->has_value = true;
+            }
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void parse_codecs(lua_State *L, int t, const char *what, rtc_codec_t *out, size_t *n)
+{
+    t = lua_absindex(L, t);
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s: field 'codecs' must be a list of RTCCodec, got %s", what, luaL_typename(L, t));
+    static const char *const pos[] = { "[1]", NULL };
+    char cwhat[WHAT_MAX];
+    name_of(cwhat, sizeof cwhat, "%s: field 'codecs'", what);
+    sim_lua_check_keys(L, t, cwhat, pos);
+    *n = 0;
+    for (lua_Integer i = 1; lua_rawgeti(L, t, i) != LUA_TNIL; i++) {
+        if ((size_t)i > RTC_MAX_CODECS)
+            luaL_error(L, "%s: more than %d codecs", what, RTC_MAX_CODECS);
+        name_of(cwhat, sizeof cwhat, "%s: codecs[%d]", what, (int)i);
+        parse_codec(L, -1, cwhat, &out[(*n)++]);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* RTCMediaAttributes: the IDL's sequence<RTCMediaAttributes> or the
+ * example's dictionary; a sequence is merged, and two of its members
+ * giving one key different values are refused (D72). */
+static void parse_attrs(lua_State *L, int t, const char *what, rtc_media_attrs_t *a)
+{
+    static const char *const keys[] = { "videoMaxWidth", "videoMaxHeight", NULL };
+    t = lua_absindex(L, t);
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s: field 'mediaAttributes' must be a table { videoMaxWidth =, videoMaxHeight = } "
+                      "or a list of them, got %s", what, luaL_typename(L, t));
+    memset(a, 0, sizeof *a);
+    bool seq = lua_rawgeti(L, t, 1) != LUA_TNIL;
+    lua_pop(L, 1);
+    char awhat[WHAT_MAX];
+    if (seq) {
+        static const char *const pos[] = { "[1]", NULL };
+        name_of(awhat, sizeof awhat, "%s: field 'mediaAttributes'", what);
+        sim_lua_check_keys(L, t, awhat, pos);
+    }
+    for (lua_Integer i = 1; seq ? lua_rawgeti(L, t, i) != LUA_TNIL : i == 1; i++) {
+        if (!seq)
+            lua_pushvalue(L, t);
+        if (seq)
+            name_of(awhat, sizeof awhat, "%s: mediaAttributes[%d]", what, (int)i);
+        else
+            name_of(awhat, sizeof awhat, "%s: mediaAttributes", what);
+        if (lua_type(L, -1) != LUA_TTABLE)
+            luaL_error(L, "%s must be a table, got %s", awhat, luaL_typename(L, -1));
+        sim_lua_check_keys(L, -1, awhat, keys);
+        uint32_t *dst[2] = { &a->video_max_width, &a->video_max_height };
+        for (int k = 0; k < 2; k++) {
+            if (lua_getfield(L, -1, keys[k]) == LUA_TNIL) {
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pop(L, 1);
+            /* a positive int (the IDL's int?): 0 would say "not given" */
+            uint32_t v = field_uint(L, -1, awhat, keys[k], 1, 0x7fffffff);
+            if (*dst[k] && *dst[k] != v)
+                luaL_error(L, "%s: field '%s' is %d, an earlier member of the list said %d", awhat,
+                           keys[k], (int)v, (int)*dst[k]);
+            *dst[k] = v;
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* rtpExtHeaders: name (an extmap URI, or an id in decimal) -> value as
+ * hex (D73). */
+static void parse_exts(lua_State *L, int t, const char *what, rtc_ext_header_t *out, size_t *n)
+{
+    t = lua_absindex(L, t);
+    char ewhat[WHAT_MAX];
+    name_of(ewhat, sizeof ewhat, "%s: field 'rtpExtHeaders'", what);
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s must be a table { name = hex value }, got %s", ewhat, luaL_typename(L, t));
+    size_t nk = sorted_keys(L, t, ewhat);
+    if (nk > RTC_MAX_EXTS)
+        luaL_error(L, "%s: more than %d header extensions", ewhat, RTC_MAX_EXTS);
+    *n = 0;
+    for (size_t i = 0; i < nk; i++) {
+        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        const char *name = lua_tostring(L, -1);
+        rtc_ext_header_t *e = &out[(*n)++];
+        memset(e, 0, sizeof *e);
+        char fw[WHAT_MAX];
+        name_of(fw, sizeof fw, "%s: the name '%s'", ewhat, name);
+        sim_lua_checkstring(L, -1, fw);
+        if (!name[0])
+            luaL_error(L, "%s: an empty name", ewhat);
+        copy_name(L, e->name, sizeof e->name, name, fw);
+        lua_gettable(L, t);
+        name_of(fw, sizeof fw, "%s['%s']", ewhat, e->name);
+        const char *hex = sim_lua_checkstring(L, -1, fw);
+        size_t hl = strlen(hex);
+        if (hl % 2 || hl / 2 > RTC_EXT_VAL_MAX)
+            luaL_error(L, "%s must be the value's bytes in hex, at most %d bytes, got '%s'", fw,
+                       RTC_EXT_VAL_MAX, hex);
+        for (size_t k = 0; k < hl / 2; k++) {
+            int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
+            if (hi < 0 || lo < 0)
+                luaL_error(L, "%s must be the value's bytes in hex, got '%s'", fw, hex);
+            e->value[k] = (uint8_t)(hi << 4 | lo);
+        }
+        e->len = (uint8_t)(hl / 2);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* One RTCTrackDescription at t. key: the id it is keyed by in a
+ * description (NULL for setTrackProperties' lone description). */
+static void parse_track_desc(lua_State *L, int t, const char *what, const char *key,
+                             rtc_track_desc_t *d)
+{
+    static const char *const keys[] = { "id", "kind", "ssrc", "msid", "connection-id", "codecs",
+                                        "mediaAttributes", "rtpExtHeaders", "delete", NULL };
+    t = lua_absindex(L, t);
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s must be a table (RTCTrackDescription), got %s", what, luaL_typename(L, t));
+    sim_lua_check_keys(L, t, what, keys);
+    memset(d, 0, sizeof *d);
+    char fw[WHAT_MAX];
+    if (key) {
+        /* the description is keyed by track id (spec: "The
+         * RTCMediaSessionDescription Object"): the key is the id, given
+         * whether or not the entry repeats it ({ delete = true } does not,
+         * in the spec's example); an id field must agree with it (D73) */
+        name_of(fw, sizeof fw, "%s: its key", what);
+        if (!key[0])
+            luaL_error(L, "%s: missing id: the key is empty (a track is keyed by its id)", what);
+        copy_name(L, d->id, sizeof d->id, key, fw);
+        d->given |= RTC_TD_ID;
+    }
+    if (lua_getfield(L, t, "id") != LUA_TNIL) {
+        const char *id = field_string(L, what, "id");
+        if (key && strcmp(id, key) != 0)
+            luaL_error(L, "%s: field 'id' is '%s', but the track is keyed by '%s'", what, id, key);
+        name_of(fw, sizeof fw, "%s: field 'id'", what);
+        copy_name(L, d->id, sizeof d->id, id, fw);
+        d->given |= RTC_TD_ID;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "kind") != LUA_TNIL) {
+        const char *kind = field_string(L, what, "kind");
+        if (!rtc_kind_of(kind, &d->kind))
+            luaL_error(L, "%s: field 'kind' must be 'audio', 'video' or 'dtmf', got '%s'", what, kind);
+        d->given |= RTC_TD_KIND;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "ssrc") != LUA_TNIL) {
+        d->ssrc = parse_ssrc(L, what, field_string(L, what, "ssrc"));
+        d->given |= RTC_TD_SSRC;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "msid") != LUA_TNIL) {
+        name_of(fw, sizeof fw, "%s: field 'msid'", what);
+        const char *v = field_string(L, what, "msid");
+        if (!v[0])
+            luaL_error(L, "%s is empty", fw);
+        copy_name(L, d->msid, sizeof d->msid, v, fw);
+        d->given |= RTC_TD_MSID;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "connection-id") != LUA_TNIL) {
+        name_of(fw, sizeof fw, "%s: field 'connection-id'", what);
+        copy_name(L, d->connection_id, sizeof d->connection_id,
+                  field_string(L, what, "connection-id"), fw);
+        d->given |= RTC_TD_CONNECTION;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "codecs") != LUA_TNIL) {
+        parse_codecs(L, -1, what, d->codecs, &d->ncodecs);
+        d->given |= RTC_TD_CODECS;
+    } else {
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, t, "mediaAttributes") != LUA_TNIL) {
+        parse_attrs(L, -1, what, &d->attrs);
+        d->given |= RTC_TD_ATTRS;
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, t, "rtpExtHeaders") != LUA_TNIL) {
+        parse_exts(L, -1, what, d->exts, &d->nexts);
+        d->given |= RTC_TD_EXTS;
+    }
+    lua_pop(L, 1);
+    int dt = lua_getfield(L, t, "delete");
+    if (dt != LUA_TNIL) {
+        if (dt != LUA_TBOOLEAN)
+            luaL_error(L, "%s: field 'delete' must be a boolean, got %s", what, luaL_typename(L, -1));
+        d->del = lua_toboolean(L, -1);
+        d->given |= RTC_TD_DELETE;
+    }
+    lua_pop(L, 1);
+}
+
+static void push_codec(lua_State *L, const rtc_codec_t *c)
+{
+    lua_createtable(L, 0, 6);
+    set_int(L, "payload-id", c->pt);
+    set_str(L, "kind", rtc_kind_name(c->kind));
+    if (c->name[0])
+        set_str(L, "name", c->name);
+    if (c->clock_rate)
+        set_int(L, "clockRate", c->clock_rate);
+    if (c->channels)
+        set_int(L, "numChannels", c->channels);
+    if (c->nparams) {
+        lua_createtable(L, (int)c->nparams, 0);
+        for (size_t i = 0; i < c->nparams; i++) {
+            lua_createtable(L, 0, 2);
+            set_str(L, "name", c->params[i].name);
+            if (c->params[i].has_value)
+                set_str(L, "value", c->params[i].value);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        json_mark(L, "array");
+        lua_setfield(L, -2, "params");
+    }
+}
+
+static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
+{
+    char ssrc[16];
+    lua_createtable(L, 0, 8);
+    set_str(L, "id", d->id);
+    set_str(L, "kind", rtc_kind_name(d->kind));
+    snprintf(ssrc, sizeof ssrc, "%u", (unsigned)d->ssrc);
+    set_str(L, "ssrc", ssrc);
+    set_str(L, "msid", d->msid);
+    if (d->connection_id[0])
+        set_str(L, "connection-id", d->connection_id);
+    lua_createtable(L, (int)d->ncodecs, 0);
+    for (size_t i = 0; i < d->ncodecs; i++) {
+        push_codec(L, &d->codecs[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    json_mark(L, "array");
+    lua_setfield(L, -2, "codecs");
+    /* written as the example's dictionary (D72) */
+    if (d->attrs.video_max_width || d->attrs.video_max_height) {
+        lua_createtable(L, 0, 2);
+        if (d->attrs.video_max_width)
+            set_int(L, "videoMaxWidth", d->attrs.video_max_width);
+        if (d->attrs.video_max_height)
+            set_int(L, "videoMaxHeight", d->attrs.video_max_height);
+        lua_setfield(L, -2, "mediaAttributes");
+    }
+    if (d->nexts) {
+        lua_createtable(L, 0, (int)d->nexts);
+        for (size_t i = 0; i < d->nexts && i < RTC_MAX_EXTS; i++) {
+            push_hex(L, d->exts[i].value, d->exts[i].len);
+            lua_setfield(L, -2, d->exts[i].name);
+        }
+        lua_setfield(L, -2, "rtpExtHeaders");
+    }
+}
+
+/* RTCMediaSessionDescriptionFilter at idx (nil: none). */
+static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *what,
+                                             rtc_desc_filter_t *f)
+{
+    if (lua_isnoneornil(L, idx))
+        return NULL;
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: the filter must be a table { msid =, [\"connection-id\"] = }, got %s", what,
+                   luaL_typename(L, idx));
+    static const char *const keys[] = { "msid", "connection-id", NULL };
+    char fw[WHAT_MAX];
+    name_of(fw, sizeof fw, "%s: filter", what);
+    sim_lua_check_keys(L, idx, fw, keys);
+    memset(f, 0, sizeof *f);
+    if (lua_getfield(L, idx, "msid") != LUA_TNIL) {
+        name_of(fw, sizeof fw, "%s: filter field 'msid'", what);
+        f->msid = sim_lua_checkstring(L, -1, fw);     /* anchored by the filter table */
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "connection-id") != LUA_TNIL) {
+        name_of(fw, sizeof fw, "%s: filter field 'connection-id'", what);
+        f->connection_id = sim_lua_checkstring(L, -1, fw);
+    }
+    lua_pop(L, 1);
+    return f;
+}
+
+static int push_description(lua_State *L, size_t (*get)(const rtc_media_t *, const rtc_desc_filter_t *,
+                                                        rtc_track_desc_t *, size_t),
+                            const char *what)
+{
+    lsession_t *ls = check_session(L);
+    rtc_desc_filter_t fb;
+    const rtc_desc_filter_t *f = parse_filter(L, 2, what, &fb);
+    rtc_media_t *m = sim_media_ref(ls->m);
+    size_t n = get(m, f, NULL, 0);
+    rtc_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
+    n = get(m, f, d, n);
+    lua_createtable(L, 0, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        push_track_desc(L, &d[i]);
+        lua_setfield(L, -2, d[i].id);
+    }
+    json_mark(L, "object");
+    return 1;
+}
+
+/* ---- RTCMediaSession ------------------------------------------------------------------ */
+
+/* An engine call's result: 0, or its message as a Lua error. The
+ * engine's messages name the method already; one that does not gets it
+ * in front. exc: the exception a refusal is (D71), or NULL. */
+static int done_as(lua_State *L, lsession_t *ls, int rc, const char *method, const char *exc,
+                   const char *err)
+{
+    if (rc == RTC_ERR_NOMEM)
+        sim_scn_check(ls->s, L);    /* at the bound: the memory error */
+    if (rc < 0) {
+        size_t ml = strlen(method);
+        bool named = strncmp(err, method, ml) == 0 && err[ml] == ':';
+        return luaL_error(L, "%s%s%s%s%s", exc ? exc : "", exc ? ": " : "", named ? "" : method,
+                          named ? "" : ": ", err[0] ? err : rtc_strerror(rc));
+    }
+    sim_media_poke(ls->m);
+    return 0;
+}
+
+static int done(lua_State *L, lsession_t *ls, int rc, const char *method, const char *err)
+{
+    return done_as(L, ls, rc, method, NULL, err);
+}
+
+static void parse_options(lua_State *L, int t, rtc_media_options_t *o)
+{
+    static const char *const keys[] = { "codecs", "mediaAttributes", "extmap", NULL };
+    const char *what = "RTCMediaSession: options";
+    memset(o, 0, sizeof *o);
+    if (lua_isnoneornil(L, t))
+        return;
+    if (lua_type(L, t) != LUA_TTABLE)
+        luaL_error(L, "%s must be a table, got %s", what, luaL_typename(L, t));
+    sim_lua_check_keys(L, t, what, keys);
+    if (lua_getfield(L, t, "codecs") != LUA_TNIL)
+        parse_codecs(L, -1, what, o->codecs, &o->ncodecs);
+    else
+        lua_pop(L, 1);
+    if (lua_getfield(L, t, "mediaAttributes") != LUA_TNIL)
+        parse_attrs(L, -1, what, &o->attrs);
+    lua_pop(L, 1);
+    /* extmap (not in the spec, D72): URI -> RFC 8285 id, the names of
+     * rtpExtHeaders on the wire */
+    if (lua_getfield(L, t, "extmap") != LUA_TNIL) {
+        int e = lua_gettop(L);
+        const char *ew = "RTCMediaSession: options field 'extmap'";
+        if (lua_type(L, e) != LUA_TTABLE)
+            luaL_error(L, "%s must be a table { [uri] = id }, got %s", ew, luaL_typename(L, e));
+        size_t nk = sorted_keys(L, e, ew);
+        if (nk > RTC_MAX_EXTS)
+            luaL_error(L, "%s: more than %d extensions", ew, RTC_MAX_EXTS);
+        for (size_t i = 0; i < nk; i++) {
+            lua_rawgeti(L, -1, (lua_Integer)i + 1);
+            const char *uri = lua_tostring(L, -1);
+            char fw[WHAT_MAX];
+            name_of(fw, sizeof fw, "%s['%s']", ew, uri);
+            sim_lua_checkstring(L, -1, fw);
+            rtc_extmap_t *x = &o->extmap[o->nextmap++];
+            copy_name(L, x->uri, sizeof x->uri, uri, fw);
+            lua_gettable(L, e);
+            /* RFC 8285 s.4.2: ids 1-14 in the one-byte form, 1-255 in the two-byte */
+            x->id = (uint8_t)sim_lua_checkint(L, -1, fw, 1, 255);
+            lua_pop(L, 1);
+            for (size_t k = 0; k + 1 < o->nextmap; k++)
+                if (o->extmap[k].id == x->id)
+                    luaL_error(L, "%s: id %d is '%s''s already", fw, x->id, o->extmap[k].uri);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev);
+
+/* host:RTCMediaSession([options]): the session runs on that host (D72). */
+static int l_session(lua_State *L)
+{
+    sim_lua_check_phase(L, "host:RTCMediaSession");
+    sim_scn_t *s = sim_scn_get(L);
+    sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
+    rtc_media_options_t *o = lua_newuserdatauv(L, sizeof *o, 0);
+    parse_options(L, 2, o);
+    sim_lmedia_t *md = media_of(L);
+    lsession_t *ls = calloc(1, sizeof *ls);
+    if (!ls)
+        return luaL_error(L, "RTCMediaSession: out of memory");
+    ls->s = s;
+    ls->host = sim_host_name(h);
+    char err[256] = "";
+    ls->m = sim_media_new(h, lua_isnoneornil(L, 2) ? NULL : o, on_event, ls, err, sizeof err);
+    if (!ls->m) {
+        free(ls);
+        sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
+        return luaL_error(L, "RTCMediaSession: %s", err);
+    }
+    ls->next = md->sessions;
+    md->sessions = ls;
+    sim_lobj_push_ptr(L, MT_SESSION, ls);
+    return 1;
+}
+
+static int m_get_local_description(lua_State *L)
+{
+    return push_description(L, rtc_media_local_description, "getLocalDescription");
+}
+
+static int m_get_remote_description(lua_State *L)
+{
+    return push_description(L, rtc_media_remote_description, "getRemoteDescription");
+}
+
+/* setRemoteDescription(description [, incremental]) */
+static int m_set_remote_description(lua_State *L)
+{
+    const char *what = "setRemoteDescription";
+    lsession_t *ls = open_session(L, what);
+    bool incremental = false;
+    if (!lua_isnoneornil(L, 3)) {
+        if (lua_type(L, 3) != LUA_TBOOLEAN)
+            return luaL_error(L, "%s: incremental must be a boolean, got %s", what, luaL_typename(L, 3));
+        incremental = lua_toboolean(L, 3);
+    }
+    lua_settop(L, 3);
+    if (lua_isnil(L, 2))        /* the IDL's nullable description: an empty one */
+        lua_newtable(L), lua_replace(L, 2);
+    if (lua_type(L, 2) != LUA_TTABLE)
+        return luaL_error(L, "%s: the description must be a table keyed by track id, got %s", what,
+                          luaL_typename(L, 2));
+    size_t n = sorted_keys(L, 2, "setRemoteDescription: the description");
+    int keys = lua_gettop(L);
+    rtc_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, keys, (lua_Integer)i + 1);
+        const char *key = lua_tostring(L, -1);
+        char tw[WHAT_MAX];
+        name_of(tw, sizeof tw, "%s: track '%.64s'", what, key);
+        lua_gettable(L, 2);
+        lua_rawgeti(L, keys, (lua_Integer)i + 1);
+        parse_track_desc(L, -2, tw, lua_tostring(L, -1), &d[i]);
+        lua_pop(L, 2);
+        if (!incremental && (d[i].given & RTC_TD_DELETE))
+            return luaL_error(L, "%s: field 'delete' is for incremental mode (a full description "
+                                 "removes a track by leaving it out)", tw);
+    }
+    char err[256] = "";
+    return done(L, ls, rtc_media_set_remote_description(sim_media_ref(ls->m), d, n, incremental, err,
+                                                        sizeof err), what, err);
+}
+
+static added_t **find_added(lsession_t *ls, const lstream_t *st)
+{
+    added_t **a = &ls->added;
+    while (*a && (*a)->st != st)
+        a = &(*a)->next;
+    return a;
+}
+
+static int m_add_stream(lua_State *L)
+{
+    const char *what = "addStream";
+    lsession_t *ls = open_session(L, what);
+    lstream_t *st = check_lstream(L, 2, what);
+    if (*find_added(ls, st))
+        return luaL_error(L, "%s: stream '%s' is added already", what, st->id);
+    rtc_local_track_t *tr = lua_newuserdatauv(L, (st->ntracks ? st->ntracks : 1) * sizeof *tr, 0);
+    for (size_t i = 0; i < st->ntracks; i++)
+        tr[i] = st->tracks[i]->t;
+    rtc_local_stream_t s = { .ntracks = st->ntracks, .tracks = tr };
+    memcpy(s.id, st->id, sizeof s.id);
+    memcpy(s.label, st->label, sizeof s.label);
+    added_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return luaL_error(L, "%s: out of memory", what);
+    char err[256] = "";
+    int rc = rtc_media_add_stream(sim_media_ref(ls->m), &s, err, sizeof err);
+    if (rc < 0) {
+        free(a);
+        return done(L, ls, rc, what, err);
+    }
+    a->st = st;
+    *find_added(ls, NULL) = a;     /* at the end: the order added */
+    st->sessions++;
+    return done(L, ls, 0, what, err);
+}
+
+/* A local stream the session has (D71: one it does not have is named). */
+static added_t **check_added(lua_State *L, lsession_t *ls, int idx, const char *what)
+{
+    lstream_t *st = check_lstream(L, idx, what);
+    added_t **a = find_added(ls, st);
+    if (!*a)
+        luaL_error(L, "InvalidStateError: %s: stream '%s' was not added to this RTCMediaSession "
+                      "(addStream)", what, st->id);
+    return a;
+}
+
+static int m_remove_stream(lua_State *L)
+{
+    const char *what = "removeStream";
+    lsession_t *ls = open_session(L, what);
+    added_t **a = check_added(L, ls, 2, what);
+    char err[256] = "";
+    int rc = rtc_media_remove_stream(sim_media_ref(ls->m), (*a)->st->id, err, sizeof err);
+    if (rc == 0) {
+        added_t *gone = *a;
+        *a = gone->next;
+        gone->st->sessions--;
+        free(gone);
+    }
+    return done(L, ls, rc, what, err);
+}
+
+/* The optional flag of sendStream/sendTrack (D70): absent or true sends,
+ * false stops. */
+static bool send_flag(lua_State *L, int idx, const char *what)
+{
+    if (lua_isnoneornil(L, idx))
+        return true;
+    if (lua_type(L, idx) != LUA_TBOOLEAN)
+        luaL_error(L, "%s: the flag must be a boolean (false stops sending), got %s", what,
+                   luaL_typename(L, idx));
+    return lua_toboolean(L, idx);
+}
+
+static int m_send_stream(lua_State *L)
+{
+    const char *what = "sendStream";
+    lsession_t *ls = open_session(L, what);
+    added_t **a = check_added(L, ls, 2, what);
+    bool send = send_flag(L, 3, what);
+    char err[256] = "";
+    return done(L, ls, rtc_media_send_stream(sim_media_ref(ls->m), (*a)->st->id, send, err, sizeof err),
+                what, err);
+}
+
+/* A local track of a stream the session has. */
+static ltrack_t *check_sent_track(lua_State *L, lsession_t *ls, int idx, const char *what)
+{
+    ltrack_t *t = check_ltrack(L, idx, what);
+    for (added_t *a = ls->added; a; a = a->next)
+        for (size_t i = 0; i < a->st->ntracks; i++)
+            if (a->st->tracks[i] == t)
+                return t;
+    luaL_error(L, "InvalidStateError: %s: track '%s' is in no stream added to this RTCMediaSession "
+                  "(addStream)", what, t->t.id);
+    return NULL;
+}
+
+static int m_send_track(lua_State *L)
+{
+    const char *what = "sendTrack";
+    lsession_t *ls = open_session(L, what);
+    ltrack_t *t = check_sent_track(L, ls, 2, what);
+    bool send = send_flag(L, 3, what);
+    char err[256] = "";
+    return done(L, ls, rtc_media_send_track(sim_media_ref(ls->m), t->t.id, send, err, sizeof err),
+                what, err);
+}
+
+static int m_add_connection(lua_State *L)
+{
+    const char *what = "addConnection";
+    lsession_t *ls = open_session(L, what);
+    rtc_connection_t *c = check_conn(L, 2, what);
+    char err[256] = "";
+    return done(L, ls, rtc_media_add_connection(sim_media_ref(ls->m), c, err, sizeof err), what, err);
+}
+
+/* removeConnection: the spec's TODO exception is InvalidStateError (D71). */
+static int m_remove_connection(lua_State *L)
+{
+    const char *what = "removeConnection";
+    lsession_t *ls = open_session(L, what);
+    rtc_connection_t *c = check_conn(L, 2, what);
+    char err[256] = "";
+    int rc = rtc_media_remove_connection(sim_media_ref(ls->m), c, err, sizeof err);
+    return done_as(L, ls, rc, what, rc == RTC_ERR_INVALID ? "InvalidStateError" : NULL, err);
+}
+
+static int m_get_connections(lua_State *L)
+{
+    lsession_t *ls = check_session(L);
+    rtc_media_t *m = sim_media_ref(ls->m);
+    size_t n = rtc_media_connections(m, NULL, 0);
+    rtc_connection_t **cs = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cs, 0);
+    n = rtc_media_connections(m, cs, n);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        sim_lobj_push_ptr(L, MT_CONN, sim_ice_connection_user(cs[i]));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int m_set_track_properties(lua_State *L)
+{
+    const char *what = "setTrackProperties";
+    lsession_t *ls = open_session(L, what);
+    ltrack_t *t = check_sent_track(L, ls, 2, what);
+    char tw[WHAT_MAX];
+    name_of(tw, sizeof tw, "%s: track '%s'", what, t->t.id);
+    rtc_track_desc_t *d = lua_newuserdatauv(L, sizeof *d, 0);
+    parse_track_desc(L, 3, tw, NULL, d);
+    if (d->given & RTC_TD_DELETE)
+        return luaL_error(L, "%s: field 'delete' is for setRemoteDescription's incremental mode "
+                             "(removeStream stops a local track)", tw);
+    char err[256] = "";
+    return done(L, ls, rtc_media_set_track_properties(sim_media_ref(ls->m), t->t.id, d, err, sizeof err),
+                what, err);
+}
+
+static int m_get_sending_streams(lua_State *L)
+{
+    lsession_t *ls = check_session(L);
+    rtc_media_t *m = sim_media_ref(ls->m);
+    size_t n = rtc_media_sending_streams(m, NULL, 0);
+    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
+    n = rtc_media_sending_streams(m, ids, n);
+    lua_createtable(L, (int)n, 0);
+    lua_Integer k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (added_t *a = ls->added; a; a = a->next)
+            if (strcmp(a->st->id, ids[i]) == 0) {
+                sim_lobj_push_ptr(L, MT_LSTREAM, a->st);
+                lua_rawseti(L, -2, ++k);
+                break;
+            }
+    return 1;
+}
+
+static int m_get_receiving_streams(lua_State *L)
+{
+    lsession_t *ls = check_session(L);
+    rtc_media_t *m = sim_media_ref(ls->m);
+    size_t n = rtc_media_receiving_streams(m, NULL, 0);
+    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
+    n = rtc_media_receiving_streams(m, ids, n);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        sim_lobj_push_ptr(L, MT_RSTREAM, rstream_get(L, ls, ids[i]));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int m_close(lua_State *L)
+{
+    const char *what = "close";
+    lsession_t *ls = open_session(L, what);
+    char err[256] = "";
+    int rc = rtc_media_close(sim_media_ref(ls->m), err, sizeof err);
+    if (rc == 0)
+        ls->closed = true;
+    return done(L, ls, rc, what, err);
+}
+
+/* session:stats() -> { dropped = { reason = n }, rtp_sent, rtcp_sent, rtp_received,
+ * rtcp_received, unsent } */
+static int m_stats(lua_State *L)
+{
+    lsession_t *ls = check_session(L);
+    rtc_media_stats_t st;
+    rtc_media_stats(sim_media_ref(ls->m), &st);
+    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, RTC_DROP__COUNT);
+    for (int i = 0; i < RTC_DROP__COUNT; i++)
+        set_int(L, rtc_media_drop_name((rtc_media_drop_t)i), (lua_Integer)st.dropped[i]);
+    lua_setfield(L, -2, "dropped");
+    set_int(L, "rtp_sent", (lua_Integer)st.rtp_sent);
+    set_int(L, "rtcp_sent", (lua_Integer)st.rtcp_sent);
+    set_int(L, "rtp_received", (lua_Integer)st.rtp_received);
+    set_int(L, "rtcp_received", (lua_Integer)st.rtcp_received);
+    set_int(L, "unsent", (lua_Integer)st.unsent);
+    return 1;
+}
+
+/* session:trackStats(track): a local track's (what it sent, the peer's
+ * last report about it) or a remote one's (what this side measured). */
+static int m_track_stats(lua_State *L)
+{
+    lsession_t *ls = check_session(L);
+    const char *id;
+    bool remote = false;
+    if (luaL_testudata(L, 2, MT_RTRACK)) {
+        rtrack_t *r = sim_lobj_ptr(L, 2, MT_RTRACK);
+        if (r->ls != ls)
+            return luaL_error(L, "trackStats: remote track '%s' is another session's", r->id);
+        id = r->id;
+        remote = true;
+    } else {
+        id = check_ltrack(L, 2, "trackStats")->t.id;
+    }
+    rtc_track_stats_t st;
+    if (!rtc_media_track_stats(sim_media_ref(ls->m), id, remote, &st))
+        return luaL_error(L, "trackStats: this RTCMediaSession has no %s track '%s'",
+                          remote ? "remote" : "local", id);
+    char ssrc[16];
+    snprintf(ssrc, sizeof ssrc, "%u", (unsigned)st.ssrc);
+    lua_createtable(L, 0, 18);
+    set_str(L, "ssrc", ssrc);
+    set_bool(L, "sending", st.sending);
+    set_bool(L, "connected", st.connected);
+    set_int(L, "packets", (lua_Integer)st.packets);
+    set_int(L, "octets", (lua_Integer)st.octets);
+    set_int(L, "expected", (lua_Integer)st.expected);
+    set_int(L, "lost", (lua_Integer)st.lost);
+    set_int(L, "jitter", (lua_Integer)st.jitter);
+    set_int(L, "duplicates", (lua_Integer)st.duplicates);
+    set_bool(L, "have_report", st.have_report);
+    set_int(L, "fraction_lost", (lua_Integer)st.fraction_lost);
+    set_int(L, "cumulative_lost", (lua_Integer)st.cumulative_lost);
+    set_int(L, "report_jitter", (lua_Integer)st.report_jitter);
+    lua_pushnumber(L, (lua_Number)st.rtt_us / 1e6);    /* seconds, as every time in the API */
+    lua_setfield(L, -2, "rtt");
+    set_int(L, "srs", (lua_Integer)st.srs);
+    set_int(L, "rrs", (lua_Integer)st.rrs);
+    set_int(L, "byes", (lua_Integer)st.byes);
+    return 1;
+}
+
+static int session_index(lua_State *L) { return sim_lobj_index(L, NULL); }
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+/* Logged names (docs/scenarios.md, D74); src is the host. */
+static const char *const event_names[] = {
+    [RTC_MEDIA_ADD_STREAM] = "addstream",
+    [RTC_MEDIA_REMOVE_STREAM] = "removestream",
+    [RTC_MEDIA_ADD_TRACK] = "addtrack",
+    [RTC_MEDIA_REMOVE_TRACK] = "removetrack",
+    [RTC_MEDIA_UNKNOWN_TRACK] = "unknowntrack",
+    [RTC_MEDIA_TRACK_CONNECTED] = "track.connected",
+    [RTC_MEDIA_TRACK_DISCONNECTED] = "track.disconnected",
+    [RTC_MEDIA_STREAM_CONNECTED] = "stream.connected",
+    [RTC_MEDIA_STREAM_DISCONNECTED] = "stream.disconnected",
+    [RTC_MEDIA_SSRC_CHANGED] = "ssrc-changed",
+};
+
+/* JSON of an event's rtpExtHeaders: { name: hex } in byte order of name. */
+static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
+{
+    size_t order[RTC_MAX_EXTS], n = ev->nexts < RTC_MAX_EXTS ? ev->nexts : RTC_MAX_EXTS;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(ev->exts[order[j - 1]].name, ev->exts[order[j]].name) > 0; j--) {
+            size_t x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    size_t w = 0;
+    w += (size_t)snprintf(out + w, cap - w, "{");
+    for (size_t i = 0; i < n && w < cap; i++) {
+        const rtc_ext_header_t *e = &ev->exts[order[i]];
+        w += (size_t)snprintf(out + w, cap - w, "%s\"", i ? "," : "");
+        /* names are extmap URIs or decimal ids; escape what JSON must */
+        for (const char *p = e->name; *p && w + 8 < cap; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\')
+                w += (size_t)snprintf(out + w, cap - w, "\\%c", ch);
+            else if (ch < 0x20 || ch >= 0x7f)
+                w += (size_t)snprintf(out + w, cap - w, "\\u%04x", ch);
+            else
+                out[w++] = (char)ch;
+        }
+        if (w >= cap)
+            break;
+        w += (size_t)snprintf(out + w, cap - w, "\":\"");
+        for (size_t k = 0; k < e->len && k < RTC_EXT_VAL_MAX && w < cap; k++)
+            w += (size_t)snprintf(out + w, cap - w, "%02x", e->value[k]);
+        if (w < cap)
+            w += (size_t)snprintf(out + w, cap - w, "\"");
+    }
+    if (w + 2 > cap)
+        w = cap - 2;
+    out[w++] = '}';
+    out[w] = '\0';
+}
+
+static void log_event(lsession_t *ls, const rtc_media_event_t *ev)
+{
+    sim_evarg_t args[4];
+    size_t n = 0;
+    char ssrc[16], nssrc[16], exts[RTC_MAX_EXTS * (RTC_EXT_URI_MAX * 6 + 2 * RTC_EXT_VAL_MAX + 8) + 4];
+    switch (ev->type) {
+    case RTC_MEDIA_ADD_STREAM:
+    case RTC_MEDIA_REMOVE_STREAM:
+    case RTC_MEDIA_STREAM_CONNECTED:
+    case RTC_MEDIA_STREAM_DISCONNECTED:
+        args[n++] = SIM_EVS("stream", ev->msid);
+        break;
+    case RTC_MEDIA_ADD_TRACK:
+    case RTC_MEDIA_REMOVE_TRACK:
+    case RTC_MEDIA_TRACK_CONNECTED:
+        args[n++] = SIM_EVS("stream", ev->msid);
+        args[n++] = SIM_EVS("track", ev->track);
+        break;
+    case RTC_MEDIA_TRACK_DISCONNECTED:
+        args[n++] = SIM_EVS("stream", ev->msid);
+        args[n++] = SIM_EVS("track", ev->track);
+        args[n++] = SIM_EVS("reason", ev->reason);
+        break;
+    case RTC_MEDIA_UNKNOWN_TRACK:
+        snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
+        args[n++] = SIM_EVS("ssrc", ssrc);
+        exts_json(ev, exts, sizeof exts);
+        args[n++] = SIM_EVJ("rtpExtHeaders", exts);
+        break;
+    case RTC_MEDIA_SSRC_CHANGED:
+        snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
+        snprintf(nssrc, sizeof nssrc, "%u", (unsigned)ev->new_ssrc);
+        args[n++] = SIM_EVS("track", ev->track);
+        args[n++] = SIM_EVS("ssrc", ssrc);
+        args[n++] = SIM_EVS("new_ssrc", nssrc);
+        break;
+    }
+    sim_scn_event(ls->s, ls->host, event_names[ev->type], args, n);
+}
+
+/* Push handler `name` of the object on top (replacing it); false (and
+ * nothing pushed) when none is set. */
+static bool push_handler(lua_State *L, const char *name)
+{
+    lua_getiuservalue(L, -1, 1);
+    lua_remove(L, -2);
+    if (lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+        lua_pop(L, 2);
+        return false;
+    }
+    lua_remove(L, -2);
+    return true;
+}
+
+static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
+{
+    lsession_t *ls = arg;
+    lua_State *L = ls->s->L;
+    if ((size_t)ev->type >= sizeof event_names / sizeof event_names[0] || !event_names[ev->type])
+        return;     /* an event this binding does not know: nothing to name it by */
+    log_event(ls, ev);
+    int top = lua_gettop(L);
+    rstream_t *rs = NULL;
+    rtrack_t *rt = NULL;
+    /* The records are made here, not in a protected call: out of memory
+     * would raise outside any pcall, so refuse quietly (the event was
+     * logged). */
+    switch (ev->type) {
+    case RTC_MEDIA_ADD_STREAM:
+    case RTC_MEDIA_REMOVE_STREAM:
+    case RTC_MEDIA_STREAM_CONNECTED:
+    case RTC_MEDIA_STREAM_DISCONNECTED:
+    case RTC_MEDIA_ADD_TRACK:
+    case RTC_MEDIA_REMOVE_TRACK:
+        rs = rstream_find(ls, ev->msid);
+        if (!rs && (rs = calloc(1, sizeof *rs))) {
+            rs->ls = ls;
+            snprintf(rs->msid, sizeof rs->msid, "%s", ev->msid);
+            rs->next = ls->rstreams;
+            ls->rstreams = rs;
+        }
+        if (!rs)
+            return;
+        break;
+    default:
+        break;
+    }
+    switch (ev->type) {
+    case RTC_MEDIA_ADD_TRACK:
+    case RTC_MEDIA_REMOVE_TRACK:
+    case RTC_MEDIA_TRACK_CONNECTED:
+    case RTC_MEDIA_TRACK_DISCONNECTED:
+        rt = rtrack_find(ls, ev->track);
+        if (!rt && (rt = calloc(1, sizeof *rt))) {
+            rt->ls = ls;
+            snprintf(rt->id, sizeof rt->id, "%s", ev->track);
+            rt->next = ls->rtracks;
+            ls->rtracks = rt;
+        }
+        if (!rt)
+            return;
+        snprintf(rt->msid, sizeof rt->msid, "%s", ev->msid);
+        break;
+    default:
+        break;
+    }
+    int nargs = 0;
+    bool call = false;
+    switch (ev->type) {
+    case RTC_MEDIA_ADD_STREAM:
+    case RTC_MEDIA_REMOVE_STREAM:
+        sim_lobj_push_ptr(L, MT_SESSION, ls);
+        if ((call = push_handler(L, ev->type == RTC_MEDIA_ADD_STREAM ? "onaddstream" : "onremovestream"))) {
+            sim_lobj_push_ptr(L, MT_RSTREAM, rs);
+            nargs = 1;
+        }
+        break;
+    case RTC_MEDIA_ADD_TRACK:
+    case RTC_MEDIA_REMOVE_TRACK:
+        sim_lobj_push_ptr(L, MT_RSTREAM, rs);
+        if ((call = push_handler(L, ev->type == RTC_MEDIA_ADD_TRACK ? "onaddtrack" : "onremovetrack"))) {
+            sim_lobj_push_ptr(L, MT_RTRACK, rt);
+            nargs = 1;
+        }
+        break;
+    case RTC_MEDIA_STREAM_CONNECTED:
+    case RTC_MEDIA_STREAM_DISCONNECTED:
+        sim_lobj_push_ptr(L, MT_RSTREAM, rs);
+        call = push_handler(L, ev->type == RTC_MEDIA_STREAM_CONNECTED ? "onconnected" : "ondisconnected");
+        break;
+    case RTC_MEDIA_TRACK_CONNECTED:
+    case RTC_MEDIA_TRACK_DISCONNECTED:
+        sim_lobj_push_ptr(L, MT_RTRACK, rt);
+        call = push_handler(L, ev->type == RTC_MEDIA_TRACK_CONNECTED ? "onconnected" : "ondisconnected");
+        break;
+    case RTC_MEDIA_UNKNOWN_TRACK: {
+        sim_lobj_push_ptr(L, MT_SESSION, ls);
+        if ((call = push_handler(L, "onunknowntrack"))) {
+            char ssrc[16];
+            snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
+            lua_createtable(L, 0, 2);
+            set_str(L, "ssrc", ssrc);
+            lua_createtable(L, 0, (int)ev->nexts);
+            for (size_t i = 0; i < ev->nexts && i < RTC_MAX_EXTS; i++) {
+                push_hex(L, ev->exts[i].value, ev->exts[i].len);
+                lua_setfield(L, -2, ev->exts[i].name);
+            }
+            json_mark(L, "object");
+            lua_setfield(L, -2, "rtpExtHeaders");
+            nargs = 1;
+        }
+        break;
+    }
+    case RTC_MEDIA_SSRC_CHANGED:
+        break;      /* logged only: the spec has no event for it */
+    }
+    if (call)
+        sim_scn_call(ls->s, nargs);
+    lua_settop(L, top);
+    /* a removed stream or track is gone once its handlers have seen it:
+     * one of that id added later is a new object */
+    if (ev->type == RTC_MEDIA_REMOVE_STREAM)
+        rs->gone = true;
+    if (ev->type == RTC_MEDIA_REMOVE_TRACK)
+        rt->gone = true;
+    (void)m;
+}
+
+/* ---- registration and teardown ------------------------------------------------------------ */
+
+void sim_lua_media_free(sim_scn_t *s)
+{
+    sim_lmedia_t *md = s->media;
+    if (!md)
+        return;
+    while (md->sessions) {
+        lsession_t *ls = md->sessions;
+        md->sessions = ls->next;
+        sim_media_free(ls->m);
+        while (ls->added) {
+            added_t *a = ls->added;
+            ls->added = a->next;
+            free(a);
+        }
+        while (ls->rtracks) {
+            rtrack_t *r = ls->rtracks;
+            ls->rtracks = r->next;
+            free(r);
+        }
+        while (ls->rstreams) {
+            rstream_t *r = ls->rstreams;
+            ls->rstreams = r->next;
+            free(r);
+        }
+        free(ls);
+    }
+    while (md->tracks) {
+        ltrack_t *t = md->tracks;
+        md->tracks = t->next;
+        free(t);
+    }
+    while (md->streams) {
+        lstream_t *st = md->streams;
+        md->streams = st->next;
+        free(st);
+    }
+    free(md);
+    s->media = NULL;
+}
+
+void sim_lua_open_media(lua_State *L)
+{
+    static const luaL_Reg session_m[] = {
+        { "getLocalDescription", m_get_local_description },
+        { "setRemoteDescription", m_set_remote_description },
+        { "getRemoteDescription", m_get_remote_description },
+        { "addStream", m_add_stream },
+        { "removeStream", m_remove_stream },
+        { "sendStream", m_send_stream },
+        { "sendTrack", m_send_track },
+        { "addConnection", m_add_connection },
+        { "removeConnection", m_remove_connection },
+        { "getConnections", m_get_connections },
+        { "setTrackProperties", m_set_track_properties },
+        { "getSendingStreams", m_get_sending_streams },
+        { "getReceivingStreams", m_get_receiving_streams },
+        { "close", m_close },
+        { "stats", m_stats },
+        { "trackStats", m_track_stats },
+        { NULL, NULL },
+    };
+    static const luaL_Reg ltrack_m[] = { { NULL, NULL } };
+    static const luaL_Reg lstream_m[] = {
+        { "getTracks", lstream_get_tracks },
+        { "getAudioTracks", lstream_get_audio },
+        { "getVideoTracks", lstream_get_video },
+        { "addTrack", lstream_add_track },
+        { NULL, NULL },
+    };
+    static const luaL_Reg rstream_m[] = {
+        { "getTracks", rstream_get_tracks },
+        { "getAudioTracks", rstream_get_audio },
+        { "getVideoTracks", rstream_get_video },
+        { NULL, NULL },
+    };
+    sim_lobj_class(L, MT_SESSION, session_m, session_index, sim_lobj_newindex_handlers, "RTCMediaSession");
+    sim_lobj_class(L, MT_LTRACK, ltrack_m, ltrack_index, sim_lobj_newindex_readonly, "MediaStreamTrack");
+    sim_lobj_class(L, MT_LSTREAM, lstream_m, lstream_index, sim_lobj_newindex_readonly, "MediaStream");
+    sim_lobj_class(L, MT_RTRACK, ltrack_m, rtrack_index, sim_lobj_newindex_handlers, "MediaStreamTrack");
+    sim_lobj_class(L, MT_RSTREAM, rstream_m, rstream_index, sim_lobj_newindex_handlers, "MediaStream");
+    lua_register(L, "MediaStreamTrack", l_track);
+    lua_register(L, "MediaStream", l_stream);
+    luaL_getmetatable(L, MT_HOST);
+    lua_getfield(L, -1, "methods");
+    lua_pushcfunction(L, l_session);
+    lua_setfield(L, -2, "RTCMediaSession");
+    lua_pop(L, 2);
+}
