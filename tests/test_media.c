@@ -1254,6 +1254,173 @@ START_TEST(same_seed_same_call)
 }
 END_TEST
 
+
+/* ---- out of memory (D48): every charge refused in turn -------------------------------- */
+
+/* Refuses the fail_at-th charge to the network (everything ref/ allocates
+ * through the hosts' environments, and packet buffers), or all from it
+ * on. */
+typedef struct refuser {
+    long n, fail_at, refused;
+    bool all;
+} refuser_t;
+
+static bool refuse(void *ctx, size_t more)
+{
+    refuser_t *r = ctx;
+    long k = ++r->n;
+    if (k == r->fail_at || (r->all && k > r->fail_at)) {
+        r->refused++;
+        return false;
+    }
+    return true;
+}
+
+static uint64_t oom_reported;   /* NOMEM returns from the calls the handlers make */
+
+static void oom_ice(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+{
+    peer_t *p = arg;
+    char err[256];
+    if (ev->type == RTC_ICE_DTLS_CONNECTED)
+        p->dtls_connected++;
+    if (ev->type != RTC_ICE_CANDIDATE)
+        return;
+    int rc = rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err);
+    ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+    oom_reported += rc != 0;
+    if (p->other->conn) {
+        rc = rtc_connection_set_remote_candidate(p->other->conn, &ev->local, err, sizeof err);
+        ck_assert(rc == 0 || rc == RTC_ERR_NOMEM);
+        oom_reported += rc != 0;
+        sim_ice_socket_poke(p->other->sock);
+    }
+}
+
+static void oom_media(void *arg, sim_media_t *sm, const rtc_media_event_t *ev)
+{
+    peer_t *p = arg;
+    if (ev->type == RTC_MEDIA_TRACK_CONNECTED)
+        p->ice_connected++;     /* here: remote tracks connected */
+}
+
+/* A status from an API call: 0, or NOMEM (counted); nothing else. */
+static bool oom_ok(int rc)
+{
+    ck_assert_msg(rc == 0 || rc == RTC_ERR_NOMEM, "rc %d", rc);
+    oom_reported += rc != 0;
+    return rc == 0;
+}
+
+/* A whole call (ICE, DTLS, SRTP audio both ways, RTCP) with charge
+ * fail_at refused; returns how many charges the run made, and in *left
+ * what the network still holds after everything is freed. */
+static long media_with_refusal(long fail_at, bool all, size_t *left, int *connected)
+{
+    char err[256];
+    world_t w;
+    memset(&w, 0, sizeof w);
+    w.k = sim_kernel_new(5);
+    sim_vdet_bind(w.k);
+    w.net = sim_net_new(w.k, NULL);
+    sim_link_params_t lp;
+    sim_link_params_default(&lp);
+    lp.latency = LATENCY;
+    sim_subnet_t *lan = sim_subnet_new(w.net, "lan", 0x0a000000, 24, &lp, NULL, err, sizeof err);
+    w.ha = sim_host_new(w.net, "a", err, sizeof err);
+    w.hb = sim_host_new(w.net, "b", err, sizeof err);
+    ck_assert(sim_iface_new(w.ha, "eth0", lan, 0x0a000001, NULL, err, sizeof err));
+    ck_assert(sim_iface_new(w.hb, "eth0", lan, 0x0a000002, NULL, err, sizeof err));
+    w.a.w = w.b.w = &w;
+    w.a.other = &w.b;
+    w.b.other = &w.a;
+    size_t base = sim_net_bytes(w.net);
+    refuser_t r = { .fail_at = fail_at, .all = all };
+    sim_net_set_bound(w.net, refuse, &r);
+    oom_reported = 0;
+    uint64_t reported = 0;
+    peer_t *ps[2] = { &w.a, &w.b };
+    sim_host_t *hs[2] = { w.ha, w.hb };
+    bool up = true;
+    for (int i = 0; i < 2 && up; i++) {
+        ps[i]->sock = sim_ice_socket_new(hs[i], NULL, 0, NULL, 0, oom_ice, ps[i], err, sizeof err);
+        ps[i]->sm = ps[i]->sock ? sim_media_new(hs[i], NULL, oom_media, ps[i], err, sizeof err) : NULL;
+        up = ps[i]->sm != NULL;
+    }
+    reported += !up;
+    rtc_conn_desc_t offer, answer;
+    if (up && !(w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err)))
+        reported++, up = false;
+    if (up) {
+        rtc_connection_local_description(w.a.conn, &offer);
+        if (!(w.b.conn = sim_ice_connection_new(w.b.sock, &offer, NULL, err, sizeof err)))
+            reported++, up = false;
+    }
+    if (up) {
+        rtc_connection_local_description(w.b.conn, &answer);
+        ck_assert_int_eq(rtc_connection_set_remote_description(w.a.conn, &answer, err, sizeof err), 0);
+    }
+    rtc_local_track_t t = { .id = "mic", .kind = RTC_KIND_AUDIO };
+    for (int i = 0; i < 2 && up; i++) {
+        rtc_local_stream_t st = { .id = "s", .ntracks = 1, .tracks = &t };
+        snprintf(st.id, sizeof st.id, "s%d", i);
+        snprintf(t.id, sizeof t.id, "mic%d", i);
+        up = oom_ok(rtc_media_add_connection(M(ps[i]), ps[i]->conn, err, sizeof err)) &&
+             oom_ok(rtc_media_add_stream(M(ps[i]), &st, err, sizeof err)) &&
+             oom_ok(rtc_media_send_stream(M(ps[i]), st.id, true, err, sizeof err));
+    }
+    for (int i = 0; i < 2 && up; i++) {
+        rtc_track_desc_t d[2];
+        size_t n = rtc_media_local_description(M(ps[i]), NULL, d, 2);
+        up = oom_ok(rtc_media_set_remote_description(M(ps[1 - i]), d, n, false, err, sizeof err));
+    }
+    for (int i = 0; i < 2 && up; i++) {
+        up = oom_ok(rtc_connection_connect(ps[i]->conn, err, sizeof err));
+        sim_ice_socket_poke(ps[i]->sock);
+    }
+    sim_run_until(w.k, SIM_SEC(4));
+    *connected = w.a.ice_connected + w.b.ice_connected;
+    for (int i = 0; i < 2; i++) {
+        if (ps[i]->sock) {
+            rtc_socket_stats_t st;
+            rtc_socket_stats(sim_ice_socket_ref(ps[i]->sock), &st);
+            reported += st.nomem;
+        }
+        if (ps[i]->sm)
+            reported += mstats(ps[i]).dropped[RTC_DROP_NOMEM];
+    }
+    uint64_t drops[SIM_DROP__COUNT];
+    sim_net_drop_counts(w.net, drops);
+    reported += drops[SIM_DROP_NO_MEMORY] + oom_reported;
+    ck_assert_msg(!r.refused || reported, "charge %ld refused, nothing reported", fail_at);
+    for (int i = 0; i < 2; i++) {
+        sim_media_free(ps[i]->sm);      /* before the connections it rides */
+        sim_ice_socket_free(ps[i]->sock);
+    }
+    *left = sim_net_bytes(w.net) - base;
+    sim_vdet_bind(NULL);
+    sim_net_free(w.net);
+    sim_kernel_free(w.k);
+    return r.n;
+}
+
+START_TEST(out_of_memory_in_a_whole_call)
+{
+    size_t left0, left;
+    int connected;
+    long n = media_with_refusal(0, false, &left0, &connected);
+    ck_assert_int_eq(connected, 2);     /* undisturbed, both remote tracks connect */
+    ck_assert_int_gt(n, 50);
+    for (long k = 1; k <= n; k++)
+        for (int all = 0; all < 2; all++) {
+            media_with_refusal(k, all, &left, &connected);
+            /* all ref/ took is given back; only the packet pool's chunk
+             * may stay */
+            ck_assert_msg(left == 0 || left == left0, "charge %ld: %zu bytes left (%zu)", k, left, left0);
+        }
+}
+END_TEST
+
 static Suite *media_suite(void)
 {
     Suite *s = suite_create("media");
@@ -1280,6 +1447,7 @@ static Suite *media_suite(void)
     tcase_add_test(tc, close_says_bye);
     tcase_add_test(tc, malformed_inside_srtp_dropped);
     tcase_add_test(tc, same_seed_same_call);
+    tcase_add_test(tc, out_of_memory_in_a_whole_call);
     suite_add_tcase(s, tc);
     return s;
 }
