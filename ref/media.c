@@ -1637,6 +1637,10 @@ static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
     ssize_t u = unknown_by_ssrc(m, d->ssrc);
     if (u >= 0) {
         r->src = m->unk[u].src;
+        /* its packet and octet counts too, which trackStats reads from
+         * the track (the source's A.1 state alone was carried over) */
+        r->st.packets = m->unk[u].packets;
+        r->st.octets = m->unk[u].octets;
         memmove(&m->unk[u], &m->unk[u + 1], (m->nunk - (size_t)u - 1) * sizeof *m->unk);
         m->nunk--;
     }
