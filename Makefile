@@ -41,7 +41,8 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 SCENARIOS ?= scenarios
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
-STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua
+STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \
+               scenarios/media/loss-jitter.lua
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 

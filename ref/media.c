@@ -646,8 +646,11 @@ static void emit_rtcp(rtc_media_t *m, media_conn_t *mc, const rtc_rtcp_t *c)
         m->st.unsent++;
         return;
     }
-    rtc_send_status_t s = rtc_connection_send_media(mc->c, prot, plen,
-                                                    m->env.send_twin ? plain : NULL, len);
+    /* The twin goes with it always: whether it is kept is the business of
+     * the connection's socket environment, which sends (rtc_socket_emit
+     * uses plain send without send_twin); the session's own environment
+     * sends nothing, so its send_twin says nothing. */
+    rtc_send_status_t s = rtc_connection_send_media(mc->c, prot, plen, plain, len);
     if (s != RTC_SEND_OK) {
         m->st.unsent++;
         return;
@@ -759,8 +762,8 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
         m->st.unsent++;
         return;
     }
-    if (rtc_connection_send_media(mc->c, prot, plen, m->env.send_twin ? plain : NULL, len)
-        != RTC_SEND_OK) {
+    /* the twin always: see emit_rtcp */
+    if (rtc_connection_send_media(mc->c, prot, plen, plain, len) != RTC_SEND_OK) {
         m->st.unsent++;
         return;
     }
@@ -1634,6 +1637,10 @@ static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
     ssize_t u = unknown_by_ssrc(m, d->ssrc);
     if (u >= 0) {
         r->src = m->unk[u].src;
+        /* its packet and octet counts too, which trackStats reads from
+         * the track (the source's A.1 state alone was carried over) */
+        r->st.packets = m->unk[u].packets;
+        r->st.octets = m->unk[u].octets;
         memmove(&m->unk[u], &m->unk[u + 1], (m->nunk - (size_t)u - 1) * sizeof *m->unk);
         m->nunk--;
     }

@@ -34,8 +34,14 @@ while IFS= read -r -d '' f; do
   packets=$((packets + n))
   keys=()
   [ -f "$(dirname "$f")/dtls-keys.log" ] && keys=(-o "tls.keylog_file:$(dirname "$f")/dtls-keys.log")
+  # In an encrypted capture tshark parses SRTCP's ciphertext as plain RTCP
+  # (it does not decrypt it), and random bytes now and then read as a
+  # packet whose length overruns: "malformed" says nothing there. Those
+  # packets are checked in the decrypted twin, as RTCP.
+  f_filter=$filter
+  case "$f" in *.decrypted.pcap) ;; *) f_filter="!srtcp && ($filter)" ;; esac
   out=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "${heur[@]}" "${keys[@]}" \
-          -Y "$filter" 2>/dev/null)
+          -Y "$f_filter" 2>/dev/null)
   if [ -n "$out" ]; then
     echo "MALFORMED $f:"
     printf '%s\n' "$out" | head -5 | sed 's/^/    /'
