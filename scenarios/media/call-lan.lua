@@ -134,4 +134,22 @@ for _, m in ipairs({ { "Alice", "ma" }, { "Bob", "mb" } }) do
     return n
   end, min = 0, max = 0 }
 end
+-- D43: the answerer (Bob) is the DTLS client. The first DTLS record on
+-- the wire (RFC 7983: first byte 20-63) is a handshake (content type 22,
+-- RFC 6347 s.4.1) whose message type, the byte after the 13-byte record
+-- header, is ClientHello (1, RFC 5246 s.7.4), and it comes from Bob.
+local hello_from
+sim.after(T - 0.01, function()
+  for i = 1, cap.count do
+    local p = cap:packet(i)
+    local b0 = p.data:byte(1)
+    if b0 >= 20 and b0 <= 63 then
+      if b0 == 22 and p.data:byte(14) == 1 then hello_from = p.src end
+      break
+    end
+  end
+end)
+expect.measure { "first DTLS record is Bob's ClientHello", function()
+  return hello_from and hello_from:match("^10%.0%.0%.2:") and 1 or 0 end, min = 1, max = 1 }
+
 expect.capture { cap, golden = "media/call-lan.alice.eth0.pcap", decrypted = "media/call-lan.alice.eth0.decrypted.pcap" }
