@@ -702,6 +702,23 @@ static int socket_stats(lua_State *L)
     return 1;
 }
 
+/* conn:transportStats() -> what the connection's DTLS-SRTP transport
+ * ignored (ice.h rtc_transport_stats_t): DTLS records the endpoint
+ * refused (D55), media over no valid pair, media before a session is
+ * attached. Added by h-scenb: scenarios/media/network-garbage.lua counts
+ * DTLS garbage by reason, which reaches no other counter. */
+static int m_transport_stats(lua_State *L)
+{
+    lconn_t *lc = check_conn(L);
+    rtc_transport_stats_t st;
+    rtc_connection_transport_stats(lc->c, &st);
+    lua_createtable(L, 0, 3);
+    set_int(L, "dtls-ignored", (lua_Integer)st.dtls_ignored);
+    set_int(L, "media-no-pair", (lua_Integer)st.media_no_pair);
+    set_int(L, "media-no-link", (lua_Integer)st.media_no_link);
+    return 1;
+}
+
 void sim_lua_ice_free(sim_scn_t *s)
 {
     while (s->ice) {
@@ -728,6 +745,7 @@ void sim_lua_open_ice(lua_State *L)
         { "setRemoteCandidate", m_set_remote_candidate },
         { "connect", m_connect },
         { "update", m_update },
+        { "transportStats", m_transport_stats },
         { NULL, NULL },
     };
     static const luaL_Reg sock_m[] = { { "stats", socket_stats }, { NULL, NULL } };

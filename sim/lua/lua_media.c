@@ -1141,6 +1141,10 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev);
 static int l_session(lua_State *L)
 {
     sim_lua_check_phase(L, "host:RTCMediaSession");
+    /* options at 2 even when absent: with host:RTCMediaSession() the
+     * userdata below would land at 2 and be read as the options (fixed by
+     * h-scenb: "options must be a table, got userdata") */
+    lua_settop(L, 2);
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
     rtc_media_options_t *o = lua_newuserdatauv(L, sizeof *o, 0);
