@@ -90,3 +90,14 @@ size_t fx_unhex(const char *hex, uint8_t *out)
         }
     return n;
 }
+
+bool fx_refuse(void *ctx, size_t more)
+{
+    fx_refuser_t *r = ctx;
+    long k = ++r->n;
+    if (k == r->fail_at || (r->all && k > r->fail_at)) {
+        r->refused++;
+        return false;
+    }
+    return true;
+}

@@ -7,6 +7,7 @@
 #define TESTS_FIXTURE_H
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -33,6 +34,15 @@ extern const char RFC5769_REQUEST[], RFC5769_RESPONSE_V4[], RFC5769_RESPONSE_V6[
                   RFC5769_LONG_TERM[];
 /* The bytes of hex into out (big enough); their count. */
 size_t fx_unhex(const char *hex, uint8_t *out);
+
+/* A network memory bound (sim_net_set_bound) that refuses the fail_at-th
+ * charge, or every charge from it on (all): for the tests that refuse
+ * each allocation of a run in turn. n counts the charges asked for. */
+typedef struct fx_refuser {
+    long n, fail_at, refused;
+    bool all;
+} fx_refuser_t;
+bool fx_refuse(void *ctx, size_t more);
 
 #define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
                                 "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")

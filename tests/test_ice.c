@@ -13,6 +13,7 @@
 
 #include "check/evlog.h"
 #include "host/ice_host.h"
+#include "fixture.h"
 #include "kernel/kernel.h"
 #include "net/net.h"
 #include "servers/stun_server.h"
@@ -830,21 +831,6 @@ END_TEST
 /* The network's bound (sim_net_set_bound) refusing the fail_at-th charge
  * (what ref/ allocates through ice_host.c, and the network's packet
  * buffers), in a whole ICE run with a STUN and a TURN server. */
-typedef struct refuser {
-    long n, fail_at, refused;
-    bool all;
-} refuser_t;
-
-static bool refuse(void *ctx, size_t more)
-{
-    refuser_t *r = ctx;
-    long k = ++r->n;
-    if (k == r->fail_at || (r->all && k > r->fail_at)) {
-        r->refused++;
-        return false;
-    }
-    return true;
-}
 
 static uint64_t oom_returns;     /* RTC_ERR_NOMEM from the handler's calls */
 
@@ -882,8 +868,8 @@ static long run_with_refusal(long fail_at, bool all, size_t *left, bool *connect
     ck_assert_int_eq(sim_turn_server_user(turn, "u", "pw"), 0);
     rtc_addr_t sa = { 0xc6336401, 3478 };
     rtc_turn_server_t t = { .addr = { 0xc6336401, 3479 }, .user = "u", .password = "pw" };
-    refuser_t r = { .fail_at = fail_at, .all = all };
-    sim_net_set_bound(w.net, refuse, &r);
+    fx_refuser_t r = { .fail_at = fail_at, .all = all };
+    sim_net_set_bound(w.net, fx_refuse, &r);
     uint64_t reported = 0;
     oom_returns = 0;
     w.a.sock = sim_ice_socket_new(w.ha, &sa, 1, &t, 1, oom_event, &w.a, err, sizeof err);

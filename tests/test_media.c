@@ -17,6 +17,7 @@
 #include "srtp.h"
 #include "host/ice_host.h"
 #include "host/media_host.h"
+#include "fixture.h"
 #include "kernel/kernel.h"
 #include "kernel/vdet.h"
 #include "net/net.h"
@@ -1260,21 +1261,6 @@ END_TEST
 /* Refuses the fail_at-th charge to the network (everything ref/ allocates
  * through the hosts' environments, and packet buffers), or all from it
  * on. */
-typedef struct refuser {
-    long n, fail_at, refused;
-    bool all;
-} refuser_t;
-
-static bool refuse(void *ctx, size_t more)
-{
-    refuser_t *r = ctx;
-    long k = ++r->n;
-    if (k == r->fail_at || (r->all && k > r->fail_at)) {
-        r->refused++;
-        return false;
-    }
-    return true;
-}
 
 static uint64_t oom_reported;   /* NOMEM returns from the calls the handlers make */
 
@@ -1335,8 +1321,8 @@ static long media_with_refusal(long fail_at, bool all, size_t *left, int *connec
     w.a.other = &w.b;
     w.b.other = &w.a;
     size_t base = sim_net_bytes(w.net);
-    refuser_t r = { .fail_at = fail_at, .all = all };
-    sim_net_set_bound(w.net, refuse, &r);
+    fx_refuser_t r = { .fail_at = fail_at, .all = all };
+    sim_net_set_bound(w.net, fx_refuse, &r);
     oom_reported = 0;
     uint64_t reported = 0;
     peer_t *ps[2] = { &w.a, &w.b };
@@ -1397,6 +1383,9 @@ static long media_with_refusal(long fail_at, bool all, size_t *left, int *connec
         sim_media_free(ps[i]->sm);      /* before the connections it rides */
         sim_ice_socket_free(ps[i]->sock);
     }
+    /* what is still on the wire (a packet and its twin) arrives at
+     * closed ports and is freed */
+    sim_run_until(w.k, SIM_SEC(5));
     *left = sim_net_bytes(w.net) - base;
     sim_vdet_bind(NULL);
     sim_net_free(w.net);
