@@ -389,6 +389,33 @@ START_TEST(a_track_in_two_sessions_and_two_streams)
 }
 END_TEST
 
+/* ---- 6. the wire API ---------------------------------------------------------------- */
+
+START_TEST(inject_keeps_its_bytes_while_it_reads)
+{
+    /* net.inject popped data, then read 'twin' and 'dir', absent: the
+     * table's __index ran, dropped data and made garbage; the memcpy
+     * read the freed string (ASan: heap-use-after-free in l_inject) */
+    PASSES("inject",
+        "scenario { name = 'x', seed = 1, duration = 1 }\n"
+        "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+        "local h = net.host { name = 'h' }\n"
+        "local i = h:interface { name = 'eth0', subnet = lan, address = '10.0.0.1' }\n"
+        "local cap = net.capture(i, 'c')\n"
+        "for n = 1, 10 do\n"
+        "  local t = { src = '10.0.0.9:1', dst = '10.0.0.1:9', data = ('x'):rep(60000) .. n }\n"
+        "  net.inject(i, setmetatable(t, { __index = function(t, k) rawset(t, 'data', nil)\n"
+        "    local g = {} for j = 1, 2e4 do g[j] = ('y'):rep(100) .. j end end }))\n"
+        "end\n"
+        "sim.after(0.1, function()\n"
+        "  assert(cap.count == 10, cap.count)\n"
+        "  local p = cap:packet(10).data; assert(p == ('x'):rep(60000) .. 10, #p)\n"
+        "  for _, n in ipairs { -1, 0, 11, 2^53, 2^63 } do assert(not pcall(cap.packet, cap, n)) end\n"
+        "  assert(not pcall(cap.packet, cap, 0/0)); assert(not pcall(cap.packet, cap, '1'))\n"
+        "end)\n");
+}
+END_TEST
+
 static Suite *media_lua_suite(void)
 {
     Suite *s = suite_create("media_lua");
@@ -417,6 +444,7 @@ static Suite *media_lua_suite(void)
     tcase_add_test(t, a_handler_that_throws_ends_the_run);
     tcase_add_test(t, same_seed_same_events);
     tcase_add_test(t, a_track_in_two_sessions_and_two_streams);
+    tcase_add_test(t, inject_keeps_its_bytes_while_it_reads);
     suite_add_tcase(s, t);
     return s;
 }
