@@ -21,6 +21,7 @@
  * in byte order, never in next() order (which changes per process).
  * docs/decisions.md D70-D74 say what the spec left open.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,7 @@ struct sim_lmedia {
     lstream_t  *streams;
     lsession_t *sessions;
     unsigned    ntracks, nstreams;      /* for default ids */
+    size_t      nsessions;
 };
 
 static sim_lmedia_t *media_of(lua_State *L)
@@ -110,6 +112,33 @@ static sim_lmedia_t *media_of(lua_State *L)
             luaL_error(L, "out of memory (the media records)");
     }
     return s->media;
+}
+
+/* A C record of `size` bytes, counted in the scenario's memory bound
+ * (held_bytes): local tracks and streams outlive their userdata, so a
+ * loop making them would otherwise grow the C heap with the Lua heap
+ * flat. Past the bound: the memory error, raised (L) or, from an event
+ * (L NULL), NULL and the bound tripped for the run to end with. */
+static void *record_new(lua_State *L, sim_scn_t *s, size_t size)
+{
+    s->held_bytes += size;
+    if (!sim_scn_check(s, L)) {
+        s->held_bytes -= size;
+        return NULL;
+    }
+    void *p = calloc(1, size);
+    if (!p) {
+        s->held_bytes -= size;
+        if (L)
+            luaL_error(L, "out of memory (a media record)");
+    }
+    return p;
+}
+
+static void record_free(sim_scn_t *s, void *p, size_t size)
+{
+    s->held_bytes -= size;
+    free(p);
 }
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -170,8 +199,11 @@ static int by_string(const void *a, const void *b)
 }
 
 /* The string keys of the table at t, sorted in byte order, pushed as a
- * sequence (the table on top anchors them). Any other key is an error
- * naming what. Returns how many. */
+ * sequence. Any other key is an error naming what. Returns how many.
+ * An allocation here may run a finalizer that changes t (snapshots,
+ * below): the keys are anchored in a table of ours before any pointer
+ * to them is kept, and a t that grew meanwhile is an error, not more
+ * keys than the room made for them. */
 static size_t sorted_keys(lua_State *L, int t, const char *what)
 {
     t = lua_absindex(L, t);
@@ -183,12 +215,25 @@ static size_t sorted_keys(lua_State *L, int t, const char *what)
             luaL_error(L, "%s: keys must be strings, got %s", what, luaL_typename(L, -1));
         n++;
     }
-    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0);
+    if (n > (size_t)INT_MAX)
+        luaL_error(L, "%s: more than %d keys", what, INT_MAX);
+    lua_createtable(L, (int)n, 0);      /* the anchors; its array part is not resized below */
+    int anchors = lua_gettop(L);
     size_t i = 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
         lua_pop(L, 1);
-        keys[i++] = lua_tostring(L, -1);    /* anchored by t */
+        if (lua_type(L, -1) != LUA_TSTRING || i == n)
+            luaL_error(L, "%s: the table changed while it was read (a finalizer?)", what);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, anchors, (lua_Integer)++i);
+    }
+    n = i;
+    const char **keys = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keys, 0);
+    for (i = 0; i < n; i++) {
+        lua_rawgeti(L, anchors, (lua_Integer)i + 1);
+        keys[i] = lua_tostring(L, -1);      /* anchored by anchors */
+        lua_pop(L, 1);
     }
     qsort(keys, n, sizeof *keys, by_string);
     lua_createtable(L, (int)n, 0);
@@ -196,7 +241,8 @@ static size_t sorted_keys(lua_State *L, int t, const char *what)
         lua_pushstring(L, keys[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_remove(L, -2);
+    lua_replace(L, anchors);
+    lua_settop(L, anchors);
     return n;
 }
 
@@ -221,6 +267,78 @@ static void push_hex(lua_State *L, const uint8_t *v, size_t n)
         buf[2 * i + 1] = digits[v[i] & 15];
     }
     lua_pushlstring(L, buf, 2 * (n < RTC_EXT_VAL_MAX ? n : RTC_EXT_VAL_MAX));
+}
+
+/* ---- snapshots of the session ---------------------------------------------------- */
+
+/*
+ * A Lua allocation may run the collector, and the collector a script's
+ * finalizer (sandbox.c runs them), which may call the session: add a
+ * remote track (the engine's arrays move), remove a stream, add a
+ * connection. So no pointer into the engine, and no count taken before
+ * an allocation, is used after one: what a getter lists is copied into a
+ * userdata first, and the count is the one the copy was made with.
+ */
+typedef size_t (*desc_get_fn)(const rtc_media_t *, const rtc_desc_filter_t *, rtc_track_desc_t *,
+                              size_t);
+
+/* How often the copy is retried when finalizers keep growing the list
+ * while its room is allocated; then the first ones are listed. */
+#define SNAP_TRIES 4
+
+/* The descriptions get lists, as a userdata pushed on the stack. */
+static rtc_track_desc_t *snap_descs(lua_State *L, const rtc_media_t *m, desc_get_fn get,
+                                    const rtc_desc_filter_t *f, size_t *n)
+{
+    for (int tries = 1;; tries++) {
+        size_t want = get(m, f, NULL, 0);
+        rtc_track_desc_t *d = lua_newuserdatauv(L, (want ? want : 1) * sizeof *d, 0);
+        size_t got = get(m, f, d, want);
+        if (got <= want || tries == SNAP_TRIES) {
+            *n = got < want ? got : want;
+            return d;
+        }
+        lua_pop(L, 1);
+    }
+}
+
+typedef char name_t[RTC_NAME_MAX + 1];
+
+/* What snap_names lists: the msids of the sending (local) or receiving
+ * (remote) streams, or the ids of a remote stream's tracks. */
+typedef enum { SNAP_SENDING, SNAP_RECEIVING, SNAP_TRACKS } snap_what_t;
+
+static size_t list_names(const rtc_media_t *m, snap_what_t what, const char *msid, const char **out,
+                         size_t max)
+{
+    switch (what) {
+    case SNAP_SENDING:
+        return rtc_media_sending_streams(m, out, max);
+    case SNAP_RECEIVING:
+        return rtc_media_receiving_streams(m, out, max);
+    case SNAP_TRACKS:
+        break;
+    }
+    return rtc_media_stream_tracks(m, msid, true, out, max);
+}
+
+/* Those names, copied, as a userdata pushed on the stack. */
+static name_t *snap_names(lua_State *L, const rtc_media_t *m, snap_what_t what, const char *msid,
+                          size_t *n)
+{
+    for (int tries = 1;; tries++) {
+        size_t want = list_names(m, what, msid, NULL, 0);
+        const char **ids = lua_newuserdatauv(L, (want ? want : 1) * (sizeof *ids + sizeof(name_t)), 0);
+        name_t *names = (name_t *)(ids + (want ? want : 1));
+        size_t got = list_names(m, what, msid, ids, want);
+        if (got <= want || tries == SNAP_TRIES) {
+            *n = got < want ? got : want;
+            for (size_t i = 0; i < *n; i++)
+                snprintf(names[i], sizeof names[i], "%s", ids[i]);
+            return names;
+        }
+        lua_pop(L, 1);
+    }
 }
 
 /* ---- objects from arguments ------------------------------------------------------- */
@@ -276,21 +394,37 @@ static lsession_t *open_session(lua_State *L, const char *method)
 
 /* ---- MediaStreamTrack and MediaStream (local) --------------------------------------- */
 
-static bool track_id_used(sim_lmedia_t *md, const char *id)
+/* The ids local tracks and streams took, as keys "t:<id>" and "s:<id>"
+ * of a registry table: a lookup is one hash probe (a scan of the records
+ * made the n-th of a loop cost n, uncharged), and the table is in the
+ * Lua heap, so the bound sees it. */
+#define IDS "rtcsim.media.ids"
+
+static bool id_used(lua_State *L, char ns, const char *id)
 {
-    for (ltrack_t *t = md->tracks; t; t = t->next)
-        if (strcmp(t->t.id, id) == 0)
-            return true;
-    return false;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, IDS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, IDS);
+    }
+    lua_pushfstring(L, "%c:%s", ns, id);
+    bool used = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return used;
 }
 
-static bool stream_id_used(sim_lmedia_t *md, const char *id)
+static void id_claim(lua_State *L, char ns, const char *id)
 {
-    for (lstream_t *st = md->streams; st; st = st->next)
-        if (strcmp(st->id, id) == 0)
-            return true;
-    return false;
+    lua_getfield(L, LUA_REGISTRYINDEX, IDS);      /* made by id_used */
+    lua_pushfstring(L, "%c:%s", ns, id);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
 }
+
+static bool track_id_used(lua_State *L, const char *id) { return id_used(L, 't', id); }
+static bool stream_id_used(lua_State *L, const char *id) { return id_used(L, 's', id); }
 
 static void opt_name(lua_State *L, int t, const char *what, const char *key, char *dst, size_t cap)
 {
@@ -340,14 +474,15 @@ static int l_track(lua_State *L)
     if (!t.id[0]) {
         do
             snprintf(t.id, sizeof t.id, "track-%u", ++md->ntracks);
-        while (track_id_used(md, t.id));
-    } else if (track_id_used(md, t.id)) {
+        while (track_id_used(L, t.id));
+    } else if (track_id_used(L, t.id)) {
         return luaL_error(L, "MediaStreamTrack: id '%s' is taken by another track of the scenario "
                              "(descriptions are keyed by track id)", t.id);
     }
-    ltrack_t *lt = calloc(1, sizeof *lt);
-    if (!lt)
-        return luaL_error(L, "MediaStreamTrack: out of memory");
+    /* claimed before the record: a failure between leaves an id unused,
+     * never a record the set does not know */
+    id_claim(L, 't', t.id);
+    ltrack_t *lt = record_new(L, sim_scn_get(L), sizeof *lt);
     lt->t = t;
     lt->next = md->tracks;
     md->tracks = lt;
@@ -403,14 +538,13 @@ static int l_stream(lua_State *L)
     if (!st.id[0]) {
         do
             snprintf(st.id, sizeof st.id, "stream-%u", ++md->nstreams);
-        while (stream_id_used(md, st.id));
-    } else if (stream_id_used(md, st.id)) {
+        while (stream_id_used(L, st.id));
+    } else if (stream_id_used(L, st.id)) {
         return luaL_error(L, "MediaStream: id '%s' is taken by another stream of the scenario "
                              "(it is the msid of its tracks)", st.id);
     }
-    lstream_t *p = malloc(sizeof *p);
-    if (!p)
-        return luaL_error(L, "MediaStream: out of memory");
+    id_claim(L, 's', st.id);
+    lstream_t *p = record_new(L, sim_scn_get(L), sizeof *p);
     *p = st;
     p->next = md->streams;
     md->streams = p;
@@ -499,9 +633,7 @@ static rstream_t *rstream_get(lua_State *L, lsession_t *ls, const char *msid)
     rstream_t *r = rstream_find(ls, msid);
     if (r)
         return r;
-    r = calloc(1, sizeof *r);
-    if (!r)
-        luaL_error(L, "out of memory (a remote MediaStream)");
+    r = record_new(L, ls->s, sizeof *r);
     r->ls = ls;
     snprintf(r->msid, sizeof r->msid, "%s", msid);
     r->next = ls->rstreams;
@@ -525,9 +657,7 @@ static rtrack_t *rtrack_get(lua_State *L, lsession_t *ls, const char *id, const 
             snprintf(r->msid, sizeof r->msid, "%s", msid);
         return r;
     }
-    r = calloc(1, sizeof *r);
-    if (!r)
-        luaL_error(L, "out of memory (a remote MediaStreamTrack)");
+    r = record_new(L, ls->s, sizeof *r);
     r->ls = ls;
     snprintf(r->id, sizeof r->id, "%s", id);
     snprintf(r->msid, sizeof r->msid, "%s", msid);
@@ -536,24 +666,23 @@ static rtrack_t *rtrack_get(lua_State *L, lsession_t *ls, const char *id, const 
     return r;
 }
 
-/* The remote description's entry for a track id (its kind), if any. */
-static bool remote_desc_of(lsession_t *ls, const char *id, rtc_track_desc_t *out)
+/* The remote description's entry for a track id (its kind), if any:
+ * looked up among its stream's (the copy's cost charged as any
+ * allocation, scenario.c's allocator: a field read is not a free scan of every
+ * remote track). */
+static bool remote_desc_of(lua_State *L, rtrack_t *r, rtc_track_desc_t *out)
 {
-    rtc_media_t *m = sim_media_ref(ls->m);
-    size_t n = rtc_media_remote_description(m, NULL, NULL, 0);
-    if (n == 0)
-        return false;
-    rtc_track_desc_t *all = malloc(n * sizeof *all);
-    if (!all)
-        return false;
-    rtc_media_remote_description(m, NULL, all, n);
+    rtc_desc_filter_t f = { .msid = r->msid };
+    size_t n;
+    const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(r->ls->m), rtc_media_remote_description,
+                                           &f, &n);
     bool found = false;
     for (size_t i = 0; i < n && !found; i++)
-        if (strcmp(all[i].id, id) == 0) {
-            *out = all[i];
+        if (strcmp(d[i].id, r->id) == 0) {
+            *out = d[i];
             found = true;
         }
-    free(all);
+    lua_pop(L, 1);
     return found;
 }
 
@@ -574,7 +703,7 @@ static int rtrack_get_field(lua_State *L, void *obj, const char *key)
     }
     if (strcmp(key, "kind") == 0) {
         rtc_track_desc_t d;
-        if (remote_desc_of(r->ls, r->id, &d) && (d.given & RTC_TD_KIND))
+        if (remote_desc_of(L, r, &d) && (d.given & RTC_TD_KIND))
             lua_pushstring(L, rtc_kind_name(d.kind));
         else
             lua_pushnil(L);
@@ -610,20 +739,27 @@ static int rstream_tracks_of(lua_State *L, int kind)
     lua_newtable(L);
     if (r->gone)
         return 1;
-    rtc_media_t *m = sim_media_ref(r->ls->m);
-    size_t n = rtc_media_stream_tracks(m, r->msid, true, NULL, 0);
-    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
-    n = rtc_media_stream_tracks(m, r->msid, true, ids, n);
     lua_Integer k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kind >= 0) {
-            rtc_track_desc_t d;
-            if (!remote_desc_of(r->ls, ids[i], &d) || !(d.given & RTC_TD_KIND) ||
-                d.kind != (rtc_kind_t)kind)
-                continue;
+    if (kind < 0) {
+        size_t n;
+        const name_t *ids = snap_names(L, sim_media_ref(r->ls->m), SNAP_TRACKS, r->msid, &n);
+        for (size_t i = 0; i < n; i++) {
+            sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, ids[i], r->msid));
+            lua_rawseti(L, -3, ++k);
         }
-        sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, ids[i], r->msid));
-        lua_rawseti(L, -3, ++k);
+    } else {
+        /* the remote description lists a stream's tracks in the order
+         * rtc_media_stream_tracks does, with their kinds, in one copy */
+        rtc_desc_filter_t f = { .msid = r->msid };
+        size_t n;
+        const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(r->ls->m),
+                                               rtc_media_remote_description, &f, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!(d[i].given & RTC_TD_KIND) || d[i].kind != (rtc_kind_t)kind)
+                continue;
+            sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, d[i].id, r->msid));
+            lua_rawseti(L, -3, ++k);
+        }
     }
     lua_pop(L, 1);
     return 1;
@@ -1015,9 +1151,16 @@ static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
     }
 }
 
-/* RTCMediaSessionDescriptionFilter at idx (nil: none). */
-static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *what,
-                                             rtc_desc_filter_t *f)
+/* RTCMediaSessionDescriptionFilter at idx (nil: none), its strings
+ * copied into f (a finalizer may change the table while the getter's
+ * copy is allocated). */
+typedef struct filter_buf {
+    rtc_desc_filter_t f;
+    char              msid[RTC_NAME_MAX + 1];
+    char              connection_id[RTC_ID_MAX + 1];
+} filter_buf_t;
+
+static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *what, filter_buf_t *fb)
 {
     if (lua_isnoneornil(L, idx))
         return NULL;
@@ -1028,31 +1171,29 @@ static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *
     char fw[WHAT_MAX];
     name_of(fw, sizeof fw, "%s: filter", what);
     sim_lua_check_keys(L, idx, fw, keys);
-    memset(f, 0, sizeof *f);
+    memset(fb, 0, sizeof *fb);
     if (lua_getfield(L, idx, "msid") != LUA_TNIL) {
         name_of(fw, sizeof fw, "%s: filter field 'msid'", what);
-        f->msid = sim_lua_checkstring(L, -1, fw);     /* anchored by the filter table */
+        copy_name(L, fb->msid, sizeof fb->msid, sim_lua_checkstring(L, -1, fw), fw);
+        fb->f.msid = fb->msid;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "connection-id") != LUA_TNIL) {
         name_of(fw, sizeof fw, "%s: filter field 'connection-id'", what);
-        f->connection_id = sim_lua_checkstring(L, -1, fw);
+        copy_name(L, fb->connection_id, sizeof fb->connection_id, sim_lua_checkstring(L, -1, fw), fw);
+        fb->f.connection_id = fb->connection_id;
     }
     lua_pop(L, 1);
-    return f;
+    return &fb->f;
 }
 
-static int push_description(lua_State *L, size_t (*get)(const rtc_media_t *, const rtc_desc_filter_t *,
-                                                        rtc_track_desc_t *, size_t),
-                            const char *what)
+static int push_description(lua_State *L, desc_get_fn get, const char *what)
 {
     lsession_t *ls = check_session(L);
-    rtc_desc_filter_t fb;
+    filter_buf_t fb;
     const rtc_desc_filter_t *f = parse_filter(L, 2, what, &fb);
-    rtc_media_t *m = sim_media_ref(ls->m);
-    size_t n = get(m, f, NULL, 0);
-    rtc_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
-    n = get(m, f, d, n);
+    size_t n;
+    const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(ls->m), get, f, &n);
     lua_createtable(L, 0, (int)n);
     for (size_t i = 0; i < n; i++) {
         push_track_desc(L, &d[i]);
@@ -1147,23 +1288,30 @@ static int l_session(lua_State *L)
     lua_settop(L, 2);
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
+    /* the options at 2 whether given or not: host:RTCMediaSession() would
+     * find the options' own buffer there */
+    lua_settop(L, 2);
     rtc_media_options_t *o = lua_newuserdatauv(L, sizeof *o, 0);
     parse_options(L, 2, o);
     sim_lmedia_t *md = media_of(L);
-    lsession_t *ls = calloc(1, sizeof *ls);
-    if (!ls)
-        return luaL_error(L, "RTCMediaSession: out of memory");
+    /* sim_media_new numbers the session by a scan of the live ones (one
+     * step each, charged as an instruction): a loop making sessions
+     * meets the instruction bound, not minutes of uncharged C */
+    sim_scn_charge(L, (double)md->nsessions, "host:RTCMediaSession scans the %zu sessions made so far",
+                   md->nsessions);
+    lsession_t *ls = record_new(L, s, sizeof *ls);
     ls->s = s;
     ls->host = sim_host_name(h);
     char err[256] = "";
     ls->m = sim_media_new(h, lua_isnoneornil(L, 2) ? NULL : o, on_event, ls, err, sizeof err);
     if (!ls->m) {
-        free(ls);
+        record_free(s, ls, sizeof *ls);
         sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCMediaSession: %s", err);
     }
     ls->next = md->sessions;
     md->sessions = ls;
+    md->nsessions++;
     sim_lobj_push_ptr(L, MT_SESSION, ls);
     return 1;
 }
@@ -1231,19 +1379,23 @@ static int m_add_stream(lua_State *L)
     lstream_t *st = check_lstream(L, 2, what);
     if (*find_added(ls, st))
         return luaL_error(L, "%s: stream '%s' is added already", what, st->id);
-    rtc_local_track_t *tr = lua_newuserdatauv(L, (st->ntracks ? st->ntracks : 1) * sizeof *tr, 0);
-    for (size_t i = 0; i < st->ntracks; i++)
+    /* the count before the allocation: a finalizer it runs may add a
+     * track to the stream (not added yet, so addTrack is allowed) */
+    size_t nt = st->ntracks;
+    rtc_local_track_t *tr = lua_newuserdatauv(L, (nt ? nt : 1) * sizeof *tr, 0);
+    if (st->ntracks != nt || *find_added(ls, st) || ls->closed)
+        return luaL_error(L, "%s: stream '%s' or the session changed while it was added (a finalizer?)",
+                          what, st->id);
+    for (size_t i = 0; i < nt; i++)
         tr[i] = st->tracks[i]->t;
-    rtc_local_stream_t s = { .ntracks = st->ntracks, .tracks = tr };
+    rtc_local_stream_t s = { .ntracks = nt, .tracks = tr };
     memcpy(s.id, st->id, sizeof s.id);
     memcpy(s.label, st->label, sizeof s.label);
-    added_t *a = calloc(1, sizeof *a);
-    if (!a)
-        return luaL_error(L, "%s: out of memory", what);
+    added_t *a = record_new(L, ls->s, sizeof *a);
     char err[256] = "";
     int rc = rtc_media_add_stream(sim_media_ref(ls->m), &s, err, sizeof err);
     if (rc < 0) {
-        free(a);
+        record_free(ls->s, a, sizeof *a);
         return done(L, ls, rc, what, err);
     }
     a->st = st;
@@ -1274,7 +1426,7 @@ static int m_remove_stream(lua_State *L)
         added_t *gone = *a;
         *a = gone->next;
         gone->st->sessions--;
-        free(gone);
+        record_free(ls->s, gone, sizeof *gone);
     }
     return done(L, ls, rc, what, err);
 }
@@ -1350,9 +1502,13 @@ static int m_get_connections(lua_State *L)
 {
     lsession_t *ls = check_session(L);
     rtc_media_t *m = sim_media_ref(ls->m);
-    size_t n = rtc_media_connections(m, NULL, 0);
-    rtc_connection_t **cs = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cs, 0);
-    n = rtc_media_connections(m, cs, n);
+    size_t want = rtc_media_connections(m, NULL, 0);
+    rtc_connection_t **cs = lua_newuserdatauv(L, (want ? want : 1) * sizeof *cs, 0);
+    /* a finalizer run by that allocation may have added one: list what
+     * the room holds (connections live until the scenario is over) */
+    size_t n = rtc_media_connections(m, cs, want);
+    if (n > want)
+        n = want;
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         sim_lobj_push_ptr(L, MT_CONN, sim_ice_connection_user(cs[i]));
@@ -1381,15 +1537,14 @@ static int m_set_track_properties(lua_State *L)
 static int m_get_sending_streams(lua_State *L)
 {
     lsession_t *ls = check_session(L);
-    rtc_media_t *m = sim_media_ref(ls->m);
-    size_t n = rtc_media_sending_streams(m, NULL, 0);
-    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
-    n = rtc_media_sending_streams(m, ids, n);
+    size_t n;
+    const name_t *ids = snap_names(L, sim_media_ref(ls->m), SNAP_SENDING, NULL, &n);
     lua_createtable(L, (int)n, 0);
     lua_Integer k = 0;
     for (size_t i = 0; i < n; i++)
         for (added_t *a = ls->added; a; a = a->next)
             if (strcmp(a->st->id, ids[i]) == 0) {
+                /* no use of a after this push: a finalizer may free it */
                 sim_lobj_push_ptr(L, MT_LSTREAM, a->st);
                 lua_rawseti(L, -2, ++k);
                 break;
@@ -1400,10 +1555,8 @@ static int m_get_sending_streams(lua_State *L)
 static int m_get_receiving_streams(lua_State *L)
 {
     lsession_t *ls = check_session(L);
-    rtc_media_t *m = sim_media_ref(ls->m);
-    size_t n = rtc_media_receiving_streams(m, NULL, 0);
-    const char **ids = lua_newuserdatauv(L, (n ? n : 1) * sizeof *ids, 0);
-    n = rtc_media_receiving_streams(m, ids, n);
+    size_t n;
+    const name_t *ids = snap_names(L, sim_media_ref(ls->m), SNAP_RECEIVING, NULL, &n);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         sim_lobj_push_ptr(L, MT_RSTREAM, rstream_get(L, ls, ids[i]));
@@ -1621,7 +1774,7 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
     case RTC_MEDIA_ADD_TRACK:
     case RTC_MEDIA_REMOVE_TRACK:
         rs = rstream_find(ls, ev->msid);
-        if (!rs && (rs = calloc(1, sizeof *rs))) {
+        if (!rs && (rs = record_new(NULL, ls->s, sizeof *rs))) {
             rs->ls = ls;
             snprintf(rs->msid, sizeof rs->msid, "%s", ev->msid);
             rs->next = ls->rstreams;
@@ -1639,7 +1792,7 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
     case RTC_MEDIA_TRACK_CONNECTED:
     case RTC_MEDIA_TRACK_DISCONNECTED:
         rt = rtrack_find(ls, ev->track);
-        if (!rt && (rt = calloc(1, sizeof *rt))) {
+        if (!rt && (rt = record_new(NULL, ls->s, sizeof *rt))) {
             rt->ls = ls;
             snprintf(rt->id, sizeof rt->id, "%s", ev->track);
             rt->next = ls->rtracks;
@@ -1728,29 +1881,29 @@ void sim_lua_media_free(sim_scn_t *s)
         while (ls->added) {
             added_t *a = ls->added;
             ls->added = a->next;
-            free(a);
+            record_free(s, a, sizeof *a);
         }
         while (ls->rtracks) {
             rtrack_t *r = ls->rtracks;
             ls->rtracks = r->next;
-            free(r);
+            record_free(s, r, sizeof *r);
         }
         while (ls->rstreams) {
             rstream_t *r = ls->rstreams;
             ls->rstreams = r->next;
-            free(r);
+            record_free(s, r, sizeof *r);
         }
-        free(ls);
+        record_free(s, ls, sizeof *ls);
     }
     while (md->tracks) {
         ltrack_t *t = md->tracks;
         md->tracks = t->next;
-        free(t);
+        record_free(s, t, sizeof *t);
     }
     while (md->streams) {
         lstream_t *st = md->streams;
         md->streams = st->next;
-        free(st);
+        record_free(s, st, sizeof *st);
     }
     free(md);
     s->media = NULL;

@@ -1038,19 +1038,20 @@ static void endpoint_field(lua_State *L, int idx, const char *key, uint32_t *ip,
     *port = (uint16_t)p;
 }
 
+/* The bytes of field key, left on the stack: the table does not hold
+ * them for sure, since a later field read may run the table's __index,
+ * which may drop them and make garbage enough for the collector to free
+ * them before they are copied. */
 static const char *bytes_field(lua_State *L, int idx, const char *key, size_t *len, bool required)
 {
     int t = lua_getfield(L, idx, key);
-    if (t == LUA_TNIL && !required) {
-        lua_pop(L, 1);
+    if (t == LUA_TNIL && !required)
         return NULL;
-    }
     /* bytes, NULs and all; a number is not a payload (D32) */
     if (t != LUA_TSTRING)
         luaL_error(L, "net.inject: field '%s' must be a string of bytes, got %s", key,
                    luaL_typename(L, -1));
     const char *d = lua_tolstring(L, -1, len);
-    lua_pop(L, 1);      /* the table holds it */
     if (*len > SIM_UDP_MAX_PAYLOAD)
         luaL_error(L, "net.inject: field '%s' has %d bytes, more than a UDP datagram holds (%d)", key,
                    (int)*len, (int)SIM_UDP_MAX_PAYLOAD);
@@ -1087,7 +1088,8 @@ static int l_inject(lua_State *L)
     const char *data = bytes_field(L, 2, "data", &len, true);
     const char *twin = bytes_field(L, 2, "twin", &tlen, false);
     int dir = 1;
-    const char *d = opt_string_field(L, 2, "dir");
+    lua_getfield(L, 2, "dir");      /* on the stack, as data and twin */
+    const char *d = lua_isnil(L, -1) ? NULL : sim_lua_checkstring(L, -1, "net.inject: field 'dir'");
     if (d && i)
         return luaL_error(L, "net.inject: field 'dir' is for a link (an interface's datagram "
                              "arrives at its host)");
