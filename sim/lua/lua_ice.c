@@ -99,7 +99,11 @@ static const char *field_str(lua_State *L, int t, const char *what, const char *
 {
     char fwhat[96];
     snprintf(fwhat, sizeof fwhat, "%s: field '%s'", what, k);
-    lua_getfield(L, t, k);
+    /* raw: a field an __index made up would be held by nothing once
+     * popped (and could be collected while we use it) */
+    t = lua_absindex(L, t);
+    lua_pushstring(L, k);
+    lua_rawget(L, t);
     const char *v = sim_lua_checkstring(L, -1, fwhat);
     lua_pop(L, 1);      /* anchored by the table */
     return v;

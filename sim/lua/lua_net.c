@@ -76,7 +76,11 @@ struct sim_lchan {
 static const char *opt_string_field(lua_State *L, int idx, const char *key)
 {
     const char *v = NULL;
-    if (lua_getfield(L, idx, key) != LUA_TNIL) {
+    /* raw: a value an __index made up would be held by nothing once
+     * popped (and could be collected while the caller uses it) */
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, key);
+    if (lua_rawget(L, idx) != LUA_TNIL) {
         char what[64];
         snprintf(what, sizeof what, "field '%s'", key);
         v = sim_lua_checkstring(L, -1, what);
