@@ -699,8 +699,8 @@ static void bench_call(void)
         }
         double c = median(call, CALL_RUNS), b = median(base, CALL_RUNS);
         printf("  a 10-minute call, audio + 1 Mbit/s video both ways, capture + twin, %-24s %6.3f s"
-               " (libsrtp2 alone: %.3f s, ratio %.2f; %.0f RTP packets)\n", names[j], c, b, c / b,
-               measure_of(&o, "audio packets") + measure_of(&o, "video packets"));
+               " (libsrtp2 alone: %.3f s, ratio %.2f; %.0f RTP packets; median of %d)\n", names[j], c, b, c / b,
+               measure_of(&o, "audio packets") + measure_of(&o, "video packets"), CALL_RUNS);
     }
 }
 
@@ -719,7 +719,8 @@ static void bench_calls100(void)
     }
     double w = median(secs, CALL_RUNS);
     printf("  100 such calls at once (GCM), %.0f virtual s: %6.3f s wall, %5.2f virtual s per wall s,"
-           " %6.0f KB per call (peak RSS)\n", virt, w, virt / w, median(kb, CALL_RUNS));
+           " %6.0f KB per call (peak RSS; median of %d)\n", virt, w, virt / w, median(kb, CALL_RUNS),
+           CALL_RUNS);
 }
 
 /* `bench [kernel|link|nat|turn|topology|ice|srtp|call|calls100]...` runs only the parts named */
