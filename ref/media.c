@@ -480,6 +480,13 @@ static int check_options(const rtc_media_options_t *o, char *err, size_t errlen)
 static uint64_t rtp_timeout_ns(rtc_media_t *m, const media_conn_t *mc);
 static void     reconcile(rtc_media_t *m);
 
+/* The least rtp_timeout_ns can be: 2 x s.6.2's 5 s minimum of Td
+ * (rtc_rtcp_interval_td, not the initial halving). A remote source heard
+ * less than this ago cannot time out before a deadline this far ahead,
+ * so the timer needs its exact timeout (interval_in over every track)
+ * only then: computing it on every packet was a twentieth of a call. */
+#define RTP_TIMEOUT_MIN_NS (10 * NS_PER_S)
+
 static void rearm(rtc_media_t *m, bool from_timeout)
 {
     uint64_t at = RTC_TIME_NEVER;
@@ -501,6 +508,8 @@ static void rearm(rtc_media_t *m, bool from_timeout)
             remote_track_t *r = &m->rt[i];
             if (!r->connected)
                 continue;
+            if (r->src.last_rtp + RTP_TIMEOUT_MIN_NS >= at)
+                continue;       /* its deadline is no sooner than at */
             uint64_t t = r->src.last_rtp + rtp_timeout_ns(m, conn_rec(m, r->src.heard_on));
             if (t < at)
                 at = t;
@@ -1261,7 +1270,7 @@ void rtc_media_handle_timeout(rtc_media_t *m)
     }
     for (size_t i = 0; i < m->nrt; i++) {
         remote_track_t *r = &m->rt[i];
-        if (r->connected &&
+        if (r->connected && now >= r->src.last_rtp + RTP_TIMEOUT_MIN_NS &&
             now >= r->src.last_rtp + rtp_timeout_ns(m, conn_rec(m, r->src.heard_on)))
             remote_disconnect(m, i, "timeout");
     }

@@ -921,10 +921,21 @@ bool rtc_source_next(rtc_source_t *s, uint8_t *out, size_t cap, rtc_source_packe
         pkt->keyframe = s->frame % p->keyframe_every == 0;
         pkt->marker = s->frame_left == 0;
     }
-    for (size_t i = 0; i < len; i += 8) {
+    /* Each draw fills 8 bytes, least significant first. Whole words go
+     * as one little-endian store (the compiler's single move on the
+     * machines we build for; a call's sources make ~330 payloads a second
+     * and this loop was a tenth of the call benchmark byte by byte), the
+     * tail byte by byte: the same bytes either way. */
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
         uint64_t r = rng_next(&s->rng);
-        size_t m = len - i < 8 ? len - i : 8;
-        for (size_t j = 0; j < m; j++)
+        uint8_t w[8] = { (uint8_t)r, (uint8_t)(r >> 8), (uint8_t)(r >> 16), (uint8_t)(r >> 24),
+                         (uint8_t)(r >> 32), (uint8_t)(r >> 40), (uint8_t)(r >> 48), (uint8_t)(r >> 56) };
+        memcpy(out + i, w, 8);
+    }
+    if (i < len) {
+        uint64_t r = rng_next(&s->rng);
+        for (size_t j = 0; i + j < len; j++)
             out[i + j] = (uint8_t)(r >> (8 * j));
     }
     pkt->len = len;

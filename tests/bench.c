@@ -1,6 +1,7 @@
 /*
- * bench.c - `make bench`: throughput of the kernel and the network, as
- * medians of several runs. Wall time is read with the raw clock_gettime
+ * bench.c - `make bench`: throughput of the kernel and the network, and
+ * the media plane's calls against libsrtp2 alone, as medians of several
+ * runs. Wall time is read with the raw clock_gettime
  * system call, because the executable interposes clock_gettime with
  * virtual time (sim/vdet.c).
  */
@@ -12,7 +13,11 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <ftw.h>
 #include <malloc.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include <stun/stunagent.h>
@@ -23,6 +28,7 @@
 #include "kernel/vdet.h"
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "lua/scenario.h"
 #include "net/nat.h"
 #include "net/net.h"
 #include "srtp.h"
@@ -502,7 +508,17 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
  * 1 Mbit/s of video). Seconds of wall time, setup excluded: the baseline
  * the call benchmark's SRTP share is measured against. */
 double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video);
+static double srtp_call_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video,
+                                 size_t audio_payload, size_t video_payload);
 double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video)
+{
+    return srtp_call_baseline(p, npackets_audio, npackets_video, 100, 1100);
+}
+
+/* The same with the payload sizes given: the call benchmark's, at the
+ * mean payload its sources sent (below 1500 - 12 - the tag). */
+static double srtp_call_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64_t npackets_video,
+                                 size_t audio_payload, size_t video_payload)
 {
     uint8_t m[64];
     for (size_t i = 0; i < sizeof m; i++)
@@ -523,7 +539,7 @@ double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64
         /* Bresenham's interleaving: audio packet a goes when its share of i is due */
         bool audio = v >= npackets_video || (a < npackets_audio && a * total <= i * npackets_audio);
         int kind = audio ? 0 : 1;
-        size_t payload = audio ? 100 : 1100;
+        size_t payload = audio ? audio_payload : video_payload;
         audio ? a++ : v++;
         for (int dir = 0; dir < 2; dir++) {
             uint16_t sq = seq[dir][kind]++;
@@ -552,7 +568,162 @@ double bench_srtp_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, uint64
     return t;
 }
 
-/* `bench [kernel|link|nat|turn|topology|ice|srtp]...` runs only the parts named */
+/* ---- a call, and 100 calls: the scenarios of bench/ (bench/lib/calls.lua),
+ * each run by sim_scenario_run in a fresh process (this executable again,
+ * `bench --scenario FILE DIR`), so that every run starts from the same
+ * heap and its peak RSS is its own (wait4's rusage). The time is the
+ * child's wall time around sim_scenario_run: the Lua, the topology, the
+ * calls, the event log and the pcaps written into DIR (page cache; the
+ * files are deleted after), not exec or the dynamic linker. */
+
+#define SCN_MEASURES 8
+
+typedef struct scn_out {
+    double wall;                    /* s */
+    double end;                     /* virtual s at the end */
+    long   maxrss_kb;               /* the child's peak RSS */
+    int    verdict;
+    size_t n;
+    char   name[SCN_MEASURES][32];
+    double value[SCN_MEASURES];
+} scn_out_t;
+
+/* In the child: run the scenario and print its wall time, verdict and
+ * measures on stdout, one "key value" a line. */
+static int scenario_child(const char *file, const char *dir)
+{
+    sim_run_opts_t o = { .seed_set = false };
+    sim_result_t r;
+    double t0 = wall();
+    sim_scenario_run(file, "bench", dir, &o, &r);
+    double dt = wall() - t0;
+    printf("wall %.9f\nverdict %d\nend %.9f\n", dt, (int)r.verdict, (double)r.end_time / 1e9);
+    for (size_t i = 0; i < r.nmeasures; i++)
+        printf("m %.17g %s\n", r.measures[i].value, r.measures[i].name);
+    if (r.verdict != SIM_PASS && r.messages)
+        fprintf(stderr, "bench: %s: %s\n", file, r.messages);
+    sim_result_clear(&r);
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static scn_out_t run_scenario(const char *file)
+{
+    char dir[] = "/tmp/rtcsim-bench-XXXXXX";
+    scn_out_t out = { .verdict = -1 };
+    int p[2];
+    if (!mkdtemp(dir) || pipe(p) < 0) {
+        perror("bench: mkdtemp/pipe");
+        exit(1);
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench: fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        char sub[sizeof dir + 4];
+        snprintf(sub, sizeof sub, "%s/run", dir);
+        execl("/proc/self/exe", "bench", "--scenario", file, sub, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        int off = 0;
+        if (sscanf(line, "wall %lf", &out.wall) == 1 || sscanf(line, "verdict %d", &out.verdict) == 1 ||
+            sscanf(line, "end %lf", &out.end) == 1)
+            continue;
+        if (out.n < SCN_MEASURES && sscanf(line, "m %lf %n", &out.value[out.n], &off) == 1 && off) {
+            line[strcspn(line, "\n")] = 0;
+            snprintf(out.name[out.n], sizeof out.name[0], "%s", line + off);
+            out.n++;
+        }
+    }
+    if (f)
+        fclose(f);
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: the run of %s did not finish\n", file);
+        exit(1);
+    }
+    out.maxrss_kb = ru.ru_maxrss;
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (out.verdict != SIM_PASS) {
+        fprintf(stderr, "bench: %s did not pass (verdict %d)\n", file, out.verdict);
+        exit(1);
+    }
+    return out;
+}
+
+static double measure_of(const scn_out_t *o, const char *name)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->name[i], name) == 0)
+            return o->value[i];
+    fprintf(stderr, "bench: the scenario has no measure '%s'\n", name);
+    exit(1);
+}
+
+#define CALL_RUNS 3
+
+/* The 10-minute call per profile, against libsrtp2 alone on the packets
+ * it sent: per direction half of each kind's count (the call is
+ * symmetric), at the mean payload it sent. Runs of the call and of the
+ * baseline alternate, so a load that comes and goes hits both alike. */
+static void bench_call(void)
+{
+    static const char *const files[] = { "bench/call-gcm.lua", "bench/call-cm80.lua" };
+    static const rtc_srtp_profile_t profiles[] = { RTC_SRTP_AEAD_AES_128_GCM, RTC_SRTP_AES128_CM_SHA1_80 };
+    static const char *const names[] = { "AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80" };
+    for (int j = 0; j < 2; j++) {
+        double call[CALL_RUNS], base[CALL_RUNS];
+        scn_out_t o;
+        for (int i = 0; i < CALL_RUNS; i++) {
+            o = run_scenario(files[j]);
+            call[i] = o.wall;
+            double na = measure_of(&o, "audio packets"), nv = measure_of(&o, "video packets");
+            base[i] = srtp_call_baseline(profiles[j], (uint64_t)(na / 2), (uint64_t)(nv / 2),
+                                         (size_t)(measure_of(&o, "audio octets") / na + 0.5),
+                                         (size_t)(measure_of(&o, "video octets") / nv + 0.5));
+        }
+        double c = median(call, CALL_RUNS), b = median(base, CALL_RUNS);
+        printf("  a 10-minute call, audio + 1 Mbit/s video both ways, capture + twin, %-24s %6.3f s"
+               " (libsrtp2 alone: %.3f s, ratio %.2f; %.0f RTP packets; median of %d)\n", names[j], c, b, c / b,
+               measure_of(&o, "audio packets") + measure_of(&o, "video packets"), CALL_RUNS);
+    }
+}
+
+/* 100 of those calls at once for 10 virtual seconds: memory per call (peak
+ * RSS over that of a run with no call, the same libraries and Lua loaded,
+ * divided by 100) and virtual seconds simulated per wall second. */
+static void bench_calls100(void)
+{
+    double secs[CALL_RUNS], kb[CALL_RUNS], virt = 0;
+    for (int i = 0; i < CALL_RUNS; i++) {
+        scn_out_t idle = run_scenario("bench/calls0.lua");
+        scn_out_t o = run_scenario("bench/calls100.lua");
+        secs[i] = o.wall;
+        virt = o.end;
+        kb[i] = (double)(o.maxrss_kb - idle.maxrss_kb) / 100;
+    }
+    double w = median(secs, CALL_RUNS);
+    printf("  100 such calls at once (GCM), %.0f virtual s: %6.3f s wall, %5.2f virtual s per wall s,"
+           " %6.0f KB per call (peak RSS; median of %d)\n", virt, w, virt / w, median(kb, CALL_RUNS),
+           CALL_RUNS);
+}
+
+/* `bench [kernel|link|nat|turn|topology|ice|srtp|call|calls100]...` runs only the parts named */
 /* ---- topology: n hosts, each with an interface on one of the /16
  * subnets of 10.0.0.0/8, built through the functions net.host and
  * host:interface call (sim_host_new, sim_iface_new). Addresses are handed
@@ -599,13 +770,17 @@ static bool wanted(int argc, char **argv, const char *part)
 
 int main(int argc, char **argv)
 {
-    static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice", "srtp" };
+    if (argc == 4 && strcmp(argv[1], "--scenario") == 0)
+        return scenario_child(argv[2], argv[3]);
+    static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice", "srtp",
+                                         "call", "calls100" };
     for (int i = 1; i < argc; i++) {
         size_t j = 0;
-        while (j < 7 && strcmp(argv[i], parts[j]) != 0)
+        while (j < 9 && strcmp(argv[i], parts[j]) != 0)
             j++;
-        if (j == 7) {
-            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice|srtp]... (no part: all)\n");
+        if (j == 9) {
+            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice|srtp|call|calls100]..."
+                            " (no part: all)\n");
             return 2;
         }
     }
@@ -664,6 +839,10 @@ int main(int argc, char **argv)
                    t * 1e9 / (double)(2 * (audio + video)));
         }
     }
+    if (wanted(argc, argv, "call"))
+        bench_call();
+    if (wanted(argc, argv, "calls100"))
+        bench_calls100();
     if (!wanted(argc, argv, "ice"))
         return 0;
     static const size_t ns[] = { 1, 100, 1000 };
