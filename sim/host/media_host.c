@@ -62,18 +62,6 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
     return RTC_SEND_NOT_LOCAL;
 }
 
-/* Never called either, like env_send; its presence is what asks ref/media.c
- * for each packet's plain twin (rtc_env.h: send_twin), which the session
- * hands to its connection so that the captures write their decrypted twin
- * (D56). Without it the media session gave NULL and no capture of a call
- * had a twin. */
-static rtc_send_status_t env_send_twin(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
-                                       const uint8_t *data, size_t len, const uint8_t *plain,
-                                       size_t plain_len)
-{
-    return RTC_SEND_NOT_LOCAL;
-}
-
 /* As ice_host.c's: every byte ref/ holds is charged to the network, so
  * the scenario's memory bound (D39, D47) sees the session's too. */
 static void *env_alloc(void *ctx, void *ptr, size_t old, size_t size)
@@ -138,7 +126,7 @@ sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
     snprintf(name, sizeof name, "media:%s:%u", sim_host_name(h), m->serial);
     sim_rng_init(&m->rng, sim_kernel_seed(m->k), name);
     rtc_env_t env = { .ctx = m, .now = env_now, .set_timer = env_set_timer, .send = env_send,
-                      .send_twin = env_send_twin, .random = env_random, .alloc = env_alloc };
+                      .random = env_random, .alloc = env_alloc };
     rtc_status_t st;
     m->ref = rtc_media_new(&env, opts, m, &st, err, errlen);
     if (!m->ref) {
