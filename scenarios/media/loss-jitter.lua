@@ -123,4 +123,38 @@ expect.measure { "mean RR jitter, z over k reports", function()
   for _, r in ipairs(reports) do s = s + r.jitter end
   return (s / #reports - MEAN_J) / (SD_J / math.sqrt(#reports))
 end, min = -4, max = 4 }
+-- The RTCP interval (RFC 3550 s.6.2, A.7), from the times Alice's SRTCP
+-- leaves (her capture sees every one: the loss is on Bob's link). Alice
+-- is the one member and sender of her side (Bob sends nothing), a 64
+-- kbit/s source: RTCP's 5% is 400 B/s, so A.7's
+-- avg_size x members / rtcp_bw is under 1 s and the 5 s minimum rules:
+-- Td = 5 s, halved to 2.5 s before the first compound (s.6.2). The
+-- randomised interval is Td x [0.5, 1.5) / (e - 3/2): the first compound
+-- 1.026 to 3.078 s after the keys are up (her first SRTP, within one
+-- 20 ms packet time of that), each later one 2.052 to 6.156 s after the
+-- one before.
+local E = 2.71828 - 1.5
+local rtcp, first_rtp = {}, nil
+sim.after(T - 0.001, function()
+  for i = 1, cap.count do
+    local p = cap:packet(i)
+    local b0, b1 = p.data:byte(1), p.data:byte(2)
+    if p.src:match("^10%.0%.0%.1:") and b0 >= 128 and b0 <= 191 then
+      if b1 >= 200 and b1 <= 204 then rtcp[#rtcp + 1] = p.time / 1e9
+      elseif not first_rtp then first_rtp = p.time / 1e9 end
+    end
+  end
+end)
+expect.measure { "first RTCP after the keys (s)", function()
+  return rtcp[1] and first_rtp and rtcp[1] - first_rtp or -1 end,
+  min = 2.5 * 0.5 / E - 0.020, max = 2.5 * 1.5 / E }
+expect.measure { "RTCP intervals after the first (min, s)", function()
+  local m = math.huge
+  for i = 2, #rtcp do m = math.min(m, rtcp[i] - rtcp[i - 1]) end
+  return #rtcp >= 2 and m or -1 end, min = 5 * 0.5 / E, max = 5 * 1.5 / E }
+expect.measure { "RTCP intervals after the first (max, s)", function()
+  local m = 0
+  for i = 2, #rtcp do m = math.max(m, rtcp[i] - rtcp[i - 1]) end
+  return #rtcp >= 2 and m or -1 end, min = 5 * 0.5 / E, max = 5 * 1.5 / E }
+
 expect.capture { cap, golden = "media/loss-jitter.alice.eth0.pcap", decrypted = "media/loss-jitter.alice.eth0.decrypted.pcap" }
