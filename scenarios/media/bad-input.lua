@@ -34,6 +34,15 @@ end
 local function set(d, incremental) return function() mb:setRemoteDescription(d, incremental) end end
 local function codec(c) return set({ x1 = track({ codecs = { c } }) }) end
 
+-- an answerer's RTCConnection made from a description with these fingerprints
+local function hexpairs(n) return ("AB:"):rep(n - 1) .. "AB" end
+local function desc_with(fps)
+  return function()
+    RTCConnection(bob:RTCSocket(), { ["connection-id"] = "fp-case", usefrag = "abcd",
+                                     secret = "0123456789012345678901", fingerprints = fps })
+  end
+end
+
 local cases = {
   -- malformed descriptions
   { "missing id (empty key)", set({ [""] = track({}, "id") }), "missing id" },
@@ -81,6 +90,19 @@ local cases = {
   { "addConnection of a socket", function() ma:addConnection(alice:RTCSocket()) end, "an RTCConnection, got RTCSocket" },
   { "removeConnection while tracks ride it", function() ma:removeConnection(call.a) end, "InvalidStateError: removeConnection" },
   { "a remote track to sendTrack", function() mb:sendTrack(mb:getReceivingStreams()[1]:getTracks()[1]) end, "got a remote one" },
+  -- fingerprints (RFC 8122 s.5, D44): the RTCConnection's description
+  { "fingerprint without a hash name", desc_with({ "AB:CD" }), "fingerprints[1]: 'AB:CD' is not \"hash HEX:HEX...\"" },
+  { "fingerprint with md5", desc_with({ "md5 " .. hexpairs(16) }), "fingerprints[1]: 'md5 " },
+  { "fingerprint too short for its hash", desc_with({ "sha-256 AB:CD" }), "a sha-256 fingerprint is 32 hex pairs" },
+  { "fingerprint with a bad digit", desc_with({ "sha-256 " .. hexpairs(32):gsub("^A", "G") }),
+    "character 9 of the fingerprint is 'G', expected a hex digit" },
+  { "second fingerprint bad", desc_with({ "sha-256 " .. hexpairs(32), "sha-1 " .. hexpairs(19) }), "fingerprints[2]" },
+  { "fingerprint not a string", desc_with({ 5 }), "fingerprints[1] must be a string" },
+  { "fingerprints not a list", desc_with("sha-256"), "field 'fingerprints' must be a list" },
+  { "setRemoteDescription with a bad fingerprint", function()
+      local d = call.b:getLocalDescription()
+      d.fingerprints = { "sha-256 " .. hexpairs(31) }
+      call.a:setRemoteDescription(d) end, "a sha-256 fingerprint is 32 hex pairs" },
   -- options
   { "options: extmap id twice", function() alice:RTCMediaSession { extmap = { a = 1, b = 1 } } end, "id 1 is 'a''s already" },
   { "options: mediaAttributes that disagree", function()
