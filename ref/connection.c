@@ -228,9 +228,26 @@ const char *rtc_connection_local_ufrag(const rtc_connection_t *c) { return c->lo
 const char *rtc_connection_id(const rtc_connection_t *c) { return c->local.id; }
 bool        rtc_connection_is_offerer(const rtc_connection_t *c) { return c->offerer; }
 
-void rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out)
+/* RFC 5763 s.5: a certificate of the connection's own (self-signed),
+ * identified by its fingerprint in the description (RFC 8122 s.5). */
+static int ensure_cert(rtc_connection_t *c)
 {
+    if (c->cert)
+        return 0;
+    rtc_dtls_status_t ds = rtc_dtls_cert_new(&c->cert);
+    if (ds != RTC_DTLS_OK)
+        return RTC_ERR_NOMEM;       /* OpenSSL could not make it: its memory, in practice */
+    snprintf(c->local.fingerprints[0], sizeof c->local.fingerprints[0], "%s",
+             rtc_dtls_cert_fingerprint(c->cert));
+    c->local.nfingerprints = 1;
+    return 0;
+}
+
+int rtc_connection_local_description(rtc_connection_t *c, rtc_conn_desc_t *out)
+{
+    int rc = ensure_cert(c);
     *out = c->local;
+    return rc;
 }
 
 /* ---- timers ----------------------------------------------------------------------- */
@@ -1087,19 +1104,6 @@ rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *rem
     }
     make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
-    /* RFC 5763 s.5: a certificate of its own (self-signed), identified by
-     * its fingerprint in the description (RFC 8122 s.5) */
-    rtc_dtls_status_t ds = rtc_dtls_cert_new(&c->cert);
-    if (ds != RTC_DTLS_OK) {
-        snprintf(err, errlen, "no DTLS certificate: %s", rtc_dtls_strerror(ds));
-        if (st && ds != RTC_DTLS_ERR_NOMEM)
-            *st = RTC_ERR_INVALID;
-        rtc_connection_free(c);
-        return NULL;
-    }
-    snprintf(c->local.fingerprints[0], sizeof c->local.fingerprints[0], "%s",
-             rtc_dtls_cert_fingerprint(c->cert));
-    c->local.nfingerprints = 1;
     gather(c);
     if (drops_since(c, before, err, errlen) < 0) {
         /* a connection that could not gather all it has is not made: the
@@ -1337,6 +1341,10 @@ static void dtls_begin(rtc_connection_t *c)
 {
     if (c->dtls || !c->has_link || c->selected < 0 || c->phase == RTC_DTLS_PHASE_FAILED)
         return;
+    if (ensure_cert(c) < 0) {
+        nomem(c);           /* tried again at the next change of the transport */
+        return;
+    }
     rtc_dtls_role_t role = c->offerer ? RTC_DTLS_SERVER : RTC_DTLS_CLIENT;
     rtc_dtls_status_t ds = rtc_dtls_new(&c->s->env, role, c->cert,
                                         c->s->srtp_profiles[0] ? c->s->srtp_profiles : NULL,

@@ -147,7 +147,13 @@ void          rtc_socket_address_lost(rtc_socket_t *s, const rtc_addr_t *addr);
 rtc_connection_t *rtc_connection_new(rtc_socket_t *s, const rtc_conn_desc_t *remote, void *opaque,
                                      rtc_status_t *st, char *err, size_t errlen);
 void        rtc_connection_free(rtc_connection_t *c);
-void        rtc_connection_local_description(const rtc_connection_t *c, rtc_conn_desc_t *out);
+/* The local description. The connection's certificate (RFC 5763 s.5)
+ * is made at the first call (or when DTLS starts), not with the
+ * connection: it is most of a connection's cost (an ECDSA key and a
+ * signature, ~0.25 ms of OpenSSL). 0, or RTC_ERR_NOMEM when the
+ * certificate could not be made (then out has no fingerprint, and the
+ * next call tries again). */
+int         rtc_connection_local_description(rtc_connection_t *c, rtc_conn_desc_t *out);
 const char *rtc_connection_id(const rtc_connection_t *c);
 bool        rtc_connection_is_offerer(const rtc_connection_t *c);
 /* Each returns 0, or an rtc_status_t with a message in err: INVALID

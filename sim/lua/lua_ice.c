@@ -474,7 +474,8 @@ static int done(lua_State *L, lconn_t *lc, int rc, const char *method, const cha
 static int m_get_local_description(lua_State *L)
 {
     rtc_conn_desc_t d;
-    rtc_connection_local_description(check_conn(L)->c, &d);
+    if (rtc_connection_local_description(check_conn(L)->c, &d) < 0)
+        return luaL_error(L, "getLocalDescription: out of memory (the DTLS certificate)");
     push_description(L, &d);
     return 1;
 }
@@ -487,7 +488,7 @@ static int m_set_remote_description(lua_State *L)
     to_description(L, 2, &d);
     /* the usefrag names a side (RFC 8445 s.5.3): this side's own would
      * have it check with itself */
-    rtc_connection_local_description(lc->c, &own);
+    (void)rtc_connection_local_description(lc->c, &own);     /* its ufrag, certificate or not */
     if (strcmp(d.ufrag, own.ufrag) == 0)
         return luaL_error(L, "setRemoteDescription: RTCConnection '%s' was given its own local "
                              "description (usefrag '%s'); give the other side's", own.id, own.ufrag);
