@@ -9,8 +9,9 @@
 -- 8445 s.7.3.1.3 makes one: a check from an address the other side was
 -- never told of, which is what a symmetric NAT's fresh mapping is.
 --
--- The expected table is worked out by hand from RFC 4787 and RFC 8445,
--- not computed from the run: a cell reads "local/remote", the candidate
+-- The expected table (scenarios/lib/natmatrix.lua, `expected`, shared
+-- with scenarios/media/nat-matrix.lua with the topology) is worked out by
+-- hand from RFC 4787 and RFC 8445, not computed from the run: a cell reads "local/remote", the candidate
 -- types of the pair Alice selects. The reasoning, row by column:
 --
 -- * Private host addresses never reach across. A public host (no NAT)
@@ -39,65 +40,10 @@
 
 scenario { name = "NAT: the matrix of NAT types, selected candidate types", seed = 28, duration = 8 }
 
-local kinds = { "none", "full-cone", "restricted-cone", "port-restricted-cone", "symmetric" }
-local labels = { "no NAT", "full cone", "restricted", "port-restricted", "symmetric" }
-local short = { none = "N", ["full-cone"] = "F", ["restricted-cone"] = "R",
-                ["port-restricted-cone"] = "P", symmetric = "S" }
-
-local expected = {
-  --            none          full-cone     restricted    port-restr.   symmetric
-  { "host/host",  "host/srflx",  "host/srflx",  "host/srflx",  "host/prflx"  }, -- none
-  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "srflx/prflx" }, -- full cone
-  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "srflx/prflx" }, -- restricted cone
-  { "srflx/host", "srflx/srflx", "srflx/srflx", "srflx/srflx", "relay/prflx" }, -- port-restricted
-  { "prflx/host", "prflx/srflx", "prflx/srflx", "prflx/relay", "prflx/relay" }, -- symmetric
-}
-
-local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }
-local dc = net.subnet { name = "dc", prefix = "198.51.100.0/24" }
-net.core { latency = 0.015 }
-local stun_host = net.host { name = "stun.example.net" }
-stun_host:interface { name = "eth0", subnet = dc, address = "198.51.100.1" }
-net.stun_server { host = stun_host }
-local turn_host = net.host { name = "turn.example.net" }
-turn_host:interface { name = "eth0", subnet = dc, address = "198.51.100.2" }
-net.turn_server { host = turn_host, realm = "example.net", quota = 50,
-                  users = { alice = "alice-pw", bob = "bob-pw" } }
-
--- One side of a call: a public host, or a host in a home behind a NAT.
--- Cell n puts Alice at 203.0.113.(2n) and Bob at 203.0.113.(2n+1), or
--- their NATs there, with homes 10.n.1.0/24 and 10.n.2.0/24 (which: 0
--- for Alice, 1 for Bob).
-local function side(who, kind, n, tag, which)
-  local h = net.host { name = who .. "-" .. tag }
-  local public = "203.0.113." .. (2 * n + which)
-  if kind == "none" then
-    h:interface { name = "eth0", subnet = internet, address = public }
-    return h
-  end
-  local nat = net.nat { name = "nat-" .. who .. "-" .. tag, outside = internet, address = public,
-                        type = kind }
-  local home = net.subnet { name = "home-" .. who .. "-" .. tag,
-                            prefix = "10." .. n .. "." .. (which + 1) .. ".0/24",
-                            behind = nat, link = { latency = 0.002 } }
-  h:interface { name = "eth0", subnet = home, address = "10." .. n .. "." .. (which + 1) .. ".10" }
-  return h, nat
-end
-
-local function servers(user, pw)
-  return { { url = "stun:stun.example.net" },
-           { url = "turn:" .. user .. "@turn.example.net", credential = pw } }
-end
-
--- A page that gathers everything, then signals it in one message.
-local function gather_then(conn, done)
-  local mine = {}
-  conn.oncandidate = function(c)
-    conn:setLocalCandidate(c)
-    mine[#mine + 1] = c
-  end
-  conn.onendofcandidates = function() done(mine) end
-end
+local nm = require("natmatrix")
+local kinds, labels, short, expected = nm.kinds, nm.labels, nm.short, nm.expected
+local side, servers, gather_then = nm.side, nm.servers, nm.gather_then
+nm.world()
 
 local measured = {}
 local cap
