@@ -104,23 +104,7 @@ static void env_keylog(void *ctx, const char *line)
  * refuse it; a refusal is out of memory for ref/. */
 static void *env_alloc(void *ctx, void *ptr, size_t old, size_t size)
 {
-    sim_net_t *n = ((sim_ice_socket_t *)ctx)->net;
-    if (size == 0) {
-        free(ptr);
-        sim_net_uncharge(n, old);
-        return NULL;
-    }
-    if (size > old && sim_net_charge(n, size - old) < 0)
-        return NULL;
-    void *q = realloc(ptr, size);
-    if (!q) {
-        if (size > old)
-            sim_net_uncharge(n, size - old);
-        return NULL;
-    }
-    if (size < old)
-        sim_net_uncharge(n, old - size);
-    return q;
+    return sim_net_realloc(((sim_ice_socket_t *)ctx)->net, ptr, old, size);
 }
 
 static void conn_timer(void *arg)

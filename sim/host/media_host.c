@@ -66,23 +66,7 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
  * the scenario's memory bound (D39, D47) sees the session's too. */
 static void *env_alloc(void *ctx, void *ptr, size_t old, size_t size)
 {
-    sim_net_t *n = ((sim_media_t *)ctx)->net;
-    if (size == 0) {
-        free(ptr);
-        sim_net_uncharge(n, old);
-        return NULL;
-    }
-    if (size > old && sim_net_charge(n, size - old) < 0)
-        return NULL;
-    void *q = realloc(ptr, size);
-    if (!q) {
-        if (size > old)
-            sim_net_uncharge(n, size - old);
-        return NULL;
-    }
-    if (size < old)
-        sim_net_uncharge(n, old - size);
-    return q;
+    return sim_net_realloc(((sim_media_t *)ctx)->net, ptr, old, size);
 }
 
 static void media_timer(void *arg)

@@ -225,6 +225,26 @@ void sim_net_uncharge(sim_net_t *n, size_t less)
     n->bytes -= less;
 }
 
+void *sim_net_realloc(sim_net_t *n, void *ptr, size_t old, size_t size)
+{
+    if (size == 0) {
+        free(ptr);
+        sim_net_uncharge(n, old);
+        return NULL;
+    }
+    if (size > old && sim_net_charge(n, size - old) < 0)
+        return NULL;
+    void *q = realloc(ptr, size);
+    if (!q) {
+        if (size > old)
+            sim_net_uncharge(n, size - old);
+        return NULL;
+    }
+    if (size < old)
+        sim_net_uncharge(n, old - size);
+    return q;
+}
+
 void sim_net_set_bound(sim_net_t *n, bool (*room)(void *ctx, size_t more), void *ctx)
 {
     n->room = room;

@@ -214,6 +214,11 @@ size_t        sim_net_bytes(const sim_net_t *n);
  * (nothing charged). uncharge gives back what charge took. */
 int           sim_net_charge(sim_net_t *n, size_t more);
 void          sim_net_uncharge(sim_net_t *n, size_t less);
+/* A charged realloc with rtc_env.h's alloc contract (the hosts'
+ * environments give it to ref/): size 0 frees ptr (old bytes); else ptr
+ * (NULL, or old bytes) becomes size bytes, or NULL if the bound refuses
+ * the growth or the system is out of memory (ptr then untouched). */
+void         *sim_net_realloc(sim_net_t *n, void *ptr, size_t old, size_t size);
 /* The bound: before the network takes memory for a datagram (a pool
  * chunk, a large packet) or a stack charges, room(ctx, more) is asked
  * whether `more` bytes may be taken; refused, the datagram is dropped
