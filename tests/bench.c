@@ -15,7 +15,6 @@
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -571,7 +570,7 @@ static double srtp_call_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, 
 /* ---- a call, and 100 calls: the scenarios of bench/ (bench/lib/calls.lua),
  * each run by sim_scenario_run in a fresh process (this executable again,
  * `bench --scenario FILE DIR`), so that every run starts from the same
- * heap and its peak RSS is its own (wait4's rusage). The time is the
+ * heap and its peak RSS is its own (its VmHWM, read by itself). The time is the
  * child's wall time around sim_scenario_run: the Lua, the topology, the
  * calls, the event log and the pcaps written into DIR (page cache; the
  * files are deleted after), not exec or the dynamic linker. */
@@ -581,7 +580,7 @@ static double srtp_call_baseline(rtc_srtp_profile_t p, uint64_t npackets_audio, 
 typedef struct scn_out {
     double wall;                    /* s */
     double end;                     /* virtual s at the end */
-    long   maxrss_kb;               /* the child's peak RSS */
+    long   maxrss_kb;               /* the child's peak RSS (VmHWM) */
     int    verdict;
     size_t n;
     char   name[SCN_MEASURES][32];
@@ -597,7 +596,19 @@ static int scenario_child(const char *file, const char *dir)
     double t0 = wall();
     sim_scenario_run(file, "bench", dir, &o, &r);
     double dt = wall() - t0;
-    printf("wall %.9f\nverdict %d\nend %.9f\n", dt, (int)r.verdict, (double)r.end_time / 1e9);
+    /* Peak RSS of this process image (VmHWM): the rusage of a child
+     * counts the parent's pages it had before exec (Linux keeps the
+     * larger hiwater across exec), so a parent grown by the earlier parts
+     * hid every call's memory. */
+    long hwm = -1;
+    FILE *st = fopen("/proc/self/status", "r");
+    char l[256];
+    while (st && fgets(l, sizeof l, st))
+        if (sscanf(l, "VmHWM: %ld kB", &hwm) == 1)
+            break;
+    if (st)
+        fclose(st);
+    printf("wall %.9f\nverdict %d\nend %.9f\nhwm %ld\n", dt, (int)r.verdict, (double)r.end_time / 1e9, hwm);
     for (size_t i = 0; i < r.nmeasures; i++)
         printf("m %.17g %s\n", r.measures[i].value, r.measures[i].name);
     if (r.verdict != SIM_PASS && r.messages)
@@ -614,7 +625,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static scn_out_t run_scenario(const char *file)
 {
     char dir[] = "/tmp/rtcsim-bench-XXXXXX";
-    scn_out_t out = { .verdict = -1 };
+    scn_out_t out = { .verdict = -1, .maxrss_kb = -1 };
     int p[2];
     if (!mkdtemp(dir) || pipe(p) < 0) {
         perror("bench: mkdtemp/pipe");
@@ -641,7 +652,7 @@ static scn_out_t run_scenario(const char *file)
     while (f && fgets(line, sizeof line, f)) {
         int off = 0;
         if (sscanf(line, "wall %lf", &out.wall) == 1 || sscanf(line, "verdict %d", &out.verdict) == 1 ||
-            sscanf(line, "end %lf", &out.end) == 1)
+            sscanf(line, "end %lf", &out.end) == 1 || sscanf(line, "hwm %ld", &out.maxrss_kb) == 1)
             continue;
         if (out.n < SCN_MEASURES && sscanf(line, "m %lf %n", &out.value[out.n], &off) == 1 && off) {
             line[strcspn(line, "\n")] = 0;
@@ -652,12 +663,14 @@ static scn_out_t run_scenario(const char *file)
     if (f)
         fclose(f);
     int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench: the run of %s did not finish\n", file);
         exit(1);
     }
-    out.maxrss_kb = ru.ru_maxrss;
+    if (out.maxrss_kb < 0) {
+        fprintf(stderr, "bench: no VmHWM in /proc/self/status\n");
+        exit(1);
+    }
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (out.verdict != SIM_PASS) {
         fprintf(stderr, "bench: %s did not pass (verdict %d)\n", file, out.verdict);
