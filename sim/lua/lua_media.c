@@ -686,21 +686,26 @@ static bool remote_desc_of(lua_State *L, rtrack_t *r, rtc_track_desc_t *out)
     return found;
 }
 
+/* The fields a remote track and a remote stream share: id, label (a
+ * remote one has none: the description carries no label), remote. */
+static int remote_field(lua_State *L, const char *id, const char *key)
+{
+    if (strcmp(key, "id") == 0)
+        lua_pushstring(L, id);
+    else if (strcmp(key, "label") == 0)
+        lua_pushstring(L, "");
+    else if (strcmp(key, "remote") == 0)
+        lua_pushboolean(L, 1);
+    else
+        return 0;
+    return 1;
+}
+
 static int rtrack_get_field(lua_State *L, void *obj, const char *key)
 {
     rtrack_t *r = obj;
-    if (strcmp(key, "id") == 0) {
-        lua_pushstring(L, r->id);
+    if (remote_field(L, r->id, key))
         return 1;
-    }
-    if (strcmp(key, "label") == 0) {
-        lua_pushstring(L, "");
-        return 1;
-    }
-    if (strcmp(key, "remote") == 0) {
-        lua_pushboolean(L, 1);
-        return 1;
-    }
     if (strcmp(key, "kind") == 0) {
         rtc_track_desc_t d;
         if (remote_desc_of(L, r, &d) && (d.given & RTC_TD_KIND))
@@ -715,19 +720,7 @@ static int rtrack_get_field(lua_State *L, void *obj, const char *key)
 static int rstream_get_field(lua_State *L, void *obj, const char *key)
 {
     rstream_t *r = obj;
-    if (strcmp(key, "id") == 0) {
-        lua_pushstring(L, r->msid);
-        return 1;
-    }
-    if (strcmp(key, "label") == 0) {
-        lua_pushstring(L, "");
-        return 1;
-    }
-    if (strcmp(key, "remote") == 0) {
-        lua_pushboolean(L, 1);
-        return 1;
-    }
-    return 0;
+    return remote_field(L, r->msid, key);
 }
 
 static int rtrack_index(lua_State *L) { return sim_lobj_index(L, rtrack_get_field); }
