@@ -28,6 +28,7 @@
 -- description from side "a" or "b"; the other side applies it with the
 -- incremental flag given. media.same(x, y) compares two plain values
 -- (tables deeply) and returns nil, or the path where they first differ.
+-- media.remote_stats(session, id) is the trackStats of a remote track.
 local peers = require("peers")
 local M = {}
 
@@ -105,4 +106,14 @@ function M.same(x, y, path)
 end
 
 M.other = other
+-- The trackStats of the remote track with this id on session ms, or nil
+-- when ms has none (yet).
+function M.remote_stats(ms, id)
+  for _, st in ipairs(ms:getReceivingStreams()) do
+    for _, tr in ipairs(st:getTracks()) do
+      if tr.id == id then return ms:trackStats(tr) end
+    end
+  end
+end
+
 return M

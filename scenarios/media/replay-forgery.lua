@@ -165,13 +165,7 @@ expect.measure { "drops at Bob before 1.9 s", function()
 end, min = 0, max = 0 }
 -- the media went on undisturbed
 for _, t in ipairs({ { "b", "alice-mic", "Bob" }, { "a", "bob-mic", "Alice" } }) do
-  local function ts()
-    for _, st in ipairs(call["m" .. t[1]]:getReceivingStreams()) do
-      for _, tr in ipairs(st:getTracks()) do
-        if tr.id == t[2] then return call["m" .. t[1]]:trackStats(tr) end
-      end
-    end
-  end
+  local function ts() return media.remote_stats(call["m" .. t[1]], t[2]) end
   expect.measure { t[2] .. " packets at " .. t[3], function() return ts().packets end, min = 225, max = 251 }
   expect.measure { t[2] .. " lost at " .. t[3], function() return ts().lost end, min = 0, max = 0 }
   expect.measure { t[2] .. " duplicates at " .. t[3], function() return ts().duplicates end, min = 0, max = 0 }
