@@ -74,6 +74,7 @@ struct rtc_connection {
     uint32_t        serial;
     bool            offerer, controlling, have_remote, connecting, connected, gathered;
     bool            restarting;     /* update() called, connect() not yet */
+    bool            closed;         /* rtc_connection_close: sends and takes nothing more */
     uint64_t        tie;
     rtc_conn_desc_t local, remote;
     rtc_candidate_t *lc;
@@ -378,6 +379,8 @@ static void gather(rtc_connection_t *c)
 
 void rtc_connection_relay_done(rtc_connection_t *c, size_t ri)
 {
+    if (c->closed)
+        return;
     const rtc_relay_t *r = &c->s->relays[ri];
     if (c->gathered)
         return;     /* a relay that comes after the end of candidates waits for update() */
@@ -668,6 +671,8 @@ static void disconnect(rtc_connection_t *c)
 
 void rtc_connection_address_lost(rtc_connection_t *c, const rtc_addr_t *addr)
 {
+    if (c->closed)
+        return;
     if (c->consent_on && addr_eq(&c->sel_local.base, addr)) {
         disconnect(c);
         arm(c);
@@ -927,6 +932,11 @@ static void on_server_response(rtc_connection_t *c, tx_t *t, StunMessage *m)
 void rtc_connection_handle_stun(rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from,
                                 const uint8_t *data, size_t len)
 {
+    if (c->closed) {
+        unsigned k = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;
+        c->s->st.ignored[k <= 1 ? RTC_STUN_UNAUTHENTICATED : RTC_STUN_UNMATCHED]++;   /* as for no connection */
+        return;
+    }
     StunMessage m;
     unsigned cls = (data[0] & 0x01) << 1 | (data[1] & 0x10) >> 4;
     tx_t *t = cls >= 2 ? (tx_t *)rtc_txn_find(&c->txns, data) : NULL;
@@ -955,6 +965,8 @@ static void dtls_progress(rtc_connection_t *c);
 
 void rtc_connection_handle_timeout(rtc_connection_t *c)
 {
+    if (c->closed)
+        return;     /* a late expiry: the timer was disarmed */
     uint64_t t0 = now(c);
     rtc_txn_t *x;
     for (size_t cur = 0; (x = rtc_txn_poll(&c->txns, t0, &cur));) {
@@ -1139,6 +1151,10 @@ void rtc_connection_free(rtc_connection_t *c)
 int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_desc_t *d, char *err,
                                           size_t errlen)
 {
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed (its RTCMediaSession closed it)", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     /* The spec: "This method must be only used by the offerer peer." The
      * answerer takes its remote description at construction; after that
      * it may take only a restarted one (new usefrag), which is how it
@@ -1170,6 +1186,10 @@ int rtc_connection_set_remote_description(rtc_connection_t *c, const rtc_conn_de
 int rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_t *cand, char *err,
                                        size_t errlen)
 {
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed (its RTCMediaSession closed it)", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     for (size_t i = 0; i < c->nlc; i++)
         if (addr_eq(&c->lc[i].addr, &cand->addr) && c->lc[i].type == cand->type &&
             c->lc[i].priority == cand->priority) {
@@ -1189,6 +1209,10 @@ int rtc_connection_set_local_candidate(rtc_connection_t *c, const rtc_candidate_
 int rtc_connection_set_remote_candidate(rtc_connection_t *c, const rtc_candidate_t *cand, char *err,
                                         size_t errlen)
 {
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed (its RTCMediaSession closed it)", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     if (rtc_candidate_check(cand, err, errlen) < 0)
         return -1;
     for (size_t i = 0; i < c->nrc; i++)
@@ -1227,6 +1251,10 @@ static void forget_checks(rtc_connection_t *c)
 
 int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
 {
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed (its RTCMediaSession closed it)", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     uint64_t before = c->s->st.nomem;
     make_ufrag(c);
     random_ice_chars(c, c->local.pwd, 24);
@@ -1245,6 +1273,10 @@ int rtc_connection_update(rtc_connection_t *c, char *err, size_t errlen)
 
 int rtc_connection_connect(rtc_connection_t *c, char *err, size_t errlen)
 {
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed (its RTCMediaSession closed it)", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     if (c->connecting || (c->connected && !c->restarting)) {
         snprintf(err, errlen, "connect() was already called");
         return -1;
@@ -1380,6 +1412,10 @@ int rtc_connection_attach_media(rtc_connection_t *c, const rtc_media_link_t *lin
         snprintf(err, errlen, "connection '%s' already carries a media session", c->local.id);
         return RTC_ERR_INVALID;
     }
+    if (c->closed) {
+        snprintf(err, errlen, "RTCConnection '%s' is closed", c->local.id);
+        return RTC_ERR_INVALID;
+    }
     c->link = *link;
     c->has_link = true;
     uint64_t before = c->s->st.nomem;
@@ -1427,6 +1463,8 @@ static bool over_valid_pair(const rtc_connection_t *c, const rtc_addr_t *local, 
 bool rtc_connection_handle_media(rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from,
                                  const uint8_t *data, size_t len)
 {
+    if (c->closed)
+        return false;   /* the socket counts it, as for no connection */
     if (!over_valid_pair(c, local, from))
         return false;
     if (data[0] >= 20 && data[0] <= 63) {          /* RFC 7983 s.7: DTLS */
@@ -1448,4 +1486,28 @@ bool rtc_connection_handle_media(rtc_connection_t *c, const rtc_addr_t *local, c
     }
     c->link.on_packet(c->link.user, c, data, len);
     return true;
+}
+
+bool rtc_connection_is_closed(const rtc_connection_t *c)
+{
+    return c->closed;
+}
+
+void rtc_connection_close(rtc_connection_t *c)
+{
+    if (c->closed)
+        return;
+    /* RFC 5246 s.7.2.1: close_notify, over the pair in use, while there is one */
+    if (c->dtls)
+        rtc_dtls_close(c->dtls);
+    for (size_t i = 0; i < c->txns.n; i++)
+        if (tx_at(c, i))
+            tx_free(c, tx_at(c, i));
+    c->closed = true;
+    c->connecting = c->consent_on = false;
+    c->ntrig = 0;
+    c->nominate_at = RTC_TIME_NEVER;
+    c->has_link = false;
+    memset(&c->link, 0, sizeof c->link);
+    c->s->env.set_timer(c->s->env.ctx, RTC_TIMER_CONNECTION, c, RTC_TIME_NEVER);
 }

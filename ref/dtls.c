@@ -493,6 +493,15 @@ void rtc_dtls_handle_timeout(rtc_dtls_t *d)
     note_timeout(d);
 }
 
+void rtc_dtls_close(rtc_dtls_t *d)
+{
+    if (d->state == RTC_DTLS_CONNECTED)
+        SSL_shutdown(d->ssl);       /* our close_notify; we wait for none back */
+    ERR_clear_error();
+    d->state = RTC_DTLS_FAILED;
+    d->next_timeout = RTC_TIME_NEVER;
+}
+
 uint64_t         rtc_dtls_next_timeout(const rtc_dtls_t *d) { return d->next_timeout; }
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d->state; }
 uint64_t         rtc_dtls_ignored(const rtc_dtls_t *d) { return d->ignored; }

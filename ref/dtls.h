@@ -71,6 +71,10 @@ rtc_dtls_status_t rtc_dtls_new(const rtc_env_t *env, rtc_dtls_role_t role,
                                const rtc_dtls_cert_t *cert, const char *profiles,
                                rtc_dtls_out_fn out, void *out_user, rtc_dtls_t **d);
 void              rtc_dtls_free(rtc_dtls_t *d);
+/* Close the association: a close_notify alert to the peer (RFC 5246
+ * s.7.2.1, which RFC 6347 keeps) once connected, nothing before; the
+ * endpoint takes no more datagrams (they are ignored and counted). */
+void              rtc_dtls_close(rtc_dtls_t *d);
 /* Begin the handshake (the client sends its ClientHello). Returns
  * RTC_DTLS_OK, or RTC_DTLS_ERR_STATE if already started. */
 rtc_dtls_status_t rtc_dtls_start(rtc_dtls_t *d);

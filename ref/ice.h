@@ -237,6 +237,15 @@ int  rtc_connection_srtp_keys(const rtc_connection_t *c, const char **profile, u
  * RTC_SEND_FAILED when no pair is selected; other statuses as env.send's. */
 rtc_send_status_t rtc_connection_send_media(rtc_connection_t *c, const uint8_t *data, size_t len,
                                             const uint8_t *plain, size_t plain_len);
+/* Close the connection (RTCMediaSession.close() closes the connections it
+ * carries: the spec's "Closes all the RTCConnection instances"; D75): a
+ * DTLS close_notify if DTLS is up, then nothing more is sent (no checks,
+ * no consent, no media) and nothing more is taken (datagrams for it are
+ * ignored and counted by the socket); every API call but the getters
+ * returns RTC_ERR_INVALID. No event fires on this side; the peer sees
+ * the BYEs, then its consent run out (RFC 7675). */
+void rtc_connection_close(rtc_connection_t *c);
+bool rtc_connection_is_closed(const rtc_connection_t *c);
 /* Datagrams for this connection's transport that were ignored: DTLS
  * records the endpoint refused, media from no valid pair. */
 typedef struct rtc_transport_stats {

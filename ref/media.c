@@ -1363,8 +1363,12 @@ int rtc_media_close(rtc_media_t *m, char *err, size_t errlen)
     }
     for (size_t i = 0; i < m->nlt; i++)
         m->lt[i].want = m->lt[i].sending = false;
-    while (m->nconns)
+    /* the spec: "Closes all the RTCConnection instances" (D75) */
+    while (m->nconns) {
+        rtc_connection_t *c = m->conns[m->nconns - 1].c;
         conn_drop(m, m->nconns - 1);
+        rtc_connection_close(c);
+    }
     m->closed = true;
     m->timer_at = RTC_TIME_NEVER;
     m->env.set_timer(m->env.ctx, RTC_TIMER_MEDIA, m, RTC_TIME_NEVER);

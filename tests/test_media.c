@@ -705,6 +705,9 @@ typedef struct world {
     /* a tap on b's link: the last SRTP packet a sent, for a replay */
     uint8_t       grabbed[1500];
     size_t        grabbed_len;
+    /* datagrams from a seen on b's link after quiet_from (close tests) */
+    sim_time_t    quiet_from;
+    uint64_t      after_quiet;
 } world_t;
 
 typedef struct cmsg {
@@ -781,6 +784,8 @@ static int log_count(const peer_t *p, const char *what)
 static void grab(void *arg, sim_time_t t, const sim_pkt_t *pk)
 {
     world_t *w = arg;
+    if (pk->src_ip == 0x0a000001 && w->quiet_from && t > w->quiet_from)
+        w->after_quiet++;
     /* an SRTP packet (RFC 7983: 128-191, not RTCP) from a to b */
     if (pk->src_ip == 0x0a000001 && pk->len > 12 && pk->len <= sizeof w->grabbed &&
         pk->data[0] >= 128 && pk->data[0] <= 191 && !(pk->data[1] >= 192 && pk->data[1] <= 223)) {
@@ -1145,6 +1150,44 @@ START_TEST(close_says_bye)
 }
 END_TEST
 
+/* close() closes the connections too (D75): after the BYE and DTLS's
+ * close_notify, which reach b's link within 2 x 5 ms, nothing more
+ * leaves a (no consent checks either), nothing a gets is taken, a's
+ * connection refuses its methods; b's consent runs out 30 s later
+ * (RFC 7675 s.5.1) and b disconnects. */
+START_TEST(close_closes_the_connections)
+{
+    world_t w;
+    char err[256];
+    call_init(&w, 72, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    send_av(&w.b, "sb", "ab", "vb");
+    signal_desc(&w.a, &w.b);
+    signal_desc(&w.b, &w.a);
+    sim_run_until(w.k, SIM_SEC(3));
+    ck_assert(rtc_connection_is_connected(w.a.conn) && !rtc_connection_is_closed(w.a.conn));
+    ck_assert_int_eq(rtc_media_close(M(&w.a), err, sizeof err), 0);
+    ck_assert(rtc_connection_is_closed(w.a.conn));
+    w.quiet_from = SIM_SEC(3) + 2 * LATENCY;
+    rtc_socket_stats_t before, after;
+    rtc_socket_stats(sim_ice_socket_ref(w.a.sock), &before);
+    sim_run_until(w.k, SIM_SEC(20));
+    ck_assert_uint_eq(w.after_quiet, 0);
+    ck_assert(rtc_connection_is_connected(w.b.conn));     /* consent lasts 30 s */
+    sim_run_until(w.k, SIM_SEC(40));
+    ck_assert_uint_eq(w.after_quiet, 0);
+    ck_assert(!rtc_connection_is_connected(w.b.conn));
+    /* b went on sending until then: a took none of it */
+    rtc_socket_stats(sim_ice_socket_ref(w.a.sock), &after);
+    ck_assert_uint_gt(after.ignored[RTC_STUN_NOT_STUN] + after.ignored[RTC_STUN_UNAUTHENTICATED],
+                      before.ignored[RTC_STUN_NOT_STUN] + before.ignored[RTC_STUN_UNAUTHENTICATED] + 100);
+    ck_assert_int_eq(rtc_connection_connect(w.a.conn, err, sizeof err), RTC_ERR_INVALID);
+    ck_assert(strstr(err, "is closed"));
+    ck_assert_int_eq(rtc_connection_update(w.a.conn, err, sizeof err), RTC_ERR_INVALID);
+    call_free(&w);
+}
+END_TEST
+
 /* Protect plain with tx and hand it to a's connection (the peer's session
  * sees it as a's). */
 static void inject(world_t *w, rtc_srtp_t *tx, const uint8_t *plain, size_t len, bool rtcp)
@@ -1434,6 +1477,7 @@ static Suite *media_suite(void)
     tcase_add_test(tc, unknown_track_then_matched);
     tcase_add_test(tc, forged_and_replayed_dropped);
     tcase_add_test(tc, close_says_bye);
+    tcase_add_test(tc, close_closes_the_connections);
     tcase_add_test(tc, malformed_inside_srtp_dropped);
     tcase_add_test(tc, same_seed_same_call);
     tcase_add_test(tc, out_of_memory_in_a_whole_call);
