@@ -247,10 +247,10 @@ rtc_send_status_t rtc_connection_send_media(rtc_connection_t *c, const uint8_t *
 void rtc_connection_close(rtc_connection_t *c);
 bool rtc_connection_is_closed(const rtc_connection_t *c);
 /* Datagrams for this connection's transport that were ignored: DTLS
- * records the endpoint refused, media from no valid pair. */
+ * records the endpoint refused, RTP/RTCP with no media link. (Media from
+ * no valid pair is no connection's: the socket counts it, not-stun.) */
 typedef struct rtc_transport_stats {
     uint64_t dtls_ignored;
-    uint64_t media_no_pair;
     uint64_t media_no_link;     /* RTP/RTCP with no media link attached */
 } rtc_transport_stats_t;
 void rtc_connection_transport_stats(const rtc_connection_t *c, rtc_transport_stats_t *st);

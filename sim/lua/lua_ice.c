@@ -719,7 +719,6 @@ static int m_transport_stats(lua_State *L)
     rtc_connection_transport_stats(lc->c, &st);
     lua_createtable(L, 0, 3);
     set_int(L, "dtls-ignored", (lua_Integer)st.dtls_ignored);
-    set_int(L, "media-no-pair", (lua_Integer)st.media_no_pair);
     set_int(L, "media-no-link", (lua_Integer)st.media_no_link);
     return 1;
 }
