@@ -2,8 +2,9 @@
  * media.c - RTCMediaSession (media.h), sans-IO: local streams sent as
  * RTP/RTCP (RFC 3550) over SRTP (RFC 3711, RFC 7714) keyed by each
  * RTCConnection's DTLS (RFC 5764), RTP and RTCP on one port (RFC 5761);
- * remote tracks from the remote description and from arriving RTP; the
- * spec's descriptions, filters and events.
+ * remote tracks from arriving RTP. The engine; the spec's descriptions,
+ * filters and the events of the remote description are media_desc.c's,
+ * what the two share is media_private.h.
  *
  * Time only from env.now, randomness only from env.random, memory only
  * through env.alloc (libsrtp's own allocations, made inside rtc_srtp_new,
@@ -12,122 +13,13 @@
  */
 #include "media.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/types.h>
 
-#include "ice_private.h"        /* rtc_mem_* (ref/'s allocations, socket.c) */
-#include "rtp.h"
-#include "srtp.h"
-
-/* A peer can make us hold a record per SSRC it sends from: bounded, the
- * rest counted (RTC_DROP_TOO_MANY_SOURCES). 64 is far above any real
- * call's sources and a few KB of memory. */
-#define MEDIA_MAX_UNKNOWN 64
-/* Events queued and not yet pulled; past it, dropped and counted as
- * no-memory (the environment drains after every expiry, so only a
- * description of thousands of tracks in one call comes near). */
-#define MEDIA_MAX_EVENTS  4096
-#define NS_PER_S 1000000000ull
-
-/* Plain packets we build: the synthetic video source's 1100-byte payload,
- * a 12-byte header, at most 8 extensions of 32 bytes (2 + 32 each in the
- * two-byte form) plus the block's 4-byte header: 1100 + 12 + 276 + 4 =
- * 1392, under 1500 with SRTP's tag (16 bytes at most). */
-#define MEDIA_PKT_MAX     1500
-#define MEDIA_SRTP_ROOM   64
-/* Received datagrams: a peer may send any size up to a UDP datagram's;
- * larger than this is not RTP we could have asked for (our MTU-sized
- * packets and the peer's) and is dropped as malformed. */
-#define MEDIA_RX_MAX      4096
-/* IPv4 + UDP, for the RTCP sizes of s.6.2 ("including lower-layer
- * transport and network protocol headers"). */
-#define IP_UDP_OVERHEAD   28
-
-/* ---- records ------------------------------------------------------------ */
-
-typedef struct media_conn {
-    rtc_connection_t *c;
-    rtc_srtp_t       *srtp;         /* once DTLS is up and the keys made a context */
-    bool              srtp_failed;
-    uint32_t          rr_ssrc;      /* the RR's SSRC when no local source sends here (s.6.4.2) */
-    uint64_t          rtcp_at;      /* next compound, RTC_TIME_NEVER before keys */
-    bool              rtcp_initial; /* no compound sent yet (s.6.2: the minimum halved) */
-    double            avg_rtcp_size;
-} media_conn_t;
-
-/* What a receiver keeps of one remote SSRC. */
-typedef struct rx_src {
-    uint32_t          ssrc;
-    bool              have_rx;
-    rtc_rtp_rx_t      rx;
-    rtc_connection_t *heard_on;     /* where its RTP last came from */
-    uint64_t          last_rtp;
-} rx_src_t;
-
-typedef struct local_track {
-    rtc_track_desc_t  desc;         /* getLocalDescription's */
-    rtc_local_track_t cfg;
-    bool              want;         /* sendTrack(true) and not stopped since */
-    bool              sending;      /* RTP going out on sent_on */
-    bool              started;      /* the source has been initialised */
-    rtc_connection_t *sent_on;
-    uint64_t          start_ns, paused_at;
-    uint16_t          seq;
-    uint32_t          ts0;
-    uint32_t          clock_rate;
-    uint64_t          seed;
-    rtc_source_t      src;
-    uint32_t          ssrc_packets, ssrc_octets;   /* the SR's counts: per SSRC (s.6.4.1) */
-    rtc_track_stats_t st;
-} local_track_t;
-
-typedef struct remote_track {
-    rtc_track_desc_t  desc;
-    rx_src_t          src;
-    bool              connected;
-    rtc_track_stats_t st;
-} remote_track_t;
-
-typedef struct unknown_src {
-    rx_src_t src;
-    uint64_t packets, octets;
-} unknown_src_t;
-
-typedef struct stream_rec {
-    char id[RTC_NAME_MAX + 1];
-    char label[RTC_NAME_MAX + 1];
-    bool connected;                 /* remote: onconnected fired, ondisconnected not since */
-} stream_rec_t;
-
-struct rtc_media {
-    rtc_env_t           env;
-    void               *opaque;
-    rtc_media_options_t opt;
-    char                cname[17];
-    bool                closed;
-    media_conn_t       *conns;
-    size_t              nconns, conns_cap;
-    local_track_t      *lt;
-    size_t              nlt, lt_cap;
-    stream_rec_t       *ls;
-    size_t              nls, ls_cap;
-    remote_track_t     *rt;
-    size_t              nrt, rt_cap;
-    stream_rec_t       *rs;
-    size_t              nrs, rs_cap;
-    unknown_src_t      *unk;
-    size_t              nunk, unk_cap;
-    rtc_media_event_t  *ev;
-    size_t              ev_head, nev, ev_cap;
-    rtc_media_stats_t   st;
-    uint64_t            timer_at;
-    uint8_t             rxbuf[MEDIA_RX_MAX];
-};
+#include "media_private.h"
 
 static const rtc_codec_t default_codecs[] = {
     { .pt = 111, .kind = RTC_KIND_AUDIO, .name = "opus", .clock_rate = 48000, .channels = 2 },
@@ -135,55 +27,9 @@ static const rtc_codec_t default_codecs[] = {
     { .pt = 96,  .kind = RTC_KIND_VIDEO, .name = "VP8",  .clock_rate = 90000 },
 };
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- errors, time and randomness ----------------------------------------- */
 
-const char *rtc_kind_name(rtc_kind_t k)
-{
-    switch (k) {
-    case RTC_KIND_AUDIO: return "audio";
-    case RTC_KIND_VIDEO: return "video";
-    case RTC_KIND_DTMF:  return "dtmf";
-    }
-    return "?";
-}
-
-bool rtc_kind_of(const char *s, rtc_kind_t *out)
-{
-    static const rtc_kind_t all[] = { RTC_KIND_AUDIO, RTC_KIND_VIDEO, RTC_KIND_DTMF };
-    for (size_t i = 0; s && i < sizeof all / sizeof *all; i++)
-        if (strcmp(s, rtc_kind_name(all[i])) == 0) {
-            *out = all[i];
-            return true;
-        }
-    return false;
-}
-
-static bool kind_valid(rtc_kind_t k)
-{
-    return k == RTC_KIND_AUDIO || k == RTC_KIND_VIDEO || k == RTC_KIND_DTMF;
-}
-
-const char *rtc_media_drop_name(rtc_media_drop_t d)
-{
-    switch (d) {
-    case RTC_DROP_SRTP_AUTH:        return "srtp-auth";
-    case RTC_DROP_SRTP_REPLAY:      return "srtp-replay";
-    case RTC_DROP_SRTP_OTHER:       return "srtp-other";
-    case RTC_DROP_NO_KEYS:          return "no-keys";
-    case RTC_DROP_RTP_MALFORMED:    return "rtp-malformed";
-    case RTC_DROP_RTP_EXTENSION:    return "rtp-extension";
-    case RTC_DROP_RTCP_MALFORMED:   return "rtcp-malformed";
-    case RTC_DROP_UNKNOWN_PT:       return "unknown-pt";
-    case RTC_DROP_CLOSED:           return "closed";
-    case RTC_DROP_NOMEM:            return "no-memory";
-    case RTC_DROP_TOO_MANY_SOURCES: return "too-many-sources";
-    case RTC_DROP__COUNT:           break;
-    }
-    return "?";
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int media_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -193,7 +39,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return RTC_ERR_INVALID;
 }
 
-static int nomem(char *err, size_t errlen, const char *what)
+int media_nomem(char *err, size_t errlen, const char *what)
 {
     if (err && errlen)
         snprintf(err, errlen, "%s: out of memory", what);
@@ -214,8 +60,8 @@ static uint32_t rand32(rtc_media_t *m)
 
 /* ---- events and the timer ------------------------------------------------- */
 
-static rtc_media_event_t *push_event(rtc_media_t *m, rtc_media_event_type_t type, const char *msid,
-                                     const char *track)
+rtc_media_event_t *media_push_event(rtc_media_t *m, rtc_media_event_type_t type, const char *msid,
+                                    const char *track)
 {
     if (m->nev - m->ev_head >= MEDIA_MAX_EVENTS) {
         m->st.dropped[RTC_DROP_NOMEM]++;
@@ -270,7 +116,7 @@ static media_conn_t *conn_by_id(rtc_media_t *m, const char *id)
     return NULL;
 }
 
-static bool conn_id_known(const rtc_media_t *m, const char *id)
+bool media_conn_id_known(const rtc_media_t *m, const char *id)
 {
     return conn_by_id((rtc_media_t *)m, id) != NULL;
 }
@@ -284,14 +130,7 @@ static media_conn_t *conn_of(rtc_media_t *m, const rtc_track_desc_t *d)
     return m->nconns ? &m->conns[0] : NULL;
 }
 
-static const char *effective_conn_id(const rtc_media_t *m, const rtc_track_desc_t *d)
-{
-    if ((d->given & RTC_TD_CONNECTION) && d->connection_id[0])
-        return d->connection_id;
-    return m->nconns ? rtc_connection_id(m->conns[0].c) : "";
-}
-
-static ssize_t local_by_id(const rtc_media_t *m, const char *id)
+ssize_t media_local_by_id(const rtc_media_t *m, const char *id)
 {
     for (size_t i = 0; i < m->nlt; i++)
         if (strcmp(m->lt[i].desc.id, id) == 0)
@@ -299,18 +138,10 @@ static ssize_t local_by_id(const rtc_media_t *m, const char *id)
     return -1;
 }
 
-static ssize_t local_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
+ssize_t media_local_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
 {
     for (size_t i = 0; i < m->nlt; i++)
         if (m->lt[i].desc.ssrc == ssrc)
-            return (ssize_t)i;
-    return -1;
-}
-
-static ssize_t remote_by_id(const rtc_media_t *m, const char *id)
-{
-    for (size_t i = 0; i < m->nrt; i++)
-        if (strcmp(m->rt[i].desc.id, id) == 0)
             return (ssize_t)i;
     return -1;
 }
@@ -323,7 +154,7 @@ static ssize_t remote_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
     return -1;
 }
 
-static ssize_t unknown_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
+ssize_t media_unknown_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
 {
     for (size_t i = 0; i < m->nunk; i++)
         if (m->unk[i].src.ssrc == ssrc)
@@ -331,7 +162,7 @@ static ssize_t unknown_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
     return -1;
 }
 
-static ssize_t stream_idx(const stream_rec_t *v, size_t n, const char *id)
+ssize_t media_stream_idx(const stream_rec_t *v, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(v[i].id, id) == 0)
@@ -341,7 +172,8 @@ static ssize_t stream_idx(const stream_rec_t *v, size_t n, const char *id)
 
 static bool ssrc_in_use(const rtc_media_t *m, uint32_t ssrc)
 {
-    if (local_by_ssrc(m, ssrc) >= 0 || remote_by_ssrc(m, ssrc) >= 0 || unknown_by_ssrc(m, ssrc) >= 0)
+    if (media_local_by_ssrc(m, ssrc) >= 0 || remote_by_ssrc(m, ssrc) >= 0 ||
+        media_unknown_by_ssrc(m, ssrc) >= 0)
         return true;
     for (size_t i = 0; i < m->nconns; i++)
         if (m->conns[i].rr_ssrc == ssrc)
@@ -369,7 +201,7 @@ static const rtc_codec_t *codec_by_pt(const rtc_codec_t *v, size_t n, uint8_t pt
     return NULL;
 }
 
-static const rtc_codec_t *first_codec_of(const rtc_codec_t *v, size_t n, rtc_kind_t k)
+const rtc_codec_t *media_first_codec_of(const rtc_codec_t *v, size_t n, rtc_kind_t k)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i].kind == k)
@@ -394,7 +226,7 @@ static uint32_t clock_of(const rtc_codec_t *c)
 /* D65: an extension name maps to the id the options' extmap gives it;
  * a decimal name 1-255 (what onunknowntrack reports for an unmapped id)
  * is that id. 0: no id. */
-static uint8_t ext_id(const rtc_media_options_t *o, const char *name)
+uint8_t media_ext_id(const rtc_media_options_t *o, const char *name)
 {
     for (size_t i = 0; i < o->nextmap; i++)
         if (strcmp(o->extmap[i].uri, name) == 0)
@@ -403,71 +235,6 @@ static uint8_t ext_id(const rtc_media_options_t *o, const char *name)
     unsigned long v = strtoul(name, &end, 10);
     if (name[0] >= '1' && name[0] <= '9' && *end == '\0' && v <= 255)
         return (uint8_t)v;
-    return 0;
-}
-
-/* ---- validation --------------------------------------------------------- */
-
-static int check_codecs(const rtc_codec_t *v, size_t n, const char *who, char *err, size_t errlen)
-{
-    if (n > RTC_MAX_CODECS)
-        return fail(err, errlen, "%s: codecs: more than %d", who, RTC_MAX_CODECS);
-    for (size_t i = 0; i < n; i++) {
-        if (v[i].pt > 127)
-            return fail(err, errlen, "%s: codecs[%zu]: payload-id %u outside 0-127", who, i + 1,
-                        v[i].pt);
-        if (!kind_valid(v[i].kind))
-            return fail(err, errlen, "%s: codecs[%zu]: kind must be audio, video or dtmf", who, i + 1);
-        if (v[i].nparams > RTC_MAX_PARAMS)
-            return fail(err, errlen, "%s: codecs[%zu]: params: more than %d", who, i + 1,
-                        RTC_MAX_PARAMS);
-        for (size_t j = 0; j < i; j++)
-            if (v[j].pt == v[i].pt)
-                return fail(err, errlen, "%s: codecs[%zu]: payload-id %u used twice", who, i + 1,
-                            v[i].pt);
-    }
-    return 0;
-}
-
-static int check_exts(const rtc_ext_header_t *v, size_t n, const char *who, char *err, size_t errlen)
-{
-    if (n > RTC_MAX_EXTS)
-        return fail(err, errlen, "%s: rtpExtHeaders: more than %d", who, RTC_MAX_EXTS);
-    for (size_t i = 0; i < n; i++) {
-        if (!v[i].name[0])
-            return fail(err, errlen, "%s: rtpExtHeaders[%zu]: empty name", who, i + 1);
-        if (v[i].len > RTC_EXT_VAL_MAX)
-            return fail(err, errlen, "%s: rtpExtHeaders '%s': value longer than %d bytes", who,
-                        v[i].name, RTC_EXT_VAL_MAX);
-    }
-    return 0;
-}
-
-static int check_options(const rtc_media_options_t *o, char *err, size_t errlen)
-{
-    if (check_codecs(o->codecs, o->ncodecs, "RTCMediaSession options", err, errlen) < 0)
-        return RTC_ERR_INVALID;
-    for (size_t i = 0; i < o->ncodecs; i++)
-        if (!o->codecs[i].name[0])
-            return fail(err, errlen, "RTCMediaSession options: codecs[%zu]: missing name", i + 1);
-    if (o->nextmap > RTC_MAX_EXTS)
-        return fail(err, errlen, "RTCMediaSession options: extmap: more than %d", RTC_MAX_EXTS);
-    for (size_t i = 0; i < o->nextmap; i++) {
-        /* RFC 8285 s.4.2/4.3: 1-14 one-byte, 1-255 two-byte; 0 is padding */
-        if (o->extmap[i].id == 0)
-            return fail(err, errlen, "RTCMediaSession options: extmap '%s': id 0 (must be 1-255)",
-                        o->extmap[i].uri);
-        if (!o->extmap[i].uri[0])
-            return fail(err, errlen, "RTCMediaSession options: extmap[%zu]: empty URI", i + 1);
-        for (size_t j = 0; j < i; j++) {
-            if (o->extmap[j].id == o->extmap[i].id)
-                return fail(err, errlen, "RTCMediaSession options: extmap id %u used twice",
-                            o->extmap[i].id);
-            if (strcmp(o->extmap[j].uri, o->extmap[i].uri) == 0)
-                return fail(err, errlen, "RTCMediaSession options: extmap '%s' given twice",
-                            o->extmap[i].uri);
-        }
-    }
     return 0;
 }
 
@@ -487,7 +254,7 @@ static void     reconcile(rtc_media_t *m);
  * only then: computing it on every packet was a twentieth of a call. */
 #define RTP_TIMEOUT_MIN_NS (10 * NS_PER_S)
 
-static void rearm(rtc_media_t *m, bool from_timeout)
+void media_rearm(rtc_media_t *m, bool from_timeout)
 {
     uint64_t at = RTC_TIME_NEVER;
     if (!m->closed) {
@@ -554,7 +321,7 @@ static void interval_in(rtc_media_t *m, const media_conn_t *mc, rtc_rtcp_interva
             in->senders++;
             in->we_sent = true;
         }
-        bw += nominal_bps(t->desc.kind, first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind),
+        bw += nominal_bps(t->desc.kind, media_first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind),
                           &t->cfg);
     }
     if (!in->we_sent)
@@ -566,7 +333,7 @@ static void interval_in(rtc_media_t *m, const media_conn_t *mc, rtc_rtcp_interva
         in->members++;
         if (r->src.have_rx && now - r->src.last_rtp < 10 * NS_PER_S)
             in->senders++;
-        bw += nominal_bps(r->desc.kind, first_codec_of(r->desc.codecs, r->desc.ncodecs, r->desc.kind),
+        bw += nominal_bps(r->desc.kind, media_first_codec_of(r->desc.codecs, r->desc.ncodecs, r->desc.kind),
                           NULL);
     }
     for (size_t i = 0; i < m->nunk; i++)
@@ -739,7 +506,7 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
         t->want = t->sending = false;
         return;
     }
-    const rtc_codec_t *c = first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
+    const rtc_codec_t *c = media_first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
     rtc_rtp_header_t h;
     memset(&h, 0, sizeof h);
     h.marker = pk.marker;
@@ -750,7 +517,7 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
     /* RFC 8285: the description's extensions, under the extmap's ids
      * (setTrackProperties refused names without one) */
     for (size_t i = 0; i < t->desc.nexts && h.next < RTC_RTP_MAX_EXT; i++) {
-        uint8_t id = ext_id(&m->opt, t->desc.exts[i].name);
+        uint8_t id = media_ext_id(&m->opt, t->desc.exts[i].name);
         if (!id)
             continue;
         h.ext[h.next++] = (rtc_rtp_ext_t){ id, t->desc.exts[i].len, t->desc.exts[i].value };
@@ -796,7 +563,7 @@ static void source_params(const local_track_t *t, const rtc_codec_t *c, rtc_sour
 static void start_track(rtc_media_t *m, local_track_t *t, media_conn_t *mc, uint64_t now)
 {
     if (!t->started) {
-        const rtc_codec_t *c = first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
+        const rtc_codec_t *c = media_first_codec_of(t->desc.codecs, t->desc.ncodecs, t->desc.kind);
         rtc_source_params_t p;
         source_params(t, c, &p);
         t->clock_rate = p.clock_rate;
@@ -883,7 +650,7 @@ static void on_change(void *user, rtc_connection_t *c)
     if (!mc || m->closed)
         return;
     conn_update(m, mc);
-    rearm(m, false);
+    media_rearm(m, false);
 }
 
 static const rtc_media_link_t *link_of(rtc_media_t *m, rtc_media_link_t *l)
@@ -914,15 +681,15 @@ static void conn_drop(rtc_media_t *m, size_t i)
 int rtc_media_add_connection(rtc_media_t *m, rtc_connection_t *c, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "addConnection: the session is closed");
+        return media_fail(err, errlen, "addConnection: the session is closed");
     if (!c)
-        return fail(err, errlen, "addConnection: no connection");
+        return media_fail(err, errlen, "addConnection: no connection");
     if (conn_rec(m, c))
-        return fail(err, errlen, "addConnection: connection '%s' was added already",
-                    rtc_connection_id(c));
+        return media_fail(err, errlen, "addConnection: connection '%s' was added already",
+                          rtc_connection_id(c));
     media_conn_t *v = rtc_mem_reserve(&m->env, m->conns, &m->conns_cap, m->nconns, sizeof *v);
     if (!v)
-        return nomem(err, errlen, "addConnection");
+        return media_nomem(err, errlen, "addConnection");
     m->conns = v;
     media_conn_t *mc = &m->conns[m->nconns];
     memset(mc, 0, sizeof *mc);
@@ -941,29 +708,29 @@ int rtc_media_add_connection(rtc_media_t *m, rtc_connection_t *c, char *err, siz
         return r;
     }
     conn_update(m, &m->conns[m->nconns - 1]);
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
 }
 
 int rtc_media_remove_connection(rtc_media_t *m, rtc_connection_t *c, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "removeConnection: the session is closed");
+        return media_fail(err, errlen, "removeConnection: the session is closed");
     media_conn_t *mc = conn_rec(m, c);
     if (!mc)
-        return fail(err, errlen, "removeConnection: the connection is not one of the session's");
+        return media_fail(err, errlen, "removeConnection: the connection is not one of the session's");
     /* D64: a local track rides while it sends or waits to; a remote one
      * while its description puts it there */
     for (size_t i = 0; i < m->nlt; i++)
         if ((m->lt[i].want || m->lt[i].sending) && conn_of(m, &m->lt[i].desc) == mc)
-            return fail(err, errlen, "removeConnection: local track '%s' rides on connection '%s'",
-                        m->lt[i].desc.id, rtc_connection_id(c));
+            return media_fail(err, errlen, "removeConnection: local track '%s' rides on connection '%s'",
+                              m->lt[i].desc.id, rtc_connection_id(c));
     for (size_t i = 0; i < m->nrt; i++)
         if (conn_of(m, &m->rt[i].desc) == mc)
-            return fail(err, errlen, "removeConnection: remote track '%s' rides on connection '%s'",
-                        m->rt[i].desc.id, rtc_connection_id(c));
+            return media_fail(err, errlen, "removeConnection: remote track '%s' rides on connection '%s'",
+                              m->rt[i].desc.id, rtc_connection_id(c));
     conn_drop(m, (size_t)(mc - m->conns));
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
 }
 
@@ -987,44 +754,44 @@ static bool stream_has_connected(const rtc_media_t *m, const char *msid, ssize_t
 /* A remote track stops being connected: its event, then its stream's
  * when it was the last connected one (spec: a MediaStream disconnects
  * when its last remaining track does). */
-static void remote_disconnect(rtc_media_t *m, size_t i, const char *reason)
+void media_remote_disconnect(rtc_media_t *m, size_t i, const char *reason)
 {
     remote_track_t *r = &m->rt[i];
     if (!r->connected)
         return;
     r->connected = false;
-    rtc_media_event_t *e = push_event(m, RTC_MEDIA_TRACK_DISCONNECTED, r->desc.msid, r->desc.id);
+    rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_TRACK_DISCONNECTED, r->desc.msid, r->desc.id);
     if (e) {
         snprintf(e->reason, sizeof e->reason, "%s", reason);
         e->ssrc = r->desc.ssrc;
     }
-    ssize_t s = stream_idx(m->rs, m->nrs, r->desc.msid);
+    ssize_t s = media_stream_idx(m->rs, m->nrs, r->desc.msid);
     if (s >= 0 && m->rs[s].connected && !stream_has_connected(m, r->desc.msid, (ssize_t)i)) {
         m->rs[s].connected = false;
-        push_event(m, RTC_MEDIA_STREAM_DISCONNECTED, r->desc.msid, NULL);
+        media_push_event(m, RTC_MEDIA_STREAM_DISCONNECTED, r->desc.msid, NULL);
     }
 }
 
 static void remote_connect(rtc_media_t *m, size_t i)
 {
     remote_track_t *r = &m->rt[i];
-    ssize_t s = stream_idx(m->rs, m->nrs, r->desc.msid);
+    ssize_t s = media_stream_idx(m->rs, m->nrs, r->desc.msid);
     if (r->connected || s < 0)
         return;     /* s < 0 unreachable: a remote track's stream is added with it */
     r->connected = true;
     r->st.connected = true;
-    rtc_media_event_t *e = push_event(m, RTC_MEDIA_TRACK_CONNECTED, r->desc.msid, r->desc.id);
+    rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_TRACK_CONNECTED, r->desc.msid, r->desc.id);
     if (e)
         e->ssrc = r->desc.ssrc;
     if (!m->rs[s].connected) {
         m->rs[s].connected = true;
-        push_event(m, RTC_MEDIA_STREAM_CONNECTED, r->desc.msid, NULL);
+        media_push_event(m, RTC_MEDIA_STREAM_CONNECTED, r->desc.msid, NULL);
     }
 }
 
 /* s.8.2: the peer uses one of our SSRCs: ours changes (a fresh one),
  * the old is said goodbye to where it was sending. */
-static void local_collision(rtc_media_t *m, size_t i)
+void media_local_collision(rtc_media_t *m, size_t i)
 {
     local_track_t *t = &m->lt[i];
     uint32_t old = t->desc.ssrc;
@@ -1037,7 +804,7 @@ static void local_collision(rtc_media_t *m, size_t i)
     uint32_t fresh = pick_ssrc(m);
     t->desc.ssrc = fresh;
     t->ssrc_packets = t->ssrc_octets = 0;
-    rtc_media_event_t *e = push_event(m, RTC_MEDIA_SSRC_CHANGED, t->desc.msid, t->desc.id);
+    rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_SSRC_CHANGED, t->desc.msid, t->desc.id);
     if (e) {
         e->ssrc = old;
         e->new_ssrc = fresh;
@@ -1079,9 +846,9 @@ static void rtp_in(rtc_media_t *m, rtc_connection_t *c, const uint8_t *p, size_t
         return;
     }
     uint64_t now = now_ns(m);
-    ssize_t li = local_by_ssrc(m, h.ssrc);
+    ssize_t li = media_local_by_ssrc(m, h.ssrc);
     if (li >= 0)
-        local_collision(m, (size_t)li);
+        media_local_collision(m, (size_t)li);
     ssize_t ri = remote_by_ssrc(m, h.ssrc);
     if (ri >= 0) {
         remote_track_t *r = &m->rt[ri];
@@ -1102,7 +869,7 @@ static void rtp_in(rtc_media_t *m, rtc_connection_t *c, const uint8_t *p, size_t
     m->st.rtp_received++;
     const rtc_codec_t *codec = codec_by_pt(m->opt.codecs, m->opt.ncodecs, h.pt);
     uint32_t clock = codec ? clock_of(codec) : 90000;
-    ssize_t ui = unknown_by_ssrc(m, h.ssrc);
+    ssize_t ui = media_unknown_by_ssrc(m, h.ssrc);
     if (ui < 0) {
         if (m->nunk >= MEDIA_MAX_UNKNOWN) {
             m->st.dropped[RTC_DROP_TOO_MANY_SOURCES]++;
@@ -1120,7 +887,7 @@ static void rtp_in(rtc_media_t *m, rtc_connection_t *c, const uint8_t *p, size_t
         /* onunknowntrack, once per SSRC, with this packet's extensions
          * (RFC 8285) named by the extmap, unmapped ids by number; values
          * longer than an event holds are cut to RTC_EXT_VAL_MAX */
-        rtc_media_event_t *e = push_event(m, RTC_MEDIA_UNKNOWN_TRACK, NULL, NULL);
+        rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_UNKNOWN_TRACK, NULL, NULL);
         if (e) {
             e->ssrc = h.ssrc;
             for (size_t i = 0; i < h.next && e->nexts < RTC_MAX_EXTS; i++) {
@@ -1143,7 +910,7 @@ static rx_src_t *rx_by_ssrc(rtc_media_t *m, uint32_t ssrc, remote_track_t **trac
     *track = i >= 0 ? &m->rt[i] : NULL;
     if (i >= 0)
         return &m->rt[i].src;
-    i = unknown_by_ssrc(m, ssrc);
+    i = media_unknown_by_ssrc(m, ssrc);
     return i >= 0 ? &m->unk[i].src : NULL;
 }
 
@@ -1159,9 +926,9 @@ static void rtcp_in(rtc_media_t *m, media_conn_t *mc, const uint8_t *p, size_t l
     mc->avg_rtcp_size = rtc_rtcp_avg_size(mc->avg_rtcp_size, len + IP_UDP_OVERHEAD);
     for (size_t i = 0; i < c.nreports; i++) {
         const rtc_rtcp_sr_t *r = &c.reports[i];
-        ssize_t li = local_by_ssrc(m, r->ssrc);
+        ssize_t li = media_local_by_ssrc(m, r->ssrc);
         if (li >= 0)
-            local_collision(m, (size_t)li);
+            media_local_collision(m, (size_t)li);
         remote_track_t *t;
         rx_src_t *s = rx_by_ssrc(m, r->ssrc, &t);
         if (s && s->have_rx && r->is_sr)
@@ -1174,7 +941,7 @@ static void rtcp_in(rtc_media_t *m, media_conn_t *mc, const uint8_t *p, size_t l
         }
         for (size_t b = 0; b < r->nblocks; b++) {
             const rtc_rtcp_block_t *blk = &r->blocks[b];
-            ssize_t k = local_by_ssrc(m, blk->ssrc);
+            ssize_t k = media_local_by_ssrc(m, blk->ssrc);
             if (k < 0)
                 continue;
             rtc_track_stats_t *st = &m->lt[k].st;
@@ -1197,7 +964,7 @@ static void rtcp_in(rtc_media_t *m, media_conn_t *mc, const uint8_t *p, size_t l
         if (ri < 0)
             continue;
         m->rt[ri].st.byes++;
-        remote_disconnect(m, (size_t)ri, "bye");
+        media_remote_disconnect(m, (size_t)ri, "bye");
     }
 }
 
@@ -1243,7 +1010,7 @@ static void on_packet(void *user, rtc_connection_t *c, const uint8_t *data, size
         rtcp_in(m, mc, m->rxbuf, n);
     else
         rtp_in(m, c, m->rxbuf, n);
-    rearm(m, false);
+    media_rearm(m, false);
 }
 
 void rtc_media_handle_timeout(rtc_media_t *m)
@@ -1272,9 +1039,9 @@ void rtc_media_handle_timeout(rtc_media_t *m)
         remote_track_t *r = &m->rt[i];
         if (r->connected && now >= r->src.last_rtp + RTP_TIMEOUT_MIN_NS &&
             now >= r->src.last_rtp + rtp_timeout_ns(m, conn_rec(m, r->src.heard_on)))
-            remote_disconnect(m, i, "timeout");
+            media_remote_disconnect(m, i, "timeout");
     }
-    rearm(m, true);
+    media_rearm(m, true);
 }
 
 /* ---- the session ---------------------------------------------------------- */
@@ -1286,12 +1053,12 @@ rtc_media_t *rtc_media_new(const rtc_env_t *env, const rtc_media_options_t *opt,
     if (!st)
         st = &dummy;
     *st = RTC_ERR_INVALID;
-    if (opt && check_options(opt, err, errlen) < 0)
+    if (opt && media_check_options(opt, err, errlen) < 0)
         return NULL;
     rtc_media_t *m = rtc_mem_alloc(env, sizeof *m);
     if (!m) {
         *st = RTC_ERR_NOMEM;
-        nomem(err, errlen, "RTCMediaSession");
+        media_nomem(err, errlen, "RTCMediaSession");
         return NULL;
     }
     m->env = *env;
@@ -1344,7 +1111,7 @@ void *rtc_media_opaque(const rtc_media_t *m)
 int rtc_media_close(rtc_media_t *m, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "close: the session is closed already");
+        return media_fail(err, errlen, "close: the session is closed already");
     /* BYE for every sending source, per connection in one go (s.6.6) */
     for (size_t k = 0; k < m->nconns; k++) {
         size_t idx[64], n = 0;
@@ -1380,26 +1147,26 @@ int rtc_media_close(rtc_media_t *m, char *err, size_t errlen)
 int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "addStream: the session is closed");
+        return media_fail(err, errlen, "addStream: the session is closed");
     if (!s->id[0])
-        return fail(err, errlen, "addStream: the stream has no id");
-    if (stream_idx(m->ls, m->nls, s->id) >= 0)
-        return fail(err, errlen, "addStream: stream '%s' was added already", s->id);
+        return media_fail(err, errlen, "addStream: the stream has no id");
+    if (media_stream_idx(m->ls, m->nls, s->id) >= 0)
+        return media_fail(err, errlen, "addStream: stream '%s' was added already", s->id);
     for (size_t i = 0; i < s->ntracks; i++) {
         const rtc_local_track_t *t = &s->tracks[i];
         if (!t->id[0])
-            return fail(err, errlen, "addStream: stream '%s': track %zu has no id", s->id, i + 1);
-        if (!kind_valid(t->kind))
-            return fail(err, errlen, "addStream: track '%s': kind must be audio, video or dtmf",
-                        t->id);
-        if (local_by_id(m, t->id) >= 0)
-            return fail(err, errlen, "addStream: track '%s' is in a stream added already", t->id);
+            return media_fail(err, errlen, "addStream: stream '%s': track %zu has no id", s->id, i + 1);
+        if (!media_kind_valid(t->kind))
+            return media_fail(err, errlen, "addStream: track '%s': kind must be audio, video or dtmf",
+                              t->id);
+        if (media_local_by_id(m, t->id) >= 0)
+            return media_fail(err, errlen, "addStream: track '%s' is in a stream added already", t->id);
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->tracks[j].id, t->id) == 0)
-                return fail(err, errlen, "addStream: track '%s' given twice", t->id);
-        if (t->kind != RTC_KIND_DTMF && !first_codec_of(m->opt.codecs, m->opt.ncodecs, t->kind))
-            return fail(err, errlen, "addStream: track '%s': the session's codecs have no %s codec",
-                        t->id, rtc_kind_name(t->kind));
+                return media_fail(err, errlen, "addStream: track '%s' given twice", t->id);
+        if (t->kind != RTC_KIND_DTMF && !media_first_codec_of(m->opt.codecs, m->opt.ncodecs, t->kind))
+            return media_fail(err, errlen, "addStream: track '%s': the session's codecs have no %s codec",
+                              t->id, rtc_kind_name(t->kind));
     }
     stream_rec_t *ls = rtc_mem_reserve(&m->env, m->ls, &m->ls_cap, m->nls, sizeof *ls);
     if (ls)
@@ -1408,7 +1175,7 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
                                                            m->nlt + s->ntracks - 1, sizeof *lt)
                                          : m->lt;
     if (!ls || (s->ntracks && !lt))
-        return nomem(err, errlen, "addStream");
+        return media_nomem(err, errlen, "addStream");
     m->lt = lt;
     stream_rec_t *sr = &m->ls[m->nls++];
     memset(sr, 0, sizeof *sr);
@@ -1442,7 +1209,7 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
         t->ts0 = r[1];
         t->seed = (uint64_t)r[2] << 32 | r[3];
     }
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
 }
 
@@ -1461,10 +1228,10 @@ static int track_of_stream_send(rtc_media_t *m, size_t i, bool send)
 int rtc_media_remove_stream(rtc_media_t *m, const char *msid, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "removeStream: the session is closed");
-    ssize_t s = msid ? stream_idx(m->ls, m->nls, msid) : -1;
+        return media_fail(err, errlen, "removeStream: the session is closed");
+    ssize_t s = msid ? media_stream_idx(m->ls, m->nls, msid) : -1;
     if (s < 0)
-        return fail(err, errlen, "removeStream: no local stream '%s'", msid ? msid : "");
+        return media_fail(err, errlen, "removeStream: no local stream '%s'", msid ? msid : "");
     for (size_t i = 0; i < m->nlt;) {
         if (strcmp(m->lt[i].desc.msid, msid) != 0) {
             i++;
@@ -1476,421 +1243,33 @@ int rtc_media_remove_stream(rtc_media_t *m, const char *msid, char *err, size_t 
     }
     memmove(&m->ls[s], &m->ls[s + 1], (m->nls - (size_t)s - 1) * sizeof *m->ls);
     m->nls--;
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
 }
 
 int rtc_media_send_stream(rtc_media_t *m, const char *msid, bool send, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "sendStream: the session is closed");
-    if (!msid || stream_idx(m->ls, m->nls, msid) < 0)
-        return fail(err, errlen, "sendStream: no local stream '%s' (addStream first)",
-                    msid ? msid : "");
+        return media_fail(err, errlen, "sendStream: the session is closed");
+    if (!msid || media_stream_idx(m->ls, m->nls, msid) < 0)
+        return media_fail(err, errlen, "sendStream: no local stream '%s' (addStream first)",
+                          msid ? msid : "");
     for (size_t i = 0; i < m->nlt; i++)
         if (strcmp(m->lt[i].desc.msid, msid) == 0)
             track_of_stream_send(m, i, send);
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
 }
 
 int rtc_media_send_track(rtc_media_t *m, const char *track, bool send, char *err, size_t errlen)
 {
     if (m->closed)
-        return fail(err, errlen, "sendTrack: the session is closed");
-    ssize_t i = track ? local_by_id(m, track) : -1;
+        return media_fail(err, errlen, "sendTrack: the session is closed");
+    ssize_t i = track ? media_local_by_id(m, track) : -1;
     if (i < 0)
-        return fail(err, errlen, "sendTrack: no local track '%s' (addStream first)",
-                    track ? track : "");
+        return media_fail(err, errlen, "sendTrack: no local track '%s' (addStream first)",
+                          track ? track : "");
     track_of_stream_send(m, (size_t)i, send);
-    rearm(m, false);
+    media_rearm(m, false);
     return 0;
-}
-
-int rtc_media_set_track_properties(rtc_media_t *m, const char *track, const rtc_track_desc_t *d,
-                                   char *err, size_t errlen)
-{
-    if (m->closed)
-        return fail(err, errlen, "setTrackProperties: the session is closed");
-    ssize_t i = track ? local_by_id(m, track) : -1;
-    if (i < 0)
-        return fail(err, errlen, "setTrackProperties: no local track '%s'", track ? track : "");
-    static const struct { unsigned bit; const char *key; } fixed[] = {
-        { RTC_TD_ID, "id" }, { RTC_TD_KIND, "kind" }, { RTC_TD_SSRC, "ssrc" }, { RTC_TD_MSID, "msid" },
-        { RTC_TD_DELETE, "delete" },
-    };
-    for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
-        if (d->given & fixed[k].bit)
-            return fail(err, errlen, "setTrackProperties: the key '%s' cannot be changed",
-                        fixed[k].key);
-    char who[RTC_NAME_MAX + 64];
-    snprintf(who, sizeof who, "setTrackProperties: track '%s'", track);
-    if ((d->given & RTC_TD_CODECS) && check_codecs(d->codecs, d->ncodecs, who, err, errlen) < 0)
-        return RTC_ERR_INVALID;
-    local_track_t *t = &m->lt[i];
-    if ((d->given & RTC_TD_CODECS) && t->desc.kind != RTC_KIND_DTMF &&
-        !first_codec_of(d->codecs, d->ncodecs, t->desc.kind))
-        return fail(err, errlen, "%s: codecs: no %s codec", who, rtc_kind_name(t->desc.kind));
-    if (d->given & RTC_TD_EXTS) {
-        if (check_exts(d->exts, d->nexts, who, err, errlen) < 0)
-            return RTC_ERR_INVALID;
-        for (size_t k = 0; k < d->nexts; k++)
-            if (!ext_id(&m->opt, d->exts[k].name))
-                return fail(err, errlen, "%s: rtpExtHeaders '%s' has no id in the session's extmap",
-                            who, d->exts[k].name);
-    }
-    if ((d->given & RTC_TD_CONNECTION) && d->connection_id[0] && !conn_id_known(m, d->connection_id))
-        return fail(err, errlen, "%s: connection-id '%s' is not one of the session's connections",
-                    who, d->connection_id);
-    if (d->given & RTC_TD_CODECS) {
-        /* D67: the source keeps its clock and payload sizes; packets
-         * carry the new list's first codec of the kind from now on */
-        t->desc.ncodecs = d->ncodecs;
-        memcpy(t->desc.codecs, d->codecs, d->ncodecs * sizeof *d->codecs);
-    }
-    if (d->given & RTC_TD_ATTRS) {
-        t->desc.attrs = d->attrs;
-        t->desc.given |= RTC_TD_ATTRS;
-    }
-    if (d->given & RTC_TD_EXTS) {
-        t->desc.nexts = d->nexts;
-        memcpy(t->desc.exts, d->exts, d->nexts * sizeof *d->exts);
-        if (d->nexts)
-            t->desc.given |= RTC_TD_EXTS;
-        else
-            t->desc.given &= ~(unsigned)RTC_TD_EXTS;
-    }
-    if (d->given & RTC_TD_CONNECTION) {
-        snprintf(t->desc.connection_id, sizeof t->desc.connection_id, "%s", d->connection_id);
-        if (d->connection_id[0])
-            t->desc.given |= RTC_TD_CONNECTION;
-        else
-            t->desc.given &= ~(unsigned)RTC_TD_CONNECTION;
-    }
-    rearm(m, false);
-    return 0;
-}
-
-/* ---- the remote description ------------------------------------------------ */
-
-/* d's given keys onto base (incremental mode, D61) */
-static void merge_desc(rtc_track_desc_t *base, const rtc_track_desc_t *d)
-{
-    unsigned g = d->given;
-    if (g & RTC_TD_ID)
-        memcpy(base->id, d->id, sizeof base->id);
-    if (g & RTC_TD_KIND)
-        base->kind = d->kind;
-    if (g & RTC_TD_SSRC)
-        base->ssrc = d->ssrc;
-    if (g & RTC_TD_MSID)
-        memcpy(base->msid, d->msid, sizeof base->msid);
-    if (g & RTC_TD_CONNECTION)
-        memcpy(base->connection_id, d->connection_id, sizeof base->connection_id);
-    if (g & RTC_TD_CODECS) {
-        base->ncodecs = d->ncodecs;
-        memcpy(base->codecs, d->codecs, sizeof base->codecs);
-    }
-    if (g & RTC_TD_ATTRS)
-        base->attrs = d->attrs;
-    if (g & RTC_TD_EXTS) {
-        base->nexts = d->nexts;
-        memcpy(base->exts, d->exts, sizeof base->exts);
-    }
-    base->given |= g & ~(unsigned)RTC_TD_DELETE;
-    base->del = false;
-}
-
-/* The same remote track, or one to remove and add again: its kind,
- * SSRC or stream changed (D61). */
-static bool same_identity(const rtc_track_desc_t *a, const rtc_track_desc_t *b)
-{
-    return a->kind == b->kind && a->ssrc == b->ssrc && strcmp(a->msid, b->msid) == 0;
-}
-
-static void remove_remote(rtc_media_t *m, size_t i)
-{
-    /* spec: a removed track that was connected disconnects first */
-    remote_disconnect(m, i, "removed");
-    char msid[RTC_NAME_MAX + 1], id[RTC_NAME_MAX + 1];
-    memcpy(msid, m->rt[i].desc.msid, sizeof msid);
-    memcpy(id, m->rt[i].desc.id, sizeof id);
-    memmove(&m->rt[i], &m->rt[i + 1], (m->nrt - i - 1) * sizeof *m->rt);
-    m->nrt--;
-    push_event(m, RTC_MEDIA_REMOVE_TRACK, msid, id);
-    bool left = false;
-    for (size_t k = 0; k < m->nrt && !left; k++)
-        left = strcmp(m->rt[k].desc.msid, msid) == 0;
-    ssize_t s = stream_idx(m->rs, m->nrs, msid);
-    if (!left && s >= 0) {
-        memmove(&m->rs[s], &m->rs[s + 1], (m->nrs - (size_t)s - 1) * sizeof *m->rs);
-        m->nrs--;
-        push_event(m, RTC_MEDIA_REMOVE_STREAM, msid, NULL);
-    }
-}
-
-/* Room was reserved by the caller (nrt + 1 tracks, nrs + 1 streams). */
-static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
-{
-    if (stream_idx(m->rs, m->nrs, d->msid) < 0) {
-        stream_rec_t *s = &m->rs[m->nrs++];
-        memset(s, 0, sizeof *s);
-        memcpy(s->id, d->msid, sizeof s->id);
-        /* spec, onaddstream: a track with a new msid appears */
-        push_event(m, RTC_MEDIA_ADD_STREAM, d->msid, NULL);
-    }
-    remote_track_t *r = &m->rt[m->nrt++];
-    memset(r, 0, sizeof *r);
-    r->desc = *d;
-    r->desc.given &= ~(unsigned)RTC_TD_DELETE;
-    r->src.ssrc = d->ssrc;
-    push_event(m, RTC_MEDIA_ADD_TRACK, d->msid, d->id);
-    /* an unknown source now described: it becomes this track, its
-     * statistics kept; its next RTP connects it */
-    ssize_t u = unknown_by_ssrc(m, d->ssrc);
-    if (u >= 0) {
-        r->src = m->unk[u].src;
-        /* its packet and octet counts too, which trackStats reads from
-         * the track (the source's A.1 state alone was carried over) */
-        r->st.packets = m->unk[u].packets;
-        r->st.octets = m->unk[u].octets;
-        memmove(&m->unk[u], &m->unk[u + 1], (m->nunk - (size_t)u - 1) * sizeof *m->unk);
-        m->nunk--;
-    }
-    /* s.8.2: the peer describes one of our SSRCs */
-    ssize_t li = local_by_ssrc(m, d->ssrc);
-    if (li >= 0)
-        local_collision(m, (size_t)li);
-}
-
-static int check_remote_entry(const rtc_media_t *m, const rtc_track_desc_t *t, const char *who,
-                              char *err, size_t errlen)
-{
-    static const char prefix[] = "setRemoteDescription";
-    if (!(t->given & RTC_TD_KIND))
-        return fail(err, errlen, "%s: %s: missing 'kind'", prefix, who);
-    if (!kind_valid(t->kind))
-        return fail(err, errlen, "%s: %s: kind must be audio, video or dtmf", prefix, who);
-    if (!(t->given & RTC_TD_SSRC))
-        return fail(err, errlen, "%s: %s: missing 'ssrc'", prefix, who);
-    if (!(t->given & RTC_TD_MSID) || !t->msid[0])
-        return fail(err, errlen, "%s: %s: missing 'msid'", prefix, who);
-    if ((t->given & RTC_TD_CONNECTION) && t->connection_id[0] && !conn_id_known(m, t->connection_id))
-        return fail(err, errlen, "%s: %s: connection-id '%s' is not one of the session's connections",
-                    prefix, who, t->connection_id);
-    char w[RTC_NAME_MAX + 64];
-    snprintf(w, sizeof w, "%s: %s", prefix, who);
-    if (check_codecs(t->codecs, t->ncodecs, w, err, errlen) < 0 ||
-        check_exts(t->exts, t->nexts, w, err, errlen) < 0)
-        return RTC_ERR_INVALID;
-    return 0;
-}
-
-int rtc_media_set_remote_description(rtc_media_t *m, const rtc_track_desc_t *d, size_t n,
-                                     bool incremental, char *err, size_t errlen)
-{
-    static const char prefix[] = "setRemoteDescription";
-    if (m->closed)
-        return fail(err, errlen, "%s: the session is closed", prefix);
-    /* every check before any change: the merged entries in a scratch
-     * array, then the collection they make checked whole */
-    rtc_track_desc_t *nd = n ? rtc_mem_alloc(&m->env, n * sizeof *nd) : NULL;
-    if (n && !nd)
-        return nomem(err, errlen, prefix);
-    int rc = 0;
-    char who[RTC_NAME_MAX + 32];
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        const rtc_track_desc_t *t = &d[i];
-        if (!(t->given & RTC_TD_ID) || !t->id[0]) {
-            rc = fail(err, errlen, "%s: track %zu: missing 'id'", prefix, i + 1);
-            break;
-        }
-        snprintf(who, sizeof who, "track '%s'", t->id);
-        for (size_t j = 0; j < i && rc == 0; j++)
-            if (strcmp(d[j].id, t->id) == 0)
-                rc = fail(err, errlen, "%s: %s: id given twice", prefix, who);
-        if (rc)
-            break;
-        ssize_t old = remote_by_id(m, t->id);
-        if (t->del || (t->given & RTC_TD_DELETE)) {
-            if (!incremental)
-                rc = fail(err, errlen, "%s: %s: 'delete' is for incremental mode", prefix, who);
-            else if (old < 0)
-                rc = fail(err, errlen, "%s: %s: 'delete' of a track the remote description does not have",
-                          prefix, who);
-            nd[i] = *t;
-            nd[i].del = true;
-            continue;
-        }
-        /* full mode: each entry is the whole description of its track;
-         * incremental: its keys change the track's (D61) */
-        memset(&nd[i], 0, sizeof nd[i]);
-        if (incremental && old >= 0)
-            nd[i] = m->rt[old].desc;
-        merge_desc(&nd[i], t);
-        rc = check_remote_entry(m, &nd[i], who, err, errlen);
-    }
-    /* SSRCs unique among the tracks the description leaves (RFC 3550
-     * s.8: one source, one SSRC) */
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (nd[i].del)
-            continue;
-        for (size_t j = 0; j < i && rc == 0; j++)
-            if (!nd[j].del && nd[j].ssrc == nd[i].ssrc)
-                rc = fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
-                          nd[i].id, nd[i].ssrc, nd[j].id);
-        for (size_t k = 0; incremental && k < m->nrt && rc == 0; k++) {
-            bool replaced = false;
-            for (size_t j = 0; j < n && !replaced; j++)
-                replaced = strcmp(d[j].id, m->rt[k].desc.id) == 0;
-            if (!replaced && m->rt[k].desc.ssrc == nd[i].ssrc)
-                rc = fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
-                          nd[i].id, nd[i].ssrc, m->rt[k].desc.id);
-        }
-    }
-    /* room for every addition, so that applying cannot fail half way */
-    if (rc == 0 && n) {
-        remote_track_t *rt = rtc_mem_reserve(&m->env, m->rt, &m->rt_cap, m->nrt + n - 1, sizeof *rt);
-        if (rt)
-            m->rt = rt;
-        stream_rec_t *rs = rt ? rtc_mem_reserve(&m->env, m->rs, &m->rs_cap, m->nrs + n - 1, sizeof *rs)
-                              : NULL;
-        if (rs)
-            m->rs = rs;
-        if (!rt || !rs)
-            rc = nomem(err, errlen, prefix);
-    }
-    if (rc) {
-        rtc_mem_free(&m->env, nd, n * sizeof *nd);
-        return rc;
-    }
-    /* removals first (full mode: the tracks not given; deletions; tracks
-     * whose identity changed), in the collection's order */
-    for (size_t k = 0; k < m->nrt;) {
-        ssize_t e = -1;
-        for (size_t j = 0; j < n && e < 0; j++)
-            if (strcmp(nd[j].id, m->rt[k].desc.id) == 0)
-                e = (ssize_t)j;
-        bool drop = e < 0 ? !incremental : nd[e].del || !same_identity(&nd[e], &m->rt[k].desc);
-        if (drop)
-            remove_remote(m, k);
-        else
-            k++;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (nd[i].del)
-            continue;
-        ssize_t k = remote_by_id(m, nd[i].id);
-        if (k >= 0) {
-            m->rt[k].desc = nd[i];     /* its source and statistics stay */
-        } else {
-            add_remote(m, &nd[i]);
-        }
-    }
-    rtc_mem_free(&m->env, nd, n * sizeof *nd);
-    rearm(m, false);
-    return 0;
-}
-
-/* ---- getters -------------------------------------------------------------- */
-
-static bool filter_match(const rtc_media_t *m, const rtc_desc_filter_t *f, const rtc_track_desc_t *d)
-{
-    if (!f)
-        return true;
-    if (f->msid && f->msid[0] && strcmp(f->msid, d->msid) != 0)
-        return false;
-    /* D68: a track without connection-id is on the first connection */
-    if (f->connection_id && f->connection_id[0] &&
-        strcmp(f->connection_id, effective_conn_id(m, d)) != 0)
-        return false;
-    return true;
-}
-
-size_t rtc_media_local_description(const rtc_media_t *m, const rtc_desc_filter_t *f,
-                                   rtc_track_desc_t *out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < m->nlt; i++)
-        if (filter_match(m, f, &m->lt[i].desc)) {
-            if (n < max)
-                out[n] = m->lt[i].desc;
-            n++;
-        }
-    return n;
-}
-
-size_t rtc_media_remote_description(const rtc_media_t *m, const rtc_desc_filter_t *f,
-                                    rtc_track_desc_t *out, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < m->nrt; i++)
-        if (filter_match(m, f, &m->rt[i].desc)) {
-            if (n < max)
-                out[n] = m->rt[i].desc;
-            n++;
-        }
-    return n;
-}
-
-size_t rtc_media_sending_streams(const rtc_media_t *m, const char **out, size_t max)
-{
-    for (size_t i = 0; i < m->nls && i < max; i++)
-        out[i] = m->ls[i].id;
-    return m->nls;
-}
-
-size_t rtc_media_receiving_streams(const rtc_media_t *m, const char **out, size_t max)
-{
-    for (size_t i = 0; i < m->nrs && i < max; i++)
-        out[i] = m->rs[i].id;
-    return m->nrs;
-}
-
-size_t rtc_media_stream_tracks(const rtc_media_t *m, const char *msid, bool remote,
-                               const char **out, size_t max)
-{
-    size_t n = 0, count = remote ? m->nrt : m->nlt;
-    for (size_t i = 0; i < count; i++) {
-        const rtc_track_desc_t *d = remote ? &m->rt[i].desc : &m->lt[i].desc;
-        if (msid && strcmp(d->msid, msid) == 0) {
-            if (n < max)
-                out[n] = d->id;
-            n++;
-        }
-    }
-    return n;
-}
-
-bool rtc_media_track_stats(const rtc_media_t *m, const char *track, bool remote,
-                           rtc_track_stats_t *st)
-{
-    ssize_t i = remote ? remote_by_id(m, track) : local_by_id(m, track);
-    if (i < 0)
-        return false;
-    if (!remote) {
-        const local_track_t *t = &m->lt[i];
-        *st = t->st;
-        st->ssrc = t->desc.ssrc;
-        st->sending = t->sending;
-        st->connected = t->sending;
-        return true;
-    }
-    const remote_track_t *r = &m->rt[i];
-    *st = r->st;
-    st->ssrc = r->desc.ssrc;
-    st->sending = false;
-    st->connected = r->connected;
-    if (r->src.have_rx) {
-        st->expected = rtc_rtp_rx_expected(&r->src.rx);
-        st->lost = rtc_rtp_rx_lost(&r->src.rx);
-        st->jitter = rtc_rtp_rx_jitter(&r->src.rx);
-        st->duplicates = r->src.rx.duplicates;
-    }
-    return true;
-}
-
-void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st)
-{
-    *st = m->st;
 }
