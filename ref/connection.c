@@ -1340,7 +1340,9 @@ static void dtls_progress(rtc_connection_t *c)
         return;
     rtc_dtls_state_t ds = rtc_dtls_state(c->dtls);
     if (ds == RTC_DTLS_FAILED) {
-        dtls_fail(c, "the DTLS handshake failed");
+        char why[160];
+        snprintf(why, sizeof why, "DTLS: %s", rtc_dtls_failure(c->dtls));
+        dtls_fail(c, why);
         return;
     }
     if (ds != RTC_DTLS_CONNECTED)

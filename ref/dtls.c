@@ -46,6 +46,7 @@ struct rtc_dtls_cert {
 };
 
 struct rtc_dtls {
+    const char      *why;           /* once FAILED: what happened */
     rtc_env_t        env;
     rtc_dtls_out_fn  out;
     void            *out_user;
@@ -371,6 +372,12 @@ void rtc_dtls_free(rtc_dtls_t *d)
 /* OpenSSL's timer is relative to its own clock (gettimeofday); the owner's
  * is env->now. Both are the same clock run by the environment, so now +
  * what remains is the instant. */
+static void fail(rtc_dtls_t *d, const char *why)
+{
+    d->state = RTC_DTLS_FAILED;
+    d->why = why;
+}
+
 static void note_timeout(rtc_dtls_t *d)
 {
     struct timeval tv;
@@ -387,7 +394,7 @@ static void on_connected(rtc_dtls_t *d)
      * to plain DTLS; without SRTP keys it is of no use here (D54). Both
      * ends see the same outcome. */
     if (!SSL_get_selected_srtp_profile(d->ssl)) {
-        d->state = RTC_DTLS_FAILED;
+        fail(d, "no SRTP protection profile in common (RFC 5764 s.4.1.2)");
         return;
     }
     d->state = RTC_DTLS_CONNECTED;
@@ -412,7 +419,7 @@ static void step(rtc_dtls_t *d)
         } else {
             int e = SSL_get_error(d->ssl, rc);
             if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-                d->state = RTC_DTLS_FAILED;
+                fail(d, "the handshake failed (a fatal alert or a protocol error)");
         }
     } else if (d->state == RTC_DTLS_CONNECTED) {
         /* Post-handshake records (a retransmitted Finished, alerts):
@@ -425,7 +432,7 @@ static void step(rtc_dtls_t *d)
         if (rc <= 0) {
             int e = SSL_get_error(d->ssl, rc);
             if (e == SSL_ERROR_ZERO_RETURN || e == SSL_ERROR_SSL)
-                d->state = RTC_DTLS_FAILED;
+                fail(d, "the peer closed the association or sent a fatal alert");
         }
     }
     ERR_clear_error();
@@ -488,7 +495,7 @@ void rtc_dtls_handle_timeout(rtc_dtls_t *d)
      * says -1 once it has given up (its DTLS1_TMO_ALERT_COUNT). Early,
      * it does nothing and says 0. */
     if (DTLSv1_handle_timeout(d->ssl) < 0)
-        d->state = RTC_DTLS_FAILED;
+        fail(d, "the handshake timed out (no answer to its retransmissions, RFC 6347 s.4.2.4)");
     ERR_clear_error();
     note_timeout(d);
 }
@@ -498,12 +505,13 @@ void rtc_dtls_close(rtc_dtls_t *d)
     if (d->state == RTC_DTLS_CONNECTED)
         SSL_shutdown(d->ssl);       /* our close_notify; we wait for none back */
     ERR_clear_error();
-    d->state = RTC_DTLS_FAILED;
+    fail(d, "closed");
     d->next_timeout = RTC_TIME_NEVER;
 }
 
 uint64_t         rtc_dtls_next_timeout(const rtc_dtls_t *d) { return d->next_timeout; }
 rtc_dtls_state_t rtc_dtls_state(const rtc_dtls_t *d) { return d->state; }
+const char      *rtc_dtls_failure(const rtc_dtls_t *d) { return d->state == RTC_DTLS_FAILED ? d->why : NULL; }
 uint64_t         rtc_dtls_ignored(const rtc_dtls_t *d) { return d->ignored; }
 
 const char *rtc_dtls_srtp_profile(const rtc_dtls_t *d)

@@ -93,6 +93,9 @@ uint64_t          rtc_dtls_next_timeout(const rtc_dtls_t *d);
 void              rtc_dtls_handle_timeout(rtc_dtls_t *d);
 
 rtc_dtls_state_t  rtc_dtls_state(const rtc_dtls_t *d);
+/* Once FAILED: why, in words ("no SRTP protection profile in common
+ * (RFC 5764 s.4.1.2)", "the handshake timed out ..."); NULL before. */
+const char       *rtc_dtls_failure(const rtc_dtls_t *d);
 uint64_t          rtc_dtls_ignored(const rtc_dtls_t *d);
 /* Once connected: the SRTP protection profile chosen (RFC 5764 s.4.1.2
  * names, e.g. "SRTP_AES128_CM_SHA1_80"), the peer certificate's

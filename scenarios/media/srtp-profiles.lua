@@ -43,8 +43,9 @@ expect.event { src = "alice-cm", name = "dtlsconnected", args = { profile = CM }
 expect.event { src = "bob-cm", name = "dtlsconnected", args = { profile = CM }, count = 1 }
 expect.event { src = "alice-pref", name = "dtlsconnected", args = { profile = GCM }, count = 1 }
 expect.event { src = "bob-pref", name = "dtlsconnected", args = { profile = GCM }, count = 1 }
-expect.event { src = "alice-none", name = "dtlsfailed", count = 1 }
-expect.event { src = "bob-none", name = "dtlsfailed", count = 1 }
+local NONE = "DTLS: no SRTP protection profile in common (RFC 5764 s.4.1.2)"
+expect.event { src = "alice-none", name = "dtlsfailed", args = { reason = NONE }, count = 1 }
+expect.event { src = "bob-none", name = "dtlsfailed", args = { reason = NONE }, count = 1 }
 expect.never { src = "alice-none", name = "dtlsconnected" }
 expect.never { src = "bob-none", name = "track.connected" }
 expect.never { src = "alice-none", name = "track.connected" }
