@@ -101,3 +101,12 @@ bool fx_refuse(void *ctx, size_t more)
     }
     return true;
 }
+
+void fx_errors_with(const char *name, const char *lua, const char *const needles[])
+{
+    sim_result_t r;
+    ck_assert_int_eq(fx_run(name, lua, &r), SIM_ERROR);
+    for (const char *const *n = needles; *n; n++)
+        HAS(r, *n);
+    sim_result_clear(&r);
+}

@@ -44,6 +44,17 @@ typedef struct fx_refuser {
 } fx_refuser_t;
 bool fx_refuse(void *ctx, size_t more);
 
+/* Run an inline scenario that must pass. */
+#define PASSES(name, lua) do { \
+        sim_result_t r_; \
+        sim_verdict_t v_ = fx_run((name), (lua), &r_); \
+        ck_assert_msg(v_ == SIM_PASS, "%s: %s", (name), r_.messages ? r_.messages : "(none)"); \
+        sim_result_clear(&r_); \
+    } while (0)
+/* Run an inline scenario that must end in an error whose message has
+ * each of the needles (a NULL-terminated list). */
+void fx_errors_with(const char *name, const char *lua, const char *const needles[]);
+
 #define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
                                 "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
 

@@ -16,22 +16,6 @@
 #include "fixture.h"
 #include "lua/scenario.h"
 
-#define PASSES(name, lua) do { \
-        sim_result_t r_; \
-        sim_verdict_t v_ = fx_run((name), (lua), &r_); \
-        ck_assert_msg(v_ == SIM_PASS, "%s: %s", (name), r_.messages ? r_.messages : "(none)"); \
-        sim_result_clear(&r_); \
-    } while (0)
-
-static void errors_with(const char *name, const char *lua, const char *const needles[])
-{
-    sim_result_t r;
-    ck_assert_int_eq(fx_run(name, lua, &r), SIM_ERROR);
-    for (const char *const *n = needles; *n; n++)
-        HAS(r, *n);
-    sim_result_clear(&r);
-}
-
 /* fx_setup, and the repository's scenarios/lib (media.lua, peers.lua)
  * beside the test's scenarios: the tests run from the repository root. */
 static void setup_lib(void)
@@ -200,14 +184,14 @@ START_TEST(track_loop_meets_the_memory_bound)
      * stayed flat while the C heap grew) and each new id was checked by
      * a scan of every track made: the loop ran for hours. The heap is
      * filled first, so that the rest of the bound fills quickly. */
-    errors_with("trackloop", FILL
+    fx_errors_with("trackloop", FILL
                              "while true do MediaStreamTrack { kind = 'audio' } end\n",
                 (const char *const[]){ "trackloop.lua:2: memory limit of 512 MiB exceeded", NULL });
-    errors_with("streamloop", FILL
+    fx_errors_with("streamloop", FILL
                               "while true do MediaStream {} end\n",
                 (const char *const[]){ "streamloop.lua", "memory limit of 512 MiB exceeded", NULL });
     /* without the filler: the scan alone, in a few seconds before */
-    errors_with("idloop", "scenario { instructions = 2000000 }\n"
+    fx_errors_with("idloop", "scenario { instructions = 2000000 }\n"
                           "while true do MediaStreamTrack { kind = 'audio' } end\n",
                 (const char *const[]){ "idloop.lua:2: instruction limit of 2000000", NULL });
 }
@@ -217,7 +201,7 @@ START_TEST(session_loop_meets_the_instruction_bound)
 {
     /* each new session scanned every live one (media_host.c numbers
      * them), uncharged: 40 s to reach the memory bound */
-    errors_with("sessloop", "scenario { instructions = 20000000 }\n"
+    fx_errors_with("sessloop", "scenario { instructions = 20000000 }\n"
                             "local h = net.host { name = 'h' }\n"
                             "while true do h:RTCMediaSession() end\n",
                 (const char *const[]){ "sessloop.lua:3: instruction limit of 20000000",
@@ -282,7 +266,7 @@ END_TEST
 
 START_TEST(a_handler_that_throws_ends_the_run)
 {
-    errors_with("throws", CALL "call.mb.onaddstream = function(st) error('from the page') end\n",
+    fx_errors_with("throws", CALL "call.mb.onaddstream = function(st) error('from the page') end\n",
                 (const char *const[]){ "throws.lua:13: from the page", NULL });
 }
 END_TEST

@@ -22,25 +22,6 @@
 #include "fixture.h"
 #include "lua/scenario.h"
 
-
-#define PASSES(name, lua) do { \
-        sim_result_t r_; \
-        sim_verdict_t v_ = fx_run((name), (lua), &r_); \
-        ck_assert_msg(v_ == SIM_PASS, "%s: %s", (name), r_.messages ? r_.messages : "(none)"); \
-        sim_result_clear(&r_); \
-    } while (0)
-
-/* The scenario must end in an error whose message has each of the
- * needles (a NULL-terminated list). */
-static void errors_with(const char *name, const char *lua, const char *const needles[])
-{
-    sim_result_t r;
-    ck_assert_int_eq(fx_run(name, lua, &r), SIM_ERROR);
-    for (const char *const *n = needles; *n; n++)
-        HAS(r, *n);
-    sim_result_clear(&r);
-}
-
 /* The whole of out/<name>/events.jsonl (malloc'd). */
 static char *events_of(const char *name)
 {
@@ -64,18 +45,18 @@ static char *events_of(const char *name)
 START_TEST(c_library_loops_are_bounded)
 {
     /* each of these ran for minutes, running no Lua instruction */
-    errors_with("move", "table.move({1}, 1, 2^62, 2)\n",
+    fx_errors_with("move", "table.move({1}, 1, 2^62, 2)\n",
                 (const char *const[]){ "move.lua:1: instruction limit of 200000000",
                                        "table.move would visit 4611686018427387904 elements",
                                        NULL });
-    errors_with("backtrack", "local n = 0\nstring.find(('a'):rep(40), ('a*'):rep(40) .. 'b')\n",
+    fx_errors_with("backtrack", "local n = 0\nstring.find(('a'):rep(40), ('a*'):rep(40) .. 'b')\n",
                 (const char *const[]){ "backtrack.lua:2: instruction limit",
                                        "string.find on a 40-byte subject may take more than", NULL });
-    errors_with("gmatch", "for w in (('a'):rep(30)):gmatch(('a-'):rep(30) .. 'b') do end\n",
+    fx_errors_with("gmatch", "for w in (('a'):rep(30)):gmatch(('a-'):rep(30) .. 'b') do end\n",
                 (const char *const[]){ "gmatch.lua:1:", "string.gmatch on a 30-byte subject", NULL });
-    errors_with("gsub", "local s = ('a'):rep(30)\ns:gsub(('a?'):rep(30) .. ('a'):rep(30) .. 'b', '')\n",
+    fx_errors_with("gsub", "local s = ('a'):rep(30)\ns:gsub(('a?'):rep(30) .. ('a'):rep(30) .. 'b', '')\n",
                 (const char *const[]){ "gsub.lua:2:", "string.gsub", NULL });
-    errors_with("memfind", "local s = ('a'):rep(1e6)\nstring.find(s, ('a'):rep(5e5) .. 'b', 1, true)\n",
+    fx_errors_with("memfind", "local s = ('a'):rep(1e6)\nstring.find(s, ('a'):rep(5e5) .. 'b', 1, true)\n",
                 (const char *const[]){ "memfind.lua:2:", "string.find on a 1000000-byte subject", NULL });
     /* #t from __len with no element present */
     static const char *const fake_len =
@@ -90,22 +71,22 @@ START_TEST(c_library_loops_are_bounded)
     for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
         char lua[512];
         snprintf(lua, sizeof lua, "%s%s", fake_len, tabs[i][0]);
-        errors_with("fakelen", lua, (const char *const[]){ "fakelen.lua:2: instruction limit",
+        fx_errors_with("fakelen", lua, (const char *const[]){ "fakelen.lua:2: instruction limit",
                                                            tabs[i][1], NULL });
     }
     /* repeating nothing makes nothing at once; a string beyond the memory
      * bound is refused before it is built */
     PASSES("rep", "assert(string.rep('', 2^62) == '' and ('x'):rep(3, ',') == 'x,x,x')\n"
                   "assert(string.rep('', 2^62, '') == '' and ('ab'):rep(0) == '')\n");
-    errors_with("bigrep", "local s = string.rep('x', 2^40)\n",
+    fx_errors_with("bigrep", "local s = string.rep('x', 2^40)\n",
                 (const char *const[]){ "bigrep.lua:1: memory limit of 512 MiB exceeded: string.rep "
                                        "would make a string of 1099511627776 bytes", NULL });
     /* a linear function in a loop over a large string: the bytes count */
-    errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:upper() end\n",
+    fx_errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:upper() end\n",
                 (const char *const[]){ "scan.lua:2: instruction limit", NULL });
-    errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:find('y', 1, true) end\n",
+    fx_errors_with("scan", "local s = ('x'):rep(2^26)\nwhile true do local _ = s:find('y', 1, true) end\n",
                 (const char *const[]){ "scan.lua:2: instruction limit", NULL });
-    errors_with("scan", "local s = '\"' .. ('x'):rep(2^26) .. '\"'\nwhile true do json.decode(s) end\n",
+    fx_errors_with("scan", "local s = '\"' .. ('x'):rep(2^26) .. '\"'\nwhile true do json.decode(s) end\n",
                 (const char *const[]){ "scan.lua:2: instruction limit", NULL });
 }
 END_TEST
@@ -140,30 +121,30 @@ END_TEST
 START_TEST(limits_are_sticky)
 {
     static const char *const spin[] = { "instruction limit of 100000 Lua instructions exceeded", NULL };
-    errors_with("pcall", "scenario { instructions = 100000 }\n"
+    fx_errors_with("pcall", "scenario { instructions = 100000 }\n"
                          "local ok = pcall(function() while true do end end)\n"
                          "sim.event('survived')\n", spin);
     char *ev = events_of("pcall");
     ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
     free(ev);
-    errors_with("pcall-loop", "scenario { instructions = 100000 }\n"
+    fx_errors_with("pcall-loop", "scenario { instructions = 100000 }\n"
                               "while true do pcall(function() while true do end end) end\n", spin);
-    errors_with("xpcall", "scenario { instructions = 100000 }\n"
+    fx_errors_with("xpcall", "scenario { instructions = 100000 }\n"
                           "xpcall(function() while true do end end, function() while true do end end)\n",
                 spin);
-    errors_with("xpcall-msg", "scenario { instructions = 100000 }\n"
+    fx_errors_with("xpcall-msg", "scenario { instructions = 100000 }\n"
                               "print(xpcall(function() while true do end end, function(m) return 'caught' end))\n"
                               "sim.event('survived')\n", spin);
     /* an error raised meanwhile (here by a __close handler) does not
      * replace the bound's */
-    errors_with("close", "scenario { instructions = 100000 }\n"
+    fx_errors_with("close", "scenario { instructions = 100000 }\n"
                          "pcall(function()\n"
                          "  local c <close> = setmetatable({}, { __close = function() error('mine') end })\n"
                          "  while true do end\n"
                          "end)\n", spin);
     /* once tripped, no script code runs at all, not even a __close
      * handler on the way out */
-    errors_with("closing", "scenario { max_pending = 1 }\n"
+    fx_errors_with("closing", "scenario { max_pending = 1 }\n"
                            "local c <close> = setmetatable({}, { __close = function() sim.event('closing') end })\n"
                            "sim.at(1, print)\nsim.at(1, print)\n",
                 (const char *const[]){ "closing.lua:4: the pending events limit of 1", NULL });
@@ -171,21 +152,21 @@ START_TEST(limits_are_sticky)
     ck_assert_msg(!strstr(ev, "closing"), "%s", ev);
     free(ev);
     /* in a callback too */
-    errors_with("callback", "scenario { instructions = 100000 }\n"
+    fx_errors_with("callback", "scenario { instructions = 100000 }\n"
                             "sim.at(1, function() pcall(function() while true do end end) sim.event('survived') end)\n",
                 spin);
     ev = events_of("callback");
     ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
     free(ev);
     /* memory */
-    errors_with("memory", "pcall(function() local t = {} for i = 1, 1e9 do t[i] = { i, i, i, i } end end)\n"
+    fx_errors_with("memory", "pcall(function() local t = {} for i = 1, 1e9 do t[i] = { i, i, i, i } end end)\n"
                           "sim.event('survived')\n",
                 (const char *const[]){ "memory.lua:1: memory limit of 512 MiB exceeded", NULL });
     ev = events_of("memory");
     ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
     free(ev);
     /* virtual time: the script does not go on after sim.run said so */
-    errors_with("time", "scenario { max_time = 10 }\nsim.every(1, function() end)\n"
+    fx_errors_with("time", "scenario { max_time = 10 }\nsim.every(1, function() end)\n"
                         "pcall(sim.run)\nsim.event('survived')\n",
                 (const char *const[]){ "time.lua:3: sim.run: virtual time limit of 10.000000 s", NULL });
     ev = events_of("time");
@@ -200,7 +181,7 @@ START_TEST(finalizers_are_bounded)
 {
     static const char *const spin[] = { "instruction limit of 1000000 Lua instructions exceeded", NULL };
     /* collected during the run (the loop's garbage drives the collector) */
-    errors_with("gc-run", "scenario { instructions = 1000000 }\n"
+    fx_errors_with("gc-run", "scenario { instructions = 1000000 }\n"
                           "local x = setmetatable({}, { __gc = function() while true do end end })\n"
                           "x = nil\n"
                           "local t = {} for i = 1, 100000 do t[i] = {} end\n", spin);
@@ -222,10 +203,10 @@ START_TEST(finalizers_are_bounded)
                                         &r), SIM_PASS);
     sim_result_clear(&r);
     /* the objects' metatables are not the script's to give a __gc */
-    errors_with("gc-mt", "getmetatable(net.host { name = 'a' }).__gc = function() while true do end end\n"
+    fx_errors_with("gc-mt", "getmetatable(net.host { name = 'a' }).__gc = function() while true do end end\n"
                          "net.host { name = 'b' }\n",
                 (const char *const[]){ "gc-mt.lua:1: attempt to index a string value", NULL });
-    errors_with("gc-json", "getmetatable(json.decode('[]')).__gc = function() end\n",
+    fx_errors_with("gc-json", "getmetatable(json.decode('[]')).__gc = function() end\n",
                 (const char *const[]){ "gc-json.lua:1: attempt to index a string value", NULL });
 }
 END_TEST
@@ -234,33 +215,33 @@ END_TEST
 
 START_TEST(c_side_is_bounded)
 {
-    errors_with("pending", "scenario { max_pending = 100 }\n"
+    fx_errors_with("pending", "scenario { max_pending = 100 }\n"
                            "for i = 1, 1000 do sim.at(1, function() end) end\n",
                 (const char *const[]){ "pending.lua:2: the pending events limit of 100 was reached "
                                        "(scenario{max_pending=} raises it)", NULL });
     /* a pcall does not get past it either */
-    errors_with("pending-pcall", "scenario { max_pending = 10 }\n"
+    fx_errors_with("pending-pcall", "scenario { max_pending = 10 }\n"
                                  "for i = 1, 1000 do pcall(sim.after, 1, function() end) end\n",
                 (const char *const[]){ "the pending events limit of 10 was reached", NULL });
-    errors_with("log", "scenario { max_log_bytes = 100000 }\nlocal s = ('x'):rep(10000)\n"
+    fx_errors_with("log", "scenario { max_log_bytes = 100000 }\nlocal s = ('x'):rep(10000)\n"
                        "for i = 1, 100 do sim.event('big', { s = s }) end\n",
                 (const char *const[]){ "log.lua:3: the event log limit of 100000 bytes was reached "
                                        "(scenario{max_log_bytes=} raises it)", NULL });
     /* the default bound: 1500 events of 1 MB once made a 1.4 GB log */
-    errors_with("log-default", "local s = ('x'):rep(1 << 20)\n"
+    fx_errors_with("log-default", "local s = ('x'):rep(1 << 20)\n"
                                "for i = 1, 1500 do sim.event('big', { s = s }) end\n",
                 (const char *const[]){ "the event log limit of 67108864 bytes was reached", NULL });
     /* the event log's bytes count into the memory bound */
-    errors_with("log-memory", "scenario { max_log_bytes = 1 << 40 }\nlocal s = ('x'):rep(1 << 20)\n"
+    fx_errors_with("log-memory", "scenario { max_log_bytes = 1 << 40 }\nlocal s = ('x'):rep(1 << 20)\n"
                               "for i = 1, 1500 do sim.event('big', { s = s }) end\n",
                 (const char *const[]){ "log-memory.lua:3: memory limit of 512 MiB exceeded",
                                        "the simulator's records: event queue, timers, event log", NULL });
     /* so do expectations, and signalling messages in flight (here 1500 of
      * 1 MiB, with the log's own bound out of the way) */
-    errors_with("expect-memory", "local big = ('x'):rep(1 << 20)\n"
+    fx_errors_with("expect-memory", "local big = ('x'):rep(1 << 20)\n"
                                  "for i = 1, 1500 do expect.never { name = big .. i } end\n",
                 (const char *const[]){ "expect-memory.lua:2: memory limit of 512 MiB exceeded", NULL });
-    errors_with("chan-memory", "scenario { max_log_bytes = 1 << 40 }\n"
+    fx_errors_with("chan-memory", "scenario { max_log_bytes = 1 << 40 }\n"
                                "local a, b = net.host { name = 'a' }, net.host { name = 'b' }\n"
                                "local ea = net.channel { a, b, delay = 100 }\n"
                                "local big = ('x'):rep(1 << 20)\n"
@@ -269,7 +250,7 @@ START_TEST(c_side_is_bounded)
     /* datagrams in flight count (the network's packet buffers): 400000
      * of 1400 bytes into a link of 1000 s latency once held 900 MB, and
      * the run ended on the virtual time bound instead */
-    errors_with("flight", "scenario { max_pending = 400000 }\n"
+    fx_errors_with("flight", "scenario { max_pending = 400000 }\n"
                           "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
                           "local a, b = net.host { name = 'a' }, net.host { name = 'b' }\n"
                           "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10', link = { latency = 1000 } }\n"
@@ -281,7 +262,7 @@ START_TEST(c_side_is_bounded)
     /* what ref/ holds counts, and is refused at the bound: 400000
      * RTCConnections once held 1.4 GB of C memory (and aborted when
      * malloc failed) */
-    errors_with("conns", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+    fx_errors_with("conns", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
                          "local a = net.host { name = 'a' }\n"
                          "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10' }\n"
                          "local sock, keep = a:RTCSocket(), {}\n"
@@ -289,7 +270,7 @@ START_TEST(c_side_is_bounded)
                 (const char *const[]){ "conns.lua:5: memory limit of 512 MiB exceeded",
                                        "network and ICE agents", NULL });
     /* a pcall does not get past it: the bound holds */
-    errors_with("conns-pcall", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
+    fx_errors_with("conns-pcall", "local lan = net.subnet { name = 'lan', prefix = '10.0.0.0/24' }\n"
                                "local a = net.host { name = 'a' }\n"
                                "a:interface { name = 'eth0', subnet = lan, address = '10.0.0.10' }\n"
                                "local sock, keep = a:RTCSocket(), {}\n"
@@ -299,9 +280,9 @@ START_TEST(c_side_is_bounded)
     char *ev = events_of("conns-pcall");
     ck_assert_msg(!strstr(ev, "survived"), "%s", ev);
     free(ev);
-    errors_with("badopt", "scenario { max_pending = 0 }\n",
+    fx_errors_with("badopt", "scenario { max_pending = 0 }\n",
                 (const char *const[]){ "badopt.lua:1: scenario.max_pending must be a positive integer", NULL });
-    errors_with("badopt", "scenario { max_log_bytes = 'lots' }\n",
+    fx_errors_with("badopt", "scenario { max_log_bytes = 'lots' }\n",
                 (const char *const[]){ "badopt.lua:1: scenario.max_log_bytes must be a positive integer", NULL });
 }
 END_TEST
@@ -490,7 +471,7 @@ START_TEST(next_has_the_defined_order)
         "assert(next(u) == 'a' and next(u, 'b') == 'c' and next(u, 'c') == nil)\n"
         "local ok, e = pcall(next, { [{}] = 1 })\n"
         "assert(not ok and e:find('next: a key of type table has no deterministic order'), e)\n");
-    errors_with("badnext", "next({ [print] = 1 })\n",
+    fx_errors_with("badnext", "next({ [print] = 1 })\n",
                 (const char *const[]){ "badnext.lua:1: next: a key of type function", NULL });
 }
 END_TEST
@@ -560,10 +541,10 @@ START_TEST(event_argument_errors_in_key_order)
 {
     /* the argument named is the first bad one in byte order, whatever
      * order next() would have visited them in */
-    errors_with("evargs", "sim.event('x', { zz = print, aa = print, mm = print, b = 1 })\n",
+    fx_errors_with("evargs", "sim.event('x', { zz = print, aa = print, mm = print, b = 1 })\n",
                 (const char *const[]){ "evargs.lua:1: sim.event: argument 'aa':", NULL });
     /* json.encode names the first bad key type in byte order */
-    errors_with("jsonkeys", "local t = {}\n"
+    fx_errors_with("jsonkeys", "local t = {}\n"
                             "for i = 1, 8 do t[{}] = i t[function() end] = i t[true] = i end\n"
                             "json.encode(t)\n",
                 (const char *const[]){ "jsonkeys.lua:3: json.encode: key of type boolean", NULL });
