@@ -129,6 +129,8 @@ static bool cert_der(rtc_dtls_cert_t *c)
     t += sizeof version;
     *t++ = 0x02;
     *t++ = 8;
+    /* OpenSSL's RAND: seeded by whoever runs ref/ (the simulator's,
+     * sim/kernel/vdet.c), as DTLS's own randoms are */
     if (RAND_bytes(t, 8) != 1)
         return false;
     t[0] &= 0x7f;                       /* positive */

@@ -27,6 +27,18 @@ static bool one_edit(const char *a, const char *b)
     return strcmp(a + i + 1, b + i) == 0;   /* a has one more, at i */
 }
 
+void sim_lua_set_str(lua_State *L, const char *k, const char *v)
+{
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+void sim_lua_set_int(lua_State *L, const char *k, lua_Integer v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[])
 {
     idx = lua_absindex(L, idx);

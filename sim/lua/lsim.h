@@ -171,6 +171,10 @@ void sim_lua_check_phase(lua_State *L, const char *what);
 /* Raise a Lua error if the table at idx has a key not in allowed (a NULL-
  * terminated list): catches typos such as { latncy = 0.01 }. */
 void sim_lua_check_keys(lua_State *L, int idx, const char *what, const char *const allowed[]);
+/* t[k] = v for the table on top of the stack (the tables the bindings
+ * hand to scripts: descriptions, stats). */
+void sim_lua_set_str(lua_State *L, const char *k, const char *v);
+void sim_lua_set_int(lua_State *L, const char *k, lua_Integer v);
 /* Optional numeric field of the table at idx; returns def when absent.
  * Raises an error naming what.key when present but not a number. */
 double sim_lua_optnum(lua_State *L, int idx, const char *what, const char *key, double def);

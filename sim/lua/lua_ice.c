@@ -49,38 +49,26 @@ struct sim_lice {
 
 /* ---- candidates and descriptions as tables ------------------------------------ */
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-    lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
-}
-
 static void push_candidate(lua_State *L, const char *id, const rtc_candidate_t *c)
 {
     char a[16];
     lua_createtable(L, 0, 8);
-    set_str(L, "connection-id", id);
-    set_str(L, "foundation", c->foundation);
-    set_int(L, "component", c->component);
-    set_str(L, "transport", "udp");
-    set_int(L, "priority", c->priority);
-    set_str(L, "connectionAddress", sim_ip_str(c->addr.ip, a));
-    set_int(L, "connectionPort", c->addr.port);
-    set_str(L, "type", rtc_cand_type_name(c->type));
+    sim_lua_set_str(L, "connection-id", id);
+    sim_lua_set_str(L, "foundation", c->foundation);
+    sim_lua_set_int(L, "component", c->component);
+    sim_lua_set_str(L, "transport", "udp");
+    sim_lua_set_int(L, "priority", c->priority);
+    sim_lua_set_str(L, "connectionAddress", sim_ip_str(c->addr.ip, a));
+    sim_lua_set_int(L, "connectionPort", c->addr.port);
+    sim_lua_set_str(L, "type", rtc_cand_type_name(c->type));
 }
 
 static void push_description(lua_State *L, const rtc_conn_desc_t *d)
 {
     lua_createtable(L, 0, 4);
-    set_str(L, "connection-id", d->id);
-    set_str(L, "usefrag", d->ufrag);
-    set_str(L, "secret", d->pwd);
+    sim_lua_set_str(L, "connection-id", d->id);
+    sim_lua_set_str(L, "usefrag", d->ufrag);
+    sim_lua_set_str(L, "secret", d->pwd);
     /* a JSON array even when empty (json.array), so that it stays one
      * through the signalling channel */
     lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
@@ -270,7 +258,7 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     if (ev->type == RTC_ICE_DTLS_CONNECTED || ev->type == RTC_ICE_DTLS_FAILED) {
         /* not spec events: a table { profile = } or { reason = } */
         lua_createtable(L, 0, 1);
-        set_str(L, ev->type == RTC_ICE_DTLS_CONNECTED ? "profile" : "reason", ev->text);
+        sim_lua_set_str(L, ev->type == RTC_ICE_DTLS_CONNECTED ? "profile" : "reason", ev->text);
         nargs++;
     }
     sim_scn_call(li->s, nargs);
@@ -601,9 +589,9 @@ static int stun_stats(lua_State *L)
     sim_stun_server_stats_t st;
     sim_stun_server_stats(li->stun, &st);
     lua_createtable(L, 0, 3);
-    set_int(L, "answered", (lua_Integer)st.answered);
-    set_int(L, "refused", (lua_Integer)st.refused);
-    set_int(L, "ignored", (lua_Integer)st.ignored);
+    sim_lua_set_int(L, "answered", (lua_Integer)st.answered);
+    sim_lua_set_int(L, "refused", (lua_Integer)st.refused);
+    sim_lua_set_int(L, "ignored", (lua_Integer)st.ignored);
     return 1;
 }
 
@@ -674,13 +662,13 @@ static int turn_stats(lua_State *L)
     sim_turn_stats_t st;
     sim_turn_server_stats(li->turn, &st);
     lua_createtable(L, 0, 7);
-    set_int(L, "allocations", (lua_Integer)st.allocations);
-    set_int(L, "relayed_out", (lua_Integer)st.relayed_out);
-    set_int(L, "relayed_in", (lua_Integer)st.relayed_in);
-    set_int(L, "channel_out", (lua_Integer)st.channel_out);
-    set_int(L, "channel_in", (lua_Integer)st.channel_in);
-    set_int(L, "refused", (lua_Integer)st.refused);
-    set_int(L, "dropped", (lua_Integer)st.dropped);
+    sim_lua_set_int(L, "allocations", (lua_Integer)st.allocations);
+    sim_lua_set_int(L, "relayed_out", (lua_Integer)st.relayed_out);
+    sim_lua_set_int(L, "relayed_in", (lua_Integer)st.relayed_in);
+    sim_lua_set_int(L, "channel_out", (lua_Integer)st.channel_out);
+    sim_lua_set_int(L, "channel_in", (lua_Integer)st.channel_in);
+    sim_lua_set_int(L, "refused", (lua_Integer)st.refused);
+    sim_lua_set_int(L, "dropped", (lua_Integer)st.dropped);
     return 1;
 }
 
@@ -700,10 +688,10 @@ static int socket_stats(lua_State *L)
     rtc_socket_stats(sim_ice_socket_ref(li->sock), &st);
     lua_createtable(L, 0, RTC_STUN__COUNT + RTC_SEND__COUNT);
     for (int i = 1; i < RTC_STUN__COUNT; i++)
-        set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
+        sim_lua_set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
     for (int i = 1; i < RTC_SEND__COUNT; i++)
-        set_int(L, rtc_send_status_name((rtc_send_status_t)i), (lua_Integer)st.unsent[i]);
-    set_int(L, "no-memory", (lua_Integer)st.nomem);
+        sim_lua_set_int(L, rtc_send_status_name((rtc_send_status_t)i), (lua_Integer)st.unsent[i]);
+    sim_lua_set_int(L, "no-memory", (lua_Integer)st.nomem);
     return 1;
 }
 
@@ -718,8 +706,8 @@ static int m_transport_stats(lua_State *L)
     rtc_transport_stats_t st;
     rtc_connection_transport_stats(lc->c, &st);
     lua_createtable(L, 0, 3);
-    set_int(L, "dtls-ignored", (lua_Integer)st.dtls_ignored);
-    set_int(L, "media-no-link", (lua_Integer)st.media_no_link);
+    sim_lua_set_int(L, "dtls-ignored", (lua_Integer)st.dtls_ignored);
+    sim_lua_set_int(L, "media-no-link", (lua_Integer)st.media_no_link);
     return 1;
 }
 

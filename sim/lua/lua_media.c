@@ -143,18 +143,6 @@ static void record_free(sim_scn_t *s, void *p, size_t size)
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-    lua_pushinteger(L, v);
-    lua_setfield(L, -2, k);
-}
-
 static void set_bool(lua_State *L, const char *k, bool v)
 {
     lua_pushboolean(L, v);
@@ -1085,21 +1073,21 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
 static void push_codec(lua_State *L, const rtc_codec_t *c)
 {
     lua_createtable(L, 0, 6);
-    set_int(L, "payload-id", c->pt);
-    set_str(L, "kind", rtc_kind_name(c->kind));
+    sim_lua_set_int(L, "payload-id", c->pt);
+    sim_lua_set_str(L, "kind", rtc_kind_name(c->kind));
     if (c->name[0])
-        set_str(L, "name", c->name);
+        sim_lua_set_str(L, "name", c->name);
     if (c->clock_rate)
-        set_int(L, "clockRate", c->clock_rate);
+        sim_lua_set_int(L, "clockRate", c->clock_rate);
     if (c->channels)
-        set_int(L, "numChannels", c->channels);
+        sim_lua_set_int(L, "numChannels", c->channels);
     if (c->nparams) {
         lua_createtable(L, (int)c->nparams, 0);
         for (size_t i = 0; i < c->nparams; i++) {
             lua_createtable(L, 0, 2);
-            set_str(L, "name", c->params[i].name);
+            sim_lua_set_str(L, "name", c->params[i].name);
             if (c->params[i].has_value)
-                set_str(L, "value", c->params[i].value);
+                sim_lua_set_str(L, "value", c->params[i].value);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         json_mark(L, "array");
@@ -1111,13 +1099,13 @@ static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
 {
     char ssrc[16];
     lua_createtable(L, 0, 8);
-    set_str(L, "id", d->id);
-    set_str(L, "kind", rtc_kind_name(d->kind));
+    sim_lua_set_str(L, "id", d->id);
+    sim_lua_set_str(L, "kind", rtc_kind_name(d->kind));
     snprintf(ssrc, sizeof ssrc, "%u", (unsigned)d->ssrc);
-    set_str(L, "ssrc", ssrc);
-    set_str(L, "msid", d->msid);
+    sim_lua_set_str(L, "ssrc", ssrc);
+    sim_lua_set_str(L, "msid", d->msid);
     if (d->connection_id[0])
-        set_str(L, "connection-id", d->connection_id);
+        sim_lua_set_str(L, "connection-id", d->connection_id);
     lua_createtable(L, (int)d->ncodecs, 0);
     for (size_t i = 0; i < d->ncodecs; i++) {
         push_codec(L, &d->codecs[i]);
@@ -1129,9 +1117,9 @@ static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
     if (d->attrs.video_max_width || d->attrs.video_max_height) {
         lua_createtable(L, 0, 2);
         if (d->attrs.video_max_width)
-            set_int(L, "videoMaxWidth", d->attrs.video_max_width);
+            sim_lua_set_int(L, "videoMaxWidth", d->attrs.video_max_width);
         if (d->attrs.video_max_height)
-            set_int(L, "videoMaxHeight", d->attrs.video_max_height);
+            sim_lua_set_int(L, "videoMaxHeight", d->attrs.video_max_height);
         lua_setfield(L, -2, "mediaAttributes");
     }
     if (d->nexts) {
@@ -1579,13 +1567,13 @@ static int m_stats(lua_State *L)
     lua_createtable(L, 0, 6);
     lua_createtable(L, 0, RTC_DROP__COUNT);
     for (int i = 0; i < RTC_DROP__COUNT; i++)
-        set_int(L, rtc_media_drop_name((rtc_media_drop_t)i), (lua_Integer)st.dropped[i]);
+        sim_lua_set_int(L, rtc_media_drop_name((rtc_media_drop_t)i), (lua_Integer)st.dropped[i]);
     lua_setfield(L, -2, "dropped");
-    set_int(L, "rtp_sent", (lua_Integer)st.rtp_sent);
-    set_int(L, "rtcp_sent", (lua_Integer)st.rtcp_sent);
-    set_int(L, "rtp_received", (lua_Integer)st.rtp_received);
-    set_int(L, "rtcp_received", (lua_Integer)st.rtcp_received);
-    set_int(L, "unsent", (lua_Integer)st.unsent);
+    sim_lua_set_int(L, "rtp_sent", (lua_Integer)st.rtp_sent);
+    sim_lua_set_int(L, "rtcp_sent", (lua_Integer)st.rtcp_sent);
+    sim_lua_set_int(L, "rtp_received", (lua_Integer)st.rtp_received);
+    sim_lua_set_int(L, "rtcp_received", (lua_Integer)st.rtcp_received);
+    sim_lua_set_int(L, "unsent", (lua_Integer)st.unsent);
     return 1;
 }
 
@@ -1612,24 +1600,24 @@ static int m_track_stats(lua_State *L)
     char ssrc[16];
     snprintf(ssrc, sizeof ssrc, "%u", (unsigned)st.ssrc);
     lua_createtable(L, 0, 18);
-    set_str(L, "ssrc", ssrc);
+    sim_lua_set_str(L, "ssrc", ssrc);
     set_bool(L, "sending", st.sending);
     set_bool(L, "connected", st.connected);
-    set_int(L, "packets", (lua_Integer)st.packets);
-    set_int(L, "octets", (lua_Integer)st.octets);
-    set_int(L, "expected", (lua_Integer)st.expected);
-    set_int(L, "lost", (lua_Integer)st.lost);
-    set_int(L, "jitter", (lua_Integer)st.jitter);
-    set_int(L, "duplicates", (lua_Integer)st.duplicates);
+    sim_lua_set_int(L, "packets", (lua_Integer)st.packets);
+    sim_lua_set_int(L, "octets", (lua_Integer)st.octets);
+    sim_lua_set_int(L, "expected", (lua_Integer)st.expected);
+    sim_lua_set_int(L, "lost", (lua_Integer)st.lost);
+    sim_lua_set_int(L, "jitter", (lua_Integer)st.jitter);
+    sim_lua_set_int(L, "duplicates", (lua_Integer)st.duplicates);
     set_bool(L, "have_report", st.have_report);
-    set_int(L, "fraction_lost", (lua_Integer)st.fraction_lost);
-    set_int(L, "cumulative_lost", (lua_Integer)st.cumulative_lost);
-    set_int(L, "report_jitter", (lua_Integer)st.report_jitter);
+    sim_lua_set_int(L, "fraction_lost", (lua_Integer)st.fraction_lost);
+    sim_lua_set_int(L, "cumulative_lost", (lua_Integer)st.cumulative_lost);
+    sim_lua_set_int(L, "report_jitter", (lua_Integer)st.report_jitter);
     lua_pushnumber(L, (lua_Number)st.rtt_us / 1e6);    /* seconds, as every time in the API */
     lua_setfield(L, -2, "rtt");
-    set_int(L, "srs", (lua_Integer)st.srs);
-    set_int(L, "rrs", (lua_Integer)st.rrs);
-    set_int(L, "byes", (lua_Integer)st.byes);
+    sim_lua_set_int(L, "srs", (lua_Integer)st.srs);
+    sim_lua_set_int(L, "rrs", (lua_Integer)st.rrs);
+    sim_lua_set_int(L, "byes", (lua_Integer)st.byes);
     return 1;
 }
 
@@ -1833,7 +1821,7 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
             char ssrc[16];
             snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
             lua_createtable(L, 0, 2);
-            set_str(L, "ssrc", ssrc);
+            sim_lua_set_str(L, "ssrc", ssrc);
             lua_createtable(L, 0, (int)ev->nexts);
             for (size_t i = 0; i < ev->nexts && i < RTC_MAX_EXTS; i++) {
                 push_hex(L, ev->exts[i].value, ev->exts[i].len);
