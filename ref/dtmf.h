@@ -32,7 +32,9 @@ typedef enum rtc_dtmf_status {
     RTC_DTMF_TRUNCATED,     /* fewer than 4 bytes */
     RTC_DTMF_BAD_EVENT,     /* an event code above 16 (s.3.2's table) */
     RTC_DTMF_NO_START,      /* an end packet (or an update) of an event whose start was never
-                             * seen and that carries no duration to recover it: see the decoder */
+                             * seen and that carries no duration to recover it (duration 0),
+                             * or a late packet of an event older than the one under way or
+                             * last reported (D87): see the decoder */
     RTC_DTMF_BACKWARDS,     /* the duration of an event went down (s.2.5.2.1: discard) */
     RTC_DTMF_DUPLICATE,     /* a packet of an event already reported (a repeated end packet,
                              * a duplicate): not an error, counted so it is not counted twice */
@@ -122,6 +124,11 @@ typedef struct rtc_dtmf_receiver {
     uint32_t last_ts;               /* the timestamp of the last event reported */
     uint64_t last_at;               /* ns: the last packet of the current event */
     uint64_t counts[RTC_DTMF__COUNT];
+    /* Added by dtmf.c (additive): a long event comes in segments, each
+     * with its own timestamp (s.2.5.2.3); cur.ts stays the first's. */
+    uint32_t seg_ts;                /* the current segment's timestamp (last_ts: the
+                                     * last segment's, which its end packets carry) */
+    uint32_t seg_base;              /* units of the tone before the current segment */
 } rtc_dtmf_receiver_t;
 
 void rtc_dtmf_receiver_init(rtc_dtmf_receiver_t *r);
