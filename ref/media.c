@@ -25,7 +25,22 @@ static const rtc_codec_t default_codecs[] = {
     { .pt = 111, .kind = RTC_KIND_AUDIO, .name = "opus", .clock_rate = 48000, .channels = 2 },
     { .pt = 0,   .kind = RTC_KIND_AUDIO, .name = "PCMU", .clock_rate = 8000, .channels = 1 },
     { .pt = 96,  .kind = RTC_KIND_VIDEO, .name = "VP8",  .clock_rate = 90000 },
+    /* D92: what browsers offer for RFC 4733 s.7.1.1, one per audio
+     * clock rate (Opus 48000, PCMU 8000) */
+    { .pt = 110, .kind = RTC_KIND_DTMF,  .name = "telephone-event", .clock_rate = 48000, .channels = 1 },
+    { .pt = 126, .kind = RTC_KIND_DTMF,  .name = "telephone-event", .clock_rate = 8000, .channels = 1 },
 };
+
+/* RFC 4733 s.2.5.1.2 leaves the update interval to the sender; 50 ms is
+ * what the issue and browsers use (D93). Volume 10 (-10 dBm0, s.2.3.4),
+ * as browsers send (D93). */
+#define DTMF_INTERVAL_NS (50 * 1000000ull)
+#define DTMF_VOLUME      10
+/* D89: the spec's ',' pause */
+#define DTMF_PAUSE_NS    (2 * NS_PER_S)
+/* D94: a tone under way whose packets stop for 4 intervals (3 updates
+ * lost in a row are still the same tone) ended without an end packet */
+#define DTMF_RX_TIMEOUT_NS (4 * DTMF_INTERVAL_NS)
 
 /* ---- errors, time and randomness ----------------------------------------- */
 
@@ -138,20 +153,35 @@ ssize_t media_local_by_id(const rtc_media_t *m, const char *id)
     return -1;
 }
 
+/* A dtmf track shares its audio track's SSRC (spec, RTCDTMFTrack): the
+ * source is the audio track's, the one this finds. */
 ssize_t media_local_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
 {
     for (size_t i = 0; i < m->nlt; i++)
-        if (m->lt[i].desc.ssrc == ssrc)
+        if (m->lt[i].desc.kind != RTC_KIND_DTMF && m->lt[i].desc.ssrc == ssrc)
             return (ssize_t)i;
     return -1;
 }
 
+/* The remote track of an SSRC: a dtmf track shares its audio track's
+ * (D95), which is the source's; the dtmf track only when it is alone. */
 static ssize_t remote_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
 {
-    for (size_t i = 0; i < m->nrt; i++)
-        if (m->rt[i].desc.ssrc == ssrc)
+    ssize_t dtmf = -1;
+    for (size_t i = 0; i < m->nrt; i++) {
+        if (m->rt[i].desc.ssrc != ssrc)
+            continue;
+        if (m->rt[i].desc.kind != RTC_KIND_DTMF)
             return (ssize_t)i;
-    return -1;
+        if (dtmf < 0)
+            dtmf = (ssize_t)i;
+    }
+    return dtmf;
+}
+
+bool media_is_dtmf_codec(const rtc_codec_t *c)
+{
+    return strcasecmp(c->name, "telephone-event") == 0;
 }
 
 ssize_t media_unknown_by_ssrc(const rtc_media_t *m, uint32_t ssrc)
@@ -209,6 +239,49 @@ const rtc_codec_t *media_first_codec_of(const rtc_codec_t *v, size_t n, rtc_kind
     return NULL;
 }
 
+static uint32_t clock_of(const rtc_codec_t *c);
+
+/* The remote dtmf track of ssrc whose description has payload type pt
+ * as a telephone-event codec; -1 if none. */
+static ssize_t remote_dtmf_of(const rtc_media_t *m, uint32_t ssrc, uint8_t pt)
+{
+    for (size_t i = 0; i < m->nrt; i++) {
+        const remote_track_t *r = &m->rt[i];
+        if (r->desc.kind != RTC_KIND_DTMF || r->desc.ssrc != ssrc)
+            continue;
+        const rtc_codec_t *c = codec_by_pt(r->desc.codecs, r->desc.ncodecs, pt);
+        if (c && media_is_dtmf_codec(c))
+            return (ssize_t)i;
+    }
+    return -1;
+}
+
+/* D92: RFC 4733 s.2.1 wants the event clock to be the audio's (one SSRC,
+ * one timestamp clock); telephone-event/8000 is the issue's fallback. */
+const rtc_codec_t *media_dtmf_codec(const rtc_codec_t *v, size_t n, const rtc_codec_t *audio)
+{
+    const rtc_codec_t *any = NULL, *at8000 = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!media_is_dtmf_codec(&v[i]))
+            continue;
+        if (audio && clock_of(&v[i]) == clock_of(audio))
+            return &v[i];
+        if (!at8000 && clock_of(&v[i]) == 8000)
+            at8000 = &v[i];
+        if (!any)
+            any = &v[i];
+    }
+    return at8000 ? at8000 : any;
+}
+
+local_track_t *media_first_audio(rtc_media_t *m)
+{
+    for (size_t i = 0; i < m->nlt; i++)
+        if (m->lt[i].desc.kind == RTC_KIND_AUDIO)
+            return &m->lt[i];
+    return NULL;
+}
+
 /* A codec's clock rate when it gives none: the RFC 3551 s.6 rates of
  * the static types and the rates browsers use (RFC 7587 s.4.1: Opus
  * signals 48000; video payload formats 90000). */
@@ -246,6 +319,7 @@ uint8_t media_ext_id(const rtc_media_options_t *o, const char *name)
  * connection it rides. */
 static uint64_t rtp_timeout_ns(rtc_media_t *m, const media_conn_t *mc);
 static void     reconcile(rtc_media_t *m);
+static uint64_t dtmf_due(rtc_media_t *m, local_track_t *t);
 
 /* The least rtp_timeout_ns can be: 2 x s.6.2's 5 s minimum of Td
  * (rtc_rtcp_interval_td, not the initial halving). A remote source heard
@@ -265,9 +339,16 @@ void media_rearm(rtc_media_t *m, bool from_timeout)
          * (rtc_env.h: a time at or before now fires after this call) */
         if (!from_timeout && m->ev_head < m->nev)
             at = now;
-        for (size_t i = 0; i < m->nlt; i++)
+        for (size_t i = 0; i < m->nlt; i++) {
             if (m->lt[i].sending && m->lt[i].src.next_at < at)
                 at = m->lt[i].src.next_at;
+            uint64_t d = dtmf_due(m, &m->lt[i]);
+            if (d < at)
+                at = d;
+        }
+        for (size_t i = 0; i < m->nrt; i++)
+            if (m->rt[i].dtmf.active && m->rt[i].dtmf.last_at + DTMF_RX_TIMEOUT_NS < at)
+                at = m->rt[i].dtmf.last_at + DTMF_RX_TIMEOUT_NS;
         for (size_t i = 0; i < m->nconns; i++)
             if (m->conns[i].rtcp_at < at)
                 at = m->conns[i].rtcp_at;
@@ -546,6 +627,140 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
     m->st.rtp_sent++;
 }
 
+/* ---- RTCDTMFTrack out (RFC 4733 s.2.5.1) ------------------------------- */
+
+/* One telephone-event packet on the audio source a's SSRC and sequence
+ * space (spec: the dtmf track inherits its SSRC; RFC 4733 s.2.1: the
+ * events are of that RTP stream), counted in its SR counts (RFC 3550
+ * s.6.4.1: every packet of the SSRC). */
+static void send_dtmf_packet(rtc_media_t *m, local_track_t *t, local_track_t *a, media_conn_t *mc,
+                             const rtc_dtmf_packet_t *pk)
+{
+    uint8_t plain[64], prot[64 + MEDIA_SRTP_ROOM];
+    rtc_rtp_header_t h;
+    memset(&h, 0, sizeof h);
+    h.marker = pk->marker;
+    h.pt = t->dtmf.pt;
+    h.seq = a->seq++;
+    /* s.2.5.1.1: every packet of an event carries its start's timestamp
+     * (a long tone's later segments theirs, s.2.5.1.3) */
+    h.ts = t->dtmf.ts + pk->ts_offset;
+    h.ssrc = a->desc.ssrc;
+    size_t hl;
+    if (rtc_rtp_write_header(&h, plain, sizeof plain - RTC_DTMF_PAYLOAD_LEN, &hl) != RTC_RTP_OK) {
+        m->st.unsent++;     /* unreachable: a 12-byte header */
+        return;
+    }
+    rtc_dtmf_write(&pk->payload, plain + hl);
+    size_t len = hl + RTC_DTMF_PAYLOAD_LEN, plen = len;
+    memcpy(prot, plain, len);
+    a->st.packets++;
+    a->st.octets += RTC_DTMF_PAYLOAD_LEN;
+    a->ssrc_packets++;
+    a->ssrc_octets += RTC_DTMF_PAYLOAD_LEN;
+    t->st.packets++;
+    t->st.octets += RTC_DTMF_PAYLOAD_LEN;
+    if (rtc_srtp_protect(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK) {
+        m->st.unsent++;
+        return;
+    }
+    /* the twin always, as audio: see emit_rtcp */
+    if (rtc_connection_send_media(mc->c, prot, plen, plain, len) != RTC_SEND_OK) {
+        m->st.unsent++;
+        return;
+    }
+    m->st.rtp_sent++;
+}
+
+/* The audio track a dtmf track's tones go on: the one holding while a
+ * tone plays, else the session's first audio track (D92). */
+static local_track_t *dtmf_audio(rtc_media_t *m, local_track_t *t)
+{
+    if (t->dtmf.playing) {
+        ssize_t i = media_local_by_id(m, t->dtmf.audio);
+        return i >= 0 ? &m->lt[i] : NULL;
+    }
+    return media_first_audio(m);
+}
+
+/* When a dtmf track next has something to do; never while its audio
+ * track does not send (the tones wait for it, D91). */
+static uint64_t dtmf_due(rtc_media_t *m, local_track_t *t)
+{
+    if (t->desc.kind != RTC_KIND_DTMF)
+        return RTC_TIME_NEVER;
+    local_track_t *a = dtmf_audio(m, t);
+    if (!a || !a->sending) {
+        /* the tone's audio track stopped or went: the tone is cut (its
+         * packets have no stream to ride), the buffer waits */
+        if (t->dtmf.playing) {
+            t->dtmf.playing = false;
+            if (a)
+                a->dtmf_hold = false;
+        }
+        return RTC_TIME_NEVER;
+    }
+    if (t->dtmf.playing)
+        return rtc_dtmf_sender_next_at(&t->dtmf.snd);
+    return t->dtmf.buf[0] ? t->dtmf.next_at : RTC_TIME_NEVER;
+}
+
+static void dtmf_start_tone(rtc_media_t *m, local_track_t *t, local_track_t *a, char c, uint64_t now)
+{
+    const rtc_codec_t *codec = codec_by_pt(t->desc.codecs, t->desc.ncodecs, t->dtmf.pt);
+    uint32_t clock = codec ? clock_of(codec) : 8000;
+    rtc_dtmf_sender_init(&t->dtmf.snd, (uint8_t)rtc_dtmf_event_of(c), DTMF_VOLUME, clock,
+                         t->dtmf.duration_ms, DTMF_INTERVAL_NS, now);
+    /* s.2.5.1.1: the event's timestamp is the audio clock's at its start;
+     * the audio source is held (s.2.5.1.1: no audio of the same instant,
+     * D93) while its clock keeps running */
+    t->dtmf.ts = rtp_ts_now(a, now);
+    t->dtmf.playing = true;
+    snprintf(t->dtmf.audio, sizeof t->dtmf.audio, "%s", a->desc.id);
+    a->dtmf_hold = true;
+    rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_DTMF_SENT, t->desc.msid, t->desc.id);
+    if (e) {
+        e->digit = c >= 'a' && c <= 'd' ? (char)(c - 'a' + 'A') : c;
+        e->at = now;
+        e->duration_ms = t->dtmf.duration_ms;
+        e->ssrc = a->desc.ssrc;
+        e->volume = DTMF_VOLUME;
+    }
+}
+
+/* What is due of a dtmf track's tones at now. */
+static void dtmf_step(rtc_media_t *m, local_track_t *t, uint64_t now)
+{
+    /* bounded: each turn sends a packet, ends a tone or takes a character */
+    for (int n = 0; n < 4 * RTC_DTMF_TONES_MAX + 2000; n++) {
+        uint64_t due = dtmf_due(m, t);
+        if (due > now)
+            return;
+        local_track_t *a = dtmf_audio(m, t);
+        media_conn_t *mc = conn_rec(m, a->sent_on);     /* dtmf_due: a sends */
+        if (!mc)
+            return;     /* unreachable: a sending track has its connection */
+        if (t->dtmf.playing) {
+            rtc_dtmf_packet_t pk;
+            if (rtc_dtmf_sender_next(&t->dtmf.snd, &pk))
+                send_dtmf_packet(m, t, a, mc, &pk);
+            if (rtc_dtmf_sender_next_at(&t->dtmf.snd) == UINT64_MAX) {
+                /* the spec's interToneGap runs from the last packet */
+                t->dtmf.playing = false;
+                a->dtmf_hold = false;
+                t->dtmf.next_at = rtc_dtmf_sender_end(&t->dtmf.snd) + (uint64_t)t->dtmf.gap_ms * 1000000;
+            }
+            continue;
+        }
+        char c = t->dtmf.buf[0];
+        memmove(t->dtmf.buf, t->dtmf.buf + 1, strlen(t->dtmf.buf));
+        if (c == ',')
+            t->dtmf.next_at = now + DTMF_PAUSE_NS;
+        else
+            dtmf_start_tone(m, t, a, c, now);
+    }
+}
+
 static void source_params(const local_track_t *t, const rtc_codec_t *c, rtc_source_params_t *p)
 {
     rtc_source_defaults(p, t->desc.kind == RTC_KIND_VIDEO ? RTC_SOURCE_VIDEO : RTC_SOURCE_AUDIO,
@@ -803,6 +1018,10 @@ void media_local_collision(rtc_media_t *m, size_t i)
     /* pick with the old one still in the table, so it is not drawn again */
     uint32_t fresh = pick_ssrc(m);
     t->desc.ssrc = fresh;
+    /* the dtmf tracks that share it follow it (spec: they have its SSRC) */
+    for (size_t k = 0; k < m->nlt; k++)
+        if (m->lt[k].desc.kind == RTC_KIND_DTMF && m->lt[k].desc.ssrc == old)
+            m->lt[k].desc.ssrc = fresh;
     t->ssrc_packets = t->ssrc_octets = 0;
     rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_SSRC_CHANGED, t->desc.msid, t->desc.id);
     if (e) {
@@ -819,6 +1038,22 @@ static void ext_name(const rtc_media_options_t *o, uint8_t id, char *out, size_t
             return;
         }
     snprintf(out, n, "%u", id);
+}
+
+/* A tone a remote dtmf track decoded: its event (RFC 4733 s.2.5.2). */
+static void dtmf_tone_event(rtc_media_t *m, remote_track_t *r, const rtc_dtmf_tone_t *tone)
+{
+    rtc_media_event_t *e = media_push_event(m, RTC_MEDIA_DTMF_TONE, r->desc.msid, r->desc.id);
+    if (!e)
+        return;
+    uint32_t clock = r->dtmf_clock ? r->dtmf_clock : 8000;
+    e->digit = tone->digit;
+    e->at = tone->first_at;
+    e->duration_units = tone->duration;
+    e->duration_ms = (uint32_t)((uint64_t)tone->duration * 1000 / clock);
+    e->volume = tone->volume;
+    e->ended = tone->ended;
+    e->ssrc = r->desc.ssrc;
 }
 
 /* RTP for a source we know (a described track or a recorded unknown
@@ -850,6 +1085,42 @@ static void rtp_in(rtc_media_t *m, rtc_connection_t *c, const uint8_t *p, size_t
     if (li >= 0)
         media_local_collision(m, (size_t)li);
     ssize_t ri = remote_by_ssrc(m, h.ssrc);
+    ssize_t di = remote_dtmf_of(m, h.ssrc, h.pt);
+    if (di >= 0) {
+        /* D95: a telephone-event of a described dtmf track goes to its
+         * decoder, never to the audio's payload checks; its sequence
+         * number is the shared source's (RFC 3550 A.1 is per SSRC, so it
+         * is not counted lost there) */
+        remote_track_t *r = &m->rt[di];
+        const rtc_codec_t *codec = codec_by_pt(r->desc.codecs, r->desc.ncodecs, h.pt);
+        m->st.rtp_received++;
+        r->dtmf_clock = clock_of(codec);
+        r->st.packets++;
+        r->st.octets += h.payload_len;
+        if (ri >= 0 && ri != di) {
+            remote_track_t *a = &m->rt[ri];
+            const rtc_codec_t *ac = media_first_codec_of(a->desc.codecs, a->desc.ncodecs, a->desc.kind);
+            rx_count(&a->src, &h, c, now, ac ? clock_of(ac) : r->dtmf_clock);
+        }
+        rtc_dtmf_tone_t tone;
+        bool done = false;
+        rtc_dtmf_status_t ds = rtc_dtmf_receiver_input(&r->dtmf, p + h.header_len, h.payload_len, h.ts,
+                                                       h.marker, now, &tone, &done);
+        switch (ds) {
+        case RTC_DTMF_OK:         break;
+        case RTC_DTMF_DUPLICATE:  m->st.dtmf_duplicates++; break;
+        case RTC_DTMF_TRUNCATED:  m->st.dropped[RTC_DROP_DTMF_TRUNCATED]++; break;
+        case RTC_DTMF_BAD_EVENT:  m->st.dropped[RTC_DROP_DTMF_BAD_EVENT]++; break;
+        case RTC_DTMF_NO_START:   m->st.dropped[RTC_DROP_DTMF_NO_START]++; break;
+        case RTC_DTMF_BACKWARDS:  m->st.dropped[RTC_DROP_DTMF_BACKWARDS]++; break;
+        case RTC_DTMF__COUNT:     break;
+        }
+        /* a tone completed by this packet is reported even when the
+         * packet itself was refused (a new event ends the one before) */
+        if (done)
+            dtmf_tone_event(m, r, &tone);
+        return;
+    }
     if (ri >= 0) {
         remote_track_t *r = &m->rt[ri];
         const rtc_codec_t *codec = codec_by_pt(r->desc.codecs, r->desc.ncodecs, h.pt);
@@ -1019,14 +1290,36 @@ void rtc_media_handle_timeout(rtc_media_t *m)
         return;
     uint64_t now = now_ns(m);
     reconcile(m);
+    /* the tones first: one starting now holds its audio before the
+     * audio's packet of this instant, one ending releases it */
+    for (size_t i = 0; i < m->nlt; i++)
+        if (m->lt[i].desc.kind == RTC_KIND_DTMF)
+            dtmf_step(m, &m->lt[i], now);
     for (size_t i = 0; i < m->nlt; i++) {
         local_track_t *t = &m->lt[i];
         media_conn_t *mc = t->sending ? conn_rec(m, t->sent_on) : NULL;
         /* a late timer sends what was due (a video frame's packets all
          * are due at once); bounded so that a very late one cannot spin:
          * 2000 packets is over 2 s of 1 Mbit/s video */
-        for (int n = 0; mc && t->sending && t->src.next_at <= now && n < 2000; n++)
+        for (int n = 0; mc && t->sending && t->src.next_at <= now && n < 2000; n++) {
+            if (t->dtmf_hold) {
+                /* D93: held by a tone, the source's packet is made (its
+                 * clock and bytes run on) and not sent: no sequence
+                 * number taken */
+                uint8_t scratch[MEDIA_PKT_MAX];
+                rtc_source_packet_t pk;
+                if (!rtc_source_next(&t->src, scratch, sizeof scratch, &pk))
+                    break;
+                continue;
+            }
             send_rtp(m, t, mc);
+        }
+    }
+    for (size_t i = 0; i < m->nrt; i++) {
+        remote_track_t *r = &m->rt[i];
+        rtc_dtmf_tone_t tone;
+        if (r->dtmf.active && rtc_dtmf_receiver_poll(&r->dtmf, now, DTMF_RX_TIMEOUT_NS, &tone))
+            dtmf_tone_event(m, r, &tone);
     }
     for (size_t i = 0; i < m->nconns; i++) {
         media_conn_t *mc = &m->conns[i];
@@ -1144,6 +1437,22 @@ int rtc_media_close(rtc_media_t *m, char *err, size_t errlen)
 
 /* ---- local streams -------------------------------------------------------- */
 
+/* The spec's mapping of a dtmf track: "the new DTMF track inherits the
+ * SSRC value of the first audio track in the RTCMediaSession" (D92:
+ * the first added), and its codec is the session's telephone-event of
+ * that track's clock. */
+static void dtmf_map(rtc_media_t *m, local_track_t *t)
+{
+    local_track_t *a = media_first_audio(m);
+    t->desc.ssrc = a ? a->desc.ssrc : 0;
+    const rtc_codec_t *ac = a ? media_first_codec_of(a->desc.codecs, a->desc.ncodecs, RTC_KIND_AUDIO) : NULL;
+    const rtc_codec_t *c = media_dtmf_codec(m->opt.codecs, m->opt.ncodecs, ac);
+    t->desc.ncodecs = 0;
+    if (c)
+        t->desc.codecs[t->desc.ncodecs++] = *c;
+    t->dtmf.pt = c ? c->pt : 0;
+}
+
 int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err, size_t errlen)
 {
     if (m->closed)
@@ -1168,6 +1477,20 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
             return media_fail(err, errlen, "addStream: track '%s': the session's codecs have no %s codec",
                               t->id, rtc_kind_name(t->kind));
     }
+    /* spec, RTCDTMFTrack: "added into a sending MediaStream containing,
+     * at least, an audio MediaStreamTrack" */
+    bool has_audio = false, has_dtmf = false;
+    const char *dtmf_id = NULL;
+    for (size_t i = 0; i < s->ntracks; i++) {
+        has_audio |= s->tracks[i].kind == RTC_KIND_AUDIO;
+        if (s->tracks[i].kind == RTC_KIND_DTMF && !has_dtmf) {
+            has_dtmf = true;
+            dtmf_id = s->tracks[i].id;
+        }
+    }
+    if (has_dtmf && !has_audio)
+        return media_fail(err, errlen, "addStream: stream '%s': dtmf track '%s' needs an audio track in "
+                          "its stream (spec, RTCDTMFTrack)", s->id, dtmf_id);
     stream_rec_t *ls = rtc_mem_reserve(&m->env, m->ls, &m->ls_cap, m->nls, sizeof *ls);
     if (ls)
         m->ls = ls;
@@ -1200,8 +1523,12 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
             d->given |= RTC_TD_ATTRS;
         }
         /* RFC 3550 s.8.1 SSRC; s.5.1 random initial sequence number and
-         * timestamp; the source's payload bytes from the same stream */
-        d->ssrc = pick_ssrc(m);
+         * timestamp; the source's payload bytes from the same stream. A
+         * dtmf track has no SSRC of its own: sendTrack maps it (below) */
+        if (d->kind != RTC_KIND_DTMF)
+            d->ssrc = pick_ssrc(m);
+        t->dtmf.duration_ms = RTC_DTMF_DURATION_DEFAULT;
+        t->dtmf.gap_ms = RTC_DTMF_GAP_DEFAULT;
         m->nlt++;
         uint32_t r[4];
         m->env.random(m->env.ctx, r, sizeof r);
@@ -1209,6 +1536,9 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
         t->ts0 = r[1];
         t->seed = (uint64_t)r[2] << 32 | r[3];
     }
+    for (size_t i = m->nlt - s->ntracks; i < m->nlt; i++)
+        if (m->lt[i].desc.kind == RTC_KIND_DTMF)
+            dtmf_map(m, &m->lt[i]);
     media_rearm(m, false);
     return 0;
 }
@@ -1216,6 +1546,16 @@ int rtc_media_add_stream(rtc_media_t *m, const rtc_local_stream_t *s, char *err,
 static int track_of_stream_send(rtc_media_t *m, size_t i, bool send)
 {
     local_track_t *t = &m->lt[i];
+    if (t->desc.kind == RTC_KIND_DTMF) {
+        /* D91: sending makes the mapping afresh; stopping empties the
+         * buffer (a tone under way ends with its end packets) */
+        t->want = send;
+        if (send)
+            dtmf_map(m, t);
+        else
+            t->dtmf.buf[0] = '\0';
+        return 0;
+    }
     if (send) {
         t->want = true;
     } else {
@@ -1272,4 +1612,73 @@ int rtc_media_send_track(rtc_media_t *m, const char *track, bool send, char *err
     track_of_stream_send(m, (size_t)i, send);
     media_rearm(m, false);
     return 0;
+}
+
+/* ---- RTCDTMFTrack (spec, "The RTCDTMFTrack") ------------------------------ */
+
+static uint32_t dtmf_clamp(int64_t v, uint32_t def, uint32_t lo, uint32_t hi)
+{
+    if (v < 0)
+        return def;
+    return v < lo ? lo : v > hi ? hi : (uint32_t)v;
+}
+
+int rtc_media_insert_dtmf(rtc_media_t *m, const char *track, const char *tones, int64_t duration_ms,
+                          int64_t gap_ms, char *err, size_t errlen)
+{
+    if (m->closed)
+        return media_fail(err, errlen, "InvalidStateError: insertDTMF: the session is closed");
+    ssize_t i = track ? media_local_by_id(m, track) : -1;
+    if (i < 0)
+        return media_fail(err, errlen, "InvalidStateError: insertDTMF: track '%s' is in no stream added "
+                          "to this RTCMediaSession (addStream)", track ? track : "");
+    local_track_t *t = &m->lt[i];
+    if (t->desc.kind != RTC_KIND_DTMF)
+        return media_fail(err, errlen, "insertDTMF: track '%s' is an %s track, not an RTCDTMFTrack", track,
+                          rtc_kind_name(t->desc.kind));
+    if (!t->want)
+        return media_fail(err, errlen, "InvalidStateError: insertDTMF: RTCDTMFTrack '%s' is not sent "
+                          "(sendTrack or sendStream first)", track);
+    if (!t->desc.ncodecs)
+        return media_fail(err, errlen, "insertDTMF: the session's codecs have no telephone-event codec "
+                          "(RFC 4733 s.7.1.1) for RTCDTMFTrack '%s'", track);
+    if (!tones)
+        return media_fail(err, errlen, "insertDTMF: no tones");
+    if (strlen(tones) > RTC_DTMF_TONES_MAX)
+        return media_fail(err, errlen, "insertDTMF: tones: %zu characters, at most %d", strlen(tones),
+                          RTC_DTMF_TONES_MAX);
+    /* D89: tones and ',' are kept (a-d as A-D), the rest dropped now;
+     * D91: the new buffer replaces what had not started */
+    size_t n = 0;
+    for (const char *p = tones; *p; p++) {
+        if (*p == ',' || rtc_dtmf_event_of(*p) >= 0)
+            t->dtmf.buf[n++] = *p >= 'a' && *p <= 'd' ? (char)(*p - 'a' + 'A') : *p;
+    }
+    t->dtmf.buf[n] = '\0';
+    /* D90: clamped to the spec's bounds, as RTCDTMFSender clamps */
+    t->dtmf.duration_ms = dtmf_clamp(duration_ms, RTC_DTMF_DURATION_DEFAULT, RTC_DTMF_DURATION_MIN,
+                                     RTC_DTMF_DURATION_MAX);
+    t->dtmf.gap_ms = dtmf_clamp(gap_ms, RTC_DTMF_GAP_DEFAULT, RTC_DTMF_GAP_MIN, RTC_DTMF_GAP_MAX);
+    /* idle (no tone, no gap or pause running): the first starts now */
+    uint64_t now = now_ns(m);
+    if (!t->dtmf.playing && t->dtmf.next_at < now)
+        t->dtmf.next_at = now;
+    media_rearm(m, false);
+    return 0;
+}
+
+bool rtc_media_dtmf_state(const rtc_media_t *m, const char *track, rtc_dtmf_state_t *st)
+{
+    ssize_t i = track ? media_local_by_id(m, track) : -1;
+    if (i < 0 || m->lt[i].desc.kind != RTC_KIND_DTMF)
+        return false;
+    const local_track_t *t = &m->lt[i];
+    memset(st, 0, sizeof *st);
+    snprintf(st->tone_buffer, sizeof st->tone_buffer, "%s", t->dtmf.buf);
+    st->duration = t->dtmf.duration_ms;
+    st->inter_tone_gap = t->dtmf.gap_ms;
+    st->playing = t->dtmf.playing;
+    st->ssrc = t->desc.ssrc;
+    st->pt = t->desc.ncodecs ? t->dtmf.pt : 0xff;
+    return true;
 }

@@ -148,6 +148,12 @@ typedef enum rtc_media_event_type {
     RTC_MEDIA_STREAM_DISCONNECTED,  /* ... ondisconnected: msid */
     RTC_MEDIA_SSRC_CHANGED,         /* not a spec event: a local source's SSRC collided (RFC 3550
                                      * s.8.2) and changed: track, ssrc (old), new_ssrc */
+    /* added by h-dtmfengine (issue 10): */
+    RTC_MEDIA_DTMF_SENT,            /* not a spec event: a local RTCDTMFTrack started a tone:
+                                     * msid, track, digit, at (ns), duration_ms, ssrc */
+    RTC_MEDIA_DTMF_TONE,            /* a remote dtmf track decoded a tone (RFC 4733 s.2.5.2): msid,
+                                     * track, digit, at (ns, its first packet's arrival),
+                                     * duration_ms, duration_units, volume, ended, ssrc */
 } rtc_media_event_type_t;
 
 typedef struct rtc_media_event {
@@ -158,6 +164,12 @@ typedef struct rtc_media_event {
     uint32_t         ssrc, new_ssrc;
     size_t           nexts;
     rtc_ext_header_t exts[RTC_MAX_EXTS];
+    /* added by h-dtmfengine: the DTMF events' */
+    char             digit;
+    uint64_t         at;
+    uint32_t         duration_ms, duration_units;
+    uint8_t          volume;
+    bool             ended;
 } rtc_media_event_t;
 
 /* Packets the session dropped, by reason (bad input from the network:
@@ -175,6 +187,11 @@ typedef enum rtc_media_drop {
     RTC_DROP_NOMEM,             /* no memory for a new remote source */
     RTC_DROP_TOO_MANY_SOURCES,  /* added by h-media: RTP from yet another unknown SSRC past the
                                  * 64 the session keeps (a peer bounds what it makes us hold) */
+    /* added by h-dtmfengine: a telephone-event packet the decoder refused (dtmf.h's statuses) */
+    RTC_DROP_DTMF_TRUNCATED,    /* payload under 4 bytes */
+    RTC_DROP_DTMF_BAD_EVENT,    /* event code above 16 (RFC 4733 s.3.2) */
+    RTC_DROP_DTMF_NO_START,     /* an end or update of an event never started */
+    RTC_DROP_DTMF_BACKWARDS,    /* the event's duration went down (s.2.5.2.1) */
     RTC_DROP__COUNT
 } rtc_media_drop_t;
 
@@ -204,6 +221,8 @@ typedef struct rtc_media_stats {
     uint64_t dropped[RTC_DROP__COUNT];
     uint64_t rtp_sent, rtcp_sent, rtp_received, rtcp_received;
     uint64_t unsent;                    /* datagrams a connection could not send */
+    uint64_t dtmf_duplicates;           /* added by h-dtmfengine: telephone-event packets of a tone
+                                         * already reported (repeated end packets): not drops */
 } rtc_media_stats_t;
 
 /* opt NULL: the defaults. opaque: the environment's pointer, returned by
@@ -273,5 +292,38 @@ int rtc_media_close(rtc_media_t *m, char *err, size_t errlen);
 bool rtc_media_track_stats(const rtc_media_t *m, const char *track, bool remote,
                            rtc_track_stats_t *st);
 void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st);
+
+/* ---- RTCDTMFTrack (added by h-dtmfengine, issue 10) ------------------------ */
+
+/* Tones an insertDTMF may queue: a page's dial string is a few dozen;
+ * more is refused (a user's error), the buffer stays fixed-size. */
+#define RTC_DTMF_TONES_MAX 256
+#define RTC_DTMF_DURATION_DEFAULT 100
+#define RTC_DTMF_DURATION_MIN     70        /* the spec's bounds; outside: clamped (D90) */
+#define RTC_DTMF_DURATION_MAX     6000
+#define RTC_DTMF_GAP_DEFAULT      50
+#define RTC_DTMF_GAP_MIN          50
+#define RTC_DTMF_GAP_MAX          60000     /* D90: a bound so times stay small */
+
+/* insertDTMF on local dtmf track `track`: tones replaces what remains of
+ * the tone buffer (D91); characters other than tones and ',' are
+ * dropped (D89); duration_ms and gap_ms < 0 take the defaults, others
+ * are clamped to the bounds (D90). RTC_ERR_INVALID when the track is
+ * none, not a dtmf track, not sent (sendTrack/sendStream: the message
+ * starts "InvalidStateError"), the session has no telephone-event codec,
+ * or tones is longer than RTC_DTMF_TONES_MAX. */
+int rtc_media_insert_dtmf(rtc_media_t *m, const char *track, const char *tones, int64_t duration_ms,
+                          int64_t gap_ms, char *err, size_t errlen);
+
+typedef struct rtc_dtmf_state {
+    char     tone_buffer[RTC_DTMF_TONES_MAX + 1];  /* the characters not yet started */
+    uint32_t duration, inter_tone_gap;              /* ms, the values in effect */
+    bool     playing;                               /* a tone's packets are going out */
+    uint32_t ssrc;                                  /* the audio source's it shares (0: none) */
+    uint8_t  pt;                                    /* its telephone-event codec's, 0xff: none */
+} rtc_dtmf_state_t;
+
+/* A local dtmf track's state; false if track is no local dtmf track. */
+bool rtc_media_dtmf_state(const rtc_media_t *m, const char *track, rtc_dtmf_state_t *st);
 
 #endif

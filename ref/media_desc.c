@@ -61,6 +61,10 @@ const char *rtc_media_drop_name(rtc_media_drop_t d)
     case RTC_DROP_CLOSED:           return "closed";
     case RTC_DROP_NOMEM:            return "no-memory";
     case RTC_DROP_TOO_MANY_SOURCES: return "too-many-sources";
+    case RTC_DROP_DTMF_TRUNCATED:   return "dtmf-truncated";
+    case RTC_DROP_DTMF_BAD_EVENT:   return "dtmf-bad-event";
+    case RTC_DROP_DTMF_NO_START:    return "dtmf-no-start";
+    case RTC_DROP_DTMF_BACKWARDS:   return "dtmf-backwards";
     case RTC_DROP__COUNT:           break;
     }
     return "?";
@@ -287,10 +291,12 @@ static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
     r->desc = *d;
     r->desc.given &= ~(unsigned)RTC_TD_DELETE;
     r->src.ssrc = d->ssrc;
+    rtc_dtmf_receiver_init(&r->dtmf);
     media_push_event(m, RTC_MEDIA_ADD_TRACK, d->msid, d->id);
     /* an unknown source now described: it becomes this track, its
-     * statistics kept; its next RTP connects it */
-    ssize_t u = media_unknown_by_ssrc(m, d->ssrc);
+     * statistics kept; its next RTP connects it (a dtmf track's SSRC is
+     * its audio track's, which takes the source: D95) */
+    ssize_t u = d->kind == RTC_KIND_DTMF ? -1 : media_unknown_by_ssrc(m, d->ssrc);
     if (u >= 0) {
         r->src = m->unk[u].src;
         /* its packet and octet counts too, which trackStats reads from
@@ -304,6 +310,27 @@ static void add_remote(rtc_media_t *m, const rtc_track_desc_t *d)
     ssize_t li = media_local_by_ssrc(m, d->ssrc);
     if (li >= 0)
         media_local_collision(m, (size_t)li);
+}
+
+/* A dtmf track and an audio track may share an SSRC (D95). */
+static bool dtmf_pair(const rtc_track_desc_t *a, const rtc_track_desc_t *b)
+{
+    return (a->kind == RTC_KIND_DTMF && b->kind == RTC_KIND_AUDIO) ||
+           (a->kind == RTC_KIND_AUDIO && b->kind == RTC_KIND_DTMF);
+}
+
+/* nd[i] and nd[j] (j < i) share an SSRC: allowed for exactly one audio
+ * and one dtmf track, so a third track of that SSRC is refused. */
+static bool ssrc_may_share(const rtc_track_desc_t *a, const rtc_track_desc_t *b, const rtc_track_desc_t *nd,
+                           size_t n, size_t i, size_t j)
+{
+    if (!dtmf_pair(a, b))
+        return false;
+    for (size_t k = 0; k < n && k < i; k++)
+        if (k != j && !nd[k].del && nd[k].ssrc == a->ssrc)
+            return false;
+    (void)n;
+    return true;
 }
 
 static int check_remote_entry(const rtc_media_t *m, const rtc_track_desc_t *t, const char *who,
@@ -375,19 +402,20 @@ int rtc_media_set_remote_description(rtc_media_t *m, const rtc_track_desc_t *d, 
         rc = check_remote_entry(m, &nd[i], who, err, errlen);
     }
     /* SSRCs unique among the tracks the description leaves (RFC 3550
-     * s.8: one source, one SSRC) */
+     * s.8: one source, one SSRC), but for a dtmf track and an audio
+     * track: the spec's RTCDTMFTrack inherits its audio track's (D95) */
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (nd[i].del)
             continue;
         for (size_t j = 0; j < i && rc == 0; j++)
-            if (!nd[j].del && nd[j].ssrc == nd[i].ssrc)
+            if (!nd[j].del && nd[j].ssrc == nd[i].ssrc && !ssrc_may_share(&nd[i], &nd[j], nd, n, i, j))
                 rc = media_fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
                                 nd[i].id, nd[i].ssrc, nd[j].id);
         for (size_t k = 0; incremental && k < m->nrt && rc == 0; k++) {
             bool replaced = false;
             for (size_t j = 0; j < n && !replaced; j++)
                 replaced = strcmp(d[j].id, m->rt[k].desc.id) == 0;
-            if (!replaced && m->rt[k].desc.ssrc == nd[i].ssrc)
+            if (!replaced && m->rt[k].desc.ssrc == nd[i].ssrc && !dtmf_pair(&nd[i], &m->rt[k].desc))
                 rc = media_fail(err, errlen, "%s: track '%s': ssrc %" PRIu32 " is track '%s''s too", prefix,
                                 nd[i].id, nd[i].ssrc, m->rt[k].desc.id);
         }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "ice_private.h"        /* rtc_mem_* (ref/'s allocations, socket.c) */
+#include "dtmf.h"
 #include "media.h"
 #include "rtp.h"
 #include "srtp.h"
@@ -75,6 +76,20 @@ typedef struct local_track {
     rtc_source_t      src;
     uint32_t          ssrc_packets, ssrc_octets;   /* the SR's counts: per SSRC (s.6.4.1) */
     rtc_track_stats_t st;
+    /* audio: held by a tone of a dtmf track sharing its SSRC (RFC 4733
+     * s.2.5.1.1, D93): its source's clock runs, its packets are not sent */
+    bool              dtmf_hold;
+    /* dtmf (h-dtmfengine): the RTCDTMFTrack's tone buffer and schedule */
+    struct {
+        char              buf[RTC_DTMF_TONES_MAX + 1];
+        uint32_t          duration_ms, gap_ms;
+        bool              playing;      /* snd's packets going out */
+        uint64_t          next_at;      /* the next character starts (not playing) */
+        char              audio[RTC_NAME_MAX + 1];  /* the held audio track, while playing */
+        rtc_dtmf_sender_t snd;
+        uint32_t          ts;           /* the RTP timestamp of the tone's start */
+        uint8_t           pt;
+    } dtmf;
 } local_track_t;
 
 typedef struct remote_track {
@@ -82,6 +97,8 @@ typedef struct remote_track {
     rx_src_t          src;
     bool              connected;
     rtc_track_stats_t st;
+    rtc_dtmf_receiver_t dtmf;       /* kind dtmf: the decoder of its telephone-events */
+    uint32_t          dtmf_clock;   /* its telephone-event codec's clock, from the last packet */
 } remote_track_t;
 
 typedef struct unknown_src {
@@ -155,6 +172,16 @@ void media_remote_disconnect(rtc_media_t *m, size_t i, const char *reason);
 /* media.c: local track i's SSRC is the peer's too (RFC 3550 s.8.2): a BYE
  * where it was sending, a fresh SSRC, the ssrcchanged event. */
 void media_local_collision(rtc_media_t *m, size_t i);
+
+/* media.c: the session's telephone-event codec for a dtmf track (D92):
+ * the one whose clock is that of the audio codec's (audio may be NULL),
+ * else telephone-event/8000, else any; NULL when the options have none. */
+const rtc_codec_t *media_dtmf_codec(const rtc_codec_t *v, size_t n, const rtc_codec_t *audio);
+/* media.c: the first local audio track of the session (D92's "first"):
+ * the first added; NULL if none. */
+local_track_t *media_first_audio(rtc_media_t *m);
+/* media.c: a codec is telephone-event (RFC 4733 s.7.1.1) */
+bool media_is_dtmf_codec(const rtc_codec_t *c);
 
 /* media_desc.c: k is one of the kinds media.h names. */
 bool media_kind_valid(rtc_kind_t k);

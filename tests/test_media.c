@@ -124,6 +124,8 @@ static const char *ev_short(rtc_media_event_type_t t)
     case RTC_MEDIA_STREAM_CONNECTED:    return "stream-connected";
     case RTC_MEDIA_STREAM_DISCONNECTED: return "stream-disconnected";
     case RTC_MEDIA_SSRC_CHANGED:        return "ssrc-changed";
+    case RTC_MEDIA_DTMF_SENT:           return "dtmf-sent";
+    case RTC_MEDIA_DTMF_TONE:           return "dtmf-tone";
     }
     return "?";
 }
@@ -753,6 +755,11 @@ static void on_media(void *arg, sim_media_t *sm, const rtc_media_event_t *ev)
              (unsigned long long)(t / 1000000000), (unsigned long long)(t / 1000000 % 1000),
              ev_short(ev->type), ev->msid, ev->track[0] ? "/" : "", ev->track,
              ev->reason[0] ? ":" : "", ev->reason);
+    if (ev->type == RTC_MEDIA_DTMF_TONE || ev->type == RTC_MEDIA_DTMF_SENT) {
+        n = strlen(p->log);
+        snprintf(p->log + n, sizeof p->log - n, "digit=%c dur=%u units=%u ended=%d; ", ev->digit,
+                 ev->duration_ms, ev->duration_units, ev->ended);
+    }
     if (ev->type == RTC_MEDIA_UNKNOWN_TRACK) {
         n = strlen(p->log);
         snprintf(p->log + n, sizeof p->log - n, "ssrc=%u exts=%zu%s%s; ", ev->ssrc, ev->nexts,
@@ -1453,6 +1460,201 @@ START_TEST(out_of_memory_in_a_whole_call)
 }
 END_TEST
 
+/* ---- RTCDTMFTrack (issue 10) ---------------------------------------------- */
+
+/* RTP headers (in the clear under SRTP, RFC 3711 s.3.1) a sent to b */
+typedef struct seen_rtp {
+    uint64_t t;
+    uint8_t  pt;
+    bool     marker;
+    uint16_t seq;
+    uint32_t ts, ssrc;
+    uint8_t  e_byte;        /* the payload's second byte (E bit, volume) for telephone-events */
+} seen_rtp_t;
+
+static seen_rtp_t seen[4096];
+static size_t     nseen;
+
+static void grab_rtp(void *arg, sim_time_t t, const sim_pkt_t *pk)
+{
+    (void)arg;
+    if (pk->src_ip != 0x0a000001 || pk->len < 16 || pk->data[0] < 128 || pk->data[0] > 191 ||
+        (pk->data[1] >= 192 && pk->data[1] <= 223) || nseen == sizeof seen / sizeof *seen)
+        return;
+    const uint8_t *d = pk->data;
+    seen[nseen++] = (seen_rtp_t){ t, d[1] & 0x7f, (d[1] & 0x80) != 0, (uint16_t)(d[2] << 8 | d[3]),
+                                  (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7],
+                                  (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11],
+                                  0 };
+}
+
+/* a adds stream "sa" of audio "aa" and dtmf "da" and sends it; b is told */
+static void send_audio_dtmf(world_t *w)
+{
+    char err[256];
+    rtc_local_track_t t[2];
+    memset(t, 0, sizeof t);
+    snprintf(t[0].id, sizeof t[0].id, "aa");
+    t[0].kind = RTC_KIND_AUDIO;
+    snprintf(t[1].id, sizeof t[1].id, "da");
+    t[1].kind = RTC_KIND_DTMF;
+    rtc_local_stream_t st = { .ntracks = 2, .tracks = t };
+    snprintf(st.id, sizeof st.id, "sa");
+    ck_assert_msg(rtc_media_add_stream(M(&w->a), &st, err, sizeof err) == 0, "%s", err);
+    /* not sent yet: insertDTMF refused as a state error */
+    ck_assert_int_eq(rtc_media_insert_dtmf(M(&w->a), "da", "1", -1, -1, err, sizeof err), RTC_ERR_INVALID);
+    ck_assert_msg(strncmp(err, "InvalidStateError", 17) == 0, "%s", err);
+    ck_assert_msg(rtc_media_send_stream(M(&w->a), "sa", true, err, sizeof err) == 0, "%s", err);
+    signal_desc(&w->a, &w->b);
+}
+
+static int ninserts;
+
+static void insert_at(void *arg)
+{
+    world_t *w = arg;
+    char err[256];
+    const char *tones = ninserts++ ? "A#" : "1";
+    ck_assert_msg(rtc_media_insert_dtmf(M(&w->a), "da", tones, -1, -1, err, sizeof err) == 0, "%s", err);
+    sim_media_poke(w->a.sm);
+}
+
+static rtc_dtmf_state_t dstate(peer_t *p, const char *id)
+{
+    rtc_dtmf_state_t ds;
+    ck_assert(rtc_media_dtmf_state(M(p), id, &ds));
+    return ds;
+}
+
+START_TEST(dtmf_tones_sent_and_received)
+{
+    world_t w;
+    call_init(&w, 31, NULL);
+    nseen = 0;
+    sim_link_add_tap(sim_iface_link(w.ib), grab_rtp, &w);
+    send_audio_dtmf(&w);
+    /* the mapping: the dtmf track has the audio track's SSRC, kind dtmf,
+     * the telephone-event of Opus's clock (D92: pt 110) */
+    rtc_track_desc_t d[4];
+    size_t n = rtc_media_local_description(M(&w.a), NULL, d, 4);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(d[1].id, "da");
+    ck_assert_int_eq(d[1].kind, RTC_KIND_DTMF);
+    ck_assert_uint_eq(d[1].ssrc, d[0].ssrc);
+    ck_assert_uint_eq(d[1].ncodecs, 1);
+    ck_assert_str_eq(d[1].codecs[0].name, "telephone-event");
+    ck_assert_uint_eq(d[1].codecs[0].pt, 110);
+    rtc_dtmf_state_t ds = dstate(&w.a, "da");
+    ck_assert_str_eq(ds.tone_buffer, "");
+    ck_assert_uint_eq(ds.duration, 100);
+    ck_assert_uint_eq(ds.inter_tone_gap, 50);
+    ninserts = 0;
+    sim_at(w.k, SIM_SEC(3), insert_at, &w);
+    sim_at(w.k, SIM_SEC(4), insert_at, &w);
+    /* toneBuffer drains: "A#" at 4 s, the A starts at once, so "#"
+     * while it plays (packets 0-100 ms, ends to 200 ms, 50 ms gap) */
+    sim_run_until(w.k, SIM_SEC(4) + SIM_MS(1));
+    ds = dstate(&w.a, "da");
+    ck_assert_str_eq(ds.tone_buffer, "#");
+    ck_assert(ds.playing);
+    sim_run_until(w.k, SIM_SEC(4) + SIM_MS(260));
+    ck_assert_str_eq(dstate(&w.a, "da").tone_buffer, "");
+    sim_run_until(w.k, SIM_SEC(6));
+    /* three tones, in order, each of its 100 ms (4800 units at 48 kHz),
+     * reported from their end packets */
+    ck_assert_int_eq(log_count(&w.b, "dtmf-tone"), 3);
+    const char *t1 = strstr(w.b.log, "digit=1 dur=100 units=4800 ended=1");
+    const char *t2 = strstr(w.b.log, "digit=A dur=100 units=4800 ended=1");
+    const char *t3 = strstr(w.b.log, "digit=# dur=100 units=4800 ended=1");
+    ck_assert_msg(t1 && t2 && t3 && t1 < t2 && t2 < t3, "%s", w.b.log);
+    ck_assert_int_eq(log_count(&w.a, "dtmf-sent"), 3);
+    /* on the wire: every packet from the audio SSRC, in one sequence
+     * space with no gap (the tones took the audio's numbers); each
+     * telephone-event run has one timestamp and its marker on the first;
+     * no audio packet inside a run (D93) */
+    uint32_t ssrc = d[0].ssrc;
+    int runs = 0;
+    size_t first = 0;
+    bool in = false;
+    uint16_t prev_seq = 0;
+    bool have_prev = false;
+    for (size_t i = 0; i < nseen; i++) {
+        ck_assert_uint_eq(seen[i].ssrc, ssrc);
+        if (have_prev)
+            ck_assert_msg(seen[i].seq == (uint16_t)(prev_seq + 1), "seq %u after %u", seen[i].seq, prev_seq);
+        prev_seq = seen[i].seq;
+        have_prev = true;
+        bool ev = seen[i].pt == 110;
+        if (ev && !in) {
+            runs++;
+            first = i;
+            ck_assert(seen[i].marker);
+        } else if (ev) {
+            ck_assert_uint_eq(seen[i].ts, seen[first].ts);
+            ck_assert(!seen[i].marker);
+        }
+        in = ev;
+    }
+    ck_assert_int_eq(runs, 3);
+    /* the telephone-event packets do not show as audio loss at b */
+    ck_assert_int_eq(tstats(&w.b, "aa", true).lost, 0);
+    rtc_media_stats_t ms = mstats(&w.b);
+    for (int k = 0; k < RTC_DROP__COUNT; k++)
+        ck_assert_msg(ms.dropped[k] == 0, "%s: %llu", rtc_media_drop_name(k), (unsigned long long)ms.dropped[k]);
+    /* the repeated end packets: 2 of each tone's 3 are duplicates */
+    ck_assert_uint_eq(ms.dtmf_duplicates, 6);
+    call_free(&w);
+}
+END_TEST
+
+START_TEST(dtmf_refusals_and_bounds)
+{
+    char err[256];
+    fx_t x;
+    fx_init(&x, NULL);
+    rtc_local_track_t t[2];
+    memset(t, 0, sizeof t);
+    snprintf(t[0].id, sizeof t[0].id, "d");
+    t[0].kind = RTC_KIND_DTMF;
+    rtc_local_stream_t st = { .ntracks = 1, .tracks = t };
+    snprintf(st.id, sizeof st.id, "s");
+    /* a dtmf track without an audio track in its stream */
+    ck_assert_int_eq(rtc_media_add_stream(x.m, &st, err, sizeof err), RTC_ERR_INVALID);
+    ck_assert_msg(strstr(err, "needs an audio track"), "%s", err);
+    snprintf(t[1].id, sizeof t[1].id, "a");
+    t[1].kind = RTC_KIND_AUDIO;
+    st.ntracks = 2;
+    ck_assert_int_eq(rtc_media_add_stream(x.m, &st, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_media_insert_dtmf(x.m, "a", "1", -1, -1, err, sizeof err), RTC_ERR_INVALID);
+    ck_assert_int_eq(rtc_media_send_track(x.m, "d", true, err, sizeof err), 0);
+    /* D89: unknown characters dropped at once, a-d as A-D; D90: clamped */
+    ck_assert_int_eq(rtc_media_insert_dtmf(x.m, "d", "1x,b*#?", 10, 0, err, sizeof err), 0);
+    rtc_dtmf_state_t ds;
+    ck_assert(rtc_media_dtmf_state(x.m, "d", &ds));
+    ck_assert_str_eq(ds.tone_buffer, "1,B*#");
+    ck_assert_uint_eq(ds.duration, 70);
+    ck_assert_uint_eq(ds.inter_tone_gap, 50);
+    ck_assert_int_eq(rtc_media_insert_dtmf(x.m, "d", "9", 7000, 51, err, sizeof err), 0);
+    ck_assert(rtc_media_dtmf_state(x.m, "d", &ds));
+    /* D91: the buffer replaced */
+    ck_assert_str_eq(ds.tone_buffer, "9");
+    ck_assert_uint_eq(ds.duration, 6000);
+    ck_assert_uint_eq(ds.inter_tone_gap, 51);
+    fx_done(&x);
+    /* no telephone-event codec in the options: a clear error */
+    rtc_media_options_t o;
+    memset(&o, 0, sizeof o);
+    o.ncodecs = 1;
+    o.codecs[0] = (rtc_codec_t){ .pt = 0, .kind = RTC_KIND_AUDIO, .name = "PCMU", .clock_rate = 8000 };
+    fx_init(&x, &o);
+    ck_assert_int_eq(rtc_media_add_stream(x.m, &st, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_media_send_track(x.m, "d", true, err, sizeof err), 0);
+    ck_assert_int_eq(rtc_media_insert_dtmf(x.m, "d", "1", -1, -1, err, sizeof err), RTC_ERR_INVALID);
+    ck_assert_msg(strstr(err, "telephone-event"), "%s", err);
+    fx_done(&x);
+}
+END_TEST
+
 static Suite *media_suite(void)
 {
     Suite *s = suite_create("media");
@@ -1481,6 +1683,8 @@ static Suite *media_suite(void)
     tcase_add_test(tc, malformed_inside_srtp_dropped);
     tcase_add_test(tc, same_seed_same_call);
     tcase_add_test(tc, out_of_memory_in_a_whole_call);
+    tcase_add_test(tc, dtmf_tones_sent_and_received);
+    tcase_add_test(tc, dtmf_refusals_and_bounds);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -478,6 +478,40 @@ static int l_track(lua_State *L)
     return 1;
 }
 
+/* RTCDTMFTrack{ id =, label = } (spec, "The RTCDTMFTrack"): a local
+ * track of kind "dtmf", added to a MediaStream with an audio track. */
+static int l_dtmf_track(lua_State *L)
+{
+    static const char *const keys[] = { "id", "label", NULL };
+    const char *what = "RTCDTMFTrack";
+    sim_lua_check_phase(L, what);
+    if (lua_isnoneornil(L, 1))
+        lua_settop(L, 0), lua_newtable(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sim_lua_check_keys(L, 1, what, keys);
+    sim_lmedia_t *md = media_of(L);
+    rtc_local_track_t t;
+    memset(&t, 0, sizeof t);
+    t.kind = RTC_KIND_DTMF;
+    opt_name(L, 1, what, "id", t.id, sizeof t.id);
+    opt_name(L, 1, what, "label", t.label, sizeof t.label);
+    if (!t.id[0]) {
+        do
+            snprintf(t.id, sizeof t.id, "dtmf-%u", ++md->ntracks);
+        while (track_id_used(L, t.id));
+    } else if (track_id_used(L, t.id)) {
+        return luaL_error(L, "RTCDTMFTrack: id '%s' is taken by another track of the scenario "
+                             "(descriptions are keyed by track id)", t.id);
+    }
+    id_claim(L, 't', t.id);
+    ltrack_t *lt = record_new(L, sim_scn_get(L), sizeof *lt);
+    lt->t = t;
+    lt->next = md->tracks;
+    md->tracks = lt;
+    sim_lobj_push_ptr(L, MT_LTRACK, lt);
+    return 1;
+}
+
 static int add_track(lua_State *L, lstream_t *st, int idx, const char *what)
 {
     ltrack_t *t = check_ltrack(L, idx, what);
@@ -569,9 +603,25 @@ static int lstream_get_tracks(lua_State *L) { return lstream_tracks_of(L, -1); }
 static int lstream_get_audio(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_AUDIO); }
 static int lstream_get_video(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_VIDEO); }
 
+static lsession_t *dtmf_session(lua_State *L, const ltrack_t *t);
+
 static int ltrack_get(lua_State *L, void *obj, const char *key)
 {
     ltrack_t *t = obj;
+    if (t->t.kind == RTC_KIND_DTMF &&
+        (!strcmp(key, "toneBuffer") || !strcmp(key, "duration") || !strcmp(key, "interToneGap"))) {
+        /* the session it was added to; before that, the spec's defaults */
+        lsession_t *ls = dtmf_session(L, t);
+        rtc_dtmf_state_t ds = { .duration = RTC_DTMF_DURATION_DEFAULT,
+                                .inter_tone_gap = RTC_DTMF_GAP_DEFAULT };
+        if (ls)
+            rtc_media_dtmf_state(sim_media_ref(ls->m), t->t.id, &ds);
+        if (key[0] == 't')
+            lua_pushstring(L, ds.tone_buffer);
+        else
+            lua_pushinteger(L, key[0] == 'd' ? ds.duration : ds.inter_tone_gap);
+        return 1;
+    }
     if (strcmp(key, "id") == 0)
         lua_pushstring(L, t->t.id);
     else if (strcmp(key, "label") == 0)
@@ -1448,6 +1498,65 @@ static ltrack_t *check_sent_track(lua_State *L, lsession_t *ls, int idx, const c
     return NULL;
 }
 
+/* The session a local dtmf track's stream was added to (the first of
+ * the scenario's, D95: a track is in one session's
+ * streams in practice); NULL if none. */
+static lsession_t *dtmf_session(lua_State *L, const ltrack_t *t)
+{
+    for (lsession_t *ls = media_of(L)->sessions; ls; ls = ls->next) {
+        if (ls->closed)
+            continue;
+        for (added_t *a = ls->added; a; a = a->next)
+            for (size_t i = 0; i < a->st->ntracks; i++)
+                if (a->st->tracks[i] == t)
+                    return ls;
+    }
+    return NULL;
+}
+
+/* The optional duration/interToneGap of insertDTMF: absent or nil, the
+ * default (-1); a number otherwise, an integer after rounding down. */
+static int64_t dtmf_ms_arg(lua_State *L, int idx, const char *name)
+{
+    if (lua_isnoneornil(L, idx))
+        return -1;
+    if (lua_type(L, idx) != LUA_TNUMBER)
+        return luaL_error(L, "insertDTMF: argument '%s' must be a number (ms), got %s", name,
+                          luaL_typename(L, idx));
+    lua_Number v = lua_tonumber(L, idx);
+    if (v != v)
+        return luaL_error(L, "insertDTMF: argument '%s' is NaN", name);
+    /* D90: out of bounds is clamped by the engine; far out is its bound */
+    if (v < 0)
+        return 0;
+    if (v > 1e9)
+        return 1000000000;
+    return (int64_t)v;
+}
+
+/* dtmf:insertDTMF(tones [, duration [, interToneGap]]) */
+static int ltrack_insert_dtmf(lua_State *L)
+{
+    const char *what = "insertDTMF";
+    sim_lua_check_phase(L, what);
+    ltrack_t *t = check_ltrack(L, 1, what);
+    if (t->t.kind != RTC_KIND_DTMF)
+        return luaL_error(L, "insertDTMF: track '%s' is a MediaStreamTrack of kind %s, not an RTCDTMFTrack",
+                          t->t.id, rtc_kind_name(t->t.kind));
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luaL_error(L, "insertDTMF: argument 'tones' must be a string, got %s", luaL_typename(L, 2));
+    const char *tones = sim_lua_checkstring(L, 2, "insertDTMF: argument 'tones'");
+    int64_t dur = dtmf_ms_arg(L, 3, "duration");
+    int64_t gap = dtmf_ms_arg(L, 4, "interToneGap");
+    lsession_t *ls = dtmf_session(L, t);
+    if (!ls)
+        return luaL_error(L, "InvalidStateError: insertDTMF: RTCDTMFTrack '%s' is in no stream added to an "
+                             "RTCMediaSession (addStream, then sendTrack)", t->t.id);
+    char err[256] = "";
+    int rc = rtc_media_insert_dtmf(sim_media_ref(ls->m), t->t.id, tones, dur, gap, err, sizeof err);
+    return done(L, ls, rc, what, err);
+}
+
 static int m_send_track(lua_State *L)
 {
     const char *what = "sendTrack";
@@ -1574,6 +1683,7 @@ static int m_stats(lua_State *L)
     sim_lua_set_int(L, "rtp_received", (lua_Integer)st.rtp_received);
     sim_lua_set_int(L, "rtcp_received", (lua_Integer)st.rtcp_received);
     sim_lua_set_int(L, "unsent", (lua_Integer)st.unsent);
+    sim_lua_set_int(L, "dtmf_duplicates", (lua_Integer)st.dtmf_duplicates);
     return 1;
 }
 
@@ -1637,6 +1747,8 @@ static const char *const event_names[] = {
     [RTC_MEDIA_STREAM_CONNECTED] = "stream.connected",
     [RTC_MEDIA_STREAM_DISCONNECTED] = "stream.disconnected",
     [RTC_MEDIA_SSRC_CHANGED] = "ssrc-changed",
+    [RTC_MEDIA_DTMF_SENT] = "dtmf.sent",
+    [RTC_MEDIA_DTMF_TONE] = "dtmf.tone",
 };
 
 /* JSON of an event's rtpExtHeaders: { name: hex } in byte order of name. */
@@ -1682,8 +1794,9 @@ static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
 
 static void log_event(lsession_t *ls, const rtc_media_event_t *ev)
 {
-    sim_evarg_t args[4];
+    sim_evarg_t args[8];
     size_t n = 0;
+    char digit[2] = { ev->digit, '\0' };
     char ssrc[16], nssrc[16], exts[RTC_MAX_EXTS * (RTC_EXT_URI_MAX * 6 + 2 * RTC_EXT_VAL_MAX + 8) + 4];
     switch (ev->type) {
     case RTC_MEDIA_ADD_STREAM:
@@ -1715,6 +1828,18 @@ static void log_event(lsession_t *ls, const rtc_media_event_t *ev)
         args[n++] = SIM_EVS("track", ev->track);
         args[n++] = SIM_EVS("ssrc", ssrc);
         args[n++] = SIM_EVS("new_ssrc", nssrc);
+        break;
+    case RTC_MEDIA_DTMF_SENT:
+    case RTC_MEDIA_DTMF_TONE:
+        args[n++] = SIM_EVS("track", ev->track);
+        args[n++] = SIM_EVS("digit", digit);
+        args[n++] = SIM_EVI("start_ns", ev->at);     /* exact, where seconds would print 1.3999... */
+        args[n++] = SIM_EVI("duration", ev->duration_ms);
+        if (ev->type == RTC_MEDIA_DTMF_TONE) {
+            args[n++] = SIM_EVI("units", ev->duration_units);
+            args[n++] = SIM_EVI("volume", ev->volume);
+            args[n++] = SIM_EVB("ended", ev->ended);
+        }
         break;
     }
     sim_scn_event(ls->s, ls->host, event_names[ev->type], args, n);
@@ -1772,6 +1897,7 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
     case RTC_MEDIA_REMOVE_TRACK:
     case RTC_MEDIA_TRACK_CONNECTED:
     case RTC_MEDIA_TRACK_DISCONNECTED:
+    case RTC_MEDIA_DTMF_TONE:
         rt = rtrack_find(ls, ev->track);
         if (!rt && (rt = record_new(NULL, ls->s, sizeof *rt))) {
             rt->ls = ls;
@@ -1834,7 +1960,25 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
         break;
     }
     case RTC_MEDIA_SSRC_CHANGED:
+    case RTC_MEDIA_DTMF_SENT:
         break;      /* logged only: the spec has no event for it */
+    case RTC_MEDIA_DTMF_TONE:
+        /* not a spec event (the spec's RTCDTMFTrack only sends): the
+         * remote dtmf track's ontone, D95 */
+        sim_lobj_push_ptr(L, MT_RTRACK, rt);
+        if ((call = push_handler(L, "ontone"))) {
+            char d[2] = { ev->digit, '\0' };
+            lua_createtable(L, 0, 6);
+            sim_lua_set_str(L, "digit", d);
+            lua_pushnumber(L, (lua_Number)ev->at / 1e9);
+            lua_setfield(L, -2, "start");
+            sim_lua_set_int(L, "duration", ev->duration_ms);
+            sim_lua_set_int(L, "units", ev->duration_units);
+            sim_lua_set_int(L, "volume", ev->volume);
+            set_bool(L, "ended", ev->ended);
+            nargs = 1;
+        }
+        break;
     }
     if (call)
         sim_scn_call(ls->s, nargs);
@@ -1911,7 +2055,8 @@ void sim_lua_open_media(lua_State *L)
         { "trackStats", m_track_stats },
         { NULL, NULL },
     };
-    static const luaL_Reg ltrack_m[] = { { NULL, NULL } };
+    static const luaL_Reg ltrack_m[] = { { "insertDTMF", ltrack_insert_dtmf }, { NULL, NULL } };
+    static const luaL_Reg rtrack_m[] = { { NULL, NULL } };
     static const luaL_Reg lstream_m[] = {
         { "getTracks", lstream_get_tracks },
         { "getAudioTracks", lstream_get_audio },
@@ -1928,10 +2073,11 @@ void sim_lua_open_media(lua_State *L)
     sim_lobj_class(L, MT_SESSION, session_m, session_index, sim_lobj_newindex_handlers, "RTCMediaSession");
     sim_lobj_class(L, MT_LTRACK, ltrack_m, ltrack_index, sim_lobj_newindex_readonly, "MediaStreamTrack");
     sim_lobj_class(L, MT_LSTREAM, lstream_m, lstream_index, sim_lobj_newindex_readonly, "MediaStream");
-    sim_lobj_class(L, MT_RTRACK, ltrack_m, rtrack_index, sim_lobj_newindex_handlers, "MediaStreamTrack");
+    sim_lobj_class(L, MT_RTRACK, rtrack_m, rtrack_index, sim_lobj_newindex_handlers, "MediaStreamTrack");
     sim_lobj_class(L, MT_RSTREAM, rstream_m, rstream_index, sim_lobj_newindex_handlers, "MediaStream");
     lua_register(L, "MediaStreamTrack", l_track);
     lua_register(L, "MediaStream", l_stream);
+    lua_register(L, "RTCDTMFTrack", l_dtmf_track);
     luaL_getmetatable(L, MT_HOST);
     lua_getfield(L, -1, "methods");
     lua_pushcfunction(L, l_session);
