@@ -1275,6 +1275,78 @@ START_TEST(malformed_inside_srtp_dropped)
 }
 END_TEST
 
+
+/* Bad telephone-events from the network (issue 10, "Bad input"): a
+ * payload under 4 bytes, an event code above 16 (RFC 4733 s.3.2), an end
+ * packet of an event older than the one reported (no start), a duration
+ * that goes backwards (s.2.5.2.1): each ignored and counted by reason;
+ * the good tone among them is reported once. They come, protected with
+ * a's keys, on a DTMF track b is told of (sharing its audio track's SSRC,
+ * D95) that a does not send. */
+static size_t te_plain(uint8_t *out, bool marker, uint16_t seq, uint32_t ts, const uint8_t *pl, size_t n)
+{
+    size_t len = rtp_plain(out, 0x80, (uint8_t)(110 | (marker ? 0x80 : 0)), seq, 737373);
+    out[4] = (uint8_t)(ts >> 24);
+    out[5] = (uint8_t)(ts >> 16);
+    out[6] = (uint8_t)(ts >> 8);
+    out[7] = (uint8_t)ts;
+    memcpy(out + 12, pl, n);
+    return len - 20 + n;
+}
+
+START_TEST(dtmf_bad_events_counted)
+{
+    world_t w;
+    char err[256];
+    call_init(&w, 83, NULL);
+    send_av(&w.a, "sa", "aa", "va");
+    signal_desc(&w.a, &w.b);
+    rtc_track_desc_t d[2] = { td("ga", RTC_KIND_AUDIO, 737373, "gs"), td("gd", RTC_KIND_DTMF, 737373, "gs") };
+    d[1].codecs[0] = (rtc_codec_t){ .pt = 110, .kind = RTC_KIND_AUDIO, .name = "telephone-event", .clock_rate = 48000 };
+    ck_assert_msg(rtc_media_set_remote_description(M(&w.b), d, 2, true, err, sizeof err) == 0, "%s", err);
+    sim_run_until(w.k, SIM_SEC(2));
+    const char *prof;
+    bool client;
+    uint8_t key[128];
+    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, NULL, 0, &client), 0);
+    rtc_srtp_profile_t p;
+    ck_assert(rtc_srtp_profile_of(prof, &p));
+    size_t klen = rtc_srtp_key_material_len(p);
+    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, key, klen, &client), 0);
+    rtc_srtp_t *tx;
+    ck_assert_int_eq(rtc_srtp_new(p, key, klen, client, &tx), RTC_SRTP_OK);
+    uint8_t pk[64];
+    uint16_t seq = 100;
+    /* a good tone "5" at ts 48000: start, update, end x3 */
+    inject(&w, tx, pk, te_plain(pk, true, seq++, 48000, (uint8_t[]){ 5, 10, 0x09, 0x60 }, 4), false);
+    inject(&w, tx, pk, te_plain(pk, false, seq++, 48000, (uint8_t[]){ 5, 10, 0x12, 0xc0 }, 4), false);
+    /* backwards: 2400 after 4800 */
+    inject(&w, tx, pk, te_plain(pk, false, seq++, 48000, (uint8_t[]){ 5, 10, 0x09, 0x60 }, 4), false);
+    for (int i = 0; i < 3; i++)
+        inject(&w, tx, pk, te_plain(pk, false, seq++, 48000, (uint8_t[]){ 5, 0x8a, 0x1c, 0x20 }, 4), false);
+    /* truncated: 3 bytes */
+    inject(&w, tx, pk, te_plain(pk, true, seq++, 96000, (uint8_t[]){ 6, 10, 0x09 }, 3), false);
+    /* event 17 */
+    inject(&w, tx, pk, te_plain(pk, true, seq++, 96000, (uint8_t[]){ 17, 10, 0x09, 0x60 }, 4), false);
+    /* an end packet of an event older than the one reported */
+    inject(&w, tx, pk, te_plain(pk, false, seq++, 24000, (uint8_t[]){ 7, 0x8a, 0x1c, 0x20 }, 4), false);
+    sim_run_until(w.k, SIM_SEC(3));
+    rtc_media_stats_t st = mstats(&w.b);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_DTMF_TRUNCATED], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_DTMF_BAD_EVENT], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_DTMF_NO_START], 1);
+    ck_assert_uint_eq(st.dropped[RTC_DROP_DTMF_BACKWARDS], 1);
+    ck_assert_uint_eq(st.dtmf_duplicates, 2);           /* the end packet's two repeats */
+    /* the good one, once, from its end packet: 7200 units at 48 kHz */
+    ck_assert_msg(log_count(&w.b, "dtmf-tone") == 1, "%s", w.b.log);
+    ck_assert_msg(log_count(&w.b, "digit=5 dur=150 units=7200 ended=1;") == 1, "%s", w.b.log);
+    ck_assert(tstats(&w.b, "aa", true).connected);      /* the call goes on */
+    ck_assert_int_eq(tstats(&w.b, "aa", true).lost, 0);
+    rtc_srtp_free(tx);
+    call_free(&w);
+}
+END_TEST
+
 /* Same seed, same call: the same events at the same times and the same
  * figures; another seed draws other SSRCs. */
 START_TEST(same_seed_same_call)
@@ -1681,6 +1753,7 @@ static Suite *media_suite(void)
     tcase_add_test(tc, close_says_bye);
     tcase_add_test(tc, close_closes_the_connections);
     tcase_add_test(tc, malformed_inside_srtp_dropped);
+    tcase_add_test(tc, dtmf_bad_events_counted);
     tcase_add_test(tc, same_seed_same_call);
     tcase_add_test(tc, out_of_memory_in_a_whole_call);
     tcase_add_test(tc, dtmf_tones_sent_and_received);
