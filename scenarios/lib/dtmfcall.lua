@@ -1,0 +1,95 @@
+-- dtmfcall.lua: the call of the DTMF scenarios (issue 10), and the
+-- sender's schedule the scenarios derive their windows from.
+--
+--   local dc = require("dtmfcall")
+--   local c = dc.call()      -- c.call (media.lua's), c.dtmf, c.cap, c.tones
+--
+-- Alice sends one stream of an audio track (Opus, the defaults: so the
+-- telephone-event of its clock, pt 110 at 48 kHz, D92) and an RTCDTMFTrack
+-- "a-dtmf" on a LAN; Bob sends nothing and records each tone his remote
+-- dtmf track decodes (ontone) in c.tones, in order. Each access link is
+-- 5 ms, so a packet takes L = 10 ms from Alice to Bob, exactly (no
+-- jitter, no loss). Alice's audio sends once her DTLS is done, at 0.23 s
+-- at the latest (media/call-lan.lua); the scenarios insert tones from 1 s.
+--
+-- dc.schedule(t0, tones, duration, gap) is the sender's timeline of an
+-- insertDTMF at t0 (D86, D89, D93): a tone of D ms has its end packet at
+-- the first 50 ms slot k whose (k + 1) * 50 >= D and two more copies one
+-- slot apart, so its last packet goes at start + ceil(D / 50) * 50 ms and
+-- the next character is taken interToneGap later (D93); ',' waits 2 s from
+-- when it is taken (D89). Each entry: digit, sent (its first packet),
+-- first_end (its first end packet), done (the next character's time).
+local media = require("media")
+local M = { L = 0.01, INTERVAL = 0.05 }
+
+function M.call(o)
+  o = o or {}
+  local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }
+  local alice = net.host { name = "alice" }
+  local eth0 = alice:interface { name = "eth0", subnet = lan, address = "10.0.0.1" }
+  local bob = net.host { name = "bob" }
+  bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2" }
+  local c = { cap = net.capture(eth0), tones = {} }
+  c.dtmf = RTCDTMFTrack { id = "a-dtmf" }
+  local s = MediaStream { id = "a-stream", tracks = { MediaStreamTrack { kind = "audio", id = "a-mic" }, c.dtmf } }
+  c.call = media.call { a = { host = alice, streams = { s } }, b = { host = bob }, channel = { delay = 0.02 } }
+  c.call.mb.onaddstream = function(st)
+    for _, t in ipairs(st:getTracks()) do
+      if t.kind == "dtmf" then
+        t.ontone = function(e)
+          c.tones[#c.tones + 1] = { digit = e.digit, start = e.start, duration = e.duration,
+                                    units = e.units, volume = e.volume, ended = e.ended }
+        end
+      end
+    end
+  end
+  return c
+end
+
+function M.schedule(t0, tones, duration, gap)
+  local D, G = duration or 100, gap or 50
+  local out, t = {}, t0
+  for ch in tones:gmatch(".") do
+    if ch == "," then
+      t = t + 2
+    else
+      local slots = math.ceil(D / 50)
+      local e = { digit = ch, sent = t, first_end = t + (slots - 1) * M.INTERVAL, duration = D }
+      t = t + (slots + 1) * M.INTERVAL + G / 1000
+      e.done = t
+      out[#out + 1] = e
+    end
+  end
+  return out
+end
+
+-- ns of a time in s (the logged start_ns), rounded: the schedule's sums of
+-- decimals are not exact in binary
+function M.ns(t) return math.floor(t * 1e9 + 0.5) end
+
+-- Expectations of one tone sent per the schedule entry e and decoded
+-- intact by Bob: dtmf.sent at its start, exactly; dtmf.tone when its
+-- first end packet lands (RFC 4733 s.2.5.2: the end reports it), with its
+-- start at its first packet's arrival and the whole duration, ended.
+function M.expect_tone(e)
+  expect.event { src = "alice", name = "dtmf.sent", args = { digit = e.digit, start_ns = M.ns(e.sent), duration = e.duration },
+                 count = 1, within = { e.sent, e.sent } }
+  expect.event { src = "bob", name = "dtmf.tone",
+                 args = { digit = e.digit, start_ns = M.ns(e.sent + M.L), duration = e.duration, ended = true, volume = 10 },
+                 count = 1, within = { e.first_end + M.L, e.first_end + M.L } }
+end
+
+-- Nothing dropped at Bob, every tone's three end packets seen (2
+-- duplicates each, D95), no tone reported without its end.
+function M.expect_clean(c, ntones)
+  expect.never { src = "bob", name = "dtmf.tone", args = { ended = false } }
+  expect.measure { "packets dropped at Bob", function()
+    local n = 0
+    for _, v in pairs(c.call.mb:stats().dropped) do n = n + v end
+    return n
+  end, min = 0, max = 0 }
+  expect.measure { "repeated end packets at Bob (2 per tone)", function() return c.call.mb:stats().dtmf_duplicates end,
+                   min = 2 * ntones, max = 2 * ntones }
+end
+
+return M
