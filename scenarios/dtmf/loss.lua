@@ -33,6 +33,20 @@
 --     duplicate (D87), so exactly 3 tones, in order 1, 2, 3;
 --   * no decoder refusal: no reordering, no corruption: the drops
 --     dtmf-truncated, -bad-event, -no-start, -backwards stay 0.
+-- And exactly, from the wire: SRTP (AEAD, RFC 7714) leaves the RTP header
+-- plain, so the captures show each telephone-event packet's PT, marker,
+-- timestamp and sequence number. At Alice: 8 packets per tone, one
+-- timestamp, consecutive sequence numbers, the marker on the first only
+-- (D86: the three ends are there). At Bob (his interface, after the
+-- loss): which slots j (sequence less the tone's first) arrived; slot j
+-- says min((j + 1) I, D), E from j = 5. Walking the arrived slots in
+-- order, D94 reports the tone from the previous one when the next comes
+-- 5 or more slots (250 ms > 200) later (4 slots, 200 ms, is D94's own
+-- instant: either outcome), else at the first arrived end slot, else
+-- from the last arrived update; its start is its first arrived slot's
+-- arrival, s + j I + L; every packet after the reporting one (or after
+-- the timeout) is a duplicate (D87), so Bob's dtmf_duplicates is their
+-- sum over the tones.
 -- Statistical (the loss draws change with the seed): these hold over
 -- seeds 1..100 (Makefile STATISTICAL). The golden capture is Alice's
 -- interface (before the lossy link: every packet sent); its decrypted twin
@@ -47,8 +61,9 @@ local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency 
 local alice = net.host { name = "alice" }
 local eth0 = alice:interface { name = "eth0", subnet = lan, address = "10.0.0.1" }
 local bob = net.host { name = "bob" }
-bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2" }
+local beth0 = bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2" }
 local cap = net.capture(eth0)
+local capb = net.capture(beth0, "bob-eth0")   -- what got through: no golden
 
 local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
 local dtmf = RTCDTMFTrack { id = "alice-dtmf" }
@@ -108,5 +123,73 @@ expect.measure { "DTMF refusals at Bob", function()
   for _, r in ipairs({ "dtmf-truncated", "dtmf-bad-event", "dtmf-no-start", "dtmf-backwards" }) do n = n + (d[r] or 0) end
   return n
 end, min = 0, max = 0 }
+
+-- the wire's telephone-events by tone: { ts =, seqs = { ... }, markers = n, t = { arrival ns } }
+local function events_of(c, from)
+  local by, order = {}, {}
+  for i = 1, c.count do
+    local p = c:packet(i)
+    local d = p.data
+    if p.src:match(from) and #d >= 12 and d:byte(1) >= 128 and d:byte(1) <= 191 and d:byte(2) % 128 == 110 then
+      local ts = ((d:byte(5) * 256 + d:byte(6)) * 256 + d:byte(7)) * 256 + d:byte(8)
+      local g = by[ts]
+      if not g then g = { ts = ts, seqs = {}, t = {}, markers = 0 }; by[ts] = g; order[#order + 1] = g end
+      g.seqs[#g.seqs + 1] = d:byte(3) * 256 + d:byte(4)
+      g.t[#g.t + 1] = p.time
+      if d:byte(2) >= 128 then g.markers = g.markers + 1 end
+    end
+  end
+  return order
+end
+local sent, got
+sim.after(T - 0.001, function()
+  sent, got = events_of(cap, "^10%.0%.0%.1:"), events_of(capb, "^10%.0%.0%.1:")
+end)
+expect.measure { "tones on the wire at Alice", function() return #sent end, min = 3, max = 3 }
+for k = 1, 3 do
+  expect.measure { "tone " .. k .. " at Alice: 8 packets, consecutive, marker on the first only", function()
+    local g = sent[k]
+    if not g or #g.seqs ~= 8 or g.markers ~= 1 then return 0 end
+    for i = 2, 8 do if g.seqs[i] ~= (g.seqs[i - 1] + 1) % 65536 then return 0 end end
+    return 1
+  end, min = 1, max = 1 }
+end
+-- the prediction of the header for tone k: duration (ms), ended, start (s), duplicates, or nil when D94's tie leaves it open
+local function predict(k)
+  local g0 = sent[k]
+  local g
+  for _, x in ipairs(got) do if x.ts == g0.ts then g = x end end
+  if not g then return nil end
+  local slots = {}
+  for _, q in ipairs(g.seqs) do slots[#slots + 1] = (q - g0.seqs[1]) % 65536 end
+  local function dur(j) return math.min((j + 1) * I, D) * 1000 end
+  local at = nil
+  for i, j in ipairs(slots) do
+    if i > 1 and j - slots[i - 1] == 4 then return nil end
+    if i > 1 and j - slots[i - 1] >= 5 then
+      return { duration = dur(slots[i - 1]), ended = false, start = g.t[1] / 1e9, dups = #slots - i + 1 }
+    end
+    if j >= 5 then return { duration = D * 1000, ended = true, start = g.t[1] / 1e9, dups = #slots - i } end
+  end
+  return { duration = dur(slots[#slots]), ended = false, start = g.t[1] / 1e9, dups = 0 }
+end
+for k = 1, 3 do
+  expect.measure { "tone " .. k .. " at Bob as the arrived packets predict (1, or 2: D94's tie)", function()
+    if not sent[k] then return 0 end
+    local w, e = predict(k), tones[k]
+    if not w then return 2 end
+    if not e or e.duration ~= w.duration or e.ended ~= w.ended or math.abs(e.start - w.start) > 1e-9 then return 0 end
+    return 1
+  end, min = 1, max = 2 }
+end
+expect.measure { "Bob's dtmf_duplicates as the arrived packets predict (-1: D94's tie)", function()
+  local n = 0
+  for k = 1, 3 do
+    local w = sent[k] and predict(k)
+    if not w then return -1 end
+    n = n + w.dups
+  end
+  return call.mb:stats().dtmf_duplicates - n
+end, min = -1, max = 0 }
 
 expect.capture { cap, golden = "dtmf/loss.alice.eth0.pcap", decrypted = "dtmf/loss.alice.eth0.decrypted.pcap" }
