@@ -42,7 +42,7 @@
 -- says min((j + 1) I, D), E from j = 5. Walking the arrived slots in
 -- order, D94 reports the tone from the previous one when the next comes
 -- 5 or more slots (250 ms > 200) later (4 slots, 200 ms, is D94's own
--- instant: either outcome), else at the first arrived end slot, else
+-- instant: either outcome, D98), else at the first arrived end slot, else
 -- from the last arrived update; its start is its first arrived slot's
 -- arrival, s + j I + L; every packet after the reporting one (or after
 -- the timeout) is a duplicate (D87), so Bob's dtmf_duplicates is their
