@@ -42,7 +42,7 @@ SCENARIOS ?= scenarios
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
 STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \
-               scenarios/media/loss-jitter.lua
+               scenarios/media/loss-jitter.lua scenarios/dtmf/loss.lua
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 

@@ -3,7 +3,8 @@
  * figure, the s.3.2 table, the sender's packets of a short tone written
  * out by hand and of a 6 s tone at 48 kHz (s.2.5.1.3 segments), the
  * receiver under loss, duplicates, reordering, bad and truncated input,
- * and a real sipp capture (../shared/captures) through the receiver.
+ * a real sipp capture (../shared/captures) and the project's own
+ * (captures/dtmf/loss.*) through the receiver.
  */
 #include <check.h>
 #include <pcap/pcap.h>
@@ -513,6 +514,69 @@ END_TEST
 /* ---- the sipp capture ------------------------------------------------------------ */
 
 #define SIPP "../shared/captures/rtp-rfc2833-dtmf-digit1_sipp.pcap"
+/* the project's own: scenarios/dtmf/loss.lua's sender-side twin */
+#define OWN "captures/dtmf/loss.alice.eth0.decrypted.pcap"
+
+/* What a capture gave the receiver: its frames, the RTP packets of the
+ * payload type asked for, and the tones reported, in order. */
+typedef struct capture_run {
+    rtc_dtmf_receiver_t r;
+    int frames, packets, ntones;
+    rtc_dtmf_tone_t tones[8];
+} capture_run_t;
+
+/* Feeds every RTP packet of payload type pt in the pcap at path to a fresh
+ * receiver, at the capture's times (opened at nanosecond precision, so a
+ * microsecond file reads in ns too). Link types: Ethernet II (sipp's) and
+ * raw IPv4 (the project's captures, sim/check/capture.c). A capture's
+ * other datagrams (STUN, DTLS, RTCP, other payload types: RFC 7983 s.7's
+ * first byte, RFC 5761 s.4's RTCP packet types 192-223) are skipped; a
+ * frame that is not IPv4/UDP fails the test. */
+static void read_capture(const char *path, uint8_t pt, capture_run_t *u)
+{
+    memset(u, 0, sizeof *u);
+    rtc_dtmf_receiver_init(&u->r);
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+    ck_assert_msg(pc, "%s: %s", path, err);
+    int dlt = pcap_datalink(pc);
+    ck_assert_msg(dlt == DLT_EN10MB || dlt == DLT_RAW, "%s: link type %d", path, dlt);
+    size_t l2 = dlt == DLT_EN10MB ? 14 : 0;
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    while (pcap_next_ex(pc, &h, &d) == 1) {
+        u->frames++;
+        /* [Ethernet II (14)], IPv4 (IHL words), UDP (8) */
+        size_t len = h->caplen;
+        ck_assert_uint_ge(len, l2 + 20 + 8);
+        if (l2)
+            ck_assert_uint_eq((unsigned)(d[12] << 8 | d[13]), 0x0800);
+        ck_assert_uint_eq(d[l2] >> 4, 4);
+        size_t ihl = (size_t)(d[l2] & 0x0f) * 4;
+        ck_assert_uint_eq(d[l2 + 9], 17);
+        size_t off = l2 + ihl + 8;
+        ck_assert_uint_ge(len, off);
+        if (len == off || d[off] < 128 || d[off] > 191)
+            continue;
+        if (len >= off + 2 && (d[off + 1] & 0x7f) >= 64 && (d[off + 1] & 0x7f) <= 95)
+            continue;
+        rtc_rtp_header_t rh;
+        ck_assert_int_eq(rtc_rtp_parse(d + off, len - off, &rh), RTC_RTP_OK);
+        if (rh.pt != pt)
+            continue;
+        u->packets++;
+        uint64_t now = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+        rtc_dtmf_tone_t t;
+        bool done;
+        rtc_dtmf_receiver_input(&u->r, d + off + rh.header_len, rh.payload_len, rh.ts, rh.marker, now,
+                                &t, &done);
+        if (done) {
+            ck_assert_int_lt(u->ntones, 8);
+            u->tones[u->ntones++] = t;
+        }
+    }
+    pcap_close(pc);
+}
 
 START_TEST(capture_sipp_digit1)
 {
@@ -520,53 +584,54 @@ START_TEST(capture_sipp_digit1)
         printf("skipped: %s not present\n", SIPP);
         return;
     }
-    char err[PCAP_ERRBUF_SIZE];
-    pcap_t *pc = pcap_open_offline(SIPP, err);
-    ck_assert_msg(pc, "%s", err);
-    ck_assert_int_eq(pcap_datalink(pc), DLT_EN10MB);
-    rtc_dtmf_receiver_t r;
-    rtc_dtmf_receiver_init(&r);
-    struct pcap_pkthdr *h;
-    const u_char *d;
-    int n = 0, tones = 0;
-    rtc_dtmf_tone_t got = { 0 };
-    while (pcap_next_ex(pc, &h, &d) == 1) {
-        /* Ethernet II (14), IPv4 (IHL words), UDP (8) */
-        size_t len = h->caplen;
-        ck_assert_uint_ge(len, 14 + 20 + 8);
-        ck_assert_uint_eq((unsigned)(d[12] << 8 | d[13]), 0x0800);
-        size_t ihl = (size_t)(d[14] & 0x0f) * 4;
-        ck_assert_uint_eq(d[14 + 9], 17);
-        size_t off = 14 + ihl + 8;
-        ck_assert_uint_ge(len, off);
-        rtc_rtp_header_t rh;
-        ck_assert_int_eq(rtc_rtp_parse(d + off, len - off, &rh), RTC_RTP_OK);
-        ck_assert_uint_eq(rh.pt, 101);
-        uint64_t now = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec * 1000;
-        rtc_dtmf_tone_t t;
-        bool done;
-        rtc_dtmf_receiver_input(&r, d + off + rh.header_len, rh.payload_len, rh.ts, rh.marker, now,
-                                &t, &done);
-        if (done) {
-            tones++;
-            got = t;
-        }
-        n++;
-    }
-    pcap_close(pc);
+    capture_run_t u;
+    read_capture(SIPP, 101, &u);
     /* tshark -V: 7 packets ts 13280, durations 0..1920 by 320, marker on
      * the first, then 3 end packets of duration 2240 (one sequence
      * number), volume 10, event 1 */
-    ck_assert_int_eq(n, 10);
-    ck_assert_int_eq(tones, 1);
+    ck_assert_int_eq(u.frames, 10);
+    ck_assert_int_eq(u.packets, 10);
+    ck_assert_int_eq(u.ntones, 1);
+    rtc_dtmf_tone_t got = u.tones[0];
     ck_assert_int_eq(got.digit, '1');
     ck_assert_uint_eq(got.event, 1);
     ck_assert_uint_eq(got.duration, 2240);
     ck_assert_uint_eq(got.ts, 13280);
     ck_assert_uint_eq(got.volume, 10);
     ck_assert(got.ended);
-    ck_assert_uint_eq(r.counts[RTC_DTMF_OK], 8);
-    ck_assert_uint_eq(r.counts[RTC_DTMF_DUPLICATE], 2);
+    ck_assert_uint_eq(u.r.counts[RTC_DTMF_OK], 8);
+    ck_assert_uint_eq(u.r.counts[RTC_DTMF_DUPLICATE], 2);
+}
+END_TEST
+
+/* scenarios/dtmf/loss.lua: Alice inserts "123" with 300 ms tones and the
+ * 50 ms gap on a telephone-event/48000 (pt 110, D92); her interface sees
+ * every packet she sends (the loss is on Bob's downlink). D86's schedule:
+ * per tone updates 50..250 ms (5) and the end (300 ms = 14400 units)
+ * three times, 8 packets; tones start 300 + 50 + 50 = 400 ms apart, so
+ * their RTP timestamps (the audio clock's, D93) are 0.4 * 48000 = 19200
+ * apart and their first packets 400 ms apart. */
+START_TEST(capture_own_123)
+{
+    capture_run_t u;
+    read_capture(OWN, 110, &u);
+    ck_assert_int_eq(u.packets, 24);
+    ck_assert_int_gt(u.frames, u.packets);     /* the audio, STUN, DTLS, RTCP skipped */
+    ck_assert_int_eq(u.ntones, 3);
+    for (int k = 0; k < 3; k++) {
+        rtc_dtmf_tone_t t = u.tones[k];
+        ck_assert_int_eq(t.digit, "123"[k]);
+        ck_assert_uint_eq(t.event, (unsigned)(k + 1));
+        ck_assert_uint_eq(t.duration, 14400);
+        ck_assert_uint_eq(t.volume, 10);
+        ck_assert(t.ended);
+        if (k > 0) {
+            ck_assert_uint_eq(t.ts - u.tones[k - 1].ts, 19200);
+            ck_assert_uint_eq(t.first_at - u.tones[k - 1].first_at, 400 * MS);
+        }
+    }
+    ck_assert_uint_eq(u.r.counts[RTC_DTMF_OK], 18);
+    ck_assert_uint_eq(u.r.counts[RTC_DTMF_DUPLICATE], 6);
 }
 END_TEST
 
@@ -588,6 +653,7 @@ int main(void)
     tcase_add_test(tc, receiver_bad_input);
     tcase_add_test(tc, receiver_end_while_one_under_way);
     tcase_add_test(tc, capture_sipp_digit1);
+    tcase_add_test(tc, capture_own_123);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

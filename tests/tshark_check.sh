@@ -9,6 +9,14 @@
 # in every other capture, every UDP payload that starts with a byte 20-63
 # (DTLS) must decode as DTLS, with the run's key log (dtls-keys.log beside
 # the capture) when there is one, so the handshake is decoded too.
+# DTMF (issue 10): in the decrypted twins, RTP of the telephone-event payload
+# types (D92's defaults: 110 at 48000 Hz, 126 at 8000 Hz) is decoded as
+# RTPEVENT (RFC 4733 s.2.3) and every such packet must be RTPEVENT, whole:
+# a payload that is not 4 bytes of event, E/R/volume and duration reads
+# as malformed. The twins are dissected with DTLS off: their RTP is plain,
+# but a capture's DTLS-SRTP handshake (use_srtp, RFC 5764 s.4.1) makes
+# tshark take the stream as SRTP and the payload's last 10 bytes as an
+# auth tag, which a 4-byte event payload cannot hold.
 # tshark is an oracle independent of this project's own decoders.
 # Exit 0 when all are clean, 1 when any is not, or when tshark is missing:
 # skipping would let `make test` pass without its only independent oracle.
@@ -22,7 +30,10 @@ filter='_ws.malformed || _ws.expert.severity == error || ip.checksum.status == "
 media='(udp.payload[0:1] >= 80 && udp.payload[0:1] <= bf) || (udp.payload[0:1] >= 40 && udp.payload[0:1] <= 4f && udp.payload[4:1] >= 80 && udp.payload[4:1] <= bf)'
 dtls='udp.payload[0:1] >= 14 && udp.payload[0:1] <= 3f'
 heur=(--enable-heuristic rtp_udp --enable-heuristic rtcp_udp --enable-heuristic rtp_stun)
-files=0 bad=0 packets=0 rtp=0 rtcp=0 ndtls=0
+# the telephone-event payload types (D92) and the filter for their RTP
+events=(-d rtp.pt==110,rtpevent -d rtp.pt==126,rtpevent)
+event_pt='rtp.p_type == 110 || rtp.p_type == 126'
+files=0 bad=0 packets=0 rtp=0 rtcp=0 ndtls=0 nevent=0
 while IFS= read -r -d '' f; do
   files=$((files + 1))
   n=$(tshark -r "$f" -T fields -e frame.number 2>/dev/null | wc -l)
@@ -41,7 +52,7 @@ while IFS= read -r -d '' f; do
   # captures/media/mitm.bob-oneway.eth0.pcap): RTCP is checked in the
   # decrypted twins only.
   plain=()
-  case "$f" in *.decrypted.pcap) ;; *) plain=(--disable-protocol rtcp) ;; esac
+  case "$f" in *.decrypted.pcap) plain=(--disable-protocol dtls "${events[@]}") ;; *) plain=(--disable-protocol rtcp) ;; esac
   out=$(tshark -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE "${heur[@]}" "${keys[@]}" \
           "${plain[@]}" -Y "$filter" 2>/dev/null)
   if [ -n "$out" ]; then
@@ -55,7 +66,7 @@ while IFS= read -r -d '' f; do
     *.decrypted.pcap) sel=$media want='(^|:)(rtp|rtcp)(:|$)' what="RTP or RTCP" ;;
     *) sel=$dtls want='(^|:)dtls(:|$)' what="DTLS" ;;
   esac
-  got=$(tshark -r "$f" "${heur[@]}" "${keys[@]}" -Y "$sel" -T fields -e frame.number -e frame.protocols 2>/dev/null)
+  got=$(tshark -r "$f" "${heur[@]}" "${keys[@]}" "${plain[@]}" -Y "$sel" -T fields -e frame.number -e frame.protocols 2>/dev/null)
   [ -z "$got" ] && continue
   undecoded=$(printf '%s\n' "$got" | grep -Ev "$want")
   if [ -n "$undecoded" ]; then
@@ -64,6 +75,17 @@ while IFS= read -r -d '' f; do
     bad=$((bad + 1))
     continue
   fi
+  if [ "${f%.decrypted.pcap}" != "$f" ]; then
+    ev=$(tshark -r "$f" "${heur[@]}" "${plain[@]}" -Y "$event_pt" -T fields -e frame.number -e frame.protocols 2>/dev/null)
+    notev=$(printf '%s\n' "$ev" | grep -v '^$' | grep -Ev '(^|:)rtpevent$')
+    if [ -n "$notev" ]; then
+      echo "UNDECODED $f: telephone-event payload type, not RTPEVENT:"
+      printf '%s\n' "$notev" | head -5 | sed 's/^/    frame /'
+      bad=$((bad + 1))
+      continue
+    fi
+    nevent=$((nevent + $(printf '%s\n' "$ev" | grep -c 'rtpevent$')))
+  fi
   case "$f" in
     *.decrypted.pcap)
       rtp=$((rtp + $(printf '%s\n' "$got" | grep -Ec '(^|:)rtp(:|$)')))
@@ -71,7 +93,7 @@ while IFS= read -r -d '' f; do
     *) ndtls=$((ndtls + $(printf '%s\n' "$got" | wc -l))) ;;
   esac
 done < <(for d in "$@"; do [ -d "$d" ] && find "$d" -name '*.pcap' -print0; done)
-echo "tshark_check: $files captures, $packets packets (RTP $rtp, RTCP $rtcp, DTLS $ndtls checked), $bad with malformed packets, bad checksums, undecoded STUN, RTP/RTCP or DTLS"
+echo "tshark_check: $files captures, $packets packets (RTP $rtp of which RTPEVENT $nevent, RTCP $rtcp, DTLS $ndtls checked), $bad with malformed packets, bad checksums, undecoded STUN, RTP/RTCP, RTPEVENT or DTLS"
 # no capture at all checks nothing: a wrong folder must not pass
 if [ "$files" -eq 0 ]; then
   echo "tshark_check: no capture (*.pcap) under $*: nothing was checked"

@@ -1,0 +1,79 @@
+-- DTMF through a NAT (issue 10): the telephone-events ride the audio's
+-- SRTP on the pair ICE selects across a port-restricted cone NAT.
+--
+-- The world is natmatrix.lua's (scenarios/nat/matrix.lua gives its
+-- reasoning): Alice in a home behind a port-restricted cone NAT, Bob on
+-- the internet with no NAT; ICE selects srflx/host at Alice (the matrix's
+-- cell). Alice sends an audio track (Opus) and an RTCDTMFTrack
+-- (telephone-event/48000, pt 110, D92) to Bob, who only receives. ICE is
+-- connected by 1.7 s and the keys are up by 3 s at the latest (media/
+-- nat-matrix.lua's bounds, for the longest paths); at T0 = 3.5 s Alice
+-- inserts "123" with the defaults (D = 100 ms, G = 50 ms).
+--
+-- The schedule (D86, D93, I = 50 ms): the update (50 ms, marker) at 0,
+-- the end packet (100, E) at 50, 100, 150 ms; tone k starts at s_k = T0 +
+-- k (D + I + G) = T0 + 0.2 k, and Alice logs dtmf.sent then, exactly.
+-- The path has no loss and no jitter, so each tone is reported at its
+-- first end packet's arrival, s_k + (D - I) + P, with P the one-way delay
+-- of the path, the same for every packet: Alice's home link (2 ms), then
+-- the NAT and Bob share the internet subnet, whose access links
+-- natmatrix.lua gives no latency, and the core is not crossed: P = 2 ms.
+-- Each is ended, 100 ms; the repeated end packets are duplicates, 2 per
+-- tone; nothing is dropped.
+
+local T = 4.5
+scenario { name = "dtmf: \"123\" through a port-restricted cone NAT", seed = 1, duration = T }
+local media = require("media")
+local nm = require("natmatrix")
+nm.world()
+
+local T0, D, G, I, P = 3.5, 0.100, 0.050, 0.050, 0.002
+local alice, nat = nm.side("alice", "port-restricted-cone", 1, "P", 0)
+local bob = nm.side("bob", "none", 1, "N", 1)
+local cap = net.capture(nat.outside_link)
+
+local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
+local dtmf = RTCDTMFTrack { id = "alice-dtmf" }
+local call = media.call {
+  a = { host = alice, socket = alice:RTCSocket(nm.servers("alice", "alice-pw")),
+        streams = { MediaStream { id = "alice-stream", tracks = { mic, dtmf } } } },
+  b = { host = bob, socket = bob:RTCSocket(nm.servers("bob", "bob-pw")) },
+  channel = { delay = 0.05 } }
+local pair
+call.a.onactivecandidate = function(l, r) pair = l.type .. "/" .. r.type end
+
+local tones = {}
+call.mb.onaddstream = function(st)
+  for _, t in ipairs(st:getTracks()) do
+    if t.kind == "dtmf" then t.ontone = function(e) tones[#tones + 1] = { e = e, at = sim.now() } end end
+  end
+end
+sim.at(T0, function() dtmf:insertDTMF("123") end)
+
+local PERIOD = D + I + G
+local digits = { "1", "2", "3" }
+for k = 1, 3 do
+  local s = T0 + (k - 1) * PERIOD
+  expect.event { src = "alice-P", name = "dtmf.sent", args = { digit = digits[k], duration = 100 }, count = 1, within = { s, s } }
+  expect.event { src = "bob-N", name = "dtmf.tone", args = { digit = digits[k], duration = 100, ended = true }, count = 1,
+                 within = { s + D - I + P, s + D - I + P } }
+end
+expect.event { src = "bob-N", name = "dtmf.tone", count = 3 }
+expect.sequence { { src = "bob-N", name = "dtmf.tone", args = { digit = "1" } },
+                  { src = "bob-N", name = "dtmf.tone", args = { digit = "2" } },
+                  { src = "bob-N", name = "dtmf.tone", args = { digit = "3" } } }
+-- the start the receiver gives each tone: its first packet's arrival, s_k + P
+for k = 1, 3 do
+  expect.measure { "tone " .. k .. "'s start at Bob less its sending (s)", function()
+    return tones[k] and tones[k].e.start - (T0 + (k - 1) * PERIOD) or -1 end, min = P - 1e-9, max = P + 1e-9 }
+end
+expect.measure { "selected pair at Alice is srflx/host", function() return pair == "srflx/host" and 1 or 0 end, min = 1, max = 1 }
+expect.measure { "repeated end packets at Bob (dtmf_duplicates)", function() return call.mb:stats().dtmf_duplicates end, min = 6, max = 6 }
+expect.measure { "packets dropped at Bob", function()
+  local n = 0
+  for _, v in pairs(call.mb:stats().dropped) do n = n + v end
+  return n
+end, min = 0, max = 0 }
+expect.never { name = "dtlsfailed" }
+expect.never { name = "track.disconnected" }
+expect.capture { cap, golden = "dtmf/nat.nat-alice-P.outside.pcap", decrypted = "dtmf/nat.nat-alice-P.outside.decrypted.pcap" }

@@ -1,0 +1,83 @@
+-- DTMF through a TURN relay (issue 10, RFC 8656): the telephone-events
+-- ride the audio's SRTP in ChannelData through the relay ICE selects
+-- between two symmetric NATs.
+--
+-- The world is natmatrix.lua's (scenarios/nat/matrix.lua gives its
+-- reasoning): Alice and Bob each in a home behind a symmetric NAT; no
+-- direct pair works and ICE selects prflx/relay at Alice (the matrix's
+-- cell: Bob's relayed candidate, Alice's peer-reflexive one as the relay
+-- sees her). Alice sends an audio track (Opus) and an RTCDTMFTrack
+-- (telephone-event/48000, pt 110, D92) to Bob, who only receives. ICE is
+-- connected by 1.7 s and the keys are up by 3 s at the latest (media/
+-- nat-matrix.lua's bounds, for the longest paths); at T0 = 3.5 s Alice
+-- inserts "0#*d" with the defaults ("d" is "D", D89) (D = 100 ms, G = 50 ms).
+--
+-- The schedule (D86, D93, I = 50 ms): the update (50 ms, marker) at 0,
+-- the end packet (100, E) at 50, 100, 150 ms; tone k starts at s_k = T0 +
+-- k (D + I + G) = T0 + 0.2 k, and Alice logs dtmf.sent then, exactly.
+-- The path has no loss and no jitter, so each tone is reported at its
+-- first end packet's arrival, s_k + (D - I) + P, with P the one-way delay
+-- of the path, the same for every packet: Alice's home link (2 ms), the
+-- core to the data centre's relay (15 ms) and back to the internet (15
+-- ms; the subnets' own access links natmatrix.lua gives no latency),
+-- Bob's home link (2 ms): P = 34 ms.
+-- Each is ended, 100 ms; the repeated end packets are duplicates, 2 per
+-- tone (8); nothing is dropped.
+
+local T = 4.5
+scenario { name = "dtmf: \"0#*D\" through a TURN relay between symmetric NATs", seed = 1, duration = T }
+local media = require("media")
+local nm = require("natmatrix")
+nm.world()
+
+local T0, D, G, I, P = 3.5, 0.100, 0.050, 0.050, 0.034
+local alice, nat = nm.side("alice", "symmetric", 1, "S", 0)
+local bob = nm.side("bob", "symmetric", 1, "S", 1)
+local cap = net.capture(net.link("turn.example.net.eth0"))
+
+local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
+local dtmf = RTCDTMFTrack { id = "alice-dtmf" }
+local call = media.call {
+  a = { host = alice, socket = alice:RTCSocket(nm.servers("alice", "alice-pw")),
+        streams = { MediaStream { id = "alice-stream", tracks = { mic, dtmf } } } },
+  b = { host = bob, socket = bob:RTCSocket(nm.servers("bob", "bob-pw")) },
+  channel = { delay = 0.05 } }
+local pair
+call.a.onactivecandidate = function(l, r) pair = l.type .. "/" .. r.type end
+
+local tones = {}
+call.mb.onaddstream = function(st)
+  for _, t in ipairs(st:getTracks()) do
+    if t.kind == "dtmf" then t.ontone = function(e) tones[#tones + 1] = { e = e, at = sim.now() } end end
+  end
+end
+sim.at(T0, function() dtmf:insertDTMF("0#*d") end)
+
+local PERIOD = D + I + G
+local digits = { "0", "#", "*", "D" }
+for k = 1, 4 do
+  local s = T0 + (k - 1) * PERIOD
+  expect.event { src = "alice-S", name = "dtmf.sent", args = { digit = digits[k], duration = 100 }, count = 1, within = { s, s } }
+  expect.event { src = "bob-S", name = "dtmf.tone", args = { digit = digits[k], duration = 100, ended = true }, count = 1,
+                 within = { s + D - I + P, s + D - I + P } }
+end
+expect.event { src = "bob-S", name = "dtmf.tone", count = 4 }
+expect.sequence { { src = "bob-S", name = "dtmf.tone", args = { digit = "0" } },
+                  { src = "bob-S", name = "dtmf.tone", args = { digit = "#" } },
+                  { src = "bob-S", name = "dtmf.tone", args = { digit = "*" } },
+                  { src = "bob-S", name = "dtmf.tone", args = { digit = "D" } } }
+-- the start the receiver gives each tone: its first packet's arrival, s_k + P
+for k = 1, 4 do
+  expect.measure { "tone " .. k .. "'s start at Bob less its sending (s)", function()
+    return tones[k] and tones[k].e.start - (T0 + (k - 1) * PERIOD) or -1 end, min = P - 1e-9, max = P + 1e-9 }
+end
+expect.measure { "selected pair at Alice is prflx/relay", function() return pair == "prflx/relay" and 1 or 0 end, min = 1, max = 1 }
+expect.measure { "repeated end packets at Bob (dtmf_duplicates)", function() return call.mb:stats().dtmf_duplicates end, min = 8, max = 8 }
+expect.measure { "packets dropped at Bob", function()
+  local n = 0
+  for _, v in pairs(call.mb:stats().dropped) do n = n + v end
+  return n
+end, min = 0, max = 0 }
+expect.never { name = "dtlsfailed" }
+expect.never { name = "track.disconnected" }
+expect.capture { cap, golden = "dtmf/relay.turn.example.net.eth0.pcap", decrypted = "dtmf/relay.turn.example.net.eth0.decrypted.pcap" }
