@@ -577,9 +577,25 @@ static void send_bye(rtc_media_t *m, media_conn_t *mc, const size_t *idx, size_t
 
 /* ---- RTP out (RFC 3550 s.5.1) ----------------------------------------- */
 
+/* One plain RTP packet (len <= MEDIA_PKT_MAX), protected and sent on
+ * mc with its plain twin (always: see emit_rtcp); what did not go is
+ * counted. */
+static void protect_and_send(rtc_media_t *m, media_conn_t *mc, const uint8_t *plain, size_t len)
+{
+    uint8_t prot[MEDIA_PKT_MAX + MEDIA_SRTP_ROOM];
+    size_t plen = len;
+    memcpy(prot, plain, len);
+    if (rtc_srtp_protect(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK ||
+        rtc_connection_send_media(mc->c, prot, plen, plain, len) != RTC_SEND_OK) {
+        m->st.unsent++;
+        return;
+    }
+    m->st.rtp_sent++;
+}
+
 static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
 {
-    uint8_t payload[MEDIA_PKT_MAX], plain[MEDIA_PKT_MAX], prot[MEDIA_PKT_MAX + MEDIA_SRTP_ROOM];
+    uint8_t payload[MEDIA_PKT_MAX], plain[MEDIA_PKT_MAX];
     rtc_source_packet_t pk;
     if (!rtc_source_next(&t->src, payload, sizeof payload, &pk)) {
         /* unreachable: the source's payloads are bounded by its params,
@@ -609,22 +625,11 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
         return;
     }
     memcpy(plain + hl, payload, pk.len);
-    size_t len = hl + pk.len, plen = len;
-    memcpy(prot, plain, len);
     t->st.packets++;
     t->st.octets += pk.len;
     t->ssrc_packets++;
     t->ssrc_octets += (uint32_t)pk.len;
-    if (rtc_srtp_protect(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK) {
-        m->st.unsent++;
-        return;
-    }
-    /* the twin always: see emit_rtcp */
-    if (rtc_connection_send_media(mc->c, prot, plen, plain, len) != RTC_SEND_OK) {
-        m->st.unsent++;
-        return;
-    }
-    m->st.rtp_sent++;
+    protect_and_send(m, mc, plain, hl + pk.len);
 }
 
 /* ---- RTCDTMFTrack out (RFC 4733 s.2.5.1) ------------------------------- */
@@ -636,7 +641,7 @@ static void send_rtp(rtc_media_t *m, local_track_t *t, media_conn_t *mc)
 static void send_dtmf_packet(rtc_media_t *m, local_track_t *t, local_track_t *a, media_conn_t *mc,
                              const rtc_dtmf_packet_t *pk)
 {
-    uint8_t plain[64], prot[64 + MEDIA_SRTP_ROOM];
+    uint8_t plain[64];
     rtc_rtp_header_t h;
     memset(&h, 0, sizeof h);
     h.marker = pk->marker;
@@ -652,24 +657,13 @@ static void send_dtmf_packet(rtc_media_t *m, local_track_t *t, local_track_t *a,
         return;
     }
     rtc_dtmf_write(&pk->payload, plain + hl);
-    size_t len = hl + RTC_DTMF_PAYLOAD_LEN, plen = len;
-    memcpy(prot, plain, len);
     a->st.packets++;
     a->st.octets += RTC_DTMF_PAYLOAD_LEN;
     a->ssrc_packets++;
     a->ssrc_octets += RTC_DTMF_PAYLOAD_LEN;
     t->st.packets++;
     t->st.octets += RTC_DTMF_PAYLOAD_LEN;
-    if (rtc_srtp_protect(mc->srtp, prot, &plen, sizeof prot) != RTC_SRTP_OK) {
-        m->st.unsent++;
-        return;
-    }
-    /* the twin always, as audio: see emit_rtcp */
-    if (rtc_connection_send_media(mc->c, prot, plen, plain, len) != RTC_SEND_OK) {
-        m->st.unsent++;
-        return;
-    }
-    m->st.rtp_sent++;
+    protect_and_send(m, mc, plain, hl + RTC_DTMF_PAYLOAD_LEN);
 }
 
 /* The audio track a dtmf track's tones go on: the one holding while a

@@ -1208,6 +1208,22 @@ static void inject(world_t *w, rtc_srtp_t *tx, const uint8_t *plain, size_t len,
     ck_assert_int_eq(rtc_connection_send_media(w->a.conn, buf, n, NULL, 0), RTC_SEND_OK);
 }
 
+/* An SRTP context that protects as a does (the test holds a's keys). */
+static rtc_srtp_t *a_sender(world_t *w)
+{
+    const char *prof;
+    bool client;
+    uint8_t key[128];
+    ck_assert_int_eq(rtc_connection_srtp_keys(w->a.conn, &prof, NULL, 0, &client), 0);
+    rtc_srtp_profile_t p;
+    ck_assert(rtc_srtp_profile_of(prof, &p));
+    size_t klen = rtc_srtp_key_material_len(p);
+    ck_assert_int_eq(rtc_connection_srtp_keys(w->a.conn, &prof, key, klen, &client), 0);
+    rtc_srtp_t *tx;
+    ck_assert_int_eq(rtc_srtp_new(p, key, klen, client, &tx), RTC_SRTP_OK);
+    return tx;
+}
+
 static size_t rtp_plain(uint8_t *out, uint8_t b0, uint8_t pt, uint16_t seq, uint32_t ssrc)
 {
     uint8_t h[12] = { b0, pt, (uint8_t)(seq >> 8), (uint8_t)seq, 0, 0, 0x10, 0, (uint8_t)(ssrc >> 24),
@@ -1231,16 +1247,7 @@ START_TEST(malformed_inside_srtp_dropped)
     rtc_track_desc_t ghost = td("ghost", RTC_KIND_AUDIO, 424242, "gs");
     ck_assert_int_eq(rtc_media_set_remote_description(M(&w.b), &ghost, 1, true, err, sizeof err), 0);
     sim_run_until(w.k, SIM_SEC(2));
-    const char *prof;
-    bool client;
-    uint8_t key[128];
-    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, NULL, 0, &client), 0);
-    rtc_srtp_profile_t p;
-    ck_assert(rtc_srtp_profile_of(prof, &p));
-    size_t klen = rtc_srtp_key_material_len(p);
-    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, key, klen, &client), 0);
-    rtc_srtp_t *tx;
-    ck_assert_int_eq(rtc_srtp_new(p, key, klen, client, &tx), RTC_SRTP_OK);
+    rtc_srtp_t *tx = a_sender(&w);
     uint8_t pk[64];
     /* VP8's payload type on an Opus-only track */
     inject(&w, tx, pk, rtp_plain(pk, 0x80, 96, 1, 424242), false);
@@ -1305,16 +1312,7 @@ START_TEST(dtmf_bad_events_counted)
     d[1].codecs[0] = (rtc_codec_t){ .pt = 110, .kind = RTC_KIND_AUDIO, .name = "telephone-event", .clock_rate = 48000 };
     ck_assert_msg(rtc_media_set_remote_description(M(&w.b), d, 2, true, err, sizeof err) == 0, "%s", err);
     sim_run_until(w.k, SIM_SEC(2));
-    const char *prof;
-    bool client;
-    uint8_t key[128];
-    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, NULL, 0, &client), 0);
-    rtc_srtp_profile_t p;
-    ck_assert(rtc_srtp_profile_of(prof, &p));
-    size_t klen = rtc_srtp_key_material_len(p);
-    ck_assert_int_eq(rtc_connection_srtp_keys(w.a.conn, &prof, key, klen, &client), 0);
-    rtc_srtp_t *tx;
-    ck_assert_int_eq(rtc_srtp_new(p, key, klen, client, &tx), RTC_SRTP_OK);
+    rtc_srtp_t *tx = a_sender(&w);
     uint8_t pk[64];
     uint16_t seq = 100;
     /* a good tone "5" at ts 48000: start, update, end x3 */
