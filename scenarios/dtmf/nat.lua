@@ -25,6 +25,7 @@ local T = 4.5
 scenario { name = "dtmf: \"123\" through a port-restricted cone NAT", seed = 1, duration = T }
 local media = require("media")
 local nm = require("natmatrix")
+local dc = require("dtmfcall")
 nm.world()
 
 local T0, D, G, I, P = 3.5, 0.100, 0.050, 0.050, 0.002
@@ -50,30 +51,7 @@ call.mb.onaddstream = function(st)
 end
 sim.at(T0, function() dtmf:insertDTMF("123") end)
 
-local PERIOD = D + I + G
-local digits = { "1", "2", "3" }
-for k = 1, 3 do
-  local s = T0 + (k - 1) * PERIOD
-  expect.event { src = "alice-P", name = "dtmf.sent", args = { digit = digits[k], duration = 100 }, count = 1, within = { s, s } }
-  expect.event { src = "bob-N", name = "dtmf.tone", args = { digit = digits[k], duration = 100, ended = true }, count = 1,
-                 within = { s + D - I + P, s + D - I + P } }
-end
-expect.event { src = "bob-N", name = "dtmf.tone", count = 3 }
-expect.sequence { { src = "bob-N", name = "dtmf.tone", args = { digit = "1" } },
-                  { src = "bob-N", name = "dtmf.tone", args = { digit = "2" } },
-                  { src = "bob-N", name = "dtmf.tone", args = { digit = "3" } } }
--- the start the receiver gives each tone: its first packet's arrival, s_k + P
-for k = 1, 3 do
-  expect.measure { "tone " .. k .. "'s start at Bob less its sending (s)", function()
-    return tones[k] and tones[k].e.start - (T0 + (k - 1) * PERIOD) or -1 end, min = P - 1e-9, max = P + 1e-9 }
-end
-expect.measure { "selected pair at Alice is srflx/host", function() return pair == "srflx/host" and 1 or 0 end, min = 1, max = 1 }
-expect.measure { "repeated end packets at Bob (dtmf_duplicates)", function() return call.mb:stats().dtmf_duplicates end, min = 6, max = 6 }
-expect.measure { "packets dropped at Bob", function()
-  local n = 0
-  for _, v in pairs(call.mb:stats().dropped) do n = n + v end
-  return n
-end, min = 0, max = 0 }
-expect.never { name = "dtlsfailed" }
-expect.never { name = "track.disconnected" }
+dc.expect_across { alice = "alice-P", bob = "bob-N", digits = { "1", "2", "3" }, t0 = T0, period = D + I + G,
+                   duration = D, interval = I, path = P, tones = tones, session = call.mb, duplicates = 6,
+                   pair = function() return pair end, want_pair = "srflx/host" }
 expect.capture { cap, golden = "dtmf/nat.nat-alice-P.outside.pcap", decrypted = "dtmf/nat.nat-alice-P.outside.decrypted.pcap" }

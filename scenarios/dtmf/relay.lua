@@ -28,6 +28,7 @@ local T = 4.5
 scenario { name = "dtmf: \"0#*D\" through a TURN relay between symmetric NATs", seed = 1, duration = T }
 local media = require("media")
 local nm = require("natmatrix")
+local dc = require("dtmfcall")
 nm.world()
 
 local T0, D, G, I, P = 3.5, 0.100, 0.050, 0.050, 0.034
@@ -53,31 +54,7 @@ call.mb.onaddstream = function(st)
 end
 sim.at(T0, function() dtmf:insertDTMF("0#*d") end)
 
-local PERIOD = D + I + G
-local digits = { "0", "#", "*", "D" }
-for k = 1, 4 do
-  local s = T0 + (k - 1) * PERIOD
-  expect.event { src = "alice-S", name = "dtmf.sent", args = { digit = digits[k], duration = 100 }, count = 1, within = { s, s } }
-  expect.event { src = "bob-S", name = "dtmf.tone", args = { digit = digits[k], duration = 100, ended = true }, count = 1,
-                 within = { s + D - I + P, s + D - I + P } }
-end
-expect.event { src = "bob-S", name = "dtmf.tone", count = 4 }
-expect.sequence { { src = "bob-S", name = "dtmf.tone", args = { digit = "0" } },
-                  { src = "bob-S", name = "dtmf.tone", args = { digit = "#" } },
-                  { src = "bob-S", name = "dtmf.tone", args = { digit = "*" } },
-                  { src = "bob-S", name = "dtmf.tone", args = { digit = "D" } } }
--- the start the receiver gives each tone: its first packet's arrival, s_k + P
-for k = 1, 4 do
-  expect.measure { "tone " .. k .. "'s start at Bob less its sending (s)", function()
-    return tones[k] and tones[k].e.start - (T0 + (k - 1) * PERIOD) or -1 end, min = P - 1e-9, max = P + 1e-9 }
-end
-expect.measure { "selected pair at Alice is prflx/relay", function() return pair == "prflx/relay" and 1 or 0 end, min = 1, max = 1 }
-expect.measure { "repeated end packets at Bob (dtmf_duplicates)", function() return call.mb:stats().dtmf_duplicates end, min = 8, max = 8 }
-expect.measure { "packets dropped at Bob", function()
-  local n = 0
-  for _, v in pairs(call.mb:stats().dropped) do n = n + v end
-  return n
-end, min = 0, max = 0 }
-expect.never { name = "dtlsfailed" }
-expect.never { name = "track.disconnected" }
+dc.expect_across { alice = "alice-S", bob = "bob-S", digits = { "0", "#", "*", "D" }, t0 = T0, period = D + I + G,
+                   duration = D, interval = I, path = P, tones = tones, session = call.mb, duplicates = 8,
+                   pair = function() return pair end, want_pair = "prflx/relay" }
 expect.capture { cap, golden = "dtmf/relay.turn.example.net.eth0.pcap", decrypted = "dtmf/relay.turn.example.net.eth0.decrypted.pcap" }

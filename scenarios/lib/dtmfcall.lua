@@ -92,4 +92,41 @@ function M.expect_clean(c, ntones)
                    min = 2 * ntones, max = 2 * ntones }
 end
 
+-- The expectations of tones sent across a path of one-way delay P (the
+-- NAT and relay scenarios): o = { alice =, bob = (their host names),
+-- digits = { ... }, t0 =, period = (one tone's start to the next),
+-- duration = D, interval = I (s), path = P, tones = (what bob's ontone
+-- recorded: { e = ev }), session = (bob's), duplicates =, pair =
+-- function returning the pair Alice selected, want_pair = }. Tone k
+-- leaves at s_k = t0 + (k - 1) period, its first end packet at s_k + D -
+-- I (D86), so Bob reports it at s_k + D - I + P, and gives it the start
+-- s_k + P (its first packet's arrival).
+function M.expect_across(o)
+  local D, I, P = o.duration, o.interval, o.path
+  local ms = math.floor(D * 1000 + 0.5)     -- the events say ms as an integer
+  for k, digit in ipairs(o.digits) do
+    local s = o.t0 + (k - 1) * o.period
+    expect.event { src = o.alice, name = "dtmf.sent", args = { digit = digit, duration = ms }, count = 1, within = { s, s } }
+    expect.event { src = o.bob, name = "dtmf.tone", args = { digit = digit, duration = ms, ended = true }, count = 1,
+                   within = { s + D - I + P, s + D - I + P } }
+    expect.measure { "tone " .. k .. "'s start at Bob less its sending (s)", function()
+      return o.tones[k] and o.tones[k].e.start - s or -1 end, min = P - 1e-9, max = P + 1e-9 }
+  end
+  expect.event { src = o.bob, name = "dtmf.tone", count = #o.digits }
+  local seq = {}
+  for _, digit in ipairs(o.digits) do seq[#seq + 1] = { src = o.bob, name = "dtmf.tone", args = { digit = digit } } end
+  expect.sequence(seq)
+  expect.measure { "selected pair at Alice is " .. o.want_pair, function() return o.pair() == o.want_pair and 1 or 0 end,
+                   min = 1, max = 1 }
+  expect.measure { "repeated end packets at Bob (dtmf_duplicates)", function() return o.session:stats().dtmf_duplicates end,
+                   min = o.duplicates, max = o.duplicates }
+  expect.measure { "packets dropped at Bob", function()
+    local n = 0
+    for _, v in pairs(o.session:stats().dropped) do n = n + v end
+    return n
+  end, min = 0, max = 0 }
+  expect.never { name = "dtlsfailed" }
+  expect.never { name = "track.disconnected" }
+end
+
 return M
