@@ -152,4 +152,4 @@ end)
 expect.measure { "first DTLS record is Bob's ClientHello", function()
   return hello_from and hello_from:match("^10%.0%.0%.2:") and 1 or 0 end, min = 1, max = 1 }
 
-expect.capture { cap, golden = "media/call-lan.alice.eth0.pcap", decrypted = "media/call-lan.alice.eth0.decrypted.pcap" }
+expect.capture { cap, golden = "media/call-lan.alice.eth0.pcap", decrypted = "media/call-lan.alice.eth0.decrypted.pcap", masked = true }

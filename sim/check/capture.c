@@ -675,3 +675,68 @@ int sim_pcap_compare(const char *golden, const char *actual, sim_pcap_diff_t *d,
     pcap_close(a.p);
     return result;
 }
+
+int sim_pcap_load(const char *path, sim_pcap_records_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    reader_t r;
+    if (reader_open(&r, path, err, errlen) < 0)
+        return -1;
+    out->linktype = pcap_datalink(r.p);
+    out->snaplen = pcap_snapshot(r.p);
+    size_t cap = 0, used = 0, dcap = 0;
+    size_t *offs = NULL;
+    int rc;
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    while ((rc = reader_next(&r, &h, &d, err, errlen)) == 1) {
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            sim_capture_rec_t *nr = realloc(out->rec, cap * sizeof *nr);
+            size_t *no = realloc(offs, cap * sizeof *no);
+            if (nr)
+                out->rec = nr;
+            if (no)
+                offs = no;
+            if (!nr || !no)
+                goto oom;
+        }
+        if (used + h->caplen > dcap) {
+            dcap = (used + h->caplen) * 2 + 4096;
+            uint8_t *nd = realloc(out->data, dcap);
+            if (!nd)
+                goto oom;
+            out->data = nd;
+        }
+        memcpy(out->data + used, d, h->caplen);
+        offs[out->n] = used;
+        out->rec[out->n].t = ts_of(h);
+        out->rec[out->n].len = h->caplen;
+        out->n++;
+        used += h->caplen;
+    }
+    pcap_close(r.p);
+    if (rc < 0) {
+        free(offs);
+        sim_pcap_records_free(out);
+        return -1;
+    }
+    /* pointers only now: the data buffer moved while it grew */
+    for (size_t i = 0; i < out->n; i++)
+        out->rec[i].ip = out->data + offs[i];
+    free(offs);
+    return 0;
+oom:
+    pcap_close(r.p);
+    free(offs);
+    sim_pcap_records_free(out);
+    snprintf(err, errlen, "cannot read capture %s: out of memory", path);
+    return -1;
+}
+
+void sim_pcap_records_free(sim_pcap_records_t *r)
+{
+    free(r->rec);
+    free(r->data);
+    memset(r, 0, sizeof *r);
+}

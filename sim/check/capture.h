@@ -80,4 +80,18 @@ typedef struct sim_pcap_diff {
 int            sim_pcap_compare(const char *golden, const char *actual,
                                 sim_pcap_diff_t *d, char *err, size_t errlen);
 
+/* Every record of a pcap, read with the reader sim_pcap_compare uses (for
+ * comparisons that look at more than one record at a time, check/mask.h).
+ * 0 with *recs (free with sim_pcap_records_free) and *n set, or -1 with
+ * err naming the file and the problem. linktype and snaplen are the file
+ * header's. */
+typedef struct sim_pcap_records {
+    size_t             n;
+    int                linktype, snaplen;
+    sim_capture_rec_t *rec;      /* rec[i].ip points into storage owned here */
+    uint8_t           *data;
+} sim_pcap_records_t;
+int            sim_pcap_load(const char *path, sim_pcap_records_t *out, char *err, size_t errlen);
+void           sim_pcap_records_free(sim_pcap_records_t *r);
+
 #endif
