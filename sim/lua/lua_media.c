@@ -427,6 +427,31 @@ static void opt_name(lua_State *L, int t, const char *what, const char *key, cha
     lua_pop(L, 1);
 }
 
+/* A new local track's record and userdata: its id given (unique among
+ * the scenario's tracks: descriptions are keyed by it) or made
+ * "<prefix>-N". */
+static int push_local_track(lua_State *L, sim_lmedia_t *md, rtc_local_track_t *t, const char *what,
+                            const char *prefix)
+{
+    if (!t->id[0]) {
+        do
+            snprintf(t->id, sizeof t->id, "%s-%u", prefix, ++md->ntracks);
+        while (track_id_used(L, t->id));
+    } else if (track_id_used(L, t->id)) {
+        return luaL_error(L, "%s: id '%s' is taken by another track of the scenario "
+                             "(descriptions are keyed by track id)", what, t->id);
+    }
+    /* claimed before the record: a failure between leaves an id unused,
+     * never a record the set does not know */
+    id_claim(L, 't', t->id);
+    ltrack_t *lt = record_new(L, sim_scn_get(L), sizeof *lt);
+    lt->t = *t;
+    lt->next = md->tracks;
+    md->tracks = lt;
+    sim_lobj_push_ptr(L, MT_LTRACK, lt);
+    return 1;
+}
+
 /* MediaStreamTrack{ kind = "audio"|"video", id =, label =, fps =, bitrate = } */
 static int l_track(lua_State *L)
 {
@@ -459,23 +484,7 @@ static int l_track(lua_State *L)
                                                100000000);
     }
     lua_pop(L, 1);
-    if (!t.id[0]) {
-        do
-            snprintf(t.id, sizeof t.id, "track-%u", ++md->ntracks);
-        while (track_id_used(L, t.id));
-    } else if (track_id_used(L, t.id)) {
-        return luaL_error(L, "MediaStreamTrack: id '%s' is taken by another track of the scenario "
-                             "(descriptions are keyed by track id)", t.id);
-    }
-    /* claimed before the record: a failure between leaves an id unused,
-     * never a record the set does not know */
-    id_claim(L, 't', t.id);
-    ltrack_t *lt = record_new(L, sim_scn_get(L), sizeof *lt);
-    lt->t = t;
-    lt->next = md->tracks;
-    md->tracks = lt;
-    sim_lobj_push_ptr(L, MT_LTRACK, lt);
-    return 1;
+    return push_local_track(L, md, &t, "MediaStreamTrack", "track");
 }
 
 /* RTCDTMFTrack{ id =, label = } (spec, "The RTCDTMFTrack"): a local
@@ -495,21 +504,7 @@ static int l_dtmf_track(lua_State *L)
     t.kind = RTC_KIND_DTMF;
     opt_name(L, 1, what, "id", t.id, sizeof t.id);
     opt_name(L, 1, what, "label", t.label, sizeof t.label);
-    if (!t.id[0]) {
-        do
-            snprintf(t.id, sizeof t.id, "dtmf-%u", ++md->ntracks);
-        while (track_id_used(L, t.id));
-    } else if (track_id_used(L, t.id)) {
-        return luaL_error(L, "RTCDTMFTrack: id '%s' is taken by another track of the scenario "
-                             "(descriptions are keyed by track id)", t.id);
-    }
-    id_claim(L, 't', t.id);
-    ltrack_t *lt = record_new(L, sim_scn_get(L), sizeof *lt);
-    lt->t = t;
-    lt->next = md->tracks;
-    md->tracks = lt;
-    sim_lobj_push_ptr(L, MT_LTRACK, lt);
-    return 1;
+    return push_local_track(L, md, &t, "RTCDTMFTrack", "dtmf");
 }
 
 static int add_track(lua_State *L, lstream_t *st, int idx, const char *what)
