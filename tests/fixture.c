@@ -110,3 +110,19 @@ void fx_errors_with(const char *name, const char *lua, const char *const needles
         HAS(r, *n);
     sim_result_clear(&r);
 }
+
+char *fx_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f, "%s", path);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    ck_assert_msg(m, "open_memstream");
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        fputc(c, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}

@@ -54,6 +54,9 @@ bool fx_refuse(void *ctx, size_t more);
 /* Run an inline scenario that must end in an error whose message has
  * each of the needles (a NULL-terminated list). */
 void fx_errors_with(const char *name, const char *lua, const char *const needles[]);
+/* The whole of a file, NUL-terminated (the caller frees it); fails the
+ * test when it cannot be read. */
+char *fx_slurp(const char *path);
 
 #define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
                                 "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")

@@ -29,21 +29,6 @@ static void setup_lib(void)
     free(lib);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f, "%s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
-
 /* A host and a session on it, and a remote stream "s" of 100 tracks. */
 #define ONE_SESSION \
     "scenario { name = 'x', seed = 1, duration = 1 }\n" \
@@ -290,7 +275,7 @@ START_TEST(same_seed_same_events)
     for (int i = 0; i < 2; i++) {
         PASSES(i ? "det2" : "det1", lua);
         snprintf(path, sizeof path, "%s/out/%s/events.jsonl", fx_dir, i ? "det2" : "det1");
-        ev[i] = slurp(path);
+        ev[i] = fx_slurp(path);
     }
     ck_assert_msg(strstr(ev[0], "\"page\""), "%s", ev[0]);
     ck_assert_str_eq(ev[0], ev[1]);

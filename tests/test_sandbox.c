@@ -27,17 +27,7 @@ static char *events_of(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/out/%s/events.jsonl", fx_dir, name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f, "%s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
+    return fx_slurp(path);
 }
 
 /* ---- 1. C library loops are charged ------------------------------------ */
