@@ -23,7 +23,6 @@
 
 local T = 4.5
 scenario { name = "dtmf: \"123\" through a port-restricted cone NAT", seed = 1, duration = T }
-local media = require("media")
 local nm = require("natmatrix")
 local dc = require("dtmfcall")
 nm.world()
@@ -33,25 +32,11 @@ local alice, nat = nm.side("alice", "port-restricted-cone", 1, "P", 0)
 local bob = nm.side("bob", "none", 1, "N", 1)
 local cap = net.capture(nat.outside_link)
 
-local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
-local dtmf = RTCDTMFTrack { id = "alice-dtmf" }
-local call = media.call {
-  a = { host = alice, socket = alice:RTCSocket(nm.servers("alice", "alice-pw")),
-        streams = { MediaStream { id = "alice-stream", tracks = { mic, dtmf } } } },
-  b = { host = bob, socket = bob:RTCSocket(nm.servers("bob", "bob-pw")) },
-  channel = { delay = 0.05 } }
-local pair
-call.a.onactivecandidate = function(l, r) pair = l.type .. "/" .. r.type end
-
-local tones = {}
-call.mb.onaddstream = function(st)
-  for _, t in ipairs(st:getTracks()) do
-    if t.kind == "dtmf" then t.ontone = function(e) tones[#tones + 1] = { e = e, at = sim.now() } end end
-  end
-end
-sim.at(T0, function() dtmf:insertDTMF("123") end)
+local c = dc.call_across(alice, bob)
+local call, tones = c.call, c.tones
+sim.at(T0, function() c.dtmf:insertDTMF("123") end)
 
 dc.expect_across { alice = "alice-P", bob = "bob-N", digits = { "1", "2", "3" }, t0 = T0, period = D + I + G,
                    duration = D, interval = I, path = P, tones = tones, session = call.mb, duplicates = 6,
-                   pair = function() return pair end, want_pair = "srflx/host" }
+                   pair = c.pair, want_pair = "srflx/host" }
 expect.capture { cap, golden = "dtmf/nat.nat-alice-P.outside.pcap", decrypted = "dtmf/nat.nat-alice-P.outside.decrypted.pcap" }

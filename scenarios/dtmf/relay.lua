@@ -26,7 +26,6 @@
 
 local T = 4.5
 scenario { name = "dtmf: \"0#*D\" through a TURN relay between symmetric NATs", seed = 1, duration = T }
-local media = require("media")
 local nm = require("natmatrix")
 local dc = require("dtmfcall")
 nm.world()
@@ -36,25 +35,11 @@ local alice, nat = nm.side("alice", "symmetric", 1, "S", 0)
 local bob = nm.side("bob", "symmetric", 1, "S", 1)
 local cap = net.capture(net.link("turn.example.net.eth0"))
 
-local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
-local dtmf = RTCDTMFTrack { id = "alice-dtmf" }
-local call = media.call {
-  a = { host = alice, socket = alice:RTCSocket(nm.servers("alice", "alice-pw")),
-        streams = { MediaStream { id = "alice-stream", tracks = { mic, dtmf } } } },
-  b = { host = bob, socket = bob:RTCSocket(nm.servers("bob", "bob-pw")) },
-  channel = { delay = 0.05 } }
-local pair
-call.a.onactivecandidate = function(l, r) pair = l.type .. "/" .. r.type end
-
-local tones = {}
-call.mb.onaddstream = function(st)
-  for _, t in ipairs(st:getTracks()) do
-    if t.kind == "dtmf" then t.ontone = function(e) tones[#tones + 1] = { e = e, at = sim.now() } end end
-  end
-end
-sim.at(T0, function() dtmf:insertDTMF("0#*d") end)
+local c = dc.call_across(alice, bob)
+local call, tones = c.call, c.tones
+sim.at(T0, function() c.dtmf:insertDTMF("0#*d") end)
 
 dc.expect_across { alice = "alice-S", bob = "bob-S", digits = { "0", "#", "*", "D" }, t0 = T0, period = D + I + G,
                    duration = D, interval = I, path = P, tones = tones, session = call.mb, duplicates = 8,
-                   pair = function() return pair end, want_pair = "prflx/relay" }
+                   pair = c.pair, want_pair = "prflx/relay" }
 expect.capture { cap, golden = "dtmf/relay.turn.example.net.eth0.pcap", decrypted = "dtmf/relay.turn.example.net.eth0.decrypted.pcap" }

@@ -92,6 +92,31 @@ function M.expect_clean(c, ntones)
                    min = 2 * ntones, max = 2 * ntones }
 end
 
+-- A call across the NAT matrix's world (natmatrix.lua): Alice's mic and
+-- DTMF track "alice-dtmf" to Bob, their sockets on the matrix's STUN and
+-- TURN servers. Returns { call, dtmf, tones (what Bob's ontone gave:
+-- { e = ev, at = }), pair () (the pair Alice selected, "local/remote") }.
+function M.call_across(alice, bob)
+  local nm = require("natmatrix")
+  local c = { tones = {} }
+  local mic = MediaStreamTrack { kind = "audio", id = "alice-mic" }
+  c.dtmf = RTCDTMFTrack { id = "alice-dtmf" }
+  c.call = media.call {
+    a = { host = alice, socket = alice:RTCSocket(nm.servers("alice", "alice-pw")),
+          streams = { MediaStream { id = "alice-stream", tracks = { mic, c.dtmf } } } },
+    b = { host = bob, socket = bob:RTCSocket(nm.servers("bob", "bob-pw")) },
+    channel = { delay = 0.05 } }
+  local pair
+  c.call.a.onactivecandidate = function(l, r) pair = l.type .. "/" .. r.type end
+  c.pair = function() return pair end
+  c.call.mb.onaddstream = function(st)
+    for _, t in ipairs(st:getTracks()) do
+      if t.kind == "dtmf" then t.ontone = function(e) c.tones[#c.tones + 1] = { e = e, at = sim.now() } end end
+    end
+  end
+  return c
+end
+
 -- The expectations of tones sent across a path of one-way delay P (the
 -- NAT and relay scenarios): o = { alice =, bob = (their host names),
 -- digits = { ... }, t0 =, period = (one tone's start to the next),
