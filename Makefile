@@ -26,8 +26,8 @@ WARN    := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(SANITIZE)
 # ref/ sees only its own headers and the libraries': the sans-IO seam is
 # enforced by the compiler (and by `seam` below, on the objects).
-REF_CFLAGS := $(WARN) -Iref $(CFLAGS_PKG)
-CFLAGS     := $(WARN) -Iref -Isim $(CFLAGS_PKG)
+REF_CFLAGS := $(WARN) -Iinclude -Iref $(CFLAGS_PKG)
+CFLAGS     := $(WARN) -Iinclude -Iref -Isim $(CFLAGS_PKG)
 LDFLAGS := $(SANITIZE)
 LDLIBS  := $(LIBS_PKG) -lm
 

@@ -6,23 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const type_names[] = { "host", "srflx", "prflx", "relay" };
-
-const char *rtc_cand_type_name(rtc_cand_type_t t)
-{
-    return t <= RTC_CAND_RELAY ? type_names[t] : "?";
-}
-
-int rtc_cand_type_parse(const char *s, rtc_cand_type_t *t)
-{
-    for (int i = 0; i <= RTC_CAND_RELAY; i++)
-        if (strcmp(s, type_names[i]) == 0) {
-            *t = (rtc_cand_type_t)i;
-            return 0;
-        }
-    return -1;
-}
-
 uint32_t rtc_candidate_priority(rtc_cand_type_t t, uint16_t local_pref, uint8_t component)
 {
     /* RFC 8445 s.5.1.2.2: recommended type preferences */

@@ -11,23 +11,18 @@
 
 #include "rtc_env.h"
 
-typedef enum rtc_cand_type {
-    RTC_CAND_HOST, RTC_CAND_SRFLX, RTC_CAND_PRFLX, RTC_CAND_RELAY
-} rtc_cand_type_t;
+typedef rtcsim_cand_type_t rtc_cand_type_t;
+#define RTC_CAND_HOST  RTCSIM_CAND_HOST
+#define RTC_CAND_SRFLX RTCSIM_CAND_SRFLX
+#define RTC_CAND_PRFLX RTCSIM_CAND_PRFLX
+#define RTC_CAND_RELAY RTCSIM_CAND_RELAY
 
-#define RTC_FOUNDATION_MAX 32       /* RFC 8445 s.5.1.1.3: 1 to 32 ice-chars */
+#define RTC_FOUNDATION_MAX RTCSIM_FOUNDATION_MAX
 
-typedef struct rtc_candidate {
-    rtc_cand_type_t type;
-    char            foundation[RTC_FOUNDATION_MAX + 1];
-    uint8_t         component;      /* 1 (RTP) or 2 (RTCP) */
-    uint32_t        priority;
-    rtc_addr_t      addr;           /* the transport address signalled */
-    rtc_addr_t      base;           /* local candidates: where it is sent from */
-} rtc_candidate_t;
+typedef rtcsim_candidate_t rtc_candidate_t;
 
-const char *rtc_cand_type_name(rtc_cand_type_t t);           /* "host", "srflx", ... */
-int         rtc_cand_type_parse(const char *s, rtc_cand_type_t *t);   /* 0 or -1 */
+#define rtc_cand_type_name  rtcsim_cand_type_name   /* "host", "srflx", ... */
+#define rtc_cand_type_parse rtcsim_cand_type_parse  /* 0 or -1 */
 
 /* RFC 8445 s.5.1.2.1, with the recommended type preferences (host 126,
  * prflx 110, srflx 100, relay 0) and local_pref 0..65535. */

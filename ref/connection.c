@@ -69,7 +69,7 @@ typedef struct tx {
     bool       consent;
 } tx_t;
 
-struct rtc_connection {
+struct rtcsim_connection {
     rtc_socket_t   *s;
     uint32_t        serial;
     bool            offerer, controlling, have_remote, connecting, connected, gathered;

@@ -24,72 +24,49 @@
 #include "rtc_env.h"
 #include "stun.h"
 
-typedef struct rtc_socket rtc_socket_t;
-typedef struct rtc_connection rtc_connection_t;
+/* The handles and types the ABI (include/rtcsim/impl.h) defines are
+ * ref/'s own: its objects are the ABI's handles, so ref/impl.c hands
+ * these functions to the harness unwrapped. */
+typedef struct rtcsim_socket     rtc_socket_t;
+typedef struct rtcsim_connection rtc_connection_t;
 
-#define RTC_ID_MAX    64
-#define RTC_UFRAG_MAX 32
-#define RTC_PWD_MAX   64
+#define RTC_ID_MAX    RTCSIM_ID_MAX
+#define RTC_UFRAG_MAX RTCSIM_UFRAG_MAX
+#define RTC_PWD_MAX   RTCSIM_PWD_MAX
+#define RTC_FP_MAX    RTCSIM_FP_MAX
+#define RTC_FP_LEN    RTCSIM_FP_LEN
 
-#define RTC_FP_MAX     4        /* fingerprints a description carries at most */
-#define RTC_FP_LEN     (8 + 64 * 3)   /* "sha-512 " and 64 hex pairs with colons, NUL */
-
-/* RTCConnectionDescription. fingerprints: RFC 8122 s.5 form, "hash
- * AB:CD:...", hash one of sha-1, sha-224, sha-256, sha-384, sha-512
- * (lower case), the hex upper or lower case; the local description has
- * the sha-256 one of the connection's certificate. */
-typedef struct rtc_conn_desc {
-    char   id[RTC_ID_MAX + 1];
-    char   ufrag[RTC_UFRAG_MAX + 1];
-    char   pwd[RTC_PWD_MAX + 1];
-    size_t nfingerprints;
-    char   fingerprints[RTC_FP_MAX][RTC_FP_LEN];
-} rtc_conn_desc_t;
+/* RTCConnectionDescription (RFC 8122 s.5 fingerprints; the local
+ * description has the sha-256 one of the connection's certificate). */
+typedef rtcsim_conn_desc_t rtc_conn_desc_t;
 
 /* 0 if s is a fingerprint in the form above, else -1 with a message in
  * err that says what is wrong. */
 int rtc_fingerprint_check(const char *s, char *err, size_t errlen);
 
-/* A TURN server for RTCSocket (spec: RTCIceServer with a turn: URL and a
- * credential). */
-typedef struct rtc_turn_server {
-    rtc_addr_t addr;
-    char       user[128];
-    char       password[128];
-} rtc_turn_server_t;
+typedef rtcsim_turn_server_t rtc_turn_server_t;
 
-typedef enum rtc_ice_event_type {
-    RTC_ICE_CANDIDATE,          /* local: a gathered local candidate */
-    RTC_ICE_END_OF_CANDIDATES,
-    RTC_ICE_ACTIVE_CANDIDATE,   /* local, remote: the selected pair, or its change */
-    RTC_ICE_CONNECTED,
-    RTC_ICE_DISCONNECTED,
-    RTC_ICE_TURN_ERROR,         /* not a spec event: no relay from local.addr's server; code says why */
-    RTC_ICE_DTLS_CONNECTED,     /* not a spec event: DTLS-SRTP is up; profile says which */
-    RTC_ICE_DTLS_FAILED,        /* not a spec event: DTLS failed or the peer's certificate
-                                 * matches no signalled fingerprint; reason says which */
-} rtc_ice_event_type_t;
-
-typedef struct rtc_ice_event {
-    rtc_ice_event_type_t type;
-    rtc_candidate_t      local, remote;
-    int                  code;  /* RTC_ICE_TURN_ERROR: the STUN error code, or 0 for no answer */
-    char                 text[160]; /* DTLS_CONNECTED: the profile ("SRTP_AES128_CM_SHA1_80");
-                                     * DTLS_FAILED: the reason */
-} rtc_ice_event_t;
+typedef rtcsim_ice_event_type_t rtc_ice_event_type_t;
+#define RTC_ICE_CANDIDATE         RTCSIM_ICE_CANDIDATE
+#define RTC_ICE_END_OF_CANDIDATES RTCSIM_ICE_END_OF_CANDIDATES
+#define RTC_ICE_ACTIVE_CANDIDATE  RTCSIM_ICE_ACTIVE_CANDIDATE
+#define RTC_ICE_CONNECTED         RTCSIM_ICE_CONNECTED
+#define RTC_ICE_DISCONNECTED      RTCSIM_ICE_DISCONNECTED
+#define RTC_ICE_TURN_ERROR        RTCSIM_ICE_TURN_ERROR
+#define RTC_ICE_DTLS_CONNECTED    RTCSIM_ICE_DTLS_CONNECTED
+#define RTC_ICE_DTLS_FAILED       RTCSIM_ICE_DTLS_FAILED
+typedef rtcsim_ice_event_t rtc_ice_event_t;
 
 /* What the API calls that return int return: 0, or one of these with a
  * message in err (RTC_ERR_NOMEM: env.alloc refused or the system is out
  * of memory; the call made no change, or only whole steps of the work it
  * does, so the object stays usable and consistent). */
-typedef enum rtc_status {
-    RTC_OK = 0,
-    RTC_ERR_INVALID = -1,       /* a bad argument or a call out of order */
-    RTC_ERR_NOMEM = -2,
-} rtc_status_t;
+typedef rtcsim_status_t rtc_status_t;
+#define RTC_OK          RTCSIM_OK
+#define RTC_ERR_INVALID RTCSIM_ERR_INVALID
+#define RTC_ERR_NOMEM   RTCSIM_ERR_NOMEM
 
-/* "ok", "invalid", "out of memory". */
-const char   *rtc_strerror(rtc_status_t st);
+#define rtc_strerror rtcsim_strerror   /* "ok", "invalid", "out of memory" */
 
 /* Datagrams that reached a socket and were ignored, by reason; datagrams
  * the socket meant to send that did not go, by reason. */
@@ -104,7 +81,7 @@ typedef struct rtc_socket_stats {
 } rtc_socket_stats_t;
 
 /* "send-not-local", "send-failed", "send-too-large" ("ok" for RTC_SEND_OK). */
-const char   *rtc_send_status_name(rtc_send_status_t st);
+#define rtc_send_status_name rtcsim_send_status_name
 
 /* locals: the socket's bound transport addresses, in the order of the
  * host's interfaces; stun: STUN servers' addresses. Both copied. NULL if

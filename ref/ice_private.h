@@ -53,7 +53,7 @@ typedef struct rtc_stx {
     uint16_t       channel;
 } rtc_stx_t;
 
-struct rtc_socket {
+struct rtcsim_socket {
     rtc_env_t           env;
     rtc_addr_t         *locals;
     size_t              nlocals;

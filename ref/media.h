@@ -24,153 +24,63 @@
 #include "ice.h"
 #include "rtc_env.h"
 
-typedef struct rtc_media rtc_media_t;
+typedef struct rtcsim_media rtc_media_t;
 
-#define RTC_NAME_MAX    64      /* ids, labels, msids, codec names */
-#define RTC_MAX_CODECS  8
-#define RTC_MAX_PARAMS  4
-#define RTC_MAX_EXTS    8
-#define RTC_EXT_URI_MAX 127
-#define RTC_EXT_VAL_MAX 32
+/* The description, option and event types are the ABI's
+ * (include/rtcsim/impl.h). */
+#define RTC_NAME_MAX    RTCSIM_NAME_MAX
+#define RTC_MAX_CODECS  RTCSIM_MAX_CODECS
+#define RTC_MAX_PARAMS  RTCSIM_MAX_PARAMS
+#define RTC_MAX_EXTS    RTCSIM_MAX_EXTS
+#define RTC_EXT_URI_MAX RTCSIM_EXT_URI_MAX
+#define RTC_EXT_VAL_MAX RTCSIM_EXT_VAL_MAX
 
-typedef enum rtc_kind { RTC_KIND_AUDIO, RTC_KIND_VIDEO, RTC_KIND_DTMF } rtc_kind_t;
+typedef rtcsim_kind_t rtc_kind_t;
+#define RTC_KIND_AUDIO RTCSIM_KIND_AUDIO
+#define RTC_KIND_VIDEO RTCSIM_KIND_VIDEO
+#define RTC_KIND_DTMF  RTCSIM_KIND_DTMF
+#define rtc_kind_name  rtcsim_kind_name     /* "audio", "video", "dtmf" */
+#define rtc_kind_of    rtcsim_kind_parse
 
-/* "audio", "video", "dtmf"; and back (false for any other string). */
-const char *rtc_kind_name(rtc_kind_t k);
-bool        rtc_kind_of(const char *s, rtc_kind_t *out);
+typedef rtcsim_codec_param_t rtc_codec_param_t;
+typedef rtcsim_codec_t       rtc_codec_t;
+typedef rtcsim_media_attrs_t rtc_media_attrs_t;
+typedef rtcsim_ext_header_t  rtc_ext_header_t;
+typedef rtcsim_extmap_t      rtc_extmap_t;
 
-typedef struct rtc_codec_param {
-    char name[RTC_NAME_MAX + 1];
-    bool has_value;
-    char value[RTC_NAME_MAX + 1];
-} rtc_codec_param_t;
+#define RTC_TD_ID         RTCSIM_TD_ID
+#define RTC_TD_KIND       RTCSIM_TD_KIND
+#define RTC_TD_SSRC       RTCSIM_TD_SSRC
+#define RTC_TD_MSID       RTCSIM_TD_MSID
+#define RTC_TD_CONNECTION RTCSIM_TD_CONNECTION
+#define RTC_TD_CODECS     RTCSIM_TD_CODECS
+#define RTC_TD_ATTRS      RTCSIM_TD_ATTRS
+#define RTC_TD_EXTS       RTCSIM_TD_EXTS
+#define RTC_TD_DELETE     RTCSIM_TD_DELETE
 
-/* RTCCodec. clock_rate/channels 0: not given. */
-typedef struct rtc_codec {
-    uint8_t           pt;               /* payload-id, 0-127 */
-    rtc_kind_t        kind;
-    char              name[RTC_NAME_MAX + 1];
-    uint32_t          clock_rate;
-    uint32_t          channels;
-    size_t            nparams;
-    rtc_codec_param_t params[RTC_MAX_PARAMS];
-} rtc_codec_t;
+typedef rtcsim_track_desc_t    rtc_track_desc_t;
+typedef rtcsim_desc_filter_t   rtc_desc_filter_t;
+/* RTCMediaSessionOptions: ncodecs 0 takes ref/'s defaults (Opus/48000/2
+ * pt 111, PCMU/8000 pt 0, VP8/90000 pt 96, telephone-event /48000 pt 110
+ * and /8000 pt 126). */
+typedef rtcsim_media_options_t rtc_media_options_t;
+typedef rtcsim_local_track_t   rtc_local_track_t;
+typedef rtcsim_local_stream_t  rtc_local_stream_t;
 
-/* RTCMediaAttributes; 0: not given. */
-typedef struct rtc_media_attrs {
-    uint32_t video_max_width, video_max_height;
-} rtc_media_attrs_t;
-
-/* One RTP header extension: its name (the extmap URI, or the id in
- * decimal when unmapped) and value bytes (RFC 8285: 1-16 bytes in the
- * one-byte form, 0-255 in the two-byte form; at most RTC_EXT_VAL_MAX
- * here). */
-typedef struct rtc_ext_header {
-    char    name[RTC_EXT_URI_MAX + 1];
-    uint8_t len;
-    uint8_t value[RTC_EXT_VAL_MAX];
-} rtc_ext_header_t;
-
-/* One extmap entry: an RFC 8285 id (1-14 one-byte, up to 255 two-byte)
- * and its URI. */
-typedef struct rtc_extmap {
-    uint8_t id;
-    char    uri[RTC_EXT_URI_MAX + 1];
-} rtc_extmap_t;
-
-/* Which keys a description gave (incremental mode and
- * setTrackProperties change only those). */
-enum {
-    RTC_TD_ID = 1u << 0, RTC_TD_KIND = 1u << 1, RTC_TD_SSRC = 1u << 2, RTC_TD_MSID = 1u << 3,
-    RTC_TD_CONNECTION = 1u << 4, RTC_TD_CODECS = 1u << 5, RTC_TD_ATTRS = 1u << 6,
-    RTC_TD_EXTS = 1u << 7, RTC_TD_DELETE = 1u << 8,
-};
-
-/* RTCTrackDescription. */
-typedef struct rtc_track_desc {
-    unsigned          given;            /* RTC_TD_* */
-    char              id[RTC_NAME_MAX + 1];
-    rtc_kind_t        kind;
-    uint32_t          ssrc;             /* the spec's DOMString, decimal */
-    char              msid[RTC_NAME_MAX + 1];
-    char              connection_id[RTC_ID_MAX + 1];
-    size_t            ncodecs;
-    rtc_codec_t       codecs[RTC_MAX_CODECS];
-    rtc_media_attrs_t attrs;
-    size_t            nexts;
-    rtc_ext_header_t  exts[RTC_MAX_EXTS];
-    bool              del;              /* incremental mode: { delete = true } */
-} rtc_track_desc_t;
-
-/* RTCMediaSessionDescriptionFilter: NULL or "" fields match any. */
-typedef struct rtc_desc_filter {
-    const char *msid;
-    const char *connection_id;
-} rtc_desc_filter_t;
-
-/* RTCMediaSessionOptions (see docs/decisions.md for what the spec leaves
- * open). ncodecs 0: the defaults (Opus/48000/2 pt 111, PCMU/8000 pt 0,
- * VP8/90000 pt 96). extmap: the ids the session sends and parses
- * extensions under. */
-typedef struct rtc_media_options {
-    size_t            ncodecs;
-    rtc_codec_t       codecs[RTC_MAX_CODECS];
-    rtc_media_attrs_t attrs;
-    size_t            nextmap;
-    rtc_extmap_t      extmap[RTC_MAX_EXTS];
-} rtc_media_options_t;
-
-/* A local MediaStreamTrack and its synthetic source (rtp.h). 0 fields
- * take the source defaults. */
-typedef struct rtc_local_track {
-    char       id[RTC_NAME_MAX + 1];
-    char       label[RTC_NAME_MAX + 1];
-    rtc_kind_t kind;
-    uint32_t   fps, bitrate, keyframe_every;     /* video */
-} rtc_local_track_t;
-
-typedef struct rtc_local_stream {
-    char                     id[RTC_NAME_MAX + 1];
-    char                     label[RTC_NAME_MAX + 1];
-    size_t                   ntracks;
-    const rtc_local_track_t *tracks;
-} rtc_local_stream_t;
-
-typedef enum rtc_media_event_type {
-    RTC_MEDIA_ADD_STREAM,           /* onaddstream: msid (remote) */
-    RTC_MEDIA_REMOVE_STREAM,        /* onremovestream: msid */
-    RTC_MEDIA_ADD_TRACK,            /* MediaStream onaddtrack: msid, track (remote) */
-    RTC_MEDIA_REMOVE_TRACK,         /* MediaStream onremovetrack: msid, track */
-    RTC_MEDIA_UNKNOWN_TRACK,        /* onunknowntrack: ssrc, exts */
-    RTC_MEDIA_TRACK_CONNECTED,      /* remote MediaStreamTrack onconnected: msid, track */
-    RTC_MEDIA_TRACK_DISCONNECTED,   /* ... ondisconnected: msid, track, reason "bye" or "timeout" */
-    RTC_MEDIA_STREAM_CONNECTED,     /* remote MediaStream onconnected: msid */
-    RTC_MEDIA_STREAM_DISCONNECTED,  /* ... ondisconnected: msid */
-    RTC_MEDIA_SSRC_CHANGED,         /* not a spec event: a local source's SSRC collided (RFC 3550
-                                     * s.8.2) and changed: track, ssrc (old), new_ssrc */
-    /* added by h-dtmfengine (issue 10): */
-    RTC_MEDIA_DTMF_SENT,            /* not a spec event: a local RTCDTMFTrack started a tone:
-                                     * msid, track, digit, at (ns), duration_ms, ssrc */
-    RTC_MEDIA_DTMF_TONE,            /* a remote dtmf track decoded a tone (RFC 4733 s.2.5.2): msid,
-                                     * track, digit, at (ns, its first packet's arrival),
-                                     * duration_ms, duration_units, volume, ended, ssrc */
-} rtc_media_event_type_t;
-
-typedef struct rtc_media_event {
-    rtc_media_event_type_t type;
-    char             msid[RTC_NAME_MAX + 1];
-    char             track[RTC_NAME_MAX + 1];
-    char             reason[16];
-    uint32_t         ssrc, new_ssrc;
-    size_t           nexts;
-    rtc_ext_header_t exts[RTC_MAX_EXTS];
-    /* added by h-dtmfengine: the DTMF events' */
-    char             digit;
-    uint64_t         at;
-    uint32_t         duration_ms, duration_units;
-    uint8_t          volume;
-    bool             ended;
-} rtc_media_event_t;
+typedef rtcsim_media_event_type_t rtc_media_event_type_t;
+#define RTC_MEDIA_ADD_STREAM          RTCSIM_MEDIA_ADD_STREAM
+#define RTC_MEDIA_REMOVE_STREAM       RTCSIM_MEDIA_REMOVE_STREAM
+#define RTC_MEDIA_ADD_TRACK           RTCSIM_MEDIA_ADD_TRACK
+#define RTC_MEDIA_REMOVE_TRACK        RTCSIM_MEDIA_REMOVE_TRACK
+#define RTC_MEDIA_UNKNOWN_TRACK       RTCSIM_MEDIA_UNKNOWN_TRACK
+#define RTC_MEDIA_TRACK_CONNECTED     RTCSIM_MEDIA_TRACK_CONNECTED
+#define RTC_MEDIA_TRACK_DISCONNECTED  RTCSIM_MEDIA_TRACK_DISCONNECTED
+#define RTC_MEDIA_STREAM_CONNECTED    RTCSIM_MEDIA_STREAM_CONNECTED
+#define RTC_MEDIA_STREAM_DISCONNECTED RTCSIM_MEDIA_STREAM_DISCONNECTED
+#define RTC_MEDIA_SSRC_CHANGED        RTCSIM_MEDIA_SSRC_CHANGED
+#define RTC_MEDIA_DTMF_SENT           RTCSIM_MEDIA_DTMF_SENT
+#define RTC_MEDIA_DTMF_TONE           RTCSIM_MEDIA_DTMF_TONE
+typedef rtcsim_media_event_t rtc_media_event_t;
 
 /* Packets the session dropped, by reason (bad input from the network:
  * ignored and counted). */
@@ -198,24 +108,7 @@ typedef enum rtc_media_drop {
 /* "srtp-auth", "srtp-replay", ... as above. */
 const char *rtc_media_drop_name(rtc_media_drop_t d);
 
-/* Per source figures, for scenarios' measures. */
-typedef struct rtc_track_stats {
-    uint32_t ssrc;
-    bool     sending, connected;
-    uint64_t packets, octets;           /* sent (local) or received (remote) */
-    /* remote: what this side measures (RFC 3550 A.3, A.8) */
-    uint32_t expected;
-    int32_t  lost;
-    uint32_t jitter;                    /* timestamp units */
-    uint64_t duplicates;
-    /* local: the last report block the peer sent about this source */
-    bool     have_report;
-    uint8_t  fraction_lost;
-    int32_t  cumulative_lost;
-    uint32_t report_jitter;
-    uint32_t rtt_us;                    /* from LSR/DLSR (s.6.4.1), 0 if none */
-    uint64_t srs, rrs, byes;            /* RTCP sent (local) or received (remote) */
-} rtc_track_stats_t;
+typedef rtcsim_track_stats_t rtc_track_stats_t;
 
 typedef struct rtc_media_stats {
     uint64_t dropped[RTC_DROP__COUNT];
@@ -297,12 +190,12 @@ void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st);
 
 /* Tones an insertDTMF may queue: a page's dial string is a few dozen;
  * more is refused (a user's error), the buffer stays fixed-size. */
-#define RTC_DTMF_TONES_MAX 256
+#define RTC_DTMF_TONES_MAX        RTCSIM_DTMF_TONES_MAX
 #define RTC_DTMF_DURATION_DEFAULT 100
-#define RTC_DTMF_DURATION_MIN     70        /* the spec's bounds; outside: clamped (D90) */
-#define RTC_DTMF_DURATION_MAX     6000
+#define RTC_DTMF_DURATION_MIN     RTCSIM_DTMF_DURATION_MIN  /* the spec's bounds; outside: clamped (D90) */
+#define RTC_DTMF_DURATION_MAX     RTCSIM_DTMF_DURATION_MAX
 #define RTC_DTMF_GAP_DEFAULT      50
-#define RTC_DTMF_GAP_MIN          50
+#define RTC_DTMF_GAP_MIN          RTCSIM_DTMF_GAP_MIN
 #define RTC_DTMF_GAP_MAX          60000     /* D90: a bound so times stay small */
 
 /* insertDTMF on local dtmf track `track`: tones replaces what remains of
@@ -315,13 +208,7 @@ void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st);
 int rtc_media_insert_dtmf(rtc_media_t *m, const char *track, const char *tones, int64_t duration_ms,
                           int64_t gap_ms, char *err, size_t errlen);
 
-typedef struct rtc_dtmf_state {
-    char     tone_buffer[RTC_DTMF_TONES_MAX + 1];  /* the characters not yet started */
-    uint32_t duration, inter_tone_gap;              /* ms, the values in effect */
-    bool     playing;                               /* a tone's packets are going out */
-    uint32_t ssrc;                                  /* the audio source's it shares (0: none) */
-    uint8_t  pt;                                    /* its telephone-event codec's, 0xff: none */
-} rtc_dtmf_state_t;
+typedef rtcsim_dtmf_state_t rtc_dtmf_state_t;
 
 /* A local dtmf track's state; false if track is no local dtmf track. */
 bool rtc_media_dtmf_state(const rtc_media_t *m, const char *track, rtc_dtmf_state_t *st);

@@ -21,27 +21,6 @@
 
 /* ---- names ---------------------------------------------------------------- */
 
-const char *rtc_kind_name(rtc_kind_t k)
-{
-    switch (k) {
-    case RTC_KIND_AUDIO: return "audio";
-    case RTC_KIND_VIDEO: return "video";
-    case RTC_KIND_DTMF:  return "dtmf";
-    }
-    return "?";
-}
-
-bool rtc_kind_of(const char *s, rtc_kind_t *out)
-{
-    static const rtc_kind_t all[] = { RTC_KIND_AUDIO, RTC_KIND_VIDEO, RTC_KIND_DTMF };
-    for (size_t i = 0; s && i < sizeof all / sizeof *all; i++)
-        if (strcmp(s, rtc_kind_name(all[i])) == 0) {
-            *out = all[i];
-            return true;
-        }
-    return false;
-}
-
 bool media_kind_valid(rtc_kind_t k)
 {
     return k == RTC_KIND_AUDIO || k == RTC_KIND_VIDEO || k == RTC_KIND_DTMF;

@@ -112,7 +112,7 @@ typedef struct stream_rec {
     bool connected;                 /* remote: onconnected fired, ondisconnected not since */
 } stream_rec_t;
 
-struct rtc_media {
+struct rtcsim_media {
     rtc_env_t           env;
     void               *opaque;
     rtc_media_options_t opt;

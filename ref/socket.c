@@ -52,16 +52,6 @@ void *rtc_mem_reserve(const rtc_env_t *env, void *p, size_t *cap, size_t n, size
     return q;
 }
 
-const char *rtc_strerror(rtc_status_t st)
-{
-    switch (st) {
-    case RTC_OK:          return "ok";
-    case RTC_ERR_INVALID: return "invalid";
-    case RTC_ERR_NOMEM:   return "out of memory";
-    }
-    return "?";
-}
-
 /* The address arrays hold at least one element (an empty list is
  * allowed), so that an allocation is never of 0 bytes. */
 static size_t addrs_size(size_t n)
@@ -142,17 +132,6 @@ void rtc_socket_handle_timeout(rtc_socket_t *s)
 void rtc_socket_stats(const rtc_socket_t *s, rtc_socket_stats_t *st)
 {
     *st = s->st;
-}
-
-const char *rtc_send_status_name(rtc_send_status_t st)
-{
-    static const char *const names[RTC_SEND__COUNT] = {
-        [RTC_SEND_OK] = "ok",
-        [RTC_SEND_NOT_LOCAL] = "send-not-local",
-        [RTC_SEND_FAILED] = "send-failed",
-        [RTC_SEND_TOO_LARGE] = "send-too-large",
-    };
-    return st < RTC_SEND__COUNT ? names[st] : "?";
 }
 
 rtc_send_status_t rtc_socket_emit(rtc_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,

@@ -98,7 +98,7 @@ static int pool_pick(rtc_stun_pool_t *p)
     return pool_add(p);
 }
 
-void rtc_txn_table_init(rtc_txn_table_t *t, struct rtc_socket *s, uint32_t owner, rtc_stun_pool_t *pool)
+void rtc_txn_table_init(rtc_txn_table_t *t, struct rtcsim_socket *s, uint32_t owner, rtc_stun_pool_t *pool)
 {
     memset(t, 0, sizeof *t);
     t->s = s;

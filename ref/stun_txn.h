@@ -51,7 +51,7 @@
  * random bits keep that in a simulator). */
 #define RTC_TID_LEN 12
 
-struct rtc_socket;
+struct rtcsim_socket;
 
 #define RTC_TXN_PER_AGENT 32
 
@@ -89,14 +89,14 @@ typedef struct rtc_txn {
 } rtc_txn_t;
 
 typedef struct rtc_txn_table {
-    struct rtc_socket *s;       /* sends through rtc_socket_send; env.now, env.random */
+    struct rtcsim_socket *s;       /* sends through rtc_socket_send; env.now, env.random */
     uint32_t           owner;   /* the first four bytes of every id */
     rtc_stun_pool_t   *pool;    /* the socket's */
     rtc_txn_t        **v;       /* NULL slots are free */
     size_t             n, cap;
 } rtc_txn_table_t;
 
-void rtc_txn_table_init(rtc_txn_table_t *t, struct rtc_socket *s, uint32_t owner, rtc_stun_pool_t *pool);
+void rtc_txn_table_init(rtc_txn_table_t *t, struct rtcsim_socket *s, uint32_t owner, rtc_stun_pool_t *pool);
 /* Frees every transaction. */
 void rtc_txn_table_clear(rtc_txn_table_t *t);
 

@@ -1835,6 +1835,7 @@ static void log_event(lsession_t *ls, const rtc_media_event_t *ev)
             args[n++] = SIM_EVI("volume", ev->volume);
             args[n++] = SIM_EVB("ended", ev->ended);
         }
+        break;    default:        /* out-of-range types never get here: media_host.c refuses them */
         break;
     }
     sim_scn_event(ls->s, ls->host, event_names[ev->type], args, n);
@@ -1973,6 +1974,8 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
             set_bool(L, "ended", ev->ended);
             nargs = 1;
         }
+        break;
+    default:
         break;
     }
     if (call)
