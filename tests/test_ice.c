@@ -96,6 +96,7 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     case RTC_ICE_TURN_ERROR:
     case RTC_ICE_DTLS_CONNECTED:
     case RTC_ICE_DTLS_FAILED:
+    default:
         break;
     }
 }

@@ -126,6 +126,7 @@ static const char *ev_short(rtc_media_event_type_t t)
     case RTC_MEDIA_SSRC_CHANGED:        return "ssrc-changed";
     case RTC_MEDIA_DTMF_SENT:           return "dtmf-sent";
     case RTC_MEDIA_DTMF_TONE:           return "dtmf-tone";
+    default:                            break;
     }
     return "?";
 }
