@@ -20,6 +20,7 @@
 #include "check/capture.h"
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "lua/catalogue.h"
 #include "lua/scenario.h"
 #include "ice.h"
 #include "net/net.h"
@@ -85,9 +86,26 @@ typedef struct sim_scn {
     sim_lmedia_t   *media;          /* RTCMediaSessions and local media (lua_media.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
     size_t          nslots, capslots;
+
+    /* scenario{covers=} (D111): catalogue ids, checked against cat, or
+     * when that is NULL against own_cat, loaded from the catalogue beside
+     * the scenario (sim_catalogue_path) when covers= is first given. */
+    char          **covers;
+    size_t          ncovers;
+    const sim_catalogue_t *cat;
+    sim_catalogue_t *own_cat;
+    bool            header_read;    /* sim_scenario_header: stop once the header is read */
+    bool            header_done;    /* ... and it was */
 } sim_scn_t;
 
 sim_scn_t *sim_scn_get(lua_State *L);
+/* scenario{covers=} of the table at idx into s->covers: a list of ids of
+ * the catalogue; anything else raises an error naming the id and its line
+ * in the scenario file (scenario.c). */
+void       sim_scn_covers(lua_State *L, int idx);
+/* In a header read (sim_scenario_header): the header is read, the script
+ * goes no further (a sticky stop, as a bound's). Raises. */
+int        sim_scn_header_stop(lua_State *L);
 /* Call the function at the top of the stack with nargs arguments below it,
  * under a traceback handler; on error record it and stop the kernel. */
 void       sim_scn_call(sim_scn_t *s, int nargs);
