@@ -69,6 +69,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep
+	@$(BUILD)/rtcsim coverage $(SCENARIOS) >reports/coverage.txt && sed -n '/^share covered/,$$p' reports/coverage.txt
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
 # sim_ symbol.
