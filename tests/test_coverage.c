@@ -178,6 +178,11 @@ START_TEST(unknown_id_names_file_and_line)
         { "scenario { covers = { [1] = 'spec:A.x', [3] = 'spec:A.y' } }\n", "scenario.covers must be a list" },
         { "scenario { cover = { 'spec:A.x' } }\n", "unknown field 'cover' (did you mean 'covers'?)" },
         { "scenario { covers = { 'spec:a.x' } }\n", "'spec:a.x' is not an id of the catalogue" },
+        /* a pcall does not swallow it: the scenario ends there, with it */
+        { "local ok = pcall(scenario, { covers = {\n 'spec:Nope' } })\nassert(false, 'went on')\n",
+          "bad8.lua:2: scenario.covers: 'spec:Nope' is not an id of the catalogue" },
+        { "pcall(scenario, { covers = 7 })\nassert(false, 'went on')\n",
+          "bad9.lua:1: scenario.covers must be a list of catalogue ids (strings), got number" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char name[16];
@@ -185,6 +190,14 @@ START_TEST(unknown_id_names_file_and_line)
         const char *const needles[] = { bad[i].want, NULL };
         fx_errors_with(name, bad[i].lua, needles);
     }
+
+    /* ... and in a header read the same */
+    put("scenarios/pc.lua", "pcall(scenario, { covers = { 'spec:Nope' } })\nlocal h = net.host { name = 'h' }\n");
+    p = path_of("scenarios/pc.lua");
+    sim_scenario_header(p, NULL, &h);
+    assert_has(h.error, "pc.lua:1: scenario.covers: 'spec:Nope' is not an id of the catalogue");
+    sim_header_clear(&h);
+    free(p);
 
     /* no catalogue beside a scenario that declares coverage: its path named */
     put("elsewhere/lonely.lua", "scenario { covers = { 'spec:A.x' } }\n");

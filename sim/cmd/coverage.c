@@ -114,7 +114,8 @@ static int collect(const char *path, list_t *out, FILE *err)
     closedir(d);
     if (rc < 0)
         fprintf(err, "rtcsim: out of memory\n");
-    qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    if (here.n)     /* qsort of NULL is undefined, even of nothing */
+        qsort(here.v, here.n, sizeof *here.v, cmp_str);
     for (size_t i = 0; rc == 0 && i < here.n; i++)
         rc = collect(here.v[i], out, err);
     list_free(&here);

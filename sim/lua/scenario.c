@@ -321,7 +321,7 @@ void sim_scn_hook_thread(sim_scn_t *s, lua_State *co)
 int sim_scn_header_stop(lua_State *L)
 {
     sim_scn_t *s = sim_scn_get(L);
-    s->header_done = true;
+    s->header_done = !s->limit[0];     /* a bound or a bad covers= tripped first: that error */
     /* sticky, so a pcall around scenario{} cannot carry the script on */
     return sim_scn_limit(L, 1, "the header is read");
 }
@@ -349,6 +349,24 @@ static int id_line(const char *path, int from, const char *id)
     return hit ? hit : from;
 }
 
+/* A bad covers= ends the run as a tripped bound does (sticky: a pcall
+ * around scenario{} cannot swallow it, so a declaration cannot rot
+ * unseen); the message is "file:line: ..." as given. Raises. */
+static int covers_error(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int covers_error(lua_State *L, const char *fmt, ...)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (!s->limit[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->limit, sizeof s->limit, fmt, ap);
+        va_end(ap);
+    }
+    lua_sethook(s->L, limit_hook, LUA_MASKCOUNT, 1);
+    sim_stop(s->k);
+    return raise_limit(L);
+}
+
 /* What covers= is checked against: the one given (a header read for
  * `rtcsim coverage`), else the catalogue beside the scenario, read once. */
 static const sim_catalogue_t *catalogue(sim_scn_t *s, lua_State *L)
@@ -362,9 +380,11 @@ static const sim_catalogue_t *catalogue(sim_scn_t *s, lua_State *L)
         s->own_cat = sim_catalogue_load(path, &err);
         free(path);
         if (!s->own_cat) {
-            lua_pushfstring(L, "scenario.covers: %s", err ? err : "out of memory");
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s", err ? err : "out of memory");
             free(err);
-            lua_error(L);
+            trip_f(s, L, 1, "scenario.covers: %s", msg);
+            raise_limit(L);
         }
     }
     return s->own_cat;
@@ -378,9 +398,11 @@ void sim_scn_covers(lua_State *L, int idx)
         lua_pop(L, 1);
         return;
     }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "scenario.covers must be a list of catalogue ids (strings), got %s",
-                   luaL_typename(L, -1));
+    if (!lua_istable(L, -1)) {
+        trip_f(s, L, 1, "scenario.covers must be a list of catalogue ids (strings), got %s",
+               luaL_typename(L, -1));
+        raise_limit(L);
+    }
     int t = lua_gettop(L);
     size_t n = lua_rawlen(L, t), keys = 0;
     lua_pushnil(L);
@@ -388,15 +410,29 @@ void sim_scn_covers(lua_State *L, int idx)
         lua_pop(L, 1);
         keys++;
     }
-    if (keys != n)
-        luaL_error(L, "scenario.covers must be a list (keys 1 to n, no holes, no names)");
+    if (keys != n) {
+        trip_f(s, L, 1, "scenario.covers must be a list (keys 1 to n, no holes, no names)");
+        raise_limit(L);
+    }
     const sim_catalogue_t *cat = catalogue(s, L);
+    /* the Lua code that called scenario{} (through pcall, say): its
+     * file and line, as trip() finds them */
+    const char *src = s->path;
+    char short_src[LUA_IDSIZE];
+    int call_line = 0;
     lua_Debug ar;
-    int call_line = lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar) ? ar.currentline : 0;
+    for (int level = 1; call_line <= 0 && lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            call_line = ar.currentline;
+            snprintf(short_src, sizeof short_src, "%s", ar.short_src);
+            src = short_src;
+        }
     for (size_t i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, t, (lua_Integer)i) != LUA_TSTRING)
-            luaL_error(L, "scenario.covers[%d] must be a string (a catalogue id), got %s", (int)i,
-                       luaL_typename(L, -1));
+        if (lua_rawgeti(L, t, (lua_Integer)i) != LUA_TSTRING) {
+            trip_f(s, L, 1, "scenario.covers[%d] must be a string (a catalogue id), got %s", (int)i,
+                   luaL_typename(L, -1));
+            raise_limit(L);
+        }
         size_t len;
         const char *id = lua_tolstring(L, -1, &len);
         bool known = strlen(id) == len && sim_catalogue_find(cat, id) >= 0;
@@ -406,12 +442,9 @@ void sim_scn_covers(lua_State *L, int idx)
         if (!known || twice) {
             int at = call_line > 0 ? id_line(s->path, call_line, id) : 0;
             if (!known)
-                lua_pushfstring(L, "%s:%d: scenario.covers: '%s' is not an id of the catalogue %s",
-                                ar.short_src, at, id, cat->path);
-            else
-                lua_pushfstring(L, "%s:%d: scenario.covers: '%s' is listed twice", ar.short_src,
-                                at, id);
-            lua_error(L);
+                covers_error(L, "%s:%d: scenario.covers: '%s' is not an id of the catalogue %s", src,
+                             at, id, cat->path);
+            covers_error(L, "%s:%d: scenario.covers: '%s' is listed twice", src, at, id);
         }
         char **v = realloc(s->covers, (s->ncovers + 1) * sizeof *v);
         if (!v || !(v[s->ncovers] = strdup(id))) {
