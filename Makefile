@@ -160,10 +160,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+# -Iref before the packages' paths: libnice's nice/candidate.h would
+# shadow ref/candidate.h for the unit tests that read ref/ directly.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
-	@$(CC) $(CFLAGS) -Iref $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	@$(CC) -Iref $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/ref/%.o: ref/%.c
 	@mkdir -p $(@D)
