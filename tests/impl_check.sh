@@ -13,6 +13,9 @@
 # lan-host in error, not failed and not passed: exit status 2, ERROR on
 # the scenario's line, an <error> (no <failure>) in junit.xml, and a
 # message that names the implementation's path and the call at fault.
+# The bad ones' table names and messages avoid the words checked, and the
+# call is matched as the harness writes it ("connect: "), so the path
+# (bad_connect.so) cannot satisfy a check by itself.
 # A fault at run time costs that scenario only: the next one runs.
 set -u
 rtcsim=$1
@@ -81,7 +84,7 @@ if [ "$rc" -eq 0 ] && grep -q '^PASS  *ice/gather' "$tmp/skeleton-gather.out" &&
 else
   bad skeleton-gather "exit $rc: expected ice/gather to PASS" "$tmp/skeleton-gather.out"
 fi
-expect_error skeleton-lan "$impls/skeleton.so" 'connect' 'no connectivity checks'
+expect_error skeleton-lan "$impls/skeleton.so" '[: ]connect: ' 'no connectivity checks'
 
 # lazy: runs to its end and fails, no error.
 run lazy-lan "$impls/lazy.so" "$LAN"
@@ -97,14 +100,14 @@ expect_error missing "$impls/does-not-exist.so" 'No such file'
 printf 'not a shared object\n' >"$tmp/text.so"
 expect_error not-elf "$tmp/text.so" 'load|ELF|shared object'
 expect_error nosym "$impls/bad_nosym.so" 'rtcsim_impl'
-expect_error abi "$impls/bad_abi.so" '[Vv]ersion' ' 2[^0-9]'
+expect_error abi "$impls/bad_abi.so" 'version 2([^0-9]|$)' 'version 1([^0-9]|$)'
 expect_error null "$impls/bad_null.so" 'connection_next_event'
 
 # What goes wrong at run time.
 expect_error crash "$impls/bad_crash.so" 'connection_new' 'SIGSEGV'
-expect_error connect "$impls/bad_connect.so" 'connect' 'bad_connect refuses every connect'
-expect_error send "$impls/bad_send.so" 'send' '10\.0\.0\.254'
-expect_error event "$impls/bad_event.so" 'event' '(type|event)[^0-9]*13([^0-9]|$)'
+expect_error connect "$impls/bad_connect.so" '[: ]connect: ' 'bad_connect says no'
+expect_error send "$impls/bad_send.so" '[: ]send: ' '10\.0\.0\.254'
+expect_error event "$impls/bad_event.so" 'connection_next_event' '[^0-9]13([^0-9]|$)'
 for x in crash connect send event; do
   expect_goes_on "$x" "$impls/bad_$x.so"
 done

@@ -11,7 +11,7 @@ static rtcsim_impl_t table;
 __attribute__((visibility("default"))) const rtcsim_impl_t *rtcsim_impl(uint32_t harness_abi)
 {
     table = *rtcsim_lazy_impl(RTCSIM_IMPL_ABI_VERSION);
-    table.name = "bad_abi (abi_version + 1)";
+    table.name = "bad_abi 1";
     table.abi_version = RTCSIM_IMPL_ABI_VERSION + 1;
     return &table;
 }

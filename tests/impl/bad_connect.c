@@ -12,7 +12,7 @@ static rtcsim_impl_t table;
 static int refuse(rtcsim_connection_t *c, char *err, size_t errlen)
 {
     if (err && errlen)
-        snprintf(err, errlen, "InvalidStateError: bad_connect refuses every connect");
+        snprintf(err, errlen, "InvalidStateError: bad_connect says no");
     return RTCSIM_ERR_INVALID;
 }
 
@@ -22,7 +22,7 @@ __attribute__((visibility("default"))) const rtcsim_impl_t *rtcsim_impl(uint32_t
     if (!base)
         return NULL;
     table = *base;
-    table.name = "bad_connect (connect returns an error)";
+    table.name = "bad_connect 1";
     table.connection_connect = refuse;
     return &table;
 }

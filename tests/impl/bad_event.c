@@ -30,7 +30,7 @@ __attribute__((visibility("default"))) const rtcsim_impl_t *rtcsim_impl(uint32_t
     if (!base)
         return NULL;
     table = *base;
-    table.name = "bad_event (an event type out of range)";
+    table.name = "bad_event 1";
     table.connection_next_event = next_event;
     return &table;
 }

@@ -14,7 +14,7 @@ __attribute__((visibility("default"))) const rtcsim_impl_t *rtcsim_impl(uint32_t
     if (!base)
         return NULL;
     table = *base;
-    table.name = "bad_null (connection_next_event NULL)";
+    table.name = "bad_null 1";
     table.connection_next_event = NULL;
     return &table;
 }

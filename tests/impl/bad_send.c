@@ -42,7 +42,7 @@ __attribute__((visibility("default"))) const rtcsim_impl_t *rtcsim_impl(uint32_t
     if (!base)
         return NULL;
     table = *base;
-    table.name = "bad_send (a datagram from an address not given)";
+    table.name = "bad_send 1";
     table.socket_new = socket_new;
     table.connection_connect = connect_from_elsewhere;
     return &table;

@@ -310,7 +310,7 @@ static int connection_set_remote_description(rtcsim_connection_t *c, const rtcsi
                                              char *err, size_t errlen)
 {
     return fail(RTCSIM_ERR_UNSUPPORTED, err, errlen,
-                "setRemoteDescription: the skeleton takes no answer (it makes no "
+                "the skeleton takes no answer (it makes no "
                 "connectivity checks, RFC 8445 s.7)");
 }
 
@@ -329,7 +329,7 @@ static int connection_set_local_candidate(rtcsim_connection_t *c, const rtcsim_c
         }
     }
     return fail(RTCSIM_ERR_INVALID, err, errlen,
-                "setLocalCandidate: not a candidate this connection gathered");
+                "not a candidate this connection gathered");
 }
 
 static int connection_set_remote_candidate(rtcsim_connection_t *c,
@@ -337,19 +337,19 @@ static int connection_set_remote_candidate(rtcsim_connection_t *c,
                                            size_t errlen)
 {
     return fail(RTCSIM_ERR_UNSUPPORTED, err, errlen,
-                "setRemoteCandidate: the skeleton forms no candidate pairs (RFC 8445 s.6.1.2)");
+                "the skeleton forms no candidate pairs (RFC 8445 s.6.1.2)");
 }
 
 static int connection_connect(rtcsim_connection_t *c, char *err, size_t errlen)
 {
     return fail(RTCSIM_ERR_UNSUPPORTED, err, errlen,
-                "connect: the skeleton makes no connectivity checks (RFC 8445 s.7)");
+                "the skeleton makes no connectivity checks (RFC 8445 s.7)");
 }
 
 static int connection_update(rtcsim_connection_t *c, char *err, size_t errlen)
 {
     return fail(RTCSIM_ERR_UNSUPPORTED, err, errlen,
-                "update: the skeleton does no ICE restart (RFC 8445 s.9)");
+                "the skeleton does no ICE restart (RFC 8445 s.9)");
 }
 
 static void connection_handle_timeout(rtcsim_connection_t *c)
