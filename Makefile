@@ -27,7 +27,11 @@ WARN    := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
 # ref/ sees only its own headers and the libraries': the sans-IO seam is
 # enforced by the compiler (and by `seam` below, on the objects).
 REF_CFLAGS := $(WARN) -Iinclude -Iref $(CFLAGS_PKG)
-CFLAGS     := $(WARN) -Iinclude -Iref -Isim $(CFLAGS_PKG)
+# sim/ sees ref/ only as an implementation of the public ABI
+# (include/rtcsim/impl.h): ref/'s headers are not on its path, and
+# `seam` checks that its objects use no ref/ symbol but the ABI's entry.
+# The unit tests test ref/ itself, so they see its headers.
+CFLAGS     := $(WARN) -Iinclude -Isim $(CFLAGS_PKG)
 LDFLAGS := $(SANITIZE)
 LDLIBS  := $(LIBS_PKG) -lm
 
@@ -35,6 +39,10 @@ REF_SRC  := $(wildcard ref/*.c)
 SIM_SRC  := $(filter-out sim/cmd/main.c,$(wildcard sim/*/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
+# ref/ again, position-independent, as build/ref.so: the built-in
+# implementation as any other would come (include/rtcsim/impl.h); only
+# the ABI's symbol is exported (ref/impl.c)
+PIC_OBJ  := $(REF_SRC:%.c=$(BUILD)/pic/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -49,7 +57,7 @@ JOBS        ?= $(shell nproc)
 .PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean \
         impl impl-check install uninstall
 
-all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
+all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -74,10 +82,13 @@ test: deps
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
 # sim_ symbol.
-seam: $(BUILD)/libref.a
+seam: $(BUILD)/libref.a $(SIM_OBJ) $(BUILD)/sim/cmd/main.o
 	@bad=$$(nm -u $(BUILD)/libref.a | awk '$$2 ~ /^sim_/ {print $$2}' | sort -u); \
 	if [ -n "$$bad" ]; then echo "seam: ref/ references simulator symbols:" $$bad; exit 1; fi; \
 	echo "seam: ref/ references no sim_ symbol"
+	@bad=$$(nm -u $(SIM_OBJ) $(BUILD)/sim/cmd/main.o | awk '$$1 == "U" && $$2 ~ /^rtc/ && $$2 != "rtcsim_impl" {print $$2}' | sort -u); \
+	if [ -n "$$bad" ]; then echo "seam: sim/ calls ref/ past the ABI:" $$bad; exit 1; fi; \
+	echo "seam: sim/ reaches ref/ only through the ABI (rtcsim_impl)"
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do ./$$t || fail=1; done; exit $$fail
@@ -125,6 +136,15 @@ $(BUILD)/libref.a: $(REF_OBJ)
 	@echo "  AR   $@"
 	@rm -f $@; ar rcs $@ $^
 
+$(BUILD)/ref.so: $(PIC_OBJ)
+	@echo "  LD   $@"
+	@$(CC) $(LDFLAGS) -shared -o $@ $^ $(LIBS_PKG)
+
+$(BUILD)/pic/ref/%.o: ref/%.c
+	@mkdir -p $(@D)
+	@echo "  CC   $< (PIC)"
+	@$(CC) $(REF_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -132,7 +152,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	@$(CC) $(CFLAGS) -Iref $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/ref/%.o: ref/%.c
 	@mkdir -p $(@D)
