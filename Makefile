@@ -54,7 +54,7 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean \
+.PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean \
         impl impl-check install uninstall
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
@@ -77,7 +77,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep
+	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep abi
 	@$(MAKE) --no-print-directory impl-check
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
@@ -108,6 +108,14 @@ determinism: $(BUILD)/rtcsim
 	if diff -r reports/test-a reports/test-b >/dev/null; then \
 	  echo "determinism: two runs wrote identical reports"; \
 	else echo "determinism: runs differ:"; diff -rq reports/test-a reports/test-b; exit 1; fi
+
+# The suite through the ABI as another implementation comes: ref/ loaded
+# from build/ref.so with dlopen, its byte goldens compared masked (D103).
+# Every scenario must pass: this is the control that makes a mutant's
+# failure (make mutants) mean something.
+abi: $(BUILD)/rtcsim $(BUILD)/ref.so
+	@rm -rf reports/test-abi
+	$(BUILD)/rtcsim run --quiet --jobs $(JOBS) --impl $(BUILD)/ref.so --out reports/test-abi $(SCENARIOS)
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -233,6 +241,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/rtcsim $(DESTDIR)$(LIBDIR)/rtcsim 2>/dev/null
 
 clean:
-	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan reports/sweep
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/asan reports/sweep
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

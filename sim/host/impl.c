@@ -194,15 +194,12 @@ static void on_fatal(int sig)
     size_t i = 0;
     while (i < sizeof fatal / sizeof *fatal && fatal[i] != sig)
         i++;
-    if (sim_impl_in.impl && crash_fd >= 0) {
-        static const char *const names[] = { "SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT" };
+    if (sim_impl_in.impl && crash_fd >= 0) {     /* the parent names the signal */
         put("crash\timplementation ");
         put(sim_impl_in.impl->label);
         put(" crashed in ");
         put(sim_impl_in.entry);
-        put(" (");
-        put(i < sizeof names / sizeof *names ? names[i] : "signal");
-        put(")\n");
+        put("\n");
     }
     /* back to what was there (the default, or AddressSanitizer's
      * handler), and die of the signal under it (raise: the signal may

@@ -54,8 +54,8 @@ extern sim_impl_call_t sim_impl_in;
     } while (0)
 
 /* In a run's child process: on a fatal signal while an implementation is
- * being called, write "implementation X crashed in ENTRY (SIGSEGV)" and
- * a newline to fd (async-signal-safe), then die of the signal as
+ * being called, write "crash\timplementation X crashed in ENTRY" and a
+ * newline to fd (async-signal-safe), then die of the signal as
  * before. The parent reads it where the result line would have been. */
 void sim_impl_crash_report(int fd);
 /* The line such a crash left, or NULL if buf holds none. */

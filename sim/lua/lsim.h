@@ -107,6 +107,9 @@ void sim_lua_set_host_impl(lua_State *L, sim_host_t *h, const char *name);
  * one (a suffix: scenarios match the spec's part of a message). */
 int  sim_lua_impl_error(lua_State *L, const sim_impl_t *impl, const char *method, int rc,
                         const char *err);
+/* The report's note of which hosts ran which implementation (the run had
+ * one other than the built-in one). */
+void sim_lua_impl_note(const sim_scn_t *s, char **notes);
 /* Counters as a table: "a.b" goes to t.a.b, "c" to t.c. */
 void sim_lua_push_counters(lua_State *L, const rtcsim_counter_t *c, size_t n);
 

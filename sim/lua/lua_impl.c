@@ -102,3 +102,13 @@ void sim_lua_push_counters(lua_State *L, const rtcsim_counter_t *c, size_t n)
         lua_pop(L, 1);
     }
 }
+
+void sim_lua_impl_note(const sim_scn_t *s, char **notes)
+{
+    const char *def = default_path(s);
+    sim_strcatf(notes, "implementation under test: %s, on every host%s (byte goldens compared "
+                "masked, D103)", def ? def : "ref", s->nhost_impls ? " but those below" : "");
+    for (size_t i = 0; i < s->nhost_impls; i++)
+        sim_strcatf(notes, "  host %s: %s", sim_host_name(s->host_impls[i].h),
+                    s->host_impls[i].path ? s->host_impls[i].path : "ref");
+}

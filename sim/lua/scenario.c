@@ -559,6 +559,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
      * and the expectations see one event log (lsim.h: sim_lua_check_phase). */
     s.phase = SIM_PHASE_CHECK;
     sim_verdict_t v = SIM_PASS;
+    if (s.foreign)
+        sim_lua_impl_note(&s, &r->notes);
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
     if (s.failed) {
