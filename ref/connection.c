@@ -1447,7 +1447,7 @@ rtc_send_status_t rtc_connection_send_media(rtc_connection_t *c, const uint8_t *
                                 plain_len);
 }
 
-/* RFC 8445 s.11: media is accepted over any valid pair (s.7.2.5.3.2),
+/* RFC 8445 s.12.2: media is accepted over any valid pair (s.7.2.5.3.2),
  * the one in use first. */
 static bool over_valid_pair(const rtc_connection_t *c, const rtc_addr_t *local, const rtc_addr_t *from)
 {

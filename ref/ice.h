@@ -162,7 +162,7 @@ bool rtc_connection_next_event(rtc_connection_t *c, rtc_ice_event_t *ev);
  * before; DTLS (20-63) to the connection's DTLS endpoint; RTP and RTCP
  * (128-191, RFC 5761) to the attached media link. A datagram is the
  * connection's when it comes to a local address from a remote address of
- * one of its valid pairs (RFC 8445 s.11); else it is ignored and counted.
+ * one of its valid pairs (RFC 8445 s.12.2); else it is ignored and counted.
  *
  * DTLS (RFC 5763, RFC 5764) starts once a media link is attached and ICE
  * has selected a pair: the answerer is the DTLS client (RFC 8842 s.5.3:
