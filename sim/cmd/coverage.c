@@ -12,13 +12,13 @@
  */
 #include "cmd/coverage.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd/paths.h"
 #include "lua/catalogue.h"
 #include "lua/scenario.h"
 
@@ -37,105 +37,6 @@ static const char usage[] =
     "\n"
     "exit status: 0 listed; 2 bad usage, an unreadable catalogue or scenario,\n"
     "             or an id that is not in the catalogue\n";
-
-typedef struct list {
-    char **v;
-    size_t n;
-} list_t;
-
-/* 0, or -1 out of memory. */
-static int list_add(list_t *l, const char *s)
-{
-    char **v = realloc(l->v, (l->n + 1) * sizeof *v);
-    if (!v)
-        return -1;
-    l->v = v;
-    if (!(v[l->n] = strdup(s)))
-        return -1;
-    l->n++;
-    return 0;
-}
-
-static void list_free(list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The scenarios under path as `rtcsim run` finds them: a file as given; a
- * folder's *.lua and subfolders, sorted, without dot files and lib/.
- * 0, or -1 with the message on err. */
-static int collect(const char *path, list_t *out, FILE *err)
-{
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        fprintf(err, "rtcsim: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        for (size_t i = 0; i < out->n; i++)
-            if (strcmp(out->v[i], path) == 0)
-                return 0;
-        return list_add(out, path) < 0 ? (fprintf(err, "rtcsim: out of memory\n"), -1) : 0;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(err, "rtcsim: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    list_t here = { 0 };
-    size_t plen = strlen(path);
-    while (plen > 1 && path[plen - 1] == '/')
-        plen--;
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        if (e->d_name[0] == '.' || strcmp(e->d_name, "lib") == 0)
-            continue;
-        char *child;
-        if (asprintf(&child, "%.*s/%s", (int)plen, path, e->d_name) < 0) {
-            rc = -1;
-            break;
-        }
-        struct stat cs;
-        size_t len = strlen(e->d_name);
-        if (stat(child, &cs) == 0 &&
-            (S_ISDIR(cs.st_mode) || (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0)))
-            rc = list_add(&here, child);
-        free(child);
-    }
-    closedir(d);
-    if (rc < 0)
-        fprintf(err, "rtcsim: out of memory\n");
-    if (here.n)     /* qsort of NULL is undefined, even of nothing */
-        qsort(here.v, here.n, sizeof *here.v, cmp_str);
-    for (size_t i = 0; rc == 0 && i < here.n; i++)
-        rc = collect(here.v[i], out, err);
-    list_free(&here);
-    return rc;
-}
-
-/* The scenario's id as `rtcsim run` names it: "ice/lan-host". */
-static char *scenario_id(const char *path)
-{
-    const char *p = path, *hit = sim_scenarios_dir(path);
-    if (hit)
-        p = hit + strlen("scenarios/");
-    else if (strrchr(path, '/'))
-        p = strrchr(path, '/') + 1;
-    char *id = strdup(p);
-    size_t n = id ? strlen(id) : 0;
-    if (n > 4 && strcmp(id + n - 4, ".lua") == 0)
-        id[n - 4] = '\0';
-    return id;
-}
 
 static void json_str(FILE *f, const char *s)
 {
@@ -162,9 +63,9 @@ static void print_share(FILE *f, size_t covered, size_t total)
 
 typedef struct cov {
     const sim_catalogue_t *cat;
-    list_t   ids;               /* scenario ids, in path order */
-    list_t  *covers;            /* per scenario: its covers= */
-    list_t  *by;                /* per entry: the scenario ids covering it */
+    sim_paths_t   ids;               /* scenario ids, in path order */
+    sim_paths_t  *covers;            /* per scenario: its covers= */
+    sim_paths_t  *by;                /* per entry: the scenario ids covering it */
 } cov_t;
 
 static void write_text(const cov_t *c, FILE *out)
@@ -218,7 +119,7 @@ static void write_text(const cov_t *c, FILE *out)
     }
 }
 
-static void json_list(FILE *out, const list_t *l)
+static void json_list(FILE *out, const sim_paths_t *l)
 {
     fputc('[', out);
     for (size_t j = 0; j < l->n; j++) {
@@ -284,7 +185,7 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
 {
     bool json = false, opts = true;
     const char *catpath = NULL;
-    list_t paths = { 0 }, files = { 0 };
+    sim_paths_t paths = { 0 }, files = { 0 };
     int rc = 0;
     for (int i = 0; i < argc && rc == 0; i++) {
         const char *a = argv[i];
@@ -292,7 +193,7 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
             opts = false;
         } else if (opts && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
             fputs(usage, out);
-            list_free(&paths);
+            sim_paths_free(&paths);
             return 0;
         } else if (opts && strcmp(a, "--json") == 0) {
             json = true;
@@ -305,23 +206,23 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
                 catpath = argv[++i];
         } else if (opts && a[0] == '-' && a[1]) {
             rc = bad_usage(err, "unknown option '%s'", a);
-        } else if (list_add(&paths, a) < 0) {
+        } else if (sim_paths_add(&paths, a) < 0) {
             fprintf(err, "rtcsim: out of memory\n");
             rc = 2;
         }
     }
     if (rc == 0 && catpath && !*catpath)
         rc = bad_usage(err, "%s", "--catalogue: the file name is empty");
-    if (rc == 0 && paths.n == 0 && list_add(&paths, "scenarios") < 0)
+    if (rc == 0 && paths.n == 0 && sim_paths_add(&paths, "scenarios") < 0)
         rc = 2;
     for (size_t i = 0; rc == 0 && i < paths.n; i++)
-        if (collect(paths.v[i], &files, err) < 0)
+        if (sim_paths_collect(paths.v[i], &files, err) < 0)
             rc = 2;
     if (rc == 0 && files.n == 0) {
         fprintf(err, "rtcsim: coverage: no scenario (*.lua) under the paths given\n");
         rc = 2;
     }
-    list_free(&paths);
+    sim_paths_free(&paths);
 
     sim_catalogue_t *cat = NULL;
     if (rc == 0) {
@@ -347,8 +248,8 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
     for (size_t i = 0; rc != 2 && c.covers && i < files.n; i++) {
         sim_header_t h;
         sim_scenario_header(files.v[i], cat, &h);
-        char *id = scenario_id(files.v[i]);
-        if (!id || list_add(&c.ids, id) < 0) {
+        char *id = sim_scenario_id(files.v[i]);
+        if (!id || sim_paths_add(&c.ids, id) < 0) {
             fprintf(err, "rtcsim: out of memory\n");
             free(id);
             sim_header_clear(&h);
@@ -361,7 +262,7 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
         }
         for (size_t j = 0; j < h.ncovers; j++) {
             long e = sim_catalogue_find(cat, h.covers[j]);
-            if (list_add(&c.covers[i], h.covers[j]) < 0 || (e >= 0 && list_add(&c.by[e], id) < 0)) {
+            if (sim_paths_add(&c.covers[i], h.covers[j]) < 0 || (e >= 0 && sim_paths_add(&c.by[e], id) < 0)) {
                 fprintf(err, "rtcsim: out of memory\n");
                 rc = 2;
             }
@@ -382,13 +283,13 @@ int sim_cmd_coverage(int argc, char **argv, FILE *out, FILE *err)
         }
     }
     for (size_t i = 0; c.covers && i < files.n; i++)
-        list_free(&c.covers[i]);
+        sim_paths_free(&c.covers[i]);
     for (size_t i = 0; c.by && i < cat->n; i++)
-        list_free(&c.by[i]);
+        sim_paths_free(&c.by[i]);
     free(c.covers);
     free(c.by);
-    list_free(&c.ids);
-    list_free(&files);
+    sim_paths_free(&c.ids);
+    sim_paths_free(&files);
     sim_catalogue_free(cat);
     return rc;
 }

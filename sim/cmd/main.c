@@ -12,7 +12,6 @@
  * or a scenario that could not run (script error, missing file, topology
  * error, unreadable golden, killed), or the report could not be written.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "cmd/coverage.h"
+#include "cmd/paths.h"
 #include "cmd/report.h"
 #include "host/impl.h"
 #include "cmd/results.h"
@@ -103,90 +103,6 @@ static const char usage[] =
     "The scenario API is described in docs/scenarios.md, sweeps and shards in\n"
     "docs/sweeps.md.\n";
 
-typedef struct paths {
-    char **v;
-    size_t n;
-} paths_t;
-
-static void paths_add(paths_t *p, const char *s)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->v[i], s) == 0)
-            return;
-    p->v = realloc(p->v, (p->n + 1) * sizeof *p->v);
-    if (!p->v)
-        sim_cmd_nomem("the list of scenarios");
-    p->v[p->n++] = strdup(s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int collect(const char *path, paths_t *out)
-{
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        fprintf(stderr, "rtcsim: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        paths_add(out, path);
-        return 0;
-    }
-    DIR *d = opendir(path);
-    if (!d) {
-        fprintf(stderr, "rtcsim: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    paths_t here = { 0 };
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        /* dot files, and lib/ (Lua shared by scenarios through require) */
-        if (e->d_name[0] == '.' || strcmp(e->d_name, "lib") == 0)
-            continue;
-        char *child;
-        size_t plen = strlen(path);
-        while (plen > 1 && path[plen - 1] == '/')
-            plen--;     /* "scenarios/" names its files as "scenarios" does */
-        if (asprintf(&child, "%.*s/%s", (int)plen, path, e->d_name) < 0)
-            sim_cmd_nomem("a scenario path");
-        struct stat cs;
-        size_t len = strlen(e->d_name);
-        if (stat(child, &cs) == 0 &&
-            (S_ISDIR(cs.st_mode) || (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0)))
-            paths_add(&here, child);
-        free(child);
-    }
-    closedir(d);
-    /* Sorted, so the order of a run never depends on the file system. */
-    qsort(here.v, here.n, sizeof *here.v, cmp_str);
-    int rc = 0;
-    for (size_t i = 0; i < here.n; i++) {
-        if (collect(here.v[i], out) < 0)
-            rc = -1;
-        free(here.v[i]);
-    }
-    free(here.v);
-    return rc;
-}
-
-/* "scenarios/net/udp-echo.lua" -> "net/udp-echo"; outside a scenarios/
- * folder, the file's base name. */
-static char *scenario_id(const char *path)
-{
-    const char *p = path, *hit = sim_scenarios_dir(path);
-    if (hit)
-        p = hit + strlen("scenarios/");
-    else if (strrchr(path, '/'))
-        p = strrchr(path, '/') + 1;
-    char *id = strdup(p);
-    size_t n = strlen(id);
-    if (n > 4 && strcmp(id + n - 4, ".lua") == 0)
-        id[n - 4] = '\0';
-    return id;
-}
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -207,7 +123,7 @@ typedef struct args {
     unsigned long  shard_k, shard_n; /* 0: not sharded */
     unsigned long  jobs;
     unsigned long  timeout;         /* seconds; 0: none */
-    paths_t        paths;           /* as given, in order */
+    sim_paths_t        paths;           /* as given, in order */
     const char   **impls;           /* --impl, in order (o.impls) */
 } args_t;
 
@@ -615,14 +531,14 @@ static int make_out(const char *dir)
 
 /* Two scenarios with one id would write one report folder (at once, with
  * --jobs) and be told apart nowhere: refuse, naming both. */
-static int check_ids(const paths_t *files)
+static int check_ids(const sim_paths_t *files)
 {
     int rc = 0;
     char **id = calloc(files->n, sizeof *id);
     if (!id)
         sim_cmd_nomem("the scenario ids");
     for (size_t i = 0; i < files->n; i++)
-        id[i] = scenario_id(files->v[i]);
+        id[i] = sim_scenario_id(files->v[i]);
     for (size_t i = 0; i < files->n; i++)
         for (size_t j = i + 1; j < files->n; j++)
             if (strcmp(id[i], id[j]) == 0) {
@@ -679,9 +595,9 @@ static int cmd_run(int argc, char **argv)
     if (rc == 0 && a.sweep && a.o.update_captures)
         rc = bad_usage("%s", "--update-captures with --seeds: a golden holds for one seed, the "
                              "scenario's own; update it from a run without --seeds");
-    paths_t files = { 0 };
+    sim_paths_t files = { 0 };
     for (size_t i = 0; rc == 0 && i < a.paths.n; i++)
-        if (collect(a.paths.v[i], &files) < 0)
+        if (sim_paths_collect(a.paths.v[i], &files, stderr) < 0)
             rc = 2;
     if (rc == 0 && files.n == 0) {
         fprintf(stderr, "rtcsim: no scenario (*.lua) found in the given paths\n");
@@ -694,9 +610,7 @@ static int cmd_run(int argc, char **argv)
         rc = 2;
     }
     if (rc != 0) {
-        for (size_t i = 0; i < files.n; i++)
-            free(files.v[i]);
-        free(files.v);
+        sim_paths_free(&files);
         args_free(&a);
         return rc;
     }
@@ -712,7 +626,7 @@ static int cmd_run(int argc, char **argv)
         for (size_t s = 0; s < per; s++) {
             item_t *it = &all[f * per + s];
             it->file = files.v[f];
-            it->id = scenario_id(files.v[f]);
+            it->id = sim_scenario_id(files.v[f]);
             it->o = a.o;
             it->index = f * per + s;
             if (a.sweep) {
@@ -767,9 +681,7 @@ static int cmd_run(int argc, char **argv)
     free(all);
     free(res);
     free(index);
-    for (size_t i = 0; i < files.n; i++)
-        free(files.v[i]);
-    free(files.v);
+    sim_paths_free(&files);
     args_free(&a);
     return rc;
 }

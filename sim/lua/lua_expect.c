@@ -510,6 +510,30 @@ static bool lines_flush(lines_t *f, char **text, size_t *len, char **dst)
     return ok;
 }
 
+/* The verdict of a comparison that returned rc (sim_pcap_compare or
+ * _masked: -1 with err, 1 with the first difference in d), and its
+ * message. */
+static sim_verdict_t compared(const sim_lexpect_t *e, int rc, const sim_pcap_diff_t *d,
+                              const char *err, const char *what, const char *golden,
+                              lines_t *messages)
+{
+    if (rc < 0) {
+        linef(messages, "%s%s", e->where, err);
+        return SIM_ERROR;
+    }
+    if (rc == 0)
+        return SIM_PASS;
+    char te[32], ta[32];
+    linef(messages,
+                "%s%s differs from golden %s at packet %zu (%s); "
+                "golden has %zu packets, this run %zu\n"
+                "    expected: [%s] %s\n    actual:   [%s] %s",
+                e->where, what, golden, d->index + 1, d->what, d->n_expected,
+                d->n_actual, sim_time_str(d->t_expected, te), d->expected,
+                sim_time_str(d->t_actual, ta), d->actual);
+    return SIM_FAIL;
+}
+
 /* A capture file (the capture's pcap, or its decrypted twin: `what` says
  * which in messages) against its golden under captures/. */
 static sim_verdict_t check_pcap(sim_scn_t *s, sim_lexpect_t *e, const char *capfile,
@@ -557,21 +581,10 @@ static sim_verdict_t check_pcap(sim_scn_t *s, sim_lexpect_t *e, const char *capf
         if (rc < 0 && stat(golden, &st) < 0) {
             linef(messages, "%sgolden capture %s does not exist", e->where, golden);
             v = SIM_ERROR;
-        } else if (rc < 0) {
-            linef(messages, "%s%s", e->where, err);
-            v = SIM_ERROR;
-        } else if (rc > 0) {
-            char te[32], ta[32];
-            linef(messages,
-                        "%s%s differs from golden %s at packet %zu (%s); "
-                        "golden has %zu packets, this run %zu\n"
-                        "    expected: [%s] %s\n    actual:   [%s] %s",
-                        e->where, what_m, golden, d.index + 1, d.what, d.n_expected,
-                        d.n_actual, sim_time_str(d.t_expected, te), d.expected,
-                        sim_time_str(d.t_actual, ta), d.actual);
-            v = SIM_FAIL;
         } else {
-            linef(notes, "%s: matches golden %s", what_m, golden);
+            v = compared(e, rc, &d, err, what_m, golden, messages);
+            if (v == SIM_PASS)
+                linef(notes, "%s: matches golden %s", what_m, golden);
         }
     } else if (s->seed != s->own_seed && e->masked) {
         /* D102: at another seed the scenario's own randomness (jitter,
@@ -613,20 +626,7 @@ static sim_verdict_t check_pcap(sim_scn_t *s, sim_lexpect_t *e, const char *capf
                 what = what_m;
             }
         }
-        if (rc < 0) {
-            linef(messages, "%s%s", e->where, err);
-            v = SIM_ERROR;
-        } else if (rc > 0) {
-            char te[32], ta[32];
-            linef(messages,
-                        "%s%s differs from golden %s at packet %zu (%s); "
-                        "golden has %zu packets, this run %zu\n"
-                        "    expected: [%s] %s\n    actual:   [%s] %s",
-                        e->where, what, golden, d.index + 1, d.what, d.n_expected,
-                        d.n_actual, sim_time_str(d.t_expected, te), d.expected,
-                        sim_time_str(d.t_actual, ta), d.actual);
-            v = SIM_FAIL;
-        }
+        v = compared(e, rc, &d, err, what, golden, messages);
     }
     free(golden);
     return v;
