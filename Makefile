@@ -46,7 +46,7 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean
+.PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean mutants
 
 all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
 
@@ -113,6 +113,27 @@ asan:
 	@fail=0; for t in $(TEST_SRC:tests/%.c=build-asan/tests/%); do CK_FORK=no ./$$t || fail=1; done; exit $$fail
 	@rm -rf reports/asan
 	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
+
+# The suite's strength (issue 11): each tests/mutants/NN-name.patch is one
+# realistic bug put into a copy of ref/, built as an implementation under
+# test and run through the suite with --impl (masked captures, never byte
+# goldens). The control, the unmutated copy built the same way, must pass
+# every scenario first. tests/mutants/README.md says more.
+MUT_PATCHES := $(sort $(wildcard tests/mutants/[0-9]*.patch))
+MUT_NAMES   := $(MUT_PATCHES:tests/mutants/%.patch=%)
+MUT_SO      := $(MUT_NAMES:%=$(BUILD)/mutants/%.so)
+MUT_ENV     := BUILD='$(BUILD)' CC='$(CC)' MUT_CFLAGS='$(WARN) $(CFLAGS_PKG)' MUT_LIBS='$(LIBS_PKG) -lm'
+
+mutants: deps
+	@$(MAKE) --no-print-directory $(BUILD)/rtcsim $(BUILD)/mutants/control.so $(MUT_SO)
+	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/mutants $(SCENARIOS) $(MUT_NAMES)
+
+$(BUILD)/mutants/control.so: $(REF_SRC) $(wildcard ref/*.h) $(wildcard include/rtcsim/*.h) tests/mutants/build.sh
+	@mkdir -p $(@D)
+	@$(MUT_ENV) tests/mutants/build.sh control - $@
+
+$(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/mutants/control.so
+	@$(MUT_ENV) tests/mutants/build.sh $* $< $@
 
 $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
