@@ -27,7 +27,11 @@ WARN    := -std=c11 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow \
 # ref/ sees only its own headers and the libraries': the sans-IO seam is
 # enforced by the compiler (and by `seam` below, on the objects).
 REF_CFLAGS := $(WARN) -Iinclude -Iref $(CFLAGS_PKG)
-CFLAGS     := $(WARN) -Iinclude -Iref -Isim $(CFLAGS_PKG)
+# sim/ sees ref/ only as an implementation of the public ABI
+# (include/rtcsim/impl.h): ref/'s headers are not on its path, and
+# `seam` checks that its objects use no ref/ symbol but the ABI's entry.
+# The unit tests test ref/ itself, so they see its headers.
+CFLAGS     := $(WARN) -Iinclude -Isim $(CFLAGS_PKG)
 LDFLAGS := $(SANITIZE)
 LDLIBS  := $(LIBS_PKG) -lm
 
@@ -35,6 +39,10 @@ REF_SRC  := $(wildcard ref/*.c)
 SIM_SRC  := $(filter-out sim/cmd/main.c,$(wildcard sim/*/*.c))
 TEST_SRC := $(wildcard tests/test_*.c)
 REF_OBJ  := $(REF_SRC:%.c=$(BUILD)/%.o)
+# ref/ again, position-independent, as build/ref.so: the built-in
+# implementation as any other would come (include/rtcsim/impl.h); only
+# the ABI's symbol is exported (ref/impl.c)
+PIC_OBJ  := $(REF_SRC:%.c=$(BUILD)/pic/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -46,9 +54,9 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep bench asan clean mutants
+.PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean mutants
 
-all: $(BUILD)/rtcsim $(TESTS) $(BUILD)/tests/bench
+all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -68,14 +76,17 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep
+	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep abi
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
 # sim_ symbol.
-seam: $(BUILD)/libref.a
+seam: $(BUILD)/libref.a $(SIM_OBJ) $(BUILD)/sim/cmd/main.o
 	@bad=$$(nm -u $(BUILD)/libref.a | awk '$$2 ~ /^sim_/ {print $$2}' | sort -u); \
 	if [ -n "$$bad" ]; then echo "seam: ref/ references simulator symbols:" $$bad; exit 1; fi; \
 	echo "seam: ref/ references no sim_ symbol"
+	@bad=$$(nm -u $(SIM_OBJ) $(BUILD)/sim/cmd/main.o | awk '$$1 == "U" && $$2 ~ /^rtc/ && $$2 != "rtcsim_impl" {print $$2}' | sort -u); \
+	if [ -n "$$bad" ]; then echo "seam: sim/ calls ref/ past the ABI:" $$bad; exit 1; fi; \
+	echo "seam: sim/ reaches ref/ only through the ABI (rtcsim_impl)"
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do ./$$t || fail=1; done; exit $$fail
@@ -95,6 +106,14 @@ determinism: $(BUILD)/rtcsim
 	if diff -r reports/test-a reports/test-b >/dev/null; then \
 	  echo "determinism: two runs wrote identical reports"; \
 	else echo "determinism: runs differ:"; diff -rq reports/test-a reports/test-b; exit 1; fi
+
+# The suite through the ABI as another implementation comes: ref/ loaded
+# from build/ref.so with dlopen, its byte goldens compared masked (D103).
+# Every scenario must pass: this is the control that makes a mutant's
+# failure (make mutants) mean something.
+abi: $(BUILD)/rtcsim $(BUILD)/ref.so
+	@rm -rf reports/test-abi
+	$(BUILD)/rtcsim run --quiet --jobs $(JOBS) --impl $(BUILD)/ref.so --out reports/test-abi $(SCENARIOS)
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -144,6 +163,15 @@ $(BUILD)/libref.a: $(REF_OBJ)
 	@echo "  AR   $@"
 	@rm -f $@; ar rcs $@ $^
 
+$(BUILD)/ref.so: $(PIC_OBJ)
+	@echo "  LD   $@"
+	@$(CC) $(LDFLAGS) -shared -o $@ $^ $(LIBS_PKG)
+
+$(BUILD)/pic/ref/%.o: ref/%.c
+	@mkdir -p $(@D)
+	@echo "  CC   $< (PIC)"
+	@$(CC) $(REF_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
@@ -151,7 +179,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
-	@$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	@$(CC) $(CFLAGS) -Iref $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/ref/%.o: ref/%.c
 	@mkdir -p $(@D)
@@ -164,6 +192,6 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 clean:
-	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/asan reports/sweep
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/asan reports/sweep
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

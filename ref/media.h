@@ -191,10 +191,10 @@ void rtc_media_stats(const rtc_media_t *m, rtc_media_stats_t *st);
 /* Tones an insertDTMF may queue: a page's dial string is a few dozen;
  * more is refused (a user's error), the buffer stays fixed-size. */
 #define RTC_DTMF_TONES_MAX        RTCSIM_DTMF_TONES_MAX
-#define RTC_DTMF_DURATION_DEFAULT 100
+#define RTC_DTMF_DURATION_DEFAULT RTCSIM_DTMF_DURATION_DEFAULT
 #define RTC_DTMF_DURATION_MIN     RTCSIM_DTMF_DURATION_MIN  /* the spec's bounds; outside: clamped (D90) */
 #define RTC_DTMF_DURATION_MAX     RTCSIM_DTMF_DURATION_MAX
-#define RTC_DTMF_GAP_DEFAULT      50
+#define RTC_DTMF_GAP_DEFAULT      RTCSIM_DTMF_GAP_DEFAULT
 #define RTC_DTMF_GAP_MIN          RTCSIM_DTMF_GAP_MIN
 #define RTC_DTMF_GAP_MAX          60000     /* D90: a bound so times stay small */
 

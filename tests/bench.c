@@ -380,16 +380,18 @@ static double bench_turn(uint64_t n, const char *pcap)
  * once (no signalling delay), until every one is connected. */
 
 typedef struct icebench {
+    const sim_impl_t *impl;         /* the built-in ref/, through its ABI table */
     sim_ice_socket_t *sa, *sb;
-    rtc_connection_t **a, **b;
+    rtcsim_connection_t **a, **b;
     size_t            n, connected;
-    /* connection -> its peer, open addressing, so the harness itself
-     * stays O(1) per event */
-    rtc_connection_t **keys, **vals;
+    /* connection -> its peer and the peer's socket, open addressing, so
+     * the harness itself stays O(1) per event */
+    rtcsim_connection_t **keys, **vals;
+    sim_ice_socket_t **socks;
     size_t            cap;
 } icebench_t;
 
-static size_t ib_slot(const icebench_t *ib, const rtc_connection_t *c)
+static size_t ib_slot(const icebench_t *ib, const rtcsim_connection_t *c)
 {
     size_t h = ((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull;
     size_t i = h & (ib->cap - 1);
@@ -398,40 +400,40 @@ static size_t ib_slot(const icebench_t *ib, const rtc_connection_t *c)
     return i;
 }
 
-static void ib_link(icebench_t *ib, rtc_connection_t *x, rtc_connection_t *y)
+static void ib_link(icebench_t *ib, rtcsim_connection_t *x, rtcsim_connection_t *y)
 {
     size_t i = ib_slot(ib, x);
     ib->keys[i] = x;
     ib->vals[i] = y;
+    ib->socks[i] = ib->sb;
     i = ib_slot(ib, y);
     ib->keys[i] = y;
     ib->vals[i] = x;
+    ib->socks[i] = ib->sa;
 }
 
-static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev);
-
-static rtc_connection_t *ib_peer(icebench_t *ib, rtc_connection_t *c, sim_ice_socket_t **sock)
+static rtcsim_connection_t *ib_peer(icebench_t *ib, rtcsim_connection_t *c, sim_ice_socket_t **sock)
 {
     size_t i = ib_slot(ib, c);
     if (!ib->keys[i])
         return NULL;    /* the answerer's half is not made yet */
-    *sock = rtc_connection_is_offerer(c) ? ib->sb : ib->sa;
+    *sock = ib->socks[i];
     return ib->vals[i];
 }
 
-static void ib_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+static void ib_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
 {
     icebench_t *ib = arg;
     char err[256];
-    if (ev->type == RTC_ICE_CANDIDATE) {
-        rtc_connection_set_local_candidate(c, &ev->local, err, sizeof err);
+    if (ev->type == RTCSIM_ICE_CANDIDATE) {
+        SIM_CALL(ib->impl, connection_set_local_candidate, c, &ev->local, err, sizeof err);
         sim_ice_socket_t *sock;
-        rtc_connection_t *peer = ib_peer(ib, c, &sock);
+        rtcsim_connection_t *peer = ib_peer(ib, c, &sock);
         if (peer) {
-            rtc_connection_set_remote_candidate(peer, &ev->local, err, sizeof err);
+            SIM_CALL(ib->impl, connection_set_remote_candidate, peer, &ev->local, err, sizeof err);
             sim_ice_socket_poke(sock);
         }
-    } else if (ev->type == RTC_ICE_CONNECTED) {
+    } else if (ev->type == RTCSIM_ICE_CONNECTED) {
         ib->connected++;
     }
 }
@@ -458,29 +460,30 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     sim_iface_new(b, "eth0", lan, 0x0a000002, NULL, err, sizeof err);
     sim_iface_new(hs, "eth0", dc, 0xc6336401, NULL, err, sizeof err);
     sim_stun_server_t *srv = with_stun ? sim_stun_server_new(hs, 0xc6336401, 3478, err, sizeof err) : NULL;
-    rtc_addr_t stun = { 0xc6336401, 3478 };
-    icebench_t ib = { .n = 0 };
+    rtcsim_addr_t stun = { 0xc6336401, 3478 };
+    icebench_t ib = { .impl = sim_impl_builtin() };
     ib.a = calloc(n, sizeof *ib.a);
     ib.b = calloc(n, sizeof *ib.b);
     for (ib.cap = 16; ib.cap < 4 * n; ib.cap *= 2)
         ;
     ib.keys = calloc(ib.cap, sizeof *ib.keys);
     ib.vals = calloc(ib.cap, sizeof *ib.vals);
+    ib.socks = calloc(ib.cap, sizeof *ib.socks);
     double t0 = wall();
     size_t heap0 = mallinfo2().uordblks;
-    ib.sa = sim_ice_socket_new(a, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
-    ib.sb = sim_ice_socket_new(b, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
+    ib.sa = sim_ice_socket_new(a, NULL, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
+    ib.sb = sim_ice_socket_new(b, NULL, &stun, with_stun, NULL, 0, ib_event, &ib, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         ib.a[i] = sim_ice_connection_new(ib.sa, NULL, NULL, err, sizeof err);
-        rtc_conn_desc_t offer, answer;
-        rtc_connection_local_description(ib.a[i], &offer);
+        rtcsim_conn_desc_t offer, answer;
+        SIM_CALL(ib.impl, connection_local_description, ib.a[i], &offer);
         ib.b[i] = sim_ice_connection_new(ib.sb, &offer, NULL, err, sizeof err);
-        rtc_connection_local_description(ib.b[i], &answer);
+        SIM_CALL(ib.impl, connection_local_description, ib.b[i], &answer);
         ib_link(&ib, ib.a[i], ib.b[i]);
-        rtc_connection_set_remote_description(ib.a[i], &answer, err, sizeof err);
+        SIM_CALL(ib.impl, connection_set_remote_description, ib.a[i], &answer, err, sizeof err);
         ib.n = i + 1;
-        rtc_connection_connect(ib.a[i], err, sizeof err);
-        rtc_connection_connect(ib.b[i], err, sizeof err);
+        SIM_CALL(ib.impl, connection_connect, ib.a[i], err, sizeof err);
+        SIM_CALL(ib.impl, connection_connect, ib.b[i], err, sizeof err);
     }
     while (ib.connected < 2 * n && sim_step(k))
         ;
@@ -493,6 +496,7 @@ static ice_result_t bench_ice(size_t n, bool with_stun)
     free(ib.b);
     free(ib.keys);
     free(ib.vals);
+    free(ib.socks);
     sim_vdet_bind(NULL);
     sim_net_free(net);
     sim_kernel_free(k);

@@ -126,8 +126,8 @@ static void world_init(world_t *w, uint64_t seed, double loss)
 static void sockets(world_t *w, const rtc_addr_t *stun, size_t nstun)
 {
     char err[256];
-    w->a.sock = sim_ice_socket_new(w->ha, stun, nstun, NULL, 0, on_event, &w->a, err, sizeof err);
-    w->b.sock = sim_ice_socket_new(w->hb, stun, nstun, NULL, 0, on_event, &w->b, err, sizeof err);
+    w->a.sock = sim_ice_socket_new(w->ha, NULL, stun, nstun, NULL, 0, on_event, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, NULL, stun, nstun, NULL, 0, on_event, &w->b, err, sizeof err);
     ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
 }
 
@@ -475,11 +475,11 @@ START_TEST(turn_too_large_counted)
     sim_turn_server_t *srv = sim_turn_server_new(ht, 0xc6336401, 0, "example.org", 0, err, sizeof err);
     ck_assert_int_eq(sim_turn_server_user(srv, "u", "pw"), 0);
     rtc_turn_server_t t = { .addr = { 0xc6336401, 3478 }, .user = "u", .password = "pw" };
-    w.a.sock = sim_ice_socket_new(w.ha, NULL, 0, &t, 1, on_event, &w.a, err, sizeof err);
+    w.a.sock = sim_ice_socket_new(w.ha, NULL, NULL, 0, &t, 1, on_event, &w.a, err, sizeof err);
     ck_assert_msg(w.a.sock, "%s", err);
     w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err);
     sim_run_until(w.k, SIM_SEC(1));
-    rtc_socket_t *s = sim_ice_socket_ref(w.a.sock);
+    rtc_socket_t *s = sim_ice_socket_handle(w.a.sock);
     ck_assert_int_eq(s->relays[0].state, RELAY_READY);
     static uint8_t data[4000];
     rtc_addr_t peer = { 0x0a000002, 7 };
@@ -873,8 +873,8 @@ static long run_with_refusal(long fail_at, bool all, size_t *left, bool *connect
     sim_net_set_bound(w.net, fx_refuse, &r);
     uint64_t reported = 0;
     oom_returns = 0;
-    w.a.sock = sim_ice_socket_new(w.ha, &sa, 1, &t, 1, oom_event, &w.a, err, sizeof err);
-    w.b.sock = sim_ice_socket_new(w.hb, &sa, 1, NULL, 0, oom_event, &w.b, err, sizeof err);
+    w.a.sock = sim_ice_socket_new(w.ha, NULL, &sa, 1, &t, 1, oom_event, &w.a, err, sizeof err);
+    w.b.sock = sim_ice_socket_new(w.hb, NULL, &sa, 1, NULL, 0, oom_event, &w.b, err, sizeof err);
     reported += !w.a.sock + !w.b.sock;
     if (w.a.sock && w.b.sock) {
         w.a.conn = sim_ice_connection_new(w.a.sock, NULL, NULL, err, sizeof err);
@@ -902,7 +902,7 @@ static long run_with_refusal(long fail_at, bool all, size_t *left, bool *connect
     *connected = w.a.connected && w.b.connected;
     rtc_socket_stats_t st;
     for (sim_ice_socket_t *const *sp = (sim_ice_socket_t *const[]){ w.a.sock, w.b.sock, NULL }; *sp; sp++) {
-        rtc_socket_stats(sim_ice_socket_ref(*sp), &st);
+        rtc_socket_stats(sim_ice_socket_handle(*sp), &st);
         reported += st.nomem;
     }
     uint64_t drops[SIM_DROP__COUNT];

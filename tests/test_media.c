@@ -823,21 +823,21 @@ static void call_init(world_t *w, uint64_t seed, const rtc_media_options_t *o)
     w->a.w = w->b.w = w;
     w->a.other = &w->b;
     w->b.other = &w->a;
-    w->a.sock = sim_ice_socket_new(w->ha, NULL, 0, NULL, 0, on_ice, &w->a, err, sizeof err);
-    w->b.sock = sim_ice_socket_new(w->hb, NULL, 0, NULL, 0, on_ice, &w->b, err, sizeof err);
+    w->a.sock = sim_ice_socket_new(w->ha, NULL, NULL, 0, NULL, 0, on_ice, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, NULL, NULL, 0, NULL, 0, on_ice, &w->b, err, sizeof err);
     ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
-    w->a.sm = sim_media_new(w->ha, o, on_media, &w->a, err, sizeof err);
-    w->b.sm = sim_media_new(w->hb, o, on_media, &w->b, err, sizeof err);
+    w->a.sm = sim_media_new(w->ha, NULL, o, on_media, &w->a, err, sizeof err);
+    w->b.sm = sim_media_new(w->hb, NULL, o, on_media, &w->b, err, sizeof err);
     ck_assert_msg(w->a.sm && w->b.sm, "%s", err);
     /* offer, answer; both sessions take their connection before ICE runs */
     w->a.conn = sim_ice_connection_new(w->a.sock, NULL, NULL, err, sizeof err);
     ck_assert_msg(w->a.conn, "%s", err);
-    ck_assert_msg(rtc_media_add_connection(sim_media_ref(w->a.sm), w->a.conn, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rtc_media_add_connection(sim_media_handle(w->a.sm), w->a.conn, err, sizeof err) == 0, "%s", err);
     rtc_conn_desc_t offer, answer;
     rtc_connection_local_description(w->a.conn, &offer);
     w->b.conn = sim_ice_connection_new(w->b.sock, &offer, NULL, err, sizeof err);
     ck_assert_msg(w->b.conn, "%s", err);
-    ck_assert_msg(rtc_media_add_connection(sim_media_ref(w->b.sm), w->b.conn, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(rtc_media_add_connection(sim_media_handle(w->b.sm), w->b.conn, err, sizeof err) == 0, "%s", err);
     rtc_connection_local_description(w->b.conn, &answer);
     ck_assert_msg(rtc_connection_set_remote_description(w->a.conn, &answer, err, sizeof err) == 0, "%s", err);
     ck_assert_msg(rtc_connection_connect(w->a.conn, err, sizeof err) == 0, "%s", err);
@@ -857,7 +857,7 @@ static void call_free(world_t *w)
     sim_kernel_free(w->k);
 }
 
-static rtc_media_t *M(peer_t *p) { return sim_media_ref(p->sm); }
+static rtc_media_t *M(peer_t *p) { return sim_media_handle(p->sm); }
 
 /* p adds a stream <msid> with an audio and a video track and sends it. */
 static void send_av(peer_t *p, const char *msid, const char *a, const char *v)
@@ -1178,7 +1178,7 @@ START_TEST(close_closes_the_connections)
     ck_assert(rtc_connection_is_closed(w.a.conn));
     w.quiet_from = SIM_SEC(3) + 2 * LATENCY;
     rtc_socket_stats_t before, after;
-    rtc_socket_stats(sim_ice_socket_ref(w.a.sock), &before);
+    rtc_socket_stats(sim_ice_socket_handle(w.a.sock), &before);
     sim_run_until(w.k, SIM_SEC(20));
     ck_assert_uint_eq(w.after_quiet, 0);
     ck_assert(rtc_connection_is_connected(w.b.conn));     /* consent lasts 30 s */
@@ -1186,7 +1186,7 @@ START_TEST(close_closes_the_connections)
     ck_assert_uint_eq(w.after_quiet, 0);
     ck_assert(!rtc_connection_is_connected(w.b.conn));
     /* b went on sending until then: a took none of it */
-    rtc_socket_stats(sim_ice_socket_ref(w.a.sock), &after);
+    rtc_socket_stats(sim_ice_socket_handle(w.a.sock), &after);
     ck_assert_uint_gt(after.ignored[RTC_STUN_NOT_STUN] + after.ignored[RTC_STUN_UNAUTHENTICATED],
                       before.ignored[RTC_STUN_NOT_STUN] + before.ignored[RTC_STUN_UNAUTHENTICATED] + 100);
     ck_assert_int_eq(rtc_connection_connect(w.a.conn, err, sizeof err), RTC_ERR_INVALID);
@@ -1450,8 +1450,8 @@ static long media_with_refusal(long fail_at, bool all, size_t *left, int *connec
     sim_host_t *hs[2] = { w.ha, w.hb };
     bool up = true;
     for (int i = 0; i < 2 && up; i++) {
-        ps[i]->sock = sim_ice_socket_new(hs[i], NULL, 0, NULL, 0, oom_ice, ps[i], err, sizeof err);
-        ps[i]->sm = ps[i]->sock ? sim_media_new(hs[i], NULL, oom_media, ps[i], err, sizeof err) : NULL;
+        ps[i]->sock = sim_ice_socket_new(hs[i], NULL, NULL, 0, NULL, 0, oom_ice, ps[i], err, sizeof err);
+        ps[i]->sm = ps[i]->sock ? sim_media_new(hs[i], NULL, NULL, oom_media, ps[i], err, sizeof err) : NULL;
         up = ps[i]->sm != NULL;
     }
     reported += !up;
@@ -1490,7 +1490,7 @@ static long media_with_refusal(long fail_at, bool all, size_t *left, int *connec
     for (int i = 0; i < 2; i++) {
         if (ps[i]->sock) {
             rtc_socket_stats_t st;
-            rtc_socket_stats(sim_ice_socket_ref(ps[i]->sock), &st);
+            rtc_socket_stats(sim_ice_socket_handle(ps[i]->sock), &st);
             reported += st.nomem;
         }
         if (ps[i]->sm)

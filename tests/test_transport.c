@@ -111,8 +111,8 @@ static void world_init(world_t *w, uint64_t seed, bool turn)
     }
     w->a.other = &w->b;
     w->b.other = &w->a;
-    w->a.sock = sim_ice_socket_new(w->ha, NULL, 0, turn ? &ts : NULL, turn, on_event, &w->a, err, sizeof err);
-    w->b.sock = sim_ice_socket_new(w->hb, NULL, 0, NULL, 0, on_event, &w->b, err, sizeof err);
+    w->a.sock = sim_ice_socket_new(w->ha, NULL, NULL, 0, turn ? &ts : NULL, turn, on_event, &w->a, err, sizeof err);
+    w->b.sock = sim_ice_socket_new(w->hb, NULL, NULL, 0, NULL, 0, on_event, &w->b, err, sizeof err);
     ck_assert_msg(w->a.sock && w->b.sock, "%s", err);
 }
 
@@ -205,11 +205,11 @@ START_TEST(profile_chosen_by_the_offer)
     world_t w;
     char err[256];
     world_init(&w, 2, false);
-    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_ref(w.a.sock), "SRTP_AES128_CM_SHA1_80",
+    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_handle(w.a.sock), "SRTP_AES128_CM_SHA1_80",
                                                   err, sizeof err), 0);
-    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_ref(w.b.sock), "SRTP_AES128_CM_SHA1_80",
+    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_handle(w.b.sock), "SRTP_AES128_CM_SHA1_80",
                                                   err, sizeof err), 0);
-    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_ref(w.b.sock), "SRTP_NULL_SHA1_80",
+    ck_assert_int_eq(rtc_socket_set_srtp_profiles(sim_ice_socket_handle(w.b.sock), "SRTP_NULL_SHA1_80",
                                                   err, sizeof err), RTC_ERR_INVALID);
     ck_assert(strstr(err, "SRTP_NULL_SHA1_80"));
     call(&w, NULL);
@@ -297,13 +297,13 @@ START_TEST(media_from_elsewhere_ignored)
     call(&w, NULL);
     sim_run_until(w.k, SIM_SEC(3));
     rtc_socket_stats_t before, after;
-    rtc_socket_stats(sim_ice_socket_ref(w.b.sock), &before);
+    rtc_socket_stats(sim_ice_socket_handle(w.b.sock), &before);
     static const uint8_t rtp[] = { 0x80, 0x60, 0, 1, 0, 0, 0, 1, 1, 2, 3, 4 };
     rtc_addr_t local = { 0x0a000002, 0 }, from = { 0x0a000009, 5000 };
     int packets = w.b.packets;
     local.port = 49152;         /* b's first ephemeral port: its socket's address */
-    rtc_socket_handle_datagram(sim_ice_socket_ref(w.b.sock), &local, &from, rtp, sizeof rtp);
-    rtc_socket_stats(sim_ice_socket_ref(w.b.sock), &after);
+    rtc_socket_handle_datagram(sim_ice_socket_handle(w.b.sock), &local, &from, rtp, sizeof rtp);
+    rtc_socket_stats(sim_ice_socket_handle(w.b.sock), &after);
     ck_assert_int_eq(w.b.packets, packets);
     ck_assert_uint_eq(after.ignored[RTC_STUN_NOT_STUN], before.ignored[RTC_STUN_NOT_STUN] + 1);
     world_free(&w);

@@ -464,7 +464,10 @@ typedef struct rtcsim_track_stats {
     uint64_t srs, rrs, byes;        /* RTCP sent (local) or received (remote) */
 } rtcsim_track_stats_t;
 
-/* The spec's bounds for insertDTMF (values outside are clamped). */
+/* The spec's defaults and bounds for insertDTMF (values outside are
+ * clamped). */
+#define RTCSIM_DTMF_DURATION_DEFAULT 100
+#define RTCSIM_DTMF_GAP_DEFAULT     50
 #define RTCSIM_DTMF_TONES_MAX       256
 #define RTCSIM_DTMF_DURATION_MIN    70
 #define RTCSIM_DTMF_DURATION_MAX    6000

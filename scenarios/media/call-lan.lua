@@ -51,7 +51,10 @@ local media = require("media")
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }
 local alice = net.host { name = "alice" }
 local eth0 = alice:interface { name = "eth0", subnet = lan, address = "10.0.0.1" }
-local bob = net.host { name = "bob" }
+-- Bob is always ref/ (impl = "ref"): under `rtcsim run --impl X` this is
+-- the interop case, X's Alice calling ref/'s Bob (D105); without --impl
+-- both are ref/.
+local bob = net.host { name = "bob", impl = "ref" }
 bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2" }
 local cap = net.capture(eth0)
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cmd/report.h"
+#include "host/impl.h"
 #include "cmd/results.h"
 #include "lua/scenario.h"
 
@@ -68,6 +69,13 @@ static const char usage[] =
     "                      own folder; never the current directory's)\n"
     "  --update-captures   rewrite the golden pcaps from this run, on purpose;\n"
     "                      review the change (tshark -r) before committing it\n"
+    "  --impl PATH.so      run the hosts' RTC objects on this implementation under\n"
+    "                      test (a shared object exporting rtcsim_impl, see\n"
+    "                      docs/implementers.md) instead of the built-in ref/;\n"
+    "                      byte-for-byte goldens are then compared field-wise\n"
+    "                      (masked). Repeatable: the first is every host's, the\n"
+    "                      others (and \"ref\") only where net.host{impl=} names\n"
+    "                      them\n"
     "  --quiet             print only the closing lines\n"
     "\n"
     "Each scenario prints a line: PASS, FAIL (an expectation did not hold) or\n"
@@ -193,6 +201,7 @@ typedef struct args {
     unsigned long  jobs;
     unsigned long  timeout;         /* seconds; 0: none */
     paths_t        paths;           /* as given, in order */
+    const char   **impls;           /* --impl, in order (o.impls) */
 } args_t;
 
 /* A non-negative decimal integer, all of s. */
@@ -260,6 +269,15 @@ static int parse_value(args_t *a, const char *opt, const char *v)
         if (!*v)
             return bad_usage("%s: the folder name is empty", opt);
         a->out = v;
+    } else if (strcmp(opt, "--impl") == 0) {
+        if (!*v)
+            return bad_usage("%s: the path is empty", opt);
+        const char **impls = realloc(a->impls, (a->o.nimpls + 1) * sizeof *impls);
+        if (!impls)
+            sim_cmd_nomem("the arguments");
+        impls[a->o.nimpls++] = v;
+        a->impls = impls;
+        a->o.impls = impls;
     } else {
         a->o.captures_dir = v;
     }
@@ -271,7 +289,7 @@ static int parse_value(args_t *a, const char *opt, const char *v)
 static int parse_args(int argc, char **argv, bool merge, args_t *a)
 {
     static const char *const valued[] = { "--seed", "--seeds", "--shard", "--jobs", "--timeout",
-                                          "--out", "--captures", NULL };
+                                          "--out", "--captures", "--impl", NULL };
     bool opts = true;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -369,6 +387,7 @@ static void lost(sim_result_t *r, const item_t *it, const char *fmt, ...)
  * parent's stdio is flushed here (_exit): the parent flushed before fork. */
 static void child_main(const item_t *it, int fd, const sim_runinfo_t *ri)
 {
+    sim_impl_crash_report(fd);      /* a crash inside an implementation names it */
     sim_result_t r;
     sim_scenario_run(it->file, it->id, it->dir, &it->o, &r);
     char *line = sim_results_line(&r, it->index, ri);
@@ -448,7 +467,13 @@ static void child_finish(child_t *c, const item_t *it, const args_t *a, sim_resu
     } else if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         const char *abbrev = sigabbrev_np(sig);
-        lost(r, it, "killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
+        size_t n = 0;
+        const char *crash = sim_impl_crash_line(c->buf, c->len, &n);
+        if (crash)
+            lost(r, it, "%.*s: killed by signal %d (SIG%s)", (int)(n > 400 ? 400 : n), crash, sig,
+                 abbrev ? abbrev : "?");
+        else
+            lost(r, it, "killed by signal %d (SIG%s)", sig, abbrev ? abbrev : "?");
     } else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         lost(r, it, "its run exited with status %d without a complete result",
              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -633,6 +658,7 @@ static void args_free(args_t *a)
     for (size_t i = 0; i < a->paths.n; i++)
         free(a->paths.v[i]);
     free(a->paths.v);
+    free(a->impls);
 }
 
 static int cmd_run(int argc, char **argv)

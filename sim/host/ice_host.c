@@ -1,5 +1,6 @@
 /*
- * ice_host.c - the simulator as the environment of RTCSocket (ice_host.h).
+ * ice_host.c - the simulator as the environment of an implementation's
+ * RTCSocket (ice_host.h).
  */
 #include "host/ice_host.h"
 
@@ -9,7 +10,7 @@
 
 typedef struct conn_slot {
     struct sim_ice_socket *s;
-    rtc_connection_t      *c;
+    rtcsim_connection_t      *c;
     sim_timer_t            timer;
     void                  *user;    /* the caller's record of the connection */
 } conn_slot_t;
@@ -18,10 +19,13 @@ struct sim_ice_socket {
     sim_host_t      *host;
     sim_net_t       *net;           /* the host's: ref/'s bytes are charged to it */
     sim_kernel_t    *k;
-    rtc_socket_t    *ref;
+    const sim_impl_t *impl;
+    rtcsim_socket_t *ref;
     sim_udp_t      **udp;
-    rtc_addr_t      *locals;
+    rtcsim_addr_t   *locals;
     size_t           nlocals;
+    rtcsim_addr_t   *given;         /* every address it was ever given (sends from others: a fault) */
+    size_t           ngiven;
     conn_slot_t    **conns;
     size_t           nconns, conns_cap;
     sim_rng_t        rng;
@@ -35,10 +39,20 @@ static void drain(void *arg)
 {
     sim_ice_socket_t *s = arg;
     s->drain = 0;
-    rtc_ice_event_t ev;
+    rtcsim_ice_event_t ev;
     for (size_t i = 0; i < s->nconns; i++)
-        while (rtc_connection_next_event(s->conns[i]->c, &ev))
+        while (SIM_CALL(s->impl, connection_next_event, s->conns[i]->c, &ev)) {
+            if ((unsigned)ev.type >= RTCSIM_ICE__COUNT) {
+                sim_net_fault(s->net, "implementation %s: connection_next_event: event type %u "
+                              "is none of the ABI's (rtcsim_ice_event_type_t)",
+                              s->impl->label, (unsigned)ev.type);
+                return;
+            }
+            ev.text[sizeof ev.text - 1] = '\0';   /* an implementation's strings: bounded */
+            ev.local.foundation[sizeof ev.local.foundation - 1] = '\0';
+            ev.remote.foundation[sizeof ev.remote.foundation - 1] = '\0';
             s->fn(s->arg, s->conns[i]->c, &ev);
+        }
 }
 
 void sim_ice_socket_poke(sim_ice_socket_t *s)
@@ -59,25 +73,36 @@ static void env_random(void *ctx, void *buf, size_t len)
 
 /* env_send and env_send_twin: one path, so that a datagram with a twin
  * meets the same checks as one without (rtc_env.h). */
-static rtc_send_status_t send_from(sim_ice_socket_t *s, const rtc_addr_t *from, const rtc_addr_t *to,
+static rtcsim_send_status_t send_from(sim_ice_socket_t *s, const rtcsim_addr_t *from, const rtcsim_addr_t *to,
                                    const uint8_t *data, size_t len, const uint8_t *plain,
                                    size_t plain_len)
 {
     if (len > SIM_UDP_MAX_PAYLOAD || (plain && plain_len > SIM_UDP_MAX_PAYLOAD))
-        return RTC_SEND_TOO_LARGE;
+        return RTCSIM_SEND_TOO_LARGE;
     for (size_t i = 0; i < s->nlocals; i++)
         if (s->locals[i].ip == from->ip && s->locals[i].port == from->port)
             return sim_udp_send_twin(s->udp[i], to->ip, to->port, data, len, plain, plain_len) == 0
-                       ? RTC_SEND_OK
-                       : RTC_SEND_FAILED;
+                       ? RTCSIM_SEND_OK
+                       : RTCSIM_SEND_FAILED;
+    /* An address it was never given: the implementation's fault. */
+    bool known = false;
+    for (size_t i = 0; i < s->ngiven && !known; i++)
+        known = s->given[i].ip == from->ip && s->given[i].port == from->port;
+    if (!known) {
+        char a[16];
+        sim_ip_str(from->ip, a);
+        sim_net_fault(s->net, "implementation %s: send: a datagram from %s:%u, an address the "
+                      "harness never gave this socket", s->impl->label, a, from->port);
+        return RTCSIM_SEND_NOT_LOCAL;
+    }
     /* No socket owns the source (an address the host has lost, closed by
-     * refresh): the network counts it as a drop, ref/ as a send that did
-     * not go. */
+     * refresh): the network counts it as a drop, the implementation as a
+     * send that did not go. */
     sim_host_drop_unsent(s->host, SIM_DROP_NO_SOURCE, from->ip, from->port, to->ip, to->port, len);
-    return RTC_SEND_NOT_LOCAL;
+    return RTCSIM_SEND_NOT_LOCAL;
 }
 
-static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+static rtcsim_send_status_t env_send(void *ctx, const rtcsim_addr_t *from, const rtcsim_addr_t *to,
                                   const uint8_t *data, size_t len)
 {
     return send_from(ctx, from, to, data, len, NULL, 0);
@@ -85,7 +110,7 @@ static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_a
 
 /* The plain twin goes with the datagram for the captures' decrypted twin
  * files (sim_udp_send_twin); the peer receives data only. */
-static rtc_send_status_t env_send_twin(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+static rtcsim_send_status_t env_send_twin(void *ctx, const rtcsim_addr_t *from, const rtcsim_addr_t *to,
                                        const uint8_t *data, size_t len, const uint8_t *plain,
                                        size_t plain_len)
 {
@@ -111,7 +136,7 @@ static void conn_timer(void *arg)
 {
     conn_slot_t *slot = arg;
     slot->timer = 0;
-    rtc_connection_handle_timeout(slot->c);
+    SIM_CALLV(slot->s->impl, connection_handle_timeout, slot->c);
     sim_ice_socket_poke(slot->s);
 }
 
@@ -119,24 +144,24 @@ static void socket_timer(void *arg)
 {
     sim_ice_socket_t *s = arg;
     s->timer = 0;
-    rtc_socket_handle_timeout(s->ref);
+    SIM_CALLV(s->impl, socket_handle_timeout, s->ref);
     sim_ice_socket_poke(s);
 }
 
-static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at)
+static void env_set_timer(void *ctx, rtcsim_timer_owner_t owner, void *obj, uint64_t at)
 {
     sim_ice_socket_t *s = ctx;
     sim_timer_t *timer;
     sim_event_fn fire;
     void *arg;
     switch (owner) {
-    case RTC_TIMER_SOCKET:          /* the socket's own (TURN) timer */
+    case RTCSIM_TIMER_SOCKET:          /* the socket's own (TURN) timer */
         timer = &s->timer;
         fire = socket_timer;
         arg = s;
         break;
-    case RTC_TIMER_CONNECTION:      /* its slot was passed to rtc_connection_new */
-        arg = rtc_connection_opaque(obj);
+    case RTCSIM_TIMER_CONNECTION:      /* its slot was passed to connection_new */
+        arg = SIM_CALL(s->impl, connection_opaque, obj);
         timer = &((conn_slot_t *)arg)->timer;
         fire = conn_timer;
         break;
@@ -144,14 +169,14 @@ static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_
         return;     /* unreachable: this environment runs sockets and connections only */
     }
     sim_cancel(s->k, *timer);
-    *timer = at == RTC_TIME_NEVER ? 0 : sim_at(s->k, at, fire, arg);
+    *timer = at == RTCSIM_TIME_NEVER ? 0 : sim_at(s->k, at, fire, arg);
 }
 
 static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
     sim_ice_socket_t *s = arg;
-    rtc_addr_t local = { p->dst_ip, p->dst_port }, from = { p->src_ip, p->src_port };
-    rtc_socket_handle_datagram(s->ref, &local, &from, p->data, p->len);
+    rtcsim_addr_t local = { p->dst_ip, p->dst_port }, from = { p->src_ip, p->src_port };
+    SIM_CALLV(s->impl, socket_handle_datagram, s->ref, &local, &from, p->data, p->len);
     sim_ice_socket_poke(s);
 }
 
@@ -172,7 +197,7 @@ static void on_iface(void *arg, sim_iface_t *iface)
     sim_ice_socket_t *s = arg;
     for (size_t i = 0; i < s->nlocals; i++)
         if (!host_has_up(s->host, s->locals[i].ip)) {
-            rtc_socket_address_lost(s->ref, &s->locals[i]);
+            SIM_CALLV(s->impl, socket_address_lost, s->ref, &s->locals[i]);
             sim_ice_socket_poke(s);
         }
 }
@@ -204,25 +229,34 @@ int sim_ice_socket_refresh(sim_ice_socket_t *s, char *err, size_t errlen)
         sim_udp_t **udp = realloc(s->udp, (s->nlocals + 1) * sizeof *s->udp);
         if (udp)
             s->udp = udp;
-        rtc_addr_t *locals = udp ? realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals) : NULL;
+        rtcsim_addr_t *locals = udp ? realloc(s->locals, (s->nlocals + 1) * sizeof *s->locals) : NULL;
         if (!locals) {
             sim_udp_close(u);
             snprintf(err, errlen, "out of memory (binding the interfaces)");
             return -1;
         }
         s->locals = locals;
+        rtcsim_addr_t *given = realloc(s->given, (s->ngiven + 1) * sizeof *s->given);
+        if (!given) {
+            sim_udp_close(u);
+            snprintf(err, errlen, "out of memory (binding the interfaces)");
+            return -1;
+        }
+        s->given = given;
         s->udp[s->nlocals] = u;
-        s->locals[s->nlocals++] = (rtc_addr_t){ sim_iface_ip(f), sim_udp_port(u) };
+        s->locals[s->nlocals++] = (rtcsim_addr_t){ sim_iface_ip(f), sim_udp_port(u) };
+        s->given[s->ngiven++] = s->locals[s->nlocals - 1];
     }
-    if (s->ref && rtc_socket_set_locals(s->ref, s->locals, s->nlocals) < 0) {
+    if (s->ref && SIM_CALL(s->impl, socket_set_locals, s->ref, s->locals, s->nlocals) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
 }
 
-sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size_t nstun,
-                                     const rtc_turn_server_t *turn, size_t nturn,
+sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const sim_impl_t *impl,
+                                     const rtcsim_addr_t *stun, size_t nstun,
+                                     const rtcsim_turn_server_t *turn, size_t nturn,
                                      sim_ice_event_fn fn, void *arg, char *err, size_t errlen)
 {
     sim_ice_socket_t *s = calloc(1, sizeof *s);
@@ -231,6 +265,7 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
         return NULL;
     }
     s->host = h;
+    s->impl = impl ? impl : sim_impl_builtin();
     s->net = sim_host_net(h);
     s->k = sim_net_kernel(s->net);
     s->fn = fn;
@@ -244,16 +279,22 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
     snprintf(name, sizeof name, "ice:%s:%u", sim_host_name(h),
              s->nlocals ? s->locals[0].port : 0);
     sim_rng_init(&s->rng, sim_kernel_seed(s->k), name);
-    rtc_env_t env = { .ctx = s, .now = env_now, .set_timer = env_set_timer, .send = env_send,
+    rtcsim_env_t env = { .ctx = s, .now = env_now, .set_timer = env_set_timer, .send = env_send,
                       .random = env_random, .alloc = env_alloc,
                       .send_twin = env_send_twin, .keylog = env_keylog };
-    s->ref = rtc_socket_new(&env, s->locals, s->nlocals, stun, nstun);
+    s->ref = SIM_CALL(s->impl, socket_new, &env, s->locals, s->nlocals, stun, nstun);
     if (!s->ref) {
         snprintf(err, errlen, "out of memory");
         sim_ice_socket_free(s);
         return NULL;
     }
-    if (nturn && rtc_socket_set_turn(s->ref, turn, nturn) < 0) {
+    if (nturn && !s->impl->t->socket_set_turn) {
+        snprintf(err, errlen, "implementation %s has no TURN client (socket_set_turn)",
+                 s->impl->label);
+        sim_ice_socket_free(s);
+        return NULL;
+    }
+    if (nturn && SIM_CALL(s->impl, socket_set_turn, s->ref, turn, nturn) < 0) {
         snprintf(err, errlen, "out of memory");
         sim_ice_socket_free(s);
         return NULL;
@@ -262,9 +303,10 @@ sim_ice_socket_t *sim_ice_socket_new(sim_host_t *h, const rtc_addr_t *stun, size
     return s;
 }
 
-rtc_socket_t *sim_ice_socket_ref(sim_ice_socket_t *s) { return s->ref; }
+rtcsim_socket_t *sim_ice_socket_handle(sim_ice_socket_t *s) { return s->ref; }
+const sim_impl_t *sim_ice_socket_impl(const sim_ice_socket_t *s) { return s->impl; }
 
-rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_desc_t *remote,
+rtcsim_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtcsim_conn_desc_t *remote,
                                          void *user, char *err, size_t errlen)
 {
     conn_slot_t *slot = calloc(1, sizeof *slot);
@@ -287,7 +329,7 @@ rtc_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtc_conn_des
         s->conns_cap = cap;
     }
     s->conns[s->nconns++] = slot;
-    slot->c = rtc_connection_new(s->ref, remote, slot, NULL, err, errlen);
+    slot->c = SIM_CALL(s->impl, connection_new, s->ref, remote, slot, NULL, err, errlen);
     if (!slot->c) {
         s->nconns--;
         free(slot);
@@ -307,19 +349,22 @@ void sim_ice_socket_free(sim_ice_socket_t *s)
     /* connections first (freeing one disarms its timer through the slot
      * table), then the slots */
     for (size_t i = 0; i < s->nconns; i++)
-        rtc_connection_free(s->conns[i]->c);
+        SIM_CALLV(s->impl, connection_free, s->conns[i]->c);
     for (size_t i = 0; i < s->nconns; i++)
         free(s->conns[i]);
     for (size_t i = 0; i < s->nlocals; i++)
         sim_udp_close(s->udp[i]);
-    rtc_socket_free(s->ref);
+    if (s->ref)
+        SIM_CALLV(s->impl, socket_free, s->ref);
     free(s->conns);
     free(s->udp);
     free(s->locals);
+    free(s->given);
     free(s);
 }
 
-void *sim_ice_connection_user(const rtc_connection_t *c)
+void *sim_ice_connection_user(const sim_impl_t *impl, const rtcsim_connection_t *c)
 {
-    return ((const conn_slot_t *)rtc_connection_opaque(c))->user;
+    const conn_slot_t *slot = SIM_CALL(impl, connection_opaque, c);
+    return slot ? slot->user : NULL;
 }

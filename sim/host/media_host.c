@@ -1,6 +1,6 @@
 /*
- * media_host.c - the simulator as the environment of RTCMediaSession
- * (media_host.h).
+ * media_host.c - the simulator as the environment of an
+ * implementation's RTCMediaSession (media_host.h).
  */
 #include "host/media_host.h"
 
@@ -13,7 +13,8 @@ struct sim_media {
     sim_host_t        *host;
     sim_net_t         *net;         /* the host's: ref/'s bytes are charged to it */
     sim_kernel_t      *k;
-    rtc_media_t       *ref;
+    const sim_impl_t  *impl;
+    rtcsim_media_t    *ref;
     sim_rng_t          rng;
     sim_media_event_fn fn;
     void              *arg;
@@ -33,9 +34,26 @@ static void drain(void *arg)
 {
     sim_media_t *m = arg;
     m->drain = 0;
-    rtc_media_event_t ev;
-    while (rtc_media_next_event(m->ref, &ev))
+    rtcsim_media_event_t ev;
+    while (SIM_CALL(m->impl, media_next_event, m->ref, &ev)) {
+        if ((unsigned)ev.type >= RTCSIM_MEDIA__COUNT) {
+            sim_net_fault(m->net, "implementation %s: media_next_event: event type %u is none "
+                          "of the ABI's (rtcsim_media_event_type_t)", m->impl->label,
+                          (unsigned)ev.type);
+            return;
+        }
+        /* an implementation's strings: bounded before anyone reads them */
+        ev.msid[sizeof ev.msid - 1] = ev.track[sizeof ev.track - 1] = '\0';
+        ev.reason[sizeof ev.reason - 1] = '\0';
+        if (ev.nexts > RTCSIM_MAX_EXTS)
+            ev.nexts = RTCSIM_MAX_EXTS;
+        for (size_t i = 0; i < ev.nexts; i++) {
+            ev.exts[i].name[sizeof ev.exts[i].name - 1] = '\0';
+            if (ev.exts[i].len > RTCSIM_EXT_VAL_MAX)
+                ev.exts[i].len = RTCSIM_EXT_VAL_MAX;
+        }
         m->fn(m->arg, m, &ev);
+    }
 }
 
 void sim_media_poke(sim_media_t *m)
@@ -56,10 +74,10 @@ static void env_random(void *ctx, void *buf, size_t len)
 
 /* Never called: a session sends through its connections, whose socket's
  * environment (ice_host.c) puts the datagrams on the network. */
-static rtc_send_status_t env_send(void *ctx, const rtc_addr_t *from, const rtc_addr_t *to,
+static rtcsim_send_status_t env_send(void *ctx, const rtcsim_addr_t *from, const rtcsim_addr_t *to,
                                   const uint8_t *data, size_t len)
 {
-    return RTC_SEND_NOT_LOCAL;
+    return RTCSIM_SEND_NOT_LOCAL;
 }
 
 /* As ice_host.c's: every byte ref/ holds is charged to the network, so
@@ -73,24 +91,24 @@ static void media_timer(void *arg)
 {
     sim_media_t *m = arg;
     m->timer = 0;
-    rtc_media_handle_timeout(m->ref);
+    SIM_CALLV(m->impl, media_handle_timeout, m->ref);
     /* the session queued events during that expiry, or during the inputs
-     * before it that armed it at now (rtc_media_handle_timeout's
-     * contract): hand them over, in this same step */
+     * before it that armed it at now (ref/media.h's
+     * rtc_media_handle_timeout): hand them over, in this same step */
     drain(m);
 }
 
-static void env_set_timer(void *ctx, rtc_timer_owner_t owner, void *obj, uint64_t at)
+static void env_set_timer(void *ctx, rtcsim_timer_owner_t owner, void *obj, uint64_t at)
 {
     sim_media_t *m = ctx;
-    if (owner != RTC_TIMER_MEDIA)
+    if (owner != RTCSIM_TIMER_MEDIA)
         return;     /* unreachable: this environment runs one session */
     sim_cancel(m->k, m->timer);
-    m->timer = at == RTC_TIME_NEVER ? 0 : sim_at(m->k, at < sim_now(m->k) ? sim_now(m->k) : at,
+    m->timer = at == RTCSIM_TIME_NEVER ? 0 : sim_at(m->k, at < sim_now(m->k) ? sim_now(m->k) : at,
                                                  media_timer, m);
 }
 
-sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
+sim_media_t *sim_media_new(sim_host_t *h, const sim_impl_t *impl, const rtcsim_media_options_t *opts,
                            sim_media_event_fn fn, void *arg, char *err, size_t errlen)
 {
     sim_media_t *m = calloc(1, sizeof *m);
@@ -99,6 +117,12 @@ sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
         return NULL;
     }
     m->host = h;
+    m->impl = impl ? impl : sim_impl_builtin();
+    if (!m->impl->t->media_new) {
+        snprintf(err, errlen, "implementation %s has no RTCMediaSession (media_new)", m->impl->label);
+        free(m);
+        return NULL;
+    }
     m->net = sim_host_net(h);
     m->k = sim_net_kernel(m->net);
     m->fn = fn;
@@ -109,10 +133,10 @@ sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
     char name[160];
     snprintf(name, sizeof name, "media:%s:%u", sim_host_name(h), m->serial);
     sim_rng_init(&m->rng, sim_kernel_seed(m->k), name);
-    rtc_env_t env = { .ctx = m, .now = env_now, .set_timer = env_set_timer, .send = env_send,
+    rtcsim_env_t env = { .ctx = m, .now = env_now, .set_timer = env_set_timer, .send = env_send,
                       .random = env_random, .alloc = env_alloc };
-    rtc_status_t st;
-    m->ref = rtc_media_new(&env, opts, m, &st, err, errlen);
+    rtcsim_status_t st;
+    m->ref = SIM_CALL(m->impl, media_new, &env, opts, &st, err, errlen);
     if (!m->ref) {
         free(m);
         return NULL;
@@ -126,7 +150,7 @@ void sim_media_free(sim_media_t *m)
 {
     if (!m)
         return;
-    rtc_media_free(m->ref);     /* disarms its timer through env_set_timer */
+    SIM_CALLV(m->impl, media_free, m->ref);     /* disarms its timer through env_set_timer */
     sim_cancel(m->k, m->timer);
     sim_cancel(m->k, m->drain);
     for (sim_media_t **p = &live; *p; p = &(*p)->next_live)
@@ -137,5 +161,6 @@ void sim_media_free(sim_media_t *m)
     free(m);
 }
 
-rtc_media_t *sim_media_ref(sim_media_t *m) { return m->ref; }
+rtcsim_media_t   *sim_media_handle(sim_media_t *m) { return m->ref; }
+const sim_impl_t *sim_media_impl(const sim_media_t *m) { return m->impl; }
 void        *sim_media_arg(const sim_media_t *m) { return m->arg; }

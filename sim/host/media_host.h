@@ -1,6 +1,6 @@
 /*
- * media_host.h - runs an RTCMediaSession (ref/media.h) on a simulated
- * host: the session's timer on the kernel, a seeded random stream of its
+ * media_host.h - runs an implementation's RTCMediaSession
+ * (include/rtcsim/impl.h, through host/impl.h) on a simulated host: the session's timer on the kernel, a seeded random stream of its
  * own, its memory charged to the network (the scenario's bound), and its
  * events handed to the caller after every timer expiry (the session arms
  * its timer at now() when an input queues an event, so the caller hears
@@ -14,26 +14,31 @@
 #ifndef SIM_MEDIA_HOST_H
 #define SIM_MEDIA_HOST_H
 
-#include "media.h"
+#include <rtcsim/impl.h>
+
+#include "host/impl.h"
 #include "net/net.h"
 
 typedef struct sim_media sim_media_t;
 
 /* Called for each event the session queued, in order, from a kernel
  * step of its own (never from inside an API call). */
-typedef void (*sim_media_event_fn)(void *arg, sim_media_t *m, const rtc_media_event_t *ev);
+typedef void (*sim_media_event_fn)(void *arg, sim_media_t *m, const rtcsim_media_event_t *ev);
 
-/* A session on h (opts NULL: the defaults). Its random stream is named
+/* impl's session on h (impl NULL: the built-in one; opts NULL: the
+ * defaults); impl must have a media plane (media_new). Its random stream is named
  * "media:<host>:<n>", n the lowest number above those of the host's live
  * sessions (0 for the first), so that a second session does not perturb
  * the first's draws. NULL with a message
  * in err on bad options or out of memory. */
-sim_media_t *sim_media_new(sim_host_t *h, const rtc_media_options_t *opts,
+sim_media_t *sim_media_new(sim_host_t *h, const sim_impl_t *impl, const rtcsim_media_options_t *opts,
                            sim_media_event_fn fn, void *arg, char *err, size_t errlen);
-/* Frees the session (rtc_media_free: no BYE; call rtc_media_close first
- * for that); connections added to it are the caller's and stay. */
+/* Frees the session (media_free: no BYE; media_close first for that);
+ * connections added to it are the caller's and stay. */
 void         sim_media_free(sim_media_t *m);
-rtc_media_t *sim_media_ref(sim_media_t *m);
+/* The implementation's handle, and the implementation. */
+rtcsim_media_t   *sim_media_handle(sim_media_t *m);
+const sim_impl_t *sim_media_impl(const sim_media_t *m);
 void        *sim_media_arg(const sim_media_t *m);
 /* Deliver the events the session has queued, from a kernel step of its
  * own at the same virtual time. Not needed after API calls (a call that

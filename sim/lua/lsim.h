@@ -21,7 +21,9 @@
 #include "check/evlog.h"
 #include "kernel/kernel.h"
 #include "lua/scenario.h"
-#include "ice.h"
+#include <rtcsim/impl.h>
+
+#include "host/impl.h"
 #include "net/net.h"
 
 /* ---- shared by the Lua binding files (lua_*.c) -------------------------- */
@@ -85,7 +87,31 @@ typedef struct sim_scn {
     sim_lmedia_t   *media;          /* RTCMediaSessions and local media (lua_media.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
     size_t          nslots, capslots;
+    struct sim_host_impl *host_impls;   /* net.host{impl=}: the hosts not on the default */
+    size_t          nhost_impls;
+    bool            foreign;        /* a host of this run is on an implementation other than
+                                       the built-in one: byte goldens are compared masked */
 } sim_scn_t;
+
+/* ---- implementations under test (host/impl.h) ---------------------------- */
+
+/* The implementation of host h: the one net.host{impl=} named, else the
+ * run's default (--impl, else the built-in ref/), loaded at its first use
+ * (a load error is a Lua error naming `what`). */
+const sim_impl_t *sim_lua_host_impl(lua_State *L, sim_host_t *h, const char *what);
+/* net.host{impl = NAME} for h: "ref", "default", or a path given with
+ * --impl (scenarios load only what the command line allows). */
+void sim_lua_set_host_impl(lua_State *L, sim_host_t *h, const char *name);
+/* An API call of impl returned rc < 0 with err: raise "METHOD: err",
+ * followed by "(implementation X: status)" when it is not the built-in
+ * one (a suffix: scenarios match the spec's part of a message). */
+int  sim_lua_impl_error(lua_State *L, const sim_impl_t *impl, const char *method, int rc,
+                        const char *err);
+/* The report's note of which hosts ran which implementation (the run had
+ * one other than the built-in one). */
+void sim_lua_impl_note(const sim_scn_t *s, char **notes);
+/* Counters as a table: "a.b" goes to t.a.b, "c" to t.c. */
+void sim_lua_push_counters(lua_State *L, const rtcsim_counter_t *c, size_t n);
 
 sim_scn_t *sim_scn_get(lua_State *L);
 /* Call the function at the top of the stack with nargs arguments below it,
@@ -138,9 +164,9 @@ void sim_lua_ice_free(sim_scn_t *s);
  * or is closed, or the scenario is over); the userdata of a connection
  * (nil if it has none); after an API call that may have queued events on
  * c (media on its connections), arm their delivery. */
-rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx);
-void              sim_lua_push_connection(lua_State *L, rtc_connection_t *c);
-void              sim_lua_connection_poke(rtc_connection_t *c);
+rtcsim_connection_t *sim_lua_check_connection(lua_State *L, int idx, const sim_impl_t **impl);
+void              sim_lua_push_connection(lua_State *L, const sim_impl_t *impl, rtcsim_connection_t *c);
+void              sim_lua_connection_poke(const sim_impl_t *impl, rtcsim_connection_t *c);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
 /* MediaStreamTrack, MediaStream, host:RTCMediaSession; freed before the
  * RTCConnections the sessions use (sim_lua_ice_free). */

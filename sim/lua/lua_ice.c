@@ -12,6 +12,9 @@
  * in URLs resolve to the first address of the simulated host of that name.
  * Every spec event is also logged: source the host, name the event, and
  * the connection's id among the arguments.
+ *
+ * The objects are the host's implementation's (sim_lua_host_impl: ref/,
+ * or one loaded with --impl), reached through its table only (SIM_CALL).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +22,7 @@
 #include <lauxlib.h>
 
 #include "host/ice_host.h"
-#include "ice_server.h"
+#include "lua/ice_uri.h"
 #include "lua/lsim.h"
 #include "servers/stun_server.h"
 #include "servers/turn_server.h"
@@ -31,7 +34,7 @@
 #define MT_HOST   "rtcsim.Host"
 
 typedef struct lconn {
-    rtc_connection_t *c;
+    rtcsim_connection_t *c;
     struct sim_lice  *li;               /* the RTCSocket it was made on */
     int               ref;              /* registry ref to its userdata */
     struct lconn     *next;
@@ -49,7 +52,7 @@ struct sim_lice {
 
 /* ---- candidates and descriptions as tables ------------------------------------ */
 
-static void push_candidate(lua_State *L, const char *id, const rtc_candidate_t *c)
+static void push_candidate(lua_State *L, const char *id, const rtcsim_candidate_t *c)
 {
     char a[16];
     lua_createtable(L, 0, 8);
@@ -60,10 +63,10 @@ static void push_candidate(lua_State *L, const char *id, const rtc_candidate_t *
     sim_lua_set_int(L, "priority", c->priority);
     sim_lua_set_str(L, "connectionAddress", sim_ip_str(c->addr.ip, a));
     sim_lua_set_int(L, "connectionPort", c->addr.port);
-    sim_lua_set_str(L, "type", rtc_cand_type_name(c->type));
+    sim_lua_set_str(L, "type", rtcsim_cand_type_name(c->type));
 }
 
-static void push_description(lua_State *L, const rtc_conn_desc_t *d)
+static void push_description(lua_State *L, const rtcsim_conn_desc_t *d)
 {
     lua_createtable(L, 0, 4);
     sim_lua_set_str(L, "connection-id", d->id);
@@ -116,7 +119,7 @@ static void copy_field(lua_State *L, char *dst, size_t cap, int t, const char *w
     strcpy(dst, v);
 }
 
-static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
+static void to_description(lua_State *L, int t, rtcsim_conn_desc_t *d)
 {
     static const char *const keys[] = { "connection-id", "usefrag", "secret", "fingerprints", NULL };
     luaL_checktype(L, t, LUA_TTABLE);
@@ -139,15 +142,19 @@ static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
             if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
                 luaL_error(L, "RTCConnectionDescription: field 'fingerprints' must be a list of strings");
         }
-        if (n > RTC_FP_MAX)
-            luaL_error(L, "RTCConnectionDescription: fingerprints: at most %d, got %d", RTC_FP_MAX, (int)n);
+        if (n > RTCSIM_FP_MAX)
+            luaL_error(L, "RTCConnectionDescription: fingerprints: at most %d, got %d", RTCSIM_FP_MAX, (int)n);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, f, i);
-            char what[96], err[256];
+            char what[96];
             snprintf(what, sizeof what, "RTCConnectionDescription: fingerprints[%d]", (int)i);
             const char *v = sim_lua_checkstring(L, -1, what);
-            if (rtc_fingerprint_check(v, err, sizeof err) < 0)
-                luaL_error(L, "%s: %s", what, err);
+            /* the form (RFC 8122 s.5) is the implementation's to check,
+             * in connection_new or set_remote_description; a string that
+             * cannot even be held is the scenario's mistake */
+            if (strlen(v) >= sizeof d->fingerprints[0])
+                luaL_error(L, "%s: longer than %d characters (RFC 8122 s.5: sha-512 is the longest)",
+                           what, (int)sizeof d->fingerprints[0] - 1);
             snprintf(d->fingerprints[i - 1], sizeof d->fingerprints[i - 1], "%s", v);
             lua_pop(L, 1);
         }
@@ -156,7 +163,7 @@ static void to_description(lua_State *L, int t, rtc_conn_desc_t *d)
     lua_pop(L, 1);
 }
 
-static void to_candidate(lua_State *L, int t, const char *conn_id, rtc_candidate_t *c)
+static void to_candidate(lua_State *L, int t, const char *conn_id, rtcsim_candidate_t *c)
 {
     static const char *const keys[] = { "connection-id", "foundation", "component", "transport",
                                         "priority", "connectionAddress", "connectionPort", "type",
@@ -180,60 +187,71 @@ static void to_candidate(lua_State *L, int t, const char *conn_id, rtc_candidate
     c->addr.port = (uint16_t)field_int(L, t, what, "connectionPort", 1, 65535);
     c->base = c->addr;
     const char *type = field_str(L, t, what, "type");
-    if (rtc_cand_type_parse(type, &c->type) < 0)
+    if (rtcsim_cand_type_parse(type, &c->type) < 0)
         luaL_error(L, "%s: type must be host, srflx, prflx or relay, got '%s'", what, type);
 }
 
 /* ---- events ------------------------------------------------------------------------ */
 
 static const char *const event_names[] = {
-    [RTC_ICE_CANDIDATE] = "candidate",
-    [RTC_ICE_END_OF_CANDIDATES] = "endofcandidates",
-    [RTC_ICE_ACTIVE_CANDIDATE] = "activecandidate",
-    [RTC_ICE_CONNECTED] = "connected",
-    [RTC_ICE_DISCONNECTED] = "disconnected",
-    [RTC_ICE_TURN_ERROR] = "turn-error",
-    [RTC_ICE_DTLS_CONNECTED] = "dtlsconnected",
-    [RTC_ICE_DTLS_FAILED] = "dtlsfailed",
+    [RTCSIM_ICE_CANDIDATE] = "candidate",
+    [RTCSIM_ICE_END_OF_CANDIDATES] = "endofcandidates",
+    [RTCSIM_ICE_ACTIVE_CANDIDATE] = "activecandidate",
+    [RTCSIM_ICE_CONNECTED] = "connected",
+    [RTCSIM_ICE_DISCONNECTED] = "disconnected",
+    [RTCSIM_ICE_TURN_ERROR] = "turn-error",
+    [RTCSIM_ICE_DTLS_CONNECTED] = "dtlsconnected",
+    [RTCSIM_ICE_DTLS_FAILED] = "dtlsfailed",
 };
 
-static void log_event(sim_lice_t *li, rtc_connection_t *c, const rtc_ice_event_t *ev)
+static const sim_impl_t *impl_of(const sim_lice_t *li)
+{
+    return sim_ice_socket_impl(li->sock);
+}
+
+static const char *conn_id(const sim_lice_t *li, const rtcsim_connection_t *c)
+{
+    const char *id = SIM_CALL(impl_of(li), connection_id, c);
+    return id ? id : "";
+}
+
+static void log_event(sim_lice_t *li, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
 {
     char l[64], r[64], a[16], b[16];
     sim_evarg_t args[4];
     size_t n = 0;
-    args[n++] = SIM_EVS("connection", rtc_connection_id(c));
+    args[n++] = SIM_EVS("connection", conn_id(li, c));
     char srv[32];
-    if (ev->type == RTC_ICE_TURN_ERROR) {
+    if (ev->type == RTCSIM_ICE_TURN_ERROR) {
         snprintf(srv, sizeof srv, "%s:%u", sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
         args[n++] = SIM_EVS("server", srv);
         args[n++] = SIM_EVI("error", ev->code);
     }
-    if (ev->type == RTC_ICE_CANDIDATE || ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
-        snprintf(l, sizeof l, "%s %s:%u", rtc_cand_type_name(ev->local.type),
+    if (ev->type == RTCSIM_ICE_CANDIDATE || ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
+        snprintf(l, sizeof l, "%s %s:%u", rtcsim_cand_type_name(ev->local.type),
                  sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
         args[n++] = SIM_EVS("local", l);
     }
-    if (ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
-        snprintf(r, sizeof r, "%s %s:%u", rtc_cand_type_name(ev->remote.type),
+    if (ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
+        snprintf(r, sizeof r, "%s %s:%u", rtcsim_cand_type_name(ev->remote.type),
                  sim_ip_str(ev->remote.addr.ip, b), ev->remote.addr.port);
         args[n++] = SIM_EVS("remote", r);
     }
-    if (ev->type == RTC_ICE_DTLS_CONNECTED)
+    if (ev->type == RTCSIM_ICE_DTLS_CONNECTED)
         args[n++] = SIM_EVS("profile", ev->text);
-    if (ev->type == RTC_ICE_DTLS_FAILED)
+    if (ev->type == RTCSIM_ICE_DTLS_FAILED)
         args[n++] = SIM_EVS("reason", ev->text);
     sim_scn_event(li->s, li->host, event_names[ev->type], args, n);
 }
 
-static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
+static void on_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
 {
     sim_lice_t *li = arg;
     lua_State *L = li->s->L;
     log_event(li, c, ev);
-    if (ev->type == RTC_ICE_TURN_ERROR)
+    if (ev->type == RTCSIM_ICE_TURN_ERROR)
         return;     /* logged only: the spec has no event for it */
-    lconn_t *lc = sim_ice_connection_user(c);
+    lconn_t *lc = sim_ice_connection_user(impl_of(li), c);
     if (!lc)
         return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
@@ -247,18 +265,18 @@ static void on_event(void *arg, rtc_connection_t *c, const rtc_ice_event_t *ev)
     }
     lua_remove(L, -2);
     int nargs = 0;
-    if (ev->type == RTC_ICE_CANDIDATE || ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
-        push_candidate(L, rtc_connection_id(c), &ev->local);
+    if (ev->type == RTCSIM_ICE_CANDIDATE || ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
+        push_candidate(L, conn_id(li, c), &ev->local);
         nargs++;
     }
-    if (ev->type == RTC_ICE_ACTIVE_CANDIDATE) {
-        push_candidate(L, rtc_connection_id(c), &ev->remote);
+    if (ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
+        push_candidate(L, conn_id(li, c), &ev->remote);
         nargs++;
     }
-    if (ev->type == RTC_ICE_DTLS_CONNECTED || ev->type == RTC_ICE_DTLS_FAILED) {
+    if (ev->type == RTCSIM_ICE_DTLS_CONNECTED || ev->type == RTCSIM_ICE_DTLS_FAILED) {
         /* not spec events: a table { profile = } or { reason = } */
         lua_createtable(L, 0, 1);
-        sim_lua_set_str(L, ev->type == RTC_ICE_DTLS_CONNECTED ? "profile" : "reason", ev->text);
+        sim_lua_set_str(L, ev->type == RTCSIM_ICE_DTLS_CONNECTED ? "profile" : "reason", ev->text);
         nargs++;
     }
     sim_scn_call(li->s, nargs);
@@ -296,9 +314,9 @@ static int l_socket(lua_State *L)
     sim_lua_check_phase(L, "host:RTCSocket");
     sim_scn_t *s = sim_scn_get(L);
     sim_host_t *h = sim_lobj_ptr(L, 1, MT_HOST);
-    rtc_addr_t stun[16];
+    rtcsim_addr_t stun[16];
     size_t nstun = 0;
-    rtc_turn_server_t turn[8];
+    rtcsim_turn_server_t turn[8];
     size_t nturn = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -330,22 +348,22 @@ static int l_socket(lua_State *L)
             for (lua_Integer j = 1; lua_rawgeti(L, urls, j) != LUA_TNIL; j++) {
                 snprintf(what, sizeof what, "RTCSocket: iceServers[%d].url[%d]", (int)i, (int)j);
                 const char *url = sim_lua_checkstring(L, -1, what);
-                rtc_ice_uri_t u;
+                sim_ice_uri_t u;
                 char err[512];
-                if (rtc_ice_uri_parse(url, &u, err, sizeof err) < 0)
+                if (sim_ice_uri_parse(url, &u, err, sizeof err) < 0)
                     return luaL_error(L, "RTCSocket: %s", err);
-                if (u.scheme == RTC_URI_STUNS)
+                if (u.scheme == SIM_URI_STUNS)
                     return luaL_error(L, "RTCSocket: '%s': STUN over TLS is not simulated", url);
-                if ((u.scheme == RTC_URI_TURN || u.scheme == RTC_URI_TURNS) && !cred)
+                if ((u.scheme == SIM_URI_TURN || u.scheme == SIM_URI_TURNS) && !cred)
                     return luaL_error(L, "RTCSocket: '%s': a turn: URL needs a credential", url);
                 uint32_t ip = resolve(L, s, url, u.host);
-                if (u.scheme == RTC_URI_STUN) {
+                if (u.scheme == SIM_URI_STUN) {
                     if (nstun == sizeof stun / sizeof stun[0])
                         return luaL_error(L, "RTCSocket: more than 16 STUN servers");
-                    stun[nstun++] = (rtc_addr_t){ ip, u.port };
+                    stun[nstun++] = (rtcsim_addr_t){ ip, u.port };
                 }
-                if (u.scheme == RTC_URI_TURN) {
-                    if (u.transport != RTC_URI_UDP)
+                if (u.scheme == SIM_URI_TURN) {
+                    if (u.transport != SIM_URI_UDP)
                         return luaL_error(L, "RTCSocket: '%s': only TURN over UDP is simulated", url);
                     if (!u.user[0])
                         return luaL_error(L, "RTCSocket: '%s': a turn: URL needs a user (turn:user@host)", url);
@@ -353,13 +371,13 @@ static int l_socket(lua_State *L)
                         return luaL_error(L, "RTCSocket: more than 8 TURN servers");
                     if (strlen(u.user) >= sizeof turn[0].user || strlen(cred) >= sizeof turn[0].password)
                         return luaL_error(L, "RTCSocket: '%s': user or credential longer than 127 characters", url);
-                    rtc_turn_server_t *t = &turn[nturn++];
+                    rtcsim_turn_server_t *t = &turn[nturn++];
                     memset(t, 0, sizeof *t);
-                    t->addr = (rtc_addr_t){ ip, u.port };
+                    t->addr = (rtcsim_addr_t){ ip, u.port };
                     memcpy(t->user, u.user, strlen(u.user) + 1);
                     memcpy(t->password, cred, strlen(cred) + 1);
                 }
-                if (u.scheme == RTC_URI_TURNS)
+                if (u.scheme == SIM_URI_TURNS)
                     return luaL_error(L, "RTCSocket: '%s': TURN over TLS is not simulated", url);
                 lua_pop(L, 1);
             }
@@ -378,15 +396,20 @@ static int l_socket(lua_State *L)
             profiles = sim_lua_checkstring(L, -1, "RTCSocket options: srtpProfiles");
         lua_pop(L, 1);
     }
+    const sim_impl_t *impl = sim_lua_host_impl(L, h, "host:RTCSocket");
+    if (profiles && !impl->t->socket_set_srtp_profiles)
+        return luaL_error(L, "RTCSocket: implementation %s does not take srtpProfiles "
+                             "(socket_set_srtp_profiles)", impl->label);
     sim_lice_t *li = new_record(L, s, "RTCSocket");
     li->host = sim_host_name(h);
     char err[256];
-    li->sock = sim_ice_socket_new(h, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
+    li->sock = sim_ice_socket_new(h, impl, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
     if (!li->sock) {
         sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
         return luaL_error(L, "RTCSocket: %s", err);
     }
-    if (profiles && rtc_socket_set_srtp_profiles(sim_ice_socket_ref(li->sock), profiles, err, sizeof err) < 0)
+    if (profiles && SIM_CALL(impl, socket_set_srtp_profiles, sim_ice_socket_handle(li->sock), profiles,
+                             err, sizeof err) < 0)
         return luaL_error(L, "RTCSocket: %s", err);
     sim_lobj_push_ptr(L, MT_SOCKET, li);
     return 1;
@@ -399,23 +422,25 @@ static lconn_t *check_conn(lua_State *L)
     return sim_lobj_ptr(L, 1, MT_CONN);
 }
 
-rtc_connection_t *sim_lua_check_connection(lua_State *L, int idx)
+rtcsim_connection_t *sim_lua_check_connection(lua_State *L, int idx, const sim_impl_t **impl)
 {
-    return ((lconn_t *)sim_lobj_ptr(L, idx, MT_CONN))->c;
+    lconn_t *lc = sim_lobj_ptr(L, idx, MT_CONN);
+    *impl = impl_of(lc->li);
+    return lc->c;
 }
 
-void sim_lua_push_connection(lua_State *L, rtc_connection_t *c)
+void sim_lua_push_connection(lua_State *L, const sim_impl_t *impl, rtcsim_connection_t *c)
 {
-    lconn_t *lc = sim_ice_connection_user(c);
+    lconn_t *lc = sim_ice_connection_user(impl, c);
     if (lc)
         lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
     else
         lua_pushnil(L);
 }
 
-void sim_lua_connection_poke(rtc_connection_t *c)
+void sim_lua_connection_poke(const sim_impl_t *impl, rtcsim_connection_t *c)
 {
-    lconn_t *lc = sim_ice_connection_user(c);
+    lconn_t *lc = sim_ice_connection_user(impl, c);
     if (lc)
         sim_ice_socket_poke(lc->li->sock);
 }
@@ -425,7 +450,7 @@ static int l_connection(lua_State *L)
 {
     sim_lua_check_phase(L, "RTCConnection");
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
-    rtc_conn_desc_t remote, *rp = NULL;
+    rtcsim_conn_desc_t remote, *rp = NULL;
     if (!lua_isnoneornil(L, 2)) {
         to_description(L, 2, &remote);
         rp = &remote;
@@ -451,19 +476,24 @@ static int l_connection(lua_State *L)
 
 static int done(lua_State *L, lconn_t *lc, int rc, const char *method, const char *err)
 {
-    if (rc == RTC_ERR_NOMEM)
+    if (rc == RTCSIM_ERR_NOMEM)
         sim_scn_check(sim_scn_get(L), L);   /* at the bound: the memory error */
     if (rc < 0)
-        return luaL_error(L, "%s: %s", method, err);
+        return sim_lua_impl_error(L, impl_of(lc->li), method, rc, err);
     sim_ice_socket_poke(lc->li->sock);
     return 0;
 }
 
 static int m_get_local_description(lua_State *L)
 {
-    rtc_conn_desc_t d;
-    if (rtc_connection_local_description(check_conn(L)->c, &d) < 0)
+    lconn_t *lc = check_conn(L);
+    rtcsim_conn_desc_t d;
+    memset(&d, 0, sizeof d);
+    int rc = SIM_CALL(impl_of(lc->li), connection_local_description, lc->c, &d);
+    if (rc == RTCSIM_ERR_NOMEM)
         return luaL_error(L, "getLocalDescription: out of memory (the DTLS certificate)");
+    if (rc < 0)
+        return sim_lua_impl_error(L, impl_of(lc->li), "getLocalDescription", rc, "");
     push_description(L, &d);
     return 1;
 }
@@ -472,16 +502,17 @@ static int m_set_remote_description(lua_State *L)
 {
     sim_lua_check_phase(L, "setRemoteDescription");
     lconn_t *lc = check_conn(L);
-    rtc_conn_desc_t d, own;
+    rtcsim_conn_desc_t d, own;
     to_description(L, 2, &d);
     /* the usefrag names a side (RFC 8445 s.5.3): this side's own would
      * have it check with itself */
-    (void)rtc_connection_local_description(lc->c, &own);     /* its ufrag, certificate or not */
+    memset(&own, 0, sizeof own);
+    (void)SIM_CALL(impl_of(lc->li), connection_local_description, lc->c, &own);  /* its ufrag */
     if (strcmp(d.ufrag, own.ufrag) == 0)
         return luaL_error(L, "setRemoteDescription: RTCConnection '%s' was given its own local "
                              "description (usefrag '%s'); give the other side's", own.id, own.ufrag);
     char err[256];
-    return done(L, lc, rtc_connection_set_remote_description(lc->c, &d, err, sizeof err),
+    return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_remote_description, lc->c, &d, err, sizeof err),
                 "setRemoteDescription", err);
 }
 
@@ -489,10 +520,10 @@ static int m_set_local_candidate(lua_State *L)
 {
     sim_lua_check_phase(L, "setLocalCandidate");
     lconn_t *lc = check_conn(L);
-    rtc_candidate_t c;
-    to_candidate(L, 2, rtc_connection_id(lc->c), &c);
+    rtcsim_candidate_t c;
+    to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
     char err[256];
-    return done(L, lc, rtc_connection_set_local_candidate(lc->c, &c, err, sizeof err),
+    return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_local_candidate, lc->c, &c, err, sizeof err),
                 "setLocalCandidate", err);
 }
 
@@ -500,10 +531,10 @@ static int m_set_remote_candidate(lua_State *L)
 {
     sim_lua_check_phase(L, "setRemoteCandidate");
     lconn_t *lc = check_conn(L);
-    rtc_candidate_t c;
-    to_candidate(L, 2, rtc_connection_id(lc->c), &c);
+    rtcsim_candidate_t c;
+    to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
     char err[256];
-    return done(L, lc, rtc_connection_set_remote_candidate(lc->c, &c, err, sizeof err),
+    return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_remote_candidate, lc->c, &c, err, sizeof err),
                 "setRemoteCandidate", err);
 }
 
@@ -512,7 +543,7 @@ static int m_connect(lua_State *L)
     sim_lua_check_phase(L, "connect");
     lconn_t *lc = check_conn(L);
     char err[256];
-    return done(L, lc, rtc_connection_connect(lc->c, err, sizeof err), "connect", err);
+    return done(L, lc, SIM_CALL(impl_of(lc->li), connection_connect, lc->c, err, sizeof err), "connect", err);
 }
 
 /* update(): "usually called upon network interfaces change": the socket
@@ -526,14 +557,14 @@ static int m_update(lua_State *L)
         sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "update: %s", err);
     }
-    return done(L, lc, rtc_connection_update(lc->c, err, sizeof err), "update", err);
+    return done(L, lc, SIM_CALL(impl_of(lc->li), connection_update, lc->c, err, sizeof err), "update", err);
 }
 
 static int conn_get(lua_State *L, void *obj, const char *key)
 {
     lconn_t *lc = obj;
     if (strcmp(key, "id") == 0) {
-        lua_pushstring(L, rtc_connection_id(lc->c));
+        lua_pushstring(L, conn_id(lc->li, lc->c));
         return 1;
     }
     return 0;
@@ -680,34 +711,36 @@ static int turn_new_nonce(lua_State *L)
     return 0;
 }
 
-/* socket:stats() -> ignored datagrams by reason, and unsent ones */
+/* socket:stats() -> the socket's counters (ref/'s: ignored datagrams by
+ * reason, unsent ones, "no-memory"): rtcsim_counter_t names */
 static int socket_stats(lua_State *L)
 {
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
-    rtc_socket_stats_t st;
-    rtc_socket_stats(sim_ice_socket_ref(li->sock), &st);
-    lua_createtable(L, 0, RTC_STUN__COUNT + RTC_SEND__COUNT);
-    for (int i = 1; i < RTC_STUN__COUNT; i++)
-        sim_lua_set_int(L, rtc_stun_check_name((rtc_stun_check_t)i), (lua_Integer)st.ignored[i]);
-    for (int i = 1; i < RTC_SEND__COUNT; i++)
-        sim_lua_set_int(L, rtc_send_status_name((rtc_send_status_t)i), (lua_Integer)st.unsent[i]);
-    sim_lua_set_int(L, "no-memory", (lua_Integer)st.nomem);
+    const sim_impl_t *impl = impl_of(li);
+    if (!impl->t->socket_counters)
+        return luaL_error(L, "stats: implementation %s keeps no socket counters (socket_counters)",
+                          impl->label);
+    rtcsim_socket_t *h = sim_ice_socket_handle(li->sock);
+    rtcsim_counter_t buf[64];
+    size_t n = SIM_CALL(impl, socket_counters, h, buf, 64);
+    sim_lua_push_counters(L, buf, n < 64 ? n : 64);
     return 1;
 }
 
-/* conn:transportStats() -> what the connection's DTLS-SRTP transport
- * ignored (ice.h rtc_transport_stats_t): DTLS records the endpoint
- * refused (D55), media over no valid pair, media before a session is
- * attached. Added by h-scenb: scenarios/media/network-garbage.lua counts
- * DTLS garbage by reason, which reaches no other counter. */
+/* conn:transportStats() -> the connection's counters (ref/'s: what its
+ * DTLS-SRTP transport ignored, "dtls-ignored" (D55) and "media-no-link").
+ * scenarios/media/network-garbage.lua counts DTLS garbage by reason,
+ * which reaches no other counter. */
 static int m_transport_stats(lua_State *L)
 {
     lconn_t *lc = check_conn(L);
-    rtc_transport_stats_t st;
-    rtc_connection_transport_stats(lc->c, &st);
-    lua_createtable(L, 0, 3);
-    sim_lua_set_int(L, "dtls-ignored", (lua_Integer)st.dtls_ignored);
-    sim_lua_set_int(L, "media-no-link", (lua_Integer)st.media_no_link);
+    const sim_impl_t *impl = impl_of(lc->li);
+    if (!impl->t->connection_counters)
+        return luaL_error(L, "transportStats: implementation %s keeps no connection counters "
+                             "(connection_counters)", impl->label);
+    rtcsim_counter_t buf[64];
+    size_t n = SIM_CALL(impl, connection_counters, lc->c, buf, 64);
+    sim_lua_push_counters(L, buf, n < 64 ? n : 64);
     return 1;
 }
 

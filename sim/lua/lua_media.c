@@ -48,13 +48,13 @@
 typedef struct lsession lsession_t;
 
 typedef struct ltrack {
-    rtc_local_track_t t;
+    rtcsim_local_track_t t;
     struct ltrack    *next;
 } ltrack_t;
 
 typedef struct lstream {
-    char            id[RTC_NAME_MAX + 1];
-    char            label[RTC_NAME_MAX + 1];
+    char            id[RTCSIM_NAME_MAX + 1];
+    char            label[RTCSIM_NAME_MAX + 1];
     size_t          ntracks;
     ltrack_t       *tracks[STREAM_MAX_TRACKS];
     unsigned        sessions;       /* sessions it was added to: addTrack is refused then */
@@ -65,15 +65,15 @@ typedef struct lstream {
  * it; gone once removed (a later one of that id is a new object). */
 typedef struct rtrack {
     lsession_t    *ls;
-    char           id[RTC_NAME_MAX + 1];
-    char           msid[RTC_NAME_MAX + 1];
+    char           id[RTCSIM_NAME_MAX + 1];
+    char           msid[RTCSIM_NAME_MAX + 1];
     bool           gone;
     struct rtrack *next;
 } rtrack_t;
 
 typedef struct rstream {
     lsession_t     *ls;
-    char            msid[RTC_NAME_MAX + 1];
+    char            msid[RTCSIM_NAME_MAX + 1];
     bool            gone;
     struct rstream *next;
 } rstream_t;
@@ -248,13 +248,13 @@ static int hexval(char c)
 /* An extension's bytes as lower-case hex (D73: JSON carries no bytes). */
 static void push_hex(lua_State *L, const uint8_t *v, size_t n)
 {
-    char buf[2 * RTC_EXT_VAL_MAX + 1];
+    char buf[2 * RTCSIM_EXT_VAL_MAX + 1];
     static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n && i < RTC_EXT_VAL_MAX; i++) {
+    for (size_t i = 0; i < n && i < RTCSIM_EXT_VAL_MAX; i++) {
         buf[2 * i] = digits[v[i] >> 4];
         buf[2 * i + 1] = digits[v[i] & 15];
     }
-    lua_pushlstring(L, buf, 2 * (n < RTC_EXT_VAL_MAX ? n : RTC_EXT_VAL_MAX));
+    lua_pushlstring(L, buf, 2 * (n < RTCSIM_EXT_VAL_MAX ? n : RTCSIM_EXT_VAL_MAX));
 }
 
 /* ---- snapshots of the session ---------------------------------------------------- */
@@ -267,62 +267,104 @@ static void push_hex(lua_State *L, const uint8_t *v, size_t n)
  * an allocation, is used after one: what a getter lists is copied into a
  * userdata first, and the count is the one the copy was made with.
  */
-typedef size_t (*desc_get_fn)(const rtc_media_t *, const rtc_desc_filter_t *, rtc_track_desc_t *,
-                              size_t);
-
 /* How often the copy is retried when finalizers keep growing the list
  * while its room is allocated; then the first ones are listed. */
 #define SNAP_TRIES 4
 
 /* The descriptions get lists, as a userdata pushed on the stack. */
-static rtc_track_desc_t *snap_descs(lua_State *L, const rtc_media_t *m, desc_get_fn get,
-                                    const rtc_desc_filter_t *f, size_t *n)
+/* An implementation's strings are fixed arrays it filled: bound them
+ * before they are read as C strings. */
+#define TERMINATE(a) ((a)[sizeof(a) - 1] = '\0')
+static void terminate_desc(rtcsim_track_desc_t *d)
+{
+    TERMINATE(d->id);
+    TERMINATE(d->msid);
+    TERMINATE(d->connection_id);
+    if (d->ncodecs > RTCSIM_MAX_CODECS)
+        d->ncodecs = RTCSIM_MAX_CODECS;
+    for (size_t i = 0; i < d->ncodecs; i++) {
+        TERMINATE(d->codecs[i].name);
+        if (d->codecs[i].nparams > RTCSIM_MAX_PARAMS)
+            d->codecs[i].nparams = RTCSIM_MAX_PARAMS;
+        for (size_t j = 0; j < d->codecs[i].nparams; j++) {
+            TERMINATE(d->codecs[i].params[j].name);
+            TERMINATE(d->codecs[i].params[j].value);
+        }
+    }
+    if (d->nexts > RTCSIM_MAX_EXTS)
+        d->nexts = RTCSIM_MAX_EXTS;
+    for (size_t i = 0; i < d->nexts; i++) {
+        TERMINATE(d->exts[i].name);
+        if (d->exts[i].len > RTCSIM_EXT_VAL_MAX)
+            d->exts[i].len = RTCSIM_EXT_VAL_MAX;
+    }
+}
+
+static size_t get_descs(sim_media_t *sm, bool remote, const rtcsim_desc_filter_t *f,
+                        rtcsim_track_desc_t *out, size_t max)
+{
+    const sim_impl_t *impl = sim_media_impl(sm);
+    return remote ? SIM_CALL(impl, media_remote_description, sim_media_handle(sm), f, out, max)
+                  : SIM_CALL(impl, media_local_description, sim_media_handle(sm), f, out, max);
+}
+
+static rtcsim_track_desc_t *snap_descs(lua_State *L, sim_media_t *sm, bool remote,
+                                       const rtcsim_desc_filter_t *f, size_t *n)
 {
     for (int tries = 1;; tries++) {
-        size_t want = get(m, f, NULL, 0);
-        rtc_track_desc_t *d = lua_newuserdatauv(L, (want ? want : 1) * sizeof *d, 0);
-        size_t got = get(m, f, d, want);
+        size_t want = get_descs(sm, remote, f, NULL, 0);
+        if (want > 4096)        /* an implementation's count: bound what it makes us hold */
+            want = 4096;
+        rtcsim_track_desc_t *d = lua_newuserdatauv(L, (want ? want : 1) * sizeof *d, 0);
+        memset(d, 0, (want ? want : 1) * sizeof *d);
+        size_t got = get_descs(sm, remote, f, d, want);
         if (got <= want || tries == SNAP_TRIES) {
             *n = got < want ? got : want;
+            for (size_t i = 0; i < *n; i++)
+                terminate_desc(&d[i]);
             return d;
         }
         lua_pop(L, 1);
     }
 }
 
-typedef char name_t[RTC_NAME_MAX + 1];
+typedef char name_t[RTCSIM_NAME_MAX + 1];
 
 /* What snap_names lists: the msids of the sending (local) or receiving
  * (remote) streams, or the ids of a remote stream's tracks. */
 typedef enum { SNAP_SENDING, SNAP_RECEIVING, SNAP_TRACKS } snap_what_t;
 
-static size_t list_names(const rtc_media_t *m, snap_what_t what, const char *msid, const char **out,
+static size_t list_names(sim_media_t *sm, snap_what_t what, const char *msid, const char **out,
                          size_t max)
 {
+    const sim_impl_t *impl = sim_media_impl(sm);
+    rtcsim_media_t *m = sim_media_handle(sm);
     switch (what) {
     case SNAP_SENDING:
-        return rtc_media_sending_streams(m, out, max);
+        return SIM_CALL(impl, media_sending_streams, m, out, max);
     case SNAP_RECEIVING:
-        return rtc_media_receiving_streams(m, out, max);
+        return SIM_CALL(impl, media_receiving_streams, m, out, max);
     case SNAP_TRACKS:
         break;
     }
-    return rtc_media_stream_tracks(m, msid, true, out, max);
+    return SIM_CALL(impl, media_stream_tracks, m, msid, true, out, max);
 }
 
 /* Those names, copied, as a userdata pushed on the stack. */
-static name_t *snap_names(lua_State *L, const rtc_media_t *m, snap_what_t what, const char *msid,
+static name_t *snap_names(lua_State *L, sim_media_t *m, snap_what_t what, const char *msid,
                           size_t *n)
 {
     for (int tries = 1;; tries++) {
         size_t want = list_names(m, what, msid, NULL, 0);
+        if (want > 4096)        /* an implementation's count: bound what it makes us hold */
+            want = 4096;
         const char **ids = lua_newuserdatauv(L, (want ? want : 1) * (sizeof *ids + sizeof(name_t)), 0);
         name_t *names = (name_t *)(ids + (want ? want : 1));
         size_t got = list_names(m, what, msid, ids, want);
         if (got <= want || tries == SNAP_TRIES) {
             *n = got < want ? got : want;
             for (size_t i = 0; i < *n; i++)
-                snprintf(names[i], sizeof names[i], "%s", ids[i]);
+                snprintf(names[i], sizeof names[i], "%s", ids[i] ? ids[i] : "");
             return names;
         }
         lua_pop(L, 1);
@@ -355,13 +397,21 @@ static lstream_t *check_lstream(lua_State *L, int idx, const char *what)
     return sim_lobj_ptr(L, idx, MT_LSTREAM);
 }
 
-/* The rtc_connection_t of an RTCConnection (lua_ice.c's accessor checks
+/* The rtcsim_connection_t of an RTCConnection (lua_ice.c's accessor checks
  * the handle); a clear message for anything else. */
-static rtc_connection_t *check_conn(lua_State *L, int idx, const char *what)
+static rtcsim_connection_t *check_conn(lua_State *L, int idx, const char *what, const lsession_t *ls)
 {
     if (!luaL_testudata(L, idx, MT_CONN))
         luaL_error(L, "%s: an RTCConnection, got %s", what, sim_lobj_typename(L, idx));
-    return sim_lua_check_connection(L, idx);
+    const sim_impl_t *impl;
+    rtcsim_connection_t *c = sim_lua_check_connection(L, idx, &impl);
+    /* one implementation's session cannot carry another's connection:
+     * their handles mean nothing to each other */
+    if (impl != sim_media_impl(ls->m))
+        luaL_error(L, "%s: the RTCConnection is implementation %s's, the RTCMediaSession "
+                      "implementation %s's (make both on the same host)", what, impl->label,
+                   sim_media_impl(ls->m)->label);
+    return c;
 }
 
 static lsession_t *check_session(lua_State *L)
@@ -430,7 +480,7 @@ static void opt_name(lua_State *L, int t, const char *what, const char *key, cha
 /* A new local track's record and userdata: its id given (unique among
  * the scenario's tracks: descriptions are keyed by it) or made
  * "<prefix>-N". */
-static int push_local_track(lua_State *L, sim_lmedia_t *md, rtc_local_track_t *t, const char *what,
+static int push_local_track(lua_State *L, sim_lmedia_t *md, rtcsim_local_track_t *t, const char *what,
                             const char *prefix)
 {
     if (!t->id[0]) {
@@ -461,24 +511,24 @@ static int l_track(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_keys(L, 1, what, keys);
     sim_lmedia_t *md = media_of(L);
-    rtc_local_track_t t;
+    rtcsim_local_track_t t;
     memset(&t, 0, sizeof t);
     lua_getfield(L, 1, "kind");
     const char *kind = sim_lua_checkstring(L, -1, "MediaStreamTrack: field 'kind'");
-    if (!rtc_kind_of(kind, &t.kind) || t.kind == RTC_KIND_DTMF)
+    if (!rtcsim_kind_parse(kind, &t.kind) || t.kind == RTCSIM_KIND_DTMF)
         return luaL_error(L, "MediaStreamTrack: field 'kind' must be 'audio' or 'video', got '%s'", kind);
     lua_pop(L, 1);
     opt_name(L, 1, what, "id", t.id, sizeof t.id);
     opt_name(L, 1, what, "label", t.label, sizeof t.label);
     /* fps up to 240 and 100 Mbit/s: beyond any camera a call sends */
     if (lua_getfield(L, 1, "fps") != LUA_TNIL) {
-        if (t.kind != RTC_KIND_VIDEO)
+        if (t.kind != RTCSIM_KIND_VIDEO)
             return luaL_error(L, "MediaStreamTrack: field 'fps' is for video tracks");
         t.fps = (uint32_t)sim_lua_checkint(L, -1, "MediaStreamTrack: field 'fps'", 1, 240);
     }
     lua_pop(L, 1);
     if (lua_getfield(L, 1, "bitrate") != LUA_TNIL) {
-        if (t.kind != RTC_KIND_VIDEO)
+        if (t.kind != RTCSIM_KIND_VIDEO)
             return luaL_error(L, "MediaStreamTrack: field 'bitrate' is for video tracks");
         t.bitrate = (uint32_t)sim_lua_checkint(L, -1, "MediaStreamTrack: field 'bitrate'", 1000,
                                                100000000);
@@ -499,9 +549,9 @@ static int l_dtmf_track(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     sim_lua_check_keys(L, 1, what, keys);
     sim_lmedia_t *md = media_of(L);
-    rtc_local_track_t t;
+    rtcsim_local_track_t t;
     memset(&t, 0, sizeof t);
-    t.kind = RTC_KIND_DTMF;
+    t.kind = RTCSIM_KIND_DTMF;
     opt_name(L, 1, what, "id", t.id, sizeof t.id);
     opt_name(L, 1, what, "label", t.label, sizeof t.label);
     return push_local_track(L, md, &t, "RTCDTMFTrack", "dtmf");
@@ -586,7 +636,7 @@ static int lstream_tracks_of(lua_State *L, int kind)
     lua_newtable(L);
     lua_Integer n = 0;
     for (size_t i = 0; i < st->ntracks; i++) {
-        if (kind >= 0 && st->tracks[i]->t.kind != (rtc_kind_t)kind)
+        if (kind >= 0 && st->tracks[i]->t.kind != (rtcsim_kind_t)kind)
             continue;
         sim_lobj_push_ptr(L, MT_LTRACK, st->tracks[i]);
         lua_rawseti(L, -2, ++n);
@@ -595,22 +645,23 @@ static int lstream_tracks_of(lua_State *L, int kind)
 }
 
 static int lstream_get_tracks(lua_State *L) { return lstream_tracks_of(L, -1); }
-static int lstream_get_audio(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_AUDIO); }
-static int lstream_get_video(lua_State *L) { return lstream_tracks_of(L, RTC_KIND_VIDEO); }
+static int lstream_get_audio(lua_State *L) { return lstream_tracks_of(L, RTCSIM_KIND_AUDIO); }
+static int lstream_get_video(lua_State *L) { return lstream_tracks_of(L, RTCSIM_KIND_VIDEO); }
 
 static lsession_t *dtmf_session(lua_State *L, const ltrack_t *t);
 
 static int ltrack_get(lua_State *L, void *obj, const char *key)
 {
     ltrack_t *t = obj;
-    if (t->t.kind == RTC_KIND_DTMF &&
+    if (t->t.kind == RTCSIM_KIND_DTMF &&
         (!strcmp(key, "toneBuffer") || !strcmp(key, "duration") || !strcmp(key, "interToneGap"))) {
         /* the session it was added to; before that, the spec's defaults */
         lsession_t *ls = dtmf_session(L, t);
-        rtc_dtmf_state_t ds = { .duration = RTC_DTMF_DURATION_DEFAULT,
-                                .inter_tone_gap = RTC_DTMF_GAP_DEFAULT };
-        if (ls)
-            rtc_media_dtmf_state(sim_media_ref(ls->m), t->t.id, &ds);
+        rtcsim_dtmf_state_t ds = { .duration = RTCSIM_DTMF_DURATION_DEFAULT,
+                                .inter_tone_gap = RTCSIM_DTMF_GAP_DEFAULT };
+        if (ls && sim_media_impl(ls->m)->t->media_dtmf_state)
+            SIM_CALL(sim_media_impl(ls->m), media_dtmf_state, sim_media_handle(ls->m), t->t.id, &ds);
+        TERMINATE(ds.tone_buffer);
         if (key[0] == 't')
             lua_pushstring(L, ds.tone_buffer);
         else
@@ -622,7 +673,7 @@ static int ltrack_get(lua_State *L, void *obj, const char *key)
     else if (strcmp(key, "label") == 0)
         lua_pushstring(L, t->t.label);
     else if (strcmp(key, "kind") == 0)
-        lua_pushstring(L, rtc_kind_name(t->t.kind));
+        lua_pushstring(L, rtcsim_kind_name(t->t.kind));
     else if (strcmp(key, "fps") == 0 && t->t.fps)
         lua_pushinteger(L, t->t.fps);
     else if (strcmp(key, "bitrate") == 0 && t->t.bitrate)
@@ -703,11 +754,11 @@ static rtrack_t *rtrack_get(lua_State *L, lsession_t *ls, const char *id, const 
  * looked up among its stream's (the copy's cost charged as any
  * allocation, scenario.c's allocator: a field read is not a free scan of every
  * remote track). */
-static bool remote_desc_of(lua_State *L, rtrack_t *r, rtc_track_desc_t *out)
+static bool remote_desc_of(lua_State *L, rtrack_t *r, rtcsim_track_desc_t *out)
 {
-    rtc_desc_filter_t f = { .msid = r->msid };
+    rtcsim_desc_filter_t f = { .msid = r->msid };
     size_t n;
-    const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(r->ls->m), rtc_media_remote_description,
+    const rtcsim_track_desc_t *d = snap_descs(L, r->ls->m, true,
                                            &f, &n);
     bool found = false;
     for (size_t i = 0; i < n && !found; i++)
@@ -740,9 +791,9 @@ static int rtrack_get_field(lua_State *L, void *obj, const char *key)
     if (remote_field(L, r->id, key))
         return 1;
     if (strcmp(key, "kind") == 0) {
-        rtc_track_desc_t d;
-        if (remote_desc_of(L, r, &d) && (d.given & RTC_TD_KIND))
-            lua_pushstring(L, rtc_kind_name(d.kind));
+        rtcsim_track_desc_t d;
+        if (remote_desc_of(L, r, &d) && (d.given & RTCSIM_TD_KIND))
+            lua_pushstring(L, rtcsim_kind_name(d.kind));
         else
             lua_pushnil(L);
         return 1;
@@ -768,7 +819,7 @@ static int rstream_tracks_of(lua_State *L, int kind)
     lua_Integer k = 0;
     if (kind < 0) {
         size_t n;
-        const name_t *ids = snap_names(L, sim_media_ref(r->ls->m), SNAP_TRACKS, r->msid, &n);
+        const name_t *ids = snap_names(L, r->ls->m, SNAP_TRACKS, r->msid, &n);
         for (size_t i = 0; i < n; i++) {
             sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, ids[i], r->msid));
             lua_rawseti(L, -3, ++k);
@@ -776,12 +827,11 @@ static int rstream_tracks_of(lua_State *L, int kind)
     } else {
         /* the remote description lists a stream's tracks in the order
          * rtc_media_stream_tracks does, with their kinds, in one copy */
-        rtc_desc_filter_t f = { .msid = r->msid };
+        rtcsim_desc_filter_t f = { .msid = r->msid };
         size_t n;
-        const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(r->ls->m),
-                                               rtc_media_remote_description, &f, &n);
+        const rtcsim_track_desc_t *d = snap_descs(L, r->ls->m, true, &f, &n);
         for (size_t i = 0; i < n; i++) {
-            if (!(d[i].given & RTC_TD_KIND) || d[i].kind != (rtc_kind_t)kind)
+            if (!(d[i].given & RTCSIM_TD_KIND) || d[i].kind != (rtcsim_kind_t)kind)
                 continue;
             sim_lobj_push_ptr(L, MT_RTRACK, rtrack_get(L, r->ls, d[i].id, r->msid));
             lua_rawseti(L, -3, ++k);
@@ -792,10 +842,10 @@ static int rstream_tracks_of(lua_State *L, int kind)
 }
 
 static int rstream_get_tracks(lua_State *L) { return rstream_tracks_of(L, -1); }
-static int rstream_get_audio(lua_State *L) { return rstream_tracks_of(L, RTC_KIND_AUDIO); }
-static int rstream_get_video(lua_State *L) { return rstream_tracks_of(L, RTC_KIND_VIDEO); }
+static int rstream_get_audio(lua_State *L) { return rstream_tracks_of(L, RTCSIM_KIND_AUDIO); }
+static int rstream_get_video(lua_State *L) { return rstream_tracks_of(L, RTCSIM_KIND_VIDEO); }
 
-/* ---- descriptions: Lua tables to rtc_track_desc_t and back --------------------------- */
+/* ---- descriptions: Lua tables to rtcsim_track_desc_t and back --------------------------- */
 
 /* The string on top, the value of field key of what. */
 static const char *field_string(lua_State *L, const char *what, const char *key)
@@ -836,7 +886,7 @@ static uint32_t field_uint(lua_State *L, int t, const char *what, const char *ke
 /* RTCCodec. The spec's examples write hzRate and connections where its
  * IDL has clockRate and numChannels: both are read, the IDL's are
  * written (D72); one codec giving both names of one field is refused. */
-static void parse_codec(lua_State *L, int t, const char *what, rtc_codec_t *c)
+static void parse_codec(lua_State *L, int t, const char *what, rtcsim_codec_t *c)
 {
     static const char *const keys[] = { "payload-id", "kind", "name", "clockRate", "numChannels",
                                         "hzRate", "connections", "params", NULL };
@@ -853,7 +903,7 @@ static void parse_codec(lua_State *L, int t, const char *what, rtc_codec_t *c)
     if (lua_getfield(L, t, "kind") == LUA_TNIL)
         luaL_error(L, "%s: field 'kind' is missing", what);
     const char *kind = field_string(L, what, "kind");
-    if (!rtc_kind_of(kind, &c->kind))
+    if (!rtcsim_kind_parse(kind, &c->kind))
         luaL_error(L, "%s: field 'kind' must be 'audio', 'video' or 'dtmf', got '%s'", what, kind);
     lua_pop(L, 1);
     if (lua_getfield(L, t, "name") != LUA_TNIL) {
@@ -892,14 +942,14 @@ static void parse_codec(lua_State *L, int t, const char *what, rtc_codec_t *c)
         sim_lua_check_keys(L, p, pwhat, pos);
         for (lua_Integer i = 1; lua_rawgeti(L, p, i) != LUA_TNIL; i++) {
             name_of(pwhat, sizeof pwhat, "%s: params[%d]", what, (int)i);
-            if ((size_t)i > RTC_MAX_PARAMS)
-                luaL_error(L, "%s: more than %d params", what, RTC_MAX_PARAMS);
+            if ((size_t)i > RTCSIM_MAX_PARAMS)
+                luaL_error(L, "%s: more than %d params", what, RTCSIM_MAX_PARAMS);
             if (lua_type(L, -1) != LUA_TTABLE)
                 luaL_error(L, "%s must be a table { name =, value = }, got %s", pwhat,
                            luaL_typename(L, -1));
             static const char *const pkeys[] = { "name", "value", NULL };
             sim_lua_check_keys(L, -1, pwhat, pkeys);
-            rtc_codec_param_t *cp = &c->params[c->nparams++];
+            rtcsim_codec_param_t *cp = &c->params[c->nparams++];
             char fw[WHAT_MAX];
             if (lua_getfield(L, -1, "name") == LUA_TNIL)
                 luaL_error(L, "%s: field 'name' is missing", pwhat);
@@ -918,7 +968,7 @@ static void parse_codec(lua_State *L, int t, const char *what, rtc_codec_t *c)
     lua_pop(L, 1);
 }
 
-static void parse_codecs(lua_State *L, int t, const char *what, rtc_codec_t *out, size_t *n)
+static void parse_codecs(lua_State *L, int t, const char *what, rtcsim_codec_t *out, size_t *n)
 {
     t = lua_absindex(L, t);
     if (lua_type(L, t) != LUA_TTABLE)
@@ -929,8 +979,8 @@ static void parse_codecs(lua_State *L, int t, const char *what, rtc_codec_t *out
     sim_lua_check_keys(L, t, cwhat, pos);
     *n = 0;
     for (lua_Integer i = 1; lua_rawgeti(L, t, i) != LUA_TNIL; i++) {
-        if ((size_t)i > RTC_MAX_CODECS)
-            luaL_error(L, "%s: more than %d codecs", what, RTC_MAX_CODECS);
+        if ((size_t)i > RTCSIM_MAX_CODECS)
+            luaL_error(L, "%s: more than %d codecs", what, RTCSIM_MAX_CODECS);
         name_of(cwhat, sizeof cwhat, "%s: codecs[%d]", what, (int)i);
         parse_codec(L, -1, cwhat, &out[(*n)++]);
         lua_pop(L, 1);
@@ -941,7 +991,7 @@ static void parse_codecs(lua_State *L, int t, const char *what, rtc_codec_t *out
 /* RTCMediaAttributes: the IDL's sequence<RTCMediaAttributes> or the
  * example's dictionary; a sequence is merged, and two of its members
  * giving one key different values are refused (D72). */
-static void parse_attrs(lua_State *L, int t, const char *what, rtc_media_attrs_t *a)
+static void parse_attrs(lua_State *L, int t, const char *what, rtcsim_media_attrs_t *a)
 {
     static const char *const keys[] = { "videoMaxWidth", "videoMaxHeight", NULL };
     t = lua_absindex(L, t);
@@ -987,7 +1037,7 @@ static void parse_attrs(lua_State *L, int t, const char *what, rtc_media_attrs_t
 
 /* rtpExtHeaders: name (an extmap URI, or an id in decimal) -> value as
  * hex (D73). */
-static void parse_exts(lua_State *L, int t, const char *what, rtc_ext_header_t *out, size_t *n)
+static void parse_exts(lua_State *L, int t, const char *what, rtcsim_ext_header_t *out, size_t *n)
 {
     t = lua_absindex(L, t);
     char ewhat[WHAT_MAX];
@@ -995,13 +1045,13 @@ static void parse_exts(lua_State *L, int t, const char *what, rtc_ext_header_t *
     if (lua_type(L, t) != LUA_TTABLE)
         luaL_error(L, "%s must be a table { name = hex value }, got %s", ewhat, luaL_typename(L, t));
     size_t nk = sorted_keys(L, t, ewhat);
-    if (nk > RTC_MAX_EXTS)
-        luaL_error(L, "%s: more than %d header extensions", ewhat, RTC_MAX_EXTS);
+    if (nk > RTCSIM_MAX_EXTS)
+        luaL_error(L, "%s: more than %d header extensions", ewhat, RTCSIM_MAX_EXTS);
     *n = 0;
     for (size_t i = 0; i < nk; i++) {
         lua_rawgeti(L, -1, (lua_Integer)i + 1);
         const char *name = lua_tostring(L, -1);
-        rtc_ext_header_t *e = &out[(*n)++];
+        rtcsim_ext_header_t *e = &out[(*n)++];
         memset(e, 0, sizeof *e);
         char fw[WHAT_MAX];
         name_of(fw, sizeof fw, "%s: the name '%s'", ewhat, name);
@@ -1013,9 +1063,9 @@ static void parse_exts(lua_State *L, int t, const char *what, rtc_ext_header_t *
         name_of(fw, sizeof fw, "%s['%s']", ewhat, e->name);
         const char *hex = sim_lua_checkstring(L, -1, fw);
         size_t hl = strlen(hex);
-        if (hl % 2 || hl / 2 > RTC_EXT_VAL_MAX)
+        if (hl % 2 || hl / 2 > RTCSIM_EXT_VAL_MAX)
             luaL_error(L, "%s must be the value's bytes in hex, at most %d bytes, got '%s'", fw,
-                       RTC_EXT_VAL_MAX, hex);
+                       RTCSIM_EXT_VAL_MAX, hex);
         for (size_t k = 0; k < hl / 2; k++) {
             int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
             if (hi < 0 || lo < 0)
@@ -1031,7 +1081,7 @@ static void parse_exts(lua_State *L, int t, const char *what, rtc_ext_header_t *
 /* One RTCTrackDescription at t. key: the id it is keyed by in a
  * description (NULL for setTrackProperties' lone description). */
 static void parse_track_desc(lua_State *L, int t, const char *what, const char *key,
-                             rtc_track_desc_t *d)
+                             rtcsim_track_desc_t *d)
 {
     static const char *const keys[] = { "id", "kind", "ssrc", "msid", "connection-id", "codecs",
                                         "mediaAttributes", "rtpExtHeaders", "delete", NULL };
@@ -1050,7 +1100,7 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
         if (!key[0])
             luaL_error(L, "%s: missing id: the key is empty (a track is keyed by its id)", what);
         copy_name(L, d->id, sizeof d->id, key, fw);
-        d->given |= RTC_TD_ID;
+        d->given |= RTCSIM_TD_ID;
     }
     if (lua_getfield(L, t, "id") != LUA_TNIL) {
         const char *id = field_string(L, what, "id");
@@ -1058,19 +1108,19 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
             luaL_error(L, "%s: field 'id' is '%s', but the track is keyed by '%s'", what, id, key);
         name_of(fw, sizeof fw, "%s: field 'id'", what);
         copy_name(L, d->id, sizeof d->id, id, fw);
-        d->given |= RTC_TD_ID;
+        d->given |= RTCSIM_TD_ID;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "kind") != LUA_TNIL) {
         const char *kind = field_string(L, what, "kind");
-        if (!rtc_kind_of(kind, &d->kind))
+        if (!rtcsim_kind_parse(kind, &d->kind))
             luaL_error(L, "%s: field 'kind' must be 'audio', 'video' or 'dtmf', got '%s'", what, kind);
-        d->given |= RTC_TD_KIND;
+        d->given |= RTCSIM_TD_KIND;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "ssrc") != LUA_TNIL) {
         d->ssrc = parse_ssrc(L, what, field_string(L, what, "ssrc"));
-        d->given |= RTC_TD_SSRC;
+        d->given |= RTCSIM_TD_SSRC;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "msid") != LUA_TNIL) {
@@ -1079,30 +1129,30 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
         if (!v[0])
             luaL_error(L, "%s is empty", fw);
         copy_name(L, d->msid, sizeof d->msid, v, fw);
-        d->given |= RTC_TD_MSID;
+        d->given |= RTCSIM_TD_MSID;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "connection-id") != LUA_TNIL) {
         name_of(fw, sizeof fw, "%s: field 'connection-id'", what);
         copy_name(L, d->connection_id, sizeof d->connection_id,
                   field_string(L, what, "connection-id"), fw);
-        d->given |= RTC_TD_CONNECTION;
+        d->given |= RTCSIM_TD_CONNECTION;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "codecs") != LUA_TNIL) {
         parse_codecs(L, -1, what, d->codecs, &d->ncodecs);
-        d->given |= RTC_TD_CODECS;
+        d->given |= RTCSIM_TD_CODECS;
     } else {
         lua_pop(L, 1);
     }
     if (lua_getfield(L, t, "mediaAttributes") != LUA_TNIL) {
         parse_attrs(L, -1, what, &d->attrs);
-        d->given |= RTC_TD_ATTRS;
+        d->given |= RTCSIM_TD_ATTRS;
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "rtpExtHeaders") != LUA_TNIL) {
         parse_exts(L, -1, what, d->exts, &d->nexts);
-        d->given |= RTC_TD_EXTS;
+        d->given |= RTCSIM_TD_EXTS;
     }
     lua_pop(L, 1);
     int dt = lua_getfield(L, t, "delete");
@@ -1110,16 +1160,16 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
         if (dt != LUA_TBOOLEAN)
             luaL_error(L, "%s: field 'delete' must be a boolean, got %s", what, luaL_typename(L, -1));
         d->del = lua_toboolean(L, -1);
-        d->given |= RTC_TD_DELETE;
+        d->given |= RTCSIM_TD_DELETE;
     }
     lua_pop(L, 1);
 }
 
-static void push_codec(lua_State *L, const rtc_codec_t *c)
+static void push_codec(lua_State *L, const rtcsim_codec_t *c)
 {
     lua_createtable(L, 0, 6);
     sim_lua_set_int(L, "payload-id", c->pt);
-    sim_lua_set_str(L, "kind", rtc_kind_name(c->kind));
+    sim_lua_set_str(L, "kind", rtcsim_kind_name(c->kind));
     if (c->name[0])
         sim_lua_set_str(L, "name", c->name);
     if (c->clock_rate)
@@ -1140,12 +1190,12 @@ static void push_codec(lua_State *L, const rtc_codec_t *c)
     }
 }
 
-static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
+static void push_track_desc(lua_State *L, const rtcsim_track_desc_t *d)
 {
     char ssrc[16];
     lua_createtable(L, 0, 8);
     sim_lua_set_str(L, "id", d->id);
-    sim_lua_set_str(L, "kind", rtc_kind_name(d->kind));
+    sim_lua_set_str(L, "kind", rtcsim_kind_name(d->kind));
     snprintf(ssrc, sizeof ssrc, "%u", (unsigned)d->ssrc);
     sim_lua_set_str(L, "ssrc", ssrc);
     sim_lua_set_str(L, "msid", d->msid);
@@ -1169,7 +1219,7 @@ static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
     }
     if (d->nexts) {
         lua_createtable(L, 0, (int)d->nexts);
-        for (size_t i = 0; i < d->nexts && i < RTC_MAX_EXTS; i++) {
+        for (size_t i = 0; i < d->nexts && i < RTCSIM_MAX_EXTS; i++) {
             push_hex(L, d->exts[i].value, d->exts[i].len);
             lua_setfield(L, -2, d->exts[i].name);
         }
@@ -1181,12 +1231,12 @@ static void push_track_desc(lua_State *L, const rtc_track_desc_t *d)
  * copied into f (a finalizer may change the table while the getter's
  * copy is allocated). */
 typedef struct filter_buf {
-    rtc_desc_filter_t f;
-    char              msid[RTC_NAME_MAX + 1];
-    char              connection_id[RTC_ID_MAX + 1];
+    rtcsim_desc_filter_t f;
+    char              msid[RTCSIM_NAME_MAX + 1];
+    char              connection_id[RTCSIM_ID_MAX + 1];
 } filter_buf_t;
 
-static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *what, filter_buf_t *fb)
+static const rtcsim_desc_filter_t *parse_filter(lua_State *L, int idx, const char *what, filter_buf_t *fb)
 {
     if (lua_isnoneornil(L, idx))
         return NULL;
@@ -1213,13 +1263,13 @@ static const rtc_desc_filter_t *parse_filter(lua_State *L, int idx, const char *
     return &fb->f;
 }
 
-static int push_description(lua_State *L, desc_get_fn get, const char *what)
+static int push_description(lua_State *L, bool remote, const char *what)
 {
     lsession_t *ls = check_session(L);
     filter_buf_t fb;
-    const rtc_desc_filter_t *f = parse_filter(L, 2, what, &fb);
+    const rtcsim_desc_filter_t *f = parse_filter(L, 2, what, &fb);
     size_t n;
-    const rtc_track_desc_t *d = snap_descs(L, sim_media_ref(ls->m), get, f, &n);
+    const rtcsim_track_desc_t *d = snap_descs(L, ls->m, remote, f, &n);
     lua_createtable(L, 0, (int)n);
     for (size_t i = 0; i < n; i++) {
         push_track_desc(L, &d[i]);
@@ -1237,13 +1287,18 @@ static int push_description(lua_State *L, desc_get_fn get, const char *what)
 static int done_as(lua_State *L, lsession_t *ls, int rc, const char *method, const char *exc,
                    const char *err)
 {
-    if (rc == RTC_ERR_NOMEM)
+    if (rc == RTCSIM_ERR_NOMEM)
         sim_scn_check(ls->s, L);    /* at the bound: the memory error */
     if (rc < 0) {
+        /* the exception is the spec's, whoever implements it; a message
+         * from an implementation under test says whose it is */
+        const sim_impl_t *impl = sim_media_impl(ls->m);
+        bool other = !sim_impl_is_builtin(impl);
         size_t ml = strlen(method);
         bool named = strncmp(err, method, ml) == 0 && err[ml] == ':';
-        return luaL_error(L, "%s%s%s%s%s", exc ? exc : "", exc ? ": " : "", named ? "" : method,
-                          named ? "" : ": ", err[0] ? err : rtc_strerror(rc));
+        return luaL_error(L, "%s%s%s%s%s%s%s%s", exc ? exc : "", exc ? ": " : "",
+                          named ? "" : method, named ? "" : ": ", err[0] ? err : rtcsim_strerror(rc),
+                          other ? " (implementation " : "", other ? impl->label : "", other ? ")" : "");
     }
     sim_media_poke(ls->m);
     return 0;
@@ -1254,7 +1309,7 @@ static int done(lua_State *L, lsession_t *ls, int rc, const char *method, const 
     return done_as(L, ls, rc, method, NULL, err);
 }
 
-static void parse_options(lua_State *L, int t, rtc_media_options_t *o)
+static void parse_options(lua_State *L, int t, rtcsim_media_options_t *o)
 {
     static const char *const keys[] = { "codecs", "mediaAttributes", "extmap", NULL };
     const char *what = "RTCMediaSession: options";
@@ -1279,15 +1334,15 @@ static void parse_options(lua_State *L, int t, rtc_media_options_t *o)
         if (lua_type(L, e) != LUA_TTABLE)
             luaL_error(L, "%s must be a table { [uri] = id }, got %s", ew, luaL_typename(L, e));
         size_t nk = sorted_keys(L, e, ew);
-        if (nk > RTC_MAX_EXTS)
-            luaL_error(L, "%s: more than %d extensions", ew, RTC_MAX_EXTS);
+        if (nk > RTCSIM_MAX_EXTS)
+            luaL_error(L, "%s: more than %d extensions", ew, RTCSIM_MAX_EXTS);
         for (size_t i = 0; i < nk; i++) {
             lua_rawgeti(L, -1, (lua_Integer)i + 1);
             const char *uri = lua_tostring(L, -1);
             char fw[WHAT_MAX];
             name_of(fw, sizeof fw, "%s['%s']", ew, uri);
             sim_lua_checkstring(L, -1, fw);
-            rtc_extmap_t *x = &o->extmap[o->nextmap++];
+            rtcsim_extmap_t *x = &o->extmap[o->nextmap++];
             copy_name(L, x->uri, sizeof x->uri, uri, fw);
             lua_gettable(L, e);
             /* RFC 8285 s.4.2: ids 1-14 in the one-byte form, 1-255 in the two-byte */
@@ -1302,7 +1357,7 @@ static void parse_options(lua_State *L, int t, rtc_media_options_t *o)
     lua_pop(L, 1);
 }
 
-static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev);
+static void on_event(void *arg, sim_media_t *m, const rtcsim_media_event_t *ev);
 
 /* host:RTCMediaSession([options]): the session runs on that host (D72). */
 static int l_session(lua_State *L)
@@ -1317,7 +1372,7 @@ static int l_session(lua_State *L)
     /* the options at 2 whether given or not: host:RTCMediaSession() would
      * find the options' own buffer there */
     lua_settop(L, 2);
-    rtc_media_options_t *o = lua_newuserdatauv(L, sizeof *o, 0);
+    rtcsim_media_options_t *o = lua_newuserdatauv(L, sizeof *o, 0);
     parse_options(L, 2, o);
     sim_lmedia_t *md = media_of(L);
     /* sim_media_new numbers the session by a scan of the live ones (one
@@ -1325,11 +1380,12 @@ static int l_session(lua_State *L)
      * meets the instruction bound, not minutes of uncharged C */
     sim_scn_charge(L, (double)md->nsessions, "host:RTCMediaSession scans the %zu sessions made so far",
                    md->nsessions);
+    const sim_impl_t *impl = sim_lua_host_impl(L, h, "host:RTCMediaSession");
     lsession_t *ls = record_new(L, s, sizeof *ls);
     ls->s = s;
     ls->host = sim_host_name(h);
     char err[256] = "";
-    ls->m = sim_media_new(h, lua_isnoneornil(L, 2) ? NULL : o, on_event, ls, err, sizeof err);
+    ls->m = sim_media_new(h, impl, lua_isnoneornil(L, 2) ? NULL : o, on_event, ls, err, sizeof err);
     if (!ls->m) {
         record_free(s, ls, sizeof *ls);
         sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
@@ -1344,12 +1400,12 @@ static int l_session(lua_State *L)
 
 static int m_get_local_description(lua_State *L)
 {
-    return push_description(L, rtc_media_local_description, "getLocalDescription");
+    return push_description(L, false, "getLocalDescription");
 }
 
 static int m_get_remote_description(lua_State *L)
 {
-    return push_description(L, rtc_media_remote_description, "getRemoteDescription");
+    return push_description(L, true, "getRemoteDescription");
 }
 
 /* setRemoteDescription(description [, incremental]) */
@@ -1371,7 +1427,7 @@ static int m_set_remote_description(lua_State *L)
                           luaL_typename(L, 2));
     size_t n = sorted_keys(L, 2, "setRemoteDescription: the description");
     int keys = lua_gettop(L);
-    rtc_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
+    rtcsim_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, keys, (lua_Integer)i + 1);
         const char *key = lua_tostring(L, -1);
@@ -1381,12 +1437,12 @@ static int m_set_remote_description(lua_State *L)
         lua_rawgeti(L, keys, (lua_Integer)i + 1);
         parse_track_desc(L, -2, tw, lua_tostring(L, -1), &d[i]);
         lua_pop(L, 2);
-        if (!incremental && (d[i].given & RTC_TD_DELETE))
+        if (!incremental && (d[i].given & RTCSIM_TD_DELETE))
             return luaL_error(L, "%s: field 'delete' is for incremental mode (a full description "
                                  "removes a track by leaving it out)", tw);
     }
     char err[256] = "";
-    return done(L, ls, rtc_media_set_remote_description(sim_media_ref(ls->m), d, n, incremental, err,
+    return done(L, ls, SIM_CALL(sim_media_impl(ls->m), media_set_remote_description, sim_media_handle(ls->m), d, n, incremental, err,
                                                         sizeof err), what, err);
 }
 
@@ -1408,18 +1464,18 @@ static int m_add_stream(lua_State *L)
     /* the count before the allocation: a finalizer it runs may add a
      * track to the stream (not added yet, so addTrack is allowed) */
     size_t nt = st->ntracks;
-    rtc_local_track_t *tr = lua_newuserdatauv(L, (nt ? nt : 1) * sizeof *tr, 0);
+    rtcsim_local_track_t *tr = lua_newuserdatauv(L, (nt ? nt : 1) * sizeof *tr, 0);
     if (st->ntracks != nt || *find_added(ls, st) || ls->closed)
         return luaL_error(L, "%s: stream '%s' or the session changed while it was added (a finalizer?)",
                           what, st->id);
     for (size_t i = 0; i < nt; i++)
         tr[i] = st->tracks[i]->t;
-    rtc_local_stream_t s = { .ntracks = nt, .tracks = tr };
+    rtcsim_local_stream_t s = { .ntracks = nt, .tracks = tr };
     memcpy(s.id, st->id, sizeof s.id);
     memcpy(s.label, st->label, sizeof s.label);
     added_t *a = record_new(L, ls->s, sizeof *a);
     char err[256] = "";
-    int rc = rtc_media_add_stream(sim_media_ref(ls->m), &s, err, sizeof err);
+    int rc = SIM_CALL(sim_media_impl(ls->m), media_add_stream, sim_media_handle(ls->m), &s, err, sizeof err);
     if (rc < 0) {
         record_free(ls->s, a, sizeof *a);
         return done(L, ls, rc, what, err);
@@ -1447,7 +1503,7 @@ static int m_remove_stream(lua_State *L)
     lsession_t *ls = open_session(L, what);
     added_t **a = check_added(L, ls, 2, what);
     char err[256] = "";
-    int rc = rtc_media_remove_stream(sim_media_ref(ls->m), (*a)->st->id, err, sizeof err);
+    int rc = SIM_CALL(sim_media_impl(ls->m), media_remove_stream, sim_media_handle(ls->m), (*a)->st->id, err, sizeof err);
     if (rc == 0) {
         added_t *gone = *a;
         *a = gone->next;
@@ -1476,7 +1532,7 @@ static int m_send_stream(lua_State *L)
     added_t **a = check_added(L, ls, 2, what);
     bool send = send_flag(L, 3, what);
     char err[256] = "";
-    return done(L, ls, rtc_media_send_stream(sim_media_ref(ls->m), (*a)->st->id, send, err, sizeof err),
+    return done(L, ls, SIM_CALL(sim_media_impl(ls->m), media_send_stream, sim_media_handle(ls->m), (*a)->st->id, send, err, sizeof err),
                 what, err);
 }
 
@@ -1535,9 +1591,9 @@ static int ltrack_insert_dtmf(lua_State *L)
     const char *what = "insertDTMF";
     sim_lua_check_phase(L, what);
     ltrack_t *t = check_ltrack(L, 1, what);
-    if (t->t.kind != RTC_KIND_DTMF)
+    if (t->t.kind != RTCSIM_KIND_DTMF)
         return luaL_error(L, "insertDTMF: track '%s' is a MediaStreamTrack of kind %s, not an RTCDTMFTrack",
-                          t->t.id, rtc_kind_name(t->t.kind));
+                          t->t.id, rtcsim_kind_name(t->t.kind));
     if (lua_type(L, 2) != LUA_TSTRING)
         return luaL_error(L, "insertDTMF: argument 'tones' must be a string, got %s", luaL_typename(L, 2));
     const char *tones = sim_lua_checkstring(L, 2, "insertDTMF: argument 'tones'");
@@ -1547,8 +1603,13 @@ static int ltrack_insert_dtmf(lua_State *L)
     if (!ls)
         return luaL_error(L, "InvalidStateError: insertDTMF: RTCDTMFTrack '%s' is in no stream added to an "
                              "RTCMediaSession (addStream, then sendTrack)", t->t.id);
+    const sim_impl_t *impl = sim_media_impl(ls->m);
+    if (!impl->t->media_insert_dtmf)
+        return luaL_error(L, "insertDTMF: implementation %s has no RTCDTMFTrack (media_insert_dtmf)",
+                          impl->label);
     char err[256] = "";
-    int rc = rtc_media_insert_dtmf(sim_media_ref(ls->m), t->t.id, tones, dur, gap, err, sizeof err);
+    int rc = SIM_CALL(impl, media_insert_dtmf, sim_media_handle(ls->m), t->t.id, tones, dur, gap, err,
+                      sizeof err);
     return done(L, ls, rc, what, err);
 }
 
@@ -1559,7 +1620,7 @@ static int m_send_track(lua_State *L)
     ltrack_t *t = check_sent_track(L, ls, 2, what);
     bool send = send_flag(L, 3, what);
     char err[256] = "";
-    return done(L, ls, rtc_media_send_track(sim_media_ref(ls->m), t->t.id, send, err, sizeof err),
+    return done(L, ls, SIM_CALL(sim_media_impl(ls->m), media_send_track, sim_media_handle(ls->m), t->t.id, send, err, sizeof err),
                 what, err);
 }
 
@@ -1567,9 +1628,9 @@ static int m_add_connection(lua_State *L)
 {
     const char *what = "addConnection";
     lsession_t *ls = open_session(L, what);
-    rtc_connection_t *c = check_conn(L, 2, what);
+    rtcsim_connection_t *c = check_conn(L, 2, what, ls);
     char err[256] = "";
-    return done(L, ls, rtc_media_add_connection(sim_media_ref(ls->m), c, err, sizeof err), what, err);
+    return done(L, ls, SIM_CALL(sim_media_impl(ls->m), media_add_connection, sim_media_handle(ls->m), c, err, sizeof err), what, err);
 }
 
 /* removeConnection: the spec's TODO exception is InvalidStateError (D71). */
@@ -1577,26 +1638,35 @@ static int m_remove_connection(lua_State *L)
 {
     const char *what = "removeConnection";
     lsession_t *ls = open_session(L, what);
-    rtc_connection_t *c = check_conn(L, 2, what);
+    rtcsim_connection_t *c = check_conn(L, 2, what, ls);
     char err[256] = "";
-    int rc = rtc_media_remove_connection(sim_media_ref(ls->m), c, err, sizeof err);
-    return done_as(L, ls, rc, what, rc == RTC_ERR_INVALID ? "InvalidStateError" : NULL, err);
+    int rc = SIM_CALL(sim_media_impl(ls->m), media_remove_connection, sim_media_handle(ls->m), c, err, sizeof err);
+    return done_as(L, ls, rc, what, rc == RTCSIM_ERR_INVALID ? "InvalidStateError" : NULL, err);
 }
 
 static int m_get_connections(lua_State *L)
 {
     lsession_t *ls = check_session(L);
-    rtc_media_t *m = sim_media_ref(ls->m);
-    size_t want = rtc_media_connections(m, NULL, 0);
-    rtc_connection_t **cs = lua_newuserdatauv(L, (want ? want : 1) * sizeof *cs, 0);
+    rtcsim_media_t *m = sim_media_handle(ls->m);
+    const sim_impl_t *impl = sim_media_impl(ls->m);
+    size_t want = SIM_CALL(impl, media_connections, m, NULL, 0);
+    if (want > 4096)        /* an implementation's count: bound what it makes us hold */
+        want = 4096;
+    rtcsim_connection_t **cs = lua_newuserdatauv(L, (want ? want : 1) * sizeof *cs, 0);
     /* a finalizer run by that allocation may have added one: list what
      * the room holds (connections live until the scenario is over) */
-    size_t n = rtc_media_connections(m, cs, want);
+    size_t n = SIM_CALL(impl, media_connections, m, cs, want);
     if (n > want)
         n = want;
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        sim_lobj_push_ptr(L, MT_CONN, sim_ice_connection_user(cs[i]));
+        /* only connections the harness made (a handle the implementation
+         * made up has no record) */
+        void *lc = cs[i] ? sim_ice_connection_user(impl, cs[i]) : NULL;
+        if (!lc)
+            return luaL_error(L, "getConnections: implementation %s listed a connection the "
+                                 "harness never made", impl->label);
+        sim_lobj_push_ptr(L, MT_CONN, lc);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -1609,13 +1679,13 @@ static int m_set_track_properties(lua_State *L)
     ltrack_t *t = check_sent_track(L, ls, 2, what);
     char tw[WHAT_MAX];
     name_of(tw, sizeof tw, "%s: track '%s'", what, t->t.id);
-    rtc_track_desc_t *d = lua_newuserdatauv(L, sizeof *d, 0);
+    rtcsim_track_desc_t *d = lua_newuserdatauv(L, sizeof *d, 0);
     parse_track_desc(L, 3, tw, NULL, d);
-    if (d->given & RTC_TD_DELETE)
+    if (d->given & RTCSIM_TD_DELETE)
         return luaL_error(L, "%s: field 'delete' is for setRemoteDescription's incremental mode "
                              "(removeStream stops a local track)", tw);
     char err[256] = "";
-    return done(L, ls, rtc_media_set_track_properties(sim_media_ref(ls->m), t->t.id, d, err, sizeof err),
+    return done(L, ls, SIM_CALL(sim_media_impl(ls->m), media_set_track_properties, sim_media_handle(ls->m), t->t.id, d, err, sizeof err),
                 what, err);
 }
 
@@ -1623,7 +1693,7 @@ static int m_get_sending_streams(lua_State *L)
 {
     lsession_t *ls = check_session(L);
     size_t n;
-    const name_t *ids = snap_names(L, sim_media_ref(ls->m), SNAP_SENDING, NULL, &n);
+    const name_t *ids = snap_names(L, ls->m, SNAP_SENDING, NULL, &n);
     lua_createtable(L, (int)n, 0);
     lua_Integer k = 0;
     for (size_t i = 0; i < n; i++)
@@ -1641,7 +1711,7 @@ static int m_get_receiving_streams(lua_State *L)
 {
     lsession_t *ls = check_session(L);
     size_t n;
-    const name_t *ids = snap_names(L, sim_media_ref(ls->m), SNAP_RECEIVING, NULL, &n);
+    const name_t *ids = snap_names(L, ls->m, SNAP_RECEIVING, NULL, &n);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         sim_lobj_push_ptr(L, MT_RSTREAM, rstream_get(L, ls, ids[i]));
@@ -1655,30 +1725,25 @@ static int m_close(lua_State *L)
     const char *what = "close";
     lsession_t *ls = open_session(L, what);
     char err[256] = "";
-    int rc = rtc_media_close(sim_media_ref(ls->m), err, sizeof err);
+    int rc = SIM_CALL(sim_media_impl(ls->m), media_close, sim_media_handle(ls->m), err, sizeof err);
     if (rc == 0)
         ls->closed = true;
     return done(L, ls, rc, what, err);
 }
 
-/* session:stats() -> { dropped = { reason = n }, rtp_sent, rtcp_sent, rtp_received,
- * rtcp_received, unsent } */
+/* session:stats() -> the session's counters (ref/'s: { dropped = { reason
+ * = n }, rtp_sent, rtcp_sent, rtp_received, rtcp_received, unsent,
+ * dtmf_duplicates }) */
 static int m_stats(lua_State *L)
 {
     lsession_t *ls = check_session(L);
-    rtc_media_stats_t st;
-    rtc_media_stats(sim_media_ref(ls->m), &st);
-    lua_createtable(L, 0, 6);
-    lua_createtable(L, 0, RTC_DROP__COUNT);
-    for (int i = 0; i < RTC_DROP__COUNT; i++)
-        sim_lua_set_int(L, rtc_media_drop_name((rtc_media_drop_t)i), (lua_Integer)st.dropped[i]);
-    lua_setfield(L, -2, "dropped");
-    sim_lua_set_int(L, "rtp_sent", (lua_Integer)st.rtp_sent);
-    sim_lua_set_int(L, "rtcp_sent", (lua_Integer)st.rtcp_sent);
-    sim_lua_set_int(L, "rtp_received", (lua_Integer)st.rtp_received);
-    sim_lua_set_int(L, "rtcp_received", (lua_Integer)st.rtcp_received);
-    sim_lua_set_int(L, "unsent", (lua_Integer)st.unsent);
-    sim_lua_set_int(L, "dtmf_duplicates", (lua_Integer)st.dtmf_duplicates);
+    const sim_impl_t *impl = sim_media_impl(ls->m);
+    if (!impl->t->media_counters)
+        return luaL_error(L, "stats: implementation %s keeps no session counters (media_counters)",
+                          impl->label);
+    rtcsim_counter_t buf[64];
+    size_t n = SIM_CALL(impl, media_counters, sim_media_handle(ls->m), buf, 64);
+    sim_lua_push_counters(L, buf, n < 64 ? n : 64);
     return 1;
 }
 
@@ -1698,8 +1763,8 @@ static int m_track_stats(lua_State *L)
     } else {
         id = check_ltrack(L, 2, "trackStats")->t.id;
     }
-    rtc_track_stats_t st;
-    if (!rtc_media_track_stats(sim_media_ref(ls->m), id, remote, &st))
+    rtcsim_track_stats_t st;
+    if (!SIM_CALL(sim_media_impl(ls->m), media_track_stats, sim_media_handle(ls->m), id, remote, &st))
         return luaL_error(L, "trackStats: this RTCMediaSession has no %s track '%s'",
                           remote ? "remote" : "local", id);
     char ssrc[16];
@@ -1732,24 +1797,24 @@ static int session_index(lua_State *L) { return sim_lobj_index(L, NULL); }
 
 /* Logged names (docs/scenarios.md, D74); src is the host. */
 static const char *const event_names[] = {
-    [RTC_MEDIA_ADD_STREAM] = "addstream",
-    [RTC_MEDIA_REMOVE_STREAM] = "removestream",
-    [RTC_MEDIA_ADD_TRACK] = "addtrack",
-    [RTC_MEDIA_REMOVE_TRACK] = "removetrack",
-    [RTC_MEDIA_UNKNOWN_TRACK] = "unknowntrack",
-    [RTC_MEDIA_TRACK_CONNECTED] = "track.connected",
-    [RTC_MEDIA_TRACK_DISCONNECTED] = "track.disconnected",
-    [RTC_MEDIA_STREAM_CONNECTED] = "stream.connected",
-    [RTC_MEDIA_STREAM_DISCONNECTED] = "stream.disconnected",
-    [RTC_MEDIA_SSRC_CHANGED] = "ssrc-changed",
-    [RTC_MEDIA_DTMF_SENT] = "dtmf.sent",
-    [RTC_MEDIA_DTMF_TONE] = "dtmf.tone",
+    [RTCSIM_MEDIA_ADD_STREAM] = "addstream",
+    [RTCSIM_MEDIA_REMOVE_STREAM] = "removestream",
+    [RTCSIM_MEDIA_ADD_TRACK] = "addtrack",
+    [RTCSIM_MEDIA_REMOVE_TRACK] = "removetrack",
+    [RTCSIM_MEDIA_UNKNOWN_TRACK] = "unknowntrack",
+    [RTCSIM_MEDIA_TRACK_CONNECTED] = "track.connected",
+    [RTCSIM_MEDIA_TRACK_DISCONNECTED] = "track.disconnected",
+    [RTCSIM_MEDIA_STREAM_CONNECTED] = "stream.connected",
+    [RTCSIM_MEDIA_STREAM_DISCONNECTED] = "stream.disconnected",
+    [RTCSIM_MEDIA_SSRC_CHANGED] = "ssrc-changed",
+    [RTCSIM_MEDIA_DTMF_SENT] = "dtmf.sent",
+    [RTCSIM_MEDIA_DTMF_TONE] = "dtmf.tone",
 };
 
 /* JSON of an event's rtpExtHeaders: { name: hex } in byte order of name. */
-static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
+static void exts_json(const rtcsim_media_event_t *ev, char *out, size_t cap)
 {
-    size_t order[RTC_MAX_EXTS], n = ev->nexts < RTC_MAX_EXTS ? ev->nexts : RTC_MAX_EXTS;
+    size_t order[RTCSIM_MAX_EXTS], n = ev->nexts < RTCSIM_MAX_EXTS ? ev->nexts : RTCSIM_MAX_EXTS;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     for (size_t i = 1; i < n; i++)
@@ -1761,7 +1826,7 @@ static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
     size_t w = 0;
     w += (size_t)snprintf(out + w, cap - w, "{");
     for (size_t i = 0; i < n && w < cap; i++) {
-        const rtc_ext_header_t *e = &ev->exts[order[i]];
+        const rtcsim_ext_header_t *e = &ev->exts[order[i]];
         w += (size_t)snprintf(out + w, cap - w, "%s\"", i ? "," : "");
         /* names are extmap URIs or decimal ids; escape what JSON must */
         for (const char *p = e->name; *p && w + 8 < cap; p++) {
@@ -1776,7 +1841,7 @@ static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
         if (w >= cap)
             break;
         w += (size_t)snprintf(out + w, cap - w, "\":\"");
-        for (size_t k = 0; k < e->len && k < RTC_EXT_VAL_MAX && w < cap; k++)
+        for (size_t k = 0; k < e->len && k < RTCSIM_EXT_VAL_MAX && w < cap; k++)
             w += (size_t)snprintf(out + w, cap - w, "%02x", e->value[k]);
         if (w < cap)
             w += (size_t)snprintf(out + w, cap - w, "\"");
@@ -1787,50 +1852,50 @@ static void exts_json(const rtc_media_event_t *ev, char *out, size_t cap)
     out[w] = '\0';
 }
 
-static void log_event(lsession_t *ls, const rtc_media_event_t *ev)
+static void log_event(lsession_t *ls, const rtcsim_media_event_t *ev)
 {
     sim_evarg_t args[8];
     size_t n = 0;
     char digit[2] = { ev->digit, '\0' };
-    char ssrc[16], nssrc[16], exts[RTC_MAX_EXTS * (RTC_EXT_URI_MAX * 6 + 2 * RTC_EXT_VAL_MAX + 8) + 4];
+    char ssrc[16], nssrc[16], exts[RTCSIM_MAX_EXTS * (RTCSIM_EXT_URI_MAX * 6 + 2 * RTCSIM_EXT_VAL_MAX + 8) + 4];
     switch (ev->type) {
-    case RTC_MEDIA_ADD_STREAM:
-    case RTC_MEDIA_REMOVE_STREAM:
-    case RTC_MEDIA_STREAM_CONNECTED:
-    case RTC_MEDIA_STREAM_DISCONNECTED:
+    case RTCSIM_MEDIA_ADD_STREAM:
+    case RTCSIM_MEDIA_REMOVE_STREAM:
+    case RTCSIM_MEDIA_STREAM_CONNECTED:
+    case RTCSIM_MEDIA_STREAM_DISCONNECTED:
         args[n++] = SIM_EVS("stream", ev->msid);
         break;
-    case RTC_MEDIA_ADD_TRACK:
-    case RTC_MEDIA_REMOVE_TRACK:
-    case RTC_MEDIA_TRACK_CONNECTED:
+    case RTCSIM_MEDIA_ADD_TRACK:
+    case RTCSIM_MEDIA_REMOVE_TRACK:
+    case RTCSIM_MEDIA_TRACK_CONNECTED:
         args[n++] = SIM_EVS("stream", ev->msid);
         args[n++] = SIM_EVS("track", ev->track);
         break;
-    case RTC_MEDIA_TRACK_DISCONNECTED:
+    case RTCSIM_MEDIA_TRACK_DISCONNECTED:
         args[n++] = SIM_EVS("stream", ev->msid);
         args[n++] = SIM_EVS("track", ev->track);
         args[n++] = SIM_EVS("reason", ev->reason);
         break;
-    case RTC_MEDIA_UNKNOWN_TRACK:
+    case RTCSIM_MEDIA_UNKNOWN_TRACK:
         snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
         args[n++] = SIM_EVS("ssrc", ssrc);
         exts_json(ev, exts, sizeof exts);
         args[n++] = SIM_EVJ("rtpExtHeaders", exts);
         break;
-    case RTC_MEDIA_SSRC_CHANGED:
+    case RTCSIM_MEDIA_SSRC_CHANGED:
         snprintf(ssrc, sizeof ssrc, "%u", (unsigned)ev->ssrc);
         snprintf(nssrc, sizeof nssrc, "%u", (unsigned)ev->new_ssrc);
         args[n++] = SIM_EVS("track", ev->track);
         args[n++] = SIM_EVS("ssrc", ssrc);
         args[n++] = SIM_EVS("new_ssrc", nssrc);
         break;
-    case RTC_MEDIA_DTMF_SENT:
-    case RTC_MEDIA_DTMF_TONE:
+    case RTCSIM_MEDIA_DTMF_SENT:
+    case RTCSIM_MEDIA_DTMF_TONE:
         args[n++] = SIM_EVS("track", ev->track);
         args[n++] = SIM_EVS("digit", digit);
         args[n++] = SIM_EVI("start_ns", ev->at);     /* exact, where seconds would print 1.3999... */
         args[n++] = SIM_EVI("duration", ev->duration_ms);
-        if (ev->type == RTC_MEDIA_DTMF_TONE) {
+        if (ev->type == RTCSIM_MEDIA_DTMF_TONE) {
             args[n++] = SIM_EVI("units", ev->duration_units);
             args[n++] = SIM_EVI("volume", ev->volume);
             args[n++] = SIM_EVB("ended", ev->ended);
@@ -1855,7 +1920,7 @@ static bool push_handler(lua_State *L, const char *name)
     return true;
 }
 
-static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
+static void on_event(void *arg, sim_media_t *m, const rtcsim_media_event_t *ev)
 {
     lsession_t *ls = arg;
     lua_State *L = ls->s->L;
@@ -1869,12 +1934,12 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
      * would raise outside any pcall, so refuse quietly (the event was
      * logged). */
     switch (ev->type) {
-    case RTC_MEDIA_ADD_STREAM:
-    case RTC_MEDIA_REMOVE_STREAM:
-    case RTC_MEDIA_STREAM_CONNECTED:
-    case RTC_MEDIA_STREAM_DISCONNECTED:
-    case RTC_MEDIA_ADD_TRACK:
-    case RTC_MEDIA_REMOVE_TRACK:
+    case RTCSIM_MEDIA_ADD_STREAM:
+    case RTCSIM_MEDIA_REMOVE_STREAM:
+    case RTCSIM_MEDIA_STREAM_CONNECTED:
+    case RTCSIM_MEDIA_STREAM_DISCONNECTED:
+    case RTCSIM_MEDIA_ADD_TRACK:
+    case RTCSIM_MEDIA_REMOVE_TRACK:
         rs = rstream_find(ls, ev->msid);
         if (!rs && (rs = record_new(NULL, ls->s, sizeof *rs))) {
             rs->ls = ls;
@@ -1889,11 +1954,11 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
         break;
     }
     switch (ev->type) {
-    case RTC_MEDIA_ADD_TRACK:
-    case RTC_MEDIA_REMOVE_TRACK:
-    case RTC_MEDIA_TRACK_CONNECTED:
-    case RTC_MEDIA_TRACK_DISCONNECTED:
-    case RTC_MEDIA_DTMF_TONE:
+    case RTCSIM_MEDIA_ADD_TRACK:
+    case RTCSIM_MEDIA_REMOVE_TRACK:
+    case RTCSIM_MEDIA_TRACK_CONNECTED:
+    case RTCSIM_MEDIA_TRACK_DISCONNECTED:
+    case RTCSIM_MEDIA_DTMF_TONE:
         rt = rtrack_find(ls, ev->track);
         if (!rt && (rt = record_new(NULL, ls->s, sizeof *rt))) {
             rt->ls = ls;
@@ -1911,33 +1976,33 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
     int nargs = 0;
     bool call = false;
     switch (ev->type) {
-    case RTC_MEDIA_ADD_STREAM:
-    case RTC_MEDIA_REMOVE_STREAM:
+    case RTCSIM_MEDIA_ADD_STREAM:
+    case RTCSIM_MEDIA_REMOVE_STREAM:
         sim_lobj_push_ptr(L, MT_SESSION, ls);
-        if ((call = push_handler(L, ev->type == RTC_MEDIA_ADD_STREAM ? "onaddstream" : "onremovestream"))) {
+        if ((call = push_handler(L, ev->type == RTCSIM_MEDIA_ADD_STREAM ? "onaddstream" : "onremovestream"))) {
             sim_lobj_push_ptr(L, MT_RSTREAM, rs);
             nargs = 1;
         }
         break;
-    case RTC_MEDIA_ADD_TRACK:
-    case RTC_MEDIA_REMOVE_TRACK:
+    case RTCSIM_MEDIA_ADD_TRACK:
+    case RTCSIM_MEDIA_REMOVE_TRACK:
         sim_lobj_push_ptr(L, MT_RSTREAM, rs);
-        if ((call = push_handler(L, ev->type == RTC_MEDIA_ADD_TRACK ? "onaddtrack" : "onremovetrack"))) {
+        if ((call = push_handler(L, ev->type == RTCSIM_MEDIA_ADD_TRACK ? "onaddtrack" : "onremovetrack"))) {
             sim_lobj_push_ptr(L, MT_RTRACK, rt);
             nargs = 1;
         }
         break;
-    case RTC_MEDIA_STREAM_CONNECTED:
-    case RTC_MEDIA_STREAM_DISCONNECTED:
+    case RTCSIM_MEDIA_STREAM_CONNECTED:
+    case RTCSIM_MEDIA_STREAM_DISCONNECTED:
         sim_lobj_push_ptr(L, MT_RSTREAM, rs);
-        call = push_handler(L, ev->type == RTC_MEDIA_STREAM_CONNECTED ? "onconnected" : "ondisconnected");
+        call = push_handler(L, ev->type == RTCSIM_MEDIA_STREAM_CONNECTED ? "onconnected" : "ondisconnected");
         break;
-    case RTC_MEDIA_TRACK_CONNECTED:
-    case RTC_MEDIA_TRACK_DISCONNECTED:
+    case RTCSIM_MEDIA_TRACK_CONNECTED:
+    case RTCSIM_MEDIA_TRACK_DISCONNECTED:
         sim_lobj_push_ptr(L, MT_RTRACK, rt);
-        call = push_handler(L, ev->type == RTC_MEDIA_TRACK_CONNECTED ? "onconnected" : "ondisconnected");
+        call = push_handler(L, ev->type == RTCSIM_MEDIA_TRACK_CONNECTED ? "onconnected" : "ondisconnected");
         break;
-    case RTC_MEDIA_UNKNOWN_TRACK: {
+    case RTCSIM_MEDIA_UNKNOWN_TRACK: {
         sim_lobj_push_ptr(L, MT_SESSION, ls);
         if ((call = push_handler(L, "onunknowntrack"))) {
             char ssrc[16];
@@ -1945,7 +2010,7 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
             lua_createtable(L, 0, 2);
             sim_lua_set_str(L, "ssrc", ssrc);
             lua_createtable(L, 0, (int)ev->nexts);
-            for (size_t i = 0; i < ev->nexts && i < RTC_MAX_EXTS; i++) {
+            for (size_t i = 0; i < ev->nexts && i < RTCSIM_MAX_EXTS; i++) {
                 push_hex(L, ev->exts[i].value, ev->exts[i].len);
                 lua_setfield(L, -2, ev->exts[i].name);
             }
@@ -1955,10 +2020,10 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
         }
         break;
     }
-    case RTC_MEDIA_SSRC_CHANGED:
-    case RTC_MEDIA_DTMF_SENT:
+    case RTCSIM_MEDIA_SSRC_CHANGED:
+    case RTCSIM_MEDIA_DTMF_SENT:
         break;      /* logged only: the spec has no event for it */
-    case RTC_MEDIA_DTMF_TONE:
+    case RTCSIM_MEDIA_DTMF_TONE:
         /* not a spec event (the spec's RTCDTMFTrack only sends): the
          * remote dtmf track's ontone, D95 */
         sim_lobj_push_ptr(L, MT_RTRACK, rt);
@@ -1983,9 +2048,9 @@ static void on_event(void *arg, sim_media_t *m, const rtc_media_event_t *ev)
     lua_settop(L, top);
     /* a removed stream or track is gone once its handlers have seen it:
      * one of that id added later is a new object */
-    if (ev->type == RTC_MEDIA_REMOVE_STREAM)
+    if (ev->type == RTCSIM_MEDIA_REMOVE_STREAM)
         rs->gone = true;
-    if (ev->type == RTC_MEDIA_REMOVE_TRACK)
+    if (ev->type == RTCSIM_MEDIA_REMOVE_TRACK)
         rt->gone = true;
     (void)m;
 }

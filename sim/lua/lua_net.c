@@ -446,14 +446,21 @@ static int l_host(lua_State *L)
     sim_lua_check_phase(L, "net.host");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = { "name", NULL };
+    static const char *const keys[] = { "name", "impl", NULL };
     sim_lua_check_keys(L, 1, "net.host", keys);
     const char *name = req_string_field(L, 1, "net.host", "name");
     sim_lua_name_check(L, "net.host", name);
+    /* impl: the implementation its RTC objects are (lua_impl.c) */
+    const char *impl = NULL;
+    if (lua_getfield(L, 1, "impl") != LUA_TNIL)
+        impl = sim_lua_checkstring(L, -1, "net.host: field 'impl'");
+    lua_pop(L, 1);
     char err[256];
     sim_host_t *h = sim_host_new(s->net, name, err, sizeof err);
     if (!h)
         return luaL_error(L, "net.host: %s", err);
+    if (impl)
+        sim_lua_set_host_impl(L, h, impl);
     sim_lua_name_claim(L, name, "host");
     sim_lobj_push_ptr(L, MT_HOST, h);
     return 1;

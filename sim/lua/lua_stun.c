@@ -15,7 +15,6 @@
 #include <stun/stunagent.h>
 
 #include "lua/lsim.h"
-#include "stun.h"
 
 static int l_request(lua_State *L)
 {
@@ -24,8 +23,13 @@ static int l_request(lua_State *L)
     static const char *const keys[] = { "username", "password", "priority", "controlling",
                                         "controlled", "use_candidate", "damage", NULL };
     sim_lua_check_keys(L, 1, "stun.request", keys);
+    /* libnice's agent as ICE uses it (RFC 8445 s.7.2.2: short-term
+     * credentials, FINGERPRINT on every message); it only builds here
+     * (no attribute list: it validates nothing) and is dropped after */
     StunAgent a;
-    rtc_stun_agent_ice(&a);
+    static const uint16_t none[] = { 0 };
+    stun_agent_init(&a, none, STUN_COMPATIBILITY_RFC5389,
+                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
     uint8_t buf[512];
     StunMessage m = { .buffer = buf, .buffer_len = sizeof buf, .agent = &a };
     StunTransactionId id;
@@ -70,7 +74,7 @@ static int l_request(lua_State *L)
         memcpy(key, pw, klen);
     if (damage && strcmp(damage, "integrity") == 0 && klen)
         key[0] ^= 1;
-    size_t n = rtc_stun_finish(&a, &m, pw ? (const uint8_t *)key : NULL, klen);
+    size_t n = stun_agent_finish_message(&a, &m, pw ? (const uint8_t *)key : NULL, klen);
     if (!n)
         return luaL_error(L, "stun.request: the message does not fit in 512 bytes");
     if (damage && strcmp(damage, "fingerprint") == 0)

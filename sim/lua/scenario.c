@@ -273,6 +273,18 @@ void sim_scn_call(sim_scn_t *s, int nargs)
     lua_remove(L, base);
 }
 
+/* An implementation under test did what the ABI forbids (sim_net_fault):
+ * the scenario ends in error, naming the scenario file, the
+ * implementation and the call. */
+static void on_fault(void *arg, const char *msg)
+{
+    sim_scn_t *s = arg;
+    char *full = NULL;
+    sim_strcatf(&full, "%s: %s", s->path, msg);
+    record_error(s, full ? full : msg);
+    free(full);
+}
+
 static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     sim_scn_t *s = ud;
@@ -466,8 +478,10 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_vdet_bind(s.k);
 
     s.L = s.captures_dir && s.lib_dir && s.net ? lua_newstate(scn_alloc, &s) : NULL;
-    if (s.net)
+    if (s.net) {
         sim_net_set_bound(s.net, net_room, &s);
+        sim_net_set_fault(s.net, on_fault, &s);
+    }
     if (!s.L) {
         sim_strcatf(&r->messages, "%s: out of memory (setting up the run)", path);
         r->verdict = SIM_ERROR;
@@ -545,6 +559,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
      * and the expectations see one event log (lsim.h: sim_lua_check_phase). */
     s.phase = SIM_PHASE_CHECK;
     sim_verdict_t v = SIM_PASS;
+    if (s.foreign)
+        sim_lua_impl_note(&s, &r->notes);
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
     if (s.failed) {
@@ -585,6 +601,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     free(s.lib_dir);
     free(s.title);
     free(s.error);
+    free(s.host_impls);
 }
 
 void sim_result_clear(sim_result_t *r)

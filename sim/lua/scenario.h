@@ -18,6 +18,10 @@ typedef struct sim_run_opts {
     uint64_t    seed;
     const char *captures_dir;       /* golden pcaps; NULL: derived from the path */
     bool        update_captures;
+    /* --impl PATH (repeatable): impls[0] is every host's implementation
+     * unless net.host{impl=} names "ref" or another of these; none: ref/ */
+    const char *const *impls;
+    size_t      nimpls;
 } sim_run_opts_t;
 
 /* One expect.measure, as checked: the report summarises these over seeds

@@ -196,6 +196,8 @@ struct sim_net {
     twin_t         *twins;          /* live twin payloads (sim_pkt_set_twin) */
     sim_keylog_fn   keylog;         /* sim_net_set_keylog */
     void           *keylog_arg;
+    sim_fault_fn    fault;          /* sim_net_set_fault */
+    void           *fault_arg;
 };
 
 /* ---- memory ------------------------------------------------------------ */
@@ -1476,6 +1478,25 @@ void sim_net_keylog(sim_net_t *n, const char *line)
 {
     if (n->keylog)
         n->keylog(n->keylog_arg, line);
+}
+
+void sim_net_set_fault(sim_net_t *n, sim_fault_fn fn, void *arg)
+{
+    n->fault = fn;
+    n->fault_arg = arg;
+}
+
+void sim_net_fault(sim_net_t *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n->fault)
+        n->fault(n->fault_arg, msg);
+    else
+        fprintf(stderr, "%s\n", msg);
 }
 
 /* ---- the network ---------------------------------------------------------- */

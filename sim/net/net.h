@@ -192,6 +192,14 @@ typedef void (*sim_keylog_fn)(void *arg, const char *line);
 void          sim_net_set_keylog(sim_net_t *n, sim_keylog_fn fn, void *arg);
 void          sim_net_keylog(sim_net_t *n, const char *line);
 
+/* A fault of an implementation under test (host/impl.h: a datagram from
+ * an address it was never given, an event the ABI does not have): the
+ * sink the scenario runner set ends the scenario in error with this
+ * message; no sink: it goes to stderr. */
+typedef void (*sim_fault_fn)(void *arg, const char *msg);
+void          sim_net_set_fault(sim_net_t *n, sim_fault_fn fn, void *arg);
+void          sim_net_fault(sim_net_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Count and log (as a drop from the host) a datagram h was asked to send
  * but could not even build: why is SIM_DROP_NO_SOURCE when no socket of
  * h owns (src_ip, src_port). For the hosts' environments (ice_host.c). */

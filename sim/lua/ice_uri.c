@@ -1,5 +1,5 @@
 /*
- * ice_server.c - parsing of STUN and TURN URIs (ice_server.h).
+ * ice_uri.c - parsing of STUN and TURN URIs (ice_uri.h).
  *
  *   stunURI = scheme ":" host [ ":" port ]                    RFC 7064 s.3.1
  *   turnURI = scheme ":" host [ ":" port ] [ "?transport=" transport ]
@@ -9,7 +9,7 @@
  * IPv4 only. A "user@" before the host is accepted on turn: and turns:
  * (the spec's example), decided in docs/decisions.md.
  */
-#include "ice_server.h"
+#include "lua/ice_uri.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -33,7 +33,7 @@ static int fail(char *err, size_t errlen, const char *uri, const char *fmt, ...)
  * starting or ending with a hyphen; an IPv4 literal passes as well. */
 static bool host_ok(const char *h, size_t n)
 {
-    if (n == 0 || n >= RTC_URI_HOST_MAX)
+    if (n == 0 || n >= SIM_URI_HOST_MAX)
         return false;
     size_t label = 0;
     for (size_t i = 0; i < n; i++) {
@@ -52,16 +52,16 @@ static bool host_ok(const char *h, size_t n)
     return label > 0 && h[n - 1] != '-';
 }
 
-int rtc_ice_uri_parse(const char *s, rtc_ice_uri_t *out, char *err, size_t errlen)
+int sim_ice_uri_parse(const char *s, sim_ice_uri_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     const char *colon = strchr(s, ':');
     if (!colon)
         return fail(err, errlen, s, "no scheme (stun:, stuns:, turn: or turns:)");
     size_t sl = (size_t)(colon - s);
-    static const struct { const char *name; rtc_uri_scheme_t scheme; uint16_t port; } schemes[] = {
-        { "stun", RTC_URI_STUN, 3478 }, { "stuns", RTC_URI_STUNS, 5349 },
-        { "turn", RTC_URI_TURN, 3478 }, { "turns", RTC_URI_TURNS, 5349 },
+    static const struct { const char *name; sim_uri_scheme_t scheme; uint16_t port; } schemes[] = {
+        { "stun", SIM_URI_STUN, 3478 }, { "stuns", SIM_URI_STUNS, 5349 },
+        { "turn", SIM_URI_TURN, 3478 }, { "turns", SIM_URI_TURNS, 5349 },
     };
     size_t k;
     for (k = 0; k < 4; k++)
@@ -72,9 +72,9 @@ int rtc_ice_uri_parse(const char *s, rtc_ice_uri_t *out, char *err, size_t errle
                     (int)(sl < 20 ? sl : 20), s);
     out->scheme = schemes[k].scheme;
     out->port = schemes[k].port;
-    out->transport = out->scheme == RTC_URI_TURNS || out->scheme == RTC_URI_STUNS ? RTC_URI_TCP
-                                                                                  : RTC_URI_UDP;
-    bool turn = out->scheme == RTC_URI_TURN || out->scheme == RTC_URI_TURNS;
+    out->transport = out->scheme == SIM_URI_TURNS || out->scheme == SIM_URI_STUNS ? SIM_URI_TCP
+                                                                                  : SIM_URI_UDP;
+    bool turn = out->scheme == SIM_URI_TURN || out->scheme == SIM_URI_TURNS;
     const char *p = colon + 1;
     if (p[0] == '/' && p[1] == '/')
         return fail(err, errlen, s, "no '//' after the scheme (RFC 7064/7065 URIs have no authority part)");
@@ -85,7 +85,7 @@ int rtc_ice_uri_parse(const char *s, rtc_ice_uri_t *out, char *err, size_t errle
         if (!turn)
             return fail(err, errlen, s, "a user name belongs only in turn: and turns: URLs");
         size_t ul = (size_t)(at - p);
-        if (ul == 0 || ul >= RTC_URI_USER_MAX)
+        if (ul == 0 || ul >= SIM_URI_USER_MAX)
             return fail(err, errlen, s, "empty or too long user name before '@'");
         memcpy(out->user, p, ul);
         p = at + 1;
@@ -116,9 +116,9 @@ int rtc_ice_uri_parse(const char *s, rtc_ice_uri_t *out, char *err, size_t errle
             return fail(err, errlen, s, "the only query a turn: URL takes is ?transport=udp or ?transport=tcp");
         p += 10;
         if (strcasecmp(p, "udp") == 0)
-            out->transport = RTC_URI_UDP;
+            out->transport = SIM_URI_UDP;
         else if (strcasecmp(p, "tcp") == 0)
-            out->transport = RTC_URI_TCP;
+            out->transport = SIM_URI_TCP;
         else
             return fail(err, errlen, s, "transport must be udp or tcp");
         p += strlen(p);

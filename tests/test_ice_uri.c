@@ -1,5 +1,5 @@
 /*
- * test_ice_server.c - STUN and TURN URIs (RFC 7064, RFC 7065, and the
+ * test_ice_uri.c - STUN and TURN URIs (RFC 7064, RFC 7065, and the
  * spec's user@host form): what parses to what, and what is refused with
  * which message.
  */
@@ -7,23 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ice_server.h"
+#include "lua/ice_uri.h"
 
 static const struct {
     const char *uri;
-    rtc_uri_scheme_t scheme;
+    sim_uri_scheme_t scheme;
     const char *host, *user;
     uint16_t port;
-    rtc_uri_transport_t transport;
+    sim_uri_transport_t transport;
 } good[] = {
-    { "stun:stun.example.net", RTC_URI_STUN, "stun.example.net", "", 3478, RTC_URI_UDP },
-    { "STUN:198.51.100.1:19302", RTC_URI_STUN, "198.51.100.1", "", 19302, RTC_URI_UDP },
-    { "stuns:stun.example.net", RTC_URI_STUNS, "stun.example.net", "", 5349, RTC_URI_TCP },
-    { "turn:user@turn.example.org", RTC_URI_TURN, "turn.example.org", "user", 3478, RTC_URI_UDP },
-    { "turn:turn.example.org:3479?transport=udp", RTC_URI_TURN, "turn.example.org", "", 3479, RTC_URI_UDP },
-    { "turn:a@b.c?transport=TCP", RTC_URI_TURN, "b.c", "a", 3478, RTC_URI_TCP },
-    { "turns:turn.example.org", RTC_URI_TURNS, "turn.example.org", "", 5349, RTC_URI_TCP },
-    { "turn:x-1.example", RTC_URI_TURN, "x-1.example", "", 3478, RTC_URI_UDP },
+    { "stun:stun.example.net", SIM_URI_STUN, "stun.example.net", "", 3478, SIM_URI_UDP },
+    { "STUN:198.51.100.1:19302", SIM_URI_STUN, "198.51.100.1", "", 19302, SIM_URI_UDP },
+    { "stuns:stun.example.net", SIM_URI_STUNS, "stun.example.net", "", 5349, SIM_URI_TCP },
+    { "turn:user@turn.example.org", SIM_URI_TURN, "turn.example.org", "user", 3478, SIM_URI_UDP },
+    { "turn:turn.example.org:3479?transport=udp", SIM_URI_TURN, "turn.example.org", "", 3479, SIM_URI_UDP },
+    { "turn:a@b.c?transport=TCP", SIM_URI_TURN, "b.c", "a", 3478, SIM_URI_TCP },
+    { "turns:turn.example.org", SIM_URI_TURNS, "turn.example.org", "", 5349, SIM_URI_TCP },
+    { "turn:x-1.example", SIM_URI_TURN, "x-1.example", "", 3478, SIM_URI_UDP },
 };
 
 static const struct {
@@ -52,9 +52,9 @@ static const struct {
 START_TEST(parses)
 {
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        rtc_ice_uri_t u;
+        sim_ice_uri_t u;
         char err[512];
-        ck_assert_msg(rtc_ice_uri_parse(good[i].uri, &u, err, sizeof err) == 0, "%s: %s", good[i].uri, err);
+        ck_assert_msg(sim_ice_uri_parse(good[i].uri, &u, err, sizeof err) == 0, "%s: %s", good[i].uri, err);
         ck_assert_int_eq(u.scheme, good[i].scheme);
         ck_assert_str_eq(u.host, good[i].host);
         ck_assert_str_eq(u.user, good[i].user);
@@ -67,9 +67,9 @@ END_TEST
 START_TEST(refuses)
 {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rtc_ice_uri_t u;
+        sim_ice_uri_t u;
         char err[512] = "";
-        ck_assert_msg(rtc_ice_uri_parse(bad[i].uri, &u, err, sizeof err) == -1, "accepted %s", bad[i].uri);
+        ck_assert_msg(sim_ice_uri_parse(bad[i].uri, &u, err, sizeof err) == -1, "accepted %s", bad[i].uri);
         ck_assert_msg(strstr(err, bad[i].says), "%s: '%s' not in '%s'", bad[i].uri, bad[i].says, err);
         ck_assert_msg(strstr(err, bad[i].uri), "the message does not quote the URL: %s", err);
     }
