@@ -54,23 +54,26 @@ echo "mutants: control passes all $n scenarios"
 table=$dir/mutants.txt
 : >"$table"
 total=0 caught=0 status=0
-printf '%-32s %-46s %-6s %s\n' mutant breaks caught "by (first 3, count)" | tee -a "$table"
+printf '%-32s %-40s %-6s %s\n' mutant breaks caught "by (first 3, count)" | tee -a "$table"
 for name in "$@"; do
     total=$((total + 1))
     if ! bad=$(run_one "$name"); then
         status=1
         continue
     fi
-    breaks=$(header "$name" Breaks | cut -c1-46)
+    breaks=$(header "$name" Breaks | sed "s/ (.*//" | cut -c1-40)
     if [ -n "$bad" ]; then
         caught=$((caught + 1))
         k=$(echo "$bad" | grep -c .)
         first=$(echo "$bad" | head -3 | paste -sd, -)
         [ "$k" -gt 3 ] && first="$first,..."
-        printf '%-32s %-46s %-6s %s (%d)\n' "$name" "$breaks" yes "$first" "$k"
+        row=$(printf '%-32s %-40s %-6s %s (%d)' "$name" "$breaks" yes "$first" "$k")
     else
-        printf '%-32s %-46s %-6s %s\n' "$name" "$breaks" no "-"
-    fi | tee -a "$table"
+        row=$(printf '%-32s %-40s %-6s %s' "$name" "$breaks" no "-")
+    fi
+    # no pipe here: the counters must stay in this shell
+    echo "$row"
+    echo "$row" >>"$table"
 done
 pct=0
 [ "$total" -gt 0 ] && pct=$((100 * caught / total))
