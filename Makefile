@@ -134,24 +134,23 @@ asan:
 	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
 
 # The suite's strength (issue 11): each tests/mutants/NN-name.patch is one
-# realistic bug put into a copy of ref/, built as an implementation under
-# test and run through the suite with --impl (masked captures, never byte
-# goldens). The control, the unmutated copy built the same way, must pass
-# every scenario first. tests/mutants/README.md says more.
+# realistic bug put into a copy of ref/, built as build/ref.so is (its
+# objects, the patched files compiled again) and run through the suite
+# with --impl (masked captures, never byte goldens). The control,
+# build/ref.so itself, must pass every scenario first.
+# tests/mutants/README.md says more.
 MUT_PATCHES := $(sort $(wildcard tests/mutants/[0-9]*.patch))
 MUT_NAMES   := $(MUT_PATCHES:tests/mutants/%.patch=%)
 MUT_SO      := $(MUT_NAMES:%=$(BUILD)/mutants/%.so)
-MUT_ENV     := BUILD='$(BUILD)' CC='$(CC)' MUT_CFLAGS='$(WARN) $(CFLAGS_PKG)' MUT_LIBS='$(LIBS_PKG) -lm'
+MUT_ENV     := BUILD='$(BUILD)' CC='$(CC)' MUT_CFLAGS='$(WARN)' MUT_PKG_CFLAGS='$(CFLAGS_PKG)' \
+               MUT_LDFLAGS='$(LDFLAGS)' MUT_LIBS='$(LIBS_PKG)'
 
 mutants: deps
-	@$(MAKE) --no-print-directory $(BUILD)/rtcsim $(BUILD)/mutants/control.so $(MUT_SO)
-	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/mutants $(SCENARIOS) $(MUT_NAMES)
+	@$(MAKE) --no-print-directory $(BUILD)/rtcsim $(BUILD)/ref.so $(MUT_SO)
+	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/ref.so $(BUILD)/mutants $(SCENARIOS) $(MUT_NAMES)
 
-$(BUILD)/mutants/control.so: $(REF_SRC) $(wildcard ref/*.h) $(wildcard include/rtcsim/*.h) tests/mutants/build.sh
+$(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/ref.so tests/mutants/build.sh
 	@mkdir -p $(@D)
-	@$(MUT_ENV) tests/mutants/build.sh control - $@
-
-$(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/mutants/control.so
 	@$(MUT_ENV) tests/mutants/build.sh $* $< $@
 
 $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a

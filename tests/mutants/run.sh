@@ -1,7 +1,8 @@
 #!/bin/sh
-# tests/mutants/run.sh RTCSIM DIR SCENARIOS NAME... - the suite's strength
-# (issue 11): the suite against the control and against each mutant, built
-# by build.sh as DIR/NAME.so, with `rtcsim run --impl`, under which every
+# tests/mutants/run.sh RTCSIM CONTROL.so DIR SCENARIOS NAME... - the suite's
+# strength (issue 11): the suite against the control (build/ref.so) and
+# against each mutant, built by build.sh as DIR/NAME.so from the same
+# objects but the patched files, with `rtcsim run --impl`, under which every
 # golden capture is compared masked (a byte golden would catch every
 # mutant and prove nothing).
 #
@@ -16,14 +17,14 @@
 # Exit status: 0 whatever the share (a surviving mutant is a finding, not
 # an error); 1 if the control fails or a run wrote no results.
 set -u
-rtcsim=$1 dir=$2 scen=$3
-shift 3
+rtcsim=$1 control=$2 dir=$3 scen=$4
+shift 4
 
 # The run of one implementation; prints the ids of the scenarios that did
 # not pass, one a line. Returns 1 if the run wrote no results at all (the
 # implementation did not load, bad usage).
 run_one() {
-    so=$dir/$1.so out=$dir/$1.out
+    so=${2:-$dir/$1.so} out=$dir/$1.out
     rm -rf "$out"
     "$rtcsim" run --impl "$so" --quiet --jobs 2 --out "$out" "$scen" >"$dir/$1.log" 2>&1
     if [ ! -s "$out/results.jsonl" ]; then
@@ -39,17 +40,17 @@ header() {
     sed -n "/^---/q; s/^$2: *//p" "tests/mutants/$1.patch" | head -1
 }
 
-if ! bad=$(run_one control); then
+if ! bad=$(run_one control "$control"); then
     exit 1
 fi
 if [ -n "$bad" ]; then
-    echo "mutants: the control (unmutated ref/ as $dir/control.so) does not pass the suite;" >&2
+    echo "mutants: the control (the unmutated ref/ as $control) does not pass the suite;" >&2
     echo "fix that first (a mutant caught by a failing suite proves nothing). Not passing:" >&2
     echo "$bad" | sed 's/^/  /' >&2
     exit 1
 fi
 n=$(grep -c . "$dir/control.out/results.jsonl")
-echo "mutants: control passes all $n scenarios"
+echo "mutants: the control ($control) passes all $n scenarios"
 
 table=$dir/mutants.txt
 : >"$table"
