@@ -54,7 +54,8 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean mutants
+.PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean \
+        impl impl-check install uninstall mutants
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
 
@@ -77,6 +78,8 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep abi
+	@$(MAKE) --no-print-directory impl-check
+	@$(BUILD)/rtcsim coverage $(SCENARIOS) >reports/coverage.txt && sed -n '/^share covered/,$$p' reports/coverage.txt
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
 # sim_ symbol.
@@ -110,10 +113,15 @@ determinism: $(BUILD)/rtcsim
 # The suite through the ABI as another implementation comes: ref/ loaded
 # from build/ref.so with dlopen, its byte goldens compared masked (D103).
 # Every scenario must pass: this is the control that makes a mutant's
-# failure (make mutants) mean something.
+# failure (make mutants) mean something. And the same code must write the
+# same bytes whichever way it is reached.
 abi: $(BUILD)/rtcsim $(BUILD)/ref.so
 	@rm -rf reports/test-abi
 	$(BUILD)/rtcsim run --quiet --jobs $(JOBS) --impl $(BUILD)/ref.so --out reports/test-abi $(SCENARIOS)
+	@test -d reports/test-a || { echo "abi: reports/test-a missing: run make scenarios first"; exit 1; }; \
+	n=0; for f in $$(cd reports/test-a && find . -name '*.pcap' | sort); do n=$$((n + 1)); \
+	  cmp -s reports/test-a/$$f reports/test-abi/$$f || { echo "abi: $$f differs between ref/ built in and build/ref.so"; exit 1; }; \
+	done; echo "abi: the $$n captures through build/ref.so are byte-identical to the built-in ref/'s"
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -175,10 +183,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/fixture.o $(SIM_OBJ) $(BUILD
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
 
+# -Iref before the packages' paths: libnice's nice/candidate.h would
+# shadow ref/candidate.h for the unit tests that read ref/ directly.
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
-	@$(CC) $(CFLAGS) -Iref $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	@$(CC) -Iref $(CFLAGS) $(CHECK_CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 $(BUILD)/ref/%.o: ref/%.c
 	@mkdir -p $(@D)
@@ -189,6 +199,74 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC   $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Implementations under test built from tests/impl/ (docs/implementers.md):
+# the skeleton, lazy (the skeleton accepting every call: the bad ones'
+# base and control) and one bad implementation per way the harness must
+# refuse one. Built as a third party builds: the ABI's header alone,
+# no project flags but the warnings.
+IMPL_CFLAGS := -std=c11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+               -Wmissing-prototypes -Wno-unused-parameter -fPIC -fvisibility=hidden -Iinclude
+IMPL_BAD    := abi nosym null crash connect send event
+IMPL_SO     := $(BUILD)/impl/skeleton.so $(BUILD)/impl/lazy.so $(IMPL_BAD:%=$(BUILD)/impl/bad_%.so)
+IMPL_DEPS   := include/rtcsim/impl.h tests/impl/bases.h
+
+impl: $(IMPL_SO)
+
+impl-check: $(BUILD)/rtcsim $(IMPL_SO)
+	@tests/impl_check.sh $(BUILD)/rtcsim $(BUILD)/impl
+
+$(BUILD)/impl/skeleton.so: tests/impl/skeleton.c $(IMPL_DEPS)
+	@mkdir -p $(@D)
+	@echo "  SO   $@"
+	@$(CC) $(IMPL_CFLAGS) -shared -o $@ $<
+
+# The bases again, their export renamed (tests/impl/bases.h).
+$(BUILD)/impl/skeleton-base.o: tests/impl/skeleton.c $(IMPL_DEPS)
+	@mkdir -p $(@D)
+	@$(CC) $(IMPL_CFLAGS) -Drtcsim_impl=rtcsim_skeleton_impl -c -o $@ $<
+
+$(BUILD)/impl/lazy-base.o: tests/impl/lazy.c $(IMPL_DEPS)
+	@mkdir -p $(@D)
+	@$(CC) $(IMPL_CFLAGS) -Drtcsim_impl=rtcsim_lazy_impl -c -o $@ $<
+
+$(BUILD)/impl/lazy.so: tests/impl/lazy.c $(BUILD)/impl/skeleton-base.o $(IMPL_DEPS)
+	@echo "  SO   $@"
+	@$(CC) $(IMPL_CFLAGS) -shared -o $@ $< $(BUILD)/impl/skeleton-base.o
+
+$(BUILD)/impl/bad_%.so: tests/impl/bad_%.c $(BUILD)/impl/lazy-base.o $(BUILD)/impl/skeleton-base.o $(IMPL_DEPS)
+	@echo "  SO   $@"
+	@$(CC) $(IMPL_CFLAGS) -shared -o $@ $< $(BUILD)/impl/lazy-base.o $(BUILD)/impl/skeleton-base.o
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the command, the ABI's
+# header, ref/ as a loadable implementation, and rtcsim.pc, so that an
+# implementation builds with `cc $$(pkg-config --cflags rtcsim) ...` and a
+# scenario can name the installed ref with `pkg-config --variable=refimpl
+# rtcsim` (decisions.md D121).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
+IMPL_ABI   := $(shell sed -n 's/^\#define RTCSIM_IMPL_ABI_VERSION *\([0-9]*\)u*$$/\1/p' include/rtcsim/impl.h)
+
+install: $(BUILD)/rtcsim $(BUILD)/ref.so
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR)/rtcsim $(DESTDIR)$(LIBDIR)/rtcsim \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 755 $(BUILD)/rtcsim $(DESTDIR)$(BINDIR)/rtcsim
+	install -m 644 include/rtcsim/impl.h $(DESTDIR)$(INCLUDEDIR)/rtcsim/impl.h
+	install -m 644 $(BUILD)/ref.so $(DESTDIR)$(LIBDIR)/rtcsim/ref.so
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' \
+	  'refimpl=$${libdir}/rtcsim/ref.so' 'abi_version=$(IMPL_ABI)' '' \
+	  'Name: rtcsim' \
+	  'Description: rtcsim implementation-under-test ABI (include/rtcsim/impl.h)' \
+	  'Version: $(IMPL_ABI)' 'Cflags: -I$${includedir}' \
+	  > $(DESTDIR)$(LIBDIR)/pkgconfig/rtcsim.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/rtcsim.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rtcsim $(DESTDIR)$(INCLUDEDIR)/rtcsim/impl.h \
+	  $(DESTDIR)$(LIBDIR)/rtcsim/ref.so $(DESTDIR)$(LIBDIR)/pkgconfig/rtcsim.pc
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/rtcsim $(DESTDIR)$(LIBDIR)/rtcsim 2>/dev/null
 
 clean:
 	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/asan reports/sweep

@@ -12,7 +12,8 @@
  * which returns its table of entry points (or NULL if it cannot serve a
  * harness of that ABI version). `rtcsim run --impl PATH.so` loads it with
  * dlopen and checks the table (abi_version, size, the required entries)
- * before any scenario runs. docs/implementers.md is the guide: what to
+ * when a scenario first makes an object on it; a failed check is that
+ * scenario's error. docs/implementers.md is the guide: what to
  * implement, in what order, a skeleton, how to read a failure.
  *
  * The shape is sans-IO. The implementation never opens a socket, never
@@ -276,8 +277,8 @@ typedef struct rtcsim_ice_event {
 
 /* A named counter: what an object ignored, dropped or could not do, for
  * scenarios' measures. Names are lower case; a dot groups them
- * ("ignored.bad-integrity", "unsent.send-failed", "dropped.srtp-auth")
- * and the Lua API shows a group as a table. docs/implementers.md lists
+ * ("bad-integrity", "send-failed", "dropped.srtp-auth": the last is
+ * t.dropped["srtp-auth"] in the Lua API's table). docs/implementers.md lists
  * the names the suite reads; an implementation reports those it keeps. */
 #define RTCSIM_COUNTER_NAME_MAX 47
 typedef struct rtcsim_counter {

@@ -4,7 +4,9 @@
 -- in no stream; a third in a stream added but not sent; a fourth in a
 -- stream without audio.
 
-scenario { name = "dtmf: bad input is refused, naming the argument", seed = 1, duration = 1 }
+scenario { name = "dtmf: bad input is refused, naming the argument", seed = 1, duration = 1,
+           covers = { "spec:RTCDTMFTrack.constructor", "spec:RTCDTMFTrack.insertDTMF",
+                      "spec:RTCDTMFTrack.toneBuffer" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -24,7 +24,9 @@
 -- 48 kHz: 3360, ..., 4800, 288000), each start its first packet's
 -- arrival: the gaps measured at Bob are the sender's exactly.
 
-scenario { name = "dtmf: duration and interToneGap bounds, clamped (D90)", seed = 1, duration = 9.6 }
+scenario { name = "dtmf: duration and interToneGap bounds, clamped (D90)", seed = 1, duration = 9.6,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "spec:RTCDTMFTrack.duration",
+                      "spec:RTCDTMFTrack.interToneGap", "rfc4733:s2.3", "rfc4733:s2.5.1.3", "rfc4733:s2.5.2" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 

@@ -13,7 +13,8 @@
 -- dropped character took a slot, a lower-case letter decoded as another
 -- event, would move or rename a tone. Eleven tones in all, no others.
 
-scenario { name = "dtmf: A#*, abcd as ABCD, unknown characters dropped", seed = 1, duration = 4 }
+scenario { name = "dtmf: A#*, abcd as ABCD, unknown characters dropped", seed = 1, duration = 4,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "spec:RTCDTMFTrack.toneBuffer", "rfc4733:s3.2" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 

@@ -16,7 +16,11 @@
 -- interface, and the decrypted twin with the telephone-event packets
 -- (pt 110) in the clear.
 
-scenario { name = "dtmf: \"123\" with the defaults", seed = 1, duration = 2 }
+scenario { name = "dtmf: \"123\" with the defaults", seed = 1, duration = 2,
+           covers = { "spec:RTCDTMFTrack.constructor", "spec:RTCDTMFTrack.insertDTMF",
+                      "spec:RTCDTMFTrack.toneBuffer", "spec:RTCDTMFTrack.duration",
+                      "spec:RTCDTMFTrack.interToneGap", "rfc4733:s2.1", "rfc4733:s2.3", "rfc4733:s2.5.1.4",
+                      "rfc4733:s2.5.2" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 local t0 = 1

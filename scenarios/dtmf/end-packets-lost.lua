@@ -26,7 +26,8 @@
 -- Nothing is refused (no dtmf-* drop) and no tone is reported twice.
 
 local T = 2.2
-scenario { name = "dtmf: all three end packets of a tone lost: reported from its updates", seed = 1, duration = T }
+scenario { name = "dtmf: all three end packets of a tone lost: reported from its updates", seed = 1, duration = T,
+           covers = { "rfc4733:s2.5.1.2", "rfc4733:s2.5.1.4", "rfc4733:s2.5.2" } }
 local media = require("media")
 
 local T0, D, G, I, L = 0.5, 0.200, 0.200, 0.050, 0.010

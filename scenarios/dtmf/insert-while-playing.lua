@@ -16,7 +16,9 @@
 -- Bob decodes 1, 2, 9, #, 5 with 100, 100, 200, 200, 100 ms at those
 -- starts (+ L), and never a 3.
 
-scenario { name = "dtmf: insertDTMF while tones play replaces the buffer (D91, D96)", seed = 1, duration = 2.6 }
+scenario { name = "dtmf: insertDTMF while tones play replaces the buffer (D91, D96)", seed = 1, duration = 2.6,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "spec:RTCDTMFTrack.toneBuffer",
+                      "spec:RTCDTMFTrack.duration", "spec:RTCDTMFTrack.interToneGap" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 

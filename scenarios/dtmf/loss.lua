@@ -53,7 +53,8 @@
 -- is read by tests/test_dtmf.c `capture_own_123`.
 
 local T = 2.5
-scenario { name = "dtmf: \"123\" across 20% loss: every tone, its digit, its duration", seed = 1, duration = T }
+scenario { name = "dtmf: \"123\" across 20% loss: every tone, its digit, its duration", seed = 1, duration = T,
+           covers = { "rfc4733:s2.5.1.1", "rfc4733:s2.5.1.2", "rfc4733:s2.5.1.4", "rfc4733:s2.5.2" } }
 local media = require("media")
 
 local P, T0, D, G, I, L = 0.2, 0.5, 0.300, 0.050, 0.050, 0.010

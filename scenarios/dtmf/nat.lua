@@ -22,7 +22,8 @@
 -- tone; nothing is dropped.
 
 local T = 4.5
-scenario { name = "dtmf: \"123\" through a port-restricted cone NAT", seed = 1, duration = T }
+scenario { name = "dtmf: \"123\" through a port-restricted cone NAT", seed = 1, duration = T,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "rfc4733:s2.5.2" } }
 local nm = require("natmatrix")
 local dc = require("dtmfcall")
 nm.world()

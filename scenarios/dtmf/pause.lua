@@ -14,7 +14,8 @@
 -- the starts are ns integers / 1e9, so within 1 us.) toneBuffer shows the
 -- ',' while it waits: ",2,,3" while the 1 plays, "2,,3" during the pause.
 
-scenario { name = "dtmf: a ',' pauses 2 s, measured at the receiver", seed = 1, duration = 8 }
+scenario { name = "dtmf: a ',' pauses 2 s, measured at the receiver", seed = 1, duration = 8,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "spec:RTCDTMFTrack.toneBuffer" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 local t0 = 1

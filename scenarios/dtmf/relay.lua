@@ -25,7 +25,8 @@
 -- tone (8); nothing is dropped.
 
 local T = 4.5
-scenario { name = "dtmf: \"0#*D\" through a TURN relay between symmetric NATs", seed = 1, duration = T }
+scenario { name = "dtmf: \"0#*D\" through a TURN relay between symmetric NATs", seed = 1, duration = T,
+           covers = { "spec:RTCDTMFTrack.insertDTMF", "rfc4733:s3.2" } }
 local nm = require("natmatrix")
 local dc = require("dtmfcall")
 nm.world()

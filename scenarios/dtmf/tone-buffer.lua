@@ -12,7 +12,8 @@
 -- A buffer that drained at a tone's end rather than its start, or in
 -- the gap, differs at those samples.
 
-scenario { name = "dtmf: toneBuffer drains as the tones start", seed = 1, duration = 3 }
+scenario { name = "dtmf: toneBuffer drains as the tones start", seed = 1, duration = 3,
+           covers = { "spec:RTCDTMFTrack.toneBuffer" } }
 local dc = require("dtmfcall")
 local c = dc.call()
 local t0, D, G = 1, 120, 80

@@ -5,7 +5,8 @@
 -- the connection fires ondisconnected at once; the page restarts ICE and
 -- the call comes back on the new address.
 
-scenario { name = "faults: address change", seed = 32, duration = 12 }
+scenario { name = "faults: address change", seed = 32, duration = 12,
+           covers = { "spec:RTCConnection.ondisconnected", "spec:RTCConnection.update", "rfc8445:s9" } }
 local peers = require("peers")
 
 local lan_a = net.subnet { name = "lan-a", prefix = "10.0.1.0/24", link = { latency = 0.003 } }

@@ -5,7 +5,9 @@
 -- gather on (no candidate, end of candidates at once). When the interface
 -- is back the page restarts again and the call resumes.
 
-scenario { name = "faults: interface down and up", seed = 33, duration = 15 }
+scenario { name = "faults: interface down and up", seed = 33, duration = 15,
+           covers = { "spec:RTCConnection.ondisconnected", "spec:RTCConnection.update",
+                      "spec:RTCConnection.onendofcandidates", "rfc8445:s5.1.1" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

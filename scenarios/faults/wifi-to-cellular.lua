@@ -9,7 +9,9 @@
 -- candidate is trickled, both sides restart, and onactivecandidate and
 -- onconnected fire again, on the cellular address.
 
-scenario { name = "faults: wifi to cellular", seed = 31, duration = 15 }
+scenario { name = "faults: wifi to cellular", seed = 31, duration = 15,
+           covers = { "spec:RTCConnection.ondisconnected", "spec:RTCConnection.update",
+                      "spec:RTCConnection.onactivecandidate", "rfc8445:s5.1.1", "rfc8445:s9" } }
 local peers = require("peers")
 
 local wifi = net.subnet { name = "wifi", prefix = "10.1.0.0/24", link = { latency = 0.004 } }

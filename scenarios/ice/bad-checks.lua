@@ -8,7 +8,8 @@
 -- RFC 8489 s.6.3 and s.14.7: no answer to any of them; each is counted
 -- by what was wrong; the session goes on as before.
 
-scenario { name = "ICE: bad checks are ignored and counted", seed = 8, duration = 12 }
+scenario { name = "ICE: bad checks are ignored and counted", seed = 8, duration = 12,
+           covers = { "rfc8489:s14.5", "rfc8489:s14.7", "rfc7983:s7" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

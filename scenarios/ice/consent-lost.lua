@@ -4,7 +4,8 @@
 -- (RFC 7675 s.5.1: every 4-6 s); none is answered, and 30 s after the
 -- last answer consent expires: ondisconnected fires.
 
-scenario { name = "ICE: consent lost when the peer vanishes", seed = 5, duration = 60 }
+scenario { name = "ICE: consent lost when the peer vanishes", seed = 5, duration = 60,
+           covers = { "spec:RTCConnection.ondisconnected", "rfc7675:s5.1-expire" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

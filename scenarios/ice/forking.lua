@@ -6,7 +6,9 @@
 -- are told apart by their username fragments, the answers by transaction
 -- id. Both calls connect on the same local address.
 
-scenario { name = "ICE: forking, one socket, two connections", seed = 4, duration = 10 }
+scenario { name = "ICE: forking, one socket, two connections", seed = 4, duration = 10,
+           covers = { "spec:RTCSocket.forking", "spec:RTCConnection.id",
+                      "spec:RTCConnection.onactivecandidate", "spec:RTCConnection.onconnected" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -7,7 +7,15 @@
 -- setLocalCandidate, and call connect(). The offerer controls (it
 -- nominates with USE-CANDIDATE); both end on the host-host pair.
 
-scenario { name = "ICE: two hosts on a LAN, host candidates", seed = 1, duration = 12 }
+scenario { name = "ICE: two hosts on a LAN, host candidates", seed = 1, duration = 12,
+           covers = { "spec:RTCSocket.constructor", "spec:RTCConnection.constructor",
+                      "spec:RTCConnection.constructor-remote", "spec:RTCConnection.id",
+                      "spec:RTCConnection.getLocalDescription", "spec:RTCConnection.setRemoteDescription",
+                      "spec:RTCConnection.setLocalCandidate", "spec:RTCConnection.setRemoteCandidate",
+                      "spec:RTCConnection.connect", "spec:RTCConnection.oncandidate",
+                      "spec:RTCConnection.onendofcandidates", "spec:RTCConnection.onactivecandidate",
+                      "spec:RTCConnection.onconnected", "rfc8445:s5.1.1", "rfc8445:s8.1.1",
+                      "rfc8445:s16.1", "rfc7675:s5.1-interval" } }
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }
 local alice = net.host { name = "alice" }

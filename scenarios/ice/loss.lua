@@ -43,7 +43,9 @@
 -- now the latest over 200 seeds is 3.60 s (a first check's fourth send,
 -- at about 3.55 s, the first of its sends to get through).
 
-scenario { name = "ICE: connects through loss", seed = 3, duration = 20 }
+scenario { name = "ICE: connects through loss", seed = 3, duration = 20,
+           covers = { "spec:RTCConnection.onconnected", "rfc8489:s6.2.1", "rfc8445:s14.3",
+                      "rfc8445:s7.3.1.4" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24",

@@ -48,7 +48,8 @@
 -- answered. Losing it makes the triggered check that replaces it the one
 -- that must nominate.
 
-scenario { name = "ICE: a lost nomination is not stalled by a triggered check", seed = 1, duration = 10 }
+scenario { name = "ICE: a lost nomination is not stalled by a triggered check", seed = 1, duration = 10,
+           covers = { "rfc8445:s7.3.1.4", "rfc8445:s7.3.1.5", "rfc8445:s8.1.1", "rfc8445:s14.3" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -13,7 +13,8 @@
 -- over the guest network old: before the fix the retransmissions went on
 -- for 39.5 s (RFC 8489 s.6.2.1: 0.5, 1.5, 3.5, 7.5, 15.5 s, ...).
 
-scenario { name = "ICE: nomination ends the checks on lower-priority pairs", seed = 11, duration = 45 }
+scenario { name = "ICE: nomination ends the checks on lower-priority pairs", seed = 11, duration = 45,
+           covers = { "spec:RTCConnection.onactivecandidate", "rfc8445:s8.1.2" } }
 local peers = require("peers")
 
 local office = net.subnet { name = "office", prefix = "10.0.0.0/24", link = { latency = 0.002 } }

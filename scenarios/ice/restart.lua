@@ -8,7 +8,12 @@
 -- new credentials, a pair is nominated, and onactivecandidate fires again.
 -- onconnected does not: the session never went down.
 
-scenario { name = "ICE: restart with update()", seed = 10, duration = 10 }
+scenario { name = "ICE: restart with update()", seed = 10, duration = 10,
+           covers = { "spec:RTCConnection.update", "spec:RTCConnection.setRemoteDescription",
+                      "spec:RTCConnection.oncandidate", "spec:RTCConnection.onactivecandidate",
+                      "spec:RTCConnectionDescription.connection-id",
+                      "spec:RTCConnectionDescription.usefrag", "spec:RTCConnectionDescription.secret",
+                      "rfc8445:s9" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

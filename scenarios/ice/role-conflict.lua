@@ -9,7 +9,8 @@
 --  - with the largest tie-breaker, hers is smaller: she switches to
 --    controlled and answers with success.
 
-scenario { name = "ICE: role conflicts resolved by tie-breaker", seed = 9, duration = 6 }
+scenario { name = "ICE: role conflicts resolved by tie-breaker", seed = 9, duration = 6,
+           covers = { "rfc8445:s7.3.1.1" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

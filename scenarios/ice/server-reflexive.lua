@@ -7,7 +7,10 @@
 -- listens makes the end of gathering wait for that transaction to time out
 -- (RFC 8489 s.6.2.1: 39.5 s), and then onendofcandidates fires, once.
 
-scenario { name = "ICE: server-reflexive gathering, no NAT", seed = 2, duration = 60 }
+scenario { name = "ICE: server-reflexive gathering, no NAT", seed = 2, duration = 60,
+           covers = { "spec:RTCSocket.constructor", "spec:RTCIceServer.url",
+                      "spec:RTCConnection.onendofcandidates", "rfc8445:s5.1.1.2", "rfc8445:s5.1.3",
+                      "rfc8489:s12", "rfc8489:s6.2.1" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -19,7 +19,9 @@
 --             checks once setRemoteDescription arrives.
 -- All three connect, each as soon as its order allows.
 
-scenario { name = "ICE: trickle orders", seed = 6, duration = 15 }
+scenario { name = "ICE: trickle orders", seed = 6, duration = 15,
+           covers = { "spec:RTCConnection.connect", "spec:RTCConnection.setRemoteCandidate",
+                      "spec:RTCConnection.setRemoteDescription", "rfc8445:s7.3.1.3" } }
 local peers = require("peers")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -7,7 +7,8 @@
 -- from the host's ephemeral range in order, 49152 then 49153. Both pairs are checked;
 -- the controlling side nominates the best one that works: the LAN pair.
 
-scenario { name = "ICE: a host with two interfaces", seed = 7, duration = 10 }
+scenario { name = "ICE: a host with two interfaces", seed = 7, duration = 10,
+           covers = { "spec:RTCConnection.oncandidate", "rfc8445:s5.1.1", "rfc8445:s8.1.2", "rfc8445:s14.2" } }
 local peers = require("peers")
 
 local office = net.subnet { name = "office", prefix = "10.0.0.0/24", link = { latency = 0.002 } }

@@ -7,7 +7,18 @@
 -- and Alice's local one must be as before. A case that is not refused,
 -- or refused for another reason, stops the scenario with its name.
 
-scenario { name = "media: bad input is refused, naming the field, changing nothing", seed = 1, duration = 2 }
+scenario { name = "media: bad input is refused, naming the field, changing nothing", seed = 1, duration = 2,
+           covers = { "spec:RTCMediaSession.constructor", "spec:RTCMediaSession.setRemoteDescription",
+                      "spec:RTCMediaSession.addStream", "spec:RTCMediaSession.removeStream",
+                      "spec:RTCMediaSession.sendStream", "spec:RTCMediaSession.sendTrack",
+                      "spec:RTCMediaSession.addConnection", "spec:RTCMediaSession.removeConnection",
+                      "spec:RTCMediaSession.close", "spec:RTCMediaSessionOptions.mediaAttributes",
+                      "spec:RTCMediaAttributes.videoMaxWidth", "spec:RTCTrackDescription.id",
+                      "spec:RTCTrackDescription.kind", "spec:RTCTrackDescription.ssrc",
+                      "spec:RTCTrackDescription.msid", "spec:RTCTrackDescription.connection-id",
+                      "spec:RTCTrackDescription.codecs", "spec:RTCTrackDescription.rtpExtHeaders",
+                      "spec:RTCTrackDescription.delete", "spec:RTCCodec.payload-id", "spec:RTCCodec.kind",
+                      "spec:RTCCodec.clockRate", "spec:RTCConnectionDescription.fingerprints", "rfc8122:s5" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

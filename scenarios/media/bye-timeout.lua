@@ -29,7 +29,11 @@
 
 local T, TIMEOUT, L = 3, 10, 0.01
 scenario { name = "media: BYE (sendTrack false, removeStream) and the RTP timeout under total loss", seed = 1,
-           duration = T + TIMEOUT + 0.5 }
+           duration = T + TIMEOUT + 0.5,
+           covers = { "spec:RTCMediaSession.sendTrack", "spec:RTCMediaSession.removeStream",
+                      "spec:RTCMediaSession.setRemoteDescription", "spec:RTCMediaSession.onremovestream",
+                      "spec:MediaStream.ondisconnected", "spec:MediaStreamTrack.ondisconnected",
+                      "rfc3550:s6.6", "rfc3550:s6.3.5" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

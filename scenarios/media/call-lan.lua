@@ -45,7 +45,14 @@
 -- twin (plain RTP/RTCP in place of the protected packets).
 
 local T = 3
-scenario { name = "media: two-way audio and video call on a LAN", seed = 1, duration = T }
+scenario { name = "media: two-way audio and video call on a LAN", seed = 1, duration = T,
+           covers = { "spec:RTCMediaSession.constructor", "spec:RTCMediaSession.addConnection",
+                      "spec:RTCMediaSession.addStream", "spec:RTCMediaSession.sendStream",
+                      "spec:RTCMediaSession.getLocalDescription",
+                      "spec:RTCMediaSession.setRemoteDescription", "spec:RTCMediaSession.onaddstream",
+                      "spec:MediaStream.onconnected", "spec:MediaStreamTrack.onconnected", "rfc8842:s5.3",
+                      "rfc5764:s4.2", "rfc7983:s7", "rfc3550:s5.1",
+                      "rfc3550:s6.1" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -14,7 +14,10 @@
 -- closed it. Her RTCConnection then refuses its methods.
 
 local T = 2
-scenario { name = "media: close() says BYE, closes the connections, sends nothing after", seed = 1, duration = T + 34 }
+scenario { name = "media: close() says BYE, closes the connections, sends nothing after", seed = 1, duration = T + 34,
+           covers = { "spec:RTCMediaSession.close", "spec:MediaStreamTrack.ondisconnected",
+                      "spec:MediaStream.ondisconnected", "rfc3550:s6.6", "rfc7675:s5.1-interval",
+                      "rfc7675:s5.1-expire" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

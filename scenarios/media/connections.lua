@@ -26,7 +26,11 @@
 -- Bob receives 9 frames, give or take one at each end: [8, 10]; the mic
 -- 50/s: [44, 46] in those 0.9 s.
 
-scenario { name = "media: two connections, a track on each; removeConnection refused while a track rides", seed = 1, duration = 2.5 }
+scenario { name = "media: two connections, a track on each; removeConnection refused while a track rides", seed = 1, duration = 2.5,
+           covers = { "spec:RTCMediaSession.addConnection", "spec:RTCMediaSession.removeConnection",
+                      "spec:RTCMediaSession.getConnections", "spec:RTCMediaSession.setTrackProperties",
+                      "spec:RTCMediaSession.sendTrack", "spec:RTCTrackDescription.connection-id",
+                      "spec:RTCTrackDescription.delete" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -15,7 +15,15 @@
 -- Every description Bob takes is the one Alice sent, through JSON
 -- unchanged (getRemoteDescription equals it), hyphenated keys included.
 
-scenario { name = "media: incremental and full remote descriptions, filters", seed = 1, duration = 5 }
+scenario { name = "media: incremental and full remote descriptions, filters", seed = 1, duration = 5,
+           covers = { "spec:RTCMediaSession.getLocalDescription",
+                      "spec:RTCMediaSession.setRemoteDescription",
+                      "spec:RTCMediaSession.getRemoteDescription",
+                      "spec:RTCMediaSession.getReceivingStreams", "spec:RTCMediaSession.addStream",
+                      "spec:RTCMediaSession.removeStream", "spec:RTCMediaSession.onaddstream",
+                      "spec:RTCMediaSession.onremovestream", "spec:RTCTrackDescription.delete",
+                      "spec:RTCMediaSessionDescriptionFilter.msid",
+                      "spec:RTCMediaSessionDescriptionFilter.connection-id" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

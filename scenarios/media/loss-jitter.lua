@@ -48,7 +48,9 @@
 -- arrival times are whole timestamp units (20.8 us), under a unit of |D|.
 
 local T = 30
-scenario { name = "media: audio across 5% loss and 10 ms jitter: RR fraction lost and jitter", seed = 1, duration = T }
+scenario { name = "media: audio across 5% loss and 10 ms jitter: RR fraction lost and jitter", seed = 1, duration = T,
+           covers = { "rfc3550:s6.2", "rfc3550:s6.3", "rfc3550:s6.4.1", "rfc3550:s6.4.2",
+                      "rfc5761:s4" } }
 local media = require("media")
 
 local P, J, RATE = 0.05, 0.010, 48000

@@ -28,7 +28,9 @@
 -- handshake takes two round trips more (D43), so the DTLS outcome comes
 -- within 1 s; the calls run 3 s.
 
-scenario { name = "media: a man in the middle; a fingerprint that does not match", seed = 7, duration = 3 }
+scenario { name = "media: a man in the middle; a fingerprint that does not match", seed = 7, duration = 3,
+           covers = { "spec:RTCConnectionDescription.fingerprints", "spec:MediaStreamTrack.onconnected",
+                      "rfc5763:s5-certificate", "rfc5763:s5-verify", "rfc8122:s5" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

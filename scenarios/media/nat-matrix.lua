@@ -25,7 +25,8 @@
 -- connected and each received 99 to 101 packets in that window, else what
 -- it saw ("A n/B n", "-" for a track that never connected).
 
-scenario { name = "media: SRTP both ways across the NAT matrix", seed = 28, duration = 5 }
+scenario { name = "media: SRTP both ways across the NAT matrix", seed = 28, duration = 5,
+           covers = { "spec:MediaStreamTrack.onconnected", "rfc5764:s4.2", "rfc6347:s4.2.4", "rfc8445:s12" } }
 
 local nm = require("natmatrix")
 local kinds, labels, short, expected = nm.kinds, nm.labels, nm.short, nm.expected

@@ -52,7 +52,10 @@
 -- and 4 / 0.02 + 1 = 201 packets (first RTP under 0.5 s after the start,
 -- then one every 20 ms), none lost (A.3), nothing disconnects.
 
-scenario { name = "media: garbage from the network is ignored and counted; the call goes on", seed = 13, duration = 4 }
+scenario { name = "media: garbage from the network is ignored and counted; the call goes on", seed = 13, duration = 4,
+           covers = { "rfc7983:s7", "rfc3711:s3.1", "rfc3711:s3.3.2", "rfc7714:s14.2", "rfc6347:s4.1",
+                      "rfc8445:s12", "rfc8445:s7.2.2",
+                      "rfc8489:s5" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -44,7 +44,8 @@
 -- sequence jump would make it near 1000); the same holds the other way,
 -- where nothing was injected.
 
-scenario { name = "media: replayed and forged SRTP are dropped and counted", seed = 11, duration = 5 }
+scenario { name = "media: replayed and forged SRTP are dropped and counted", seed = 11, duration = 5,
+           covers = { "rfc3711:s3.1", "rfc3711:s3.3.2", "rfc3711:s3.4", "rfc8445:s12" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -13,7 +13,8 @@
 --     common, and a DTLS-SRTP handshake without one is of no use (D54):
 --     both sides fire dtlsfailed, no remote track connects.
 
-scenario { name = "media: SRTP profiles offered, chosen, and none in common", seed = 1, duration = 2 }
+scenario { name = "media: SRTP profiles offered, chosen, and none in common", seed = 1, duration = 2,
+           covers = { "rfc5764:s4.1.2", "rfc7714:s14.2" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -13,7 +13,10 @@
 -- and the next packet (within 20 ms, plus the 10 ms path) connects it
 -- again (D66): two track.connected in all, the second in [1.52, 1.55].
 
-scenario { name = "media: an SSRC collision, the new SSRC, the track connected again", seed = 1, duration = 2 }
+scenario { name = "media: an SSRC collision, the new SSRC, the track connected again", seed = 1, duration = 2,
+           covers = { "spec:RTCMediaSession.onunknowntrack", "spec:MediaStreamTrack.onconnected",
+                      "spec:MediaStreamTrack.ondisconnected", "spec:RTCTrackDescription.ssrc",
+                      "rfc3550:s8.2", "rfc3550:s6.6" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

@@ -9,7 +9,16 @@
 -- shows them, and Bob, given the track's description again (incremental,
 -- filtered by msid), has them too.
 
-scenario { name = "media: setTrackProperties refuses id, kind, ssrc, msid; applies codecs", seed = 1, duration = 2 }
+scenario { name = "media: setTrackProperties refuses id, kind, ssrc, msid; applies codecs", seed = 1, duration = 2,
+           covers = { "spec:RTCMediaSession.constructor", "spec:RTCMediaSession.setTrackProperties",
+                      "spec:RTCMediaSession.getRemoteDescription", "spec:RTCMediaSessionOptions.codecs",
+                      "spec:RTCMediaSessionOptions.mediaAttributes", "spec:RTCCodec.payload-id",
+                      "spec:RTCCodec.name", "spec:RTCCodec.clockRate", "spec:RTCCodec.numChannels",
+                      "spec:RTCCodec.params", "spec:RTCMediaAttributes.videoMaxWidth",
+                      "spec:RTCMediaAttributes.videoMaxHeight", "spec:RTCTrackDescription.id",
+                      "spec:RTCTrackDescription.kind", "spec:RTCTrackDescription.ssrc",
+                      "spec:RTCTrackDescription.msid", "spec:RTCTrackDescription.codecs",
+                      "spec:RTCTrackDescription.mediaAttributes", "spec:RTCTrackDescription.rtpExtHeaders" } }
 local media = require("media")
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }

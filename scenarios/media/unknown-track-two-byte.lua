@@ -13,7 +13,9 @@
 -- onunknowntrack names the level by its URI and the stream id by "20".
 -- Timing as in unknown-track.lua: the first packet after ICE and DTLS.
 
-scenario { name = "media: an unknown track, two-byte header extensions, an unmapped id", seed = 1, duration = 1 }
+scenario { name = "media: an unknown track, two-byte header extensions, an unmapped id", seed = 1, duration = 1,
+           covers = { "spec:RTCMediaSession.onunknowntrack", "spec:RTCTrackDescription.rtpExtHeaders",
+                      "rfc8285:s4.3" } }
 local media = require("media")
 
 local LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"

@@ -20,7 +20,10 @@
 --     time (D69): by the end, about 50 packets/s since the first.
 
 local T = 2
-scenario { name = "media: an unknown track with header extensions, later matched by a description", seed = 1, duration = T }
+scenario { name = "media: an unknown track with header extensions, later matched by a description", seed = 1, duration = T,
+           covers = { "spec:RTCMediaSession.onunknowntrack", "spec:RTCMediaSession.onaddstream",
+                      "spec:MediaStream.onconnected", "spec:MediaStreamTrack.onconnected",
+                      "spec:RTCTrackDescription.rtpExtHeaders", "rfc8285:s4.2" } }
 local media = require("media")
 
 local LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"

@@ -40,7 +40,9 @@
 -- Both are far under the RTP timeout (D63: 2 x Td, at least 10 s), so no
 -- track or stream disconnects.
 
-scenario { name = "media: wifi to cellular mid-call, the media gap and no new handshake", seed = 31, duration = 6 }
+scenario { name = "media: wifi to cellular mid-call, the media gap and no new handshake", seed = 31, duration = 6,
+           covers = { "spec:RTCConnection.update", "spec:RTCConnection.ondisconnected", "rfc8445:s9",
+                      "rfc8445:s12" } }
 local media = require("media")
 local peers = require("peers")
 

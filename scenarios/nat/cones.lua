@@ -8,7 +8,9 @@
 -- NAT's filter (the first checks are filtered, then the retransmissions
 -- and triggered checks get through). The selected pair is srflx-srflx.
 
-scenario { name = "NAT: port-restricted cone to restricted cone", seed = 21, duration = 20 }
+scenario { name = "NAT: port-restricted cone to restricted cone", seed = 21, duration = 20,
+           covers = { "rfc4787:s5", "rfc8445:s5.1.1.2", "rfc8489:s12", "rfc8445:s7.2.5.3.2",
+                      "rfc4787:s4.2", "rfc8489:s14.2" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

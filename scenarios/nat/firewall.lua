@@ -11,7 +11,10 @@
 -- shows that only TURN left the office, and that Bob's direct checks
 -- reached its door and went no further.
 
-scenario { name = "NAT: a firewall that allows only the TURN server", seed = 29, duration = 45 }
+scenario { name = "NAT: a firewall that allows only the TURN server", seed = 29, duration = 45,
+           covers = { "spec:RTCIceServer.url", "spec:RTCIceServer.credential", "rfc8656:s7",
+                      "rfc8489:s6.2.1",
+                      "rfc7675:s5.1-renew" } }
 local peers = require("peers")
 
 local office = net.subnet { name = "office", prefix = "192.0.2.0/24" }

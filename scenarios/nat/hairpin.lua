@@ -9,7 +9,10 @@
 -- die at its NAT, every pair fails, and ondisconnected fires when the
 -- last check gives up (RFC 8489: 39.5 s).
 
-scenario { name = "NAT: two hosts behind one NAT, hairpinning on and off", seed = 22, duration = 60 }
+scenario { name = "NAT: two hosts behind one NAT, hairpinning on and off", seed = 22, duration = 60,
+           covers = { "spec:RTCIceCandidateDescription.type", "spec:RTCConnection.ondisconnected",
+                      "rfc4787:s6", "rfc8489:s6.2.1",
+                      "rfc4787:s4.2" } }
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }
 local dc = net.subnet { name = "dc", prefix = "198.51.100.0/24" }

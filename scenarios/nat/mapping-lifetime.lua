@@ -13,7 +13,9 @@
 -- show the translation (192.168.1.2:49152 inside, 203.0.113.30:1024 and
 -- up outside, one port per destination).
 
-scenario { name = "NAT: mapping lifetime vs consent freshness", seed = 23, duration = 90 }
+scenario { name = "NAT: mapping lifetime vs consent freshness", seed = 23, duration = 90,
+           covers = { "rfc4787:s4.3", "rfc7675:s5.1-interval", "rfc7675:s5.1-expire",
+                      "rfc7675:s5.1-renew" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

@@ -38,7 +38,11 @@
 --   either: Alice's filter drops Bob's fresh mapping, Bob's drops Alice.
 --   The best relayed pair is relay/prflx (Bob's host to Alice's relay).
 
-scenario { name = "NAT: the matrix of NAT types, selected candidate types", seed = 28, duration = 8 }
+scenario { name = "NAT: the matrix of NAT types, selected candidate types", seed = 28, duration = 8,
+           covers = { "spec:RTCConnection.onactivecandidate", "spec:RTCIceCandidateDescription.type",
+                      "rfc4787:s4.1", "rfc4787:s5", "rfc8445:s6.1.2", "rfc8445:s5.1.2.2",
+                      "rfc8445:s7.2.5.3.1", "rfc8445:s7.3.1.3", "rfc8656:s7",
+                      "rfc8445:s7.1.1" } }
 
 local nm = require("natmatrix")
 local kinds, labels, short, expected = nm.kinds, nm.labels, nm.short, nm.expected

@@ -8,7 +8,9 @@
 -- the restart; Alice gathers again, the STUN server reports the new
 -- public address, and the call comes back on the new mapping.
 
-scenario { name = "NAT: reboot mid-session, restart on the new mapping", seed = 24, duration = 60 }
+scenario { name = "NAT: reboot mid-session, restart on the new mapping", seed = 24, duration = 60,
+           covers = { "spec:RTCConnection.update", "rfc8445:s9", "rfc7675:s5.1-expire",
+                      "rfc8489:s14.2" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

@@ -7,7 +7,8 @@
 -- has a TURN server: her relayed candidate receives from anyone she has a
 -- permission for, and the call connects through it.
 
-scenario { name = "NAT: symmetric both sides, through TURN", seed = 25, duration = 30 }
+scenario { name = "NAT: symmetric both sides, through TURN", seed = 25, duration = 30,
+           covers = { "rfc4787:s4.1", "rfc8445:s5.1.1.2", "rfc8656:s7", "rfc8656:s18" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

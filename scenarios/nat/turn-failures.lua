@@ -7,7 +7,9 @@
 -- a STUN server: no pair can work, every check gives up after RFC 8489's
 -- 39.5 s, and both sides fire ondisconnected.
 
-scenario { name = "NAT: TURN refused, and symmetric NATs without a relay", seed = 26, duration = 60 }
+scenario { name = "NAT: TURN refused, and symmetric NATs without a relay", seed = 26, duration = 60,
+           covers = { "spec:RTCIceServer.credential", "spec:RTCConnection.onendofcandidates",
+                      "spec:RTCConnection.ondisconnected", "rfc8489:s9.2", "rfc8489:s6.2.1" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

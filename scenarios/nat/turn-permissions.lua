@@ -14,7 +14,9 @@
 -- the relay at the very start, before Alice's permission was installed,
 -- were dropped the same way.)
 
-scenario { name = "NAT: TURN channels, and a permission that runs out", seed = 27, duration = 600 }
+scenario { name = "NAT: TURN channels, and a permission that runs out", seed = 27, duration = 600,
+           covers = { "spec:RTCIceCandidateDescription.type", "rfc8656:s9", "rfc8656:s10", "rfc8656:s12",
+                      "rfc7675:s5.1-expire" } }
 local peers = require("peers")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }

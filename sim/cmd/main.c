@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/coverage.h"
 #include "cmd/report.h"
 #include "host/impl.h"
 #include "cmd/results.h"
@@ -40,6 +41,7 @@
 static const char usage[] =
     "usage: rtcsim run [options] PATH...\n"
     "       rtcsim merge --out DIR SHARD_DIR...\n"
+    "       rtcsim coverage [--json] [--catalogue FILE] [PATH...]\n"
     "       rtcsim --help\n"
     "\n"
     "run: runs Lua scenarios (files, or folders searched for *.lua) in the\n"
@@ -88,6 +90,11 @@ static const char usage[] =
     "merge: joins the report folders of the shards of one run into DIR, whose\n"
     "junit.xml and summary.txt are those of the run unsharded; prints the\n"
     "summary and exits as that run would have.\n"
+    "\n"
+    "coverage: lists every entry of the coverage catalogue (the spec's methods,\n"
+    "events and attributes, the RFC requirements) with the scenarios whose\n"
+    "scenario{covers=} names it, NOT COVERED where none does, and the share\n"
+    "covered; reads the headers only (rtcsim coverage --help).\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed,\n"
     "             2 bad usage or a scenario that could not run\n"
@@ -932,6 +939,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "merge") == 0)
         return cmd_merge(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "coverage") == 0)
+        return sim_cmd_coverage(argc - 2, argv + 2, stdout, stderr);
     if (argc < 2)
         fputs(usage, stderr);
     else

@@ -329,7 +329,15 @@ rtcsim_connection_t *sim_ice_connection_new(sim_ice_socket_t *s, const rtcsim_co
         s->conns_cap = cap;
     }
     s->conns[s->nconns++] = slot;
+    if (errlen)
+        err[0] = '\0';
     slot->c = SIM_CALL(s->impl, connection_new, s->ref, remote, slot, NULL, err, errlen);
+    if (!slot->c && errlen) {
+        err[errlen - 1] = '\0';     /* an implementation's message: bounded */
+        if (!err[0])
+            snprintf(err, errlen, "implementation %s: connection_new failed and said nothing",
+                     s->impl->label);
+    }
     if (!slot->c) {
         s->nconns--;
         free(slot);

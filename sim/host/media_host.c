@@ -136,7 +136,15 @@ sim_media_t *sim_media_new(sim_host_t *h, const sim_impl_t *impl, const rtcsim_m
     rtcsim_env_t env = { .ctx = m, .now = env_now, .set_timer = env_set_timer, .send = env_send,
                       .random = env_random, .alloc = env_alloc };
     rtcsim_status_t st;
+    if (errlen)
+        err[0] = '\0';
     m->ref = SIM_CALL(m->impl, media_new, &env, opts, &st, err, errlen);
+    if (!m->ref && errlen) {
+        err[errlen - 1] = '\0';     /* an implementation's message: bounded */
+        if (!err[0])
+            snprintf(err, errlen, "implementation %s: media_new failed and said nothing",
+                     m->impl->label);
+    }
     if (!m->ref) {
         free(m);
         return NULL;

@@ -155,6 +155,10 @@ void sim_lua_name_claim(lua_State *L, const char *name, const char *kind)
 
 void sim_lua_check_phase(lua_State *L, const char *what)
 {
+    /* A header read ends at the first call past scenario{} (D111): what
+     * follows builds the run, which a header read does not make. */
+    if (sim_scn_get(L)->header_read && strcmp(what, "scenario") != 0)
+        sim_scn_header_stop(L);
     switch (sim_scn_get(L)->phase) {
     case SIM_PHASE_BUILD:
     case SIM_PHASE_RUN:

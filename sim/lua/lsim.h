@@ -20,6 +20,7 @@
 #include "check/capture.h"
 #include "check/evlog.h"
 #include "kernel/kernel.h"
+#include "lua/catalogue.h"
 #include "lua/scenario.h"
 #include <rtcsim/impl.h>
 
@@ -91,6 +92,16 @@ typedef struct sim_scn {
     size_t          nhost_impls;
     bool            foreign;        /* a host of this run is on an implementation other than
                                        the built-in one: byte goldens are compared masked */
+
+    /* scenario{covers=} (D111): catalogue ids, checked against cat, or
+     * when that is NULL against own_cat, loaded from the catalogue beside
+     * the scenario (sim_catalogue_path) when covers= is first given. */
+    char          **covers;
+    size_t          ncovers;
+    const sim_catalogue_t *cat;
+    sim_catalogue_t *own_cat;
+    bool            header_read;    /* sim_scenario_header: stop once the header is read */
+    bool            header_done;    /* ... and it was */
 } sim_scn_t;
 
 /* ---- implementations under test (host/impl.h) ---------------------------- */
@@ -114,6 +125,13 @@ void sim_lua_impl_note(const sim_scn_t *s, char **notes);
 void sim_lua_push_counters(lua_State *L, const rtcsim_counter_t *c, size_t n);
 
 sim_scn_t *sim_scn_get(lua_State *L);
+/* scenario{covers=} of the table at idx into s->covers: a list of ids of
+ * the catalogue; anything else raises an error naming the id and its line
+ * in the scenario file (scenario.c). */
+void       sim_scn_covers(lua_State *L, int idx);
+/* In a header read (sim_scenario_header): the header is read, the script
+ * goes no further (a sticky stop, as a bound's). Raises. */
+int        sim_scn_header_stop(lua_State *L);
 /* Call the function at the top of the stack with nargs arguments below it,
  * under a traceback handler; on error record it and stop the kernel. */
 void       sim_scn_call(sim_scn_t *s, int nargs);

@@ -402,7 +402,7 @@ static int l_socket(lua_State *L)
                              "(socket_set_srtp_profiles)", impl->label);
     sim_lice_t *li = new_record(L, s, "RTCSocket");
     li->host = sim_host_name(h);
-    char err[256];
+    char err[256] = "";
     li->sock = sim_ice_socket_new(h, impl, stun, nstun, turn, nturn, on_event, li, err, sizeof err);
     if (!li->sock) {
         sim_scn_check(s, L);    /* out of memory at the bound: the memory error */
@@ -458,7 +458,7 @@ static int l_connection(lua_State *L)
     lconn_t *lc = calloc(1, sizeof *lc);
     if (!lc)
         return luaL_error(L, "RTCConnection: out of memory (connection record)");
-    char err[256];
+    char err[256] = "";
     lc->c = sim_ice_connection_new(li->sock, rp, lc, err, sizeof err);
     if (!lc->c) {
         free(lc);
@@ -511,7 +511,7 @@ static int m_set_remote_description(lua_State *L)
     if (strcmp(d.ufrag, own.ufrag) == 0)
         return luaL_error(L, "setRemoteDescription: RTCConnection '%s' was given its own local "
                              "description (usefrag '%s'); give the other side's", own.id, own.ufrag);
-    char err[256];
+    char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_remote_description, lc->c, &d, err, sizeof err),
                 "setRemoteDescription", err);
 }
@@ -522,7 +522,7 @@ static int m_set_local_candidate(lua_State *L)
     lconn_t *lc = check_conn(L);
     rtcsim_candidate_t c;
     to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
-    char err[256];
+    char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_local_candidate, lc->c, &c, err, sizeof err),
                 "setLocalCandidate", err);
 }
@@ -533,7 +533,7 @@ static int m_set_remote_candidate(lua_State *L)
     lconn_t *lc = check_conn(L);
     rtcsim_candidate_t c;
     to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
-    char err[256];
+    char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_remote_candidate, lc->c, &c, err, sizeof err),
                 "setRemoteCandidate", err);
 }
@@ -542,7 +542,7 @@ static int m_connect(lua_State *L)
 {
     sim_lua_check_phase(L, "connect");
     lconn_t *lc = check_conn(L);
-    char err[256];
+    char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_connect, lc->c, err, sizeof err), "connect", err);
 }
 
@@ -552,7 +552,7 @@ static int m_update(lua_State *L)
 {
     sim_lua_check_phase(L, "update");
     lconn_t *lc = check_conn(L);
-    char err[256];
+    char err[256] = "";
     if (sim_ice_socket_refresh(lc->li->sock, err, sizeof err) < 0) {
         sim_scn_check(sim_scn_get(L), L);   /* out of memory at the bound: the memory error */
         return luaL_error(L, "update: %s", err);

@@ -69,7 +69,11 @@ const sim_impl_t *sim_lua_host_impl(lua_State *L, sim_host_t *h, const char *wha
 int sim_lua_impl_error(lua_State *L, const sim_impl_t *impl, const char *method, int rc,
                        const char *err)
 {
-    const char *why = err && err[0] ? err : rtcsim_strerror(rc);
+    /* err is the caller's buffer of at least 256 bytes, which the
+     * implementation filled: bound it */
+    char msg[256];
+    snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, err ? err : "");
+    const char *why = msg[0] ? msg : rtcsim_strerror(rc);
     if (sim_impl_is_builtin(impl))
         return luaL_error(L, "%s: %s", method, why);
     return luaL_error(L, "%s: %s (implementation %s: %s)", method, why, impl->label,

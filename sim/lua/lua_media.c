@@ -1294,6 +1294,9 @@ static int done_as(lua_State *L, lsession_t *ls, int rc, const char *method, con
          * from an implementation under test says whose it is */
         const sim_impl_t *impl = sim_media_impl(ls->m);
         bool other = !sim_impl_is_builtin(impl);
+        char msg[256];      /* err: a 256-byte buffer the implementation filled; bounded */
+        snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, err);
+        err = msg;
         size_t ml = strlen(method);
         bool named = strncmp(err, method, ml) == 0 && err[ml] == ':';
         return luaL_error(L, "%s%s%s%s%s%s%s%s", exc ? exc : "", exc ? ": " : "",

@@ -400,8 +400,8 @@ static int l_scenario(lua_State *L)
     sim_lua_check_phase(L, "scenario");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = { "name", "seed", "duration", "max_time",
-                                        "instructions", "max_pending", "max_log_bytes", NULL };
+    static const char *const keys[] = { "name", "seed", "duration", "max_time", "instructions",
+                                        "max_pending", "max_log_bytes", "covers", NULL };
     sim_lua_check_keys(L, 1, "scenario", keys);
     if (s->title)
         return luaL_error(L, "scenario{} given twice");
@@ -445,6 +445,9 @@ static int l_scenario(lua_State *L)
         sim_kernel_set_max_pending(s->k, (size_t)n);
     if (opt_count(L, "max_log_bytes", &n))
         sim_evlog_set_max_bytes(s->log, (size_t)n);
+    sim_scn_covers(L, 1);
+    if (s->header_read)
+        return sim_scn_header_stop(L);
     return 0;
 }
 

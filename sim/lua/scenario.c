@@ -328,6 +328,149 @@ void sim_scn_hook_thread(sim_scn_t *s, lua_State *co)
         lua_sethook(co, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
+/* ---- scenario{covers=} (D111) ------------------------------------------------ */
+
+int sim_scn_header_stop(lua_State *L)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    s->header_done = !s->limit[0];     /* a bound or a bad covers= tripped first: that error */
+    /* sticky, so a pcall around scenario{} cannot carry the script on */
+    return sim_scn_limit(L, 1, "the header is read");
+}
+
+/* The line of the scenario file, from `from` on, where id first appears
+ * quoted: the line an error about it names (a table constructor keeps no
+ * line per element). `from` when it is not found. */
+static int id_line(const char *path, int from, const char *id)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return from;
+    char *buf = NULL;
+    size_t cap = 0, n = strlen(id);
+    int line = 0, hit = 0;
+    while (!hit && getline(&buf, &cap, f) >= 0) {
+        if (++line < from)
+            continue;
+        for (const char *p = buf; !hit && (p = strstr(p, id)); p++)
+            if (p > buf && (p[-1] == '"' || p[-1] == '\'') && p[n] == p[-1])
+                hit = line;
+    }
+    free(buf);
+    fclose(f);
+    return hit ? hit : from;
+}
+
+/* A bad covers= ends the run as a tripped bound does (sticky: a pcall
+ * around scenario{} cannot swallow it, so a declaration cannot rot
+ * unseen); the message is "file:line: ..." as given. Raises. */
+static int covers_error(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int covers_error(lua_State *L, const char *fmt, ...)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    if (!s->limit[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->limit, sizeof s->limit, fmt, ap);
+        va_end(ap);
+    }
+    lua_sethook(s->L, limit_hook, LUA_MASKCOUNT, 1);
+    sim_stop(s->k);
+    return raise_limit(L);
+}
+
+/* What covers= is checked against: the one given (a header read for
+ * `rtcsim coverage`), else the catalogue beside the scenario, read once. */
+static const sim_catalogue_t *catalogue(sim_scn_t *s, lua_State *L)
+{
+    if (s->cat)
+        return s->cat;
+    if (!s->own_cat) {
+        char *path = sim_catalogue_path(s->path), *err = NULL;
+        if (!path)
+            luaL_error(L, "out of memory");
+        s->own_cat = sim_catalogue_load(path, &err);
+        free(path);
+        if (!s->own_cat) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "%s", err ? err : "out of memory");
+            free(err);
+            trip_f(s, L, 1, "scenario.covers: %s", msg);
+            raise_limit(L);
+        }
+    }
+    return s->own_cat;
+}
+
+void sim_scn_covers(lua_State *L, int idx)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, idx, "covers") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1)) {
+        trip_f(s, L, 1, "scenario.covers must be a list of catalogue ids (strings), got %s",
+               luaL_typename(L, -1));
+        raise_limit(L);
+    }
+    int t = lua_gettop(L);
+    size_t n = lua_rawlen(L, t), keys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        keys++;
+    }
+    if (keys != n) {
+        trip_f(s, L, 1, "scenario.covers must be a list (keys 1 to n, no holes, no names)");
+        raise_limit(L);
+    }
+    const sim_catalogue_t *cat = catalogue(s, L);
+    /* the Lua code that called scenario{} (through pcall, say): its
+     * file and line, as trip() finds them */
+    const char *src = s->path;
+    char short_src[LUA_IDSIZE];
+    int call_line = 0;
+    lua_Debug ar;
+    for (int level = 1; call_line <= 0 && lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            call_line = ar.currentline;
+            snprintf(short_src, sizeof short_src, "%s", ar.short_src);
+            src = short_src;
+        }
+    for (size_t i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, t, (lua_Integer)i) != LUA_TSTRING) {
+            trip_f(s, L, 1, "scenario.covers[%d] must be a string (a catalogue id), got %s", (int)i,
+                   luaL_typename(L, -1));
+            raise_limit(L);
+        }
+        size_t len;
+        const char *id = lua_tolstring(L, -1, &len);
+        bool known = strlen(id) == len && sim_catalogue_find(cat, id) >= 0;
+        bool twice = false;
+        for (size_t j = 0; known && !twice && j < s->ncovers; j++)
+            twice = strcmp(s->covers[j], id) == 0;
+        if (!known || twice) {
+            int at = call_line > 0 ? id_line(s->path, call_line, id) : 0;
+            if (!known)
+                covers_error(L, "%s:%d: scenario.covers: '%s' is not an id of the catalogue %s", src,
+                             at, id, cat->path);
+            covers_error(L, "%s:%d: scenario.covers: '%s' is listed twice", src, at, id);
+        }
+        char **v = realloc(s->covers, (s->ncovers + 1) * sizeof *v);
+        if (!v || !(v[s->ncovers] = strdup(id))) {
+            if (v)
+                s->covers = v;
+            luaL_error(L, "out of memory");
+        }
+        s->covers = v;
+        s->ncovers++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 int sim_mkdirs(const char *path)
 {
     char buf[4096];
@@ -404,6 +547,13 @@ static char *derive_lib_dir(const char *path)
     return rc ? d : beside_file(path, "lib");
 }
 
+char *sim_catalogue_path(const char *path)
+{
+    char *d;
+    int rc = beside_scenarios(path, "scenarios/coverage.txt", &d);
+    return rc ? d : beside_file(path, "coverage.txt");
+}
+
 static void finish(sim_scn_t *s, sim_result_t *r)
 {
     char *path = NULL;
@@ -415,6 +565,67 @@ static void finish(sim_scn_t *s, sim_result_t *r)
         }
         free(path);
     }
+}
+
+/* Free what the run made, Lua first. */
+static void close_run(sim_scn_t *s)
+{
+    /* Close the Lua state first, while every C object is still valid: the
+     * finalizers it runs find the handles refusing (phase CLOSED), not
+     * freed memory. Only then free what the handles named. */
+    s->phase = SIM_PHASE_CLOSED;
+    lua_close(s->L);
+    s->L = NULL;
+    sim_lua_timers_free(s);
+    sim_lua_net_free(s);
+    sim_lua_media_free(s);     /* detaches from the connections: before them */
+    sim_lua_ice_free(s);
+    sim_lua_expects_free(s);
+    sim_lobj_free(s);
+    sim_vdet_bind(NULL);
+    sim_net_free(s->net);
+    sim_evlog_free(s->log);
+    sim_kernel_free(s->k);
+    if (s->textlog)
+        fclose(s->textlog);
+    free(s->captures_dir);
+    free(s->lib_dir);
+    free(s->title);
+    free(s->error);
+    free(s->host_impls);
+    for (size_t i = 0; i < s->ncovers; i++)
+        free(s->covers[i]);
+    free(s->covers);
+    sim_catalogue_free(s->own_cat);
+}
+
+/* The sandbox (docs/scenarios.md): the libraries a scenario has, the
+ * bindings, the instruction count. */
+static void open_sandbox(lua_State *L)
+{
+    static const luaL_Reg libs[] = {
+        { LUA_GNAME, luaopen_base }, { LUA_TABLIBNAME, luaopen_table },
+        { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
+        { LUA_UTF8LIBNAME, luaopen_utf8 }, { NULL, NULL },
+    };
+    for (const luaL_Reg *l = libs; l->func; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* Sandbox: nothing that reaches files, processes or C code. */
+    static const char *const banned[] = { "dofile", "loadfile", "load", "collectgarbage", NULL };
+    for (const char *const *b = banned; *b; b++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *b);
+    }
+    sim_lua_open_sim(L);
+    sim_lua_open_net(L);
+    sim_lua_open_expect(L);
+    sim_lua_open_ice(L);
+    sim_lua_open_media(L);
+    sim_lua_open_stun(L);
+    sim_lua_open_sandbox(L);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
 void sim_scenario_run(const char *path, const char *id, const char *out_dir,
@@ -497,29 +708,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     }
     lua_State *L = s.L;
     *(sim_scn_t **)lua_getextraspace(L) = &s;
-    static const luaL_Reg libs[] = {
-        { LUA_GNAME, luaopen_base }, { LUA_TABLIBNAME, luaopen_table },
-        { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
-        { LUA_UTF8LIBNAME, luaopen_utf8 }, { NULL, NULL },
-    };
-    for (const luaL_Reg *l = libs; l->func; l++) {
-        luaL_requiref(L, l->name, l->func, 1);
-        lua_pop(L, 1);
-    }
-    /* Sandbox: nothing that reaches files, processes or C code. */
-    static const char *const banned[] = { "dofile", "loadfile", "load", "collectgarbage", NULL };
-    for (const char *const *b = banned; *b; b++) {
-        lua_pushnil(L);
-        lua_setglobal(L, *b);
-    }
-    sim_lua_open_sim(L);
-    sim_lua_open_net(L);
-    sim_lua_open_expect(L);
-    sim_lua_open_ice(L);
-    sim_lua_open_media(L);
-    sim_lua_open_stun(L);
-    sim_lua_open_sandbox(L);
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    open_sandbox(L);
 
     int rc = luaL_loadfilex(L, path, "t");
     if (rc != LUA_OK) {
@@ -579,29 +768,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     r->title = strdup(s.title && strcmp(s.title, path) != 0 ? s.title : id);
     finish(&s, r);
 
-    /* Close the Lua state first, while every C object is still valid: the
-     * finalizers it runs find the handles refusing (phase CLOSED), not
-     * freed memory. Only then free what the handles named. */
-    s.phase = SIM_PHASE_CLOSED;
-    lua_close(L);
-    s.L = NULL;
-    sim_lua_timers_free(&s);
-    sim_lua_net_free(&s);
-    sim_lua_media_free(&s);     /* detaches from the connections: before them */
-    sim_lua_ice_free(&s);
-    sim_lua_expects_free(&s);
-    sim_lobj_free(&s);
-    sim_vdet_bind(NULL);
-    sim_net_free(s.net);
-    sim_evlog_free(s.log);
-    sim_kernel_free(s.k);
-    if (s.textlog)
-        fclose(s.textlog);
-    free(s.captures_dir);
-    free(s.lib_dir);
-    free(s.title);
-    free(s.error);
-    free(s.host_impls);
+    close_run(&s);
 }
 
 void sim_result_clear(sim_result_t *r)
@@ -632,4 +799,72 @@ int sim_result_add_measure(sim_result_t *r, const char *name, double value, doub
         return -1;
     r->measures[r->nmeasures++] = (sim_measure_t){ copy, value, min, max, pass };
     return 0;
+}
+
+/* ---- the header alone (D111) ------------------------------------------------- */
+
+void sim_scenario_header(const char *path, const sim_catalogue_t *cat, sim_header_t *h)
+{
+    memset(h, 0, sizeof *h);
+    static const sim_run_opts_t o = { 0 };
+    /* The run's own state and sandbox, so that what the script does before
+     * and in scenario{} (require, locals) behaves as in a run; no output
+     * folder, no text log: nothing reaches the disk. */
+    sim_scn_t s = {
+        .opts = &o, .path = path, .seed = DEFAULT_SEED, .own_seed = DEFAULT_SEED,
+        .max_time = DEFAULT_MAX_TIME, .duration = SIM_TIME_NEVER,
+        .instr_limit = DEFAULT_INSTR, .mem_limit = DEFAULT_MEM,
+        .cat = cat, .header_read = true,
+    };
+    s.expects_tail = &s.expects;
+    s.captures_dir = derive_captures_dir(path, &o);
+    s.lib_dir = derive_lib_dir(path);
+    s.k = sim_kernel_new(s.seed);
+    s.log = sim_evlog_new();
+    s.net = s.k && s.log ? sim_net_new(s.k, s.log) : NULL;
+    s.L = s.captures_dir && s.lib_dir && s.net ? lua_newstate(scn_alloc, &s) : NULL;
+    if (!s.L) {
+        sim_strcatf(&h->error, "%s: out of memory (reading the header)", path);
+        sim_net_free(s.net);
+        sim_evlog_free(s.log);
+        sim_kernel_free(s.k);
+        free(s.captures_dir);
+        free(s.lib_dir);
+        return;
+    }
+    sim_net_set_bound(s.net, net_room, &s);
+    sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
+    sim_vdet_bind(s.k);
+    *(sim_scn_t **)lua_getextraspace(s.L) = &s;
+    open_sandbox(s.L);
+    int rc = luaL_loadfilex(s.L, path, "t");
+    if (rc != LUA_OK) {
+        const char *m = lua_tostring(s.L, -1);
+        record_error(&s, m ? m : "cannot load scenario");
+        lua_pop(s.L, 1);
+    } else {
+        sim_scn_call(&s, 0);
+    }
+    if (s.failed && !s.header_done) {
+        h->error = s.error ? s.error : strdup("out of memory (the error message)");
+        s.error = NULL;
+    } else {
+        if (s.title && strcmp(s.title, path) != 0)
+            h->title = strdup(s.title);
+        h->covers = s.covers;
+        h->ncovers = s.ncovers;
+        s.covers = NULL;
+        s.ncovers = 0;
+    }
+    close_run(&s);
+}
+
+void sim_header_clear(sim_header_t *h)
+{
+    free(h->title);
+    for (size_t i = 0; i < h->ncovers; i++)
+        free(h->covers[i]);
+    free(h->covers);
+    free(h->error);
+    memset(h, 0, sizeof *h);
 }

@@ -60,6 +60,30 @@ void sim_result_clear(sim_result_t *r);
 int  sim_result_add_measure(sim_result_t *r, const char *name, double value, double min,
                             double max, bool pass);
 
+/* What a scenario's header declares, read without running it: the
+ * script runs in its sandbox up to scenario{} and stops there (or at its
+ * first call into the simulator when it has no header). */
+typedef struct sim_header {
+    char   *title;          /* scenario{name=}; NULL when none */
+    char  **covers;         /* scenario{covers=}, as listed */
+    size_t  ncovers;
+    char   *error;          /* NULL, or why the header could not be read
+                               ("file:line: ..."): a script error before or
+                               in scenario{}, an id not in the catalogue */
+} sim_header_t;
+
+typedef struct sim_catalogue sim_catalogue_t;
+
+/* Read the header of the scenario at path, checking covers= against cat
+ * (NULL: the catalogue beside the scenario, sim_catalogue_path). Fills h
+ * (free with sim_header_clear). */
+void  sim_scenario_header(const char *path, const sim_catalogue_t *cat, sim_header_t *h);
+void  sim_header_clear(sim_header_t *h);
+/* The catalogue a scenario at path declares its coverage against (D110):
+ * scenarios/coverage.txt of the scenarios/ folder that holds it, else
+ * coverage.txt in its own folder. malloc'd; NULL out of memory. */
+char *sim_catalogue_path(const char *path);
+
 /* The "scenarios/" component of path (the last one), or NULL. */
 const char *sim_scenarios_dir(const char *path);
 
