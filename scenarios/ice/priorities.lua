@@ -27,7 +27,9 @@
 --    eth0 candidate with Bob's relayed one has the larger MAX, her eth1
 --    one with Bob's eth1 one the larger MIN), so a swapped formula shows.
 
-scenario { name = "ICE: candidate priorities and the order of the first checks", seed = 3, duration = 2 }
+scenario { name = "ICE: candidate priorities and the order of the first checks", seed = 3, duration = 2,
+           covers = { "rfc8445:s5.1.2.1", "rfc8445:s5.1.2.2", "rfc8445:s6.1.2", "rfc8445:s6.1.4.2",
+                      "spec:RTCIceCandidateDescription.priority" } }
 
 local link = { latency = 0.2 }
 local lan1 = net.subnet { name = "lan1", prefix = "10.0.0.0/24", link = link }

@@ -15,7 +15,8 @@
 -- first check Alice sends after Bob's arrived is on the eth3 pair, not on
 -- eth1's, whatever her Ta.
 
-scenario { name = "ICE: a check received triggers a check of its pair first", seed = 5, duration = 2 }
+scenario { name = "ICE: a check received triggers a check of its pair first", seed = 5, duration = 2,
+           covers = { "rfc8445:s7.3.1.4", "rfc8445:s6.1.4.2" } }
 
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24", link = { latency = 0.005 } }
 local alice = net.host { name = "alice" }
