@@ -55,7 +55,7 @@ SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
 .PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean \
-        impl impl-check install uninstall
+        impl impl-check install uninstall mutants
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
 
@@ -140,6 +140,26 @@ asan:
 	@fail=0; for t in $(TEST_SRC:tests/%.c=build-asan/tests/%); do CK_FORK=no ./$$t || fail=1; done; exit $$fail
 	@rm -rf reports/asan
 	build-asan/rtcsim run --quiet --out reports/asan $(SCENARIOS)
+
+# The suite's strength (issue 11): each tests/mutants/NN-name.patch is one
+# realistic bug put into a copy of ref/, built as build/ref.so is (its
+# objects, the patched files compiled again) and run through the suite
+# with --impl (masked captures, never byte goldens). The control,
+# build/ref.so itself, must pass every scenario first.
+# tests/mutants/README.md says more.
+MUT_PATCHES := $(sort $(wildcard tests/mutants/[0-9]*.patch))
+MUT_NAMES   := $(MUT_PATCHES:tests/mutants/%.patch=%)
+MUT_SO      := $(MUT_NAMES:%=$(BUILD)/mutants/%.so)
+MUT_ENV     := BUILD='$(BUILD)' CC='$(CC)' MUT_CFLAGS='$(WARN)' MUT_PKG_CFLAGS='$(CFLAGS_PKG)' \
+               MUT_LDFLAGS='$(LDFLAGS)' MUT_LIBS='$(LIBS_PKG)'
+
+mutants: deps
+	@$(MAKE) --no-print-directory $(BUILD)/rtcsim $(BUILD)/ref.so $(MUT_SO)
+	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/ref.so $(BUILD)/mutants $(SCENARIOS) $(MUT_NAMES)
+
+$(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/ref.so tests/mutants/build.sh
+	@mkdir -p $(@D)
+	@$(MUT_ENV) tests/mutants/build.sh $* $< $@
 
 $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"

@@ -159,4 +159,39 @@ expect.measure { "RTCP intervals after the first (max, s)", function()
   for i = 2, #rtcp do m = math.max(m, rtcp[i] - rtcp[i - 1]) end
   return #rtcp >= 2 and m or -1 end, min = 5 * 0.5 / E, max = 5 * 1.5 / E }
 
+-- The two loss figures of a report block agree (RFC 3550 s.6.4.1, A.3):
+-- report i's fraction lost is f_i = floor(256 L_i / E_i) for the L_i
+-- packets lost of the E_i expected since report i - 1, and its
+-- cumulative lost C_i grows by exactly L_i. So from the first report
+-- Alice sees to the last (k of them), sum_{i>1} f_i E_i / 256 lies in
+-- (C_k - C_1 - sum E_i / 256, C_k - C_1]: below by the floors, at most a
+-- 256th of each interval's packets, about (28 s x 50) / 256 = 5.5 in
+-- all. Alice does not know E_i; she counts the packets she sent between
+-- the samples (every 50 ms) in which she saw reports i - 1 and i, which
+-- differs from E_i by what was in flight or sent since at either end, at
+-- most (50 + 5 + 10) ms / 20 ms = 4 packets each end: weighted by f_i /
+-- 256 (about the loss, 0.05) that is 0.4 per report, 5.6 over the
+-- at most 14 reports (intervals >= 2.05 s, above). C_k - C_1 is about
+-- 0.05 x 50 x (28 - 3) = 62, at least 38 at -4 sd (sd 7.9). So the ratio
+-- sum / (C_k - C_1) is above 1 - (5.5 + 5.6) / 38 = 0.71. An RR lost on
+-- Bob's link only raises it (the next report's fraction is weighted by
+-- the packets of two intervals), so there is no upper bound. A fraction
+-- written as a percentage (x 100, not x 256) gives about 100/256 = 0.39.
+local seen, last_key = {}, nil
+sim.every(0.05, function()
+  local s = call.ma:trackStats(mic)
+  if not s.have_report then return end
+  local key = string.format("%d/%d/%d/%.9f", s.fraction_lost, s.cumulative_lost, s.report_jitter, s.rtt)
+  if key ~= last_key then
+    last_key = key
+    seen[#seen + 1] = { f = s.fraction_lost, c = s.cumulative_lost, sent = s.packets }
+  end
+end)
+expect.measure { "fraction lost x expected over cumulative lost, reports 2..k", function()
+  local sum = 0
+  for i = 2, #seen do sum = sum + seen[i].f * (seen[i].sent - seen[i - 1].sent) / 256 end
+  local c = #seen >= 2 and seen[#seen].c - seen[1].c or 0
+  return c > 0 and sum / c or -1
+end, min = 0.71 }
+
 expect.capture { cap, golden = "media/loss-jitter.alice.eth0.pcap", decrypted = "media/loss-jitter.alice.eth0.decrypted.pcap" }
