@@ -102,7 +102,21 @@ typedef struct sim_scn {
     sim_catalogue_t *own_cat;
     bool            header_read;    /* sim_scenario_header: stop once the header is read */
     bool            header_done;    /* ... and it was */
+    struct sim_lrun *runs;          /* net.host{run=}: live hosts (lua_live.c) */
+    struct sim_lives *lives;        /* their programs, once started */
 } sim_scn_t;
+
+/* ---- live hosts (lua_live.c, sim/host/live.h) ------------------------------ */
+
+/* net.host{run = {argv...}} for h: parse and keep the program's argv. */
+void sim_lua_live_declare(lua_State *L, sim_host_t *h, int idx);
+/* Start the declared programs (before the kernel first runs; again is a
+ * no-op). 0, or -1 with the scenario's error recorded. */
+int  sim_lua_live_start(sim_scn_t *s);
+/* The report's note on a real-time run; nothing without live hosts. */
+void sim_lua_live_note(const sim_scn_t *s, char **notes);
+/* Stop every program, delete every namespace. */
+void sim_lua_live_free(sim_scn_t *s);
 
 /* ---- implementations under test (host/impl.h) ---------------------------- */
 
