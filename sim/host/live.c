@@ -42,12 +42,18 @@ struct sim_live {
     int          tun;
     pid_t        pid;
     int          out;               /* the program's stdout (log, or control), -1 if none */
+    int          in;                /* its stdin (control), -1 if none */
+    bool         control;
+    char        *lbuf;              /* control: what came of the line being read */
+    size_t       llen;
+    sim_live_line_fn line_fn;
+    void        *line_arg;
     int          err;               /* its stderr */
     FILE        *log;
     sim_udp_t   *socks[MAX_PORTS];
     uint16_t     ports[MAX_PORTS];
     size_t       nsocks;
-    uint64_t     in, sent, ignored;
+    uint64_t     pkts_in, pkts_out, ignored;   /* from the program, to it, not taken */
     struct sim_live *next;
 };
 
@@ -151,7 +157,7 @@ sim_lives_t *sim_lives_new(sim_kernel_t *k)
 
 uint64_t sim_lives_max_lag(const sim_lives_t *ls) { return ls->max_lag; }
 const char *sim_live_name(const sim_live_t *l) { return l->name; }
-uint64_t sim_live_packets(const sim_live_t *l, bool out) { return out ? l->in : l->sent; }
+uint64_t sim_live_packets(const sim_live_t *l, bool out) { return out ? l->pkts_in : l->pkts_out; }
 
 /* ---- packets: TUN <-> the simulated host ----------------------------------- */
 
@@ -197,7 +203,7 @@ static void to_program(void *arg, sim_udp_t *s, const sim_pkt_t *p)
         uc = 0xffff;
     b[26] = (uint8_t)(uc >> 8), b[27] = (uint8_t)uc;
     if (write(l->tun, b, len) == (ssize_t)len)
-        l->sent++;
+        l->pkts_out++;
 }
 
 /* The host's socket for a source port the program sends from, bound at
@@ -246,7 +252,7 @@ static void from_program(sim_live_t *l)
             l->ignored++;
             continue;
         }
-        l->in++;
+        l->pkts_in++;
     }
 }
 
@@ -267,6 +273,130 @@ static void drain_fd(sim_live_t *l, int *fd, const char *tag)
 }
 
 /* ---- the pacer ----------------------------------------------------------- */
+
+/* ---- control lines ----------------------------------------------------------- */
+
+void sim_live_on_line(sim_live_t *l, sim_live_line_fn fn, void *arg)
+{
+    l->line_fn = fn;
+    l->line_arg = arg;
+}
+
+/* One complete line out of lbuf (malloc'd), if there is one. */
+static char *cut_line(sim_live_t *l, size_t *len)
+{
+    char *nl = l->llen ? memchr(l->lbuf, '\n', l->llen) : NULL;
+    if (!nl)
+        return NULL;
+    size_t n = (size_t)(nl - l->lbuf);
+    char *line = malloc(n + 1);
+    if (!line)
+        return NULL;
+    memcpy(line, l->lbuf, n);
+    line[n] = '\0';
+    memmove(l->lbuf, nl + 1, l->llen - n - 1);
+    l->llen -= n + 1;
+    *len = n;
+    return line;
+}
+
+/* Read what is there into lbuf: 1 read, 0 nothing now, -1 closed or too
+ * long. */
+static int fill(sim_live_t *l)
+{
+    if (!l->lbuf && !(l->lbuf = malloc(SIM_LIVE_LINE_MAX + 1)))
+        return -1;
+    if (l->llen >= SIM_LIVE_LINE_MAX)
+        return -1;      /* a line longer than the protocol allows */
+    ssize_t r = read(l->out, l->lbuf + l->llen, SIM_LIVE_LINE_MAX - l->llen);
+    if (r > 0) {
+        l->llen += (size_t)r;
+        return 1;
+    }
+    if (r < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    return -1;
+}
+
+/* The complete lines already read (a request's reading may have taken
+ * more than its answer) to line_fn; true if there were any. */
+static bool hand_lines(sim_live_t *l)
+{
+    char *line;
+    size_t len;
+    bool any = false;
+    while (l->line_fn && (line = cut_line(l, &len))) {
+        l->line_fn(l->line_arg, l, line, len);
+        free(line);
+        any = true;
+    }
+    return any;
+}
+
+static void take_lines(sim_live_t *l)
+{
+    int r = fill(l);
+    hand_lines(l);
+    if (r < 0) {
+        /* closed: the next request says so; the pacer stops polling it */
+        close(l->out);
+        l->out = -1;
+    }
+}
+
+int sim_live_send(sim_live_t *l, const char *line, size_t len, char *err, size_t errlen)
+{
+    if (l->in < 0) {
+        snprintf(err, errlen, "its stdin is closed");
+        return -1;
+    }
+    for (int part = 0; part < 2; part++) {
+        const char *p = part ? "\n" : line;
+        size_t n = part ? 1 : len;
+        while (n) {
+            ssize_t w = write(l->in, p, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                snprintf(err, errlen, "writing to its stdin: %s", strerror(errno));
+                return -1;
+            }
+            p += w;
+            n -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
+int sim_live_next_line(sim_live_t *l, char **line, size_t *len, uint64_t timeout_ns, char *err,
+                       size_t errlen)
+{
+    uint64_t end = wall_ns() + timeout_ns;
+    for (;;) {
+        if ((*line = cut_line(l, len)))
+            return 1;
+        if (l->out < 0) {
+            snprintf(err, errlen, "it closed its stdout");
+            return -1;
+        }
+        uint64_t w = wall_ns();
+        if (w >= end)
+            return 0;
+        struct pollfd pfd = { .fd = l->out, .events = POLLIN };
+        uint64_t left = end - w;
+        if (poll(&pfd, 1, (int)(left / 1000000 + 1)) <= 0)
+            continue;
+        if (fill(l) < 0) {
+            if (l->llen >= SIM_LIVE_LINE_MAX)
+                snprintf(err, errlen, "it wrote a line longer than %d bytes", SIM_LIVE_LINE_MAX);
+            else
+                snprintf(err, errlen, "it closed its stdout (exited?)");
+            close(l->out);
+            l->out = -1;
+            return -1;
+        }
+    }
+}
 
 static void read_tun(void *arg)
 {
@@ -290,6 +420,11 @@ static bool pace(void *arg, sim_time_t t)
                 ls->max_lag = w - target;
             return false;       /* t is due; what came is read after it */
         }
+        bool handed = false;
+        for (sim_live_t *l = ls->all; l; l = l->next)
+            handed |= l->control && hand_lines(l);
+        if (handed)
+            return true;    /* they queued events of their own */
         struct pollfd fds[64 * 3];
         sim_live_t *who[64 * 3];
         nfds_t n = 0;
@@ -314,6 +449,8 @@ static bool pace(void *arg, sim_time_t t)
             if (fds[i].fd == l->tun) {
                 if (vnow < t && sim_at(ls->k, vnow, read_tun, l))
                     came = true;
+            } else if (fds[i].fd == l->out && l->control) {
+                take_lines(l);
             } else if (fds[i].fd == l->out) {
                 drain_fd(l, &l->out, "stdout");
             } else {
@@ -329,6 +466,15 @@ static bool pace(void *arg, sim_time_t t)
 
 static void live_free(sim_live_t *l)
 {
+    if (l->in >= 0) {
+        close(l->in);       /* docs/live.md: stdin closes, the program should exit */
+        l->in = -1;
+        int st;
+        for (int i = 0; l->pid > 0 && i < 50 && waitpid(l->pid, &st, WNOHANG) == 0; i++)
+            usleep(10000);
+        if (l->pid > 0 && waitpid(l->pid, &st, WNOHANG) == l->pid)
+            l->pid = 0;
+    }
     if (l->pid > 0) {
         kill(-l->pid, SIGTERM);
         int st;
@@ -347,6 +493,7 @@ static void live_free(sim_live_t *l)
         close(l->out);
     if (l->err >= 0)
         close(l->err);
+    free(l->lbuf);
     if (l->tun >= 0)
         close(l->tun);
     if (l->ns_made) {
@@ -400,7 +547,8 @@ sim_live_t *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], b
     l->ls = ls;
     l->host = h;
     l->ip = sim_iface_ip(iface);
-    l->tun = l->out = l->err = -1;
+    l->tun = l->out = l->err = l->in = -1;
+    l->control = control;
     l->log = log;
     snprintf(l->name, sizeof l->name, "%s", argv[0]);
     unsigned n = ls->serial++;
@@ -448,14 +596,14 @@ sim_live_t *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], b
     char nspath[80];
     snprintf(nspath, sizeof nspath, "/run/netns/%s", l->ns);
     int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
-    int o[2], e[2], ready[2];
-    if (nsfd < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+    int o[2], e[2], ready[2], in[2] = { -1, -1 };
+    if (nsfd < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
+        (control && pipe2(in, O_CLOEXEC) < 0)) {
         fail(err, errlen, l, "cannot prepare its start: %s", strerror(errno));
         if (nsfd >= 0)
             close(nsfd);
         return NULL;
     }
-    (void)control;      /* the control protocol reads o[0] (sim_live_request, to come) */
     pid_t parent = getpid();
     l->pid = fork();
     if (l->pid == 0) {
@@ -463,7 +611,7 @@ sim_live_t *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], b
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(127);
-        int nul = open("/dev/null", O_RDONLY);
+        int nul = control ? in[0] : open("/dev/null", O_RDONLY);
         if (setns(nsfd, CLONE_NEWNET) < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(o[1], 1) < 0 ||
             dup2(e[1], 2) < 0)
             _exit(126);
@@ -477,6 +625,11 @@ sim_live_t *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], b
     close(o[1]);
     close(e[1]);
     close(ready[1]);
+    if (control) {
+        close(in[0]);
+        l->in = in[1];
+        signal(SIGPIPE, SIG_IGN);   /* a program gone: a write error, not our death */
+    }
     if (l->pid < 0) {
         close(o[0]);
         close(e[0]);

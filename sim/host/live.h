@@ -61,6 +61,22 @@ uint64_t     sim_lives_max_lag(const sim_lives_t *ls);
 sim_live_t  *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], bool control,
                             FILE *log, char *err, size_t errlen);
 const char  *sim_live_name(const sim_live_t *l);    /* argv[0] */
+
+/* ---- the control protocol's transport (control = true; docs/live.md) ----
+ * Lines without their newline, at most SIM_LIVE_LINE_MAX bytes. */
+#define SIM_LIVE_LINE_MAX 65536
+/* Lines that come while the kernel runs go to fn (from the pacer, between
+ * two events: fn queues them for an event of its own). */
+typedef void (*sim_live_line_fn)(void *arg, sim_live_t *l, const char *line, size_t len);
+void         sim_live_on_line(sim_live_t *l, sim_live_line_fn fn, void *arg);
+/* Write one line to the program's stdin. 0, or -1 with why in err. */
+int          sim_live_send(sim_live_t *l, const char *line, size_t len, char *err, size_t errlen);
+/* The next line from its stdout, waiting up to timeout_ns of wall time:
+ * 1 and a malloc'd line (*len bytes, NUL-terminated); 0 when the time ran
+ * out; -1 with why in err (it closed its stdout or exited, or sent a line
+ * too long). */
+int          sim_live_next_line(sim_live_t *l, char **line, size_t *len, uint64_t timeout_ns,
+                                char *err, size_t errlen);
 uint64_t     sim_live_packets(const sim_live_t *l, bool out);
 
 #endif
