@@ -156,6 +156,15 @@ sim_lives_t *sim_lives_new(sim_kernel_t *k)
 }
 
 uint64_t sim_lives_max_lag(const sim_lives_t *ls) { return ls->max_lag; }
+
+sim_time_t sim_lives_now(const sim_lives_t *ls)
+{
+    sim_time_t k = sim_now(ls->k);
+    if (!ls->started)
+        return k;
+    uint64_t w = wall_ns();
+    return w > ls->origin && w - ls->origin > k ? w - ls->origin : k;
+}
 const char *sim_live_name(const sim_live_t *l) { return l->name; }
 uint64_t sim_live_packets(const sim_live_t *l, bool out) { return out ? l->pkts_in : l->pkts_out; }
 
@@ -333,15 +342,16 @@ static bool hand_lines(sim_live_t *l)
     return any;
 }
 
-static void take_lines(sim_live_t *l)
+static bool take_lines(sim_live_t *l)
 {
     int r = fill(l);
-    hand_lines(l);
+    bool any = hand_lines(l);
     if (r < 0) {
         /* closed: the next request says so; the pacer stops polling it */
         close(l->out);
         l->out = -1;
     }
+    return any;
 }
 
 int sim_live_send(sim_live_t *l, const char *line, size_t len, char *err, size_t errlen)
@@ -450,7 +460,7 @@ static bool pace(void *arg, sim_time_t t)
                 if (vnow < t && sim_at(ls->k, vnow, read_tun, l))
                     came = true;
             } else if (fds[i].fd == l->out && l->control) {
-                take_lines(l);
+                came |= take_lines(l);      /* they queued events of their own */
             } else if (fds[i].fd == l->out) {
                 drain_fd(l, &l->out, "stdout");
             } else {

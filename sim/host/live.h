@@ -52,6 +52,9 @@ void         sim_lives_free(sim_lives_t *ls);
 /* How late the latest event ran against the wall clock (ns), and how
  * many packets crossed the TUNs, in and out. */
 uint64_t     sim_lives_max_lag(const sim_lives_t *ls);
+/* The virtual time of "now" for what arrives from a program: the wall
+ * clock's, never before the kernel's now. */
+sim_time_t   sim_lives_now(const sim_lives_t *ls);
 
 /* Start argv (argv[0] looked up in PATH) on host h, which must have one
  * interface. Its stderr (and stdout unless control) goes to log; with

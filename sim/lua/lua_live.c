@@ -154,8 +154,8 @@ static void queue_line(struct sim_lrun *r, const char *line)
         return;
     }
     r->queue[r->nq++] = copy;
-    if (!r->deliver)
-        r->deliver = sim_after(r->s->k, 0, deliver, r);
+    if (!r->deliver)    /* at the virtual time it came (real time) */
+        r->deliver = sim_at(r->s->k, sim_lives_now(r->s->lives), deliver, r);
 }
 
 /* From the pacer, between two events: handled by an event of its own. */
