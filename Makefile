@@ -131,12 +131,13 @@ abi: $(BUILD)/rtcsim $(BUILD)/ref.so
 # The live scenarios, where the bridge can run (root, /dev/net/tun, ip);
 # elsewhere it says so and why, and passes nothing. Every capture they
 # write must decode in tshark as the rest.
-interop: $(BUILD)/rtcsim
+interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program
 	@rm -rf reports/interop
 	@if [ "$$(id -u)" != 0 ]; then echo "interop: skipped: live hosts need root"; \
 	elif [ ! -c /dev/net/tun ]; then echo "interop: skipped: no /dev/net/tun"; \
 	elif ! command -v turnserver >/dev/null; then echo "interop: skipped: coturn is not installed (make deps)"; \
-	else $(BUILD)/rtcsim run --out reports/interop $(LIVE) && tests/tshark_check.sh reports/interop captures; fi
+	else $(BUILD)/rtcsim run --out reports/interop $(LIVE) && tests/tshark_check.sh reports/interop captures && \
+	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -184,6 +185,11 @@ $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
 	@echo "  AR   $@"
 	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/live/bad_program: tests/live/bad_program.c
+	@mkdir -p $(@D)
+	@echo "  CC   $@"
+	@$(CC) $(WARN) -o $@ $<
 
 $(BUILD)/ref.so: $(PIC_OBJ)
 	@echo "  LD   $@"
