@@ -42,9 +42,12 @@ end
 -- One side of a call: a public host, or a host in a home behind a NAT.
 -- Cell n puts Alice at 203.0.113.(2n) and Bob at 203.0.113.(2n+1), or
 -- their NATs there, with homes 10.n.1.0/24 and 10.n.2.0/24 (which: 0
--- for Alice, 1 for Bob).
-function M.side(who, kind, n, tag, which)
-  local h = net.host { name = who .. "-" .. tag }
+-- for Alice, 1 for Bob). host: more fields of net.host (a live host's
+-- run and control, scenarios/interop/libnice-nat-matrix.lua).
+function M.side(who, kind, n, tag, which, host)
+  local spec = { name = who .. "-" .. tag }
+  for k, v in pairs(host or {}) do spec[k] = v end
+  local h = net.host(spec)
   local public = "203.0.113." .. (2 * n + which)
   if kind == "none" then
     h:interface { name = "eth0", subnet = internet, address = public }
