@@ -169,7 +169,7 @@ $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 # its own for live hosts, on GLib, libnice's agent and json-glib; two
 # levels under sim/ so that the sim/*/*.c glob leaves it out of rtcsim.
 # Its unit test runs it, so it is built before the test (order-only: the
-# test does not link it).
+# test does not link it), and reads the protocol with json-glib too.
 NICE_ADAPTER_CFLAGS = $(shell pkg-config --cflags nice json-glib-1.0 2>/dev/null)
 NICE_ADAPTER_LIBS   = $(shell pkg-config --libs nice json-glib-1.0 2>/dev/null)
 
@@ -179,6 +179,8 @@ $(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c
 	@$(CC) $(WARN) $(NICE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LDFLAGS) $(NICE_ADAPTER_LIBS)
 
 $(BUILD)/tests/test_nice_adapter: | $(BUILD)/rtcsim-nice
+$(BUILD)/tests/test_nice_adapter.o: CFLAGS += $(NICE_ADAPTER_CFLAGS)
+$(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
