@@ -692,6 +692,59 @@ START_TEST(answerer_is_controlled)
 }
 END_TEST
 
+/* Wait for a STUN request of method `method` (RFC 8489 s.5: the type's
+ * class bits 0 for a request; the length that of the datagram) on fd;
+ * whether one came. No magic cookie is asked for: libnice 0.1.21 sends
+ * its server-reflexive Binding requests in RFC 3489's form (agent.c,
+ * priv_add_new_candidate_discovery_stun: STUN_COMPATIBILITY_RFC3489), a
+ * 128-bit transaction id where the cookie would be. */
+static bool wait_request(int fd, unsigned method, long deadline)
+{
+    for (;;) {
+        long left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd pf = { .fd = fd, .events = POLLIN };
+        if (poll(&pf, 1, (int)left) <= 0)
+            continue;
+        uint8_t m[1500];
+        ssize_t n = recv(fd, m, sizeof m, 0);
+        if (n >= 20 && (unsigned)(m[0] << 8 | m[1]) == method &&
+            (size_t)(m[2] << 8 | m[3]) + 20 == (size_t)n)
+            return true;
+    }
+}
+
+/* socket.new's servers reach libnice: gathering sends a Binding request
+ * to the STUN server (RFC 8445 s.5.1.1.2) and an Allocate (RFC 8656
+ * s.7.1, method 0x003) to the TURN server, each a UDP socket of the
+ * test's, within CHECK_BOUND_MS of connection.new (gathering starts at
+ * once, the spec's "Operation"; the first transaction leaves within one
+ * Ta, s.14.2). */
+START_TEST(servers_on_wire)
+{
+    peer_t p;
+    peer_start(&p, "adapter");
+    hello(&p);
+    int sport, sfd = udp_socket(&sport), tport, tfd = udp_socket(&tport);
+    char *params = g_strdup_printf("{\"socket\":\"s1\",\"stun\":[{\"ip\":\"127.0.0.1\",\"port\":%d}],"
+                                   "\"turn\":[{\"ip\":\"127.0.0.1\",\"port\":%d,\"username\":\"u\","
+                                   "\"password\":\"p\"}]}", sport, tport);
+    json_node_unref(ok(&p, "socket.new", params));
+    g_free(params);
+    long t0 = now_ms();
+    json_node_unref(ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}"));
+    ck_assert_msg(wait_request(sfd, 0x0001, t0 + CHECK_BOUND_MS), "no Binding request to the STUN server");
+    ck_assert_msg(wait_request(tfd, 0x0003, t0 + CHECK_BOUND_MS), "no Allocate to the TURN server");
+    /* two STUN servers are more than NiceAgent takes (D125) */
+    refused(&p, "socket.new", "{\"socket\":\"s2\",\"stun\":[{\"ip\":\"127.0.0.1\",\"port\":1},"
+            "{\"ip\":\"127.0.0.1\",\"port\":2}]}", "unsupported", "stun");
+    close(sfd);
+    close(tfd);
+    peer_free(&p);
+}
+END_TEST
+
 /* ---- bad requests ------------------------------------------------------------------ */
 
 START_TEST(bad_requests)
@@ -829,6 +882,7 @@ static Suite *nice_adapter_suite(void)
     tcase_add_test(tc, offer_answer_connect_restart);
     tcase_add_test(tc, offerer_controls);
     tcase_add_test(tc, answerer_is_controlled);
+    tcase_add_test(tc, servers_on_wire);
     tcase_add_test(tc, bad_requests);
     suite_add_tcase(s, tc);
     return s;
