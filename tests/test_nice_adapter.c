@@ -765,6 +765,20 @@ START_TEST(bad_requests)
         json_node_unref(n);
     }
 
+    /* docs/live.md: no line longer than 64 KiB; one that is longer is
+     * refused whole, and the next line is read */
+    GString *big = g_string_new("{\"id\":99,\"method\":\"socket.new\",\"params\":{\"socket\":\"");
+    while (big->len < 70000)
+        g_string_append_c(big, 'x');
+    g_string_append(big, "\"}}");
+    send_line(&p, big->str);
+    g_string_free(big, TRUE);
+    JsonNode *n = read_line(&p, now_ms() + ANSWER_MS);
+    ck_assert_msg(n, "no answer to a 70000-byte line");
+    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(obj(n), "id")));
+    ck_assert(strstr(str_member(json_object_get_object_member(obj(n), "error"), "message"), "65536"));
+    json_node_unref(n);
+
     refused(&p, "connection.dance", "{}", "unsupported", "connection.dance");
     refused(&p, "socket.new", "{}", "invalid", "socket");
     refused(&p, "socket.new", "{\"socket\":7}", "invalid", "socket");

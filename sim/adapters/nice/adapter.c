@@ -23,6 +23,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,6 +87,8 @@ static bool debug;
 
 /* ---- output ----------------------------------------------------------------------- */
 
+/* A harness that went away (stdout closed) ends the program as stdin's
+ * EOF does: SIGPIPE is ignored and the write error seen here. */
 static void write_node(JsonNode *root)
 {
     JsonGenerator *g = json_generator_new();
@@ -93,7 +96,8 @@ static void write_node(JsonNode *root)
     gchar *s = json_generator_to_data(g, NULL);
     fputs(s, out);
     fputc('\n', out);
-    fflush(out);
+    if (fflush(out) != 0 || ferror(out))
+        g_main_loop_quit(loop);
     g_free(s);
     g_object_unref(g);
 }
@@ -917,7 +921,7 @@ static void handle_line(const char *line, gsize len)
     JsonNode *mn = json_object_get_member(o, "method");
     JsonNode *pn = json_object_get_member(o, "params");
     if (!id || !JSON_NODE_HOLDS_VALUE(id)) {
-        respond_error(NULL, "invalid", "id: missing (a number or a string)");
+        respond_error(NULL, "invalid", "id: missing, or not a number or a string");
     } else if (!mn || !JSON_NODE_HOLDS_VALUE(mn) || json_node_get_value_type(mn) != G_TYPE_STRING) {
         respond_error(id, "invalid", "method: missing (a string)");
     } else if (pn && !JSON_NODE_HOLDS_OBJECT(pn) && !JSON_NODE_HOLDS_NULL(pn)) {
@@ -1051,6 +1055,7 @@ int main(int argc, char **argv)
     }
     if (getenv("NICE_DEBUG"))
         debug = true;
+    signal(SIGPIPE, SIG_IGN);
 
     /* the protocol keeps stdout; fd 1 becomes stderr for everyone else */
     int pfd = dup(1);
