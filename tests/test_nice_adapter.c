@@ -745,6 +745,124 @@ START_TEST(servers_on_wire)
 }
 END_TEST
 
+/* RFC 8489 s.14.7: FINGERPRINT is the CRC-32 of ISO 3309 (reflected,
+ * polynomial 0xEDB88320) XORed with 0x5354554e. */
+static uint32_t crc32_iso3309(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* Answer every Binding request on fd with a 400 (Bad Request) error
+ * response, unrecoverable (RFC 8489 s.6.3.4) and sent without
+ * MESSAGE-INTEGRITY as a 400 may be, with a FINGERPRINT as ICE's
+ * messages carry (RFC 8445 s.7.1), so that the sender fails the pair
+ * (RFC 8445 s.7.2.5.4). Until p says `event`, or the deadline; the
+ * connected and disconnected events p wrote meanwhile are counted. */
+static bool refuse_checks_until(peer_t *p, int fd, const char *event, long deadline)
+{
+    for (;;) {
+        JsonNode *n;
+        while ((n = g_queue_pop_head(&p->events))) {
+            JsonObject *e = obj(n);
+            const char *name = str_member(e, "event");
+            bool hit = strcmp(name, event) == 0;
+            if (strcmp(name, "connected") == 0)
+                p->nconnected++;
+            if (strcmp(name, "disconnected") == 0)
+                p->ndisconnected++;
+            json_node_unref(n);
+            if (hit)
+                return true;
+        }
+        long left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->out, .events = POLLIN } };
+        if (memchr(p->buf->str, '\n', p->buf->len))
+            pf[1].revents = POLLIN;
+        else if (poll(pf, 2, (int)left) <= 0)
+            continue;
+        if (pf[1].revents) {
+            n = read_line(p, now_ms() + 100);
+            if (n)
+                g_queue_push_tail(&p->events, n);
+        }
+        if (!(pf[0].revents & POLLIN))
+            continue;
+        uint8_t m[1500], r[64];
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t k = recvfrom(fd, m, sizeof m, 0, (struct sockaddr *)&from, &fl);
+        if (k < 20 || m[0] != 0x00 || m[1] != 0x01)
+            continue;
+        static const char reason[] = "Bad Request";       /* 11 bytes, padded to 12 */
+        size_t len = 0;
+        r[len++] = 0x01; r[len++] = 0x11;                   /* Binding error response */
+        r[len++] = 0; r[len++] = 0;                         /* length, below */
+        memcpy(r + len, m + 4, 16);                         /* cookie and transaction id */
+        len += 16;
+        r[len++] = 0x00; r[len++] = 0x09;                   /* ERROR-CODE */
+        r[len++] = 0; r[len++] = 4 + 11;
+        r[len++] = 0; r[len++] = 0; r[len++] = 4; r[len++] = 0;   /* class 4, number 0 */
+        memcpy(r + len, reason, 11);
+        len += 11;
+        r[len++] = 0;
+        size_t body = len - 20 + 8;                         /* with the FINGERPRINT */
+        r[2] = (uint8_t)(body >> 8);
+        r[3] = (uint8_t)body;
+        uint32_t fp = crc32_iso3309(r, len) ^ 0x5354554eu;
+        r[len++] = 0x80; r[len++] = 0x28; r[len++] = 0; r[len++] = 4;
+        r[len++] = (uint8_t)(fp >> 24); r[len++] = (uint8_t)(fp >> 16);
+        r[len++] = (uint8_t)(fp >> 8); r[len++] = (uint8_t)fp;
+        sendto(fd, r, len, 0, (struct sockaddr *)&from, fl);
+    }
+}
+
+/* Every pair failed before the connection ever connected: FAILED, and so
+ * `disconnected` (D127, as ref/'s D16). libnice declares a component
+ * FAILED once its check list has had nothing to do for its idle grace
+ * (agent.c DEFAULT_IDLE_TIMEOUT, 5000 ms); the one pair fails at its
+ * first check, within a Ta of connect(): 5 s + 3 s of margin (60 Ta). */
+#define FAIL_BOUND_MS (5000 + 60 * TA_MS)
+
+START_TEST(failed_checks_disconnect)
+{
+    peer_t p;
+    peer_start(&p, "offerer");
+    hello(&p);
+    int port, fd = udp_socket(&port);
+    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
+    JsonNode *r = ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    const char *cid = str_member(obj(r), "id");
+    char *params = g_strdup_printf("{\"connection\":\"c1\",\"description\":{\"connection-id\":\"%s\","
+                                   "\"usefrag\":\"" FAKE_UFRAG "\",\"secret\":\"" FAKE_PWD "\"}}", cid);
+    json_node_unref(ok(&p, "connection.setRemoteDescription", params));
+    g_free(params);
+    params = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":{\"connection-id\":\"%s\","
+                             "\"foundation\":\"9\",\"component\":1,\"transport\":\"udp\","
+                             "\"priority\":2130706431,\"connectionAddress\":\"127.0.0.1\","
+                             "\"connectionPort\":%d,\"type\":\"host\"}}", cid, port);
+    json_node_unref(ok(&p, "connection.setRemoteCandidate", params));
+    g_free(params);
+    long t0 = now_ms();
+    json_node_unref(ok(&p, "connection.connect", "{\"connection\":\"c1\"}"));
+    ck_assert_msg(refuse_checks_until(&p, fd, "disconnected", t0 + FAIL_BOUND_MS),
+                  "no disconnected within %d ms of every pair failing", FAIL_BOUND_MS);
+    fprintf(stderr, "test_nice_adapter: disconnected after %ld ms\n", now_ms() - t0);
+    ck_assert_int_eq(p.nconnected, 0);
+    ck_assert_int_eq(p.ndisconnected, 1);
+    json_node_unref(r);
+    close(fd);
+    peer_free(&p);
+}
+END_TEST
+
 /* ---- bad requests ------------------------------------------------------------------ */
 
 START_TEST(bad_requests)
@@ -897,6 +1015,7 @@ static Suite *nice_adapter_suite(void)
     tcase_add_test(tc, offerer_controls);
     tcase_add_test(tc, answerer_is_controlled);
     tcase_add_test(tc, servers_on_wire);
+    tcase_add_test(tc, failed_checks_disconnect);
     tcase_add_test(tc, bad_requests);
     suite_add_tcase(s, tc);
     return s;
