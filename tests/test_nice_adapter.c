@@ -6,8 +6,9 @@
  * and `activecandidate` on both; an ICE restart (RFC 8445 s.9) that
  * reconnects with new credentials; the roles and the hold-until-connect
  * seen on the wire by a UDP socket of the test's own playing the peer
- * (RFC 8445 s.7.1.3, s.7.2.2); every kind of bad request; shutdown and
- * EOF.
+ * (RFC 8445 s.7.1.3, s.7.2.2); socket.new's STUN and TURN servers
+ * reached at sockets of the test's; `disconnected` when every pair
+ * fails; every kind of bad request; shutdown and EOF.
  *
  * This is a real-time test of a program with its own clock: its bounds
  * are wall-clock times, derived beside each from RFC 8445's pacing.
