@@ -9,7 +9,7 @@
 
 PKGS      := nice libsrtp2 openssl lua5.4 libpcap
 DEB_PKGS  := build-essential pkg-config libnice-dev libsrtp2-dev libssl-dev \
-             liblua5.4-dev libpcap-dev check tshark libjson-glib-dev
+             liblua5.4-dev libpcap-dev check tshark coturn iproute2 libjson-glib-dev
 BUILD     ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
@@ -46,7 +46,11 @@ PIC_OBJ  := $(REF_SRC:%.c=$(BUILD)/pic/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-SCENARIOS ?= scenarios
+# The suite, less the live scenarios (scenarios/interop: real programs on
+# simulated hosts, in real time, so outside the determinism check; `make
+# interop` runs them where the bridge can, docs/live.md).
+LIVE      := scenarios/interop
+SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ scenarios/lib/,$(sort $(wildcard scenarios/*/))))
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
 STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \
@@ -54,7 +58,7 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep abi bench asan clean \
+.PHONY: all deps run test seam unit cli scenarios determinism sweep abi interop bench asan clean \
         impl impl-check install uninstall mutants
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice
@@ -79,6 +83,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory seam unit cli scenarios determinism sweep abi
 	@$(MAKE) --no-print-directory impl-check
+	@$(MAKE) --no-print-directory interop
 	@$(BUILD)/rtcsim coverage $(SCENARIOS) >reports/coverage.txt && sed -n '/^share covered/,$$p' reports/coverage.txt
 
 # ref/ never reaches the simulator: no object of libref.a may reference a
@@ -122,6 +127,17 @@ abi: $(BUILD)/rtcsim $(BUILD)/ref.so
 	n=0; for f in $$(cd reports/test-a && find . -name '*.pcap' | sort); do n=$$((n + 1)); \
 	  cmp -s reports/test-a/$$f reports/test-abi/$$f || { echo "abi: $$f differs between ref/ built in and build/ref.so"; exit 1; }; \
 	done; echo "abi: the $$n captures through build/ref.so are byte-identical to the built-in ref/'s"
+
+# The live scenarios, where the bridge can run (root, /dev/net/tun, ip);
+# elsewhere it says so and why, and passes nothing. Every capture they
+# write must decode in tshark as the rest.
+interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program
+	@rm -rf reports/interop
+	@if [ "$$(id -u)" != 0 ]; then echo "interop: skipped: live hosts need root"; \
+	elif [ ! -c /dev/net/tun ]; then echo "interop: skipped: no /dev/net/tun"; \
+	elif ! command -v turnserver >/dev/null; then echo "interop: skipped: coturn is not installed (make deps)"; \
+	else $(BUILD)/rtcsim run --out reports/interop $(LIVE) && tests/tshark_check.sh reports/interop captures && \
+	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -186,6 +202,11 @@ $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
 	@echo "  AR   $@"
 	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/live/bad_program: tests/live/bad_program.c
+	@mkdir -p $(@D)
+	@echo "  CC   $@"
+	@$(CC) $(WARN) -o $@ $<
 
 $(BUILD)/ref.so: $(PIC_OBJ)
 	@echo "  LD   $@"
@@ -286,6 +307,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/rtcsim $(DESTDIR)$(LIBDIR)/rtcsim 2>/dev/null
 
 clean:
-	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/asan reports/sweep
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/interop reports/asan reports/sweep
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

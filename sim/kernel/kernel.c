@@ -132,6 +132,8 @@ struct sim_kernel {
     uint32_t   nslots, slots_cap, free_head;
     size_t     max_pending;
     char       error[96];       /* why sim_at refused; "" while none */
+    sim_pacer_fn pacer;         /* real time: sim_kernel_set_pacer */
+    void      *pacer_arg;
 };
 
 sim_kernel_t *sim_kernel_new(uint64_t seed)
@@ -389,6 +391,18 @@ bool sim_step(sim_kernel_t *k)
     return true;
 }
 
+void sim_kernel_set_pacer(sim_kernel_t *k, sim_pacer_fn fn, void *arg)
+{
+    k->pacer = fn;
+    k->pacer_arg = arg;
+}
+
+/* With a pacer: wait for t, or take what arrived first (true: look again). */
+static bool paced(sim_kernel_t *k, sim_time_t t)
+{
+    return k->pacer && !k->stopped && k->pacer(k->pacer_arg, t);
+}
+
 bool sim_run_events(sim_kernel_t *k, sim_time_t limit)
 {
     k->stopped = k->error[0] != 0;
@@ -396,6 +410,8 @@ bool sim_run_events(sim_kernel_t *k, sim_time_t limit)
         skip_stale(k);
         if (k->n == 0 || k->heap[0].t > limit)
             break;
+        if (paced(k, k->heap[0].t))
+            continue;
         sim_step(k);
     }
     return !k->stopped;
@@ -405,6 +421,11 @@ bool sim_run_until(sim_kernel_t *k, sim_time_t limit)
 {
     if (!sim_run_events(k, limit))
         return false;
+    /* real time: the run's end is a moment of the wall clock too, and
+     * what arrives before it is taken */
+    while (limit != SIM_TIME_NEVER && paced(k, limit))
+        if (!sim_run_events(k, limit))
+            return false;
     if (limit != SIM_TIME_NEVER && k->now < limit)
         k->now = limit;
     return true;

@@ -79,6 +79,17 @@ bool        sim_run_events(sim_kernel_t *k, sim_time_t limit);
 void        sim_stop(sim_kernel_t *k);
 uint64_t    sim_events_fired(const sim_kernel_t *k);
 
+/* Real time (a live host runs, sim/host/live.h): before each event, and
+ * before the clock moves to a run's limit, the kernel calls
+ * pacer(arg, t) with that event's (or the limit's) virtual time; the
+ * pacer waits until the wall clock reaches t or something arrives from
+ * outside, which it schedules (at its arrival time, never before now) and
+ * returns true, so the kernel looks again at what is next. false: t is
+ * due. NULL (the default): virtual time jumps, as in every run without
+ * a live host. */
+typedef bool (*sim_pacer_fn)(void *arg, sim_time_t t);
+void        sim_kernel_set_pacer(sim_kernel_t *k, sim_pacer_fn fn, void *arg);
+
 /* At most n events pending (default: the queue's own bound, 2^24). */
 void        sim_kernel_set_max_pending(sim_kernel_t *k, size_t n);
 /* Bytes the queue holds (heap entries and timer slots). */

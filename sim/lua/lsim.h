@@ -102,7 +102,40 @@ typedef struct sim_scn {
     sim_catalogue_t *own_cat;
     bool            header_read;    /* sim_scenario_header: stop once the header is read */
     bool            header_done;    /* ... and it was */
+    struct sim_lrun *runs;          /* net.host{run=}: live hosts (lua_live.c) */
+    struct sim_lives *lives;        /* their programs, once started */
 } sim_scn_t;
+
+/* ---- live hosts (lua_live.c, sim/host/live.h) ------------------------------ */
+
+/* net.host{run = {argv...}, control = } for h: parse and keep the
+ * program's argv; control: it speaks the control protocol. */
+void sim_lua_live_declare(lua_State *L, sim_host_t *h, int idx, bool control);
+/* Start the declared programs (before the kernel first runs; again is a
+ * no-op). 0, or -1 with the scenario's error recorded. */
+int  sim_lua_live_start(sim_scn_t *s);
+/* The report's note on a real-time run; nothing without live hosts. */
+void sim_lua_live_note(const sim_scn_t *s, char **notes);
+/* Stop every program, delete every namespace. */
+void sim_lua_live_free(sim_scn_t *s);
+/* Whether h is a live host with the control protocol; whether the value
+ * at idx is one's RTCSocket. */
+bool sim_lua_live_is(const sim_scn_t *s, const sim_host_t *h);
+bool sim_lua_live_is_socket(lua_State *L, int idx);
+/* host:RTCSocket(iceServers) and RTCConnection(socket [, remote]) on a
+ * live host: the program's objects, through the control protocol. */
+int  sim_lua_live_socket(lua_State *L, sim_host_t *h, const rtcsim_addr_t *stun, size_t nstun,
+                         const rtcsim_turn_server_t *turn, size_t nturn);
+int  sim_lua_live_connection(lua_State *L);
+
+/* lua_ice.c's tables, shared with live hosts: candidates and connection
+ * descriptions as the spec's dictionaries (checked strictly on the way
+ * in: a bad one is a Lua error naming the field), and the logged event. */
+void sim_lua_push_candidate(lua_State *L, const char *id, const rtcsim_candidate_t *c);
+void sim_lua_to_candidate(lua_State *L, int t, const char *conn_id, rtcsim_candidate_t *c);
+void sim_lua_push_description(lua_State *L, const rtcsim_conn_desc_t *d);
+void sim_lua_to_description(lua_State *L, int t, rtcsim_conn_desc_t *d);
+void sim_lua_ice_log(sim_scn_t *s, const char *host, const char *cid, const rtcsim_ice_event_t *ev);
 
 /* ---- implementations under test (host/impl.h) ---------------------------- */
 

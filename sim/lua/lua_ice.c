@@ -52,7 +52,7 @@ struct sim_lice {
 
 /* ---- candidates and descriptions as tables ------------------------------------ */
 
-static void push_candidate(lua_State *L, const char *id, const rtcsim_candidate_t *c)
+void sim_lua_push_candidate(lua_State *L, const char *id, const rtcsim_candidate_t *c)
 {
     char a[16];
     lua_createtable(L, 0, 8);
@@ -66,7 +66,7 @@ static void push_candidate(lua_State *L, const char *id, const rtcsim_candidate_
     sim_lua_set_str(L, "type", rtcsim_cand_type_name(c->type));
 }
 
-static void push_description(lua_State *L, const rtcsim_conn_desc_t *d)
+void sim_lua_push_description(lua_State *L, const rtcsim_conn_desc_t *d)
 {
     lua_createtable(L, 0, 4);
     sim_lua_set_str(L, "connection-id", d->id);
@@ -119,7 +119,7 @@ static void copy_field(lua_State *L, char *dst, size_t cap, int t, const char *w
     strcpy(dst, v);
 }
 
-static void to_description(lua_State *L, int t, rtcsim_conn_desc_t *d)
+void sim_lua_to_description(lua_State *L, int t, rtcsim_conn_desc_t *d)
 {
     static const char *const keys[] = { "connection-id", "usefrag", "secret", "fingerprints", NULL };
     luaL_checktype(L, t, LUA_TTABLE);
@@ -163,7 +163,7 @@ static void to_description(lua_State *L, int t, rtcsim_conn_desc_t *d)
     lua_pop(L, 1);
 }
 
-static void to_candidate(lua_State *L, int t, const char *conn_id, rtcsim_candidate_t *c)
+void sim_lua_to_candidate(lua_State *L, int t, const char *conn_id, rtcsim_candidate_t *c)
 {
     static const char *const keys[] = { "connection-id", "foundation", "component", "transport",
                                         "priority", "connectionAddress", "connectionPort", "type",
@@ -217,10 +217,15 @@ static const char *conn_id(const sim_lice_t *li, const rtcsim_connection_t *c)
 
 static void log_event(sim_lice_t *li, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
 {
+    sim_lua_ice_log(li->s, li->host, conn_id(li, c), ev);
+}
+
+void sim_lua_ice_log(sim_scn_t *s, const char *host, const char *cid, const rtcsim_ice_event_t *ev)
+{
     char l[64], r[64], a[16], b[16];
     sim_evarg_t args[4];
     size_t n = 0;
-    args[n++] = SIM_EVS("connection", conn_id(li, c));
+    args[n++] = SIM_EVS("connection", cid);
     char srv[32];
     if (ev->type == RTCSIM_ICE_TURN_ERROR) {
         snprintf(srv, sizeof srv, "%s:%u", sim_ip_str(ev->local.addr.ip, a), ev->local.addr.port);
@@ -241,7 +246,7 @@ static void log_event(sim_lice_t *li, rtcsim_connection_t *c, const rtcsim_ice_e
         args[n++] = SIM_EVS("profile", ev->text);
     if (ev->type == RTCSIM_ICE_DTLS_FAILED)
         args[n++] = SIM_EVS("reason", ev->text);
-    sim_scn_event(li->s, li->host, event_names[ev->type], args, n);
+    sim_scn_event(s, host, event_names[ev->type], args, n);
 }
 
 static void on_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
@@ -266,11 +271,11 @@ static void on_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t
     lua_remove(L, -2);
     int nargs = 0;
     if (ev->type == RTCSIM_ICE_CANDIDATE || ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
-        push_candidate(L, conn_id(li, c), &ev->local);
+        sim_lua_push_candidate(L, conn_id(li, c), &ev->local);
         nargs++;
     }
     if (ev->type == RTCSIM_ICE_ACTIVE_CANDIDATE) {
-        push_candidate(L, conn_id(li, c), &ev->remote);
+        sim_lua_push_candidate(L, conn_id(li, c), &ev->remote);
         nargs++;
     }
     if (ev->type == RTCSIM_ICE_DTLS_CONNECTED || ev->type == RTCSIM_ICE_DTLS_FAILED) {
@@ -396,6 +401,8 @@ static int l_socket(lua_State *L)
             profiles = sim_lua_checkstring(L, -1, "RTCSocket options: srtpProfiles");
         lua_pop(L, 1);
     }
+    if (sim_lua_live_is(s, h))      /* a live host: its program's RTCSocket (lua_live.c) */
+        return sim_lua_live_socket(L, h, stun, nstun, turn, nturn);
     const sim_impl_t *impl = sim_lua_host_impl(L, h, "host:RTCSocket");
     if (profiles && !impl->t->socket_set_srtp_profiles)
         return luaL_error(L, "RTCSocket: implementation %s does not take srtpProfiles "
@@ -449,10 +456,12 @@ void sim_lua_connection_poke(const sim_impl_t *impl, rtcsim_connection_t *c)
 static int l_connection(lua_State *L)
 {
     sim_lua_check_phase(L, "RTCConnection");
+    if (sim_lua_live_is_socket(L, 1))
+        return sim_lua_live_connection(L);
     sim_lice_t *li = sim_lobj_ptr(L, 1, MT_SOCKET);
     rtcsim_conn_desc_t remote, *rp = NULL;
     if (!lua_isnoneornil(L, 2)) {
-        to_description(L, 2, &remote);
+        sim_lua_to_description(L, 2, &remote);
         rp = &remote;
     }
     lconn_t *lc = calloc(1, sizeof *lc);
@@ -494,7 +503,7 @@ static int m_get_local_description(lua_State *L)
         return luaL_error(L, "getLocalDescription: out of memory (the DTLS certificate)");
     if (rc < 0)
         return sim_lua_impl_error(L, impl_of(lc->li), "getLocalDescription", rc, "");
-    push_description(L, &d);
+    sim_lua_push_description(L, &d);
     return 1;
 }
 
@@ -503,7 +512,7 @@ static int m_set_remote_description(lua_State *L)
     sim_lua_check_phase(L, "setRemoteDescription");
     lconn_t *lc = check_conn(L);
     rtcsim_conn_desc_t d, own;
-    to_description(L, 2, &d);
+    sim_lua_to_description(L, 2, &d);
     /* the usefrag names a side (RFC 8445 s.5.3): this side's own would
      * have it check with itself */
     memset(&own, 0, sizeof own);
@@ -521,7 +530,7 @@ static int m_set_local_candidate(lua_State *L)
     sim_lua_check_phase(L, "setLocalCandidate");
     lconn_t *lc = check_conn(L);
     rtcsim_candidate_t c;
-    to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
+    sim_lua_to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
     char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_local_candidate, lc->c, &c, err, sizeof err),
                 "setLocalCandidate", err);
@@ -532,7 +541,7 @@ static int m_set_remote_candidate(lua_State *L)
     sim_lua_check_phase(L, "setRemoteCandidate");
     lconn_t *lc = check_conn(L);
     rtcsim_candidate_t c;
-    to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
+    sim_lua_to_candidate(L, 2, conn_id(lc->li, lc->c), &c);
     char err[256] = "";
     return done(L, lc, SIM_CALL(impl_of(lc->li), connection_set_remote_candidate, lc->c, &c, err, sizeof err),
                 "setRemoteCandidate", err);

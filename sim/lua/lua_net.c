@@ -446,7 +446,7 @@ static int l_host(lua_State *L)
     sim_lua_check_phase(L, "net.host");
     sim_scn_t *s = sim_scn_get(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = { "name", "impl", NULL };
+    static const char *const keys[] = { "name", "impl", "run", "control", NULL };
     sim_lua_check_keys(L, 1, "net.host", keys);
     const char *name = req_string_field(L, 1, "net.host", "name");
     sim_lua_name_check(L, "net.host", name);
@@ -461,6 +461,23 @@ static int l_host(lua_State *L)
         return luaL_error(L, "net.host: %s", err);
     if (impl)
         sim_lua_set_host_impl(L, h, impl);
+    bool control = false;
+    if (lua_getfield(L, 1, "control") != LUA_TNIL) {
+        if (!lua_isboolean(L, -1))
+            return luaL_error(L, "net.host: field 'control' must be a boolean (the program speaks "
+                                 "the control protocol, docs/live.md)");
+        control = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, 1, "run") != LUA_TNIL) {
+        if (impl)
+            return luaL_error(L, "net.host: give 'impl' or 'run', not both (a live host's objects "
+                                 "are its program's)");
+        sim_lua_live_declare(L, h, lua_gettop(L), control);
+    } else if (control) {
+        return luaL_error(L, "net.host: 'control' needs 'run' (the program that speaks it)");
+    }
+    lua_pop(L, 1);
     sim_lua_name_claim(L, name, "host");
     sim_lobj_push_ptr(L, MT_HOST, h);
     return 1;

@@ -193,6 +193,8 @@ static int l_run(lua_State *L)
             return luaL_error(L, "sim.run: time %f s is beyond the virtual time limit of %f s",
                               limit / 1e9, s->max_time / 1e9);
     }
+    if (sim_lua_live_start(s) < 0)
+        return luaL_error(L, "sim.run: %s", s->error);
     s->phase = SIM_PHASE_RUN;
     if (lua_isnoneornil(L, 1))
         sim_run_events(s->k, limit);

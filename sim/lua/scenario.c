@@ -576,6 +576,7 @@ static void close_run(sim_scn_t *s)
     s->phase = SIM_PHASE_CLOSED;
     lua_close(s->L);
     s->L = NULL;
+    sim_lua_live_free(s);      /* the programs and namespaces, first: they hold host sockets */
     sim_lua_timers_free(s);
     sim_lua_net_free(s);
     sim_lua_media_free(s);     /* detaches from the connections: before them */
@@ -721,6 +722,8 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         sim_scn_call(&s, 0);
     }
 
+    if (!s.failed)
+        sim_lua_live_start(&s);     /* live hosts: their programs, once the topology is built */
     if (!s.failed) {
         s.phase = SIM_PHASE_RUN;
         if (s.duration != SIM_TIME_NEVER) {
@@ -750,6 +753,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     sim_verdict_t v = SIM_PASS;
     if (s.foreign)
         sim_lua_impl_note(&s, &r->notes);
+    sim_lua_live_note(&s, &r->notes);
     if (sim_lua_captures_close(&s, &r->messages) < 0)
         v = SIM_ERROR;
     if (s.failed) {

@@ -148,6 +148,8 @@ struct sim_host {
     watcher_t    *watchers;
     size_t        nwatchers;
     sim_udp_t    *socks[SOCK_BUCKETS];
+    sim_udp_recv_fn catchall;       /* sim_host_set_catchall */
+    void         *catchall_arg;
     uint16_t      next_eph;
     uint16_t      next_ip_id;
 };
@@ -1112,6 +1114,11 @@ static void host_input(sim_node_t *node, int port, sim_pkt_t *p)
     }
     taps_fire(&i->taps, sim_now(node->net->k), p);
     sim_udp_t *s = sock_find(h, p->dst_ip, p->dst_port);
+    if (!s && h->catchall) {
+        h->catchall(h->catchall_arg, NULL, p);
+        sim_pkt_free(node->net, p);
+        return;
+    }
     if (!s) {
         sim_net_drop(node->net, node->name, SIM_DROP_NO_LISTENER, p);
         return;
@@ -1121,6 +1128,12 @@ static void host_input(sim_node_t *node, int port, sim_pkt_t *p)
 }
 
 static const sim_node_ops_t host_ops = { "host", host_input };
+
+void sim_host_set_catchall(sim_host_t *h, sim_udp_recv_fn fn, void *arg)
+{
+    h->catchall = fn;
+    h->catchall_arg = arg;
+}
 
 static bool name_ok(const char *name, size_t cap)
 {

@@ -160,6 +160,10 @@ typedef void (*sim_udp_recv_fn)(void *arg, sim_udp_t *s, const sim_pkt_t *p);
 sim_udp_t    *sim_udp_bind(sim_host_t *h, uint32_t ip, uint16_t port,
                            sim_udp_recv_fn fn, void *arg, char *err, size_t errlen);
 void          sim_udp_close(sim_udp_t *s);
+/* A host whose sockets are a real program's (sim/host/live.h): a datagram
+ * for a port no sim_udp_t has bound goes to fn (s NULL) instead of being
+ * dropped as no-listener. fn NULL: dropped again. */
+void          sim_host_set_catchall(sim_host_t *h, sim_udp_recv_fn fn, void *arg);
 uint16_t      sim_udp_port(const sim_udp_t *s);
 uint32_t      sim_udp_ip(const sim_udp_t *s);
 /* Send a datagram. The source address is the socket's, or for a socket

@@ -1,0 +1,54 @@
+/*
+ * bad_program.c - a program on a live host that breaks the control
+ * protocol (docs/live.md) in one way, chosen by argv[1], for
+ * tests/live_check.sh: every way must end the scenario in error, naming
+ * the program, the request and the line, with its namespace gone.
+ *
+ *   nohello   its first line is not a hello
+ *   notjson   answers socket.new with a line that is not JSON
+ *   silent    never answers socket.new
+ *   refuse    answers socket.new with an error
+ *   exit      exits when asked for socket.new
+ *   badevent  answers, then sends an event the protocol does not have
+ *   good      answers every request with {} (and connection.new with an id)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static long id_of(const char *line)
+{
+    const char *p = strstr(line, "\"id\":");
+    return p ? strtol(p + 5, NULL, 10) : -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "good";
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(mode, "nohello") == 0)
+        printf("{\"event\":\"howdy\"}\n");
+    else
+        printf("{\"event\":\"hello\",\"protocol\":1,\"name\":\"bad-%s\"}\n", mode);
+    char line[65536];
+    while (fgets(line, sizeof line, stdin)) {
+        long id = id_of(line);
+        if (strcmp(mode, "notjson") == 0) {
+            printf("this is not json\n");
+        } else if (strcmp(mode, "silent") == 0) {
+            continue;
+        } else if (strcmp(mode, "refuse") == 0) {
+            printf("{\"id\":%ld,\"error\":{\"code\":\"failed\",\"message\":\"no sockets today\"}}\n", id);
+        } else if (strcmp(mode, "exit") == 0) {
+            return 3;
+        } else if (strstr(line, "connection.new")) {
+            printf("{\"id\":%ld,\"result\":{\"id\":\"conn1\"}}\n", id);
+            if (strcmp(mode, "badevent") == 0)
+                printf("{\"event\":\"fireworks\",\"connection\":\"c1\"}\n");
+        } else {
+            printf("{\"id\":%ld,\"result\":{}}\n", id);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# live_check.sh RTCSIM BAD_PROGRAM - programs on live hosts that break the
+# control protocol (docs/live.md) each end their scenario in ERROR, with a
+# message naming the host, the program and what it did; a good one passes;
+# and no namespace of ours is left behind. Needs root and /dev/net/tun
+# (make interop runs it only there).
+set -u
+rtcsim=$1 prog=$2
+dir=$(mktemp -d /tmp/rtcsim-live-check-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+pass=0 fail=0
+check() {   # MODE VERDICT TEXT [PROGRAM]
+  sed "s#@PROGRAM@#${4:-$prog}#; s#@MODE@#$1#" tests/live/protocol.lua > "$dir/$1.lua"
+  out=$("$rtcsim" run --out "$dir/out-$1" "$dir/$1.lua" 2>&1)
+  if printf '%s\n' "$out" | head -1 | grep -q "^$2 " && printf '%s\n' "$out" | grep -qF -- "$3"; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1)); echo "live_check: $1: expected $2 with '$3', got:"; printf '%s\n' "$out" | head -3
+  fi
+}
+check good     PASS  "live host bob: bad-good"
+check nohello  ERROR "live host bob ($prog): its first line is not a hello of protocol 1"
+check notjson  ERROR "live host bob (bad-notjson), request socket.new: a line that is not JSON"
+check silent   ERROR "live host bob (bad-silent) did not answer request socket.new within 10 s"
+check refuse   ERROR "RTCSocket: no sockets today (live host bob, bad-refuse: failed)"
+check exit     ERROR "live host bob (bad-exit), request socket.new: it closed its stdout"
+check badevent ERROR "live host bob (bad-badevent): event 'fireworks' is none of the protocol's"
+check missing  ERROR "live host bob (/nonexistent/program): cannot start it: No such file or directory" /nonexistent/program
+left=$(ip netns list 2>/dev/null | grep -c "^rtcsim-" || true)
+if [ "$left" != 0 ]; then fail=$((fail + 1)); echo "live_check: $left namespaces left behind"; else pass=$((pass + 1)); fi
+echo "live: $pass passed, $fail failed"
+[ "$fail" = 0 ]
