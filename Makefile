@@ -9,7 +9,7 @@
 
 PKGS      := nice libsrtp2 openssl lua5.4 libpcap
 DEB_PKGS  := build-essential pkg-config libnice-dev libsrtp2-dev libssl-dev \
-             liblua5.4-dev libpcap-dev check tshark coturn iproute2
+             liblua5.4-dev libpcap-dev check tshark coturn iproute2 libjson-glib-dev
 BUILD     ?= build
 CC        ?= cc
 OPT       ?= -O2 -g
@@ -61,7 +61,7 @@ JOBS        ?= $(shell nproc)
 .PHONY: all deps run test seam unit cli scenarios determinism sweep abi interop bench asan clean \
         impl impl-check install uninstall mutants
 
-all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench
+all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -180,6 +180,23 @@ $(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/ref.so tests/mutants/build
 $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The libnice adapter (docs/live.md, "Adapters: libnice"): a program of
+# its own for live hosts, on GLib, libnice's agent and json-glib; two
+# levels under sim/ so that the sim/*/*.c glob leaves it out of rtcsim.
+# Its unit test runs it, so it is built before the test (order-only: the
+# test does not link it), and reads the protocol with json-glib too.
+NICE_ADAPTER_CFLAGS = $(shell pkg-config --cflags nice json-glib-1.0 2>/dev/null)
+NICE_ADAPTER_LIBS   = $(shell pkg-config --libs nice json-glib-1.0 2>/dev/null)
+
+$(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c
+	@mkdir -p $(@D)
+	@echo "  CC   $@"
+	@$(CC) $(WARN) $(NICE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LDFLAGS) $(NICE_ADAPTER_LIBS)
+
+$(BUILD)/tests/test_nice_adapter: | $(BUILD)/rtcsim-nice
+$(BUILD)/tests/test_nice_adapter.o: CFLAGS += $(NICE_ADAPTER_CFLAGS)
+$(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)

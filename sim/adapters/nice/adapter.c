@@ -1,0 +1,1103 @@
+/*
+ * adapter.c - rtcsim-nice: RTCSocket and RTCConnection on libnice's
+ * NiceAgent, driven by the live-host control protocol (docs/live.md,
+ * version 1) on stdin and stdout.
+ *
+ * One NiceAgent per RTCConnection, in RFC 5245 compatibility (full ICE,
+ * the mode libnice names after RFC 8445's predecessor), one stream, one
+ * component (RTP and RTCP multiplexed, RFC 5761; docs/decisions.md D14),
+ * UDP only. The offerer is controlling (RFC 8445 s.6.1.1, D15). How the
+ * spec's model maps onto NiceAgent, and where it differs, is the
+ * "Adapters: libnice" section of docs/live.md; the choices are D125-D129.
+ *
+ * The protocol owns stdout: the adapter keeps a private copy of the
+ * descriptor for it and points fd 1 at stderr, so that nothing a library
+ * prints (GLib sends debug messages to stdout by default) can corrupt the
+ * stream. libnice's debug output goes to stderr, and only with --debug
+ * or NICE_DEBUG set.
+ *
+ * Usage: rtcsim-nice [--address IPV4]... [--debug]
+ *   --address: gather only on these local addresses (the unit test uses
+ *   127.0.0.1); without it, every IPv4 address of the host but loopback,
+ *   which in a live host's namespace is the TUN device's alone.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <nice/agent.h>
+#include <nice/interfaces.h>
+#include <nice/nice-version.h>
+
+#define PROTOCOL_VERSION 1
+/* docs/live.md: "no line longer than 64 KiB" */
+#define LINE_MAX_BYTES 65536
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+typedef struct turn_server {
+    char *ip, *username, *password;
+    guint port;
+} turn_server_t;
+
+typedef struct sock {
+    char *id;
+    char *stun_ip;                     /* NULL: none */
+    guint stun_port;
+    GPtrArray *turn;                   /* of turn_server_t */
+    struct sock *next;
+} sock_t;
+
+typedef struct conn {
+    char *id;                          /* the harness's name ("c1") */
+    char *cid;                         /* the spec's connection-id */
+    sock_t *sock;
+    NiceAgent *agent;
+    guint stream;
+    bool offerer;
+    bool connecting;                   /* connect() since creation or update() */
+    bool have_remote;
+    char *rufrag, *rpwd;
+    /* remote candidates of the remote description's generation; handed to
+     * libnice when both connect() was called and the credentials are known
+     * (D126) */
+    GSList *rcands;                    /* of NiceCandidate */
+    bool passed;                       /* rcands and credentials are in libnice */
+    bool up;                           /* `connected` fired, no `disconnected` since */
+    NiceComponentState state;
+    guint reannounce;                  /* idle source of update()'s candidates */
+    struct conn *next;
+} conn_t;
+
+static FILE *out;                      /* the protocol's stdout */
+static GMainLoop *loop;
+static sock_t *sockets;
+static conn_t *conns;
+static GPtrArray *addresses;           /* of char *, from --address */
+static bool debug;
+
+/* ---- output ----------------------------------------------------------------------- */
+
+/* A harness that went away (stdout closed) ends the program as stdin's
+ * EOF does: SIGPIPE is ignored and the write error seen here. */
+static void write_node(JsonNode *root)
+{
+    JsonGenerator *g = json_generator_new();
+    json_generator_set_root(g, root);
+    gchar *s = json_generator_to_data(g, NULL);
+    fputs(s, out);
+    fputc('\n', out);
+    if (fflush(out) != 0 || ferror(out))
+        g_main_loop_quit(loop);
+    g_free(s);
+    g_object_unref(g);
+}
+
+static void write_builder(JsonBuilder *b)
+{
+    JsonNode *root = json_builder_get_root(b);
+    write_node(root);
+    json_node_unref(root);
+    g_object_unref(b);
+}
+
+static void respond_error(JsonNode *id, const char *code, const char *msg)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    if (id)
+        json_builder_add_value(b, json_node_copy(id));
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "error");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "code");
+    json_builder_add_string_value(b, code);
+    json_builder_set_member_name(b, "message");
+    json_builder_add_string_value(b, msg);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    write_builder(b);
+}
+
+static const char *type_name(NiceCandidateType t)
+{
+    switch (t) {
+    case NICE_CANDIDATE_TYPE_HOST: return "host";
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: return "srflx";
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: return "prflx";
+    case NICE_CANDIDATE_TYPE_RELAYED: return "relay";
+    }
+    return "host";      /* unreachable: libnice has these four */
+}
+
+/* A candidate with the spec's keys (RTCIceCandidateDescription), in
+ * docs/live.md's order; relatedAddress/relatedPort (RFC 8839 s.5.1
+ * rel-addr, rel-port) for the types that have a base elsewhere. */
+static void add_candidate(JsonBuilder *b, const conn_t *c, const NiceCandidate *nc)
+{
+    char a[NICE_ADDRESS_STRING_LEN];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "connection-id");
+    json_builder_add_string_value(b, c->cid);
+    json_builder_set_member_name(b, "foundation");
+    json_builder_add_string_value(b, nc->foundation);
+    json_builder_set_member_name(b, "component");
+    json_builder_add_int_value(b, nc->component_id);
+    json_builder_set_member_name(b, "transport");
+    json_builder_add_string_value(b, "udp");
+    json_builder_set_member_name(b, "priority");
+    json_builder_add_int_value(b, nc->priority);
+    nice_address_to_string(&nc->addr, a);
+    json_builder_set_member_name(b, "connectionAddress");
+    json_builder_add_string_value(b, a);
+    json_builder_set_member_name(b, "connectionPort");
+    json_builder_add_int_value(b, nice_address_get_port(&nc->addr));
+    json_builder_set_member_name(b, "type");
+    json_builder_add_string_value(b, type_name(nc->type));
+    if (nc->type != NICE_CANDIDATE_TYPE_HOST && nice_address_is_valid(&nc->base_addr)) {
+        nice_address_to_string(&nc->base_addr, a);
+        json_builder_set_member_name(b, "relatedAddress");
+        json_builder_add_string_value(b, a);
+        json_builder_set_member_name(b, "relatedPort");
+        json_builder_add_int_value(b, nice_address_get_port(&nc->base_addr));
+    }
+    json_builder_end_object(b);
+}
+
+static JsonBuilder *event_begin(const char *name, const conn_t *c)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "event");
+    json_builder_add_string_value(b, name);
+    json_builder_set_member_name(b, "connection");
+    json_builder_add_string_value(b, c->id);
+    return b;
+}
+
+static void event_end(JsonBuilder *b)
+{
+    json_builder_end_object(b);
+    write_builder(b);
+}
+
+static void emit_candidate(const conn_t *c, const NiceCandidate *nc)
+{
+    JsonBuilder *b = event_begin("candidate", c);
+    json_builder_set_member_name(b, "candidate");
+    add_candidate(b, c, nc);
+    event_end(b);
+}
+
+/* ---- libnice's signals ----------------------------------------------------------- */
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *nc, gpointer data)
+{
+    conn_t *c = data;
+    /* one component (D14); libnice gathers only what was asked */
+    if (nc->stream_id == c->stream && nc->component_id == 1)
+        emit_candidate(c, nc);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
+{
+    conn_t *c = data;
+    if (stream == c->stream)
+        event_end(event_begin("endofcandidates", c));
+}
+
+/* READY is the spec's "connected"; FAILED, whether or not it had been
+ * connected, is "disconnected" (D127). A restart leaves READY for
+ * GATHERING without going down, so `connected` does not fire again after
+ * it unless `disconnected` came between (as ref/'s, D19). */
+static void on_state(NiceAgent *agent, guint stream, guint component, guint state, gpointer data)
+{
+    conn_t *c = data;
+    if (stream != c->stream || component != 1)
+        return;
+    if (state == NICE_COMPONENT_STATE_READY && !c->up) {
+        c->up = true;
+        event_end(event_begin("connected", c));
+    } else if (state == NICE_COMPONENT_STATE_FAILED && c->state != NICE_COMPONENT_STATE_FAILED) {
+        c->up = false;
+        event_end(event_begin("disconnected", c));
+    }
+    c->state = (NiceComponentState)state;
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint component, NiceCandidate *l,
+                             NiceCandidate *r, gpointer data)
+{
+    conn_t *c = data;
+    if (stream != c->stream || component != 1)
+        return;
+    JsonBuilder *b = event_begin("activecandidate", c);
+    json_builder_set_member_name(b, "local");
+    add_candidate(b, c, l);
+    json_builder_set_member_name(b, "remote");
+    add_candidate(b, c, r);
+    event_end(b);
+}
+
+/* There is no media on this adapter yet: what arrives on the selected
+ * pair is dropped; attaching is what makes libnice read the socket. */
+static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
+                    gpointer data)
+{
+}
+
+/* ---- requests: parameters -------------------------------------------------------- */
+
+typedef struct req {
+    const char *method;
+    JsonObject *params;                /* never NULL */
+    JsonBuilder *result;               /* an open object */
+    const char *code;                  /* NULL: ok */
+    char msg[320];
+} req_t;
+
+static bool fail(req_t *r, const char *code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static bool fail(req_t *r, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->method);
+    va_start(ap, fmt);
+    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    r->code = code;
+    return false;
+}
+
+/* The member `name` of o (which `where` names in messages: "candidate.")
+ * as a string, an integer in [lo, hi], an object or an array; a missing
+ * one or one of the wrong type is "invalid", naming it. */
+static bool get_str(req_t *r, JsonObject *o, const char *where, const char *name, const char **v)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    if (!n)
+        return fail(r, "invalid", "%s%s: missing", where, name);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return fail(r, "invalid", "%s%s: must be a string", where, name);
+    *v = json_node_get_string(n);
+    return true;
+}
+
+static bool get_int(req_t *r, JsonObject *o, const char *where, const char *name, gint64 lo,
+                    gint64 hi, gint64 *v)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    if (!n)
+        return fail(r, "invalid", "%s%s: missing", where, name);
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return fail(r, "invalid", "%s%s: must be an integer", where, name);
+    *v = json_node_get_int(n);
+    if (*v < lo || *v > hi)
+        return fail(r, "invalid", "%s%s: must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                    ", got %" G_GINT64_FORMAT, where, name, lo, hi, *v);
+    return true;
+}
+
+static bool get_obj(req_t *r, JsonObject *o, const char *where, const char *name, JsonObject **v)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    if (!n)
+        return fail(r, "invalid", "%s%s: missing", where, name);
+    if (!JSON_NODE_HOLDS_OBJECT(n))
+        return fail(r, "invalid", "%s%s: must be an object", where, name);
+    *v = json_node_get_object(n);
+    return true;
+}
+
+/* An optional array: absent is NULL and fine. */
+static bool get_opt_array(req_t *r, JsonObject *o, const char *where, const char *name,
+                          JsonArray **v)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    *v = NULL;
+    if (!n)
+        return true;
+    if (!JSON_NODE_HOLDS_ARRAY(n))
+        return fail(r, "invalid", "%s%s: must be a list", where, name);
+    *v = json_node_get_array(n);
+    return true;
+}
+
+static bool ipv4(const char *s)
+{
+    struct in_addr a;
+    return inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* RFC 8839 s.5.4: ice-char = ALPHA / DIGIT / "+" / "/" */
+static bool ice_chars(const char *s, size_t lo, size_t hi)
+{
+    size_t n = strlen(s);
+    if (n < lo || n > hi)
+        return false;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && *s != '+' && *s != '/')
+            return false;
+    return true;
+}
+
+static sock_t *find_sock(const char *id)
+{
+    for (sock_t *s = sockets; s; s = s->next)
+        if (strcmp(s->id, id) == 0)
+            return s;
+    return NULL;
+}
+
+static conn_t *find_conn(const char *id)
+{
+    for (conn_t *c = conns; c; c = c->next)
+        if (strcmp(c->id, id) == 0)
+            return c;
+    return NULL;
+}
+
+static bool get_conn(req_t *r, conn_t **c)
+{
+    const char *id;
+    if (!get_str(r, r->params, "", "connection", &id))
+        return false;
+    if (!(*c = find_conn(id)))
+        return fail(r, "invalid", "connection: no connection '%s'", id);
+    return true;
+}
+
+/* An RTCConnectionDescription (spec, "The RTCConnectionDescription
+ * Object"); `where` names it in messages. */
+typedef struct desc {
+    const char *cid, *ufrag, *pwd;
+} desc_t;
+
+static bool get_desc(req_t *r, JsonObject *o, const char *where, desc_t *d)
+{
+    char w[64];
+    JsonArray *fp;
+    snprintf(w, sizeof w, "%s.", where);
+    if (!get_str(r, o, w, "connection-id", &d->cid) || !get_str(r, o, w, "usefrag", &d->ufrag) ||
+        !get_str(r, o, w, "secret", &d->pwd) || !get_opt_array(r, o, w, "fingerprints", &fp))
+        return false;
+    if (!*d->cid)
+        return fail(r, "invalid", "%sconnection-id: must not be empty", w);
+    /* RFC 8839 s.5.4: ice-ufrag 4 to 256 ice-chars, ice-pwd 22 to 256 */
+    if (!ice_chars(d->ufrag, 4, 256))
+        return fail(r, "invalid", "%susefrag: must be 4 to 256 ice-chars (RFC 8839 s.5.4)", w);
+    if (!ice_chars(d->pwd, 22, 256))
+        return fail(r, "invalid", "%ssecret: must be 22 to 256 ice-chars (RFC 8839 s.5.4)", w);
+    /* No DTLS here: fingerprints are taken and not used (docs/live.md) */
+    for (guint i = 0; fp && i < json_array_get_length(fp); i++) {
+        JsonNode *n = json_array_get_element(fp, i);
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+            return fail(r, "invalid", "%sfingerprints[%u]: must be a string", w, i);
+    }
+    return true;
+}
+
+static NiceCandidateType parse_type(const char *s, bool *ok)
+{
+    *ok = true;
+    if (strcmp(s, "host") == 0) return NICE_CANDIDATE_TYPE_HOST;
+    if (strcmp(s, "srflx") == 0) return NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+    if (strcmp(s, "prflx") == 0) return NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+    if (strcmp(s, "relay") == 0) return NICE_CANDIDATE_TYPE_RELAYED;
+    *ok = false;
+    return NICE_CANDIDATE_TYPE_HOST;
+}
+
+/* An RTCIceCandidateDescription of connection c, checked as the Lua API
+ * checks one (sim/lua/lua_ice.c): the spec's keys, the foundation 1 to 32
+ * ice-chars (RFC 8445 s.5.1.1.3), component 1 or 2, transport udp,
+ * priority 1 to 2^31-1 (RFC 8445 s.5.1.2.1), an IPv4 address, a port. A
+ * new NiceCandidate, or NULL with r failed. */
+static NiceCandidate *get_candidate(req_t *r, conn_t *c, JsonObject *o)
+{
+    const char *w = "candidate.", *cid, *found, *tr, *addr, *type;
+    gint64 comp, prio, port, rport = 0;
+    const char *raddr = NULL;
+    if (!get_str(r, o, w, "connection-id", &cid) || !get_str(r, o, w, "foundation", &found) ||
+        !get_int(r, o, w, "component", 1, 2, &comp) || !get_str(r, o, w, "transport", &tr) ||
+        !get_int(r, o, w, "priority", 1, 0x7fffffff, &prio) ||
+        !get_str(r, o, w, "connectionAddress", &addr) ||
+        !get_int(r, o, w, "connectionPort", 1, 65535, &port) || !get_str(r, o, w, "type", &type))
+        return NULL;
+    if (strcmp(cid, c->cid) != 0) {
+        fail(r, "invalid", "candidate.connection-id: '%s' is not this connection's ('%s')", cid,
+             c->cid);
+        return NULL;
+    }
+    if (!ice_chars(found, 1, 32)) {
+        fail(r, "invalid", "candidate.foundation: must be 1 to 32 ice-chars (RFC 8445 s.5.1.1.3)");
+        return NULL;
+    }
+    if (strcmp(tr, "udp") != 0) {
+        fail(r, "invalid", "candidate.transport: must be 'udp', got '%s'", tr);
+        return NULL;
+    }
+    if (!ipv4(addr)) {
+        fail(r, "invalid", "candidate.connectionAddress: '%s' is not an IPv4 address", addr);
+        return NULL;
+    }
+    bool ok;
+    NiceCandidateType t = parse_type(type, &ok);
+    if (!ok) {
+        fail(r, "invalid", "candidate.type: must be host, srflx, prflx or relay, got '%s'", type);
+        return NULL;
+    }
+    if (json_object_has_member(o, "relatedAddress") || json_object_has_member(o, "relatedPort")) {
+        if (!get_str(r, o, w, "relatedAddress", &raddr) ||
+            !get_int(r, o, w, "relatedPort", 0, 65535, &rport))
+            return NULL;
+        if (!ipv4(raddr)) {
+            fail(r, "invalid", "candidate.relatedAddress: '%s' is not an IPv4 address", raddr);
+            return NULL;
+        }
+    }
+    NiceCandidate *nc = nice_candidate_new(t);
+    nc->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+    nc->stream_id = c->stream;
+    nc->component_id = (guint)comp;
+    nc->priority = (guint32)prio;
+    g_strlcpy(nc->foundation, found, sizeof nc->foundation);
+    nice_address_set_from_string(&nc->addr, addr);
+    nice_address_set_port(&nc->addr, (guint)port);
+    if (raddr) {
+        nice_address_set_from_string(&nc->base_addr, raddr);
+        nice_address_set_port(&nc->base_addr, (guint)rport);
+    }
+    return nc;
+}
+
+/* ---- requests: the methods -------------------------------------------------------- */
+
+static void turn_free(gpointer p)
+{
+    turn_server_t *t = p;
+    g_free(t->ip);
+    g_free(t->username);
+    g_free(t->password);
+    g_free(t);
+}
+
+static void sock_free(sock_t *s)
+{
+    g_free(s->id);
+    g_free(s->stun_ip);
+    g_ptr_array_unref(s->turn);
+    g_free(s);
+}
+
+/* socket.new: only the servers are kept; each connection's NiceAgent
+ * binds its own port (D125). */
+static bool m_socket_new(req_t *r)
+{
+    const char *id;
+    JsonArray *stun, *turn;
+    if (!get_str(r, r->params, "", "socket", &id) ||
+        !get_opt_array(r, r->params, "", "stun", &stun) ||
+        !get_opt_array(r, r->params, "", "turn", &turn))
+        return false;
+    if (find_sock(id))
+        return fail(r, "invalid", "socket: '%s' already exists", id);
+    guint nstun = stun ? json_array_get_length(stun) : 0;
+    /* NiceAgent has one stun-server property (D125) */
+    if (nstun > 1)
+        return fail(r, "unsupported", "stun: libnice's agent takes one STUN server, got %u", nstun);
+    sock_t *s = g_new0(sock_t, 1);
+    s->turn = g_ptr_array_new_with_free_func(turn_free);
+    char w[32];
+    for (guint i = 0; i < nstun; i++) {
+        JsonNode *n = json_array_get_element(stun, i);
+        const char *ip;
+        gint64 port;
+        snprintf(w, sizeof w, "stun[%u].", i);
+        if (!JSON_NODE_HOLDS_OBJECT(n)) {
+            fail(r, "invalid", "stun[%u]: must be an object", i);
+            goto bad;
+        }
+        JsonObject *o = json_node_get_object(n);
+        if (!get_str(r, o, w, "ip", &ip) || !get_int(r, o, w, "port", 1, 65535, &port))
+            goto bad;
+        if (!ipv4(ip)) {
+            fail(r, "invalid", "stun[%u].ip: '%s' is not an IPv4 address", i, ip);
+            goto bad;
+        }
+        s->stun_ip = g_strdup(ip);
+        s->stun_port = (guint)port;
+    }
+    for (guint i = 0; turn && i < json_array_get_length(turn); i++) {
+        JsonNode *n = json_array_get_element(turn, i);
+        const char *ip, *user, *pass;
+        gint64 port;
+        snprintf(w, sizeof w, "turn[%u].", i);
+        if (!JSON_NODE_HOLDS_OBJECT(n)) {
+            fail(r, "invalid", "turn[%u]: must be an object", i);
+            goto bad;
+        }
+        JsonObject *o = json_node_get_object(n);
+        if (!get_str(r, o, w, "ip", &ip) || !get_int(r, o, w, "port", 1, 65535, &port) ||
+            !get_str(r, o, w, "username", &user) || !get_str(r, o, w, "password", &pass))
+            goto bad;
+        if (!ipv4(ip)) {
+            fail(r, "invalid", "turn[%u].ip: '%s' is not an IPv4 address", i, ip);
+            goto bad;
+        }
+        turn_server_t *t = g_new0(turn_server_t, 1);
+        t->ip = g_strdup(ip);
+        t->port = (guint)port;
+        t->username = g_strdup(user);
+        t->password = g_strdup(pass);
+        g_ptr_array_add(s->turn, t);
+    }
+    s->id = g_strdup(id);
+    s->next = sockets;
+    sockets = s;
+    return true;
+bad:
+    sock_free(s);
+    return false;
+}
+
+/* The local addresses to gather on: --address, or every IPv4 address of
+ * the host but loopback (the simulated network is IPv4; D125). */
+static void add_local_addresses(NiceAgent *agent)
+{
+    if (addresses->len) {
+        for (guint i = 0; i < addresses->len; i++) {
+            NiceAddress a;
+            nice_address_init(&a);
+            nice_address_set_from_string(&a, g_ptr_array_index(addresses, i));
+            nice_agent_add_local_address(agent, &a);
+        }
+        return;
+    }
+    GList *ips = nice_interfaces_get_local_ips(FALSE);
+    for (GList *i = ips; i; i = i->next) {
+        if (ipv4(i->data)) {
+            NiceAddress a;
+            nice_address_init(&a);
+            nice_address_set_from_string(&a, i->data);
+            nice_agent_add_local_address(agent, &a);
+        }
+    }
+    g_list_free_full(ips, g_free);
+}
+
+static void conn_free(conn_t *c)
+{
+    if (c->reannounce)
+        g_source_remove(c->reannounce);
+    if (c->agent) {
+        g_signal_handlers_disconnect_by_data(c->agent, c);
+        nice_agent_remove_stream(c->agent, c->stream);
+        g_object_unref(c->agent);
+    }
+    g_slist_free_full(c->rcands, (GDestroyNotify)nice_candidate_free);
+    g_free(c->id);
+    g_free(c->cid);
+    g_free(c->rufrag);
+    g_free(c->rpwd);
+    g_free(c);
+}
+
+/* libnice needs both the remote credentials and connect() before it may
+ * check (the spec: connect() "allows the ICE connection procedure to
+ * begin"); until then remote candidates wait here (D126). */
+static void pass_remote(conn_t *c)
+{
+    if (!c->connecting || !c->have_remote)
+        return;
+    nice_agent_set_remote_credentials(c->agent, c->stream, c->rufrag, c->rpwd);
+    if (c->rcands && nice_agent_set_remote_candidates(c->agent, c->stream, 1, c->rcands) < 0)
+        g_warning("libnice refused the remote candidates of %s", c->id);
+    c->passed = true;
+}
+
+static void set_remote(conn_t *c, const desc_t *d)
+{
+    g_free(c->rufrag);
+    g_free(c->rpwd);
+    c->rufrag = g_strdup(d->ufrag);
+    c->rpwd = g_strdup(d->pwd);
+    c->have_remote = true;
+}
+
+/* The spec's connection-id for an offerer: 16 ice-chars (as ref/'s,
+ * D20: RFC 8445 s.5.3's 128 bits are for credentials; an id needs only to
+ * be unlikely to collide). The adapter is not ref/: GLib's generator,
+ * seeded by the OS, is fine here. */
+static char *make_cid(void)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *s = g_malloc(17);
+    for (int i = 0; i < 16; i++)
+        s[i] = alphabet[g_random_int_range(0, 64)];
+    s[16] = 0;
+    return s;
+}
+
+static bool m_connection_new(req_t *r)
+{
+    const char *sid, *id;
+    JsonObject *remote = NULL;
+    desc_t d = { 0 };
+    if (!get_str(r, r->params, "", "socket", &sid) ||
+        !get_str(r, r->params, "", "connection", &id))
+        return false;
+    sock_t *s = find_sock(sid);
+    if (!s)
+        return fail(r, "invalid", "socket: no socket '%s'", sid);
+    if (find_conn(id))
+        return fail(r, "invalid", "connection: '%s' already exists", id);
+    if (json_object_has_member(r->params, "remote") &&
+        (!get_obj(r, r->params, "", "remote", &remote) || !get_desc(r, remote, "remote", &d)))
+        return false;
+
+    conn_t *c = g_new0(conn_t, 1);
+    c->id = g_strdup(id);
+    c->sock = s;
+    c->offerer = remote == NULL;
+    c->cid = remote ? g_strdup(d.cid) : make_cid();
+    c->state = NICE_COMPONENT_STATE_DISCONNECTED;
+    if (remote)
+        set_remote(c, &d);
+    /* Full ICE, regular nomination (RFC 8445 s.8.1.1; D128) and consent
+     * freshness (RFC 7675; D127). Not ICE_TRICKLE: the protocol has no
+     * remote end-of-candidates, and libnice 0.1.21 takes remote candidates
+     * at any time without it (D126). */
+    c->agent = nice_agent_new_full(g_main_loop_get_context(loop), NICE_COMPATIBILITY_RFC5245,
+                                   NICE_AGENT_OPTION_REGULAR_NOMINATION |
+                                   NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    /* RFC 8445 s.6.1.1: the offerer (no remote description) controls (D15) */
+    g_object_set(c->agent, "controlling-mode", c->offerer ? TRUE : FALSE, "ice-tcp", FALSE,
+                 "ice-udp", TRUE, "upnp", FALSE, NULL);
+    if (s->stun_ip)
+        g_object_set(c->agent, "stun-server", s->stun_ip, "stun-server-port", s->stun_port, NULL);
+    add_local_addresses(c->agent);
+    c->stream = nice_agent_add_stream(c->agent, 1);
+    if (c->stream == 0) {
+        conn_free(c);
+        return fail(r, "failed", "libnice could not add a stream");
+    }
+    for (guint i = 0; i < s->turn->len; i++) {
+        turn_server_t *t = g_ptr_array_index(s->turn, i);
+        if (!nice_agent_set_relay_info(c->agent, c->stream, 1, t->ip, t->port, t->username,
+                                       t->password, NICE_RELAY_TYPE_TURN_UDP)) {
+            conn_free(c);
+            return fail(r, "failed", "libnice refused TURN server %s:%u", t->ip, t->port);
+        }
+    }
+    g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), c);
+    g_signal_connect(c->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), c);
+    g_signal_connect(c->agent, "component-state-changed", G_CALLBACK(on_state), c);
+    g_signal_connect(c->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), c);
+    nice_agent_attach_recv(c->agent, c->stream, 1, g_main_loop_get_context(loop), on_recv, c);
+    c->next = conns;
+    conns = c;
+    /* The spec: gathering starts when the RTCConnection is made */
+    if (!nice_agent_gather_candidates(c->agent, c->stream)) {
+        conns = c->next;
+        conn_free(c);
+        return fail(r, "failed", "libnice could not gather candidates (no usable local address?)");
+    }
+    json_builder_set_member_name(r->result, "id");
+    json_builder_add_string_value(r->result, c->cid);
+    return true;
+}
+
+static bool m_get_local_description(req_t *r)
+{
+    conn_t *c;
+    gchar *ufrag = NULL, *pwd = NULL;
+    if (!get_conn(r, &c))
+        return false;
+    if (!nice_agent_get_local_credentials(c->agent, c->stream, &ufrag, &pwd))
+        return fail(r, "failed", "libnice has no credentials for the stream");
+    JsonBuilder *b = r->result;
+    json_builder_set_member_name(b, "description");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "connection-id");
+    json_builder_add_string_value(b, c->cid);
+    json_builder_set_member_name(b, "usefrag");
+    json_builder_add_string_value(b, ufrag);
+    json_builder_set_member_name(b, "secret");
+    json_builder_add_string_value(b, pwd);
+    json_builder_set_member_name(b, "fingerprints");
+    json_builder_begin_array(b);           /* no DTLS in this adapter */
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_free(ufrag);
+    g_free(pwd);
+    return true;
+}
+
+static bool m_set_remote_description(req_t *r)
+{
+    conn_t *c;
+    JsonObject *o;
+    desc_t d;
+    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "description", &o) ||
+        !get_desc(r, o, "description", &d))
+        return false;
+    if (strcmp(d.cid, c->cid) != 0)
+        return fail(r, "invalid", "description.connection-id: '%s' is not this connection's ('%s')",
+                    d.cid, c->cid);
+    /* The spec: "This method must be only used by the offerer peer"; an
+     * answerer takes only a restarted description, with a new usefrag
+     * (RFC 8445 s.9), as ref/'s (D19) */
+    bool restart = c->have_remote && strcmp(d.ufrag, c->rufrag) != 0;
+    if (!c->offerer && !restart)
+        return fail(r, "invalid", "InvalidStateError: setRemoteDescription is for the offerer "
+                    "only; an answerer takes only a restarted description (a new usefrag)");
+    if (restart) {
+        /* the remote side restarted: its candidates so far are of the old
+         * generation (RFC 8445 s.9) */
+        g_slist_free_full(c->rcands, (GDestroyNotify)nice_candidate_free);
+        c->rcands = NULL;
+    }
+    set_remote(c, &d);
+    c->passed = false;
+    pass_remote(c);
+    return true;
+}
+
+/* libnice pairs every local candidate it gathered (RFC 8445 s.6.1.2.2
+ * forms pairs from all of them), so setLocalCandidate cannot choose: it
+ * checks that the candidate is one this connection gathered (D18's
+ * match: address, port, type, priority) and does nothing else (D126). */
+static bool m_set_local_candidate(req_t *r)
+{
+    conn_t *c;
+    JsonObject *o;
+    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "candidate", &o))
+        return false;
+    NiceCandidate *want = get_candidate(r, c, o);
+    if (!want)
+        return false;
+    GSList *local = nice_agent_get_local_candidates(c->agent, c->stream, 1);
+    bool found = false;
+    for (GSList *i = local; i && !found; i = i->next) {
+        NiceCandidate *nc = i->data;
+        found = nc->type == want->type && nc->priority == want->priority &&
+                nice_address_equal(&nc->addr, &want->addr);
+    }
+    g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
+    nice_candidate_free(want);
+    if (!found)
+        return fail(r, "invalid", "candidate: not a candidate this connection gathered "
+                    "(setLocalCandidate takes what the candidate event gave)");
+    return true;
+}
+
+static bool m_set_remote_candidate(req_t *r)
+{
+    conn_t *c;
+    JsonObject *o;
+    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "candidate", &o))
+        return false;
+    NiceCandidate *nc = get_candidate(r, c, o);
+    if (!nc)
+        return false;
+    if (nc->component_id != 1) {
+        /* D14: component 2 is accepted and never paired */
+        nice_candidate_free(nc);
+        return true;
+    }
+    c->rcands = g_slist_append(c->rcands, nc);
+    if (c->passed) {
+        GSList one = { nc, NULL };
+        if (nice_agent_set_remote_candidates(c->agent, c->stream, 1, &one) < 0)
+            return fail(r, "failed", "libnice refused the candidate");
+    }
+    return true;
+}
+
+static bool m_connect(req_t *r)
+{
+    conn_t *c;
+    if (!get_conn(r, &c))
+        return false;
+    if (c->connecting)
+        return fail(r, "invalid", "InvalidStateError: connect() was already called");
+    c->connecting = true;
+    pass_remote(c);
+    return true;
+}
+
+/* libnice's restart keeps the local candidates (RFC 8445 s.9 asks for new
+ * credentials, not new candidates): they are announced again, with
+ * endofcandidates, so that the peer, which dropped the old generation's,
+ * learns them under the new credentials (D129). */
+static gboolean reannounce(gpointer data)
+{
+    conn_t *c = data;
+    c->reannounce = 0;
+    GSList *local = nice_agent_get_local_candidates(c->agent, c->stream, 1);
+    for (GSList *i = local; i; i = i->next)
+        emit_candidate(c, i->data);
+    g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
+    event_end(event_begin("endofcandidates", c));
+    return G_SOURCE_REMOVE;
+}
+
+static bool m_update(req_t *r)
+{
+    conn_t *c;
+    if (!get_conn(r, &c))
+        return false;
+    /* RFC 8445 s.9: new ufrag and password, the checks flushed; libnice
+     * also drops the remote candidates, so they are handed over again at
+     * the next connect() (D129) */
+    if (!nice_agent_restart_stream(c->agent, c->stream))
+        return fail(r, "failed", "libnice could not restart the stream");
+    c->connecting = false;
+    c->passed = false;
+    if (!c->reannounce)
+        c->reannounce = g_idle_add(reannounce, c);
+    return true;
+}
+
+static bool quitting;                  /* shutdown answered: read no more */
+
+static bool m_shutdown(req_t *r)
+{
+    quitting = true;
+    g_main_loop_quit(loop);
+    return true;
+}
+
+static const struct {
+    const char *name;
+    bool (*fn)(req_t *);
+} methods[] = {
+    { "socket.new", m_socket_new },
+    { "connection.new", m_connection_new },
+    { "connection.getLocalDescription", m_get_local_description },
+    { "connection.setRemoteDescription", m_set_remote_description },
+    { "connection.setLocalCandidate", m_set_local_candidate },
+    { "connection.setRemoteCandidate", m_set_remote_candidate },
+    { "connection.connect", m_connect },
+    { "connection.update", m_update },
+    { "shutdown", m_shutdown },
+};
+
+/* ---- the request loop ------------------------------------------------------------- */
+
+static void handle_line(const char *line, gsize len)
+{
+    JsonParser *p = json_parser_new();
+    GError *err = NULL;
+    if (!json_parser_load_from_data(p, line, (gssize)len, &err)) {
+        char m[256];
+        snprintf(m, sizeof m, "not JSON: %s", err->message);
+        respond_error(NULL, "invalid", m);
+        g_error_free(err);
+        g_object_unref(p);
+        return;
+    }
+    JsonNode *root = json_parser_get_root(p);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        respond_error(NULL, "invalid", "a request must be a JSON object");
+        g_object_unref(p);
+        return;
+    }
+    JsonObject *o = json_node_get_object(root);
+    JsonNode *id = json_object_get_member(o, "id");
+    JsonNode *mn = json_object_get_member(o, "method");
+    JsonNode *pn = json_object_get_member(o, "params");
+    if (!id || !JSON_NODE_HOLDS_VALUE(id)) {
+        respond_error(NULL, "invalid", "id: missing, or not a number or a string");
+    } else if (!mn || !JSON_NODE_HOLDS_VALUE(mn) || json_node_get_value_type(mn) != G_TYPE_STRING) {
+        respond_error(id, "invalid", "method: missing (a string)");
+    } else if (pn && !JSON_NODE_HOLDS_OBJECT(pn) && !JSON_NODE_HOLDS_NULL(pn)) {
+        respond_error(id, "invalid", "params: must be an object");
+    } else {
+        const char *name = json_node_get_string(mn);
+        size_t k = 0;
+        while (k < G_N_ELEMENTS(methods) && strcmp(methods[k].name, name) != 0)
+            k++;
+        if (k == G_N_ELEMENTS(methods)) {
+            char m[128];
+            snprintf(m, sizeof m, "%.60s: no such method in libnice's adapter", name);
+            respond_error(id, "unsupported", m);
+        } else {
+            JsonObject *empty = json_object_new();
+            req_t r = { .method = name, .code = NULL };
+            r.params = pn && JSON_NODE_HOLDS_OBJECT(pn) ? json_node_get_object(pn) : empty;
+            r.result = json_builder_new();
+            json_builder_begin_object(r.result);
+            if (methods[k].fn(&r)) {
+                json_builder_end_object(r.result);
+                JsonNode *res = json_builder_get_root(r.result);
+                JsonBuilder *b = json_builder_new();
+                json_builder_begin_object(b);
+                json_builder_set_member_name(b, "id");
+                json_builder_add_value(b, json_node_copy(id));
+                json_builder_set_member_name(b, "result");
+                json_builder_add_value(b, res);
+                json_builder_end_object(b);
+                write_builder(b);
+            } else {
+                respond_error(id, r.code, r.msg);
+            }
+            g_object_unref(r.result);
+            json_object_unref(empty);
+        }
+    }
+    g_object_unref(p);
+}
+
+static GString *inbuf;
+static bool skipping;                  /* inside a line past LINE_MAX_BYTES */
+
+static void take_lines(bool eof)
+{
+    while (!quitting) {
+        char *nl = memchr(inbuf->str, '\n', inbuf->len);
+        if (!nl && !eof && inbuf->len > LINE_MAX_BYTES && !skipping) {
+            respond_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+            skipping = true;
+        }
+        if (!nl && (skipping || !eof || inbuf->len == 0)) {
+            if (skipping)
+                g_string_truncate(inbuf, 0);
+            return;
+        }
+        gsize len = nl ? (gsize)(nl - inbuf->str) : inbuf->len;
+        if (skipping) {
+            skipping = false;
+        } else {
+            gsize l = len;
+            if (l && inbuf->str[l - 1] == '\r')
+                l--;
+            if (l > LINE_MAX_BYTES)
+                respond_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+            else
+                handle_line(inbuf->str, l);
+        }
+        g_string_erase(inbuf, 0, (gssize)(nl ? len + 1 : len));
+        if (!nl)
+            return;
+    }
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
+{
+    char buf[16384];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0) {
+        /* docs/live.md: stdin closes when the scenario ends */
+        take_lines(true);
+        g_main_loop_quit(loop);
+        return G_SOURCE_REMOVE;
+    }
+    g_string_append_len(inbuf, buf, n);
+    take_lines(false);
+    return quitting ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+/* Everything GLib and libnice log goes to stderr; debug and info only
+ * with --debug or NICE_DEBUG (GLib's default would print them on stdout). */
+static GLogWriterOutput log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                   gpointer data)
+{
+    if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !debug)
+        return G_LOG_WRITER_HANDLED;
+    gchar *s = g_log_writer_format_fields(level, fields, n, FALSE);
+    fprintf(stderr, "rtcsim-nice: %s\n", s);
+    g_free(s);
+    return G_LOG_WRITER_HANDLED;
+}
+
+static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+    if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) && !debug)
+        return;
+    fprintf(stderr, "rtcsim-nice: %s: %s\n", domain ? domain : "", msg);
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: rtcsim-nice [--address IPV4]... [--debug]\n"
+                    "  speaks rtcsim's live-host control protocol (docs/live.md) on stdin/stdout\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    addresses = g_ptr_array_new();
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--address") == 0 && i + 1 < argc && ipv4(argv[i + 1])) {
+            g_ptr_array_add(addresses, argv[++i]);
+        } else if (strcmp(argv[i], "--debug") == 0) {
+            debug = true;
+        } else {
+            fprintf(stderr, "rtcsim-nice: bad argument '%s'\n", argv[i]);
+            return usage();
+        }
+    }
+    if (getenv("NICE_DEBUG"))
+        debug = true;
+    signal(SIGPIPE, SIG_IGN);
+
+    /* the protocol keeps stdout; fd 1 becomes stderr for everyone else */
+    int pfd = dup(1);
+    if (pfd < 0 || !(out = fdopen(pfd, "w")) || dup2(2, 1) < 0) {
+        perror("rtcsim-nice: stdout");
+        return 1;
+    }
+    g_log_set_writer_func(log_writer, NULL, NULL);
+    g_log_set_default_handler(log_handler, NULL);
+    nice_debug_enable(debug ? TRUE : FALSE);
+
+    loop = g_main_loop_new(NULL, FALSE);
+    inbuf = g_string_new(NULL);
+
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "event");
+    json_builder_add_string_value(b, "hello");
+    json_builder_set_member_name(b, "protocol");
+    json_builder_add_int_value(b, PROTOCOL_VERSION);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, "libnice " STR(NICE_VERSION_MAJOR) "." STR(NICE_VERSION_MINOR)
+                                     "." STR(NICE_VERSION_MICRO));
+    json_builder_end_object(b);
+    write_builder(b);
+
+    g_unix_fd_add(0, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, NULL);
+    g_main_loop_run(loop);
+
+    while (conns) {
+        conn_t *c = conns;
+        conns = c->next;
+        conn_free(c);
+    }
+    while (sockets) {
+        sock_t *s = sockets;
+        sockets = s->next;
+        sock_free(s);
+    }
+    g_string_free(inbuf, TRUE);
+    g_ptr_array_unref(addresses);
+    g_main_loop_unref(loop);
+    fclose(out);
+    return 0;
+}
