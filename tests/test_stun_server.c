@@ -27,6 +27,8 @@ typedef struct client {
     rtc_stun_check_t last;
     rtc_addr_t   mapped;
     unsigned     error;
+    uint8_t      raw[64];       /* the last reply's first bytes, as they came */
+    size_t       rawlen;
 } client_t;
 
 static void on_reply(void *arg, sim_udp_t *u, const sim_pkt_t *p)
@@ -34,6 +36,8 @@ static void on_reply(void *arg, sim_udp_t *u, const sim_pkt_t *p)
     client_t *c = arg;
     StunMessage m;
     c->responses++;
+    c->rawlen = p->len < sizeof c->raw ? p->len : sizeof c->raw;
+    memcpy(c->raw, p->data, c->rawlen);
     c->last = rtc_stun_validate(&c->agent, &m, p->data, p->len, NULL, NULL);
     if (c->last != RTC_STUN_VALID)
         return;
@@ -108,6 +112,43 @@ START_TEST(binding_returns_the_source_address)
 }
 END_TEST
 
+/* RFC 8489 s.12: a Binding request of RFC 3489's form (no magic cookie)
+ * is answered with MAPPED-ADDRESS (RFC 3489 s.11.2.1), its 128-bit
+ * transaction id echoed; one whose length field is wrong is ignored. */
+START_TEST(rfc3489_binding_answered_with_mapped_address)
+{
+    world_t w;
+    world_init(&w);
+    uint8_t req[20] = { 0x00, 0x01, 0x00, 0x00 };
+    for (int i = 4; i < 20; i++)
+        req[i] = (uint8_t)(0xa0 + i);
+    sim_udp_send(w.sock, 0xc6336401, 3478, req, sizeof req);
+    uint8_t bad[24];
+    memcpy(bad, req, 20);
+    bad[3] = 8;                         /* says 8 bytes of attributes, has 4 */
+    memset(bad + 20, 0, 4);
+    sim_udp_send(w.sock, 0xc6336401, 3478, bad, sizeof bad);
+    sim_run_until(w.k, SIM_TIME_NEVER);
+    ck_assert_int_eq(w.c.responses, 1);
+    ck_assert_uint_eq(w.c.rawlen, 32);
+    ck_assert_uint_eq(w.c.raw[0], 0x01);     /* Binding success response */
+    ck_assert_uint_eq(w.c.raw[1], 0x01);
+    ck_assert_uint_eq(w.c.raw[3], 12);
+    ck_assert(memcmp(w.c.raw + 4, req + 4, 16) == 0);
+    const uint8_t attr[] = { 0x00, 0x01, 0x00, 0x08, 0x00, 0x01 };     /* MAPPED-ADDRESS, IPv4 */
+    ck_assert(memcmp(w.c.raw + 20, attr, sizeof attr) == 0);
+    uint16_t port = sim_udp_port(w.sock);
+    ck_assert_uint_eq(w.c.raw[26] << 8 | w.c.raw[27], port);
+    const uint8_t ip[] = { 10, 0, 0, 5 };
+    ck_assert(memcmp(w.c.raw + 28, ip, 4) == 0);
+    sim_stun_server_stats_t st;
+    sim_stun_server_stats(w.server, &st);
+    ck_assert_uint_eq(st.answered, 1);
+    ck_assert_uint_eq(st.ignored, 1);
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(refusals_and_ignored_datagrams)
 {
     world_t w;
@@ -176,6 +217,7 @@ static Suite *stun_server_suite(void)
     TCase *t = tcase_create("binding");
     tcase_add_test(t, binding_returns_the_source_address);
     tcase_add_test(t, refusals_and_ignored_datagrams);
+    tcase_add_test(t, rfc3489_binding_answered_with_mapped_address);
     tcase_add_test(t, rfc5769_request_answered);
     suite_add_tcase(s, t);
     return s;

@@ -66,11 +66,50 @@ static const char *reason(StunValidationStatus v)
     }
 }
 
+/* RFC 8489 s.12: a Binding request of RFC 3489 (no magic cookie, a
+ * 128-bit transaction id) is answered as RFC 3489 s.11.1 does, with
+ * MAPPED-ADDRESS, so that a client of the old form (libnice 0.1.21 asks
+ * for its srflx candidate so, scenarios/interop/) learns its mapping.
+ * Only a request whose length field is exact and attributes whole is
+ * taken; anything else is left to the checks below (ignored). */
+static bool classic_binding(sim_stun_server_t *s, sim_udp_t *u, const sim_pkt_t *p)
+{
+    const uint8_t *d = p->data;
+    if (p->len < 20 || d[0] != 0x00 || d[1] != 0x01 || !memcmp(d + 4, "\x21\x12\xa4\x42", 4))
+        return false;
+    size_t len = (size_t)d[2] << 8 | d[3];
+    if (len % 4 || 20 + len != p->len)
+        return false;
+    for (size_t pos = 20; pos < p->len;) {      /* attributes that end where the message does */
+        if (pos + 4 > p->len)
+            return false;
+        size_t alen = (size_t)d[pos + 2] << 8 | d[pos + 3];
+        pos += 4 + ((alen + 3) & ~(size_t)3);
+        if (pos > p->len)
+            return false;
+    }
+    uint8_t out[32] = { 0x01, 0x01, 0x00, 12 };
+    memcpy(out + 4, d + 4, 16);
+    out[20] = 0x00, out[21] = 0x01, out[22] = 0x00, out[23] = 8;   /* MAPPED-ADDRESS */
+    out[24] = 0x00, out[25] = 0x01;                                  /* IPv4 */
+    out[26] = (uint8_t)(p->src_port >> 8), out[27] = (uint8_t)p->src_port;
+    for (int i = 0; i < 4; i++)
+        out[28 + i] = (uint8_t)(p->src_ip >> (24 - 8 * i));
+    s->st.answered++;
+    char mapped[32], a[16];
+    snprintf(mapped, sizeof mapped, "%s:%u", sim_ip_str(p->src_ip, a), p->src_port);
+    log_event(s, "binding", "mapped", mapped, p);
+    sim_udp_send(u, p->src_ip, p->src_port, out, sizeof out);
+    return true;
+}
+
 static void on_datagram(void *arg, sim_udp_t *u, const sim_pkt_t *p)
 {
     sim_stun_server_t *s = arg;
     StunMessage req, resp;
     uint8_t out[512];
+    if (classic_binding(s, u, p))
+        return;
     /* RFC 8489 s.5: the two top bits zero, the magic cookie; RFC 7983 s.7:
      * anything else is another protocol's */
     if (p->len < 20 || (p->data[0] & 0xc0) || memcmp(p->data + 4, "\x21\x12\xa4\x42", 4) != 0) {
