@@ -131,7 +131,7 @@ abi: $(BUILD)/rtcsim $(BUILD)/ref.so
 # The live scenarios, where the bridge can run (root, /dev/net/tun, ip);
 # elsewhere it says so and why, and passes nothing. Every capture they
 # write must decode in tshark as the rest.
-interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program
+interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
 	@rm -rf reports/interop
 	@if [ "$$(id -u)" != 0 ]; then echo "interop: skipped: live hosts need root"; \
 	elif [ ! -c /dev/net/tun ]; then echo "interop: skipped: no /dev/net/tun"; \
