@@ -3,8 +3,9 @@
 -- port-restricted cone, symmetric}, with Alice ref/ (the offerer,
 -- controlling, in the row) and Bob Debian's libnice behind the project's
 -- adapter (build/rtcsim-nice) on a live host per cell, in real time. The
--- pages are nat/matrix.lua's: every candidate gathered, then signalled in
--- one message; Bob checks once Alice's checks are under way.
+-- pages are nat/matrix.lua's (natmatrix.lua, call): every candidate
+-- gathered, then signalled in one message; Bob checks once Alice's checks
+-- are under way.
 --
 -- The table is the selected pair at Alice, ref/'s side, so it is compared
 -- with nat/matrix.lua's own (natmatrix.lua, `expected`, worked out by hand
@@ -17,7 +18,7 @@ scenario { name = "interop: the NAT matrix, ref/ against libnice (live)", seed =
 
 local nm = require("natmatrix")
 local kinds, labels, short, expected = nm.kinds, nm.labels, nm.short, nm.expected
-local side, servers, gather_then = nm.side, nm.servers, nm.gather_then
+local side = nm.side
 nm.world()
 
 -- One cell differs, in every run seen (3 of 3): port-restricted Alice
@@ -47,30 +48,7 @@ for r, ka in ipairs(kinds) do
     local tag = short[ka] .. short[kb]
     local alice = side("alice", ka, n, tag, 0)
     local bob = side("bob", kb, n, tag, 1, { run = { "build/rtcsim-nice" }, control = true })
-    local at_a, at_b = net.channel { alice, bob, delay = 0.05 }
-
-    local a = RTCConnection(alice:RTCSocket(servers("alice", "alice-pw")))
-    a.onactivecandidate = function(l, rem) measured[r][c] = l.type .. "/" .. rem.type end
-    gather_then(a, function(cands)
-      at_a:send({ description = a:getLocalDescription(), candidates = cands })
-    end)
-    at_a.onmessage = function(m)
-      a:setRemoteDescription(m.description)
-      for _, cand in ipairs(m.candidates) do a:setRemoteCandidate(cand) end
-      a:connect()
-      at_a:send({ go = true })
-    end
-
-    local b
-    local sock_b = bob:RTCSocket(servers("bob", "bob-pw"))
-    at_b.onmessage = function(m)
-      if m.go then b:connect() return end
-      b = RTCConnection(sock_b, m.description)
-      for _, cand in ipairs(m.candidates) do b:setRemoteCandidate(cand) end
-      gather_then(b, function(cands)
-        at_b:send({ description = b:getLocalDescription(), candidates = cands })
-      end)
-    end
+    nm.call(alice, bob, function(l, rem) measured[r][c] = l.type .. "/" .. rem.type end)
   end
 end
 

@@ -77,4 +77,33 @@ function M.gather_then(conn, done)
   conn.onendofcandidates = function() done(mine) end
 end
 
+-- One cell's call, as nat/matrix.lua's pages make it: Alice (the offerer)
+-- gathers everything and signals it in one message; Bob makes his
+-- connection when it lands, gathers, answers; Alice connects and tells
+-- Bob to, so that a peer-reflexive candidate appears only where RFC 8445
+-- s.7.3.1.3 makes one. on_pair(local, remote) gets Alice's selected pair.
+function M.call(alice, bob, on_pair)
+  local at_a, at_b = net.channel { alice, bob, delay = 0.05 }
+  local a = RTCConnection(alice:RTCSocket(M.servers("alice", "alice-pw")))
+  a.onactivecandidate = on_pair
+  M.gather_then(a, function(cands)
+    at_a:send({ description = a:getLocalDescription(), candidates = cands })
+  end)
+  at_a.onmessage = function(m)
+    a:setRemoteDescription(m.description)
+    for _, cand in ipairs(m.candidates) do a:setRemoteCandidate(cand) end
+    a:connect()
+    at_a:send({ go = true })
+  end
+  local b
+  at_b.onmessage = function(m)
+    if m.go then b:connect() return end
+    b = RTCConnection(bob:RTCSocket(M.servers("bob", "bob-pw")), m.description)
+    for _, cand in ipairs(m.candidates) do b:setRemoteCandidate(cand) end
+    M.gather_then(b, function(cands)
+      at_b:send({ description = b:getLocalDescription(), candidates = cands })
+    end)
+  end
+end
+
 return M

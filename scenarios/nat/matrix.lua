@@ -46,7 +46,7 @@ scenario { name = "NAT: the matrix of NAT types, selected candidate types", seed
 
 local nm = require("natmatrix")
 local kinds, labels, short, expected = nm.kinds, nm.labels, nm.short, nm.expected
-local side, servers, gather_then = nm.side, nm.servers, nm.gather_then
+local side = nm.side
 nm.world()
 
 local measured = {}
@@ -59,29 +59,7 @@ for r, ka in ipairs(kinds) do
     local alice, nat_a = side("alice", ka, n, tag, 0)
     local bob = side("bob", kb, n, tag, 1)
     if tag == "PS" then cap = net.capture(nat_a.outside_link) end
-    local at_a, at_b = net.channel { alice, bob, delay = 0.05 }
-
-    local a = RTCConnection(alice:RTCSocket(servers("alice", "alice-pw")))
-    a.onactivecandidate = function(l, rem) measured[r][c] = l.type .. "/" .. rem.type end
-    gather_then(a, function(cands)
-      at_a:send({ description = a:getLocalDescription(), candidates = cands })
-    end)
-    at_a.onmessage = function(m)
-      a:setRemoteDescription(m.description)
-      for _, cand in ipairs(m.candidates) do a:setRemoteCandidate(cand) end
-      a:connect()
-      at_a:send({ go = true })
-    end
-
-    local b
-    at_b.onmessage = function(m)
-      if m.go then b:connect() return end
-      b = RTCConnection(bob:RTCSocket(servers("bob", "bob-pw")), m.description)
-      for _, cand in ipairs(m.candidates) do b:setRemoteCandidate(cand) end
-      gather_then(b, function(cands)
-        at_b:send({ description = b:getLocalDescription(), candidates = cands })
-      end)
-    end
+    nm.call(alice, bob, function(l, rem) measured[r][c] = l.type .. "/" .. rem.type end)
   end
 end
 
