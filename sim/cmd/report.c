@@ -23,7 +23,7 @@ _Noreturn void sim_cmd_nomem(const char *what)
 
 const char *sim_verdict_name(sim_verdict_t v)
 {
-    return v == SIM_PASS ? "PASS" : v == SIM_FAIL ? "FAIL" : "ERROR";
+    return v == SIM_PASS ? "PASS" : v == SIM_FAIL ? "FAIL" : v == SIM_SKIP ? "SKIP" : "ERROR";
 }
 
 /* XML 1.0 s.2.4 character data: escape markup; drop control characters
@@ -58,16 +58,17 @@ static int write_junit(const char *path, const sim_result_t *r, size_t n, bool s
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    size_t fails = 0, errors = 0;
+    size_t fails = 0, errors = 0, skips = 0;
     for (size_t i = 0; i < n; i++) {
         fails += r[i].verdict == SIM_FAIL;
         errors += r[i].verdict == SIM_ERROR;
+        skips += r[i].verdict == SIM_SKIP;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuites name=\"rtcsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", n,
-            fails, errors);
-    fprintf(f, "  <testsuite name=\"rtcsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
-            n, fails, errors);
+    fprintf(f, "<testsuites name=\"rtcsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+            "skipped=\"%zu\">\n", n, fails, errors, skips);
+    fprintf(f, "  <testsuite name=\"rtcsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+            "skipped=\"%zu\">\n", n, fails, errors, skips);
     for (size_t i = 0; i < n; i++) {
         char t[32];
         /* time is the scenario's virtual duration, not the wall clock */
@@ -85,7 +86,8 @@ static int write_junit(const char *path, const sim_result_t *r, size_t n, bool s
         if (r[i].verdict != SIM_PASS) {
             char line[512];
             first_line(r[i].messages, line, sizeof line);
-            const char *tag = r[i].verdict == SIM_FAIL ? "failure" : "error";
+            const char *tag = r[i].verdict == SIM_FAIL ? "failure"
+                            : r[i].verdict == SIM_SKIP ? "skipped" : "error";
             fprintf(f, "      <%s message=\"", tag);
             xml_put(f, line);
             fprintf(f, "\">");
@@ -258,14 +260,17 @@ char *sim_report_tail(const sim_result_t *r, size_t n, const char *seeds)
             free(m);
         }
     }
-    size_t pass = 0, errors = 0;
+    size_t pass = 0, errors = 0, skips = 0;
     for (size_t i = 0; i < n; i++) {
         pass += r[i].verdict == SIM_PASS;
         errors += r[i].verdict == SIM_ERROR;
+        skips += r[i].verdict == SIM_SKIP;
     }
     if (errors)
         sim_strcatf(&out, "%zu of the failed could not run (errors above)", errors);
-    sim_strcatf(&out, "%zu passed, %zu failed", pass, n - pass);
+    if (skips)      /* neither passed nor failed: not run here, and why is above (D134) */
+        sim_strcatf(&out, "%zu skipped: they cannot run on this machine (reasons above)", skips);
+    sim_strcatf(&out, "%zu passed, %zu failed", pass, n - pass - skips);
     return out;
 }
 

@@ -364,8 +364,10 @@ int sim_results_parse(const char *line, sim_result_t *r, size_t *item, sim_runin
             r->verdict = SIM_FAIL;
         else if (strcmp(verdict, "ERROR") == 0)
             r->verdict = SIM_ERROR;
+        else if (strcmp(verdict, "SKIP") == 0)
+            r->verdict = SIM_SKIP;
         else
-            fail(&d, "verdict: expected PASS, FAIL or ERROR");
+            fail(&d, "verdict: expected PASS, FAIL, ERROR or SKIP");
     }
     free(verdict);
     free(seeds);

@@ -65,6 +65,7 @@ typedef struct sim_scn {
     sim_rng_t       lua_rng;        /* math.random */
     sim_phase_t     phase;
     bool            failed;         /* a Lua error stopped the run */
+    bool            skipped;        /* ... because it cannot run here (SIM_SKIP) */
     char           *error;          /* its message */
     sim_time_t      max_time;       /* virtual-time bound */
     sim_time_t      duration;       /* scenario{duration=}; NEVER: until idle */

@@ -648,8 +648,9 @@ int sim_lua_live_start(sim_scn_t *s)
         return stop(s, msg);
     }
     const char *why = sim_live_unavailable();
-    if (why) {      /* never passed: it could not run here, and says why */
+    if (why) {      /* never passed: it could not run here, and says why (SKIP) */
         snprintf(msg, sizeof msg, "%s: skipped, not run: %s", s->path, why);
+        s->skipped = true;
         return stop(s, msg);
     }
     if (!s->lives && !(s->lives = sim_lives_new(s->k))) {

@@ -758,7 +758,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         v = SIM_ERROR;
     if (s.failed) {
         sim_strcatf(&r->messages, "%s", s.error ? s.error : "out of memory (the error message)");
-        v = SIM_ERROR;
+        v = s.skipped ? SIM_SKIP : SIM_ERROR;
     } else {
         sim_verdict_t e = sim_lua_expect_check(&s, r);
         if (e > v)

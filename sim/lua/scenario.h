@@ -11,7 +11,10 @@
 
 #include "kernel/kernel.h"
 
-typedef enum sim_verdict { SIM_PASS = 0, SIM_FAIL = 1, SIM_ERROR = 2 } sim_verdict_t;
+/* SKIP: the scenario could not run on this machine (a live host without
+ * root or a TUN device, D134): never a pass, not a failure; its message
+ * says why. */
+typedef enum sim_verdict { SIM_PASS = 0, SIM_FAIL = 1, SIM_ERROR = 2, SIM_SKIP = 3 } sim_verdict_t;
 
 typedef struct sim_run_opts {
     bool        seed_set;           /* --seed given: overrides scenario{seed=} */
