@@ -6,6 +6,11 @@
 -- gathered (RFC 8656 s.7, with the 401 / long-term credential dance of
 -- s.9.2), the pair Alice selects, and the call connected. Both servers
 -- must give the same row: what RFC 8656 asks of a server is what both do.
+-- The same again with a wrong credential (nat/turn-failures.lua's case):
+-- both must refuse the Allocate with 401 (RFC 8656 s.7.2, RFC 8489
+-- s.9.2.4: the second 401, after the credential was tried), so Alice
+-- gathers no relay and, symmetric NAT against symmetric NAT, nothing
+-- connects.
 
 scenario { name = "interop: the project's TURN server and coturn, the same call through each", seed = 25,
            duration = 12 }
@@ -27,8 +32,10 @@ local coturn = net.host { name = "turn-coturn.example.net", run = {
   "--no-cli", "--log-file=stdout", "--simple-log", "--no-stdout-log", "-n" } }
 coturn:interface { name = "eth0", subnet = dc, address = "198.51.100.2" }
 
-local rows = { "project TURN", "coturn" }
-local servers = { "turn-sim.example.net", "turn-coturn.example.net" }
+local rows = { "project TURN", "coturn", "project TURN, wrong credential", "coturn, wrong credential" }
+local servers = { "turn-sim.example.net", "turn-coturn.example.net", "turn-sim.example.net",
+                  "turn-coturn.example.net" }
+local credentials = { "secret", "secret", "wrong", "wrong" }
 local measured = {}
 for i, server in ipairs(servers) do
   local nat_a = net.nat { name = "nat-a" .. i, outside = internet, address = "203.0.113." .. (10 * i),
@@ -47,7 +54,7 @@ for i, server in ipairs(servers) do
   sim.at(1.0, function()
     local call = peers.call {
       a = alice:RTCSocket({ { url = "stun:stun.example.net" },
-                            { url = "turn:alice@" .. server, credential = "secret" } }),
+                            { url = "turn:alice@" .. server, credential = credentials[i] } }),
       b = bob:RTCSocket({ { url = "stun:stun.example.net" } }),
       channel = { alice, bob, delay = 0.05 } }
     local trickle = call.a.oncandidate
@@ -62,7 +69,13 @@ end
 
 expect.table { "Alice's call through each TURN server", rows = rows,
                cols = { "relay gathered", "pair at Alice", "connected" },
-               expected = { { "yes", "relay/prflx", "yes" }, { "yes", "relay/prflx", "yes" } },
+               expected = { { "yes", "relay/prflx", "yes" }, { "yes", "relay/prflx", "yes" },
+                            { "no", "none", "no" }, { "no", "none", "no" } },
                measured = measured }
-expect.never { name = "disconnected" }
-expect.never { name = "turn-error" }
+for i = 1, 2 do
+  expect.never { src = "alice" .. i, name = "disconnected" }
+  expect.never { src = "alice" .. i, name = "turn-error" }
+end
+for i = 3, 4 do
+  expect.event { src = "alice" .. i, name = "turn-error", args = { error = 401 }, count = 1 }
+end
