@@ -138,7 +138,8 @@ interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
 	elif ! command -v turnserver >/dev/null; then echo "interop: skipped: coturn is not installed (make deps)"; \
 	elif ! why=$$(ip netns add rtcsim-probe-$$$$ 2>&1 && ip netns del rtcsim-probe-$$$$ 2>&1); then \
 	  echo "interop: skipped: cannot make a network namespace here: $$why"; \
-	else $(BUILD)/rtcsim run --out reports/interop $(LIVE) && tests/tshark_check.sh reports/interop captures && \
+	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program turnserver $(LIVE) && \
+	  tests/tshark_check.sh reports/interop captures && \
 	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the

@@ -11,7 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 pass=0 fail=0
 check() {   # MODE VERDICT TEXT [PROGRAM]
   sed "s#@PROGRAM@#${4:-$prog}#; s#@MODE@#$1#" tests/live/protocol.lua > "$dir/$1.lua"
-  out=$("$rtcsim" run --out "$dir/out-$1" "$dir/$1.lua" 2>&1)
+  out=$("$rtcsim" run --allow-program "${4:-$prog}" --out "$dir/out-$1" "$dir/$1.lua" 2>&1)
   if printf '%s\n' "$out" | head -1 | grep -q "^$2 " && printf '%s\n' "$out" | grep -qF -- "$3"; then
     pass=$((pass + 1))
   else
@@ -26,6 +26,15 @@ check refuse   ERROR "RTCSocket: no sockets today (live host bob, bad-refuse: fa
 check exit     ERROR "live host bob (bad-exit), request socket.new: it closed its stdout"
 check badevent ERROR "live host bob (bad-badevent): event 'fireworks' is none of the protocol's"
 check missing  ERROR "live host bob (/nonexistent/program): cannot start it: No such file or directory" /nonexistent/program
+# a program the command line did not allow is refused before anything runs
+sed "s#@PROGRAM@#$prog#; s#@MODE@#good#" tests/live/protocol.lua > "$dir/deny.lua"
+out=$("$rtcsim" run --out "$dir/out-deny" "$dir/deny.lua" 2>&1)
+if printf '%s\n' "$out" | head -1 | grep -q "^ERROR " &&
+   printf '%s\n' "$out" | grep -qF "run: program '$prog' is not one this run allows: pass --allow-program"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "live_check: deny: got:"; printf '%s\n' "$out" | head -3
+fi
 left=$(ip netns list 2>/dev/null | grep -c "^rtcsim-" || true)
 if [ "$left" != 0 ]; then fail=$((fail + 1)); echo "live_check: $left namespaces left behind"; else pass=$((pass + 1)); fi
 echo "live: $pass passed, $fail failed"

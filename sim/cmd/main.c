@@ -78,6 +78,10 @@ static const char usage[] =
     "                      (masked). Repeatable: the first is every host's, the\n"
     "                      others (and \"ref\") only where net.host{impl=} names\n"
     "                      them\n"
+    "  --allow-program P   a scenario may start program P on a live host\n"
+    "                      (net.host{run={P,...}}, as root in a network\n"
+    "                      namespace: docs/live.md); repeatable; no other\n"
+    "                      program can be started\n"
     "  --quiet             print only the closing lines\n"
     "\n"
     "Each scenario prints a line: PASS, FAIL (an expectation did not hold) or\n"
@@ -127,6 +131,7 @@ typedef struct args {
     unsigned long  timeout;         /* seconds; 0: none */
     sim_paths_t        paths;           /* as given, in order */
     const char   **impls;           /* --impl, in order (o.impls) */
+    const char   **programs;        /* --allow-program (o.programs) */
 } args_t;
 
 /* A non-negative decimal integer, all of s. */
@@ -194,6 +199,15 @@ static int parse_value(args_t *a, const char *opt, const char *v)
         if (!*v)
             return bad_usage("%s: the folder name is empty", opt);
         a->out = v;
+    } else if (strcmp(opt, "--allow-program") == 0) {
+        if (!*v)
+            return bad_usage("%s: the program is empty", opt);
+        const char **p = realloc(a->programs, (a->o.nprograms + 1) * sizeof *p);
+        if (!p)
+            sim_cmd_nomem("the arguments");
+        p[a->o.nprograms++] = v;
+        a->programs = p;
+        a->o.programs = p;
     } else if (strcmp(opt, "--impl") == 0) {
         if (!*v)
             return bad_usage("%s: the path is empty", opt);
@@ -214,7 +228,7 @@ static int parse_value(args_t *a, const char *opt, const char *v)
 static int parse_args(int argc, char **argv, bool merge, args_t *a)
 {
     static const char *const valued[] = { "--seed", "--seeds", "--shard", "--jobs", "--timeout",
-                                          "--out", "--captures", "--impl", NULL };
+                                          "--out", "--captures", "--impl", "--allow-program", NULL };
     bool opts = true;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
@@ -584,6 +598,7 @@ static void args_free(args_t *a)
         free(a->paths.v[i]);
     free(a->paths.v);
     free(a->impls);
+    free(a->programs);
 }
 
 static int cmd_run(int argc, char **argv)

@@ -86,6 +86,18 @@ void sim_lua_live_declare(lua_State *L, sim_host_t *h, int idx, bool control)
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
     if (n < 1 || n > MAX_ARGS)
         luaL_error(L, "net.host: field 'run' must hold 1 to %d strings, got %d", MAX_ARGS, (int)n);
+    /* D137: the command line names the programs; a scenario only picks
+     * among them (it is untrusted input, and they run as root) */
+    lua_rawgeti(L, idx, 1);
+    const char *prog = lua_tostring(L, -1);
+    bool allowed = false;
+    for (size_t i = 0; prog && s->opts && i < s->opts->nprograms; i++)
+        allowed |= strcmp(prog, s->opts->programs[i]) == 0;
+    if (!allowed)
+        luaL_error(L, "net.host: run: program '%s' is not one this run allows: pass "
+                      "--allow-program %s (a scenario cannot start a program the command line "
+                      "did not name)", prog ? prog : "?", prog ? prog : "PROGRAM");
+    lua_pop(L, 1);
     struct sim_lrun *r = calloc(1, sizeof *r);
     if (!r)
         luaL_error(L, "net.host: out of memory");

@@ -25,6 +25,10 @@ typedef struct sim_run_opts {
      * unless net.host{impl=} names "ref" or another of these; none: ref/ */
     const char *const *impls;
     size_t      nimpls;
+    /* --allow-program PATH (repeatable): the programs a scenario may
+     * start on a live host (net.host{run=}); none: no live hosts */
+    const char *const *programs;
+    size_t      nprograms;
 } sim_run_opts_t;
 
 /* One expect.measure, as checked: the report summarises these over seeds
