@@ -645,6 +645,8 @@ static char *make_cid(void)
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char *s = g_malloc(17);
+    /* GLib's randomness: this is a live program, in real time, outside
+     * the runs that repeat from a seed (docs/live.md, D131) */
     for (int i = 0; i < 16; i++)
         s[i] = alphabet[g_random_int_range(0, 64)];
     s[16] = 0;
