@@ -136,8 +136,10 @@ interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
 	@if [ "$$(id -u)" != 0 ]; then echo "interop: skipped: live hosts need root"; \
 	elif [ ! -c /dev/net/tun ]; then echo "interop: skipped: no /dev/net/tun"; \
 	elif ! command -v turnserver >/dev/null; then echo "interop: skipped: coturn is not installed (make deps)"; \
-	elif ! why=$$(ip netns add rtcsim-probe-$$$$ 2>&1 && ip netns del rtcsim-probe-$$$$ 2>&1); then \
-	  echo "interop: skipped: cannot make a network namespace here: $$why"; \
+	elif ! why=$$(ip netns add rtcsim-probe-$$$$ 2>&1 && ip tuntap add dev rsprobe$$$$ mode tun 2>&1 && \
+	    ip link set rsprobe$$$$ netns rtcsim-probe-$$$$ 2>&1 && ip netns del rtcsim-probe-$$$$ 2>&1); then \
+	  ip netns del rtcsim-probe-$$$$ 2>/dev/null; ip tuntap del dev rsprobe$$$$ mode tun 2>/dev/null; \
+	  echo "interop: skipped: cannot make a network namespace with a TUN device here: $$why"; \
 	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program turnserver $(LIVE) && \
 	  tests/tshark_check.sh reports/interop captures && \
 	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
