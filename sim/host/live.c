@@ -166,7 +166,7 @@ sim_time_t sim_lives_now(const sim_lives_t *ls)
     return w > ls->origin && w - ls->origin > k ? w - ls->origin : k;
 }
 const char *sim_live_name(const sim_live_t *l) { return l->name; }
-uint64_t sim_live_packets(const sim_live_t *l, bool out) { return out ? l->pkts_in : l->pkts_out; }
+uint64_t sim_live_packets(const sim_live_t *l, bool from_program) { return from_program ? l->pkts_in : l->pkts_out; }
 
 /* ---- packets: TUN <-> the simulated host ----------------------------------- */
 

@@ -49,8 +49,7 @@ sim_lives_t *sim_lives_new(sim_kernel_t *k);
 /* Tears down every program and namespace (also when a start failed
  * halfway). */
 void         sim_lives_free(sim_lives_t *ls);
-/* How late the latest event ran against the wall clock (ns), and how
- * many packets crossed the TUNs, in and out. */
+/* How late the latest event ran against the wall clock (ns). */
 uint64_t     sim_lives_max_lag(const sim_lives_t *ls);
 /* The virtual time of "now" for what arrives from a program: the wall
  * clock's, never before the kernel's now. */
@@ -64,6 +63,9 @@ sim_time_t   sim_lives_now(const sim_lives_t *ls);
 sim_live_t  *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], bool control,
                             FILE *log, char *err, size_t errlen);
 const char  *sim_live_name(const sim_live_t *l);    /* argv[0] */
+/* Datagrams the program sent into the network (from_program true), or
+ * the network delivered to it. */
+uint64_t     sim_live_packets(const sim_live_t *l, bool from_program);
 
 /* ---- the control protocol's transport (control = true; docs/live.md) ----
  * Lines without their newline, at most SIM_LIVE_LINE_MAX bytes. */
@@ -80,6 +82,5 @@ int          sim_live_send(sim_live_t *l, const char *line, size_t len, char *er
  * too long). */
 int          sim_live_next_line(sim_live_t *l, char **line, size_t *len, uint64_t timeout_ns,
                                 char *err, size_t errlen);
-uint64_t     sim_live_packets(const sim_live_t *l, bool out);
 
 #endif

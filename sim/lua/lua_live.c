@@ -131,14 +131,12 @@ bool sim_lua_live_is_socket(lua_State *L, int idx)
     return luaL_testudata(L, idx, MT_LSOCK) != NULL;
 }
 
-/* The scenario cannot go on: its error is msg (the first one stands). */
+/* The scenario cannot go on: its error is msg, through the runner's one
+ * path for errors found outside Lua (sim_net_fault: the scenario file
+ * named first, the log told, the kernel stopped; the first one stands). */
 static int stop(sim_scn_t *s, const char *msg)
 {
-    if (!s->failed) {
-        s->error = strdup(msg);
-        s->failed = true;
-        sim_stop(s->k);
-    }
+    sim_net_fault(s->net, "%s", msg);
     return -1;
 }
 
@@ -146,7 +144,7 @@ static int stop(sim_scn_t *s, const char *msg)
 static void fault(struct sim_lrun *r, const char *fmt, const char *a, const char *b)
 {
     char msg[1200];
-    int n = snprintf(msg, sizeof msg, "%s: live host %s (%s): ", r->s->path, sim_host_name(r->h), r->name);
+    int n = snprintf(msg, sizeof msg, "live host %s (%s): ", sim_host_name(r->h), r->name);
     snprintf(msg + n, sizeof msg - (size_t)n, fmt, a, b);
     stop(r->s, msg);
 }
@@ -384,7 +382,7 @@ int sim_lua_live_socket(lua_State *L, sim_host_t *h, const rtcsim_addr_t *stun, 
     struct sim_lrun *r = run_of(s, h);
     if (sim_lua_live_start(s) < 0)
         return luaL_error(L, "host:RTCSocket: %s", s->error);
-    lsock_t *ls = lua_newuserdatauv(L, sizeof *ls, 1);
+    lsock_t *ls = lua_newuserdatauv(L, sizeof *ls, 0);
     memset(ls, 0, sizeof *ls);
     ls->r = r;
     snprintf(ls->id, sizeof ls->id, "s%u", ++r->nsocks);
@@ -614,7 +612,7 @@ static int hello(struct sim_lrun *r)
     size_t n;
     int rc = sim_live_next_line(r->live, &line, &n, TIMEOUT_NS, err, sizeof err);
     if (rc <= 0) {
-        snprintf(msg, sizeof msg, "%s: live host %s (%s): no hello line: %s", r->s->path,
+        snprintf(msg, sizeof msg, "live host %s (%s): no hello line: %s",
                  sim_host_name(r->h), r->argv[0], rc == 0 ? "nothing within 10 s" : err);
         return stop(r->s, msg);
     }
@@ -631,8 +629,8 @@ static int hello(struct sim_lrun *r)
         name = lua_tostring(L, -1);
     }
     if (!ok || !ev || strcmp(ev, "hello") != 0 || proto != 1) {
-        snprintf(msg, sizeof msg, "%s: live host %s (%s): its first line is not a hello of protocol "
-                 "1 (docs/live.md): %.200s", r->s->path, sim_host_name(r->h), r->argv[0], line);
+        snprintf(msg, sizeof msg, "live host %s (%s): its first line is not a hello of protocol "
+                 "1 (docs/live.md): %.200s", sim_host_name(r->h), r->argv[0], line);
         free(line);
         lua_settop(L, top);
         return stop(r->s, msg);
@@ -655,18 +653,18 @@ int sim_lua_live_start(sim_scn_t *s)
         return 0;
     char err[512], msg[800];
     if (s->duration == SIM_TIME_NEVER) {
-        snprintf(msg, sizeof msg, "%s: a scenario with a live host (net.host{run=}) needs "
-                 "scenario{duration=}: real time does not run until idle", s->path);
+        snprintf(msg, sizeof msg, "a scenario with a live host (net.host{run=}) needs "
+                 "scenario{duration=}: real time does not run until idle");
         return stop(s, msg);
     }
     const char *why = sim_live_unavailable();
     if (why) {      /* never passed: it could not run here, and says why (SKIP) */
-        snprintf(msg, sizeof msg, "%s: skipped, not run: %s", s->path, why);
+        snprintf(msg, sizeof msg, "skipped, not run: %s", why);
         s->skipped = true;
         return stop(s, msg);
     }
     if (!s->lives && !(s->lives = sim_lives_new(s->k))) {
-        snprintf(msg, sizeof msg, "%s: out of memory (live hosts)", s->path);
+        snprintf(msg, sizeof msg, "out of memory (live hosts)");
         return stop(s, msg);
     }
     open_classes(s->L);
@@ -675,7 +673,7 @@ int sim_lua_live_start(sim_scn_t *s)
             continue;
         r->live = sim_live_start(s->lives, r->h, r->argv, r->control, s->textlog, err, sizeof err);
         if (!r->live) {
-            snprintf(msg, sizeof msg, "%s: %s", s->path, err);
+            snprintf(msg, sizeof msg, "%s", err);
             return stop(s, msg);
         }
         if (r->control) {
