@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cmd/coverage.h"
+#include "cmd/lint.h"
 #include "cmd/paths.h"
 #include "cmd/report.h"
 #include "host/impl.h"
@@ -42,6 +43,7 @@ static const char usage[] =
     "usage: rtcsim run [options] PATH...\n"
     "       rtcsim merge --out DIR SHARD_DIR...\n"
     "       rtcsim coverage [--json] [--catalogue FILE] [PATH...]\n"
+    "       rtcsim lint [--json] [--junit FILE] FILE...\n"
     "       rtcsim --help\n"
     "\n"
     "run: runs Lua scenarios (files, or folders searched for *.lua) in the\n"
@@ -101,6 +103,11 @@ static const char usage[] =
     "events and attributes, the RFC requirements) with the scenarios whose\n"
     "scenario{covers=} names it, NOT COVERED where none does, and the share\n"
     "covered; reads the headers only (rtcsim coverage --help).\n"
+    "\n"
+    "lint: checks every packet of pcap/pcapng captures against its RFC (STUN,\n"
+    "TURN, DTLS, RTP, RTCP, RFC 4733) and names each finding with the packet,\n"
+    "time, flow, RFC section and severity; exit 0 clean, 1 errors found, 2 bad\n"
+    "usage or unreadable file (rtcsim lint --help).\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed,\n"
     "             2 bad usage or a scenario that could not run\n"
@@ -870,6 +877,8 @@ int main(int argc, char **argv)
         return cmd_merge(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "coverage") == 0)
         return sim_cmd_coverage(argc - 2, argv + 2, stdout, stderr);
+    if (argc >= 2 && strcmp(argv[1], "lint") == 0)
+        return sim_cmd_lint(argc - 2, argv + 2, stdout, stderr);
     if (argc < 2)
         fputs(usage, stderr);
     else

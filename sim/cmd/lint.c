@@ -1,0 +1,106 @@
+/*
+ * lint.c - `rtcsim lint` (cmd/lint.h): the command line around
+ * trace/lint.h.
+ */
+#include "cmd/lint.h"
+
+#include <string.h>
+
+#include "trace/lint.h"
+
+static const char usage[] =
+    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] FILE...\n"
+    "\n"
+    "Checks every packet of pcap or pcapng captures (any link type of\n"
+    "Ethernet, raw IP, Linux SLL/SLL2, BSD loopback; IPv4 and IPv6; UDP and\n"
+    "TURN over TCP) against its RFC: STUN and TURN, DTLS, RTP, RTCP and RFC\n"
+    "4733 events, found by RFC 7983 demultiplexing, also inside TURN's\n"
+    "ChannelData and Send/Data indications. Each finding names the packet\n"
+    "number, its time from the capture's first packet, the flow, the\n"
+    "severity (error: a MUST broken; warning: a SHOULD; info), the RFC\n"
+    "section and a short code. Packets that carry no datagram the lint\n"
+    "reads are counted by reason, never dropped silently.\n"
+    "\n"
+    "  --json        the findings and counts as one JSON object on stdout\n"
+    "  --junit FILE  also a JUnit XML report (a test case per file; errors fail it)\n"
+    "  --no-info     leave info findings out of the text output (still counted)\n"
+    "\n"
+    "Exit status: 0 no errors, 1 errors found, 2 bad usage or a file that\n"
+    "cannot be read (not a capture, corrupt or truncated: the message gives\n"
+    "the byte offset).\n";
+
+int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
+{
+    sim_lint_opts_t o = { 0 };
+    bool json = false, opts_done = false;
+    const char *junit = NULL;
+    const char *files[4096];
+    size_t nfiles = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;
+        } else if (!opts_done && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            fputs(usage, out);
+            return 0;
+        } else if (!opts_done && strcmp(a, "--json") == 0) {
+            json = true;
+        } else if (!opts_done && strcmp(a, "--no-info") == 0) {
+            o.quiet_info = true;
+        } else if (!opts_done && (strcmp(a, "--junit") == 0 || strncmp(a, "--junit=", 8) == 0)) {
+            if (a[7] == '=')
+                junit = a + 8;
+            else if (i + 1 < argc)
+                junit = argv[++i];
+            if (!junit || !*junit) {
+                fprintf(err, "rtcsim lint: --junit needs a file name\n");
+                return 2;
+            }
+        } else if (!opts_done && a[0] == '-' && a[1]) {
+            fprintf(err, "rtcsim lint: unknown option '%s'\nTry 'rtcsim lint --help'.\n", a);
+            return 2;
+        } else if (nfiles < sizeof files / sizeof files[0]) {
+            files[nfiles++] = a;
+        } else {
+            fprintf(err, "rtcsim lint: more than %zu files\n", sizeof files / sizeof files[0]);
+            return 2;
+        }
+    }
+    if (!nfiles) {
+        fprintf(err, "rtcsim lint: no capture given\nTry 'rtcsim lint --help'.\n");
+        return 2;
+    }
+    sim_lint_t *l = sim_lint_new(&o);
+    if (!l) {
+        fprintf(err, "rtcsim lint: out of memory\n");
+        return 2;
+    }
+    bool unreadable = false;
+    for (size_t i = 0; i < nfiles; i++) {
+        char e[512];
+        if (sim_lint_file(l, files[i], e, sizeof e) < 0) {
+            fprintf(err, "rtcsim lint: %s\n", e);
+            unreadable = true;
+        }
+    }
+    if (json)
+        sim_lint_write_json(l, out);
+    else
+        sim_lint_write_text(l, out);
+    int rc = unreadable ? 2 : sim_lint_count(l, SIM_LINT_ERROR) ? 1 : 0;
+    if (junit) {
+        char e[512];
+        if (sim_lint_write_junit(l, junit, e, sizeof e) < 0) {
+            fprintf(err, "rtcsim lint: %s\n", e);
+            rc = 2;
+        }
+    }
+    if (!json)
+        fprintf(out, "%zu files, %llu errors, %llu warnings, %llu info%s\n", nfiles,
+                (unsigned long long)sim_lint_count(l, SIM_LINT_ERROR),
+                (unsigned long long)sim_lint_count(l, SIM_LINT_WARNING),
+                (unsigned long long)sim_lint_count(l, SIM_LINT_INFO),
+                unreadable ? " (some files could not be read whole: see above)" : "");
+    sim_lint_free(l);
+    return rc;
+}

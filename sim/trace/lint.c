@@ -1,0 +1,744 @@
+/*
+ * lint.c - the lint's core (lint.h): flows, RFC 7983 demultiplexing, TURN
+ * unwrapping, findings and their output. The protocols' checks are the
+ * checkers of the table below, each in a file of its own.
+ */
+#include "trace/lint.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stun/stunmessage.h>
+
+/* The checkers, in the order they see a message; NULL ends the list. */
+static const sim_lint_checker_t *const checkers[SIM_LINT_MAX_CHECKERS] = {
+    NULL
+};
+
+#define FLOW_HASH      4096
+#define MAX_FLOWS      65536        /* beyond: the least recently used is ended early */
+#define SAME_KEPT      20           /* findings kept per (flow, code); the rest counted */
+#define MAX_CHANNELS   64           /* channel bindings remembered per client-server flow */
+
+typedef struct finding {
+    uint64_t       packet;
+    int64_t        time_ns;
+    sim_lint_sev_t sev;
+    sim_lint_proto_t proto;
+    char           flow[160];
+    char           ref[40];
+    char           code[40];
+    char          *msg;
+} finding_t;
+
+typedef struct code_count {
+    char     code[40];
+    uint64_t n;
+    struct code_count *next;
+} code_count_t;
+
+typedef struct channel {
+    uint16_t         number;
+    sim_trace_addr_t peer;
+} channel_t;
+
+typedef struct core_flow {
+    sim_lint_flow_t    f;
+    code_count_t      *codes;       /* findings per code, for SAME_KEPT */
+    channel_t         *channels;    /* TURN: a client-server flow's bindings (RFC 8656 s.12) */
+    size_t             nchannels;
+    bool               have_client; /* TURN: which side is the client (it sent a request) */
+    sim_trace_addr_t   client;
+    struct core_flow  *hnext, *lnext, *lprev;
+} core_flow_t;
+
+typedef struct file_rec {
+    char     *path;
+    char     *error;                /* unreadable past a point: the reader's message */
+    const char *format;
+    uint64_t  packets, datagrams;
+    uint64_t  by_proto[SIM_LINT_PROTO__COUNT];
+    uint64_t  skipped[SIM_TRACE_SKIP__COUNT], first_skip[SIM_TRACE_SKIP__COUNT];
+    uint64_t  counts[3], suppressed;
+    size_t    first_finding, nfindings;
+    int64_t   t0;
+} file_rec_t;
+
+struct sim_lint {
+    sim_lint_opts_t opts;
+    finding_t      *findings;
+    size_t          nfindings, capfindings;
+    file_rec_t     *files;
+    size_t          nfiles;
+    file_rec_t     *cur;
+    core_flow_t    *hash[FLOW_HASH];
+    core_flow_t    *lru_head, *lru_tail;
+    size_t          nflows;
+};
+
+const char *sim_lint_sev_name(sim_lint_sev_t s)
+{
+    return s == SIM_LINT_ERROR ? "error" : s == SIM_LINT_WARNING ? "warning" : "info";
+}
+
+const char *sim_lint_proto_name(sim_lint_proto_t p)
+{
+    static const char *const n[SIM_LINT_PROTO__COUNT] = { "stun", "dtls", "rtp", "rtcp", "channeldata", "zrtp",
+                                                          "other" };
+    return (unsigned)p < SIM_LINT_PROTO__COUNT ? n[p] : "?";
+}
+
+void **sim_lint_state(sim_lint_flow_t *f, const sim_lint_checker_t *c)
+{
+    size_t i = 0;
+    while (i + 1 < SIM_LINT_MAX_CHECKERS && checkers[i] && checkers[i] != c)
+        i++;
+    return &f->state[i];    /* not listed: the slot after the listed ones (the table keeps one free) */
+}
+
+sim_lint_t *sim_lint_new(const sim_lint_opts_t *o)
+{
+    sim_lint_t *l = calloc(1, sizeof *l);
+    if (l && o)
+        l->opts = *o;
+    return l;
+}
+
+/* ---- findings ---------------------------------------------------------------------- */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    if (!q) {
+        fputs("rtcsim lint: out of memory\n", stderr);
+        exit(2);        /* nothing half-done is presented: the run stops */
+    }
+    return q;
+}
+
+void sim_lint_report(sim_lint_t *l, const sim_lint_pkt_t *p, sim_lint_flow_t *flow, sim_lint_sev_t sev,
+                     const char *ref, const char *code, const char *fmt, ...)
+{
+    file_rec_t *fr = l->cur;
+    if (!fr)
+        return;
+    if (p)
+        flow = p->flow;
+    fr->counts[sev]++;
+    if (flow) {
+        core_flow_t *cf = (core_flow_t *)flow;
+        code_count_t *cc = cf->codes;
+        while (cc && strcmp(cc->code, code) != 0)
+            cc = cc->next;
+        if (!cc) {
+            cc = xrealloc(NULL, sizeof *cc);
+            snprintf(cc->code, sizeof cc->code, "%s", code);
+            cc->n = 0;
+            cc->next = cf->codes;
+            cf->codes = cc;
+        }
+        if (++cc->n > SAME_KEPT) {
+            fr->suppressed++;
+            return;
+        }
+    }
+    if (l->nfindings == l->capfindings) {
+        l->capfindings = l->capfindings ? 2 * l->capfindings : 256;
+        l->findings = xrealloc(l->findings, l->capfindings * sizeof *l->findings);
+    }
+    finding_t *f = &l->findings[l->nfindings++];
+    memset(f, 0, sizeof *f);
+    f->packet = p ? p->d->packet : flow ? flow->first_packet : 0;
+    f->time_ns = p ? p->d->time_ns : 0;
+    f->sev = sev;
+    f->proto = p ? p->proto : SIM_LINT_OTHER;
+    snprintf(f->flow, sizeof f->flow, "%s", flow ? flow->name : "");
+    snprintf(f->ref, sizeof f->ref, "%s", ref);
+    snprintf(f->code, sizeof f->code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    f->msg = xrealloc(NULL, strlen(buf) + 1);
+    strcpy(f->msg, buf);
+    fr->nfindings++;
+}
+
+uint64_t sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < l->nfiles; i++)
+        n += l->files[i].counts[sev];
+    return n;
+}
+
+/* ---- flows ---------------------------------------------------------------------- */
+
+static bool addr_eq(const sim_trace_addr_t *a, const sim_trace_addr_t *b)
+{
+    return a->family == b->family && a->port == b->port && memcmp(a->ip, b->ip, 16) == 0;
+}
+
+static uint32_t addr_hash(const sim_trace_addr_t *a)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < 16; i++)
+        h = (h ^ a->ip[i]) * 16777619u;
+    return (h ^ a->port) * 16777619u;
+}
+
+static void flow_end(sim_lint_t *l, core_flow_t *cf)
+{
+    for (size_t i = 0; checkers[i]; i++) {
+        if (checkers[i]->flow_end)
+            checkers[i]->flow_end(l, &cf->f);
+        if (checkers[i]->flow_free && cf->f.state[i])
+            checkers[i]->flow_free(&cf->f, cf->f.state[i]);
+    }
+    while (cf->codes) {
+        code_count_t *c = cf->codes;
+        cf->codes = c->next;
+        free(c);
+    }
+    free(cf->channels);
+}
+
+static void lru_unlink(sim_lint_t *l, core_flow_t *f)
+{
+    if (f->lprev)
+        f->lprev->lnext = f->lnext;
+    else
+        l->lru_head = f->lnext;
+    if (f->lnext)
+        f->lnext->lprev = f->lprev;
+    else
+        l->lru_tail = f->lprev;
+    f->lnext = f->lprev = NULL;
+}
+
+static void flow_remove(sim_lint_t *l, core_flow_t *cf)
+{
+    uint32_t h = (addr_hash(&cf->f.a) ^ addr_hash(&cf->f.b) ^ (cf->f.relayed ? addr_hash(&cf->f.via) : 0)) % FLOW_HASH;
+    core_flow_t **pp = &l->hash[h];
+    while (*pp && *pp != cf)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = cf->hnext;
+    lru_unlink(l, cf);
+    flow_end(l, cf);
+    free(cf);
+    l->nflows--;
+}
+
+static void end_all_flows(sim_lint_t *l)
+{
+    /* in order of first use, so that end-of-capture findings come in a
+     * stable order */
+    while (l->lru_tail)
+        flow_remove(l, l->lru_tail);
+}
+
+static void flow_name(sim_lint_flow_t *f)
+{
+    char a[64], b[64], v[64];
+    sim_trace_addr_str(&f->a, a, sizeof a);
+    if (f->relayed && f->b.family == 0)
+        snprintf(b, sizeof b, "channel 0x%04x (its peer not in the capture)", f->b.port);
+    else
+        sim_trace_addr_str(&f->b, b, sizeof b);
+    if (f->relayed)
+        snprintf(f->name, sizeof f->name, "%s <> %s via TURN %s", a, b, sim_trace_addr_str(&f->via, v, sizeof v));
+    else
+        snprintf(f->name, sizeof f->name, "%s <> %s %s", a, b, f->transport == SIM_TRACE_TCP ? "tcp" : "udp");
+}
+
+/* The flow of src-dst (either direction; relayed through via if given). */
+static core_flow_t *flow_get(sim_lint_t *l, const sim_trace_addr_t *src, const sim_trace_addr_t *dst,
+                             sim_trace_transport_t tr, const sim_trace_addr_t *via, uint64_t packet, bool *from_a)
+{
+    uint32_t h = (addr_hash(src) ^ addr_hash(dst) ^ (via ? addr_hash(via) : 0)) % FLOW_HASH;
+    for (core_flow_t *cf = l->hash[h]; cf; cf = cf->hnext) {
+        sim_lint_flow_t *f = &cf->f;
+        if (f->transport != tr || f->relayed != (via != NULL) || (via && !addr_eq(&f->via, via)))
+            continue;
+        bool fwd = addr_eq(&f->a, src) && addr_eq(&f->b, dst), rev = addr_eq(&f->a, dst) && addr_eq(&f->b, src);
+        if (fwd || rev) {
+            *from_a = fwd;
+            lru_unlink(l, cf);
+            cf->lnext = l->lru_head;
+            if (l->lru_head)
+                l->lru_head->lprev = cf;
+            l->lru_head = cf;
+            if (!l->lru_tail)
+                l->lru_tail = cf;
+            return cf;
+        }
+    }
+    if (l->nflows >= MAX_FLOWS)
+        flow_remove(l, l->lru_tail);
+    core_flow_t *cf = xrealloc(NULL, sizeof *cf);
+    memset(cf, 0, sizeof *cf);
+    cf->f.a = *src;
+    cf->f.b = *dst;
+    cf->f.transport = tr;
+    cf->f.relayed = via != NULL;
+    if (via)
+        cf->f.via = *via;
+    cf->f.first_packet = packet;
+    flow_name(&cf->f);
+    cf->hnext = l->hash[h];
+    l->hash[h] = cf;
+    cf->lnext = l->lru_head;
+    if (l->lru_head)
+        l->lru_head->lprev = cf;
+    l->lru_head = cf;
+    if (!l->lru_tail)
+        l->lru_tail = cf;
+    l->nflows++;
+    *from_a = true;
+    return cf;
+}
+
+/* ---- demultiplexing (RFC 7983 s.7, tightened) ---------------------------------------- */
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+/* Ports of protocols that are not RTC media or its signalling on the
+ * wire, whose payloads would otherwise fall in RFC 7983's ranges by
+ * chance: DNS 53, DHCP 67/68, NTP 123, NetBIOS 137/138, SSDP 1900, SIP
+ * 5060/5061, mDNS 5353, LLMNR 5355. */
+static bool other_port(uint16_t p)
+{
+    static const uint16_t ports[] = { 53, 67, 68, 123, 137, 138, 1900, 5060, 5061, 5353, 5355 };
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        if (p == ports[i])
+            return true;
+    return false;
+}
+
+static sim_lint_proto_t classify(const uint8_t *d, size_t n)
+{
+    if (n < 1)
+        return SIM_LINT_OTHER;
+    uint8_t b = d[0];
+    if (b <= 3) {
+        /* RFC 8489 s.5: the cookie, and a length that is the rest */
+        if (n >= 20 && be16(d + 2) + 20u == n && d[4] == 0x21 && d[5] == 0x12 && d[6] == 0xA4 && d[7] == 0x42)
+            return SIM_LINT_STUN;
+        return SIM_LINT_OTHER;
+    }
+    if (b >= 16 && b <= 19)
+        return SIM_LINT_ZRTP;
+    if (b >= 20 && b <= 63) {
+        /* RFC 6347 s.4.1: type, version 0xFEFF/0xFEFD, epoch, seq, length */
+        if (n >= 13 && d[1] == 0xFE && (d[2] == 0xFF || d[2] == 0xFD) && 13u + be16(d + 11) <= n)
+            return SIM_LINT_DTLS;
+        return SIM_LINT_OTHER;
+    }
+    if (b >= 64 && b <= 79) {
+        /* RFC 8656 s.12.4: the length is the data's; over UDP the
+         * padding to 4 may or may not be there */
+        size_t want = 4u + be16(d + 2);
+        if (n >= 4 && want <= n && n <= ((want + 3) & ~(size_t)3))
+            return SIM_LINT_CHANNELDATA;
+        return SIM_LINT_OTHER;
+    }
+    if (b >= 128 && b <= 191) {
+        if (n >= 2 && d[1] >= 192 && d[1] <= 223)      /* RFC 5761 s.4 */
+            return n >= 8 ? SIM_LINT_RTCP : SIM_LINT_OTHER;
+        if (n >= 12u + 4u * (b & 0x0F))
+            return SIM_LINT_RTP;
+    }
+    return SIM_LINT_OTHER;
+}
+
+/* ---- TURN unwrapping (RFC 8656 s.11, s.12) --------------------------------------------- */
+
+static bool sockaddr_to(const struct sockaddr_storage *ss, sim_trace_addr_t *a)
+{
+    memset(a, 0, sizeof *a);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        a->family = 4;
+        memcpy(a->ip, &s4->sin_addr, 4);
+        a->port = ntohs(s4->sin_port);
+        return true;
+    }
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a->family = 6;
+        memcpy(a->ip, &s6->sin6_addr, 16);
+        a->port = ntohs(s6->sin6_port);
+        return true;
+    }
+    return false;
+}
+
+static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, bool from_a,
+                     sim_lint_proto_t proto, const uint8_t *data, size_t len);
+
+/* Data to or from a TURN peer, carried on the client-server flow cf:
+ * linted on the relayed flow client <> peer. */
+static void relayed(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, bool from_client,
+                    const sim_trace_addr_t *client, const sim_trace_addr_t *server, const sim_trace_addr_t *peer,
+                    const uint8_t *data, size_t len)
+{
+    bool from_a;
+    core_flow_t *rf = from_client ? flow_get(l, client, peer, cf->f.transport, server, d->packet, &from_a)
+                                  : flow_get(l, peer, client, cf->f.transport, server, d->packet, &from_a);
+    sim_lint_proto_t p = classify(data, len);
+    l->cur->by_proto[p]++;
+    /* one level: ChannelData inside relayed data would be a TURN server
+     * behind a TURN server, which no ICE agent makes */
+    if (p != SIM_LINT_CHANNELDATA)
+        dispatch(l, d, rf, from_a, p, data, len);
+}
+
+static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, const uint8_t *data, size_t len)
+{
+    StunMessage msg = { .buffer = (uint8_t *)data, .buffer_len = len };
+    if (stun_message_validate_buffer_length(data, len, true) != (int)len)
+        return;
+    StunMethod m = stun_message_get_method(&msg);
+    StunClass c = stun_message_get_class(&msg);
+    /* RFC 8656 s.5: the client sends the requests and Send indications,
+     * the server the Data indications */
+    if ((m == STUN_ALLOCATE || m == STUN_CHANNELBIND || m == STUN_CREATEPERMISSION || m == STUN_REFRESH) &&
+        c == STUN_REQUEST) {
+        cf->client = d->src;
+        cf->have_client = true;
+    } else if (m == STUN_SEND && c == STUN_INDICATION) {
+        cf->client = d->src;
+        cf->have_client = true;
+    } else if (m == STUN_IND_DATA && c == STUN_INDICATION) {
+        cf->client = d->dst;
+        cf->have_client = true;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    sim_trace_addr_t peer;
+    if (m == STUN_CHANNELBIND && c == STUN_REQUEST) {
+        /* CHANNEL-NUMBER (RFC 8656 s.18.1): the number, then 2 bytes RFFU */
+        uint32_t cn;
+        if (stun_message_find32(&msg, STUN_ATTRIBUTE_CHANNEL_NUMBER, &cn) != STUN_MESSAGE_RETURN_SUCCESS ||
+            stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &ss, &sl) !=
+                STUN_MESSAGE_RETURN_SUCCESS || !sockaddr_to(&ss, &peer))
+            return;
+        uint16_t ch = (uint16_t)(cn >> 16);
+        for (size_t i = 0; i < cf->nchannels; i++)
+            if (cf->channels[i].number == ch) {
+                cf->channels[i].peer = peer;
+                return;
+            }
+        if (cf->nchannels < MAX_CHANNELS) {
+            cf->channels = xrealloc(cf->channels, (cf->nchannels + 1) * sizeof *cf->channels);
+            cf->channels[cf->nchannels++] = (channel_t){ ch, peer };
+        }
+        return;
+    }
+    if ((m == STUN_SEND || m == STUN_IND_DATA) && c == STUN_INDICATION) {
+        uint16_t dl;
+        const uint8_t *inner = stun_message_find(&msg, STUN_ATTRIBUTE_DATA, &dl);
+        if (!inner ||
+            stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
+            !sockaddr_to(&ss, &peer))
+            return;
+        bool from_client = m == STUN_SEND;
+        relayed(l, d, cf, from_client, from_client ? &d->src : &d->dst, from_client ? &d->dst : &d->src, &peer, inner, dl);
+    }
+}
+
+static void channel_data(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, const uint8_t *data, size_t len)
+{
+    uint16_t ch = be16(data);
+    size_t dl = be16(data + 2);
+    sim_trace_addr_t peer = { .family = 0, .port = ch };
+    for (size_t i = 0; i < cf->nchannels; i++)
+        if (cf->channels[i].number == ch)
+            peer = cf->channels[i].peer;
+    /* the client is the side that made the allocation; a capture that
+     * starts after it: the side not on TURN's port (RFC 8656 s.5: 3478,
+     * 5349 over TLS), else the flow's first sender */
+    bool src_is_client = cf->have_client ? addr_eq(&d->src, &cf->client)
+                       : d->dst.port == 3478 || d->dst.port == 5349 ? true
+                       : d->src.port == 3478 || d->src.port == 5349 ? false
+                       : addr_eq(&d->src, &cf->f.a);
+    relayed(l, d, cf, src_is_client, src_is_client ? &d->src : &d->dst, src_is_client ? &d->dst : &d->src, &peer,
+            data + 4, dl);
+    (void)len;
+}
+
+static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, bool from_a,
+                     sim_lint_proto_t proto, const uint8_t *data, size_t len)
+{
+    sim_lint_pkt_t p = { .d = d, .flow = &cf->f, .from_a = from_a, .proto = proto, .data = data, .len = len };
+    for (size_t i = 0; checkers[i]; i++)
+        if (checkers[i]->protos & (1u << proto))
+            checkers[i]->packet(l, &p);
+}
+
+static void datagram(sim_lint_t *l, const sim_trace_dgram_t *d)
+{
+    bool from_a;
+    core_flow_t *cf = flow_get(l, &d->src, &d->dst, d->transport, NULL, d->packet, &from_a);
+    sim_lint_proto_t p = (other_port(d->src.port) || other_port(d->dst.port)) ? SIM_LINT_OTHER
+                                                                              : classify(d->data, d->len);
+    l->cur->by_proto[p]++;
+    if (p == SIM_LINT_CHANNELDATA) {
+        channel_data(l, d, cf, d->data, d->len);
+        return;
+    }
+    dispatch(l, d, cf, from_a, p, d->data, d->len);
+    if (p == SIM_LINT_STUN)
+        turn_stun(l, d, cf, d->data, d->len);
+}
+
+/* ---- a file ------------------------------------------------------------------------ */
+
+int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    l->files = xrealloc(l->files, (l->nfiles + 1) * sizeof *l->files);
+    file_rec_t *fr = &l->files[l->nfiles++];
+    memset(fr, 0, sizeof *fr);
+    fr->path = xrealloc(NULL, strlen(path) + 1);
+    strcpy(fr->path, path);
+    fr->first_finding = l->nfindings;
+    l->cur = fr;
+    sim_trace_t *t = sim_trace_open(path, err, errlen);
+    if (!t) {
+        fr->error = xrealloc(NULL, strlen(err) + 1);
+        strcpy(fr->error, err);
+        l->cur = NULL;
+        return -1;
+    }
+    fr->format = sim_trace_format(t);
+    sim_trace_dgram_t d;
+    int r;
+    bool first = true;
+    while ((r = sim_trace_next(t, &d, err, errlen)) == 1) {
+        if (first)
+            fr->t0 = d.time_ns;
+        first = false;
+        fr->datagrams++;
+        datagram(l, &d);
+    }
+    end_all_flows(l);
+    fr->packets = sim_trace_packets(t);
+    for (int i = 0; i < SIM_TRACE_SKIP__COUNT; i++)
+        fr->skipped[i] = sim_trace_skipped(t, (sim_trace_skip_t)i, &fr->first_skip[i]);
+    sim_trace_close(t);
+    if (r < 0) {
+        fr->error = xrealloc(NULL, strlen(err) + 1);
+        strcpy(fr->error, err);
+    }
+    l->cur = NULL;
+    return r < 0 ? -1 : 0;
+}
+
+void sim_lint_free(sim_lint_t *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->nfindings; i++)
+        free(l->findings[i].msg);
+    free(l->findings);
+    for (size_t i = 0; i < l->nfiles; i++) {
+        free(l->files[i].path);
+        free(l->files[i].error);
+    }
+    free(l->files);
+    free(l);
+}
+
+/* ---- output ------------------------------------------------------------------------ */
+
+static double rel_s(const file_rec_t *fr, int64_t t)
+{
+    return t ? (double)(t - fr->t0) / 1e9 : 0.0;
+}
+
+void sim_lint_write_text(const sim_lint_t *l, FILE *out)
+{
+    for (size_t i = 0; i < l->nfiles; i++) {
+        const file_rec_t *fr = &l->files[i];
+        for (size_t k = fr->first_finding; k < fr->first_finding + fr->nfindings; k++) {
+            const finding_t *f = &l->findings[k];
+            if (f->sev == SIM_LINT_INFO && l->opts.quiet_info)
+                continue;
+            fprintf(out, "%s:%llu: %.6f s: %s: %s: %s: %s [%s]\n", fr->path, (unsigned long long)f->packet,
+                    rel_s(fr, f->time_ns), f->flow, sim_lint_sev_name(f->sev), f->ref, f->msg, f->code);
+        }
+        if (fr->error)
+            fprintf(out, "%s: error: %s\n", fr->path, fr->error);
+        if (!fr->format)
+            continue;
+        fprintf(out, "%s: %s, %llu packets, %llu datagrams; messages, with those inside TURN: ", fr->path, fr->format,
+                (unsigned long long)fr->packets, (unsigned long long)fr->datagrams);
+        const char *sep = "";
+        for (int p = 0; p < SIM_LINT_PROTO__COUNT; p++)
+            if (fr->by_proto[p]) {
+                fprintf(out, "%s%s %llu", sep, sim_lint_proto_name((sim_lint_proto_t)p),
+                        (unsigned long long)fr->by_proto[p]);
+                sep = ", ";
+            }
+        fprintf(out, "%s; %llu errors, %llu warnings, %llu info", *sep ? "" : "none", (unsigned long long)fr->counts[0],
+                (unsigned long long)fr->counts[1], (unsigned long long)fr->counts[2]);
+        if (fr->suppressed)
+            fprintf(out, " (%llu not listed: more than %d of one kind on one flow)", (unsigned long long)fr->suppressed,
+                    SAME_KEPT);
+        fputs(fr->error ? "; READ PARTLY: the findings stop where the file became unreadable\n" : "\n", out);
+        for (int s = 0; s < SIM_TRACE_SKIP__COUNT; s++)
+            if (fr->skipped[s])
+                fprintf(out, "%s: not linted: %llu packets: %s (the first is packet %llu)\n", fr->path,
+                        (unsigned long long)fr->skipped[s], sim_trace_skip_name((sim_trace_skip_t)s),
+                        (unsigned long long)fr->first_skip[s]);
+    }
+}
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+void sim_lint_write_json(const sim_lint_t *l, FILE *out)
+{
+    fputs("{\"files\":[", out);
+    for (size_t i = 0; i < l->nfiles; i++) {
+        const file_rec_t *fr = &l->files[i];
+        fputs(i ? ",{" : "{", out);
+        fputs("\"path\":", out);
+        json_str(out, fr->path);
+        if (fr->error) {
+            fputs(",\"error\":", out);
+            json_str(out, fr->error);
+        }
+        fprintf(out, ",\"format\":\"%s\",\"packets\":%llu,\"datagrams\":%llu,\"protocols\":{", fr->format ? fr->format : "",
+                (unsigned long long)fr->packets, (unsigned long long)fr->datagrams);
+        const char *sep = "";
+        for (int p = 0; p < SIM_LINT_PROTO__COUNT; p++) {
+            fprintf(out, "%s\"%s\":%llu", sep, sim_lint_proto_name((sim_lint_proto_t)p),
+                    (unsigned long long)fr->by_proto[p]);
+            sep = ",";
+        }
+        fputs("},\"not_linted\":{", out);
+        sep = "";
+        for (int s = 0; s < SIM_TRACE_SKIP__COUNT; s++)
+            if (fr->skipped[s]) {
+                fprintf(out, "%s", sep);
+                json_str(out, sim_trace_skip_name((sim_trace_skip_t)s));
+                fprintf(out, ":{\"packets\":%llu,\"first\":%llu}", (unsigned long long)fr->skipped[s],
+                        (unsigned long long)fr->first_skip[s]);
+                sep = ",";
+            }
+        fprintf(out, "},\"errors\":%llu,\"warnings\":%llu,\"info\":%llu,\"not_listed\":%llu,\"findings\":[",
+                (unsigned long long)fr->counts[0], (unsigned long long)fr->counts[1],
+                (unsigned long long)fr->counts[2], (unsigned long long)fr->suppressed);
+        for (size_t k = fr->first_finding; k < fr->first_finding + fr->nfindings; k++) {
+            const finding_t *f = &l->findings[k];
+            fprintf(out, "%s{\"packet\":%llu,\"time\":%.9f,\"time_ns\":%lld,\"flow\":", k > fr->first_finding ? "," : "",
+                    (unsigned long long)f->packet, rel_s(fr, f->time_ns), (long long)f->time_ns);
+            json_str(out, f->flow);
+            fprintf(out, ",\"protocol\":\"%s\",\"severity\":\"%s\",\"ref\":", sim_lint_proto_name(f->proto),
+                    sim_lint_sev_name(f->sev));
+            json_str(out, f->ref);
+            fputs(",\"code\":", out);
+            json_str(out, f->code);
+            fputs(",\"message\":", out);
+            json_str(out, f->msg);
+            fputc('}', out);
+        }
+        fputs("]}", out);
+    }
+    fputs("]}\n", out);
+}
+
+static void xml_str(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default:
+            if ((unsigned char)*s >= 0x20 || *s == '\n')
+                fputc(*s, out);
+        }
+    }
+}
+
+int sim_lint_write_junit(const sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    /* written whole to a temporary name, then renamed: a half-written
+     * report never stands in for a result */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        snprintf(err, errlen, "--junit %s: cannot write it", path);
+        return -1;
+    }
+    uint64_t failures = 0, errors = 0;
+    for (size_t i = 0; i < l->nfiles; i++) {
+        failures += l->files[i].counts[0] ? 1 : 0;
+        errors += l->files[i].error ? 1 : 0;
+    }
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"rtcsim lint\" tests=\"%zu\" "
+                 "failures=\"%llu\" errors=\"%llu\">\n", l->nfiles, (unsigned long long)failures, (unsigned long long)errors);
+    for (size_t i = 0; i < l->nfiles; i++) {
+        const file_rec_t *fr = &l->files[i];
+        fputs("<testcase classname=\"lint\" name=\"", out);
+        xml_str(out, fr->path);
+        fputs("\">\n", out);
+        if (fr->error) {
+            fputs("<error message=\"", out);
+            xml_str(out, fr->error);
+            fputs("\"/>\n", out);
+        }
+        if (fr->counts[0]) {
+            fprintf(out, "<failure message=\"%llu errors\">", (unsigned long long)fr->counts[0]);
+            for (size_t k = fr->first_finding; k < fr->first_finding + fr->nfindings; k++) {
+                const finding_t *f = &l->findings[k];
+                if (f->sev != SIM_LINT_ERROR)
+                    continue;
+                char line[1024];
+                snprintf(line, sizeof line, "packet %llu: %s: %s: %s [%s]\n", (unsigned long long)f->packet, f->flow,
+                         f->ref, f->msg, f->code);
+                xml_str(out, line);
+            }
+            fputs("</failure>\n", out);
+        }
+        fputs("<system-out>", out);
+        for (size_t k = fr->first_finding; k < fr->first_finding + fr->nfindings; k++) {
+            const finding_t *f = &l->findings[k];
+            if (f->sev == SIM_LINT_ERROR)
+                continue;
+            char line[1024];
+            snprintf(line, sizeof line, "packet %llu: %s: %s: %s: %s [%s]\n", (unsigned long long)f->packet, f->flow,
+                     sim_lint_sev_name(f->sev), f->ref, f->msg, f->code);
+            xml_str(out, line);
+        }
+        fputs("</system-out>\n</testcase>\n", out);
+    }
+    fputs("</testsuite>\n</testsuites>\n", out);
+    if (fclose(out) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        snprintf(err, errlen, "--junit %s: cannot write it", path);
+        return -1;
+    }
+    return 0;
+}
