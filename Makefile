@@ -50,7 +50,10 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # simulated hosts, in real time, so outside the determinism check; `make
 # interop` runs them where the bridge can, docs/live.md).
 LIVE      := scenarios/interop
-SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ scenarios/lib/,$(sort $(wildcard scenarios/*/))))
+# Live scenarios that take minutes of real time (TURN lifetimes, RFC 8656
+# s.3.2, s.9): `make interop-long`, not in `make test`.
+LIVE_LONG := scenarios/interop-long
+SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ $(LIVE_LONG)/ scenarios/lib/,$(sort $(wildcard scenarios/*/))))
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
 STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \
@@ -58,7 +61,7 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios determinism sweep abi interop bench asan clean \
+.PHONY: all deps run test seam unit cli scenarios determinism sweep abi interop interop-long bench asan clean \
         impl impl-check install uninstall mutants
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice
@@ -143,6 +146,17 @@ interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
 	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program turnserver $(LIVE) && \
 	  tests/tshark_check.sh reports/interop captures && \
 	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
+
+# The long live scenarios (about 12 min of real time, two at once):
+# nat/turn-permissions and nat/turn-refresh against the project's TURN
+# server and coturn side by side.
+interop-long: $(BUILD)/rtcsim
+	@rm -rf reports/interop-long
+	@if [ "$$(id -u)" != 0 ]; then echo "interop-long: skipped: live hosts need root"; \
+	elif [ ! -c /dev/net/tun ]; then echo "interop-long: skipped: no /dev/net/tun"; \
+	elif ! command -v turnserver >/dev/null; then echo "interop-long: skipped: coturn is not installed (make deps)"; \
+	else $(BUILD)/rtcsim run --out reports/interop-long --jobs 2 --timeout 900 --allow-program turnserver $(LIVE_LONG) && \
+	  tests/tshark_check.sh reports/interop-long captures; fi
 
 # The statistical scenarios over SWEEP_SEEDS; a failing seed prints the
 # command that replays it.
@@ -312,6 +326,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/rtcsim $(DESTDIR)$(LIBDIR)/rtcsim 2>/dev/null
 
 clean:
-	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/interop reports/asan reports/sweep
+	rm -rf build build-asan reports/run reports/test-a reports/test-b reports/test-abi reports/interop reports/interop-long reports/asan reports/sweep
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,6 +15,7 @@
 scenario { name = "interop: the project's TURN server and coturn, the same call through each", seed = 25,
            duration = 12 }
 local peers = require("peers")
+local tp = require("turnpair")
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }
 local dc = net.subnet { name = "dc", prefix = "198.51.100.0/24" }
@@ -25,11 +26,7 @@ net.stun_server { host = stun_host, port = 3478 }
 local sim_turn = net.host { name = "turn-sim.example.net" }
 sim_turn:interface { name = "eth0", subnet = dc, address = "198.51.100.3" }
 net.turn_server { host = sim_turn, port = 3478, realm = "example.net", users = { alice = "secret" } }
-local coturn = net.host { name = "turn-coturn.example.net", run = {
-  "turnserver", "--listening-ip=198.51.100.2", "--relay-ip=198.51.100.2", "--listening-port=3478",
-  "--min-port=49152", "--max-port=49200", "--lt-cred-mech", "--user=alice:secret",
-  "--realm=example.net", "--fingerprint", "--no-tls", "--no-dtls", "--no-tcp", "--no-tcp-relay",
-  "--no-cli", "--log-file=stdout", "--simple-log", "--no-stdout-log", "-n" } }
+local coturn = net.host { name = "turn-coturn.example.net", run = tp.coturn_argv("198.51.100.2") }
 coturn:interface { name = "eth0", subnet = dc, address = "198.51.100.2" }
 
 local rows = { "project TURN", "coturn", "project TURN, wrong credential", "coturn, wrong credential" }
