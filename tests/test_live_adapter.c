@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -748,6 +749,85 @@ START_TEST(call_media_dtmf_bye)
 }
 END_TEST
 
+/* socket.new's servers reach the wire: a STUN Binding request (RFC 8489
+ * s.5: type 0x0001, the magic cookie) at the STUN server and a TURN
+ * Allocate request (RFC 8656 s.7.1: type 0x0003) at the TURN server, two
+ * UDP sockets of the test's, each from a port the adapter bound and
+ * announced as the host candidate (env.send from the socket at `from`). */
+static int udp_socket(const char *ip, int *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET };
+    socklen_t sl = sizeof sin;
+    ck_assert_int_ge(fd, 0);
+    inet_pton(AF_INET, ip, &sin.sin_addr);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+    *port = ntohs(sin.sin_port);
+    return fd;
+}
+
+/* The first datagram at fd within ms: its STUN type, and its source port. */
+static int stun_type_at(int fd, long ms, int *from_port)
+{
+    struct pollfd pf = { .fd = fd, .events = POLLIN };
+    uint8_t b[1500];
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    if (poll(&pf, 1, (int)ms) <= 0)
+        return -1;
+    ssize_t n = recvfrom(fd, b, sizeof b, 0, (struct sockaddr *)&sin, &sl);
+    ck_assert_int_ge(n, 20);                                  /* RFC 8489 s.5: a 20-byte header */
+    ck_assert_msg(b[4] == 0x21 && b[5] == 0x12 && b[6] == 0xa4 && b[7] == 0x42, "no magic cookie");
+    *from_port = ntohs(sin.sin_port);
+    return b[0] << 8 | b[1];
+}
+
+static bool gathered(peer_t *a, peer_t *b)
+{
+    return count(a, "candidate", NULL, NULL) >= 1;
+}
+
+START_TEST(servers_on_wire)
+{
+    peer_t p;
+    int sport, tport;
+    const char *ip = test_address();
+    int sfd = udp_socket(ip, &sport), tfd = udp_socket(ip, &tport);
+    peer_start(&p, "adapter");
+    hello(&p, all_features);
+    char *params = g_strdup_printf("{\"socket\":\"s1\",\"stun\":[{\"ip\":\"%s\",\"port\":%d}],"
+                                   "\"turn\":[{\"ip\":\"%s\",\"port\":%d,\"username\":\"u\","
+                                   "\"password\":\"p\"}]}", ip, sport, ip, tport);
+    ok0(&p, "socket.new", params);
+    g_free(params);
+    ok0(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    /* gathering starts at connection.new (the spec); the first request
+     * leaves within a Ta (RFC 8445 s.5.1.1.2, 50 ms); 1 s for the machine */
+    int from_s = 0, from_t = 0;
+    ck_assert_int_eq(stun_type_at(sfd, 1000, &from_s), 0x0001);
+    ck_assert_int_eq(stun_type_at(tfd, 1000, &from_t), 0x0003);
+    ck_assert_msg(pump(&p, &p, gathered, now_ms() + 1000), "no host candidate");
+    JsonObject *e = NULL;
+    count(&p, "candidate", NULL, &e);
+    JsonObject *c = json_object_get_object_member(e, "candidate");
+    for (guint i = 0; i < p.seen->len; i++) {
+        JsonObject *ev = obj(g_ptr_array_index(p.seen, i));
+        if (strcmp(str(ev, "event"), "candidate") == 0 &&
+            strcmp(str(json_object_get_object_member(ev, "candidate"), "type"), "host") == 0)
+            c = json_object_get_object_member(ev, "candidate");
+    }
+    ck_assert_str_eq(str(c, "type"), "host");
+    ck_assert_int_eq(num(c, "connectionPort"), from_s);
+    ck_assert_int_eq(num(c, "connectionPort"), from_t);
+    ok0(&p, "shutdown", NULL);
+    ck_assert_int_eq(peer_wait(&p), 0);
+    peer_free(&p);
+    close(sfd);
+    close(tfd);
+}
+END_TEST
+
 START_TEST(bad_requests)
 {
     peer_t p;
@@ -861,6 +941,7 @@ static Suite *live_adapter_suite(void)
     /* the bounds above add up to a few seconds */
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, call_media_dtmf_bye);
+    tcase_add_test(tc, servers_on_wire);
     tcase_add_test(tc, bad_requests);
     tcase_add_test(tc, unloadable);
     suite_add_tcase(s, tc);

@@ -551,6 +551,13 @@ static bool status(req_t *r, int rc, const char *err)
     const char *code = rc == RTCSIM_ERR_INVALID ? "invalid"
                      : rc == RTCSIM_ERR_UNSUPPORTED ? "unsupported" : "failed";
     const char *m = err && err[0] ? err : rtcsim_strerror(rc);
+    /* an implementation names the spec's method ("sendStream: ..."), the
+     * protocol's name takes its place */
+    const char *dot = strchr(r->method, '.');
+    const char *spec = dot ? dot + 1 : r->method;
+    size_t sl = strlen(spec);
+    if (strncmp(m, spec, sl) == 0 && m[sl] == ':')
+        m += sl + 1 + (m[sl + 1] == ' ');
     r->code = code;
     if (strncmp(m, "InvalidStateError", 17) == 0)
         snprintf(r->msg, sizeof r->msg, "%s (%s)", m, r->method);
@@ -945,17 +952,18 @@ static bool m_socket_new(req_t *r)
         sock_close(s);
         return fail(r, "failed", "%s: socket_new returned NULL (out of memory)", T->name);
     }
+    if (nturn) {
+        /* refused: nothing is left behind, as connection.new's refusals */
+        int rc = T->socket_set_turn(s->h, turn, nturn);
+        if (rc != RTCSIM_OK) {
+            T->socket_free(s->h);
+            timer_drop(RTCSIM_TIMER_SOCKET, s->h);
+            sock_close(s);
+            return status(r, rc, "socket_set_turn refused the TURN servers");
+        }
+    }
     s->next = sockets;
     sockets = s;
-    if (nturn) {
-        /* the socket stays made: the harness named it, and an answer of
-         * `failed` does not undo a protocol object (as connection.new's
-         * refusals leave nothing behind, the socket is usable without TURN) */
-        int rc = T->socket_set_turn(s->h, turn, nturn);
-        if (rc != RTCSIM_OK)
-            return status(r, rc, "socket_set_turn refused the TURN servers");
-    }
-    take_events();
     return true;
 }
 
