@@ -173,20 +173,31 @@ static void peer_start(peer_t *p, const char *name)
     peer_start_argv(p, name, argv);
 }
 
-/* Its exit status (128 + signal), or -1 if it did not exit within 5 s. */
+/* Its exit status (128 + signal), or -1 if it did not exit within 5 s:
+ * its exit closes its stdout, so the wait is for that EOF (what it still
+ * wrote is kept in p->buf), then for the status. */
 static int peer_wait(peer_t *p)
 {
-    int st;
     long deadline = now_ms() + ANSWER_MS;
-    while (now_ms() < deadline) {
-        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-            p->pid = 0;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    for (;;) {
+        long left = deadline - now_ms();
+        struct pollfd pf = { .fd = p->out, .events = POLLIN };
+        if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
+            if (left <= 0)
+                return -1;
+            continue;
         }
-        struct timespec d = { 0, 10 * 1000 * 1000 };
-        nanosleep(&d, NULL);                   /* polling a child's exit, not a wait for an event */
+        char b[4096];
+        ssize_t k = read(p->out, b, sizeof b);
+        if (k <= 0)
+            break;
+        g_string_append_len(p->buf, b, k);
     }
-    return -1;
+    int st;
+    if (waitpid(p->pid, &st, 0) != p->pid)
+        return -1;
+    p->pid = 0;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static void peer_free(peer_t *p)
