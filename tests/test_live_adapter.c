@@ -165,12 +165,19 @@ static const char *test_address(void)
     return a;
 }
 
-static void peer_start(peer_t *p, const char *name)
+/* keylog: --keylog's file, or NULL. */
+static void peer_start_keylog(peer_t *p, const char *name, const char *keylog)
 {
     char *argv[] = { (char *)built("rtcsim-live", "RTCSIM_LIVE", adapter_buf, sizeof adapter_buf),
                      "--impl", (char *)built("ref.so", "RTCSIM_LIVE_IMPL", impl_buf, sizeof impl_buf),
-                     "--address", (char *)test_address(), NULL };
+                     "--address", (char *)test_address(), keylog ? "--keylog" : NULL,
+                     (char *)keylog, NULL };
     peer_start_argv(p, name, argv);
+}
+
+static void peer_start(peer_t *p, const char *name)
+{
+    peer_start_keylog(p, name, NULL);
 }
 
 /* Its exit status (128 + signal), or -1 if it did not exit within 5 s:
@@ -618,7 +625,11 @@ static JsonObject *stats(peer_t *p, const char *track, bool remote, JsonNode **k
 START_TEST(call_media_dtmf_bye)
 {
     peer_t a, b;
-    peer_start(&a, "offerer");
+    char keylog[] = "/tmp/test_live_adapter.keylog.XXXXXX";
+    int kfd = mkstemp(keylog);
+    ck_assert_int_ge(kfd, 0);
+    close(kfd);
+    peer_start_keylog(&a, "offerer", keylog);
     peer_start(&b, "answerer");
     hello(&a, all_features);
     hello(&b, all_features);
@@ -643,6 +654,15 @@ START_TEST(call_media_dtmf_bye)
                   count(&a, "addstream", b_stream, NULL), count(&a, "trackconnected", b_mic, NULL),
                   count(&b, "addstream", a_stream, NULL), count(&b, "trackconnected", a_mic, NULL));
     fprintf(stderr, "test_live_adapter: media up after %ld ms\n", now_ms() - t0);
+    /* env.keylog to --keylog: media flows, so DTLS (1.2, RFC 6347) gave
+     * its secrets, as NSS key log lines ("CLIENT_RANDOM <random>
+     * <master secret>", the TLS 1.2 form) */
+    gchar *keys = NULL;
+    ck_assert(g_file_get_contents(keylog, &keys, NULL, NULL));
+    ck_assert_msg(g_str_has_prefix(keys, "CLIENT_RANDOM ") && strchr(keys, '\n'),
+                  "--keylog: '%.80s' is not an NSS key log", keys);
+    g_free(keys);
+    unlink(keylog);
 
     /* what b knows of a's stream, by the getters */
     JsonNode *r = ok(&b, "session.getReceivingStreams", "{\"session\":\"m1\"}");
