@@ -612,20 +612,35 @@ static bool get_str(req_t *r, JsonObject *o, const char *where, const char *k, b
     return true;
 }
 
-/* A name the ABI holds in a char[cap]: a string of 1 to cap-1 bytes. */
-static bool get_name(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                     char *dst, size_t cap)
+/* A string the ABI holds in a char[cap]: 0 (empty true) or 1 to cap-1
+ * bytes. */
+static bool get_bounded(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
+                        bool empty, char *dst, size_t cap)
 {
     const char *v;
     if (!get_str(r, o, where, k, req, &v))
         return false;
     if (!v)
         return true;
-    if (!v[0] || strlen(v) >= cap)
-        return fail(r, "invalid", "%s%s: must be 1 to %zu characters, got %zu", where, k, cap - 1,
-                    strlen(v));
+    if ((!empty && !v[0]) || strlen(v) >= cap)
+        return fail(r, "invalid", "%s%s: must be %d to %zu characters, got %zu", where, k,
+                    empty ? 0 : 1, cap - 1, strlen(v));
     memcpy(dst, v, strlen(v) + 1);
     return true;
+}
+
+/* An id or a credential: not empty. */
+static bool get_name(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
+                     char *dst, size_t cap)
+{
+    return get_bounded(r, o, where, k, req, false, dst, cap);
+}
+
+/* A label or a codec's name: may be empty. */
+static bool get_text(req_t *r, JsonObject *o, const char *where, const char *k, char *dst,
+                     size_t cap)
+{
+    return get_bounded(r, o, where, k, OPT, true, dst, cap);
 }
 
 /* An integer member in [lo, hi]; *given false when absent and optional. */
@@ -1140,7 +1155,7 @@ static bool get_codec(req_t *r, JsonNode *n, const char *where, rtcsim_codec_t *
      * Hz, channels 1-255 (RFC 8866 s.6.6) */
     if (!get_int(r, o, w, "payload-id", REQ, 0, 127, &pt, NULL) ||
         !get_kind(r, o, w, REQ, &c->kind, &given) ||
-        !get_name(r, o, w, "name", OPT, c->name, sizeof c->name) ||
+        !get_text(r, o, w, "name", c->name, sizeof c->name) ||
         !get_aliased(r, o, where, "clockRate", "hzRate", 0xffffffff, &c->clock_rate) ||
         !get_aliased(r, o, where, "numChannels", "connections", 255, &c->channels) ||
         !get_arr(r, o, w, "params", OPT, &params))
@@ -1594,7 +1609,7 @@ static bool m_add_stream(req_t *r)
     memset(&ls, 0, sizeof ls);
     if (!get_sess(r, &s) || !get_obj(r, r->params, "", "stream", REQ, &o) ||
         !get_name(r, o, "stream.", "id", REQ, ls.id, sizeof ls.id) ||
-        !get_name(r, o, "stream.", "label", OPT, ls.label, sizeof ls.label) ||
+        !get_text(r, o, "stream.", "label", ls.label, sizeof ls.label) ||
         !get_arr(r, o, "stream.", "tracks", OPT, &tracks))
         return false;
     guint n = tracks ? json_array_get_length(tracks) : 0;
@@ -1613,7 +1628,7 @@ static bool m_add_stream(req_t *r)
         }
         JsonObject *to = json_node_get_object(e);
         ok = get_name(r, to, w, "id", REQ, t[i].id, sizeof t[i].id) &&
-             get_name(r, to, w, "label", OPT, t[i].label, sizeof t[i].label) &&
+             get_text(r, to, w, "label", t[i].label, sizeof t[i].label) &&
              get_kind(r, to, w, REQ, &t[i].kind, &g);
         /* 0 or absent: the implementation's defaults (impl.h) */
         for (int k = 0; k < 3 && ok; k++)
@@ -2094,7 +2109,7 @@ static void take_input(const char *data, size_t n, bool eof)
             size_t l = inlen && inbuf[inlen - 1] == '\r' ? inlen - 1 : inlen;
             if (l > LINE_MAX_BYTES)
                 answer_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
-            else if (l)
+            else
                 handle_line(inbuf, l);
         }
         inlen = 0;
