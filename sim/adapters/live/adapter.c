@@ -568,10 +568,10 @@ static bool status(req_t *r, int rc, const char *err)
 
 enum { OPT = 0, REQ = 1 };
 
-/* Member k of o, checked for its JSON type; `where` names the object in
+/* Member k of o (a JSON null is absent); `where` names the object in
  * messages ("stream.tracks[1]."). NULL with r failed when it is missing
- * and required or of another type; NULL with r->code NULL when it is
- * absent and optional. */
+ * and required, NULL with r untouched when it is absent and optional;
+ * the typed getters below check the rest. */
 static JsonNode *member(req_t *r, JsonObject *o, const char *where, const char *k, bool req)
 {
     JsonNode *n = json_object_get_member(o, k);
