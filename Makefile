@@ -64,7 +64,8 @@ JOBS        ?= $(shell nproc)
 .PHONY: all deps run test seam unit cli scenarios determinism sweep abi interop interop-long bench asan clean \
         impl impl-check install uninstall mutants
 
-all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice
+all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice \
+     $(BUILD)/rtcsim-live
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -216,6 +217,23 @@ $(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c
 $(BUILD)/tests/test_nice_adapter: | $(BUILD)/rtcsim-nice
 $(BUILD)/tests/test_nice_adapter.o: CFLAGS += $(NICE_ADAPTER_CFLAGS)
 $(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
+
+# The adapter of in-process implementations (docs/live.md, "Adapters: any
+# in-process implementation"): build/ref.so, or any PATH.so of the ABI,
+# served as a live program; json-glib for the protocol, the ABI's header
+# alone of the project's. Its unit test runs it on build/ref.so, so both
+# are built before the test (order-only).
+LIVE_ADAPTER_CFLAGS = $(shell pkg-config --cflags json-glib-1.0 2>/dev/null)
+LIVE_ADAPTER_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) -ldl
+
+$(BUILD)/rtcsim-live: sim/adapters/live/adapter.c
+	@mkdir -p $(@D)
+	@echo "  CC   $@"
+	@$(CC) $(WARN) -Iinclude $(LIVE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LDFLAGS) $(LIVE_ADAPTER_LIBS)
+
+$(BUILD)/tests/test_live_adapter: | $(BUILD)/rtcsim-live $(BUILD)/ref.so
+$(BUILD)/tests/test_live_adapter.o: CFLAGS += $(LIVE_ADAPTER_CFLAGS)
+$(BUILD)/tests/test_live_adapter: LDLIBS += $(LIVE_ADAPTER_LIBS)
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
