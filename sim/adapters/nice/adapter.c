@@ -66,6 +66,15 @@ typedef struct conn {
     bool offerer;
     bool connecting;                   /* connect() since creation or update() */
     bool have_remote;
+    /* ICE restarts come in pairs (RFC 8839 s.4.4.3: a changed ufrag in an
+     * offer is a restart, and its answer restarts too). remote_stale: this
+     * side restarted first (update() with no restarted description
+     * before it), so the remote credentials it holds are the generation
+     * the peer is about to drop, and are not handed to libnice until the
+     * peer's restarted description comes. remote_restarted: the peer
+     * restarted first (a restarted description since the last update()),
+     * so the update() that answers it keeps them (D150). */
+    bool remote_stale, remote_restarted;
     char *rufrag, *rpwd;
     /* remote candidates of the remote description's generation; handed to
      * libnice when both connect() was called and the credentials are known
@@ -669,7 +678,7 @@ static void conn_free(conn_t *c)
  * begin"); until then remote candidates wait here (D126). */
 static void pass_remote(conn_t *c)
 {
-    if (!c->connecting || !c->have_remote)
+    if (!c->connecting || !c->have_remote || c->remote_stale)
         return;
     nice_agent_set_remote_credentials(c->agent, c->stream, c->rufrag, c->rpwd);
     if (c->rcands && nice_agent_set_remote_candidates(c->agent, c->stream, 1, c->rcands) < 0)
@@ -834,6 +843,12 @@ static bool m_set_remote_description(req_t *r)
          * generation (RFC 8445 s.9) */
         g_slist_free_full(c->rcands, (GDestroyNotify)nice_candidate_free);
         c->rcands = NULL;
+        /* the answer to this side's restart, or a restart of the peer's
+         * that this side's next update() answers (D150) */
+        if (c->remote_stale)
+            c->remote_stale = false;
+        else
+            c->remote_restarted = true;
     }
     set_remote(c, &d);
     c->passed = false;
@@ -927,6 +942,10 @@ static bool m_update(req_t *r)
         return false;
     c->connecting = false;
     c->passed = false;
+    /* the remote credentials wait for the peer's restart unless this
+     * update() answers one (D150) */
+    c->remote_stale = c->have_remote && !c->remote_restarted;
+    c->remote_restarted = false;
     if (addresses_kept(c)) {
         /* RFC 8445 s.9: new ufrag and password, the checks flushed, the
          * pair in use kept meanwhile; libnice also drops the remote
