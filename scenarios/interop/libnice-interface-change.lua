@@ -6,7 +6,8 @@
 -- in its own interfaces, and his page calls update() on the network
 -- change (the spec: update() "will usually be called upon network
 -- interfaces change"), signals the new description, and Alice's page
--- answers the restart (peers.restart).
+-- answers the restart (peers.restart); Bob's checks wait for her
+-- restarted answer (D150).
 --
 -- Phase 1, t = 5: Bob's interface is renumbered (192.168.1.10 to .11, a
 -- DHCP lease that changed). His pair's local address is gone, so update()

@@ -8,7 +8,8 @@
  * component (RTP and RTCP multiplexed, RFC 5761; docs/decisions.md D14),
  * UDP only. The offerer is controlling (RFC 8445 s.6.1.1, D15). How the
  * spec's model maps onto NiceAgent, and where it differs, is the
- * "Adapters: libnice" section of docs/live.md; the choices are D125-D129.
+ * "Adapters: libnice" section of docs/live.md; the choices are D125-D129,
+ * D148 and D150.
  *
  * The protocol owns stdout: the adapter keeps a private copy of the
  * descriptor for it and points fd 1 at stderr, so that nothing a library
