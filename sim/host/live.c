@@ -35,6 +35,7 @@ extern char **environ;
 struct sim_live {
     sim_lives_t *ls;
     sim_host_t  *host;
+    sim_iface_t *iface;             /* its one interface (D132) */
     uint32_t     ip;                /* the address the namespace has (the interface's) */
     bool         up;                /* the TUN's link as the namespace has it */
     char         name[64];          /* argv[0] */
@@ -300,6 +301,12 @@ static void mirror(void *arg, sim_iface_t *i)
 {
     sim_live_t *l = arg;
     char why[200], a[16], b[16], addr[24];
+    if (i != l->iface) {
+        sim_net_fault(sim_host_net(l->host), "live host %s (%s): interface %s added while its "
+                      "program runs; a live host has exactly one", sim_host_name(l->host), l->name,
+                      sim_iface_name(i));
+        return;
+    }
     uint32_t ip = sim_iface_ip(i);
     bool up = sim_iface_is_up(i);
     if (ip != l->ip) {
@@ -623,6 +630,7 @@ sim_live_t *sim_live_start(sim_lives_t *ls, sim_host_t *h, char *const argv[], b
     }
     l->ls = ls;
     l->host = h;
+    l->iface = iface;
     l->ip = sim_iface_ip(iface);
     l->up = true;                  /* as the namespace is set up below */
     l->tun = l->out = l->err = l->in = -1;
