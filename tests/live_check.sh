@@ -35,6 +35,18 @@ if printf '%s\n' "$out" | head -1 | grep -q "^ERROR " &&
 else
   fail=$((fail + 1)); echo "live_check: deny: got:"; printf '%s\n' "$out" | head -3
 fi
+# the bridge follows its host's interface (renumbering, down, up: D149),
+# seen by a plain program that sends from one port on any address
+if command -v python3 >/dev/null; then
+  out=$("$rtcsim" run --allow-program python3 --out "$dir/out-renumber" tests/live/renumber.lua 2>&1)
+  if printf '%s\n' "$out" | head -1 | grep -q "^PASS "; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1)); echo "live_check: renumber: got:"; printf '%s\n' "$out" | head -6
+  fi
+else
+  echo "live_check: renumber: skipped, no python3"
+fi
 left=$(ip netns list 2>/dev/null | grep -c "^rtcsim-" || true)
 if [ "$left" != 0 ]; then fail=$((fail + 1)); echo "live_check: $left namespaces left behind"; else pass=$((pass + 1)); fi
 echo "live: $pass passed, $fail failed"

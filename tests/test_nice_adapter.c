@@ -20,12 +20,14 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +35,8 @@
 #include <unistd.h>
 
 #include <json-glib/json-glib.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 
 /* RFC 8445 s.14.2: checks are paced one per Ta, 50 ms by default (libnice
  * uses 20 ms; the RFC's is the slower, so bounds from it hold for both). */
@@ -97,6 +101,10 @@ typedef struct peer {
     struct peer *other;                /* trickle candidates to it, NULL: keep */
 } peer_t;
 
+/* >= 0: peer_start runs the adapter in this network namespace, without
+ * --address (renumbering_regathers) */
+static int peer_netns = -1;
+
 static void peer_start(peer_t *p, const char *name)
 {
     int to[2], from[2];
@@ -111,6 +119,12 @@ static void peer_start(peer_t *p, const char *name)
         dup2(from[1], 1);
         close(to[0]); close(to[1]); close(from[0]); close(from[1]);
         const char *path = adapter_path();
+        if (peer_netns >= 0) {
+            /* in a namespace of the test's: the adapter finds its addresses */
+            if (setns(peer_netns, CLONE_NEWNET) < 0)
+                _exit(126);
+            execl(path, path, (char *)NULL);
+        }
         execl(path, path, "--address", "127.0.0.1", (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
         _exit(127);
@@ -1006,6 +1020,160 @@ START_TEST(bad_requests)
 }
 END_TEST
 
+/* ---- update() after the host's address changed ------------------------------------ */
+
+/* The test's namespace, named by the runner's pid in main(), deleted by
+ * the case's teardown in the runner (a failed check ends the test's own
+ * process before it could). */
+static char test_ns[40];
+
+static void netns_teardown(void)
+{
+    char cmd[80];
+    snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", test_ns);
+    if (system(cmd) < 0)
+        fprintf(stderr, "test_nice_adapter: cannot delete namespace %s\n", test_ns);
+}
+
+/* `ip ARGS` (a format); its exit status. */
+static int ip(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+static int ip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *args = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *cmd = g_strdup_printf("ip %s 2>&1", args);
+    int st = system(cmd);
+    g_free(cmd);
+    g_free(args);
+    return st;
+}
+
+/* Read p's events until endofcandidates (or the deadline), each
+ * candidate's address into addrs and port into ports; the count of
+ * `disconnected` among them into *down. Whether endofcandidates came. */
+static bool gathered(peer_t *p, GPtrArray *addrs, GArray *ports, int *down, long deadline)
+{
+    for (;;) {
+        JsonNode *n = g_queue_pop_head(&p->events);
+        if (!n)
+            n = read_line(p, deadline);
+        if (!n)
+            return false;
+        JsonObject *e = obj(n);
+        ck_assert_msg(json_object_has_member(e, "event"), "%s: a response nobody asked for", p->name);
+        const char *name = str_member(e, "event");
+        if (strcmp(name, "candidate") == 0) {
+            JsonObject *c = json_object_get_object_member(e, "candidate");
+            g_ptr_array_add(addrs, g_strdup(str_member(c, "connectionAddress")));
+            gint64 port = int_member(c, "connectionPort");
+            g_array_append_val(ports, port);
+        } else if (strcmp(name, "disconnected") == 0) {
+            (*down)++;
+        }
+        bool eoc = strcmp(name, "endofcandidates") == 0;
+        json_node_unref(n);
+        if (eoc)
+            return true;
+    }
+}
+
+/* The adapter runs as on a live host: in a namespace whose one interface
+ * is a TUN device (held open here, so that it is running: libnice lists
+ * only interfaces up and running) with a /32. It gathers on 10.99.0.1;
+ * the namespace is renumbered to 10.99.0.2 as sim/host/live.c does it
+ * (the new address added, the old deleted); update() must announce
+ * candidates on 10.99.0.2 only, under new credentials (the spec's
+ * update(): gathering again; D148). A second update() with nothing
+ * changed is D129's restart: the same candidates, announced again. */
+START_TEST(renumbering_regathers)
+{
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) < 0) {
+        fprintf(stderr, "test_nice_adapter: renumbering_regathers skipped: needs root and "
+                        "/dev/net/tun\n");
+        return;
+    }
+    const char *ns = test_ns;
+    char dev[IFNAMSIZ];
+    snprintf(dev, sizeof dev, "nt%ld", (long)getpid() % 100000);
+    int tun = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
+    ck_assert_int_ge(tun, 0);
+    ck_assert_int_eq(ioctl(tun, TUNSETIFF, &ifr), 0);
+    ck_assert_int_eq(ip("netns add %s", ns), 0);
+    ck_assert_int_eq(ip("link set %s netns %s", dev, ns), 0);
+    ck_assert_int_eq(ip("-n %s addr add 10.99.0.1/32 dev %s", ns, dev), 0);
+    ck_assert_int_eq(ip("-n %s link set %s up", ns, dev), 0);
+    char nspath[80];
+    snprintf(nspath, sizeof nspath, "/run/netns/%s", ns);
+    peer_netns = open(nspath, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(peer_netns, 0);
+
+    peer_t p;
+    peer_start(&p, "renumbered");
+    close(peer_netns);
+    peer_netns = -1;
+    hello(&p);
+    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
+    json_node_unref(ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}"));
+    JsonNode *d1 = ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
+    GArray *ports = g_array_new(FALSE, FALSE, sizeof(gint64));
+    int down = 0;
+    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS), "no endofcandidates");
+    ck_assert_uint_ge(addrs->len, 1);
+    for (guint i = 0; i < addrs->len; i++)
+        ck_assert_str_eq(g_ptr_array_index(addrs, i), "10.99.0.1");
+
+    ck_assert_int_eq(ip("-n %s addr add 10.99.0.2/32 dev %s", ns, dev), 0);
+    ck_assert_int_eq(ip("-n %s addr del 10.99.0.1/32 dev %s", ns, dev), 0);
+    json_node_unref(ok(&p, "connection.update", "{\"connection\":\"c1\"}"));
+    JsonNode *d2 = ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    ck_assert_str_ne(str_member(member_obj(d2, "description"), "usefrag"),
+                     str_member(member_obj(d1, "description"), "usefrag"));
+    ck_assert_str_eq(str_member(member_obj(d2, "description"), "connection-id"),
+                     str_member(member_obj(d1, "description"), "connection-id"));
+    g_ptr_array_set_size(addrs, 0);
+    g_array_set_size(ports, 0);
+    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS),
+                  "no endofcandidates after update()");
+    ck_assert_uint_ge(addrs->len, 1);
+    for (guint i = 0; i < addrs->len; i++)
+        ck_assert_msg(strcmp(g_ptr_array_index(addrs, i), "10.99.0.2") == 0,
+                      "update() after the renumbering announced %s, which the host no longer has",
+                      (char *)g_ptr_array_index(addrs, i));
+    ck_assert_int_eq(down, 0);              /* never connected: nothing to lose */
+
+    /* nothing changed since: D129's restart, the same candidates again */
+    GArray *before = g_array_copy(ports);
+    g_ptr_array_set_size(addrs, 0);
+    g_array_set_size(ports, 0);
+    json_node_unref(ok(&p, "connection.update", "{\"connection\":\"c1\"}"));
+    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS),
+                  "no endofcandidates after the second update()");
+    ck_assert_uint_eq(ports->len, before->len);
+    for (guint i = 0; i < ports->len; i++) {
+        ck_assert_str_eq(g_ptr_array_index(addrs, i), "10.99.0.2");
+        ck_assert_int_eq(g_array_index(ports, gint64, i), g_array_index(before, gint64, i));
+    }
+
+    json_node_unref(ok(&p, "shutdown", NULL));
+    ck_assert_int_eq(peer_wait(&p), 0);
+    json_node_unref(d1);
+    json_node_unref(d2);
+    g_array_unref(before);
+    g_array_unref(ports);
+    g_ptr_array_unref(addrs);
+    peer_free(&p);
+    close(tun);
+}
+END_TEST
+
 static Suite *nice_adapter_suite(void)
 {
     Suite *s = suite_create("nice_adapter");
@@ -1019,6 +1187,11 @@ static Suite *nice_adapter_suite(void)
     tcase_add_test(tc, failed_checks_disconnect);
     tcase_add_test(tc, bad_requests);
     suite_add_tcase(s, tc);
+    TCase *nc = tcase_create("netns");
+    tcase_set_timeout(nc, 60);
+    tcase_add_unchecked_fixture(nc, NULL, netns_teardown);
+    tcase_add_test(nc, renumbering_regathers);
+    suite_add_tcase(s, nc);
     return s;
 }
 
@@ -1026,6 +1199,7 @@ int main(void)
 {
     /* a dead adapter's pipe must fail a write, not kill the test */
     signal(SIGPIPE, SIG_IGN);
+    snprintf(test_ns, sizeof test_ns, "nicetest-%ld", (long)getpid());
     SRunner *sr = srunner_create(nice_adapter_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -19,6 +19,10 @@
  * Real time is by nature not a function of the seed: live scenarios are
  * outside the determinism check and byte goldens.
  *
+ * The host's interface is watched: its renumbering, down and up are
+ * made the namespace's too (the TUN's address, link and default route),
+ * so that the program sees its network change as on a phone (D149).
+ *
  * Needs root, /dev/net/tun and iproute2's `ip`. sim_live_unavailable says
  * why not, for a scenario to be skipped with that reason, never passed.
  * Namespaces and devices are named rtcsim-<pid>-<n>, so parallel runs do

@@ -8,7 +8,8 @@
  * component (RTP and RTCP multiplexed, RFC 5761; docs/decisions.md D14),
  * UDP only. The offerer is controlling (RFC 8445 s.6.1.1, D15). How the
  * spec's model maps onto NiceAgent, and where it differs, is the
- * "Adapters: libnice" section of docs/live.md; the choices are D125-D129.
+ * "Adapters: libnice" section of docs/live.md; the choices are D125-D129,
+ * D148 and D150.
  *
  * The protocol owns stdout: the adapter keeps a private copy of the
  * descriptor for it and points fd 1 at stderr, so that nothing a library
@@ -66,6 +67,15 @@ typedef struct conn {
     bool offerer;
     bool connecting;                   /* connect() since creation or update() */
     bool have_remote;
+    /* ICE restarts come in pairs (RFC 8839 s.4.4.3: a changed ufrag in an
+     * offer is a restart, and its answer restarts too). remote_stale: this
+     * side restarted first (update() with no restarted description
+     * before it), so the remote credentials it holds are the generation
+     * the peer is about to drop, and are not handed to libnice until the
+     * peer's restarted description comes. remote_restarted: the peer
+     * restarted first (a restarted description since the last update()),
+     * so the update() that answers it keeps them (D150). */
+    bool remote_stale, remote_restarted;
     char *rufrag, *rpwd;
     /* remote candidates of the remote description's generation; handed to
      * libnice when both connect() was called and the credentials are known
@@ -572,40 +582,90 @@ bad:
     return false;
 }
 
-/* The local addresses to gather on: --address, or every IPv4 address of
- * the host but loopback (the simulated network is IPv4; D125). */
-static void add_local_addresses(NiceAgent *agent)
+/* The local addresses to gather on, now: --address, or every IPv4
+ * address of the host but loopback (the simulated network is IPv4; D125).
+ * libnice lists only interfaces that are up and running. */
+static GPtrArray *local_ips(void)
 {
+    GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
     if (addresses->len) {
-        for (guint i = 0; i < addresses->len; i++) {
-            NiceAddress a;
-            nice_address_init(&a);
-            nice_address_set_from_string(&a, g_ptr_array_index(addresses, i));
-            nice_agent_add_local_address(agent, &a);
-        }
-        return;
+        for (guint i = 0; i < addresses->len; i++)
+            g_ptr_array_add(a, g_strdup(g_ptr_array_index(addresses, i)));
+        return a;
     }
     GList *ips = nice_interfaces_get_local_ips(FALSE);
-    for (GList *i = ips; i; i = i->next) {
-        if (ipv4(i->data)) {
-            NiceAddress a;
-            nice_address_init(&a);
-            nice_address_set_from_string(&a, i->data);
-            nice_agent_add_local_address(agent, &a);
-        }
-    }
+    for (GList *i = ips; i; i = i->next)
+        if (ipv4(i->data))
+            g_ptr_array_add(a, g_strdup(i->data));
     g_list_free_full(ips, g_free);
+    return a;
+}
+
+static void add_local_addresses(NiceAgent *agent)
+{
+    GPtrArray *ips = local_ips();
+    for (guint i = 0; i < ips->len; i++) {
+        NiceAddress a;
+        nice_address_init(&a);
+        nice_address_set_from_string(&a, g_ptr_array_index(ips, i));
+        nice_agent_add_local_address(agent, &a);
+    }
+    g_ptr_array_unref(ips);
+}
+
+static bool has_str(GPtrArray *a, const char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (strcmp(g_ptr_array_index(a, i), s) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the host's addresses are those c's host candidates were
+ * gathered on (the same set). */
+static bool addresses_kept(const conn_t *c)
+{
+    GPtrArray *now = local_ips(), *had = g_ptr_array_new_with_free_func(g_free);
+    GSList *local = nice_agent_get_local_candidates(c->agent, c->stream, 1);
+    for (GSList *i = local; i; i = i->next) {
+        NiceCandidate *nc = i->data;
+        char a[NICE_ADDRESS_STRING_LEN];
+        nice_address_to_string(&nc->addr, a);
+        if (nc->type == NICE_CANDIDATE_TYPE_HOST && !has_str(had, a))
+            g_ptr_array_add(had, g_strdup(a));
+    }
+    g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
+    bool same = now->len == had->len;
+    for (guint i = 0; same && i < now->len; i++)
+        same = has_str(had, g_ptr_array_index(now, i));
+    g_ptr_array_unref(now);
+    g_ptr_array_unref(had);
+    return same;
+}
+
+/* An agent of c's and its stream go (its sockets are closed). */
+static void agent_free(conn_t *c, NiceAgent *agent, guint stream)
+{
+    if (!agent)
+        return;
+    g_signal_handlers_disconnect_by_data(agent, c);
+    nice_agent_remove_stream(agent, stream);
+    g_object_unref(agent);
+}
+
+static void agent_drop(conn_t *c)
+{
+    if (c->reannounce) {
+        g_source_remove(c->reannounce);
+        c->reannounce = 0;
+    }
+    agent_free(c, c->agent, c->stream);
+    c->agent = NULL;
 }
 
 static void conn_free(conn_t *c)
 {
-    if (c->reannounce)
-        g_source_remove(c->reannounce);
-    if (c->agent) {
-        g_signal_handlers_disconnect_by_data(c->agent, c);
-        nice_agent_remove_stream(c->agent, c->stream);
-        g_object_unref(c->agent);
-    }
+    agent_drop(c);
     g_slist_free_full(c->rcands, (GDestroyNotify)nice_candidate_free);
     g_free(c->id);
     g_free(c->cid);
@@ -619,7 +679,7 @@ static void conn_free(conn_t *c)
  * begin"); until then remote candidates wait here (D126). */
 static void pass_remote(conn_t *c)
 {
-    if (!c->connecting || !c->have_remote)
+    if (!c->connecting || !c->have_remote || c->remote_stale)
         return;
     nice_agent_set_remote_credentials(c->agent, c->stream, c->rufrag, c->rpwd);
     if (c->rcands && nice_agent_set_remote_candidates(c->agent, c->stream, 1, c->rcands) < 0)
@@ -653,6 +713,48 @@ static char *make_cid(void)
     return s;
 }
 
+/* c's NiceAgent, on the host's addresses now, with its one stream (not
+ * gathering yet); c->agent and c->stream. false with r failed (c->agent
+ * then NULL). */
+static bool agent_new(req_t *r, conn_t *c)
+{
+    sock_t *s = c->sock;
+    /* Full ICE, regular nomination (RFC 8445 s.8.1.1; D128) and consent
+     * freshness (RFC 7675; D127). Not ICE_TRICKLE: the protocol has no
+     * remote end-of-candidates, and libnice 0.1.21 takes remote candidates
+     * at any time without it (D126). */
+    c->agent = nice_agent_new_full(g_main_loop_get_context(loop), NICE_COMPATIBILITY_RFC5245,
+                                   NICE_AGENT_OPTION_REGULAR_NOMINATION |
+                                   NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    /* RFC 8445 s.6.1.1: the offerer (no remote description) controls (D15) */
+    g_object_set(c->agent, "controlling-mode", c->offerer ? TRUE : FALSE, "ice-tcp", FALSE,
+                 "ice-udp", TRUE, "upnp", FALSE, NULL);
+    if (s->stun_ip)
+        g_object_set(c->agent, "stun-server", s->stun_ip, "stun-server-port", s->stun_port, NULL);
+    add_local_addresses(c->agent);
+    c->stream = nice_agent_add_stream(c->agent, 1);
+    if (c->stream == 0) {
+        g_object_unref(c->agent);
+        c->agent = NULL;
+        return fail(r, "failed", "libnice could not add a stream");
+    }
+    for (guint i = 0; i < s->turn->len; i++) {
+        turn_server_t *t = g_ptr_array_index(s->turn, i);
+        if (!nice_agent_set_relay_info(c->agent, c->stream, 1, t->ip, t->port, t->username,
+                                       t->password, NICE_RELAY_TYPE_TURN_UDP)) {
+            agent_drop(c);
+            return fail(r, "failed", "libnice refused TURN server %s:%u", t->ip, t->port);
+        }
+    }
+    g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), c);
+    g_signal_connect(c->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), c);
+    g_signal_connect(c->agent, "component-state-changed", G_CALLBACK(on_state), c);
+    g_signal_connect(c->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), c);
+    nice_agent_attach_recv(c->agent, c->stream, 1, g_main_loop_get_context(loop), on_recv, c);
+    c->state = NICE_COMPONENT_STATE_DISCONNECTED;
+    return true;
+}
+
 static bool m_connection_new(req_t *r)
 {
     const char *sid, *id;
@@ -675,48 +777,19 @@ static bool m_connection_new(req_t *r)
     c->sock = s;
     c->offerer = remote == NULL;
     c->cid = remote ? g_strdup(d.cid) : make_cid();
-    c->state = NICE_COMPONENT_STATE_DISCONNECTED;
     if (remote)
         set_remote(c, &d);
-    /* Full ICE, regular nomination (RFC 8445 s.8.1.1; D128) and consent
-     * freshness (RFC 7675; D127). Not ICE_TRICKLE: the protocol has no
-     * remote end-of-candidates, and libnice 0.1.21 takes remote candidates
-     * at any time without it (D126). */
-    c->agent = nice_agent_new_full(g_main_loop_get_context(loop), NICE_COMPATIBILITY_RFC5245,
-                                   NICE_AGENT_OPTION_REGULAR_NOMINATION |
-                                   NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-    /* RFC 8445 s.6.1.1: the offerer (no remote description) controls (D15) */
-    g_object_set(c->agent, "controlling-mode", c->offerer ? TRUE : FALSE, "ice-tcp", FALSE,
-                 "ice-udp", TRUE, "upnp", FALSE, NULL);
-    if (s->stun_ip)
-        g_object_set(c->agent, "stun-server", s->stun_ip, "stun-server-port", s->stun_port, NULL);
-    add_local_addresses(c->agent);
-    c->stream = nice_agent_add_stream(c->agent, 1);
-    if (c->stream == 0) {
+    if (!agent_new(r, c)) {
         conn_free(c);
-        return fail(r, "failed", "libnice could not add a stream");
+        return false;
     }
-    for (guint i = 0; i < s->turn->len; i++) {
-        turn_server_t *t = g_ptr_array_index(s->turn, i);
-        if (!nice_agent_set_relay_info(c->agent, c->stream, 1, t->ip, t->port, t->username,
-                                       t->password, NICE_RELAY_TYPE_TURN_UDP)) {
-            conn_free(c);
-            return fail(r, "failed", "libnice refused TURN server %s:%u", t->ip, t->port);
-        }
-    }
-    g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), c);
-    g_signal_connect(c->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), c);
-    g_signal_connect(c->agent, "component-state-changed", G_CALLBACK(on_state), c);
-    g_signal_connect(c->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), c);
-    nice_agent_attach_recv(c->agent, c->stream, 1, g_main_loop_get_context(loop), on_recv, c);
-    c->next = conns;
-    conns = c;
     /* The spec: gathering starts when the RTCConnection is made */
     if (!nice_agent_gather_candidates(c->agent, c->stream)) {
-        conns = c->next;
         conn_free(c);
         return fail(r, "failed", "libnice could not gather candidates (no usable local address?)");
     }
+    c->next = conns;
+    conns = c;
     json_builder_set_member_name(r->result, "id");
     json_builder_add_string_value(r->result, c->cid);
     return true;
@@ -771,6 +844,12 @@ static bool m_set_remote_description(req_t *r)
          * generation (RFC 8445 s.9) */
         g_slist_free_full(c->rcands, (GDestroyNotify)nice_candidate_free);
         c->rcands = NULL;
+        /* the answer to this side's restart, or a restart of the peer's
+         * that this side's next update() answers (D150) */
+        if (c->remote_stale)
+            c->remote_stale = false;
+        else
+            c->remote_restarted = true;
     }
     set_remote(c, &d);
     c->passed = false;
@@ -862,15 +941,50 @@ static bool m_update(req_t *r)
     conn_t *c;
     if (!get_conn(r, &c))
         return false;
-    /* RFC 8445 s.9: new ufrag and password, the checks flushed; libnice
-     * also drops the remote candidates, so they are handed over again at
-     * the next connect() (D129) */
-    if (!nice_agent_restart_stream(c->agent, c->stream))
-        return fail(r, "failed", "libnice could not restart the stream");
     c->connecting = false;
     c->passed = false;
-    if (!c->reannounce)
-        c->reannounce = g_idle_add(reannounce, c);
+    /* the remote credentials wait for the peer's restart unless this
+     * update() answers one (D150) */
+    c->remote_stale = c->have_remote && !c->remote_restarted;
+    c->remote_restarted = false;
+    if (addresses_kept(c)) {
+        /* RFC 8445 s.9: new ufrag and password, the checks flushed, the
+         * pair in use kept meanwhile; libnice also drops the remote
+         * candidates, so they are handed over again at the next connect()
+         * (D129) */
+        if (!nice_agent_restart_stream(c->agent, c->stream))
+            return fail(r, "failed", "libnice could not restart the stream");
+        if (!c->reannounce)
+            c->reannounce = g_idle_add(reannounce, c);
+        return true;
+    }
+    /* The host's addresses changed (a renumbering, an interface gone):
+     * the spec's update() gathers "again as when the RTCConnection was
+     * instantiated", and libnice 0.1.21 cannot on the same agent (its
+     * restart keeps the candidates, its local addresses are fixed once
+     * added), so the connection gets a new agent on the addresses the
+     * host has now, with new credentials (s.9) and new ports. The old one
+     * goes with its pair, whose local address the host no longer has: the
+     * connection is down, `disconnected` if it was up, and `connected`
+     * again at the new agent's READY (D148). */
+    NiceAgent *old = c->agent;
+    guint old_stream = c->stream;
+    if (c->reannounce) {
+        g_source_remove(c->reannounce);
+        c->reannounce = 0;
+    }
+    if (!agent_new(r, c)) {
+        c->agent = old;
+        c->stream = old_stream;
+        return false;
+    }
+    agent_free(c, old, old_stream);
+    if (c->up) {
+        c->up = false;
+        event_end(event_begin("disconnected", c));
+    }
+    if (!nice_agent_gather_candidates(c->agent, c->stream))
+        return fail(r, "failed", "libnice could not gather candidates (no usable local address?)");
     return true;
 }
 
