@@ -58,6 +58,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -590,6 +592,72 @@ typedef struct rtcsim_impl {
                               int64_t duration_ms, int64_t gap_ms, char *err, size_t errlen);
     bool (*media_dtmf_state)(const rtcsim_media_t *m, const char *track, rtcsim_dtmf_state_t *st);
 } rtcsim_impl_t;
+
+/*
+ * The harness's check of a table, the one `rtcsim run --impl` and the
+ * adapter build/rtcsim-live apply before calling anything: NULL if t is a
+ * table they accept, else why not (in why, or a constant). An
+ * implementation may run it on its own table in a unit test.
+ */
+static inline const char *rtcsim_impl_check(const rtcsim_impl_t *t, char *why, size_t len)
+{
+#define RTCSIM_E_(name) { #name, offsetof(rtcsim_impl_t, name) }
+    typedef struct { const char *name; size_t off; } entry_t;
+    static const entry_t required[] = {
+        RTCSIM_E_(socket_new), RTCSIM_E_(socket_free), RTCSIM_E_(socket_handle_datagram),
+        RTCSIM_E_(socket_handle_timeout), RTCSIM_E_(socket_set_locals), RTCSIM_E_(socket_address_lost),
+        RTCSIM_E_(connection_new), RTCSIM_E_(connection_free), RTCSIM_E_(connection_opaque),
+        RTCSIM_E_(connection_id), RTCSIM_E_(connection_local_description),
+        RTCSIM_E_(connection_set_remote_description), RTCSIM_E_(connection_set_local_candidate),
+        RTCSIM_E_(connection_set_remote_candidate), RTCSIM_E_(connection_connect),
+        RTCSIM_E_(connection_update), RTCSIM_E_(connection_handle_timeout),
+        RTCSIM_E_(connection_next_event),
+    };
+    /* with media_new, all of these: the media plane is all or nothing */
+    static const entry_t media[] = {
+        RTCSIM_E_(media_free), RTCSIM_E_(media_handle_timeout), RTCSIM_E_(media_next_event),
+        RTCSIM_E_(media_local_description), RTCSIM_E_(media_remote_description),
+        RTCSIM_E_(media_set_remote_description), RTCSIM_E_(media_add_stream),
+        RTCSIM_E_(media_remove_stream), RTCSIM_E_(media_send_stream), RTCSIM_E_(media_send_track),
+        RTCSIM_E_(media_add_connection), RTCSIM_E_(media_remove_connection),
+        RTCSIM_E_(media_connections), RTCSIM_E_(media_set_track_properties),
+        RTCSIM_E_(media_sending_streams), RTCSIM_E_(media_receiving_streams),
+        RTCSIM_E_(media_stream_tracks), RTCSIM_E_(media_close), RTCSIM_E_(media_track_stats),
+    };
+#undef RTCSIM_E_
+    if (t->abi_version != RTCSIM_IMPL_ABI_VERSION) {
+        snprintf(why, len, "it was built for ABI version %u; this rtcsim speaks version %u "
+                 "(rebuild it against this rtcsim's include/rtcsim/impl.h)",
+                 (unsigned)t->abi_version, RTCSIM_IMPL_ABI_VERSION);
+        return why;
+    }
+    if (t->size < sizeof *t) {
+        snprintf(why, len, "its table is %u bytes, not the %zu of ABI version %u (built against "
+                 "another impl.h?)", (unsigned)t->size, sizeof *t, RTCSIM_IMPL_ABI_VERSION);
+        return why;
+    }
+    if (!t->name || !t->name[0])
+        return "its table has no name";
+    for (int plane = 0; plane < 2; plane++) {
+        const entry_t *e = plane ? media : required;
+        size_t n = plane ? sizeof media / sizeof *media : sizeof required / sizeof *required;
+        if (plane && !t->media_new)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            void (*fn)(void);
+            memcpy(&fn, (const char *)t + e[i].off, sizeof fn);
+            if (fn)
+                continue;
+            snprintf(why, len, plane ? "its table has media_new but lacks %s (the media plane is "
+                                       "all or nothing)" : "its table lacks the required entry %s",
+                     e[i].name);
+            return why;
+        }
+    }
+    if (!t->media_insert_dtmf != !t->media_dtmf_state)
+        return "its table has one of media_insert_dtmf and media_dtmf_state but not the other";
+    return NULL;
+}
 
 /* The symbol an implementation exports (RTCSIM_IMPL_SYMBOL), declared
  * here so that the compiler checks its definition: the table for

@@ -29,68 +29,6 @@ bool sim_impl_is_builtin(const sim_impl_t *impl)
     return impl == &builtin;
 }
 
-/* The entries an implementation must have (impl.h says which are
- * optional), by offset, so that the check names the one missing. */
-#define E(name) { #name, offsetof(rtcsim_impl_t, name) }
-typedef struct { const char *name; size_t off; } entry_t;
-static const entry_t required[] = {
-    E(socket_new), E(socket_free), E(socket_handle_datagram), E(socket_handle_timeout),
-    E(socket_set_locals), E(socket_address_lost),
-    E(connection_new), E(connection_free), E(connection_opaque), E(connection_id),
-    E(connection_local_description), E(connection_set_remote_description),
-    E(connection_set_local_candidate), E(connection_set_remote_candidate), E(connection_connect),
-    E(connection_update), E(connection_handle_timeout), E(connection_next_event),
-};
-/* With media_new, all of these. */
-static const entry_t media[] = {
-    E(media_free), E(media_handle_timeout), E(media_next_event), E(media_local_description),
-    E(media_remote_description), E(media_set_remote_description), E(media_add_stream),
-    E(media_remove_stream), E(media_send_stream), E(media_send_track), E(media_add_connection),
-    E(media_remove_connection), E(media_connections), E(media_set_track_properties),
-    E(media_sending_streams), E(media_receiving_streams), E(media_stream_tracks), E(media_close),
-    E(media_track_stats),
-};
-#undef E
-
-static bool has(const rtcsim_impl_t *t, size_t off)
-{
-    void (*fn)(void);
-    memcpy(&fn, (const char *)t + off, sizeof fn);
-    return fn != NULL;
-}
-
-static const char *check_table(const rtcsim_impl_t *t, char *why, size_t len)
-{
-    if (t->abi_version != RTCSIM_IMPL_ABI_VERSION) {
-        snprintf(why, len, "it was built for ABI version %u; this rtcsim speaks version %u "
-                 "(rebuild it against this rtcsim's include/rtcsim/impl.h)",
-                 (unsigned)t->abi_version, RTCSIM_IMPL_ABI_VERSION);
-        return why;
-    }
-    if (t->size < sizeof *t) {
-        snprintf(why, len, "its table is %u bytes, not the %zu of ABI version %u (built against "
-                 "another impl.h?)", (unsigned)t->size, sizeof *t, RTCSIM_IMPL_ABI_VERSION);
-        return why;
-    }
-    if (!t->name || !t->name[0])
-        return "its table has no name";
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++)
-        if (!has(t, required[i].off)) {
-            snprintf(why, len, "its table lacks the required entry %s", required[i].name);
-            return why;
-        }
-    if (t->media_new)
-        for (size_t i = 0; i < sizeof media / sizeof *media; i++)
-            if (!has(t, media[i].off)) {
-                snprintf(why, len, "its table has media_new but lacks %s (the media plane is "
-                         "all or nothing)", media[i].name);
-                return why;
-            }
-    if (!t->media_insert_dtmf != !t->media_dtmf_state)
-        return "its table has one of media_insert_dtmf and media_dtmf_state but not the other";
-    return NULL;
-}
-
 /* Loaded implementations live as long as the process (a table's
  * functions may be anywhere in the object, and scenarios run one per
  * child process). */
@@ -147,7 +85,7 @@ const sim_impl_t *sim_impl_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     char why[256];
-    const char *bad = check_table(t, why, sizeof why);
+    const char *bad = rtcsim_impl_check(t, why, sizeof why);
     if (bad) {
         snprintf(err, errlen, "implementation %s: %s", path, bad);
         dlclose(dl);

@@ -2268,35 +2268,6 @@ static void free_all(void)
 
 /* ---- loading the implementation ------------------------------------------------------------- */
 
-/* The entries impl.h requires, by offset, so that a refusal names the
- * one missing (sim/host/impl.c checks the same list). */
-#define ENTRY(e) { #e, offsetof(rtcsim_impl_t, e) }
-static const struct entry { const char *name; size_t off; } required[] = {
-    ENTRY(socket_new), ENTRY(socket_free), ENTRY(socket_handle_datagram),
-    ENTRY(socket_handle_timeout), ENTRY(socket_set_locals), ENTRY(socket_address_lost),
-    ENTRY(connection_new), ENTRY(connection_free), ENTRY(connection_opaque), ENTRY(connection_id),
-    ENTRY(connection_local_description), ENTRY(connection_set_remote_description),
-    ENTRY(connection_set_local_candidate), ENTRY(connection_set_remote_candidate),
-    ENTRY(connection_connect), ENTRY(connection_update), ENTRY(connection_handle_timeout),
-    ENTRY(connection_next_event),
-}, media_entries[] = {
-    ENTRY(media_free), ENTRY(media_handle_timeout), ENTRY(media_next_event),
-    ENTRY(media_local_description), ENTRY(media_remote_description),
-    ENTRY(media_set_remote_description), ENTRY(media_add_stream), ENTRY(media_remove_stream),
-    ENTRY(media_send_stream), ENTRY(media_send_track), ENTRY(media_add_connection),
-    ENTRY(media_remove_connection), ENTRY(media_connections), ENTRY(media_set_track_properties),
-    ENTRY(media_sending_streams), ENTRY(media_receiving_streams), ENTRY(media_stream_tracks),
-    ENTRY(media_close), ENTRY(media_track_stats),
-};
-#undef ENTRY
-
-static bool has_entry(const rtcsim_impl_t *t, size_t off)
-{
-    void (*fn)(void);
-    memcpy(&fn, (const char *)t + off, sizeof fn);
-    return fn != NULL;
-}
-
 /* The table of PATH.so, checked as the harness checks one; NULL with a
  * message on stderr otherwise. */
 static const rtcsim_impl_t *load(const char *path)
@@ -2324,35 +2295,10 @@ static const rtcsim_impl_t *load(const char *path)
               RTCSIM_IMPL_SYMBOL, RTCSIM_IMPL_ABI_VERSION, RTCSIM_IMPL_ABI_VERSION);
         return NULL;
     }
-    if (t->abi_version != RTCSIM_IMPL_ABI_VERSION) {
-        logf_("implementation %s: it was built for ABI version %u; this adapter speaks version %u",
-              path, (unsigned)t->abi_version, RTCSIM_IMPL_ABI_VERSION);
-        return NULL;
-    }
-    if (t->size < sizeof *t) {
-        logf_("implementation %s: its table is %u bytes, not the %zu of ABI version %u", path,
-              (unsigned)t->size, sizeof *t, RTCSIM_IMPL_ABI_VERSION);
-        return NULL;
-    }
-    if (!t->name || !t->name[0]) {
-        logf_("implementation %s: its table has no name", path);
-        return NULL;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(required); i++)
-        if (!has_entry(t, required[i].off)) {
-            logf_("implementation %s: its table lacks the required entry %s", path,
-                  required[i].name);
-            return NULL;
-        }
-    for (size_t i = 0; t->media_new && i < G_N_ELEMENTS(media_entries); i++)
-        if (!has_entry(t, media_entries[i].off)) {
-            logf_("implementation %s: its table has media_new but lacks %s (the media plane is "
-                  "all or nothing)", path, media_entries[i].name);
-            return NULL;
-        }
-    if (!t->media_insert_dtmf != !t->media_dtmf_state) {
-        logf_("implementation %s: its table has one of media_insert_dtmf and media_dtmf_state "
-              "but not the other", path);
+    char why[256];
+    const char *bad = rtcsim_impl_check(t, why, sizeof why);
+    if (bad) {
+        logf_("implementation %s: %s", path, bad);
         return NULL;
     }
     return t;                       /* dl stays open for the process's life */
