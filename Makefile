@@ -135,7 +135,7 @@ abi: $(BUILD)/rtcsim $(BUILD)/ref.so
 # The live scenarios, where the bridge can run (root, /dev/net/tun, ip);
 # elsewhere it says so and why, and passes nothing. Every capture they
 # write must decode in tshark as the rest.
-interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
+interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice $(BUILD)/rtcsim-live $(BUILD)/ref.so
 	@rm -rf reports/interop
 	@if [ "$$(id -u)" != 0 ]; then echo "interop: skipped: live hosts need root"; \
 	elif [ ! -c /dev/net/tun ]; then echo "interop: skipped: no /dev/net/tun"; \
@@ -144,7 +144,7 @@ interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice
 	    ip link set rsprobe$$$$ netns rtcsim-probe-$$$$ 2>&1 && ip netns del rtcsim-probe-$$$$ 2>&1); then \
 	  ip netns del rtcsim-probe-$$$$ 2>/dev/null; ip tuntap del dev rsprobe$$$$ mode tun 2>/dev/null; \
 	  echo "interop: skipped: cannot make a network namespace with a TUN device here: $$why"; \
-	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program turnserver $(LIVE) && \
+	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program $(BUILD)/rtcsim-live --allow-program turnserver $(LIVE) && \
 	  tests/tshark_check.sh reports/interop captures && \
 	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
 
