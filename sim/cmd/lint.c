@@ -9,7 +9,7 @@
 #include "trace/lint.h"
 
 static const char usage[] =
-    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] FILE...\n"
+    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--decrypt OUT.pcap] FILE...\n"
     "\n"
     "Checks every packet of pcap or pcapng captures (any link type of\n"
     "Ethernet, raw IP, Linux SLL/SLL2, BSD loopback; IPv4 and IPv6; UDP and\n"
@@ -24,6 +24,12 @@ static const char usage[] =
     "  --json        the findings and counts as one JSON object on stdout\n"
     "  --junit FILE  also a JUnit XML report (a test case per file; errors fail it)\n"
     "  --no-info     leave info findings out of the text output (still counted)\n"
+    "  --keylog FILE an NSS key log (CLIENT_RANDOM lines, as Wireshark reads):\n"
+    "                DTLS 1.2/1.0 sessions found in it give their SRTP keys\n"
+    "                (RFC 5764 s.4.2), so SRTP and SRTCP are authenticated and\n"
+    "                decrypted and the media checks run on the plain packets\n"
+    "  --decrypt OUT.pcap  with one FILE: write its decrypted twin, every UDP/IPv4\n"
+    "                datagram with its SRTP/SRTCP replaced by the plain packet\n"
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 bad usage or a file that\n"
     "cannot be read (not a capture, corrupt or truncated: the message gives\n"
@@ -33,7 +39,7 @@ int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
 {
     sim_lint_opts_t o = { 0 };
     bool json = false, opts_done = false;
-    const char *junit = NULL;
+    const char *junit = NULL, *keylog = NULL;
     const char *files[4096];
     size_t nfiles = 0;
     for (int i = 0; i < argc; i++) {
@@ -56,6 +62,19 @@ int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
                 fprintf(err, "rtcsim lint: --junit needs a file name\n");
                 return 2;
             }
+        } else if (!opts_done && (strcmp(a, "--keylog") == 0 || strcmp(a, "--decrypt") == 0 ||
+                                  strncmp(a, "--keylog=", 9) == 0 || strncmp(a, "--decrypt=", 10) == 0)) {
+            bool k = a[2] == 'k';
+            const char *eq = strchr(a, '=');
+            const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v || !*v) {
+                fprintf(err, "rtcsim lint: %s needs a file name\n", k ? "--keylog" : "--decrypt");
+                return 2;
+            }
+            if (k)
+                keylog = v;
+            else
+                o.decrypt_path = v;
         } else if (!opts_done && a[0] == '-' && a[1]) {
             fprintf(err, "rtcsim lint: unknown option '%s'\nTry 'rtcsim lint --help'.\n", a);
             return 2;
@@ -70,9 +89,19 @@ int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
         fprintf(err, "rtcsim lint: no capture given\nTry 'rtcsim lint --help'.\n");
         return 2;
     }
+    if (o.decrypt_path && nfiles != 1) {
+        fprintf(err, "rtcsim lint: --decrypt writes the twin of one capture; %zu were given\n", nfiles);
+        return 2;
+    }
     sim_lint_t *l = sim_lint_new(&o);
     if (!l) {
         fprintf(err, "rtcsim lint: out of memory\n");
+        return 2;
+    }
+    char kerr[512];
+    if (keylog && sim_lint_load_keylog(l, keylog, kerr, sizeof kerr) < 0) {
+        fprintf(err, "rtcsim lint: %s\n", kerr);
+        sim_lint_free(l);
         return 2;
     }
     bool unreadable = false;

@@ -11,10 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <srtp2/srtp.h>
 #include <stun/stunmessage.h>
+
+#include "check/capture.h"
 
 /* The checkers, in the order they see a message; NULL ends the list. */
 static const sim_lint_checker_t *const checkers[SIM_LINT_MAX_CHECKERS] = {
+    &sim_lint_dtls_checker,
     NULL
 };
 
@@ -50,6 +54,9 @@ typedef struct core_flow {
     code_count_t      *codes;       /* findings per code, for SAME_KEPT */
     channel_t         *channels;    /* TURN: a client-server flow's bindings (RFC 8656 s.12) */
     size_t             nchannels;
+    srtp_t             srtp[2];     /* unprotecting what a (0) and b (1) send: sim_lint_flow_srtp */
+    unsigned           srtp_trials; /* SRTP on it tried under other flows' associations */
+    bool               ice_ok;      /* a Binding success response was seen on it: a valid pair */
     bool               have_client; /* TURN: which side is the client (it sent a request) */
     sim_trace_addr_t   client;
     struct core_flow  *hnext, *lnext, *lprev;
@@ -67,8 +74,37 @@ typedef struct file_rec {
     int64_t   t0;
 } file_rec_t;
 
+/* A DTLS association's SRTP keys (RFC 5764 s.4.2), kept for the flows its
+ * media moves to: an ICE restart or a new pair keeps the DTLS association
+ * (RFC 8842 s.5 / RFC 8445 s.9: the transport changes, not the session),
+ * so SRTP on a new 5-tuple that shares one endpoint with the handshake's is
+ * tried under these keys, and kept where it authenticates. */
+#define MAX_ASSOC 16
+typedef struct assoc {
+    char             profile[40];
+    uint8_t          km[2 * (32 + 14)];
+    size_t           len;
+    sim_trace_addr_t client, server;
+    char             flow[160];
+} assoc_t;
+
+typedef struct keylog_entry {
+    uint8_t client_random[32], master[48];
+} keylog_entry_t;
+
 struct sim_lint {
     sim_lint_opts_t opts;
+    keylog_entry_t *keys;
+    size_t          nkeys;
+    assoc_t         assoc[MAX_ASSOC];
+    size_t          nassoc;
+    bool            have_keylog;
+    uint8_t         plain[65536 + 64];  /* the last decrypted message */
+    const uint8_t  *last_plain;         /* set by dispatch when it decrypted this datagram's */
+    size_t          last_plain_len;
+    size_t          last_inner_off, last_inner_len;    /* a Send/Data indication's DATA value */
+    sim_capture_t  *twin;               /* --decrypt */
+    uint64_t        twin_written, twin_decrypted, twin_skipped, twin_kept;
     finding_t      *findings;
     size_t          nfindings, capfindings;
     file_rec_t     *files;
@@ -191,6 +227,9 @@ static uint32_t addr_hash(const sim_trace_addr_t *a)
     return (h ^ a->port) * 16777619u;
 }
 
+static void flow_unkey(core_flow_t *cf);
+static bool adopt_keys(sim_lint_t *l, core_flow_t *cf, const sim_lint_pkt_t *p);
+
 static void flow_end(sim_lint_t *l, core_flow_t *cf)
 {
     for (size_t i = 0; checkers[i]; i++) {
@@ -199,6 +238,7 @@ static void flow_end(sim_lint_t *l, core_flow_t *cf)
         if (checkers[i]->flow_free && cf->f.state[i])
             checkers[i]->flow_free(&cf->f, cf->f.state[i]);
     }
+    flow_unkey(cf);
     while (cf->codes) {
         code_count_t *c = cf->codes;
         cf->codes = c->next;
@@ -411,7 +451,7 @@ static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf
         c == STUN_REQUEST) {
         cf->client = d->src;
         cf->have_client = true;
-    } else if (m == STUN_SEND && c == STUN_INDICATION) {
+    } else if (m == STUN_IND_SEND && c == STUN_INDICATION) {
         cf->client = d->src;
         cf->have_client = true;
     } else if (m == STUN_IND_DATA && c == STUN_INDICATION) {
@@ -440,14 +480,16 @@ static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf
         }
         return;
     }
-    if ((m == STUN_SEND || m == STUN_IND_DATA) && c == STUN_INDICATION) {
+    if ((m == STUN_IND_SEND || m == STUN_IND_DATA) && c == STUN_INDICATION) {
         uint16_t dl;
         const uint8_t *inner = stun_message_find(&msg, STUN_ATTRIBUTE_DATA, &dl);
         if (!inner ||
             stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
             !sockaddr_to(&ss, &peer))
             return;
-        bool from_client = m == STUN_SEND;
+        bool from_client = m == STUN_IND_SEND;
+        l->last_inner_off = (size_t)(inner - data);
+        l->last_inner_len = dl;
         relayed(l, d, cf, from_client, from_client ? &d->src : &d->dst, from_client ? &d->dst : &d->src, &peer, inner, dl);
     }
 }
@@ -475,26 +517,309 @@ static void channel_data(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t 
 static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, bool from_a,
                      sim_lint_proto_t proto, const uint8_t *data, size_t len)
 {
+    if (proto == SIM_LINT_STUN && data[0] == 0x01 && data[1] == 0x01)
+        cf->ice_ok = true;      /* a Binding success response (RFC 8489 s.5: type 0x0101) */
     sim_lint_pkt_t p = { .d = d, .flow = &cf->f, .from_a = from_a, .proto = proto, .data = data, .len = len };
+    if (!cf->srtp[0] && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP))
+        adopt_keys(l, cf, &p);
+    srtp_t ctx = cf->srtp[from_a ? 0 : 1];
+    if (ctx && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP) && len <= sizeof l->plain - 64) {
+        memcpy(l->plain, data, len);
+        int n = (int)len;
+        srtp_err_status_t st = proto == SIM_LINT_RTP ? srtp_unprotect(ctx, l->plain, &n)
+                                                     : srtp_unprotect_rtcp(ctx, l->plain, &n);
+        if (st == srtp_err_status_ok) {
+            p.data = l->plain;
+            p.len = (size_t)n;
+            p.decrypted = true;
+            l->last_plain = l->plain;
+            l->last_plain_len = (size_t)n;
+        } else if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old) {
+            /* RFC 3711 s.3.3.2: a copy of one already taken (the network's
+             * or the capture's duplicate): handed on as it is */
+            sim_lint_report(l, &p, NULL, SIM_LINT_INFO, "RFC 3711 s.3.3.2", "srtp.replay",
+                            "%s index seen already (a duplicate): not decrypted again",
+                            proto == SIM_LINT_RTP ? "SRTP" : "SRTCP");
+        } else {
+            /* RFC 3711 s.3.3 step 5 / s.3.4: MUST be discarded: a forgery,
+             * a corrupted packet, or keys that are not this flow's */
+            sim_lint_report(l, &p, NULL, SIM_LINT_ERROR, proto == SIM_LINT_RTP ? "RFC 3711 s.3.3" : "RFC 3711 s.3.4",
+                            "srtp.auth", "%s does not authenticate under the DTLS-SRTP keys (libsrtp: status %d)",
+                            proto == SIM_LINT_RTP ? "SRTP" : "SRTCP", (int)st);
+        }
+    }
     for (size_t i = 0; checkers[i]; i++)
         if (checkers[i]->protos & (1u << proto))
             checkers[i]->packet(l, &p);
 }
 
+/* The decrypted twin (--decrypt): every UDP/IPv4 datagram as captured,
+ * with its SRTP/SRTCP replaced by the plain packet where it was
+ * decrypted, also inside ChannelData (its length adjusted); inside a
+ * Send/Data indication the original is kept (its attributes would need
+ * rewriting). */
+static void twin_write(sim_lint_t *l, const sim_trace_dgram_t *d, bool channel)
+{
+    if (d->transport != SIM_TRACE_UDP || d->src.family != 4 || d->dst.family != 4) {
+        l->twin_skipped++;
+        return;
+    }
+    const uint8_t *pay = d->data;
+    size_t n = d->len;
+    uint8_t *buf = NULL;
+    if (l->last_plain && channel) {
+        buf = malloc(4 + l->last_plain_len);
+        if (buf) {
+            buf[0] = d->data[0];
+            buf[1] = d->data[1];
+            buf[2] = (uint8_t)(l->last_plain_len >> 8);
+            buf[3] = (uint8_t)l->last_plain_len;
+            memcpy(buf + 4, l->last_plain, l->last_plain_len);
+            pay = buf;
+            n = 4 + l->last_plain_len;
+            l->twin_decrypted++;
+        }
+    } else if (l->last_plain && d->data[0] >= 128) {
+        pay = l->last_plain;
+        n = l->last_plain_len;
+        l->twin_decrypted++;
+    } else if (l->last_plain && l->last_inner_off >= 24 &&
+               l->last_inner_off + ((l->last_inner_len + 3) & ~(size_t)3) == d->len &&
+               (buf = malloc(l->last_inner_off + l->last_plain_len + 3))) {
+        /* a Send/Data indication whose DATA is its last attribute (RFC
+         * 8656 s.11): DATA's and the message's lengths follow the plain
+         * value, padded to 4 (RFC 8489 s.14) */
+        size_t off = l->last_inner_off, pl = l->last_plain_len, padded = (pl + 3) & ~(size_t)3;
+        memcpy(buf, d->data, off);
+        memcpy(buf + off, l->last_plain, pl);
+        /* padding of any value (RFC 8489 s.14): the sender's own, as the
+         * captured message has it */
+        bool had_pad = l->last_inner_len % 4 != 0;
+        memset(buf + off + pl, had_pad ? d->data[d->len - 1] : 0, padded - pl);
+        buf[off - 2] = (uint8_t)(pl >> 8);
+        buf[off - 1] = (uint8_t)pl;
+        n = off + padded;
+        buf[2] = (uint8_t)((n - 20) >> 8);
+        buf[3] = (uint8_t)(n - 20);
+        pay = buf;
+        l->twin_decrypted++;
+    } else if (l->last_plain) {
+        l->twin_kept++;
+    }
+    sim_pkt_t *p = calloc(1, sizeof *p + n);
+    if (p) {
+        p->src_ip = (uint32_t)d->src.ip[0] << 24 | (uint32_t)d->src.ip[1] << 16 | (uint32_t)d->src.ip[2] << 8 | d->src.ip[3];
+        p->dst_ip = (uint32_t)d->dst.ip[0] << 24 | (uint32_t)d->dst.ip[1] << 16 | (uint32_t)d->dst.ip[2] << 8 | d->dst.ip[3];
+        p->src_port = d->src.port;
+        p->dst_port = d->dst.port;
+        p->ttl = 64;
+        p->len = p->cap = (uint32_t)n;
+        memcpy(p->data, pay, n);
+        sim_capture_write(l->twin, d->time_ns < 0 ? 0 : (sim_time_t)d->time_ns, p);
+        l->twin_written++;
+        free(p);
+    }
+    free(buf);
+}
+
 static void datagram(sim_lint_t *l, const sim_trace_dgram_t *d)
 {
+    l->last_plain = NULL;
     bool from_a;
     core_flow_t *cf = flow_get(l, &d->src, &d->dst, d->transport, NULL, d->packet, &from_a);
     sim_lint_proto_t p = (other_port(d->src.port) || other_port(d->dst.port)) ? SIM_LINT_OTHER
                                                                               : classify(d->data, d->len);
     l->cur->by_proto[p]++;
-    if (p == SIM_LINT_CHANNELDATA) {
+    if (p == SIM_LINT_CHANNELDATA)
         channel_data(l, d, cf, d->data, d->len);
-        return;
-    }
-    dispatch(l, d, cf, from_a, p, d->data, d->len);
+    else
+        dispatch(l, d, cf, from_a, p, d->data, d->len);
     if (p == SIM_LINT_STUN)
         turn_stun(l, d, cf, d->data, d->len);
+    if (l->twin)
+        twin_write(l, d, p == SIM_LINT_CHANNELDATA);
+}
+
+/* ---- keys ------------------------------------------------------------------------------ */
+
+static int hexbytes(const char *s, size_t slen, uint8_t *out, size_t n)
+{
+    if (slen != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+int sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "--keylog %s: cannot read it", path);
+        return -1;
+    }
+    char line[1024];
+    unsigned no = 0;
+    while (fgets(line, sizeof line, f)) {
+        no++;
+        char label[64], cr[128], ms[256];
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        /* NSS's format: LABEL CLIENT_RANDOM SECRET, hex; TLS 1.3's labels
+         * are another key schedule (not read) */
+        if (sscanf(line, "%63s %127s %255s", label, cr, ms) != 3) {
+            fclose(f);
+            snprintf(err, errlen, "%s:%u: not a key log line (LABEL CLIENT_RANDOM SECRET)", path, no);
+            return -1;
+        }
+        if (strcmp(label, "CLIENT_RANDOM") != 0)
+            continue;
+        keylog_entry_t e;
+        if (hexbytes(cr, strlen(cr), e.client_random, 32) < 0 || hexbytes(ms, strlen(ms), e.master, 48) < 0) {
+            fclose(f);
+            snprintf(err, errlen, "%s:%u: CLIENT_RANDOM needs 64 hex digits of client random and 96 of "
+                                  "master secret", path, no);
+            return -1;
+        }
+        l->keys = xrealloc(l->keys, (l->nkeys + 1) * sizeof *l->keys);
+        l->keys[l->nkeys++] = e;
+    }
+    fclose(f);
+    l->have_keylog = true;
+    return 0;
+}
+
+bool sim_lint_has_keylog(const sim_lint_t *l) { return l->have_keylog; }
+
+const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32])
+{
+    for (size_t i = 0; i < l->nkeys; i++)
+        if (memcmp(l->keys[i].client_random, client_random, 32) == 0)
+            return l->keys[i].master;
+    return NULL;
+}
+
+/* The flow's two unprotecting contexts under the keys; false if the
+ * profile is not one libsrtp is set up for here. */
+static bool flow_keys(core_flow_t *cf, const char *profile, bool client_is_a, const uint8_t *km, size_t len)
+{
+    static bool init;
+    if (!init) {
+        srtp_init();            /* refused only when something in the process got there first: fine */
+        init = true;
+    }
+    srtp_policy_t pol;
+    memset(&pol, 0, sizeof pol);
+    size_t key, salt;
+    if (strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_80") == 0 || strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_32") == 0) {
+        key = 16, salt = 14;
+        if (profile[26] == '3')
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+        else
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);     /* RFC 5764 s.4.1.2: SRTCP's tag is 80 bits */
+    } else if (strcmp(profile, "SRTP_AEAD_AES_128_GCM") == 0) {
+        key = 16, salt = 12;
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+    } else if (strcmp(profile, "SRTP_AEAD_AES_256_GCM") == 0) {
+        key = 32, salt = 12;
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtp);
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtcp);
+    } else {
+        return false;
+    }
+    if (len < 2 * (key + salt))
+        return false;
+    for (int side = 0; side < 2; side++) {
+        /* side 0 unprotects what a sends: the client's keys if a is the client */
+        bool client = (side == 0) == client_is_a;
+        uint8_t ks[32 + 14];
+        memcpy(ks, km + (client ? 0 : key), key);
+        memcpy(ks + key, km + 2 * key + (client ? 0 : salt), salt);
+        pol.key = ks;
+        pol.ssrc.type = ssrc_any_inbound;
+        pol.window_size = 1024;     /* reordering in a capture beyond the default 128 */
+        if (cf->srtp[side])
+            srtp_dealloc(cf->srtp[side]);
+        cf->srtp[side] = NULL;
+        if (srtp_create(&cf->srtp[side], &pol) != srtp_err_status_ok)
+            cf->srtp[side] = NULL;
+    }
+    return cf->srtp[0] && cf->srtp[1];
+}
+
+static void flow_unkey(core_flow_t *cf)
+{
+    for (int i = 0; i < 2; i++)
+        if (cf->srtp[i]) {
+            srtp_dealloc(cf->srtp[i]);
+            cf->srtp[i] = NULL;
+        }
+}
+
+void sim_lint_flow_srtp(sim_lint_t *l, sim_lint_flow_t *f, const char *profile, bool client_is_a,
+                        const uint8_t *km, size_t len)
+{
+    core_flow_t *cf = (core_flow_t *)f;
+    if (!flow_keys(cf, profile, client_is_a, km, len) || len > sizeof l->assoc[0].km)
+        return;
+    assoc_t *a = &l->assoc[l->nassoc < MAX_ASSOC ? l->nassoc++ : MAX_ASSOC - 1];
+    snprintf(a->profile, sizeof a->profile, "%s", profile);
+    memcpy(a->km, km, len);
+    a->len = len;
+    a->client = client_is_a ? f->a : f->b;
+    a->server = client_is_a ? f->b : f->a;
+    snprintf(a->flow, sizeof a->flow, "%s", f->name);
+}
+
+/* SRTP on a flow with no handshake of its own: the keys of an
+ * association whose handshake flow shares an endpoint with it, if one
+ * authenticates a packet (at most 8 packets tried per flow). */
+static bool adopt_keys(sim_lint_t *l, core_flow_t *cf, const sim_lint_pkt_t *p)
+{
+    if (cf->srtp_trials >= 8 || !l->nassoc || p->len > sizeof l->plain - 64)
+        return false;
+    cf->srtp_trials++;
+    /* RFC 8445 s.11: media goes only over a valid pair; where the capture
+     * shows no check that succeeded on this one, the association is not
+     * taken to it (what came on it stays as captured) */
+    if (!cf->ice_ok) {
+        if (cf->srtp_trials == 1)
+            sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 8445 s.11", "srtp.no-valid-pair",
+                            "SRTP on a pair no ICE check in this capture made valid: not decrypted");
+        return false;
+    }
+    for (size_t i = 0; i < l->nassoc; i++) {
+        const assoc_t *a = &l->assoc[i];
+        bool client_is_a;
+        if (addr_eq(&a->client, &cf->f.a) || addr_eq(&a->server, &cf->f.b))
+            client_is_a = true;
+        else if (addr_eq(&a->client, &cf->f.b) || addr_eq(&a->server, &cf->f.a))
+            client_is_a = false;
+        else
+            continue;
+        if (!flow_keys(cf, a->profile, client_is_a, a->km, a->len))
+            continue;
+        memcpy(l->plain, p->data, p->len);
+        int n = (int)p->len;
+        srtp_t ctx = cf->srtp[p->from_a ? 0 : 1];
+        srtp_err_status_t st = p->proto == SIM_LINT_RTP ? srtp_unprotect(ctx, l->plain, &n)
+                                                        : srtp_unprotect_rtcp(ctx, l->plain, &n);
+        /* a fresh context again, so the packet is taken by dispatch as the first */
+        if (st == srtp_err_status_ok && flow_keys(cf, a->profile, client_is_a, a->km, a->len)) {
+            sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 8842 s.5", "srtp.association-moved",
+                            "SRTP under the keys of the DTLS association made on %s (the media moved to a new "
+                            "pair; the association stays)", a->flow);
+            return true;
+        }
+        flow_unkey(cf);
+    }
+    return false;
 }
 
 /* ---- a file ------------------------------------------------------------------------ */
@@ -516,6 +841,17 @@ int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
         return -1;
     }
     fr->format = sim_trace_format(t);
+    char twin_tmp[4096] = "";
+    if (l->opts.decrypt_path) {
+        snprintf(twin_tmp, sizeof twin_tmp, "%s.tmp", l->opts.decrypt_path);
+        if (!(l->twin = sim_capture_open(twin_tmp, err, errlen))) {
+            sim_trace_close(t);
+            fr->error = xrealloc(NULL, strlen(err) + 1);
+            strcpy(fr->error, err);
+            l->cur = NULL;
+            return -1;
+        }
+    }
     sim_trace_dgram_t d;
     int r;
     bool first = true;
@@ -535,6 +871,22 @@ int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
         fr->error = xrealloc(NULL, strlen(err) + 1);
         strcpy(fr->error, err);
     }
+    if (l->twin) {
+        /* written whole, then renamed: a twin of a file read only partly is
+         * not left as a result */
+        char cerr[512];
+        int cr = sim_capture_close(l->twin, cerr, sizeof cerr);
+        l->twin = NULL;
+        if (r < 0 || cr < 0 || rename(twin_tmp, l->opts.decrypt_path) != 0) {
+            remove(twin_tmp);
+            if (r >= 0) {
+                snprintf(err, errlen, "--decrypt %s: %s", l->opts.decrypt_path, cr < 0 ? cerr : "cannot rename it");
+                fr->error = xrealloc(NULL, strlen(err) + 1);
+                strcpy(fr->error, err);
+                r = -1;
+            }
+        }
+    }
     l->cur = NULL;
     return r < 0 ? -1 : 0;
 }
@@ -551,6 +903,7 @@ void sim_lint_free(sim_lint_t *l)
         free(l->files[i].error);
     }
     free(l->files);
+    free(l->keys);
     free(l);
 }
 
@@ -591,6 +944,12 @@ void sim_lint_write_text(const sim_lint_t *l, FILE *out)
             fprintf(out, " (%llu not listed: more than %d of one kind on one flow)", (unsigned long long)fr->suppressed,
                     SAME_KEPT);
         fputs(fr->error ? "; READ PARTLY: the findings stop where the file became unreadable\n" : "\n", out);
+        if (l->opts.decrypt_path && !fr->error)
+            fprintf(out, "%s: decrypted twin %s: %llu datagrams, %llu of them decrypted; %llu not written "
+                         "(TCP or IPv6), %llu decrypted inside a Send/Data indication whose DATA is not last, kept as captured\n",
+                    fr->path, l->opts.decrypt_path, (unsigned long long)l->twin_written,
+                    (unsigned long long)l->twin_decrypted, (unsigned long long)l->twin_skipped,
+                    (unsigned long long)l->twin_kept);
         for (int s = 0; s < SIM_TRACE_SKIP__COUNT; s++)
             if (fr->skipped[s])
                 fprintf(out, "%s: not linted: %llu packets: %s (the first is packet %llu)\n", fr->path,

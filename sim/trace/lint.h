@@ -70,6 +70,8 @@ typedef struct sim_lint_pkt {
     sim_lint_proto_t         proto;
     const uint8_t           *data;  /* the message: inside ChannelData or a Send/Data */
     size_t                   len;   /* indication for a relayed flow */
+    bool                     decrypted;  /* RTP/RTCP: data is the plain packet of SRTP/SRTCP the
+                                          * core authenticated and decrypted (sim_lint_flow_srtp) */
 } sim_lint_pkt_t;
 
 typedef struct sim_lint sim_lint_t;
@@ -99,11 +101,28 @@ void sim_lint_report(sim_lint_t *l, const sim_lint_pkt_t *p, sim_lint_flow_t *fl
 
 /* Options of a run. */
 typedef struct sim_lint_opts {
-    bool quiet_info;                /* leave info findings out of the text output */
+    bool        quiet_info;         /* leave info findings out of the text output */
+    const char *decrypt_path;       /* write the decrypted twin of the (one) file linted here */
 } sim_lint_opts_t;
 
 sim_lint_t *sim_lint_new(const sim_lint_opts_t *o);
 void        sim_lint_free(sim_lint_t *l);
+
+/* An NSS key log (CLIENT_RANDOM lines; others ignored). 0, or -1 with
+ * "FILE:LINE: why" in err. */
+int         sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errlen);
+bool        sim_lint_has_keylog(const sim_lint_t *l);
+/* The 48-byte master secret the key log gives for a client random, or NULL. */
+const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32]);
+/* DTLS-SRTP keys for f (RFC 5764 s.4.2's layout: client key, server key,
+ * client salt, server salt; profile as RFC 5764 s.4.1.2 / RFC 7714 name
+ * it): from here on the core authenticates and decrypts the flow's SRTP
+ * and SRTCP and hands checkers the plain packets (decrypted). */
+void        sim_lint_flow_srtp(sim_lint_t *l, sim_lint_flow_t *f, const char *profile, bool client_is_a,
+                               const uint8_t *material, size_t len);
+
+/* The checkers (one file each). */
+extern const sim_lint_checker_t sim_lint_dtls_checker;
 
 /* Lint one file: 0, or -1 with "FILE: ..." in err (unreadable; the
  * findings up to the error are kept and marked as from a partial read). */
