@@ -53,7 +53,8 @@ LIVE      := scenarios/interop
 # Live scenarios that take minutes of real time (TURN lifetimes, RFC 8656
 # s.3.2, s.9): `make interop-long`, not in `make test`.
 LIVE_LONG := scenarios/interop-long
-SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ $(LIVE_LONG)/ scenarios/lib/,$(sort $(wildcard scenarios/*/))))
+# scenarios/bench: what `make bench` runs to make its inputs (not checks).
+SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ $(LIVE_LONG)/ scenarios/lib/ scenarios/bench/,$(sort $(wildcard scenarios/*/))))
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
 STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \
@@ -173,7 +174,7 @@ sweep: $(BUILD)/rtcsim
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench $(BUILD)/rtcsim OPT="-O2 -g"
 	$(BUILD)/tests/bench
-	@tests/bench_suite.sh $(BUILD)/rtcsim
+	@tests/bench_suite.sh $(BUILD)/rtcsim $(SCENARIOS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \

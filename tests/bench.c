@@ -15,6 +15,8 @@
 #include <arpa/inet.h>
 #include <ftw.h>
 #include <malloc.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -33,6 +35,7 @@
 #include "srtp.h"
 #include "stun.h"
 #include "servers/turn_server.h"
+#include "trace/lint.h"
 
 #define RUNS 5
 
@@ -785,18 +788,211 @@ static bool wanted(int argc, char **argv, const char *part)
     return false;
 }
 
+/* ---- rtcsim lint over a large capture (issue 13) ------------------------------------------ */
+
+static long vm_hwm_kb(void)
+{
+    long hwm = -1;
+    FILE *st = fopen("/proc/self/status", "r");
+    char l[256];
+    while (st && fgets(l, sizeof l, st))
+        if (sscanf(l, "VmHWM: %ld kB", &hwm) == 1)
+            break;
+    if (st)
+        fclose(st);
+    return hwm;
+}
+
+typedef struct lint_run { double wall; long hwm_kb; uint64_t packets; } lint_run_t;
+
+/* One lint of path (with keylog if not NULL) in a child of its own, so
+ * that its peak RSS is its own. */
+static lint_run_t lint_once(const char *path, const char *keylog)
+{
+    lint_run_t r = { -1, -1, 0 };
+    int p[2];
+    if (pipe(p) < 0)
+        exit(1);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        sim_lint_t *l = sim_lint_new(NULL);
+        char err[512];
+        double t0 = wall();
+        if (!l || (keylog && sim_lint_load_keylog(l, keylog, err, sizeof err) < 0) ||
+            sim_lint_file(l, path, err, sizeof err) < 0) {
+            fprintf(stderr, "bench lint: %s\n", err);
+            _exit(1);
+        }
+        double dt = wall() - t0;
+        char out[128];
+        int n = snprintf(out, sizeof out, "%.9f %ld %llu\n", dt, vm_hwm_kb(),
+                         (unsigned long long)(sim_lint_count(l, SIM_LINT_ERROR)));
+        if (write(p[1], out, (size_t)n) != n)
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[128] = "";
+    ssize_t n = read(p[0], buf, sizeof buf - 1);
+    close(p[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    unsigned long long errors = 0;
+    if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        sscanf(buf, "%lf %ld %llu", &r.wall, &r.hwm_kb, &errors) != 3) {
+        fprintf(stderr, "bench lint: the lint of %s did not finish\n", path);
+        exit(1);
+    }
+    return r;
+}
+
+/* tshark's plain read of the same file (tshark -r FILE -q: every packet
+ * dissected, nothing printed), its wall time and peak RSS (wait4: a
+ * child's maxrss; this process is small when it forks it). */
+static lint_run_t tshark_once(const char *path)
+{
+    lint_run_t r = { -1, -1, 0 };
+    fflush(stdout);
+    double t0 = wall();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        execlp("tshark", "tshark", "-r", path, "-q", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench lint: tshark -r %s -q failed (is tshark installed?)\n", path);
+        exit(1);
+    }
+    r.wall = wall() - t0;
+    r.hwm_kb = ru.ru_maxrss;
+    return r;
+}
+
+/* The first tenth of a pcap's records (the first tenth of the call), as
+ * a file of its own: the lint's memory on it against the whole file's
+ * says whether memory grows with the length. */
+static void pcap_prefix(const char *from, const char *to, uint64_t *total)
+{
+    static uint8_t data[1 << 18];
+    uint8_t hdr[24], rec[16];
+    uint64_t n = 0;
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    if (!in || !out || fread(hdr, 1, 24, in) != 24 || fwrite(hdr, 1, 24, out) != 24)
+        exit(1);
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t k = 0;
+        fseek(in, 24, SEEK_SET);
+        while (fread(rec, 1, 16, in) == 16) {
+            uint32_t len = (uint32_t)rec[8] | (uint32_t)rec[9] << 8 | (uint32_t)rec[10] << 16 |
+                           (uint32_t)rec[11] << 24;
+            if (len > sizeof data || fread(data, 1, len, in) != len)
+                exit(1);
+            if (pass == 0) {
+                n++;
+            } else if (k++ < n / 10) {
+                if (fwrite(rec, 1, 16, out) != 16 || fwrite(data, 1, len, out) != len)
+                    exit(1);
+            } else {
+                break;
+            }
+        }
+    }
+    fclose(in);
+    if (fclose(out) != 0)
+        exit(1);
+    *total = n;
+}
+
+static void bench_lint(void)
+{
+    char dir[] = "/tmp/rtcsim-bench-lint-XXXXXX";
+    if (!mkdtemp(dir))
+        exit(1);
+    char sub[sizeof dir + 8], cap[sizeof dir + 64], keys[sizeof dir + 64], part[sizeof dir + 64];
+    snprintf(sub, sizeof sub, "%s/run", dir);
+    fflush(stdout);
+    double t0 = wall();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        dup2(dn, 1);
+        execl("/proc/self/exe", "bench", "--scenario", "scenarios/bench/lint-call.lua", sub, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench lint: scenarios/bench/lint-call.lua did not run\n");
+        exit(1);
+    }
+    double gen = wall() - t0;
+    snprintf(cap, sizeof cap, "%s/alice.eth0.pcap", sub);
+    snprintf(keys, sizeof keys, "%s/dtls-keys.log", sub);
+    snprintf(part, sizeof part, "%s/tenth.pcap", dir);
+    struct stat st;
+    if (stat(cap, &st) < 0) {
+        fprintf(stderr, "bench lint: the scenario wrote no %s\n", cap);
+        exit(1);
+    }
+    uint64_t packets = 0;
+    pcap_prefix(cap, part, &packets);
+    double mb = (double)st.st_size / 1e6;
+    printf("  lint: a capture of %llu packets, %.0f MB (scenarios/bench/lint-call.lua, written in %.1f s)\n",
+           (unsigned long long)packets, mb, gen);
+    double w[RUNS], tw[RUNS];
+    long h[RUNS];
+    const char *kinds[] = { "headers only (no key log)", "with the key log: SRTP authenticated and decrypted" };
+    double plain_wall = 0;
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < RUNS; i++) {
+            lint_run_t r = lint_once(cap, k ? keys : NULL);
+            w[i] = r.wall;
+            h[i] = r.hwm_kb;
+        }
+        double m = median(w, RUNS);
+        if (!k)
+            plain_wall = m;
+        long hm = h[0];
+        for (int i = 1; i < RUNS; i++)
+            hm = h[i] > hm ? h[i] : hm;
+        printf("    rtcsim lint, %-52s %7.3f s: %5.2f million packets/s, %6.0f MB/s, peak RSS %ld kB\n", kinds[k],
+               m, (double)packets / m / 1e6, mb / m, hm);
+    }
+    lint_run_t tenth = lint_once(part, keys);
+    lint_run_t whole = lint_once(cap, keys);
+    printf("    peak RSS with the key log, the first tenth of the file %ld kB, the whole file %ld kB\n",
+           tenth.hwm_kb, whole.hwm_kb);
+    long th = 0;
+    for (int i = 0; i < 3; i++) {
+        lint_run_t r = tshark_once(cap);
+        tw[i] = r.wall;
+        th = r.hwm_kb > th ? r.hwm_kb : th;
+    }
+    double tm = median(tw, 3);
+    printf("    tshark -r FILE -q (parse only), same file, same run: %7.3f s: %5.2f million packets/s, peak RSS %ld kB (median of 3)\n",
+           tm, (double)packets / tm / 1e6, th);
+    printf("    lint (headers only) is %.1f times as fast as tshark's plain read\n", tm / plain_wall);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--scenario") == 0)
         return scenario_child(argv[2], argv[3]);
     static const char *const parts[] = { "kernel", "link", "nat", "turn", "topology", "ice", "srtp",
-                                         "call", "calls100" };
+                                         "call", "calls100", "lint" };
     for (int i = 1; i < argc; i++) {
         size_t j = 0;
-        while (j < 9 && strcmp(argv[i], parts[j]) != 0)
+        while (j < 10 && strcmp(argv[i], parts[j]) != 0)
             j++;
-        if (j == 9) {
-            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice|srtp|call|calls100]..."
+        if (j == 10) {
+            fprintf(stderr, "usage: bench [kernel|link|nat|turn|topology|ice|srtp|call|calls100|lint]..."
                             " (no part: all)\n");
             return 2;
         }
@@ -860,6 +1056,8 @@ int main(int argc, char **argv)
         bench_call();
     if (wanted(argc, argv, "calls100"))
         bench_calls100();
+    if (wanted(argc, argv, "lint"))
+        bench_lint();
     if (!wanted(argc, argv, "ice"))
         return 0;
     static const size_t ns[] = { 1, 100, 1000 };

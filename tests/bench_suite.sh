@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# bench_suite.sh RTCSIM [RUNS] - wall time of the whole suite swept over
-# 100 seeds with --jobs 2, the median of RUNS runs (default 5). A figure for
-# `make bench`, never a test: nothing here fails on a slow machine.
+# bench_suite.sh RTCSIM [FOLDER...] - wall time of the suite (the folders
+# given: make bench gives $(SCENARIOS), the live and bench folders left
+# out) swept over 100 seeds with --jobs 2, the median of RUNS runs
+# (default 5, RUNS in the environment). A figure for `make bench`, never a
+# test: nothing here fails on a slow machine.
 set -eu
-rtcsim=$1 runs=${2:-5}
+rtcsim=$1
+shift
+runs=${RUNS:-5}
+folders=("${@:-scenarios}")
 out=$(mktemp -d /tmp/rtcsim-bench-suite-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 times=()
@@ -11,7 +16,7 @@ for i in $(seq "$runs"); do
   t0=$(date +%s.%N)
   # a sweep reports failures at other seeds only where a scenario's own
   # expectations fail; the status is not this figure's business
-  "$rtcsim" run --quiet --seeds 1..100 --jobs 2 --out "$out/r" scenarios >"$out/last" 2>&1 || true
+  "$rtcsim" run --quiet --seeds 1..100 --jobs 2 --out "$out/r" "${folders[@]}" >"$out/last" 2>&1 || true
   t1=$(date +%s.%N)
   times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
 done

@@ -75,6 +75,7 @@ struct sim_trace {
     const uint8_t *map;
     size_t         size;
     size_t         pos;             /* the next block */
+    size_t         released;        /* bytes before this are given back (MADV_DONTNEED) */
     bool           ng, swap, nsec;
     uint32_t       linktype;        /* pcap */
     iface_t        ifaces[MAX_IFACES];
@@ -988,6 +989,18 @@ static int next_frame(sim_trace_t *t, uint32_t *lt, const uint8_t **data, size_t
     }
 }
 
+/* What was read is never read again (datagrams point into the current
+ * frame only; what is kept is copied): its pages are given back every
+ * 4 MiB, so the resident size does not grow with the file. */
+static void release(sim_trace_t *t)
+{
+    size_t page = 4096, upto = t->cur_offset & ~(page - 1);
+    if (upto - t->released < (4u << 20))
+        return;
+    madvise((void *)(t->map + t->released), upto - t->released, MADV_DONTNEED);
+    t->released = upto;
+}
+
 int sim_trace_next(sim_trace_t *t, sim_trace_dgram_t *out, char *err, size_t errlen)
 {
     if (drain(t, out))
@@ -1010,6 +1023,7 @@ int sim_trace_next(sim_trace_t *t, sim_trace_dgram_t *out, char *err, size_t err
             }
             return r;
         }
+        release(t);
         if (frame(t, out, lt, data, caplen))
             return 1;
     }
