@@ -56,6 +56,8 @@ typedef struct dtmf {
     uint16_t last_end_seq;
     uint16_t last_seq;              /* of its last packet */
     bool     audio_said;            /* audio seen during it (said once) */
+    bool     ts_said;               /* a packet of it under another timestamp (said once) */
+    uint32_t alt_ts;                /* that timestamp, taken for the event's from then on */
     held_t   first_end;
 } dtmf_t;
 
@@ -72,6 +74,7 @@ typedef struct ssrc_st {
     uint16_t prev_seq;              /* the last packet's, any order */
     /* timestamps, markers, frames (not of telephone-events) */
     bool     have_ts, prev_marker;
+    uint8_t  prev_media_pt;         /* frames are counted within one payload type */
     uint32_t last_ts;
     uint64_t markers, media, shared_ts, frames_multi, frames_multi_marked, ts_back;
     bool     in_multi;
@@ -230,7 +233,7 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
     }
     if (late)
         return;     /* a late packet says nothing of the event's order */
-    if (e->active && h->ts == e->ts) {
+    if (e->active && (h->ts == e->ts || (e->ts_said && h->ts == e->alt_ts))) {
         e->last_seq = h->seq;
         if (code != e->code) {
             snprintf(m, sizeof m, "SSRC 0x%08x: event %u under timestamp %u, whose event is %u: one timestamp is one event",
@@ -282,13 +285,21 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
     /* another timestamp: a new event, or the next segment of this one */
     bool segment = e->active && !e->ended && e->dur == SEG_MAX && code == e->code && h->ts == e->ts + SEG_MAX;
     if (e->active && !e->ended && !segment && code == e->code && !h->marker && h->contiguous) {
-        snprintf(m, sizeof m, "SSRC 0x%08x event %u: a %s packet with timestamp %u, its event's is %u: every packet of "
-                 "an event, its end packets too, carries the event's timestamp", s->ssrc, code, end ? "final" : "update",
-                 h->ts, e->ts);
-        report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_ERROR, end ? "RFC 4733 s.2.5.1.4" : "RFC 4733 s.2.5.1.2", "dtmf.ts", m);
-        e->ts = h->ts;      /* follow it, so its other packets are not reported again */
+        /* the event's packet under another timestamp: said once an
+         * event, which keeps its own timestamp */
+        if (!e->ts_said) {
+            e->ts_said = true;
+            e->alt_ts = h->ts;
+            snprintf(m, sizeof m, "SSRC 0x%08x event %u: %s packet with timestamp %u, its event's is %u: every packet "
+                     "of an event, its end packets too, carries the event's timestamp", s->ssrc, code,
+                     end ? "a final" : "an update", h->ts, e->ts);
+            report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_ERROR, end ? "RFC 4733 s.2.5.1.4" : "RFC 4733 s.2.5.1.2", "dtmf.ts",
+                        m);
+        }
         e->last_seq = h->seq;
-        if (end) {
+        if (dur > e->dur)
+            e->dur = dur;
+        if (end && !e->ended) {
             e->ended = true;
             e->end_dur = dur;
             e->ends = 1;
@@ -532,8 +543,10 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
     s->prev_seq = seq;
     if (r == SEQ_JUMP) {
         sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 3550 A.1", "rtp.seq.jump",
-                        "SSRC 0x%08x: sequence number %u after %u: a jump of more than %d (a restart if the next follows it)",
-                        ssrc, seq, s->max_seq, MAX_DROPOUT);
+                        "SSRC 0x%08x: sequence number %u after %u: %u %s (a restart if the next follows it)", ssrc, seq,
+                        s->max_seq, (uint16_t)(seq - s->max_seq) < SEQ_MOD / 2 ? (uint16_t)(seq - s->max_seq)
+                                                                               : (uint16_t)(s->max_seq - seq),
+                        (uint16_t)(seq - s->max_seq) < SEQ_MOD / 2 ? "ahead, more than 3000" : "behind, more than 100");
     } else if (r == SEQ_RESTART) {
         s->restarts++;
         s->have_ts = false;
@@ -610,6 +623,9 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
     if (te)
         return;
 
+    /* the event before is over: its final packet's repeats judged */
+    if (s->ev.active && s->ev.ended && r == SEQ_NEXT)
+        dtmf_close(l, p->flow, s, (uint16_t)(s->ev.last_end_seq + 1) == seq);
     /* RFC 4733: audio while an event is under way: said once an event,
      * and only when the audio follows the event's last packet with no
      * gap (a gap may hold its lost final packets) */
@@ -634,7 +650,9 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
                             "clock increments monotonically: only codecs that send frames out of order do this; the SSRC's "
                             "others are counted at the flow's end)",
                             ssrc, ts, s->last_ts, dt);
-        if (dt == 0) {
+        if (pt != s->prev_media_pt) {
+            s->in_multi = false;    /* another format (an event PT the lint cannot name, under SRTP) */
+        } else if (dt == 0) {
             s->shared_ts++;
             s->in_multi = true;
         } else {
@@ -649,6 +667,7 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
     s->have_ts = true;
     s->last_ts = ts;
     s->prev_marker = marker;
+    s->prev_media_pt = (uint8_t)pt;
 }
 
 /* ---- RTCP --------------------------------------------------------------------- */
