@@ -258,6 +258,8 @@ START_TEST(ext_one_byte)
 {
     static const uint8_t id15[] = { 0xBE, 0xDE, 0, 1, 0x10, 0xAA, 0xF0, 0 };
     static const uint8_t over[] = { 0xBE, 0xDE, 0, 1, 0x10, 0xAA, 0x23, 0 };    /* id2 says 4 bytes, 1 left */
+    static const uint8_t over1[] = { 0xBE, 0xDE, 0, 1, 0x13, 1, 2, 3 };         /* id1 says 4 bytes, 3 left */
+    static const uint8_t full[] = { 0xBE, 0xDE, 0, 1, 0x12, 1, 2, 3 };          /* id1, 3 bytes: fills it */
     static const uint8_t id0[] = { 0xBE, 0xDE, 0, 1, 0x05, 0, 0, 0 };
     static const uint8_t fine[] = { 0xBE, 0xDE, 0, 1, 0, 0x10, 0xAA, 0 };       /* padding first: allowed */
     char *j = ext_run(id15, sizeof id15, false);
@@ -272,6 +274,12 @@ START_TEST(ext_one_byte)
     j = ext_run(fine, sizeof fine, false);
     ck_assert_msg(!has_text(j, "\"severity\":\"error\""), "%s", j);
     free(j);
+    j = ext_run(over1, sizeof over1, false);
+    ck_assert_msg(count(j, "rtp.ext.elem", "error") == 1, "%s", j);
+    free(j);
+    j = ext_run(full, sizeof full, false);
+    ck_assert_msg(!has_text(j, "\"severity\":\"error\""), "%s", j);
+    free(j);
     /* known plain: the first extension is judged at once */
     j = ext_run(over, sizeof over, true);
     ck_assert_msg(count(j, "rtp.ext.elem", "error") == 1, "%s", j);
@@ -283,16 +291,20 @@ START_TEST(ext_two_byte_and_length)
 {
     static const uint8_t two_ok[] = { 0x10, 0x00, 0, 2, 5, 3, 1, 2, 3, 0, 7, 0 };      /* id5 L3, pad, id7 L0 */
     static const uint8_t two_over[] = { 0x10, 0x00, 0, 1, 5, 3, 1, 2 };              /* id5 L3, 2 left */
-    static const uint8_t too_long[] = { 0xBE, 0xDE, 0, 9, 0x10, 0xAA, 0, 0 };         /* 9 words, 1 there */
+    static const uint8_t too_long[] = { 0xBE, 0xDE, 0, 7, 0x10, 0xAA, 0, 0 };         /* 7 words: 28 bytes, 24 there */
+    static const uint8_t just_fits[] = { 0xBE, 0xDE, 0, 6, 0x10, 0xAA, 0, 0 };        /* 6 words: the 4 and 20 */
     char *j = ext_run(two_ok, sizeof two_ok, false);
     ck_assert_msg(!has_text(j, "\"severity\":\"error\""), "%s", j);
     free(j);
     j = ext_run(two_over, sizeof two_over, false);
     ck_assert_msg(count(j, "rtp.ext.elem", "error") == 1, "%s", j);
     free(j);
-    /* 9 words is 36 bytes; the packet has the 4 of the extension and 20 of payload */
+    /* after the extension's header the packet has its 4 bytes and 20 of payload */
     j = ext_run(too_long, sizeof too_long, false);
     ck_assert_msg(count(j, "rtp.ext.length", "error") == 1, "%s", j);
+    free(j);
+    j = ext_run(just_fits, sizeof just_fits, false);
+    ck_assert_msg(count(j, "rtp.ext.length", NULL) == 0, "%s", j);
     free(j);
 }
 END_TEST
@@ -460,12 +472,26 @@ START_TEST(rtcp_compound_rules)
     j = rtcp_run(b, n, NULL, true, NULL);
     ck_assert_msg(count(j, "rtcp.sdes", "error") == 1, "%s", j);
     free(j);
-    /* padding on a packet that is not the last */
+    /* padding on a packet that is not the last (its last byte a count
+     * that would fit) */
     n = sr(b, 0x8888);
     b[0] |= 0x20;
+    b[27] = 4;
     n += sdes(b + n, 0x8888, true);
     j = rtcp_run(b, n, NULL, true, NULL);
     ck_assert_msg(count(j, "rtcp.padding", "error") == 1, "%s", j);
+    free(j);
+    /* on the last, a count of 0, then one that fits */
+    n = sr(b, 0x8888);
+    size_t at = n;
+    n += sdes(b + n, 0x8888, true);
+    b[at] |= 0x20;
+    j = rtcp_run(b, n, NULL, true, NULL);
+    ck_assert_msg(count(j, "rtcp.padding", "error") == 1, "%s", j);
+    free(j);
+    b[n - 1] = 3;
+    j = rtcp_run(b, n, NULL, true, NULL);
+    ck_assert_msg(count(j, "rtcp.padding", NULL) == 0, "%s", j);
     free(j);
 }
 END_TEST
@@ -548,7 +574,7 @@ static void ev(cap_t *k, bool m, unsigned pt, uint16_t seq, uint32_t ts, uint8_t
 
 /* Audio 0-4, one event (seq 5-: marker, 3 updates, 3 ends), audio after;
  * break says what to change. */
-enum brk { OK, NO_MARKER, END_DROPPED, DUR_BACK, ONE_END, AUDIO_DURING, TS_MOVES, E_CLEARED, DUR_ZERO };
+enum brk { OK, NO_MARKER, DUR_BACK, ONE_END, AUDIO_DURING, TS_MOVES, E_CLEARED, DUR_ZERO, DUR_ZERO_TWICE };
 
 static char *dtmf_run(enum brk br, const sim_lint_opts_t *o, sim_lint_t **lp)
 {
@@ -559,8 +585,8 @@ static char *dtmf_run(enum brk br, const sim_lint_opts_t *o, sim_lint_t **lp)
     for (; seq < 5; seq++)
         audio(&k, 111, seq, 960u * seq, 0x9999);
     uint32_t ts0 = 960u * seq;
-    ev(&k, br != NO_MARKER, 126, seq++, ts0, 1, false, 10, br == DUR_ZERO ? 0 : 400);
-    ev(&k, false, 126, seq++, ts0, 1, false, 10, 800);
+    ev(&k, br != NO_MARKER, 126, seq++, ts0, 1, false, 10, br == DUR_ZERO || br == DUR_ZERO_TWICE ? 0 : 400);
+    ev(&k, false, 126, seq++, ts0, 1, false, 10, br == DUR_ZERO_TWICE ? 0 : 800);
     if (br == AUDIO_DURING)
         audio(&k, 111, seq++, ts0 + 960, 0x9999);
     ev(&k, false, 126, seq++, br == TS_MOVES ? ts0 + 800 : ts0, 1, false, 10, br == DUR_BACK ? 700 : 1200);
@@ -595,18 +621,19 @@ END_TEST
 
 START_TEST(dtmf_breakages)
 {
-    static const struct { enum brk b; const char *code, *sev; } cases[] = {
-        { NO_MARKER, "dtmf.marker", "error" },
-        { DUR_BACK, "dtmf.duration.back", "error" },
-        { ONE_END, "dtmf.end.repeat", "warning" },
-        { AUDIO_DURING, "dtmf.audio", "warning" },
-        { TS_MOVES, "dtmf.ts", "error" },
-        { E_CLEARED, "dtmf.end.kept", "error" },
-        { DUR_ZERO, "dtmf.duration.zero", "warning" },
+    static const struct { enum brk b; const char *code, *sev; int n; } cases[] = {
+        { NO_MARKER, "dtmf.marker", "error", 1 },
+        { DUR_BACK, "dtmf.duration.back", "error", 1 },
+        { ONE_END, "dtmf.end.repeat", "warning", 1 },
+        { AUDIO_DURING, "dtmf.audio", "warning", 1 },
+        { TS_MOVES, "dtmf.ts", "error", 1 },
+        { E_CLEARED, "dtmf.end.kept", "error", 1 },
+        { DUR_ZERO, "dtmf.duration.zero", "warning", 1 },
+        { DUR_ZERO_TWICE, "dtmf.duration.zero", "warning", 2 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *j = dtmf_run(cases[i].b, NULL, NULL);
-        ck_assert_msg(count(j, cases[i].code, cases[i].sev) == 1, "case %zu (%s): %s", i, cases[i].code, j);
+        ck_assert_msg(count(j, cases[i].code, cases[i].sev) == cases[i].n, "case %zu (%s): %s", i, cases[i].code, j);
         free(j);
     }
 }
