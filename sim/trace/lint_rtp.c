@@ -644,7 +644,10 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
         s->markers++;
     if (s->have_ts) {
         int32_t dt = (int32_t)(ts - s->last_ts);
-        if (dt < 0 && s->ts_back++ == 0)
+        /* a step of 2^30 or more either way (over 3 hours at 90 kHz) is
+         * a discontinuity (a sender's restarted clock, a first packet
+         * stamped 0), which modular arithmetic cannot call back or ahead */
+        if (dt < 0 && dt > -(INT32_C(1) << 30) && s->ts_back++ == 0)
             sim_lint_report(l, p, NULL, SIM_LINT_WARNING, "RFC 3550 s.5.1", "rtp.ts.back",
                             "SSRC 0x%08x: timestamp %u after %u on a later sequence number (%d ticks back; the sampling "
                             "clock increments monotonically: only codecs that send frames out of order do this; the SSRC's "
