@@ -53,6 +53,7 @@ typedef struct dtmf {
     bool     ended;                 /* an E packet seen */
     uint16_t end_dur;
     unsigned ends;                  /* E packets seen for it */
+    unsigned end_seqs;              /* of them, under distinct sequence numbers */
     uint16_t last_end_seq;
     uint16_t last_seq;              /* of its last packet */
     bool     audio_said;            /* audio seen during it (said once) */
@@ -90,6 +91,7 @@ typedef struct ssrc_st {
 
 typedef struct rtp_flow {
     bool       dtls_seen, plain_rtcp, srtcp, srtcp_said, padding_said, ssrc_cap_said, profile_said;
+    bool       keys;                /* the core decrypted SRTP/SRTCP of this flow (--keylog, D167) */
     bool       compound_seen;
     int        ext_clear;           /* D164: extensions that walked (up to EXT_CLEAR_MIN); -1: opaque */
     uint64_t   noncompound;
@@ -115,7 +117,18 @@ static rtp_flow_t *flow_st(sim_lint_flow_t *f)
     return *slot;
 }
 
-static bool known_srtp(const rtp_flow_t *fs) { return !fs->plain_rtcp && (fs->dtls_seen || fs->srtcp); }
+/* D160: this packet's payload is plain: the core decrypted it (D167), or
+ * the flow is known plain and has no keys (with keys, a packet handed on
+ * as captured is SRTP that did not authenticate or was a replay). */
+static bool pkt_plain(const sim_lint_pkt_t *p, const rtp_flow_t *fs)
+{
+    return p->decrypted || (!fs->keys && fs->plain_rtcp);
+}
+
+static bool known_srtp(const sim_lint_pkt_t *p, const rtp_flow_t *fs)
+{
+    return !p->decrypted && (fs->keys || (!fs->plain_rtcp && (fs->dtls_seen || fs->srtcp)));
+}
 
 static bool te_given(const sim_lint_t *l, unsigned pt)
 {
@@ -200,7 +213,11 @@ static enum seq_res seq_update(ssrc_st_t *s, uint16_t seq)
 static void dtmf_close(sim_lint_t *l, sim_lint_flow_t *f, ssrc_st_t *s, bool moved_on)
 {
     dtmf_t *e = &s->ev;
-    if (e->active && e->ended && e->ends < 3 && moved_on) {
+    /* judged only with none of them lost: the packet before the first
+     * seen was seen, and the one after the last follows it (moved_on)
+     * with no gap among them */
+    uint16_t span = (uint16_t)(e->last_end_seq - e->first_end.seq + 1);
+    if (e->active && e->ended && e->ends < 3 && moved_on && e->first_end.contiguous && span == e->end_seqs) {
         char m[200];
         snprintf(m, sizeof m, "SSRC 0x%08x: the final packet of event %u (timestamp %u) was sent %u time%s, not three",
                  s->ssrc, e->code, e->ts, e->ends, e->ends == 1 ? "" : "s");
@@ -256,6 +273,8 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
                 report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_WARNING, "RFC 4733 s.2.5.1.4", "dtmf.end.duration", m);
             }
             e->ends++;
+            if (h->seq != e->last_end_seq)
+                e->end_seqs++;
             e->last_end_seq = h->seq;
             return;
         }
@@ -275,6 +294,7 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
             e->ended = true;
             e->end_dur = dur;
             e->ends = 1;
+            e->end_seqs = 1;
             e->last_end_seq = h->seq;
             e->first_end = *h;
         }
@@ -303,6 +323,7 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
             e->ended = true;
             e->end_dur = dur;
             e->ends = 1;
+            e->end_seqs = 1;
             e->last_end_seq = h->seq;
             e->first_end = *h;
         }
@@ -334,6 +355,7 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
         e->ended = true;
         e->end_dur = dur;
         e->ends = 1;
+            e->end_seqs = 1;
         e->last_end_seq = h->seq;
         e->first_end = *h;
     }
@@ -444,7 +466,7 @@ static void check_ext(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs, ui
             fs->ext_clear++;
         return;
     }
-    if (fs->ext_clear >= EXT_CLEAR_MIN || fs->plain_rtcp) {
+    if (fs->ext_clear >= EXT_CLEAR_MIN || fs->plain_rtcp || fs->keys) {
         sim_lint_report(l, p, NULL, SIM_LINT_ERROR, e.ref, e.code, "%s", e.why);
         return;
     }
@@ -484,7 +506,7 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
         size_t xl = 4 * (size_t)be16(d + hdr + 2);
         uint16_t profile = be16(d + hdr);
         bool rfc8285 = profile == 0xBEDE || (profile & 0xFFF0) == 0x1000;
-        if (!rfc8285 && !fs->plain_rtcp) {
+        if (!rfc8285 && !fs->plain_rtcp && !fs->keys) {
             /* D164: neither RFC 8285 form: a profile's own, or a header
              * encrypted by a scheme that is not SRTP: not checked */
             if (!fs->profile_said)
@@ -505,7 +527,9 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
         hdr += 4 + xl;
     }
     size_t payload = n - hdr;
-    bool plain = fs->plain_rtcp;
+    if (p->decrypted)
+        fs->keys = true;
+    bool plain = pkt_plain(p, fs);
     if (padding) {
         if (plain) {
             /* s.5.1: the last octet counts the padding, itself included */
@@ -516,13 +540,15 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
                 return;
             }
             payload -= count;
-        } else if (!known_srtp(fs) && !fs->padding_said) {
+        } else if (!known_srtp(p, fs) && !fs->padding_said) {
             fs->padding_said = true;
             sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 3711 s.3.1", "rtp.padding.unchecked",
                             "P bit set on a flow not known to be plain RTP: under SRTP the padding count is encrypted, so "
                             "it is not checked on this flow (D160)");
         }
     }
+    if (fs->keys && !p->decrypted)
+        return;     /* D160: a replay or a forgery the core reported (srtp.replay, srtp.auth): not the source's */
     uint16_t seq = be16(d + 2);
     uint32_t ts = be32(d + 4), ssrc = be32(d + 8);
     ssrc_st_t *s = ssrc_get(l, p, fs, ssrc);
@@ -590,7 +616,11 @@ static void rtp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
                 s->ncand = 1;
                 te = true;      /* held: not audio, not yet an event */
             } else {
-                s->te[pt] = TE_NO;
+                /* not an event's shape: decided only where the payload
+                 * is known plain (an SRTP packet handed on as captured
+                 * says nothing of its PT) */
+                if (plain)
+                    s->te[pt] = TE_NO;
                 if (s->cand_pt == pt)
                     s->ncand = 0;
             }
@@ -784,8 +814,13 @@ static void rtcp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
         off += 4 * ((size_t)be16(d + off + 2) + 1);
     }
     bool srtcp = false;
+    if (p->decrypted)
+        fs->keys = true;
     if (!walk) {
-        if (n - l1 < 8 || (fs->plain_rtcp && !srtcp_trailer(d, n))) {
+        /* with keys (D167), a datagram handed on as captured is SRTCP
+         * that did not authenticate or a replay */
+        bool plain_flow = p->decrypted || (fs->plain_rtcp && !fs->keys);
+        if (n - l1 < 8 || p->decrypted || (plain_flow && !srtcp_trailer(d, n))) {
             /* not SRTCP: plain RTCP on this flow, or no room for SRTCP's
              * 4-byte index and a tag (RFC 3711 s.3.4) */
             sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 3550 s.6.1", "rtcp.length",
@@ -801,7 +836,7 @@ static void rtcp_packet(sim_lint_t *l, const sim_lint_pkt_t *p, rtp_flow_t *fs)
                             "SRTCP (or another encrypted RTCP): past the first 8 bytes the compound is encrypted and an "
                             "index and tag follow, so only the first packet's header is checked on this flow (D161)");
         }
-    } else {
+    } else if (!p->decrypted) {
         fs->plain_rtcp = true;
     }
     /* the first packet: SR or RR (s.6.1), its report count fitting its length */
