@@ -4,12 +4,14 @@
  */
 #include "cmd/lint.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "trace/lint.h"
 
 static const char usage[] =
-    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--decrypt OUT.pcap] FILE...\n"
+    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--decrypt OUT.pcap]\n"
+    "                   [--telephone-event PT]... [--rtcp-rsize] FILE...\n"
     "\n"
     "Checks every packet of pcap or pcapng captures (any link type of\n"
     "Ethernet, raw IP, Linux SLL/SLL2, BSD loopback; IPv4 and IPv6; UDP and\n"
@@ -30,6 +32,12 @@ static const char usage[] =
     "                decrypted and the media checks run on the plain packets\n"
     "  --decrypt OUT.pcap  with one FILE: write its decrypted twin, every UDP/IPv4\n"
     "                datagram with its SRTP/SRTCP replaced by the plain packet\n"
+    "  --telephone-event PT  RTP payload type PT (0-127) is RFC 4733 telephone-event\n"
+    "                (repeatable; without it, a dynamic PT is taken for one when\n"
+    "                its payloads are 4-byte DTMF events under one timestamp)\n"
+    "  --rtcp-rsize  reduced-size RTCP (RFC 5506) was negotiated: RTCP that is not\n"
+    "                a full compound is no error (without it, a flow whose RTCP is\n"
+    "                never compound gets one info instead of an error each)\n"
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 bad usage or a file that\n"
     "cannot be read (not a capture, corrupt or truncated: the message gives\n"
@@ -75,6 +83,17 @@ int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
                 keylog = v;
             else
                 o.decrypt_path = v;
+        } else if (!opts_done && (strcmp(a, "--telephone-event") == 0 || strncmp(a, "--telephone-event=", 18) == 0)) {
+            const char *v = a[17] == '=' ? a + 18 : i + 1 < argc ? argv[++i] : NULL;
+            char *end = NULL;
+            long pt = v && *v ? strtol(v, &end, 10) : -1;
+            if (!v || !*v || *end || pt < 0 || pt > 127) {
+                fprintf(err, "rtcsim lint: --telephone-event needs a payload type 0-127\n");
+                return 2;
+            }
+            o.telephone_event[pt / 32] |= 1u << (pt % 32);
+        } else if (!opts_done && strcmp(a, "--rtcp-rsize") == 0) {
+            o.rtcp_rsize = true;
         } else if (!opts_done && a[0] == '-' && a[1]) {
             fprintf(err, "rtcsim lint: unknown option '%s'\nTry 'rtcsim lint --help'.\n", a);
             return 2;

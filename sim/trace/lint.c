@@ -19,6 +19,7 @@
 /* The checkers, in the order they see a message; NULL ends the list. */
 static const sim_lint_checker_t *const checkers[SIM_LINT_MAX_CHECKERS] = {
     &sim_lint_dtls_checker,
+    &sim_lint_rtp_checker,
     NULL
 };
 
@@ -141,6 +142,11 @@ sim_lint_t *sim_lint_new(const sim_lint_opts_t *o)
     if (l && o)
         l->opts = *o;
     return l;
+}
+
+const sim_lint_opts_t *sim_lint_opts(const sim_lint_t *l)
+{
+    return &l->opts;
 }
 
 /* ---- findings ---------------------------------------------------------------------- */

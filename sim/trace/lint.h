@@ -103,9 +103,12 @@ void sim_lint_report(sim_lint_t *l, const sim_lint_pkt_t *p, sim_lint_flow_t *fl
 typedef struct sim_lint_opts {
     bool        quiet_info;         /* leave info findings out of the text output */
     const char *decrypt_path;       /* write the decrypted twin of the (one) file linted here */
+    uint32_t    telephone_event[4]; /* RTP payload types given as RFC 4733 telephone-event (bit pt % 32 of [pt / 32]) */
+    bool        rtcp_rsize;         /* reduced-size RTCP (RFC 5506) announced: non-compound RTCP is no error */
 } sim_lint_opts_t;
 
 sim_lint_t *sim_lint_new(const sim_lint_opts_t *o);
+const sim_lint_opts_t *sim_lint_opts(const sim_lint_t *l);    /* the run's options, for checkers */
 void        sim_lint_free(sim_lint_t *l);
 
 /* An NSS key log (CLIENT_RANDOM lines; others ignored). 0, or -1 with
@@ -123,6 +126,7 @@ void        sim_lint_flow_srtp(sim_lint_t *l, sim_lint_flow_t *f, const char *pr
 
 /* The checkers (one file each). */
 extern const sim_lint_checker_t sim_lint_dtls_checker;
+extern const sim_lint_checker_t sim_lint_rtp_checker;      /* RTP, RTCP, RFC 4733 (lint_rtp.c) */
 
 /* Lint one file: 0, or -1 with "FILE: ..." in err (unreadable; the
  * findings up to the error are kept and marked as from a partial read). */
