@@ -74,5 +74,28 @@ expect2 "no file" "no capture given"
 expect2 "an unknown option" "unknown option '--frobnicate'" --frobnicate x.pcap
 expect2 "a missing file" "$tmp/none.pcap: No such file or directory" "$tmp/none.pcap"
 
+# Real captures of other stacks (../shared/captures, never copied into the
+# project): their findings, counted by file, severity and code, are pinned
+# in tests/lint_shared.expected, so that a change in the lint's verdicts on
+# them is seen (and the pin updated on purpose: LINT_SHARED_UPDATE=1).
+findings() {   # file... -> "basename severity code count" lines
+  for f in "$@"; do
+    "$rtcsim" lint "$f" 2>/dev/null |
+      sed -n 's/^.*:[0-9]*: [0-9.]* s: .*: \(error\|warning\|info\): RFC [^:]*: .*\[\([A-Za-z0-9._-]*\)\]$/\1 \2/p' |
+      sort | uniq -c | awk -v f="$(basename "$f")" '{ print f, $2, $3, $1 }'
+  done
+}
+shared=$(cd "$(dirname "$0")/.." && pwd)/../shared/captures
+here=$(dirname "$0")
+if [ -d "$shared" ]; then
+  mapfile -t real < <(find "$shared" -maxdepth 1 \( -name '*.pcap' -o -name '*.pcapng' \) | sort)
+  findings "${real[@]}" >"$tmp/shared.txt"
+  if [ "${LINT_SHARED_UPDATE:-}" = 1 ]; then cp "$tmp/shared.txt" "$here/lint_shared.expected"; fi
+  if diff -u "$here/lint_shared.expected" "$tmp/shared.txt" >"$tmp/shared.diff"; then ok
+  else bad "the findings on ../shared/captures changed (- pinned, + now; LINT_SHARED_UPDATE=1 to pin them):"; cat "$tmp/shared.diff"; fi
+else
+  echo "lint_check: ../shared/captures is absent: the real captures' findings are not checked"
+fi
+
 echo "lint: $pass passed, $fail failed (${#caps[@]} captures, $twins decrypted twins rebuilt from key logs)"
 [ "$fail" -eq 0 ]
