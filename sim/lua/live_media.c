@@ -499,15 +499,18 @@ static int px_set_remote(rtcsim_media_t *m, const rtcsim_track_desc_t *d, size_t
 static void params_stream(lua_State *L, job_t *j)
 {
     const rtcsim_local_stream_t *s = j->in;
+    /* an empty label is left out: absent is the program's "" (docs/live.md) */
     lua_createtable(L, 0, 3);
     sim_lua_set_str(L, "id", s->id);
-    sim_lua_set_str(L, "label", s->label);
+    if (s->label[0])
+        sim_lua_set_str(L, "label", s->label);
     lua_createtable(L, (int)s->ntracks, 0);
     for (size_t i = 0; i < s->ntracks; i++) {
         const rtcsim_local_track_t *t = &s->tracks[i];
         lua_createtable(L, 0, 6);
         sim_lua_set_str(L, "id", t->id);
-        sim_lua_set_str(L, "label", t->label);
+        if (t->label[0])
+            sim_lua_set_str(L, "label", t->label);
         sim_lua_set_str(L, "kind", rtcsim_kind_name(t->kind));
         if (t->fps)
             sim_lua_set_int(L, "fps", t->fps);
