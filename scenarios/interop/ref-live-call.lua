@@ -29,9 +29,12 @@
 --               so that a start dated by the report's line rather than by
 --               its first packet (age, docs/live.md) is off by D - 50 ms,
 --               more than T.
---   BYE         Alice closes at 5.5 s (RFC 3550 s.6.6): Bob's remote
---               tracks disconnect with reason "bye" within [5.5 + L,
---               5.5 + L + T]. Bob closes at 6 s (its request must succeed).
+--   BYE         at 5.5 s each side stops its video (sendTrack(cam, false):
+--               a BYE for its SSRC, RFC 3550 s.6.6, ref/media.c), and the
+--               other's remote cam disconnects with reason "bye" within
+--               [5.5 + L, 5.5 + L + T]; at 6 s Bob closes (close(): a BYE
+--               for every source it sends), and Alice's remote mic and
+--               stream disconnect within [6 + L, 6 + L + T].
 --   packets     received from a track's connecting at c (in the window
 --               above, [c0, c1]) to S = 5 s, when the stats are taken: those
 --               due in [c - L, S - L] (call-lan.lua). Audio: 50/s, held
@@ -45,7 +48,7 @@
 
 local Tol = 0.5     -- the live tolerance (docs/live.md)
 local D, G, t0 = 1000, 60, 1.5
-local t_stats, t_close_a, t_close_b = 5, 5.5, 6
+local t_stats, t_stop, t_close = 5, 5.5, 6
 scenario { name = "interop: ref/ live (build/rtcsim-live) against ref/, audio, video and DTMF on a LAN",
            seed = 1, duration = 6.5 }
 local media = require("media")
@@ -59,12 +62,13 @@ local bob_if = bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2"
 local cap_a = net.capture(eth0)
 local cap_b = net.capture(bob_if)
 
-local dtmf = {}
+local dtmf, cams = {}, {}
 local function av(who)
   dtmf[who] = RTCDTMFTrack { id = who .. "-dtmf" }
+  cams[who] = MediaStreamTrack { kind = "video", id = who .. "-cam", fps = 30, bitrate = 500000 }
   return MediaStream { id = who .. "-stream", tracks = {
     MediaStreamTrack { kind = "audio", id = who .. "-mic" },
-    MediaStreamTrack { kind = "video", id = who .. "-cam", fps = 30, bitrate = 500000 },
+    cams[who],
     dtmf[who] } }
 end
 local call = media.call { a = { host = alice, streams = { av("alice") } },
@@ -93,8 +97,10 @@ local stats = {}
 sim.at(t_stats, function()
   for id, r in pairs(remote) do stats[id] = call["m" .. r.side]:trackStats(r.track) end
 end)
-sim.at(t_close_a, function() call.ma:close() end)
-sim.at(t_close_b, function() call.mb:close() end)
+for _, st in ipairs({ "alice", "bob" }) do
+  sim.at(t_stop, function() call["m" .. (st == "alice" and "a" or "b")]:sendTrack(cams[st], false) end)
+end
+sim.at(t_close, function() call.mb:close() end)
 
 local L, R = 0.01, 0.02
 local rtp_at = { 0.08, 0.27 + Tol }
@@ -117,7 +123,7 @@ end
 expect.event { name = "page.stream.connected", count = 2 }
 expect.never { name = "dtlsfailed" }
 expect.never { name = "unknowntrack" }
-expect.never { name = "stream.disconnected", within = { 0, t_close_a } }
+expect.never { name = "stream.disconnected", within = { 0, t_close } }
 expect.never { name = "track.disconnected", args = { reason = "timeout" } }
 
 -- DTMF each way
@@ -162,9 +168,16 @@ for _, id in ipairs({ "alice-mic", "alice-cam", "bob-mic", "bob-cam" }) do
   end, min = lo, max = hi }
 end
 
--- BYE: Alice's close, seen by Bob's program
-for _, k in ipairs({ "mic", "cam" }) do
-  expect.event { src = "bob", name = "track.disconnected", args = { track = "alice-" .. k, reason = "bye" }, count = 1,
-                 within = { t_close_a + L, t_close_a + L + Tol } }
-end
-expect.event { name = "page.track.disconnected", args = { side = "b", track = "alice-mic" }, count = 1 }
+-- BYE: Alice's stopped cam, seen by Bob's program; Bob's stopped cam and
+-- his close(), seen by Alice
+expect.event { src = "bob", name = "track.disconnected", args = { track = "alice-cam", reason = "bye" }, count = 1,
+               within = { t_stop + L, t_stop + L + Tol } }
+expect.event { src = "alice", name = "track.disconnected", args = { track = "bob-cam", reason = "bye" }, count = 1,
+               within = { t_stop + L, t_stop + L + Tol } }
+expect.event { src = "alice", name = "track.disconnected", args = { track = "bob-mic", reason = "bye" }, count = 1,
+               within = { t_close + L, t_close + L + Tol } }
+expect.event { src = "alice", name = "stream.disconnected", args = { stream = "bob-stream" }, count = 1,
+               within = { t_close + L, t_close + L + Tol } }
+expect.never { src = "bob", name = "track.disconnected", args = { track = "alice-mic" } }
+expect.event { name = "page.track.disconnected", args = { side = "b", track = "alice-cam" }, count = 1 }
+expect.event { name = "page.track.disconnected", args = { side = "a", track = "bob-cam" }, count = 1 }
