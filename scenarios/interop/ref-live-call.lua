@@ -79,7 +79,7 @@ for _, side in ipairs({ "a", "b" }) do
   call["m" .. side].onaddstream = function(st)
     st.onconnected = function() sim.event("page.stream.connected", { side = side, stream = st.id }) end
     for _, t in ipairs(st:getTracks()) do
-      remote[t.id] = { side = side, track = t }
+      remote[t.id] = { side = side, track = t, stream = st }
       t.onconnected = function() sim.event("page.track.connected", { side = side, track = t.id }) end
       t.ondisconnected = function(why) sim.event("page.track.disconnected", { side = side, track = t.id }) end
       if t.kind == "dtmf" then
@@ -93,9 +93,18 @@ sim.at(t0, function()
   dtmf.alice:insertDTMF("12#", D, G)
   dtmf.bob:insertDTMF("*90", D, G)
 end)
-local stats = {}
+-- Bob's RTCDTMFTrack attributes (dtmfState) while his first tone plays:
+-- the first character taken (D91), the rest buffered
+local attrs
+sim.at(t0 + D / 2000, function() attrs = { dtmf.bob.toneBuffer, dtmf.bob.duration, dtmf.bob.interToneGap } end)
+local stats, lists = {}, {}
 sim.at(t_stats, function()
   for id, r in pairs(remote) do stats[id] = call["m" .. r.side]:trackStats(r.track) end
+  -- Bob's getters give back the scenario's objects (the same userdata)
+  local cs, snd, rcv = call.mb:getConnections(), call.mb:getSendingStreams(), call.mb:getReceivingStreams()
+  lists.conn = #cs == 1 and cs[1] == call.b
+  lists.sending = #snd == 1 and snd[1].id == "bob-stream" and snd[1] == call.mb:getSendingStreams()[1]
+  lists.receiving = #rcv == 1 and rcv[1].id == "alice-stream" and rcv[1] == remote["alice-mic"].stream
 end)
 for _, st in ipairs({ "alice", "bob" }) do
   sim.at(t_stop, function() call["m" .. (st == "alice" and "a" or "b")]:sendTrack(cams[st], false) end)
@@ -151,6 +160,15 @@ local function expect_tones(from, to, side, digits)
 end
 expect_tones("alice", "bob", "b", "12#")
 expect_tones("bob", "alice", "a", "*90")
+
+expect.measure { "Bob's toneBuffer as his first tone plays is \"90\"", function()
+  return attrs and attrs[1] == "90" and 1 or 0 end, min = 1, max = 1 }
+expect.measure { "Bob's RTCDTMFTrack duration", function() return attrs and attrs[2] or -1 end, min = D, max = D }
+expect.measure { "Bob's RTCDTMFTrack interToneGap", function() return attrs and attrs[3] or -1 end, min = G, max = G }
+for _, k in ipairs({ "conn", "sending", "receiving" }) do
+  expect.measure { "Bob's session lists the scenario's objects: " .. k, function() return lists[k] and 1 or 0 end,
+                   min = 1, max = 1 }
+end
 
 -- packets by S
 local held = (math.ceil(D / 50) + 1) * 0.05 * 50    -- audio packets a tone holds, 52.5

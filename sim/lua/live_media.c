@@ -113,6 +113,8 @@ static int pjob(lua_State *L)
 {
     job_t *j = lua_touserdata(L, 1);
     msess_t *ms = j->ms;
+    if (!j->getter)
+        cache_drop(ms);     /* a call that may change the session: a kept answer is stale */
     lua_createtable(L, 0, 4);
     sim_lua_set_str(L, "session", ms->name);
     if (j->params)
@@ -331,8 +333,8 @@ static rtcsim_media_t *px_new(const rtcsim_env_t *env, const rtcsim_media_option
 {
     /* the table is shared by no one: the proxy is the implementation
      * being called (host/impl.h's SIM_CALL notes it) */
-    sim_lproxy_t *p = (sim_lproxy_t *)((char *)sim_impl_in.impl - offsetof(sim_lproxy_t, impl));
-    msess_t *ms = calloc(1, sizeof *ms);
+    sim_lproxy_t *p = sim_live_media_of(sim_impl_in.impl);
+    msess_t *ms = p ? calloc(1, sizeof *ms) : NULL;
     if (!ms) {
         if (st)
             *st = RTCSIM_ERR_NOMEM;

@@ -238,13 +238,6 @@ static void program_candidate(lua_State *L, int idx, const char *cid, rtcsim_can
 static int dispatch(lua_State *L)
 {
     struct sim_lrun *r = lua_touserdata(L, lua_upvalueindex(1));
-    if (lua_getfield(L, 1, "session") != LUA_TNIL) {
-        if (!r->proxy)
-            return luaL_error(L, "a session event, but the harness made no RTCMediaSession");
-        sim_live_media_event(r->proxy, L, 1, (sim_time_t)lua_tointeger(L, 2));
-        return 0;
-    }
-    lua_pop(L, 1);
     static const char *const names[] = { "candidate", "endofcandidates", "activecandidate",
                                          "connected", "disconnected", NULL };
     static const rtcsim_ice_event_type_t types[] = { RTCSIM_ICE_CANDIDATE, RTCSIM_ICE_END_OF_CANDIDATES,
@@ -256,6 +249,14 @@ static int dispatch(lua_State *L)
     int k = 0;
     while (names[k] && strcmp(names[k], ev) != 0)
         k++;
+    /* not an ICE event's name: a session's, if it names one (the
+     * proxy knows those names, and says if it is none) */
+    if (!names[k] && lua_getfield(L, 1, "session") != LUA_TNIL) {
+        if (!r->proxy)
+            return luaL_error(L, "event '%s' for a session, but there is none", ev);
+        sim_live_media_event(r->proxy, L, 1, (sim_time_t)lua_tointeger(L, 2));
+        return 0;
+    }
     if (!names[k])
         return luaL_error(L, "event '%s' is none of the protocol's", ev);
     lua_getfield(L, 1, "connection");
