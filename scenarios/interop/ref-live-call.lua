@@ -93,6 +93,13 @@ sim.at(t0, function()
   dtmf.alice:insertDTMF("12#", D, G)
   dtmf.bob:insertDTMF("*90", D, G)
 end)
+-- setTrackProperties changes only the keys given (the spec: id, kind,
+-- ssrc and msid cannot change): Bob's cam keeps its kind and stream
+local cam_desc
+sim.at(0.5, function()
+  call.mb:setTrackProperties(cams.bob, { mediaAttributes = { videoMaxWidth = 640, videoMaxHeight = 360 } })
+  cam_desc = call.mb:getLocalDescription({ msid = "bob-stream" })["bob-cam"]
+end)
 -- Bob's RTCDTMFTrack attributes (dtmfState) while his first tone plays:
 -- the first character taken (D91), the rest buffered
 local attrs
@@ -165,6 +172,11 @@ expect.measure { "Bob's toneBuffer as his first tone plays is \"90\"", function(
   return attrs and attrs[1] == "90" and 1 or 0 end, min = 1, max = 1 }
 expect.measure { "Bob's RTCDTMFTrack duration", function() return attrs and attrs[2] or -1 end, min = D, max = D }
 expect.measure { "Bob's RTCDTMFTrack interToneGap", function() return attrs and attrs[3] or -1 end, min = G, max = G }
+expect.measure { "Bob's cam after setTrackProperties: video of bob-stream, 640x360", function()
+  local d = cam_desc
+  return d and d.kind == "video" and d.msid == "bob-stream" and d.mediaAttributes and
+         d.mediaAttributes.videoMaxWidth == 640 and d.mediaAttributes.videoMaxHeight == 360 and 1 or 0
+end, min = 1, max = 1 }
 for _, k in ipairs({ "conn", "sending", "receiving" }) do
   expect.measure { "Bob's session lists the scenario's objects: " .. k, function() return lists[k] and 1 or 0 end,
                    min = 1, max = 1 }
