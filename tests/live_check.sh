@@ -9,8 +9,9 @@ rtcsim=$1 prog=$2
 dir=$(mktemp -d /tmp/rtcsim-live-check-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 pass=0 fail=0
-check() {   # MODE VERDICT TEXT [PROGRAM]
-  sed "s#@PROGRAM@#${4:-$prog}#; s#@MODE@#$1#" tests/live/protocol.lua > "$dir/$1.lua"
+tmpl=tests/live/protocol.lua
+check() {   # MODE VERDICT TEXT [PROGRAM]   (the scenario: $tmpl)
+  sed "s#@PROGRAM@#${4:-$prog}#; s#@MODE@#$1#" "$tmpl" > "$dir/$1.lua"
   out=$("$rtcsim" run --allow-program "${4:-$prog}" --out "$dir/out-$1" "$dir/$1.lua" 2>&1)
   if printf '%s\n' "$out" | head -1 | grep -q "^$2 " && printf '%s\n' "$out" | grep -qF -- "$3"; then
     pass=$((pass + 1))
@@ -26,6 +27,22 @@ check refuse   ERROR "RTCSocket: no sockets today (live host bob, bad-refuse: fa
 check exit     ERROR "live host bob (bad-exit), request socket.new: it closed its stdout"
 check badevent ERROR "live host bob (bad-badevent): event 'fireworks' is none of the protocol's"
 check missing  ERROR "live host bob (/nonexistent/program): cannot start it: No such file or directory" /nonexistent/program
+# the media plane (docs/live.md, "Media and DTMF"): only a program whose
+# hello lists it has one; each break names the program, the request, the line
+tmpl=tests/live/media.lua
+check good        ERROR "RTCMediaSession: implementation bad-good on live host bob has no RTCMediaSession (media_new)"
+check mediarefuse ERROR "RTCMediaSession: no media today (live host bob (bad-mediarefuse), request session.new: failed)"
+check mediaevent  ERROR "live host bob (bad-mediaevent): field 'track' must be string, got nothing, in the line: {\"event\":\"addtrack\""
+check mediadesc   ERROR "live host bob (bad-mediadesc), request session.getLocalDescription: its description: track 'a1': field 'ssrc' must be a string, got number, in its answer: {\"id\":"
+# a live host without control has no RTC objects of ref/'s either
+sed "s#@PROGRAM@#$prog#; s#@MODE@#good#; s#, control = true##" tests/live/media.lua > "$dir/nocontrol.lua"
+out=$("$rtcsim" run --allow-program "$prog" --out "$dir/out-nocontrol" "$dir/nocontrol.lua" 2>&1)
+if printf '%s\n' "$out" | head -1 | grep -q "^ERROR " &&
+   printf '%s\n' "$out" | grep -qF "host:RTCMediaSession: live host bob runs a program without control: it has no RTC objects"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "live_check: nocontrol: got:"; printf '%s\n' "$out" | head -3
+fi
 # a program the command line did not allow is refused before anything runs
 sed "s#@PROGRAM@#$prog#; s#@MODE@#good#" tests/live/protocol.lua > "$dir/deny.lua"
 out=$("$rtcsim" run --out "$dir/out-deny" "$dir/deny.lua" 2>&1)
@@ -47,7 +64,13 @@ if command -v python3 >/dev/null; then
 else
   echo "live_check: renumber: skipped, no python3"
 fi
-left=$(ip netns list 2>/dev/null | grep -c "^rtcsim-" || true)
+# left behind: a namespace whose run (rtcsim-<pid>-<n>) is gone; those of
+# runs still going (another make, another agent) are theirs
+left=0
+for ns in $(ip netns list 2>/dev/null | sed -n 's/^\(rtcsim-[0-9]*-[0-9]*\).*/\1/p'); do
+  pid=${ns#rtcsim-}; pid=${pid%-*}
+  kill -0 "$pid" 2>/dev/null || left=$((left + 1))
+done
 if [ "$left" != 0 ]; then fail=$((fail + 1)); echo "live_check: $left namespaces left behind"; else pass=$((pass + 1)); fi
 echo "live: $pass passed, $fail failed"
 [ "$fail" = 0 ]

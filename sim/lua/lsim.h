@@ -128,6 +128,17 @@ bool sim_lua_live_is_socket(lua_State *L, int idx);
 int  sim_lua_live_socket(lua_State *L, sim_host_t *h, const rtcsim_addr_t *stun, size_t nstun,
                          const rtcsim_turn_server_t *turn, size_t nturn);
 int  sim_lua_live_connection(lua_State *L);
+/* The implementation of live host h's RTC objects: the run's proxy
+ * (live_media.c: media entries that are requests to the program; its
+ * program started first), NULL if h is not a live host; raises naming
+ * what if h's program has no control protocol. */
+const sim_impl_t *sim_lua_live_impl(lua_State *L, sim_host_t *h, const char *what);
+/* The value at idx as a live host's RTCConnection: its handle for the
+ * proxy (*impl set), or NULL if it is not one. */
+rtcsim_connection_t *sim_lua_live_check_connection(lua_State *L, int idx, const sim_impl_t **impl);
+/* If impl is a live run's proxy, push the RTCConnection c names (the
+ * scenario's object) and return true; false and nothing pushed if not. */
+bool sim_lua_live_push_connection(lua_State *L, const sim_impl_t *impl, rtcsim_connection_t *c);
 
 /* lua_ice.c's tables, shared with live hosts: candidates and connection
  * descriptions as the spec's dictionaries (checked strictly on the way
@@ -137,6 +148,20 @@ void sim_lua_to_candidate(lua_State *L, int t, const char *conn_id, rtcsim_candi
 void sim_lua_push_description(lua_State *L, const rtcsim_conn_desc_t *d);
 void sim_lua_to_description(lua_State *L, int t, rtcsim_conn_desc_t *d);
 void sim_lua_ice_log(sim_scn_t *s, const char *host, const char *cid, const rtcsim_ice_event_t *ev);
+
+/* lua_media.c's converters, shared with live hosts (live_media.c) so that
+ * a program's descriptions pass the checks a scenario's do: one
+ * RTCTrackDescription at t into d (key: its key in a description, NULL
+ * for setTrackProperties'; raises naming what), and back (given_only:
+ * only the keys d->given names, and delete, as a scenario wrote them);
+ * an RTCCodec; rtpExtHeaders { name = hex }; the string keys of the
+ * table at t pushed as a sequence in byte order (their number returned). */
+void   sim_lua_parse_track_desc(lua_State *L, int t, const char *what, const char *key,
+                                rtcsim_track_desc_t *d);
+void   sim_lua_push_track_desc(lua_State *L, const rtcsim_track_desc_t *d, bool given_only);
+void   sim_lua_push_codec(lua_State *L, const rtcsim_codec_t *c);
+void   sim_lua_parse_exts(lua_State *L, int t, const char *what, rtcsim_ext_header_t *out, size_t *n);
+size_t sim_lua_sorted_keys(lua_State *L, int t, const char *what);
 
 /* ---- implementations under test (host/impl.h) ---------------------------- */
 

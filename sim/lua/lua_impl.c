@@ -51,6 +51,12 @@ void sim_lua_set_host_impl(lua_State *L, sim_host_t *h, const char *name)
 const sim_impl_t *sim_lua_host_impl(lua_State *L, sim_host_t *h, const char *what)
 {
     sim_scn_t *s = sim_scn_get(L);
+    /* a live host's objects are its program's (D136): the run's proxy */
+    const sim_impl_t *live = sim_lua_live_impl(L, h, what);
+    if (live) {
+        s->foreign = true;
+        return live;
+    }
     const char *path = default_path(s);
     for (size_t i = 0; i < s->nhost_impls; i++)
         if (s->host_impls[i].h == h)

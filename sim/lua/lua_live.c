@@ -11,13 +11,17 @@
  * handlers, whose events are logged as ref/'s are. The program is not
  * trusted: a line that is not JSON, an unknown event, a bad candidate, a
  * request not answered in time, an early exit, each ends the scenario in
- * error naming the program, the request and the line.
+ * error naming the program, the request and the line. A program whose
+ * hello lists the feature "media" has RTCMediaSessions too: the run's
+ * proxy implementation (live_media.c) is then what host:RTCMediaSession
+ * finds on the host, and session events go to it.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/live.h"
 #include "lua/json.h"
+#include "lua/live_media.h"
 #include "lua/lsim.h"
 
 #define MAX_ARGS     32
@@ -33,6 +37,13 @@ typedef struct lconn {
     struct lconn    *next;
 } lconn_t;
 
+/* A line from the program, with the virtual time it came at (media
+ * events' `age` counts back from it). */
+typedef struct qline {
+    char      *line;
+    sim_time_t at;
+} qline_t;
+
 typedef struct lsock {
     struct sim_lrun *r;
     char             id[16];
@@ -45,10 +56,13 @@ struct sim_lrun {
     bool             control;
     sim_live_t      *live;
     char             name[96];      /* its hello's name */
+    char             who[160];      /* "live host bob (NAME)" */
+    char            *answer;        /* the last request's answer line */
+    sim_lproxy_t    *proxy;         /* its media plane, as an implementation (after the hello) */
     lua_Integer      next_id;       /* of requests */
     unsigned         nsocks, nconns;
     lconn_t         *conns;
-    char           **queue;         /* lines that came, for deliver() */
+    qline_t         *queue;         /* lines that came, for deliver() */
     size_t           nq;
     sim_timer_t      deliver;
     struct sim_lrun *next;
@@ -59,8 +73,11 @@ static void run_free(struct sim_lrun *r)
     for (size_t i = 0; r->argv[i]; i++)
         free(r->argv[i]);
     for (size_t i = 0; i < r->nq; i++)
-        free(r->queue[i]);
+        free(r->queue[i].line);
     free(r->queue);
+    free(r->answer);
+    if (r->proxy)
+        sim_live_media_detach(r->proxy);
     while (r->conns) {
         lconn_t *c = r->conns;
         r->conns = c->next;
@@ -155,7 +172,7 @@ static void deliver(void *arg);
 
 static void queue_line(struct sim_lrun *r, const char *line)
 {
-    char **q = realloc(r->queue, (r->nq + 1) * sizeof *q);
+    qline_t *q = realloc(r->queue, (r->nq + 1) * sizeof *q);
     char *copy = q ? strdup(line) : NULL;
     if (q)
         r->queue = q;
@@ -163,9 +180,10 @@ static void queue_line(struct sim_lrun *r, const char *line)
         fault(r, "out of memory for its events%s%s", "", "");
         return;
     }
-    r->queue[r->nq++] = copy;
-    if (!r->deliver)    /* at the virtual time it came (real time) */
-        r->deliver = sim_at(r->s->k, sim_lives_now(r->s->lives), deliver, r);
+    sim_time_t at = sim_lives_now(r->s->lives);     /* the virtual time it came (real time) */
+    r->queue[r->nq++] = (qline_t){ copy, at };
+    if (!r->deliver)
+        r->deliver = sim_at(r->s->k, at, deliver, r);
 }
 
 /* From the pacer, between two events: handled by an event of its own. */
@@ -214,8 +232,9 @@ static void program_candidate(lua_State *L, int idx, const char *cid, rtcsim_can
     sim_lua_to_candidate(L, idx, cid, c);
 }
 
-/* One event line, decoded at 1: log it as ref/'s are and call the
- * handler. Protected: a bad line is a Lua error, made the program's. */
+/* One event line, decoded at 1, that came at virtual time 2: log it as
+ * ref/'s are and call the handler; a session's goes to the proxy.
+ * Protected: a bad line is a Lua error, made the program's. */
 static int dispatch(lua_State *L)
 {
     struct sim_lrun *r = lua_touserdata(L, lua_upvalueindex(1));
@@ -230,6 +249,14 @@ static int dispatch(lua_State *L)
     int k = 0;
     while (names[k] && strcmp(names[k], ev) != 0)
         k++;
+    /* not an ICE event's name: a session's, if it names one (the
+     * proxy knows those names, and says if it is none) */
+    if (!names[k] && lua_getfield(L, 1, "session") != LUA_TNIL) {
+        if (!r->proxy)
+            return luaL_error(L, "event '%s' for a session, but there is none", ev);
+        sim_live_media_event(r->proxy, L, 1, (sim_time_t)lua_tointeger(L, 2));
+        return 0;
+    }
     if (!names[k])
         return luaL_error(L, "event '%s' is none of the protocol's", ev);
     lua_getfield(L, 1, "connection");
@@ -279,33 +306,40 @@ static void deliver(void *arg)
     r->deliver = 0;
     for (size_t i = 0; i < r->nq && !r->s->failed; i++) {
         int top = lua_gettop(L);
-        if (!decode(L, r->queue[i])) {
-            fault(r, "it wrote a line that is not JSON (%s): %.200s", lua_tostring(L, -1), r->queue[i]);
+        const char *line = r->queue[i].line;
+        if (!decode(L, line)) {
+            fault(r, "it wrote a line that is not JSON (%s): %.200s", lua_tostring(L, -1), line);
         } else {
             lua_pushlightuserdata(L, r);
             lua_pushcclosure(L, dispatch, 1);
             lua_insert(L, -2);
-            if (lua_pcall(L, 1, 0, 0) != LUA_OK)
-                fault(r, "%s, in the line: %.200s", lua_tostring(L, -1), r->queue[i]);
+            lua_pushinteger(L, (lua_Integer)r->queue[i].at);
+            if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+                fault(r, "%s, in the line: %.200s", lua_tostring(L, -1), line);
         }
         lua_settop(L, top);
     }
     for (size_t i = 0; i < r->nq; i++)
-        free(r->queue[i]);
+        free(r->queue[i].line);
     r->nq = 0;
 }
 
 /* ---- requests ------------------------------------------------------------------------ */
 
 /* Send {id, method, params = the table at params} and wait for the
- * answer: its result table is pushed. Events that come before it are
- * queued for deliver(). A refusal is the method's Lua error, the program
- * named after the message; no answer, or a bad one, too. */
-static int request(lua_State *L, struct sim_lrun *r, const char *method, const char *what, int params)
+ * answer (sim_lua_live_call, live_media.h). Events that come before it
+ * are queued for deliver(). */
+int sim_lua_live_call(struct sim_lrun *r, lua_State *L, const char *method, int params, char *code,
+                      size_t codelen, char *err, size_t errlen)
 {
     params = lua_absindex(L, params);
-    if (!r->live)
-        return luaL_error(L, "%s: live host %s's program is not running", what, sim_host_name(r->h));
+    const char *host = sim_host_name(r->h);
+    free(r->answer);
+    r->answer = NULL;
+    if (!r->live) {
+        snprintf(err, errlen, "live host %s's program is not running", host);
+        return -1;
+    }
     lua_Integer id = ++r->next_id;
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, id);
@@ -314,32 +348,39 @@ static int request(lua_State *L, struct sim_lrun *r, const char *method, const c
     lua_setfield(L, -2, "method");
     lua_pushvalue(L, params);
     lua_setfield(L, -2, "params");
-    char err[512];
+    char why[512];
     size_t len;
-    char *line = sim_json_encode(L, -1, &len, err, sizeof err);
+    char *line = sim_json_encode(L, -1, &len, why, sizeof why);
     lua_pop(L, 1);
-    if (!line)
-        return luaL_error(L, "%s: %s", what, err);
-    int rc = sim_live_send(r->live, line, len, err, sizeof err);
+    if (!line) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    int rc = sim_live_send(r->live, line, len, why, sizeof why);
     free(line);
-    if (rc < 0)
-        return luaL_error(L, "%s: live host %s (%s): %s", what, sim_host_name(r->h), r->name, err);
+    if (rc < 0) {
+        snprintf(err, errlen, "live host %s (%s): %s", host, r->name, why);
+        return -1;
+    }
     for (;;) {
         char *in;
         size_t n;
-        rc = sim_live_next_line(r->live, &in, &n, TIMEOUT_NS, err, sizeof err);
-        if (rc == 0)
-            return luaL_error(L, "%s: live host %s (%s) did not answer request %s within 10 s",
-                              what, sim_host_name(r->h), r->name, method);
-        if (rc < 0)
-            return luaL_error(L, "%s: live host %s (%s), request %s: %s", what, sim_host_name(r->h),
-                              r->name, method, err);
+        rc = sim_live_next_line(r->live, &in, &n, TIMEOUT_NS, why, sizeof why);
+        if (rc == 0) {
+            snprintf(err, errlen, "live host %s (%s) did not answer request %s within 10 s", host,
+                     r->name, method);
+            return -1;
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "live host %s (%s), request %s: %s", host, r->name, method, why);
+            return -1;
+        }
         if (!decode(L, in)) {
-            lua_pushlstring(L, in, n > 200 ? 200 : n);  /* held by Lua, so that `in` can go first */
+            snprintf(err, errlen, "live host %s (%s), request %s: a line that is not JSON (%s): %.200s",
+                     host, r->name, method, lua_tostring(L, -1), in);
+            lua_pop(L, 1);
             free(in);
-            return luaL_error(L, "%s: live host %s (%s), request %s: a line that is not JSON (%s): %s",
-                              what, sim_host_name(r->h), r->name, method, lua_tostring(L, -2),
-                              lua_tostring(L, -1));
+            return -1;
         }
         lua_getfield(L, -1, "id");
         bool mine = lua_isinteger(L, -1) && lua_tointeger(L, -1) == id;
@@ -350,21 +391,50 @@ static int request(lua_State *L, struct sim_lrun *r, const char *method, const c
             free(in);
             continue;
         }
-        free(in);
+        r->answer = in;
         if (lua_getfield(L, -1, "error") == LUA_TTABLE) {
             lua_getfield(L, -1, "message");
             lua_getfield(L, -2, "code");
-            return luaL_error(L, "%s: %s (live host %s, %s: %s)", what,
-                              lua_tostring(L, -2) ? lua_tostring(L, -2) : "refused", sim_host_name(r->h),
-                              r->name, lua_tostring(L, -1) ? lua_tostring(L, -1) : "failed");
+            snprintf(err, errlen, "%s", lua_tostring(L, -2) ? lua_tostring(L, -2) : "refused");
+            snprintf(code, codelen, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "failed");
+            lua_pop(L, 4);
+            return 1;
         }
         lua_pop(L, 1);
-        if (lua_getfield(L, -1, "result") != LUA_TTABLE)
-            return luaL_error(L, "%s: live host %s (%s) answered %s with neither 'result' nor 'error'",
-                              what, sim_host_name(r->h), r->name, method);
+        if (lua_getfield(L, -1, "result") != LUA_TTABLE) {
+            lua_pop(L, 2);
+            snprintf(err, errlen, "live host %s (%s) answered %s with neither 'result' nor 'error'",
+                     host, r->name, method);
+            return -1;
+        }
         lua_remove(L, -2);
-        return 1;
+        return 0;
     }
+}
+
+/* sim_lua_live_call for the RTCSocket and RTCConnection bindings: the
+ * result table pushed, or the method's Lua error (a refusal: the program
+ * named after its message). */
+static int request(lua_State *L, struct sim_lrun *r, const char *method, const char *what, int params)
+{
+    char code[64], err[700];
+    int rc = sim_lua_live_call(r, L, method, params, code, sizeof code, err, sizeof err);
+    if (rc == 1)
+        return luaL_error(L, "%s: %s (live host %s, %s: %s)", what, err, sim_host_name(r->h), r->name,
+                          code);
+    if (rc < 0)
+        return luaL_error(L, "%s: %s", what, err);
+    return 1;
+}
+
+const char *sim_lua_live_answer(const struct sim_lrun *r) { return r->answer ? r->answer : ""; }
+const char *sim_lua_live_who(const struct sim_lrun *r) { return r->who; }
+void sim_lua_live_stop(struct sim_lrun *r, const char *msg) { stop(r->s, msg); }
+const char *sim_lua_live_conn_name(const rtcsim_connection_t *c) { return ((const lconn_t *)c)->id; }
+
+rtcsim_connection_t *sim_lua_live_conn_find(struct sim_lrun *r, const char *name)
+{
+    return (rtcsim_connection_t *)conn_by_id(r, name);
 }
 
 static void push_addr(lua_State *L, const rtcsim_addr_t *a)
@@ -457,6 +527,37 @@ int sim_lua_live_connection(lua_State *L)
 static lconn_t *check_lconn(lua_State *L)
 {
     return *(lconn_t **)luaL_checkudata(L, 1, MT_LCONN);
+}
+
+const sim_impl_t *sim_lua_live_impl(lua_State *L, sim_host_t *h, const char *what)
+{
+    sim_scn_t *s = sim_scn_get(L);
+    struct sim_lrun *r = run_of(s, h);
+    if (!r)
+        return NULL;
+    if (!r->control)
+        luaL_error(L, "%s: live host %s runs a program without control: it has no RTC objects",
+                   what, sim_host_name(h));
+    if (sim_lua_live_start(s) < 0)
+        luaL_error(L, "%s: %s", what, s->error);
+    return sim_live_media_impl(r->proxy);
+}
+
+rtcsim_connection_t *sim_lua_live_check_connection(lua_State *L, int idx, const sim_impl_t **impl)
+{
+    lconn_t **u = luaL_testudata(L, idx, MT_LCONN);
+    if (!u)
+        return NULL;
+    *impl = sim_live_media_impl((*u)->r->proxy);
+    return (rtcsim_connection_t *)*u;
+}
+
+bool sim_lua_live_push_connection(lua_State *L, const sim_impl_t *impl, rtcsim_connection_t *c)
+{
+    if (!sim_live_media_of(impl))
+        return false;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ((lconn_t *)c)->ref);
+    return true;
 }
 
 /* A method with params { connection, [key] = value at 2 checked by fn }. */
@@ -603,7 +704,8 @@ static void open_classes(lua_State *L)
 
 /* ---- start and stop ---------------------------------------------------------------- */
 
-/* The hello line (docs/live.md): protocol 1, a name. */
+/* The hello line (docs/live.md): protocol 1, a name, the features
+ * (unknown ones ignored: a later version's program still runs). */
 static int hello(struct sim_lrun *r)
 {
     lua_State *L = r->s->L;
@@ -637,8 +739,24 @@ static int hello(struct sim_lrun *r)
     }
     if (name && name[0])
         snprintf(r->name, sizeof r->name, "%s", name);
+    bool media = false, dtmf = false;
+    if (lua_getfield(L, top + 1, "features") == LUA_TTABLE)
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+            const char *f = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            media |= strcmp(f, "media") == 0;
+            dtmf |= strcmp(f, "dtmf") == 0;
+            lua_pop(L, 1);
+        }
     free(line);
     lua_settop(L, top);
+    snprintf(r->who, sizeof r->who, "live host %s (%s)", sim_host_name(r->h), r->name);
+    char label[200];
+    snprintf(label, sizeof label, "%s on live host %s", r->name, sim_host_name(r->h));
+    /* dtmf only with media (docs/live.md): RTCDTMFTrack is a track of a session */
+    if (!(r->proxy = sim_live_media_new(r, label, media, media && dtmf))) {
+        snprintf(msg, sizeof msg, "live host %s (%s): out of memory", sim_host_name(r->h), r->name);
+        return stop(r->s, msg);
+    }
     return 0;
 }
 

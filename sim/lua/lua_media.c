@@ -192,7 +192,7 @@ static int by_string(const void *a, const void *b)
  * below): the keys are anchored in a table of ours before any pointer
  * to them is kept, and a t that grew meanwhile is an error, not more
  * keys than the room made for them. */
-static size_t sorted_keys(lua_State *L, int t, const char *what)
+size_t sim_lua_sorted_keys(lua_State *L, int t, const char *what)
 {
     t = lua_absindex(L, t);
     size_t n = 0;
@@ -401,10 +401,14 @@ static lstream_t *check_lstream(lua_State *L, int idx, const char *what)
  * the handle); a clear message for anything else. */
 static rtcsim_connection_t *check_conn(lua_State *L, int idx, const char *what, const lsession_t *ls)
 {
-    if (!luaL_testudata(L, idx, MT_CONN))
-        luaL_error(L, "%s: an RTCConnection, got %s", what, sim_lobj_typename(L, idx));
     const sim_impl_t *impl;
-    rtcsim_connection_t *c = sim_lua_check_connection(L, idx, &impl);
+    /* a live host's connection is its program's: the run's proxy
+     * implementation is the one its session is on (live_media.c) */
+    rtcsim_connection_t *c = sim_lua_live_check_connection(L, idx, &impl);
+    if (!c && !luaL_testudata(L, idx, MT_CONN))
+        luaL_error(L, "%s: an RTCConnection, got %s", what, sim_lobj_typename(L, idx));
+    if (!c)
+        c = sim_lua_check_connection(L, idx, &impl);
     /* one implementation's session cannot carry another's connection:
      * their handles mean nothing to each other */
     if (impl != sim_media_impl(ls->m))
@@ -1037,14 +1041,14 @@ static void parse_attrs(lua_State *L, int t, const char *what, rtcsim_media_attr
 
 /* rtpExtHeaders: name (an extmap URI, or an id in decimal) -> value as
  * hex (D73). */
-static void parse_exts(lua_State *L, int t, const char *what, rtcsim_ext_header_t *out, size_t *n)
+void sim_lua_parse_exts(lua_State *L, int t, const char *what, rtcsim_ext_header_t *out, size_t *n)
 {
     t = lua_absindex(L, t);
     char ewhat[WHAT_MAX];
     name_of(ewhat, sizeof ewhat, "%s: field 'rtpExtHeaders'", what);
     if (lua_type(L, t) != LUA_TTABLE)
         luaL_error(L, "%s must be a table { name = hex value }, got %s", ewhat, luaL_typename(L, t));
-    size_t nk = sorted_keys(L, t, ewhat);
+    size_t nk = sim_lua_sorted_keys(L, t, ewhat);
     if (nk > RTCSIM_MAX_EXTS)
         luaL_error(L, "%s: more than %d header extensions", ewhat, RTCSIM_MAX_EXTS);
     *n = 0;
@@ -1080,8 +1084,8 @@ static void parse_exts(lua_State *L, int t, const char *what, rtcsim_ext_header_
 
 /* One RTCTrackDescription at t. key: the id it is keyed by in a
  * description (NULL for setTrackProperties' lone description). */
-static void parse_track_desc(lua_State *L, int t, const char *what, const char *key,
-                             rtcsim_track_desc_t *d)
+void sim_lua_parse_track_desc(lua_State *L, int t, const char *what, const char *key,
+                              rtcsim_track_desc_t *d)
 {
     static const char *const keys[] = { "id", "kind", "ssrc", "msid", "connection-id", "codecs",
                                         "mediaAttributes", "rtpExtHeaders", "delete", NULL };
@@ -1151,7 +1155,7 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "rtpExtHeaders") != LUA_TNIL) {
-        parse_exts(L, -1, what, d->exts, &d->nexts);
+        sim_lua_parse_exts(L, -1, what, d->exts, &d->nexts);
         d->given |= RTCSIM_TD_EXTS;
     }
     lua_pop(L, 1);
@@ -1165,7 +1169,7 @@ static void parse_track_desc(lua_State *L, int t, const char *what, const char *
     lua_pop(L, 1);
 }
 
-static void push_codec(lua_State *L, const rtcsim_codec_t *c)
+void sim_lua_push_codec(lua_State *L, const rtcsim_codec_t *c)
 {
     lua_createtable(L, 0, 6);
     sim_lua_set_int(L, "payload-id", c->pt);
@@ -1190,40 +1194,57 @@ static void push_codec(lua_State *L, const rtcsim_codec_t *c)
     }
 }
 
-static void push_track_desc(lua_State *L, const rtcsim_track_desc_t *d)
+void sim_lua_push_track_desc(lua_State *L, const rtcsim_track_desc_t *d, bool given_only)
 {
+    /* given_only: the keys d->given names, and delete: what a scenario
+     * wrote, for a live program (an absent kind is not "audio") */
+    unsigned g = given_only ? d->given : ~(unsigned)RTCSIM_TD_DELETE;
     char ssrc[16];
     lua_createtable(L, 0, 8);
-    sim_lua_set_str(L, "id", d->id);
-    sim_lua_set_str(L, "kind", rtcsim_kind_name(d->kind));
+    if (g & RTCSIM_TD_ID)
+        sim_lua_set_str(L, "id", d->id);
+    if (g & RTCSIM_TD_KIND)
+        sim_lua_set_str(L, "kind", rtcsim_kind_name(d->kind));
     snprintf(ssrc, sizeof ssrc, "%u", (unsigned)d->ssrc);
-    sim_lua_set_str(L, "ssrc", ssrc);
-    sim_lua_set_str(L, "msid", d->msid);
-    if (d->connection_id[0])
+    if (g & RTCSIM_TD_SSRC)
+        sim_lua_set_str(L, "ssrc", ssrc);
+    if (g & RTCSIM_TD_MSID)
+        sim_lua_set_str(L, "msid", d->msid);
+    if ((g & RTCSIM_TD_CONNECTION) && (given_only || d->connection_id[0]))
         sim_lua_set_str(L, "connection-id", d->connection_id);
-    lua_createtable(L, (int)d->ncodecs, 0);
-    for (size_t i = 0; i < d->ncodecs; i++) {
-        push_codec(L, &d->codecs[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    if (g & RTCSIM_TD_CODECS) {
+        lua_createtable(L, (int)d->ncodecs, 0);
+        for (size_t i = 0; i < d->ncodecs; i++) {
+            sim_lua_push_codec(L, &d->codecs[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        json_mark(L, "array");
+        lua_setfield(L, -2, "codecs");
     }
-    json_mark(L, "array");
-    lua_setfield(L, -2, "codecs");
     /* written as the example's dictionary (D72) */
-    if (d->attrs.video_max_width || d->attrs.video_max_height) {
+    if ((g & RTCSIM_TD_ATTRS) && (given_only || d->attrs.video_max_width || d->attrs.video_max_height)) {
         lua_createtable(L, 0, 2);
         if (d->attrs.video_max_width)
             sim_lua_set_int(L, "videoMaxWidth", d->attrs.video_max_width);
         if (d->attrs.video_max_height)
             sim_lua_set_int(L, "videoMaxHeight", d->attrs.video_max_height);
+        if (given_only)
+            json_mark(L, "object");
         lua_setfield(L, -2, "mediaAttributes");
     }
-    if (d->nexts) {
+    if ((g & RTCSIM_TD_EXTS) && (given_only || d->nexts)) {
         lua_createtable(L, 0, (int)d->nexts);
         for (size_t i = 0; i < d->nexts && i < RTCSIM_MAX_EXTS; i++) {
             push_hex(L, d->exts[i].value, d->exts[i].len);
             lua_setfield(L, -2, d->exts[i].name);
         }
+        if (given_only)
+            json_mark(L, "object");
         lua_setfield(L, -2, "rtpExtHeaders");
+    }
+    if (g & RTCSIM_TD_DELETE) {
+        lua_pushboolean(L, d->del);
+        lua_setfield(L, -2, "delete");
     }
 }
 
@@ -1272,7 +1293,7 @@ static int push_description(lua_State *L, bool remote, const char *what)
     const rtcsim_track_desc_t *d = snap_descs(L, ls->m, remote, f, &n);
     lua_createtable(L, 0, (int)n);
     for (size_t i = 0; i < n; i++) {
-        push_track_desc(L, &d[i]);
+        sim_lua_push_track_desc(L, &d[i], false);
         lua_setfield(L, -2, d[i].id);
     }
     json_mark(L, "object");
@@ -1336,7 +1357,7 @@ static void parse_options(lua_State *L, int t, rtcsim_media_options_t *o)
         const char *ew = "RTCMediaSession: options field 'extmap'";
         if (lua_type(L, e) != LUA_TTABLE)
             luaL_error(L, "%s must be a table { [uri] = id }, got %s", ew, luaL_typename(L, e));
-        size_t nk = sorted_keys(L, e, ew);
+        size_t nk = sim_lua_sorted_keys(L, e, ew);
         if (nk > RTCSIM_MAX_EXTS)
             luaL_error(L, "%s: more than %d extensions", ew, RTCSIM_MAX_EXTS);
         for (size_t i = 0; i < nk; i++) {
@@ -1428,7 +1449,7 @@ static int m_set_remote_description(lua_State *L)
     if (lua_type(L, 2) != LUA_TTABLE)
         return luaL_error(L, "%s: the description must be a table keyed by track id, got %s", what,
                           luaL_typename(L, 2));
-    size_t n = sorted_keys(L, 2, "setRemoteDescription: the description");
+    size_t n = sim_lua_sorted_keys(L, 2, "setRemoteDescription: the description");
     int keys = lua_gettop(L);
     rtcsim_track_desc_t *d = lua_newuserdatauv(L, (n ? n : 1) * sizeof *d, 0);
     for (size_t i = 0; i < n; i++) {
@@ -1438,7 +1459,7 @@ static int m_set_remote_description(lua_State *L)
         name_of(tw, sizeof tw, "%s: track '%.64s'", what, key);
         lua_gettable(L, 2);
         lua_rawgeti(L, keys, (lua_Integer)i + 1);
-        parse_track_desc(L, -2, tw, lua_tostring(L, -1), &d[i]);
+        sim_lua_parse_track_desc(L, -2, tw, lua_tostring(L, -1), &d[i]);
         lua_pop(L, 2);
         if (!incremental && (d[i].given & RTCSIM_TD_DELETE))
             return luaL_error(L, "%s: field 'delete' is for incremental mode (a full description "
@@ -1665,6 +1686,10 @@ static int m_get_connections(lua_State *L)
     for (size_t i = 0; i < n; i++) {
         /* only connections the harness made (a handle the implementation
          * made up has no record) */
+        if (cs[i] && sim_lua_live_push_connection(L, impl, cs[i])) {
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+            continue;
+        }
         void *lc = cs[i] ? sim_ice_connection_user(impl, cs[i]) : NULL;
         if (!lc)
             return luaL_error(L, "getConnections: implementation %s listed a connection the "
@@ -1683,7 +1708,7 @@ static int m_set_track_properties(lua_State *L)
     char tw[WHAT_MAX];
     name_of(tw, sizeof tw, "%s: track '%s'", what, t->t.id);
     rtcsim_track_desc_t *d = lua_newuserdatauv(L, sizeof *d, 0);
-    parse_track_desc(L, 3, tw, NULL, d);
+    sim_lua_parse_track_desc(L, 3, tw, NULL, d);
     if (d->given & RTCSIM_TD_DELETE)
         return luaL_error(L, "%s: field 'delete' is for setRemoteDescription's incremental mode "
                              "(removeStream stops a local track)", tw);

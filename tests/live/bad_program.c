@@ -11,7 +11,16 @@
  *   exit      exits when asked for socket.new
  *   badevent  answers, then sends an event the protocol does not have
  *   good      answers every request with {} (and connection.new with an id)
+ *
+ * Media (docs/live.md, "Media and DTMF"; its hello lists "media"; no
+ * media stack: each mode breaks the protocol at one request, and
+ * answers what comes before with {}):
+ *   mediarefuse  answers session.new with an error
+ *   mediaevent   after session.new, an addtrack event without its track
+ *   mediadesc    answers session.getLocalDescription with an ssrc that is a
+ *                number, not the spec's decimal string
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +36,12 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "good";
     setvbuf(stdout, NULL, _IOLBF, 0);
+    bool media = strncmp(mode, "media", 5) == 0;
     if (strcmp(mode, "nohello") == 0)
         printf("{\"event\":\"howdy\"}\n");
     else
-        printf("{\"event\":\"hello\",\"protocol\":1,\"name\":\"bad-%s\"}\n", mode);
+        printf("{\"event\":\"hello\",\"protocol\":1,\"name\":\"bad-%s\"%s}\n", mode,
+               media ? ",\"features\":[\"media\",\"dtmf\"]" : "");
     char line[65536];
     while (fgets(line, sizeof line, stdin)) {
         long id = id_of(line);
@@ -42,6 +53,13 @@ int main(int argc, char **argv)
             printf("{\"id\":%ld,\"error\":{\"code\":\"failed\",\"message\":\"no sockets today\"}}\n", id);
         } else if (strcmp(mode, "exit") == 0) {
             return 3;
+        } else if (strcmp(mode, "mediarefuse") == 0 && strstr(line, "\"session.new\"")) {
+            printf("{\"id\":%ld,\"error\":{\"code\":\"failed\",\"message\":\"no media today\"}}\n", id);
+        } else if (strcmp(mode, "mediaevent") == 0 && strstr(line, "\"session.new\"")) {
+            printf("{\"id\":%ld,\"result\":{}}\n", id);
+            printf("{\"event\":\"addtrack\",\"session\":\"m1\",\"msid\":\"s1\"}\n");
+        } else if (strcmp(mode, "mediadesc") == 0 && strstr(line, "\"session.getLocalDescription\"")) {
+            printf("{\"id\":%ld,\"result\":{\"description\":{\"a1\":{\"kind\":\"audio\",\"ssrc\":12}}}}\n", id);
         } else if (strstr(line, "connection.new")) {
             printf("{\"id\":%ld,\"result\":{\"id\":\"conn1\"}}\n", id);
             if (strcmp(mode, "badevent") == 0)
