@@ -150,7 +150,7 @@ interop: $(BUILD)/rtcsim $(BUILD)/live/bad_program $(BUILD)/rtcsim-nice $(BUILD)
 	    ip link set rsprobe$$$$ netns rtcsim-probe-$$$$ 2>&1 && ip netns del rtcsim-probe-$$$$ 2>&1); then \
 	  ip netns del rtcsim-probe-$$$$ 2>/dev/null; ip tuntap del dev rsprobe$$$$ mode tun 2>/dev/null; \
 	  echo "interop: skipped: cannot make a network namespace with a TUN device here: $$why"; \
-	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program $(BUILD)/rtcsim-live --allow-program turnserver $(LIVE) && \
+	else $(BUILD)/rtcsim run --out reports/interop --allow-program $(BUILD)/rtcsim-nice --allow-program "$(BUILD)/rtcsim-live --impl $(BUILD)/ref.so" --allow-program turnserver $(LIVE) && \
 	  tests/tshark_check.sh reports/interop captures && \
 	  tests/live_check.sh $(BUILD)/rtcsim $(BUILD)/live/bad_program; fi
 

@@ -104,17 +104,36 @@ void sim_lua_live_declare(lua_State *L, sim_host_t *h, int idx, bool control)
     if (n < 1 || n > MAX_ARGS)
         luaL_error(L, "net.host: field 'run' must hold 1 to %d strings, got %d", MAX_ARGS, (int)n);
     /* D137: the command line names the programs; a scenario only picks
-     * among them (it is untrusted input, and they run as root) */
+     * among them (it is untrusted input, and they run as root). An
+     * allowed "P ARG..." (words separated by spaces) fixes the first
+     * arguments too: run must begin with exactly those words, so that
+     * `--allow-program "build/rtcsim-live --impl build/ref.so"` does not
+     * let a scenario load a shared object of its choosing (D168). */
     lua_rawgeti(L, idx, 1);
     const char *prog = lua_tostring(L, -1);
-    bool allowed = false;
-    for (size_t i = 0; prog && s->opts && i < s->opts->nprograms; i++)
-        allowed |= strcmp(prog, s->opts->programs[i]) == 0;
-    if (!allowed)
-        luaL_error(L, "net.host: run: program '%s' is not one this run allows: pass "
-                      "--allow-program %s (a scenario cannot start a program the command line "
-                      "did not name)", prog ? prog : "?", prog ? prog : "PROGRAM");
     lua_pop(L, 1);
+    bool allowed = false;
+    for (size_t i = 0; prog && s->opts && i < s->opts->nprograms && !allowed; i++) {
+        const char *w = s->opts->programs[i];
+        bool match = true;
+        lua_Integer k = 1;
+        while (*w && match) {
+            size_t len = strcspn(w, " ");
+            if (len) {
+                lua_rawgeti(L, idx, k++);
+                const char *a = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+                match = a && strlen(a) == len && strncmp(a, w, len) == 0;
+                lua_pop(L, 1);
+            }
+            w += len;
+            w += strspn(w, " ");
+        }
+        allowed = match;
+    }
+    if (!allowed)
+        luaL_error(L, "net.host: run: program '%s' (with these first arguments) is not one this run "
+                      "allows: pass --allow-program %s (a scenario cannot start a program the command "
+                      "line did not name)", prog ? prog : "?", prog ? prog : "PROGRAM");
     struct sim_lrun *r = calloc(1, sizeof *r);
     if (!r)
         luaL_error(L, "net.host: out of memory");

@@ -11,6 +11,9 @@
  *   exit      exits when asked for socket.new
  *   badevent  answers, then sends an event the protocol does not have
  *   good      answers every request with {} (and connection.new with an id)
+ *   send IP PORT  no protocol: a datagram "x" every 50 ms from port 4000 on
+ *             any address (the kernel picks the source) to IP:PORT, errors
+ *             (no route while the link is down) ignored (tests/live/renumber.lua)
  *
  * Media (docs/live.md, "Media and DTMF"; its hello lists "media"; no
  * media stack: each mode breaks the protocol at one request, and
@@ -20,10 +23,14 @@
  *   mediadesc    answers session.getLocalDescription with an ssrc that is a
  *                number, not the spec's decimal string
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static long id_of(const char *line)
@@ -32,9 +39,26 @@ static long id_of(const char *line)
     return p ? strtol(p + 5, NULL, 10) : -1;
 }
 
+static int send_loop(const char *ip, const char *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(4000) }, to = { .sin_family = AF_INET };
+    to.sin_port = htons((uint16_t)atoi(port));
+    if (fd < 0 || inet_pton(AF_INET, ip, &to.sin_addr) != 1 || bind(fd, (struct sockaddr *)&me, sizeof me) < 0) {
+        perror("bad_program send");
+        return 1;
+    }
+    for (;;) {
+        sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof to);
+        nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "good";
+    if (strcmp(mode, "send") == 0 && argc == 4)
+        return send_loop(argv[2], argv[3]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bool media = strncmp(mode, "media", 5) == 0;
     if (strcmp(mode, "nohello") == 0)

@@ -1,7 +1,7 @@
 -- The bridge follows its host's interface (sim/host/live.c, D149): a
 -- program on a live host sends a datagram every 50 ms from port 4000 on
--- any address (python3, bound to 0.0.0.0:4000, the address chosen per
--- datagram by its kernel) to Alice. At 1 s Bob's interface is renumbered
+-- any address (tests/live/bad_program.c's "send", bound to 0.0.0.0:4000,
+-- the address chosen per datagram by its kernel) to Alice. At 1 s Bob's interface is renumbered
 -- (10.0.0.2 to .3), at 2 s it goes down, at 2.5 s up. Alice must hear
 -- port 4000 from .2 before, from .3 after (the host's socket on the old
 -- address dropped and bound again on the new one, the namespace's address
@@ -13,17 +13,7 @@ scenario { name = "live: the bridge follows its interface", duration = 3.5 }
 local lan = net.subnet { name = "lan", prefix = "10.0.0.0/24" }
 local alice = net.host { name = "alice" }
 alice:interface { name = "eth0", subnet = lan, address = "10.0.0.1" }
-local bob = net.host { name = "bob", run = { "python3", "-c", [[
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 4000))
-while True:
-    try:
-        s.sendto(b"x", ("10.0.0.1", 5000))
-    except OSError:
-        pass
-    time.sleep(0.05)
-]] } }
+local bob = net.host { name = "bob", run = { "build/live/bad_program", "send", "10.0.0.1", "5000" } }
 local eth0 = bob:interface { name = "eth0", subnet = lan, address = "10.0.0.2" }
 local got = {}
 local sink = alice:udp { port = 5000 }

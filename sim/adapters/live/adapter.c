@@ -2361,6 +2361,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (!(T = load(impl)))
         return 2;
+    /* D168: a live host's arguments come from the scenario, untrusted, and
+     * the program runs as root: a key log only below the directory it
+     * runs in (a second --impl is refused above for the same reason) */
+    if (keylog && (keylog[0] == '/' || strstr(keylog, ".."))) {
+        logf_("--keylog %s: give a relative path without '..' (it is written as root)", keylog);
+        return usage();
+    }
     if (keylog && !(keylog_file = fopen(keylog, "a"))) {
         logf_("--keylog %s: %s", keylog, strerror(errno));
         return 2;
