@@ -53,8 +53,7 @@ LIVE      := scenarios/interop
 # Live scenarios that take minutes of real time (TURN lifetimes, RFC 8656
 # s.3.2, s.9): `make interop-long`, not in `make test`.
 LIVE_LONG := scenarios/interop-long
-# scenarios/bench: what `make bench` runs to make its inputs (not checks).
-SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ $(LIVE_LONG)/ scenarios/lib/ scenarios/bench/,$(sort $(wildcard scenarios/*/))))
+SCENARIOS ?= $(patsubst %/,%,$(filter-out $(LIVE)/ $(LIVE_LONG)/ scenarios/lib/,$(sort $(wildcard scenarios/*/))))
 # Scenarios whose measures are statistical (docs/decisions.md D46): their
 # bounds must hold at every seed, so `make test` sweeps them.
 STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenarios/ice/loss.lua \

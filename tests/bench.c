@@ -923,12 +923,12 @@ static void bench_lint(void)
     if (pid == 0) {
         int dn = open("/dev/null", O_WRONLY);
         dup2(dn, 1);
-        execl("/proc/self/exe", "bench", "--scenario", "scenarios/bench/lint-call.lua", sub, (char *)NULL);
+        execl("/proc/self/exe", "bench", "--scenario", "bench/lint-call.lua", sub, (char *)NULL);
         _exit(127);
     }
     int status;
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench lint: scenarios/bench/lint-call.lua did not run\n");
+        fprintf(stderr, "bench lint: bench/lint-call.lua did not run\n");
         exit(1);
     }
     double gen = wall() - t0;
@@ -943,7 +943,7 @@ static void bench_lint(void)
     uint64_t packets = 0;
     pcap_prefix(cap, part, &packets);
     double mb = (double)st.st_size / 1e6;
-    printf("  lint: a capture of %llu packets, %.0f MB (scenarios/bench/lint-call.lua, written in %.1f s)\n",
+    printf("  lint: a capture of %llu packets, %.0f MB (bench/lint-call.lua, written in %.1f s)\n",
            (unsigned long long)packets, mb, gen);
     double w[RUNS], tw[RUNS];
     long h[RUNS];

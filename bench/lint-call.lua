@@ -2,8 +2,8 @@
 -- capture made by a scenario): a two-way audio and video call on a LAN,
 -- both directions on Alice's interface, SRTP/SRTCP with STUN consent and
 -- the DTLS handshake (media/call-lan.lua's topology, a faster camera), and
--- its key log beside it. Not a conformance scenario: it asserts nothing
--- but that the call connected.
+-- its key log beside it. Not a conformance scenario (bench/ is outside
+-- scenarios/): it asserts nothing but that the call connected.
 --
 -- Size, from the sources (D52): video at 8 Mbit/s, 30 fps, frames cut in
 -- packets of at most 1100 bytes: about 8e6 / 8 / 1100 = 909 packets/s,
