@@ -15,6 +15,7 @@
 
 /* The checkers, in the order they see a message; NULL ends the list. */
 static const sim_lint_checker_t *const checkers[SIM_LINT_MAX_CHECKERS] = {
+    &sim_lint_stun_checker,
     NULL
 };
 
@@ -105,6 +106,11 @@ sim_lint_t *sim_lint_new(const sim_lint_opts_t *o)
     if (l && o)
         l->opts = *o;
     return l;
+}
+
+const sim_lint_opts_t *sim_lint_opts(const sim_lint_t *l)
+{
+    return &l->opts;
 }
 
 /* ---- findings ---------------------------------------------------------------------- */
@@ -398,6 +404,10 @@ static void relayed(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, 
         dispatch(l, d, rf, from_a, p, data, len);
 }
 
+/* RFC 8656 s.18: Send is 0x006; libnice's STUN_SEND is TURN draft 00's
+ * 0x004, which is Refresh's number */
+#define TURN_SEND ((StunMethod)0x006)
+
 static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, const uint8_t *data, size_t len)
 {
     StunMessage msg = { .buffer = (uint8_t *)data, .buffer_len = len };
@@ -411,7 +421,7 @@ static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf
         c == STUN_REQUEST) {
         cf->client = d->src;
         cf->have_client = true;
-    } else if (m == STUN_SEND && c == STUN_INDICATION) {
+    } else if (m == TURN_SEND && c == STUN_INDICATION) {
         cf->client = d->src;
         cf->have_client = true;
     } else if (m == STUN_IND_DATA && c == STUN_INDICATION) {
@@ -440,14 +450,14 @@ static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf
         }
         return;
     }
-    if ((m == STUN_SEND || m == STUN_IND_DATA) && c == STUN_INDICATION) {
+    if ((m == TURN_SEND || m == STUN_IND_DATA) && c == STUN_INDICATION) {
         uint16_t dl;
         const uint8_t *inner = stun_message_find(&msg, STUN_ATTRIBUTE_DATA, &dl);
         if (!inner ||
             stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_PEER_ADDRESS, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
             !sockaddr_to(&ss, &peer))
             return;
-        bool from_client = m == STUN_SEND;
+        bool from_client = m == TURN_SEND;
         relayed(l, d, cf, from_client, from_client ? &d->src : &d->dst, from_client ? &d->dst : &d->src, &peer, inner, dl);
     }
 }
