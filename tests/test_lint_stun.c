@@ -12,11 +12,13 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stun/stunagent.h>
 #include <stun/stunmessage.h>
 
 #include "check/capture.h"
 #include "cmd/lint.h"
+#include "fixture.h"
 #include "trace/lint.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -290,6 +292,76 @@ START_TEST(integrity_long_term)
 }
 END_TEST
 
+/* RFC 5769's vectors: s.2.1's request and s.2.2's response (short-term,
+ * ufrag "evtj"), s.2.4's long-term request (its password after SASLprep;
+ * the lint applies none); then each with a bit of MESSAGE-INTEGRITY
+ * flipped. */
+START_TEST(rfc5769_vectors)
+{
+    for (int bad = 0; bad < 2; bad++) {
+        cap_t k;
+        cap_open(&k);
+        uint8_t b[300];
+        size_t n = fx_unhex(RFC5769_REQUEST, b);
+        if (bad)
+            b[n - 8 - 1] ^= 1, b[n - 1] = b[n - 1];    /* the MI's last byte; FINGERPRINT redone below */
+        if (bad) {
+            msg_t x = { .len = n };
+            memcpy(x.b, b, n);
+            refinger(&x);
+            memcpy(b, x.b, n);
+        }
+        put(&k, 0, A, 5000, B, 6000, b, n);
+        n = fx_unhex(RFC5769_RESPONSE_V4, b);
+        put(&k, 10, B, 6000, A, 5000, b, n);
+        n = fx_unhex(RFC5769_LONG_TERM, b);
+        if (bad)
+            b[n - 1] ^= 1;
+        put(&k, 20, A, 5001, S, 3478, b, n);
+        sim_lint_cred_t c[2];
+        char err[128];
+        ck_assert_int_eq(sim_lint_cred_parse("ice evtj VOkJxbRl1RmTxUk/WvJxBt", &c[0], err, sizeof err), 1);
+        ck_assert_int_eq(sim_lint_cred_parse("turn \xe3\x83\x9e\xe3\x83\x88\xe3\x83\xaa\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9 "
+                                             "example.org TheMatrIX", &c[1], err, sizeof err), 1);
+        sim_lint_opts_t o = { .creds = c, .ncreds = 2 };
+        char *j = lint(&k, &o);
+        ck_assert_int_eq(count(j, "stun.integrity", "error"), bad ? 2 : 0);
+        ck_assert_int_eq(count(j, "stun.fingerprint", NULL), 0);
+        ck_assert_int_eq(count(j, "stun.integrity-unchecked", NULL), 0);
+        ck_assert_int_eq(count(j, "stun.unmatched", NULL), 0);
+        free(j);
+    }
+}
+END_TEST
+
+/* MESSAGE-INTEGRITY-SHA256 (RFC 8489 s.14.6), made here: HMAC-SHA256 over
+ * the message up to it, the length field counting it, truncated to 24. */
+START_TEST(integrity_sha256)
+{
+    for (int bad = 0; bad < 2; bad++) {
+        cap_t k;
+        cap_open(&k);
+        msg_t x;
+        plain(&x, STUN_REQUEST, STUN_BINDING, 1);
+        stun_message_append_string(&x.m, STUN_ATTRIBUTE_USERNAME, "RFRAG:LFRAG");
+        size_t off = stun_message_length(&x.m);
+        x.b[2] = (uint8_t)((off + 28 - 20) >> 8), x.b[3] = (uint8_t)(off + 28 - 20);
+        uint8_t mac[32];
+        unsigned ml;
+        const char *pw = bad ? "wrong" : "rpassword-0123456789";
+        HMAC(EVP_sha256(), pw, (int)strlen(pw), x.b, off, mac, &ml);
+        memcpy(x.b + off, "\x00\x1c\x00\x18", 4);
+        memcpy(x.b + off + 4, mac, 24);
+        x.len = off + 28;
+        put(&k, 0, A, 5000, B, 6000, x.b, x.len);
+        char *j = lint(&k, &with_creds);
+        ck_assert_int_eq(count(j, "stun.integrity", "error"), bad);
+        ck_assert_int_eq(count(j, "stun.attr-length", NULL), 0);
+        free(j);
+    }
+}
+END_TEST
+
 START_TEST(fingerprint_bad_and_not_last)
 {
     cap_t k;
@@ -404,6 +476,13 @@ START_TEST(transactions)
     plain_finish(&r);
     put(&k, 60100, A, 5000, B, 6000, q.b, q.len);
     put(&k, 60110, B, 6000, A, 5000, r.b, r.len);
+    /* a Binding success without XOR-MAPPED-ADDRESS: error */
+    plain(&q, STUN_REQUEST, STUN_BINDING, 10);
+    plain_finish(&q);
+    plain(&r, STUN_RESPONSE, STUN_BINDING, 10);
+    plain_finish(&r);
+    put(&k, 60150, A, 5000, B, 6000, q.b, q.len);
+    put(&k, 60160, B, 6000, A, 5000, r.b, r.len);
     /* never answered: one info at the end */
     plain(&q, STUN_REQUEST, STUN_BINDING, 8);
     plain_finish(&q);
@@ -415,6 +494,7 @@ START_TEST(transactions)
     ck_assert_int_eq(count(j, "stun.unmatched", "info"), 1);
     ck_assert_int_eq(count(j, "stun.unmatched", "warning"), 1);
     ck_assert_int_eq(count(j, "stun.method-mismatch", "error"), 1);
+    ck_assert_int_eq(count(j, "stun.attr-missing", "error"), 1);
     ck_assert_int_eq(count(j, "stun.unanswered", "info"), 1);
     ck_assert_ptr_nonnull(strstr(j, "2 requests never answered"));
     free(j);
@@ -709,6 +789,8 @@ int main(void)
     tcase_add_test(t, integrity_wrong_key);
     tcase_add_test(t, integrity_unchecked_without_creds);
     tcase_add_test(t, integrity_long_term);
+    tcase_add_test(t, rfc5769_vectors);
+    tcase_add_test(t, integrity_sha256);
     tcase_add_test(t, fingerprint_bad_and_not_last);
     tcase_add_test(t, attribute_lengths_and_values);
     tcase_add_test(t, duplicate_and_after_integrity);

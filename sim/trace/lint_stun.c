@@ -35,8 +35,9 @@
 #define MS              1000000LL   /* ns */
 
 /* RFC 8489 s.6.2.1: Rc = 7 transmissions, RTO doubling from an initial
- * RTO that SHOULD be > 500 ms ("unless other mechanisms are used", e.g.
- * ICE: RFC 8445 s.14.3 RTO = MAX(500 ms, Ta * N * (Waiting + In-Progress)),
+ * RTO that "SHOULD be greater than or equal to 500 ms" (the exceptions:
+ * "other mechanisms ... such as the ones defined in ICE"; and ICE's, RFC
+ * 8445 s.14.3, RTO = MAX(500 ms, Ta * N * (Waiting + In-Progress)), is
  * also at least 500 ms). So the first retransmission comes >= 500 ms after
  * the first transmission; each next interval is twice the one before.
  * Capture timestamps carry jitter when the capture point is not the
@@ -728,8 +729,8 @@ static void request(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s, cons
                             "retransmissions at the STUN level");
         else if (tx->n == 2 && iv < RTO_FLOOR_NS - RTO_SLACK_NS)
             sim_lint_report(l, p, NULL, SIM_LINT_WARNING, "RFC 8489 s.6.2.1", "stun.rto",
-                            "first retransmission %.1f ms after the request: RTO SHOULD be > 500 ms (for ICE "
-                            "checks RFC 8445 s.14.3: RTO = MAX(500 ms, ...))", (double)iv / 1e6);
+                            "first retransmission %.1f ms after the request: the initial RTO SHOULD be >= 500 ms "
+                            "(for ICE checks RFC 8445 s.14.3: RTO = MAX(500 ms, ...))", (double)iv / 1e6);
         else if (tx->n > 2 && tx->last_iv > 0 && iv * 10 < tx->last_iv * 18)
             sim_lint_report(l, p, NULL, SIM_LINT_WARNING, "RFC 8489 s.6.2.1", "stun.rto",
                             "retransmission %u after %.1f ms, the interval before was %.1f ms: the RTO doubles "
@@ -800,10 +801,15 @@ static void response(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s, con
             s->answer_wait[1 - rq] = w;
     }
     if (tx->method != m)
-        sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.6.3", "stun.method-mismatch",
+        sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.6.3.1.1", "stun.method-mismatch",
                         "%s %s to a %s request (packet %llu)", method_name(m) ? method_name(m) : "?", class_name(c),
                         method_name(tx->method) ? method_name(tx->method) : "?", (unsigned long long)tx->packet);
     check_integrity(l, p, s, p->data, a, tx->cred, tx->longterm);
+    /* s.6.3.1.1: a Binding success response carries the request's source
+     * as XOR-MAPPED-ADDRESS (s.6.3.3: the client checks it is there) */
+    if (c == STUN_RESPONSE && m == STUN_BINDING && !stun_message_has_attribute(msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS))
+        sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.6.3.1.1", "stun.attr-missing",
+                        "Binding success response without XOR-MAPPED-ADDRESS");
     int code = 0;
     if (c == STUN_ERROR && stun_message_find_error(msg, &code) != STUN_MESSAGE_RETURN_SUCCESS)
         sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.6.3.1.1", "stun.attr-missing",
