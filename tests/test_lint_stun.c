@@ -711,6 +711,32 @@ START_TEST(rfc3489_and_length)
 }
 END_TEST
 
+START_TEST(open_transactions_bounded)
+{
+    /* 70 requests never answered: 64 kept; then, a minute on, the answer
+     * to the first, whose request was dropped: info, not a warning */
+    cap_t k;
+    cap_open(&k);
+    msg_t q, r;
+    for (unsigned i = 0; i < 70; i++) {
+        plain(&q, STUN_REQUEST, STUN_BINDING, 100 + i);
+        plain_finish(&q);
+        put(&k, i, A, 5000, S, 3478, q.b, q.len);
+    }
+    plain(&r, STUN_RESPONSE, STUN_BINDING, 100);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5000), .sin_addr.s_addr = htonl(A) };
+    stun_message_append_xor_addr(&r.m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, (struct sockaddr_storage *)&sa, sizeof sa);
+    plain_finish(&r);
+    put(&k, 60000, S, 3478, A, 5000, r.b, r.len);
+    char *j = lint(&k, NULL);
+    ck_assert_int_eq(count(j, "stun.unmatched", "info"), 1);
+    ck_assert_int_eq(count(j, "stun.unmatched", "warning"), 0);
+    ck_assert_ptr_nonnull(strstr(j, "64 requests never answered"));
+    ck_assert_ptr_nonnull(strstr(j, "more were dropped"));
+    free(j);
+}
+END_TEST
+
 START_TEST(hostile_bytes)
 {
     /* STUN-shaped datagrams of random attributes: whatever they say, the
@@ -800,6 +826,7 @@ int main(void)
     tcase_add_test(t, consent_intervals);
     tcase_add_test(t, turn_requests_and_indications);
     tcase_add_test(t, rfc3489_and_length);
+    tcase_add_test(t, open_transactions_bounded);
     tcase_add_test(t, hostile_bytes);
     tcase_add_test(t, credentials_parse);
     suite_add_tcase(s, t);

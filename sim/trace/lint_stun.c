@@ -98,7 +98,8 @@ typedef struct side {
 } side_t;
 
 typedef struct stun_flow {
-    tx_t     tx[MAX_TX];
+    tx_t    *tx;                    /* grown by doubling up to MAX_TX: memory follows open transactions */
+    size_t   ntx, captx;
     uint64_t ages;
     bool     evicted;               /* a transaction was dropped: a later response may lack its request */
     bool     integrity_said, nocred_said, rfc3489_said, unbound_said, dup_said;
@@ -520,6 +521,8 @@ static void check_fingerprint(sim_lint_t *l, const sim_lint_pkt_t *p, const uint
 static bool hmac_ok(const uint8_t *m, size_t off, uint16_t alen, const uint8_t *key, size_t klen, bool sha256)
 {
     uint8_t buf[1 << 16];
+    if (off > sizeof buf)
+        return false;
     memcpy(buf, m, off);
     uint16_t lf = (uint16_t)(off + 4 + alen - 20);
     buf[2] = (uint8_t)(lf >> 8);
@@ -577,7 +580,7 @@ static void check_integrity(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t 
 
 static tx_t *tx_find(stun_flow_t *s, const uint8_t *id, bool from_a)
 {
-    for (size_t i = 0; i < MAX_TX; i++)
+    for (size_t i = 0; i < s->ntx; i++)
         if (s->tx[i].used && s->tx[i].from_a == from_a && memcmp(s->tx[i].id, id, 12) == 0)
             return &s->tx[i];
     return NULL;
@@ -588,7 +591,21 @@ static tx_t *tx_find(stun_flow_t *s, const uint8_t *id, bool from_a)
 static tx_t *tx_new(stun_flow_t *s)
 {
     tx_t *old = NULL, *old_answered = NULL;
-    for (size_t i = 0; i < MAX_TX; i++) {
+    if (s->ntx < MAX_TX) {
+        if (s->ntx == s->captx) {
+            size_t cap = s->captx ? 2 * s->captx : 4;
+            tx_t *t = realloc(s->tx, cap * sizeof *t);
+            if (!t) {
+                fputs("rtcsim lint: out of memory\n", stderr);
+                exit(2);
+            }
+            s->tx = t;
+            s->captx = cap;
+        }
+        memset(&s->tx[s->ntx], 0, sizeof *s->tx);
+        return &s->tx[s->ntx++];
+    }
+    for (size_t i = 0; i < s->ntx; i++) {
         tx_t *x = &s->tx[i];
         if (!x->used)
             return x;
@@ -946,7 +963,7 @@ static void flow_end(sim_lint_t *l, sim_lint_flow_t *f)
         return;
     size_t n = 0;
     uint64_t first = 0;
-    for (size_t i = 0; i < MAX_TX; i++)
+    for (size_t i = 0; i < s->ntx; i++)
         if (s->tx[i].used && !s->tx[i].answered) {
             if (!n || s->tx[i].packet < first)
                 first = s->tx[i].packet;
@@ -960,7 +977,9 @@ static void flow_end(sim_lint_t *l, sim_lint_flow_t *f)
 
 static void flow_free(sim_lint_flow_t *f, void *st)
 {
-    free(st);
+    stun_flow_t *s = st;
+    free(s->tx);
+    free(s);
     if (g.nflows)
         g.nflows--;
 }
