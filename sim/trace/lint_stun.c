@@ -274,6 +274,21 @@ static size_t cred_key(const sim_lint_cred_t *c, bool sha256_alg, uint8_t key[64
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
+/* Bytes from the capture made safe for a finding: printable ASCII kept,
+ * the rest as \xNN, at most 64 bytes of input. */
+static const char *printable(const uint8_t *b, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < 64 && o + 5 < cap; i++) {
+        if (b[i] >= 0x20 && b[i] < 0x7F && b[i] != '\\' && b[i] != '\'')
+            out[o++] = (char)b[i];
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", b[i]);
+    }
+    out[o] = 0;
+    return out;
+}
+
 static uint32_t crc32_stun(const uint8_t *p, size_t n, uint16_t len_field)
 {
     uint32_t c = 0xFFFFFFFFu;
@@ -553,11 +568,13 @@ static void check_integrity(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t 
     if (cred < 0) {
         if (!s->nocred_said) {
             s->nocred_said = true;
+            char u[300], r[300];
             sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 8489 s.9", "stun.integrity-unchecked",
-                            "MESSAGE-INTEGRITY not checked on this flow: no credential given for %s '%.*s'%s%.*s%s",
-                            a->user ? "USERNAME" : "the request of this response", a->user ? (int)a->ulen : 0,
-                            a->user ? (const char *)a->user : "", a->realm ? " realm '" : "",
-                            a->realm ? (int)a->rlen : 0, a->realm ? (const char *)a->realm : "", a->realm ? "'" : "");
+                            "MESSAGE-INTEGRITY not checked on this flow: no credential given for %s%s%s%s%s%s",
+                            a->user ? "USERNAME '" : "the request of this response",
+                            a->user ? printable(a->user, a->ulen, u, sizeof u) : "", a->user ? "'" : "",
+                            a->realm ? " realm '" : "", a->realm ? printable(a->realm, a->rlen, r, sizeof r) : "",
+                            a->realm ? "'" : "");
         }
         return;
     }
