@@ -11,7 +11,8 @@
 
 static const char usage[] =
     "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--decrypt OUT.pcap]\n"
-    "                   [--telephone-event PT]... [--rtcp-rsize] FILE...\n"
+    "                   [--credentials FILE] [--credential LINE]... [--telephone-event PT]...\n"
+    "                   [--rtcp-rsize] FILE...\n"
     "\n"
     "Checks every packet of pcap or pcapng captures (any link type of\n"
     "Ethernet, raw IP, Linux SLL/SLL2, BSD loopback; IPv4 and IPv6; UDP and\n"
@@ -38,12 +39,72 @@ static const char usage[] =
     "  --rtcp-rsize  reduced-size RTCP (RFC 5506) was negotiated: RTCP that is not\n"
     "                a full compound is no error (without it, a flow whose RTCP is\n"
     "                never compound gets one info instead of an error each)\n"
+    "  --credentials FILE  credentials to verify STUN MESSAGE-INTEGRITY with, one a\n"
+    "                line: 'ice UFRAG PASSWORD' (short-term, RFC 8489 s.9.1: a check\n"
+    "                whose USERNAME is UFRAG:... is keyed by PASSWORD) or 'turn\n"
+    "                USERNAME REALM PASSWORD' (long-term, s.9.2); '#' comments\n"
+    "  --credential LINE   one such line (repeatable)\n"
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 bad usage or a file that\n"
     "cannot be read (not a capture, corrupt or truncated: the message gives\n"
     "the byte offset).\n";
 
+/* Append one credential line; -1 with the message written (where: "FILE:N" or "--credential"). */
+static int add_cred(sim_lint_cred_t **creds, size_t *n, const char *line, const char *where, FILE *err)
+{
+    sim_lint_cred_t c;
+    char e[256];
+    int r = sim_lint_cred_parse(line, &c, e, sizeof e);
+    if (r < 0) {
+        fprintf(err, "rtcsim lint: %s: %s\n", where, e);
+        return -1;
+    }
+    if (r == 0)
+        return 0;
+    sim_lint_cred_t *m = realloc(*creds, (*n + 1) * sizeof **creds);
+    if (!m) {
+        fprintf(err, "rtcsim lint: out of memory\n");
+        return -1;
+    }
+    *creds = m;
+    (*creds)[(*n)++] = c;
+    return 0;
+}
+
+static int read_creds(sim_lint_cred_t **creds, size_t *n, const char *path, FILE *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(err, "rtcsim lint: --credentials %s: cannot read it\n", path);
+        return -1;
+    }
+    char line[2048];
+    int r = 0;
+    for (unsigned no = 1; r == 0 && fgets(line, sizeof line, f); no++) {
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%u", path, no);
+        if (!strchr(line, '\n') && !feof(f)) {
+            fprintf(err, "rtcsim lint: %s: line longer than %zu bytes\n", where, sizeof line - 2);
+            r = -1;
+        } else {
+            r = add_cred(creds, n, line, where, err);
+        }
+    }
+    fclose(f);
+    return r;
+}
+
+static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t **creds);
+
 int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
+{
+    sim_lint_cred_t *creds = NULL;
+    int rc = lint_run(argc, argv, out, err, &creds);
+    free(creds);
+    return rc;
+}
+
+static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t **creds)
 {
     sim_lint_opts_t o = { 0 };
     bool json = false, opts_done = false;
@@ -94,6 +155,15 @@ int sim_cmd_lint(int argc, char **argv, FILE *out, FILE *err)
             o.telephone_event[pt / 32] |= 1u << (pt % 32);
         } else if (!opts_done && strcmp(a, "--rtcp-rsize") == 0) {
             o.rtcp_rsize = true;
+        } else if (!opts_done && (strcmp(a, "--credentials") == 0 || strcmp(a, "--credential") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(err, "rtcsim lint: %s needs %s\n", a, a[12] ? "a file name" : "a line");
+                return 2;
+            }
+            const char *v = argv[++i];
+            if ((a[12] ? read_creds(creds, &o.ncreds, v, err) : add_cred(creds, &o.ncreds, v, "--credential", err)) < 0)
+                return 2;
+            o.creds = *creds;
         } else if (!opts_done && a[0] == '-' && a[1]) {
             fprintf(err, "rtcsim lint: unknown option '%s'\nTry 'rtcsim lint --help'.\n", a);
             return 2;

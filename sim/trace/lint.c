@@ -20,6 +20,7 @@
 static const sim_lint_checker_t *const checkers[SIM_LINT_MAX_CHECKERS] = {
     &sim_lint_dtls_checker,
     &sim_lint_rtp_checker,
+    &sim_lint_stun_checker,
     NULL
 };
 
@@ -444,6 +445,8 @@ static void relayed(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, 
         dispatch(l, d, rf, from_a, p, data, len);
 }
 
+/* RFC 8656 s.18: Send is 0x006 (libnice's STUN_IND_SEND; its STUN_SEND
+ * is TURN draft 00's 0x004, which is Refresh's number) */
 static void turn_stun(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf, const uint8_t *data, size_t len)
 {
     StunMessage msg = { .buffer = (uint8_t *)data, .buffer_len = len };

@@ -99,12 +99,25 @@ void sim_lint_report(sim_lint_t *l, const sim_lint_pkt_t *p, sim_lint_flow_t *fl
                      const char *ref, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
+/* A credential the STUN checker verifies MESSAGE-INTEGRITY with (RFC
+ * 8489 s.9): "ice UFRAG PASSWORD" (short-term, s.9.1) or "turn USERNAME
+ * REALM PASSWORD" (long-term, s.9.2). */
+typedef struct sim_lint_cred {
+    bool turn;
+    char user[256], realm[256], password[256];
+} sim_lint_cred_t;
+/* One line of a credentials file: 1 (a credential in c), 0 (blank or a
+ * '#' comment), -1 (err says what is wrong with it). */
+int sim_lint_cred_parse(const char *line, sim_lint_cred_t *c, char *err, size_t errlen);
+
 /* Options of a run. */
 typedef struct sim_lint_opts {
     bool        quiet_info;         /* leave info findings out of the text output */
     const char *decrypt_path;       /* write the decrypted twin of the (one) file linted here */
     uint32_t    telephone_event[4]; /* RTP payload types given as RFC 4733 telephone-event (bit pt % 32 of [pt / 32]) */
     bool        rtcp_rsize;         /* reduced-size RTCP (RFC 5506) announced: non-compound RTCP is no error */
+    const sim_lint_cred_t *creds;   /* --credentials/--credential (the caller's, for the run) */
+    size_t      ncreds;
 } sim_lint_opts_t;
 
 sim_lint_t *sim_lint_new(const sim_lint_opts_t *o);
@@ -137,5 +150,8 @@ void        sim_lint_write_text(const sim_lint_t *l, FILE *out);
 void        sim_lint_write_json(const sim_lint_t *l, FILE *out);
 int         sim_lint_write_junit(const sim_lint_t *l, const char *path, char *err, size_t errlen);
 uint64_t    sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev);
+
+/* The checkers (lint.c's table). */
+extern const sim_lint_checker_t sim_lint_stun_checker;     /* lint_stun.c: STUN, TURN, ICE */
 
 #endif
