@@ -196,7 +196,7 @@ MUT_ENV     := BUILD='$(BUILD)' CC='$(CC)' MUT_CFLAGS='$(WARN)' MUT_PKG_CFLAGS='
 
 mutants: deps
 	@$(MAKE) --no-print-directory $(BUILD)/rtcsim $(BUILD)/ref.so $(MUT_SO)
-	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/ref.so $(BUILD)/mutants $(SCENARIOS) $(MUT_NAMES)
+	@tests/mutants/run.sh $(BUILD)/rtcsim $(BUILD)/ref.so $(BUILD)/mutants "$(SCENARIOS)" $(MUT_NAMES)
 
 $(BUILD)/mutants/%.so: tests/mutants/%.patch $(BUILD)/ref.so tests/mutants/build.sh
 	@mkdir -p $(@D)

@@ -39,6 +39,9 @@
 
 #define MS(x)            ((uint64_t)(x) * 1000000ull)
 #define TA               MS(50)
+/* RFC 8445 s.14.2: whatever an agent's Ta, new transactions MUST NOT be
+ * sent more often than once every 5 ms */
+#define TA_FLOOR         MS(5)
 #define CONSENT_INTERVAL MS(5000)
 #define CONSENT_TIMEOUT  MS(30000)
 #define NOMINATION_WAIT  MS(1000)   /* longest wait for a better pair once one is valid */
@@ -91,6 +94,8 @@ struct rtcsim_connection {
     bool            consent_on;     /* consent checks go on for sel_local/remote */
     rtc_candidate_t sel_local, sel_remote;   /* the pair in use (kept across a restart) */
     uint64_t        next_check, consent_at, consent_expire;
+    uint64_t        last_paced;     /* when pace() last sent a check (if paced) */
+    bool            paced;
     uint64_t        nominate_at;    /* RTC_TIME_NEVER until a pair is valid */
     rtc_ice_event_t *ev;
     size_t          nev, ev_head, ev_cap;
@@ -569,6 +574,15 @@ static void send_check(rtc_connection_t *c, size_t pi, bool use_candidate, bool 
 static void pace(rtc_connection_t *c)
 {
     long best = -1;
+    /* a pair that succeeded while it waited in the triggered queue (the
+     * answer to the check s.7.3.1.4 cancelled came after all) needs no
+     * new check: checking it again would have the peer, whose check on
+     * it then finds it In-Progress, trigger one back, and so on, a check
+     * each way every pacing step until nomination (D169); the check
+     * that nominates it (s.8.1.1, queued here by maybe_nominate) still goes */
+    while (c->ntrig && c->pairs[c->triggered[0]].state == SUCCEEDED &&
+           !(c->controlling && c->pairs[c->triggered[0]].nominating))
+        memmove(c->triggered, c->triggered + 1, --c->ntrig * sizeof *c->triggered);
     if (c->ntrig) {
         best = (long)c->triggered[0];
         memmove(c->triggered, c->triggered + 1, --c->ntrig * sizeof *c->triggered);
@@ -587,6 +601,8 @@ static void pace(rtc_connection_t *c)
          * nomination (s.7.3.1.4) nominates too, or the nomination would
          * wait for the cancelled check to be given up, Rm x RTO later */
         send_check(c, (size_t)best, c->controlling && p->nominating, false);
+        c->last_paced = now(c);
+        c->paced = true;
     }
     c->next_check = now(c) + TA;
 }
@@ -834,9 +850,13 @@ static void on_request(rtc_connection_t *c, StunMessage *req, const rtc_addr_t *
         return;
     /* The triggered check goes at once rather than at the next Ta tick
      * (s.6.1.4.2): one check early, to answer a peer that is already
-     * checking without adding up to 50 ms. */
-    if (c->next_check > now(c))
-        c->next_check = now(c);
+     * checking without adding up to 50 ms; but never within s.14.2's 5 ms
+     * of the check sent last (found by rtcsim lint's ice.pacing, D169). */
+    uint64_t at = now(c);
+    if (c->paced && at < c->last_paced + TA_FLOOR)
+        at = c->last_paced + TA_FLOOR;
+    if (c->next_check > at)
+        c->next_check = at;
 }
 
 static void on_check_response(rtc_connection_t *c, tx_t *t, StunMessage *m, const rtc_addr_t *local,

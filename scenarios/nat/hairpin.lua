@@ -12,7 +12,7 @@
 scenario { name = "NAT: two hosts behind one NAT, hairpinning on and off", seed = 22, duration = 60,
            covers = { "spec:RTCIceCandidateDescription.type", "spec:RTCConnection.ondisconnected",
                       "rfc4787:s6", "rfc8489:s6.2.1",
-                      "rfc4787:s4.2" } }
+                      "rfc4787:s4.2", "rfc8445:s14.2" } }
 
 local internet = net.subnet { name = "internet", prefix = "203.0.113.0/24" }
 local dc = net.subnet { name = "dc", prefix = "198.51.100.0/24" }
@@ -80,3 +80,9 @@ expect.event { src = "home2-nat", name = "drop", args = { reason = "nat-hairpin"
 expect.never { src = "home2-a", name = "connected" }
 expect.event { src = "home2-a", name = "disconnected", count = 1, within = { 39, 41 } }
 expect.capture { cap1, golden = "nat/hairpin.home1.uplink.pcap" }
+-- RFC 8445 s.14.2: new transactions from one agent at least 5 ms apart
+-- (the capture sees each sender's address on its side of the NAT; a
+-- triggered check answering the peer's is the one that could break it, D169)
+local pacing = require("pacing")
+pacing.watch(cap1, 59.9)
+expect.measure { "shortest interval between new checks from one address (ms)", pacing.min_gap, min = 5 }

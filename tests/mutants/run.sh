@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/mutants/run.sh RTCSIM CONTROL.so DIR SCENARIOS NAME... - the suite's
+# tests/mutants/run.sh RTCSIM CONTROL.so DIR "SCENARIOS..." NAME... - the suite's
 # strength (issue 11): the suite against the control (build/ref.so) and
 # against each mutant, built by build.sh as DIR/NAME.so from the same
 # objects but the patched files, with `rtcsim run --impl`, under which every
@@ -29,7 +29,7 @@ shift 4
 run_one() {
     so=${2:-$dir/$1.so} out=$dir/$1.out
     rm -rf "$out"
-    "$rtcsim" run --impl "$so" --quiet --jobs 2 --out "$out" "$scen" >"$dir/$1.log" 2>&1
+    "$rtcsim" run --impl "$so" --quiet --jobs 2 --out "$out" $scen >"$dir/$1.log" 2>&1
     if [ ! -s "$out/results.jsonl" ]; then
         echo "mutants: $so: the run wrote no results ($dir/$1.log):" >&2
         tail -5 "$dir/$1.log" >&2
