@@ -390,9 +390,9 @@ int sim_capture_close(sim_capture_t *c, char *err, size_t errlen)
 
 /* ---- decoding for people ------------------------------------------------- */
 
-static const char *stun_method(unsigned m)
+const char *sim_stun_method_name(unsigned m)
 {
-    /* RFC 8489 s.18.2, RFC 8656 s.17 */
+    /* RFC 8489 s.18.2, RFC 8656 s.17, RFC 6062 s.6.2 */
     switch (m) {
     case 0x001: return "Binding";
     case 0x003: return "Allocate";
@@ -401,6 +401,9 @@ static const char *stun_method(unsigned m)
     case 0x007: return "Data";
     case 0x008: return "CreatePermission";
     case 0x009: return "ChannelBind";
+    case 0x00A: return "Connect";
+    case 0x00B: return "ConnectionBind";
+    case 0x00C: return "ConnectionAttempt";
     default: return NULL;
     }
 }
@@ -453,7 +456,7 @@ static void payload_summary(const uint8_t *d, size_t n, char *out, size_t cap)
         unsigned type = rd16(d);
         unsigned method = (type & 0x000f) | ((type & 0x00e0) >> 1) | ((type & 0x3e00) >> 2);
         unsigned cls = ((type & 0x0010) >> 4) | ((type & 0x0100) >> 7);
-        const char *m = stun_method(method);
+        const char *m = sim_stun_method_name(method);
         char tid[25];
         for (int i = 0; i < 12; i++)
             snprintf(tid + 2 * i, 3, "%02x", d[8 + i]);

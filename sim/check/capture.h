@@ -56,6 +56,8 @@ int            sim_capture_close(sim_capture_t *c, char *err, size_t errlen);
 
 /* Encode p as an IPv4 datagram (header, UDP header, payload) with valid
  * checksums into out. Returns the datagram length, or 0 if cap is short. */
+/* A STUN method's name (RFC 8489 s.18.2, RFC 8656 s.17), or NULL. */
+const char    *sim_stun_method_name(unsigned method);
 size_t         sim_ipv4_udp_encode(const sim_pkt_t *p, uint8_t *out, size_t cap);
 
 /* One-line human summary of an IPv4 datagram, e.g.

@@ -628,3 +628,12 @@ int sim_json_open(lua_State *L)
     lua_setfield(L, -2, "null");
     return 1;
 }
+
+void sim_json_mark(lua_State *L, const char *how)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
+    lua_getfield(L, -1, how);
+    lua_remove(L, -2);
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);
+}

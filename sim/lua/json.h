@@ -17,6 +17,10 @@
 
 /* Push the json table { encode, decode, null, array, object }. */
 int   sim_json_open(lua_State *L);
+/* Mark the table on top of the stack as a JSON array or object (how:
+ * "array" or "object", the json table's functions), so that an empty one
+ * encodes as what it is; the table stays on top. */
+void  sim_json_mark(lua_State *L, const char *how);
 /* Encode the value at idx. Returns a malloc'd NUL-terminated string and its
  * length, or NULL with a message naming the offending path in err. */
 char *sim_json_encode(lua_State *L, int idx, size_t *len, char *err, size_t errlen);

@@ -81,14 +81,6 @@ struct job {
 
 static msess_t *sess(const rtcsim_media_t *m) { return (msess_t *)m; }
 
-static void json_mark(lua_State *L, const char *how)
-{
-    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
-    lua_getfield(L, -1, how);
-    lua_remove(L, -2);
-    lua_insert(L, -2);
-    lua_call(L, 1, 1);
-}
 
 static void cache_drop(msess_t *ms)
 {
@@ -324,7 +316,7 @@ static void params_options(lua_State *L, job_t *j)
             sim_lua_set_int(L, o->extmap[i].uri, o->extmap[i].id);
         lua_setfield(L, -2, "extmap");
     }
-    json_mark(L, "object");
+    sim_json_mark(L, "object");
     lua_setfield(L, -2, "options");
 }
 
@@ -484,7 +476,7 @@ static void params_set_desc(lua_State *L, job_t *j)
         sim_lua_push_track_desc(L, &a->d[i], true);
         lua_setfield(L, -2, a->d[i].id);
     }
-    json_mark(L, "object");
+    sim_json_mark(L, "object");
     lua_setfield(L, -2, "description");
     sim_lua_set_str(L, "mode", a->incremental ? "incremental" : "full");
 }
@@ -522,7 +514,7 @@ static void params_stream(lua_State *L, job_t *j)
             sim_lua_set_int(L, "keyframe_every", t->keyframe_every);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    json_mark(L, "array");
+    sim_json_mark(L, "array");
     lua_setfield(L, -2, "tracks");
     lua_setfield(L, -2, "stream");
 }
@@ -613,7 +605,7 @@ static void params_props(lua_State *L, job_t *j)
     const props_t *a = j->in;
     sim_lua_set_str(L, "track", a->track);
     sim_lua_push_track_desc(L, a->d, true);
-    json_mark(L, "object");
+    sim_json_mark(L, "object");
     lua_setfield(L, -2, "properties");
 }
 

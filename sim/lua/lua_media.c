@@ -31,6 +31,7 @@
 
 #include "host/ice_host.h"
 #include "host/media_host.h"
+#include "lua/json.h"
 #include "lua/lsim.h"
 
 #define MT_HOST    "rtcsim.Host"
@@ -149,16 +150,6 @@ static void set_bool(lua_State *L, const char *k, bool v)
     lua_setfield(L, -2, k);
 }
 
-/* Mark the table on top as a JSON array or object (json.c), so that an
- * empty one signals as what it is. */
-static void json_mark(lua_State *L, const char *how)
-{
-    lua_getfield(L, LUA_REGISTRYINDEX, "rtcsim.json");
-    lua_getfield(L, -1, how);
-    lua_remove(L, -2);
-    lua_insert(L, -2);
-    lua_call(L, 1, 1);
-}
 
 /* What a message names ("setRemoteDescription: track 'a1': codecs[2]"):
  * nested fields make long names, cut at WHAT_MAX, which only shortens a
@@ -1189,7 +1180,7 @@ void sim_lua_push_codec(lua_State *L, const rtcsim_codec_t *c)
                 sim_lua_set_str(L, "value", c->params[i].value);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        json_mark(L, "array");
+        sim_json_mark(L, "array");
         lua_setfield(L, -2, "params");
     }
 }
@@ -1218,7 +1209,7 @@ void sim_lua_push_track_desc(lua_State *L, const rtcsim_track_desc_t *d, bool gi
             sim_lua_push_codec(L, &d->codecs[i]);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        json_mark(L, "array");
+        sim_json_mark(L, "array");
         lua_setfield(L, -2, "codecs");
     }
     /* written as the example's dictionary (D72) */
@@ -1229,7 +1220,7 @@ void sim_lua_push_track_desc(lua_State *L, const rtcsim_track_desc_t *d, bool gi
         if (d->attrs.video_max_height)
             sim_lua_set_int(L, "videoMaxHeight", d->attrs.video_max_height);
         if (given_only)
-            json_mark(L, "object");
+            sim_json_mark(L, "object");
         lua_setfield(L, -2, "mediaAttributes");
     }
     if ((g & RTCSIM_TD_EXTS) && (given_only || d->nexts)) {
@@ -1239,7 +1230,7 @@ void sim_lua_push_track_desc(lua_State *L, const rtcsim_track_desc_t *d, bool gi
             lua_setfield(L, -2, d->exts[i].name);
         }
         if (given_only)
-            json_mark(L, "object");
+            sim_json_mark(L, "object");
         lua_setfield(L, -2, "rtpExtHeaders");
     }
     if (g & RTCSIM_TD_DELETE) {
@@ -1296,7 +1287,7 @@ static int push_description(lua_State *L, bool remote, const char *what)
         sim_lua_push_track_desc(L, &d[i], false);
         lua_setfield(L, -2, d[i].id);
     }
-    json_mark(L, "object");
+    sim_json_mark(L, "object");
     return 1;
 }
 
@@ -2042,7 +2033,7 @@ static void on_event(void *arg, sim_media_t *m, const rtcsim_media_event_t *ev)
                 push_hex(L, ev->exts[i].value, ev->exts[i].len);
                 lua_setfield(L, -2, ev->exts[i].name);
             }
-            json_mark(L, "object");
+            sim_json_mark(L, "object");
             lua_setfield(L, -2, "rtpExtHeaders");
             nargs = 1;
         }

@@ -18,6 +18,7 @@
  * that agent did not send. So the HMACs are OpenSSL's, keyed per message
  * from the credentials (a response: its request's).
  */
+#include "check/capture.h"
 #include "trace/lint.h"
 
 #include <stdlib.h>
@@ -136,22 +137,6 @@ static struct {
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
-static const char *method_name(unsigned m)
-{
-    switch (m) {
-    case 0x001: return "Binding";
-    case 0x003: return "Allocate";
-    case 0x004: return "Refresh";
-    case 0x006: return "Send";
-    case 0x007: return "Data";
-    case 0x008: return "CreatePermission";
-    case 0x009: return "ChannelBind";
-    case 0x00A: return "Connect";               /* RFC 6062 s.6.2 */
-    case 0x00B: return "ConnectionBind";
-    case 0x00C: return "ConnectionAttempt";
-    default:    return NULL;
-    }
-}
 
 static const char *class_name(StunClass c)
 {
@@ -820,7 +805,7 @@ static void response(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s, con
     if (!tx) {
         bool early = p->d->time_ns - s->t0 < TX_SPAN_NS || p->d->time_ns - g.t0 < TX_SPAN_NS || s->evicted;
         sim_lint_report(l, p, NULL, early ? SIM_LINT_INFO : SIM_LINT_WARNING, "RFC 8489 s.6.3", "stun.unmatched",
-                        "%s %s with no request in the capture%s", method_name(m) ? method_name(m) : "?",
+                        "%s %s with no request in the capture%s", sim_stun_method_name(m) ? sim_stun_method_name(m) : "?",
                         class_name(c),
                         early ? " (it may answer one sent before the capture began)" : "");
         check_integrity(l, p, s, p->data, a, -1, false);
@@ -836,8 +821,8 @@ static void response(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s, con
     }
     if (tx->method != m)
         sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.6.3.1.1", "stun.method-mismatch",
-                        "%s %s to a %s request (packet %llu)", method_name(m) ? method_name(m) : "?", class_name(c),
-                        method_name(tx->method) ? method_name(tx->method) : "?", (unsigned long long)tx->packet);
+                        "%s %s to a %s request (packet %llu)", sim_stun_method_name(m) ? sim_stun_method_name(m) : "?", class_name(c),
+                        sim_stun_method_name(tx->method) ? sim_stun_method_name(tx->method) : "?", (unsigned long long)tx->packet);
     check_integrity(l, p, s, p->data, a, tx->cred, tx->longterm);
     /* s.6.3.1.1: a Binding success response carries the request's source
      * as XOR-MAPPED-ADDRESS (s.6.3.3: the client checks it is there) */
@@ -854,7 +839,7 @@ static void response(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s, con
         (!stun_message_has_attribute(msg, STUN_ATTRIBUTE_REALM) ||
          !stun_message_has_attribute(msg, STUN_ATTRIBUTE_NONCE)))
         sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8489 s.9.2.4", "turn.auth",
-                        "%d error response to %s without %s", code, method_name(m) ? method_name(m) : "?",
+                        "%d error response to %s without %s", code, sim_stun_method_name(m) ? sim_stun_method_name(m) : "?",
                         stun_message_has_attribute(msg, STUN_ATTRIBUTE_REALM) ? "NONCE" : "REALM");
     if (c == STUN_RESPONSE && tx->use_candidate && !s->nominated) {
         s->nominated = true;
@@ -885,14 +870,14 @@ static void stun_message(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s)
     StunMessage msg = { .buffer = (uint8_t *)m, .buffer_len = len };
     StunMethod meth = stun_message_get_method(&msg);
     StunClass c = stun_message_get_class(&msg);
-    if (!method_name(meth)) {
+    if (!sim_stun_method_name(meth)) {
         sim_lint_report(l, p, NULL, SIM_LINT_INFO, "RFC 8489 s.18.2", "stun.method",
                         "method 0x%03x is not one the lint knows (RFC 8489, RFC 8656, RFC 6062)", meth);
         return;
     }
     if ((meth == TURN_SEND || meth == STUN_IND_DATA) && c != STUN_INDICATION)
         sim_lint_report(l, p, NULL, SIM_LINT_ERROR, "RFC 8656 s.11", "stun.class",
-                        "%s as a %s: it is an indication only", method_name(meth), class_name(c));
+                        "%s as a %s: it is an indication only", sim_stun_method_name(meth), class_name(c));
     attrs_t a;
     walk_attrs(l, p, m, len, &a);
     check_fingerprint(l, p, m, &a);
@@ -907,7 +892,7 @@ static void stun_message(sim_lint_t *l, const sim_lint_pkt_t *p, stun_flow_t *s)
             (!stun_message_has_attribute(&msg, STUN_ATTRIBUTE_XOR_PEER_ADDRESS) ||
              !stun_message_has_attribute(&msg, STUN_ATTRIBUTE_DATA)))
             sim_lint_report(l, p, NULL, SIM_LINT_ERROR, meth == TURN_SEND ? "RFC 8656 s.11.1" : "RFC 8656 s.11.3",
-                            "turn.indication", "%s indication without %s", method_name(meth),
+                            "turn.indication", "%s indication without %s", sim_stun_method_name(meth),
                             stun_message_has_attribute(&msg, STUN_ATTRIBUTE_DATA) ? "XOR-PEER-ADDRESS" : "DATA");
     } else {
         response(l, p, s, &msg, meth, c, &a);
