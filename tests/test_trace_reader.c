@@ -67,7 +67,8 @@ static size_t tcp(uint8_t *out, uint16_t sp, uint16_t dp, uint32_t seq, uint8_t 
     out[4] = (uint8_t)(seq >> 24); out[5] = (uint8_t)(seq >> 16); out[6] = (uint8_t)(seq >> 8); out[7] = (uint8_t)seq;
     out[12] = 5 << 4;
     out[13] = flags;
-    memcpy(out + 20, pay, n);
+    if (n)
+        memcpy(out + 20, pay, n);
     return 20 + n;
 }
 
