@@ -236,6 +236,10 @@ $(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c $(ADAPTER_JSONL)
 $(BUILD)/tests/test_nice_adapter: | $(BUILD)/rtcsim-nice
 $(BUILD)/tests/test_nice_adapter.o: CFLAGS += $(NICE_ADAPTER_CFLAGS)
 $(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
+# Both adapters' tests drive their program through tests/live_peer.c,
+# linked into those two alone (the other tests need no json-glib).
+$(BUILD)/tests/test_nice_adapter: $(BUILD)/tests/live_peer.o
+$(BUILD)/tests/live_peer.o: CFLAGS += $(ADAPTER_JSONL_CFLAGS)
 
 # The adapter of in-process implementations (docs/live.md, "Adapters: any
 # in-process implementation"): build/ref.so, or any PATH.so of the ABI,
@@ -254,6 +258,7 @@ $(BUILD)/rtcsim-live: sim/adapters/live/adapter.c $(ADAPTER_JSONL)
 $(BUILD)/tests/test_live_adapter: | $(BUILD)/rtcsim-live $(BUILD)/ref.so
 $(BUILD)/tests/test_live_adapter.o: CFLAGS += $(LIVE_ADAPTER_CFLAGS)
 $(BUILD)/tests/test_live_adapter: LDLIBS += $(LIVE_ADAPTER_LIBS)
+$(BUILD)/tests/test_live_adapter: $(BUILD)/tests/live_peer.o
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)
