@@ -206,6 +206,19 @@ $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 	@echo "  LD   $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The protocol's side both adapters share (sim/adapters/common/jsonl.c:
+# requests, their parameters, the lines written and read), compiled once
+# and linked into rtcsim-nice and rtcsim-live only: three levels under
+# sim/, so that the sim/*/*.c glob leaves it out of rtcsim as well. It
+# sees json-glib and its own header alone.
+ADAPTER_JSONL        := $(BUILD)/sim/adapters/common/jsonl.o
+ADAPTER_JSONL_CFLAGS  = $(shell pkg-config --cflags json-glib-1.0 2>/dev/null)
+
+$(ADAPTER_JSONL): sim/adapters/common/jsonl.c
+	@mkdir -p $(@D)
+	@echo "  CC   $<"
+	@$(CC) $(WARN) -Isim/adapters $(ADAPTER_JSONL_CFLAGS) -MMD -MP -c -o $@ $<
+
 # The libnice adapter (docs/live.md, "Adapters: libnice"): a program of
 # its own for live hosts, on GLib, libnice's agent and json-glib; two
 # levels under sim/ so that the sim/*/*.c glob leaves it out of rtcsim.
@@ -214,14 +227,19 @@ $(BUILD)/rtcsim: $(BUILD)/sim/cmd/main.o $(SIM_OBJ) $(BUILD)/libref.a
 NICE_ADAPTER_CFLAGS = $(shell pkg-config --cflags nice json-glib-1.0 2>/dev/null)
 NICE_ADAPTER_LIBS   = $(shell pkg-config --libs nice json-glib-1.0 2>/dev/null)
 
-$(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c
+$(BUILD)/rtcsim-nice: sim/adapters/nice/adapter.c $(ADAPTER_JSONL)
 	@mkdir -p $(@D)
 	@echo "  CC   $@"
-	@$(CC) $(WARN) $(NICE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LDFLAGS) $(NICE_ADAPTER_LIBS)
+	@$(CC) $(WARN) -Isim/adapters $(NICE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(ADAPTER_JSONL) \
+	  $(LDFLAGS) $(NICE_ADAPTER_LIBS)
 
 $(BUILD)/tests/test_nice_adapter: | $(BUILD)/rtcsim-nice
 $(BUILD)/tests/test_nice_adapter.o: CFLAGS += $(NICE_ADAPTER_CFLAGS)
 $(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
+# Both adapters' tests drive their program through tests/live_peer.c,
+# linked into those two alone (the other tests need no json-glib).
+$(BUILD)/tests/test_nice_adapter: $(BUILD)/tests/live_peer.o
+$(BUILD)/tests/live_peer.o: CFLAGS += $(ADAPTER_JSONL_CFLAGS)
 
 # The adapter of in-process implementations (docs/live.md, "Adapters: any
 # in-process implementation"): build/ref.so, or any PATH.so of the ABI,
@@ -231,14 +249,16 @@ $(BUILD)/tests/test_nice_adapter: LDLIBS += $(NICE_ADAPTER_LIBS)
 LIVE_ADAPTER_CFLAGS = $(shell pkg-config --cflags json-glib-1.0 2>/dev/null)
 LIVE_ADAPTER_LIBS   = $(shell pkg-config --libs json-glib-1.0 2>/dev/null) -ldl
 
-$(BUILD)/rtcsim-live: sim/adapters/live/adapter.c
+$(BUILD)/rtcsim-live: sim/adapters/live/adapter.c $(ADAPTER_JSONL)
 	@mkdir -p $(@D)
 	@echo "  CC   $@"
-	@$(CC) $(WARN) -Iinclude $(LIVE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LDFLAGS) $(LIVE_ADAPTER_LIBS)
+	@$(CC) $(WARN) -Iinclude -Isim/adapters $(LIVE_ADAPTER_CFLAGS) -MMD -MP -MF $@.d -o $@ $< \
+	  $(ADAPTER_JSONL) $(LDFLAGS) $(LIVE_ADAPTER_LIBS)
 
 $(BUILD)/tests/test_live_adapter: | $(BUILD)/rtcsim-live $(BUILD)/ref.so
 $(BUILD)/tests/test_live_adapter.o: CFLAGS += $(LIVE_ADAPTER_CFLAGS)
 $(BUILD)/tests/test_live_adapter: LDLIBS += $(LIVE_ADAPTER_LIBS)
+$(BUILD)/tests/test_live_adapter: $(BUILD)/tests/live_peer.o
 
 $(BUILD)/libref.a: $(REF_OBJ)
 	@mkdir -p $(@D)

@@ -21,7 +21,6 @@
  */
 #include <check.h>
 #include <arpa/inet.h>
-#include <errno.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
@@ -33,12 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-glib/json-glib.h>
+
+#include "live_peer.h"
 
 /* docs/live.md: scheduling and a process's start, on top of the RFCs' */
 #define LIVE_TOLERANCE_MS 500
@@ -68,73 +66,19 @@
 /* RFC 3550 s.6.6: BYE is sent at close(), so the peer hears it within a
  * round trip: loopback's, and the live tolerance, and the machine's. */
 #define BYE_BOUND_MS 1000
-/* A request's answer: the harness waits 10 s; the adapter answers at
- * once, so 5 s only guards against a hung test. */
-#define ANSWER_MS 5000
-
-/* The wall clock by the system call: the sim objects this test links
- * define clock_gettime (virtual time, sim/kernel/vdet.c). */
-static long now_ms(void)
-{
-    struct timespec t;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
-/* BUILD/tests/test_live_adapter -> BUILD/<name>, for build/ and
- * build-asan/ alike; RTCSIM_LIVE / RTCSIM_LIVE_IMPL override. */
-static const char *built(const char *name, const char *env, char *buf, size_t cap)
-{
-    const char *e = getenv(env);
-    if (e)
-        return e;
-    ssize_t n = readlink("/proc/self/exe", buf, cap - 32);
-    ck_assert_int_gt(n, 0);
-    buf[n] = 0;
-    for (int k = 0; k < 2; k++)
-        *strrchr(buf, '/') = 0;
-    strcat(buf, "/");
-    strcat(buf, name);
-    return buf;
-}
-
 /* ---- one adapter on pipes ----------------------------------------------------------- */
 
 typedef struct peer {
-    const char *name;
-    pid_t pid;
-    int in, out;
-    GString *buf;
-    GQueue pending;                    /* events read during a call, not yet taken */
+    lp_peer_t io;
     GPtrArray *seen;                   /* JsonNode: every event taken, in order */
-    int id;
     struct peer *other;                /* its candidates are trickled to it */
     char cid[80];
 } peer_t;
 
 static void peer_start_argv(peer_t *p, const char *name, char **argv)
 {
-    int to[2], from[2];
     memset(p, 0, sizeof *p);
-    p->name = name;
-    ck_assert_int_eq(pipe(to), 0);
-    ck_assert_int_eq(pipe(from), 0);
-    p->pid = fork();
-    ck_assert_int_ge(p->pid, 0);
-    if (p->pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
-        execv(argv[0], argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    p->in = to[1];
-    p->out = from[0];
-    p->buf = g_string_new(NULL);
-    g_queue_init(&p->pending);
+    lp_start(&p->io, name, argv, -1);
     p->seen = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
 }
 
@@ -168,8 +112,8 @@ static const char *test_address(void)
 /* keylog: --keylog's file, or NULL. */
 static void peer_start_keylog(peer_t *p, const char *name, const char *keylog)
 {
-    char *argv[] = { (char *)built("rtcsim-live", "RTCSIM_LIVE", adapter_buf, sizeof adapter_buf),
-                     "--impl", (char *)built("ref.so", "RTCSIM_LIVE_IMPL", impl_buf, sizeof impl_buf),
+    char *argv[] = { (char *)lp_built("rtcsim-live", "RTCSIM_LIVE", adapter_buf, sizeof adapter_buf),
+                     "--impl", (char *)lp_built("ref.so", "RTCSIM_LIVE_IMPL", impl_buf, sizeof impl_buf),
                      "--address", (char *)test_address(), keylog ? "--keylog" : NULL,
                      (char *)keylog, NULL };
     peer_start_argv(p, name, argv);
@@ -180,189 +124,30 @@ static void peer_start(peer_t *p, const char *name)
     peer_start_keylog(p, name, NULL);
 }
 
-/* Its exit status (128 + signal), or -1 if it did not exit within 5 s:
- * its exit closes its stdout, so the wait is for that EOF (what it still
- * wrote is kept in p->buf), then for the status. */
-static int peer_wait(peer_t *p)
-{
-    long deadline = now_ms() + ANSWER_MS;
-    for (;;) {
-        long left = deadline - now_ms();
-        struct pollfd pf = { .fd = p->out, .events = POLLIN };
-        if (left <= 0 || poll(&pf, 1, (int)left) <= 0) {
-            if (left <= 0)
-                return -1;
-            continue;
-        }
-        char b[4096];
-        ssize_t k = read(p->out, b, sizeof b);
-        if (k <= 0)
-            break;
-        g_string_append_len(p->buf, b, k);
-    }
-    int st;
-    if (waitpid(p->pid, &st, 0) != p->pid)
-        return -1;
-    p->pid = 0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void peer_free(peer_t *p)
 {
-    if (p->in >= 0)
-        close(p->in);
-    if (p->pid > 0) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, NULL, 0);
-    }
-    close(p->out);
-    g_string_free(p->buf, TRUE);
-    g_queue_clear_full(&p->pending, (GDestroyNotify)json_node_unref);
+    lp_free(&p->io);
     g_ptr_array_unref(p->seen);
 }
 
-/* The next line of p parsed, or NULL at the deadline or EOF. A line that
- * is not JSON fails: stdout carries the protocol and nothing else. */
-static JsonNode *next_line(peer_t *p, long deadline)
+/* p's peer_t: io is its first member (C11 s.6.7.2.1p15). */
+static peer_t *peer_of(lp_peer_t *p)
 {
-    for (;;) {
-        char *nl = memchr(p->buf->str, '\n', p->buf->len);
-        if (nl) {
-            *nl = 0;
-            JsonParser *jp = json_parser_new();
-            GError *e = NULL;
-            ck_assert_msg(json_parser_load_from_data(jp, p->buf->str, -1, &e),
-                          "%s wrote a line that is not JSON: '%s'", p->name, p->buf->str);
-            JsonNode *n = json_node_copy(json_parser_get_root(jp));
-            g_object_unref(jp);
-            g_string_erase(p->buf, 0, nl - p->buf->str + 1);
-            return n;
-        }
-        long left = deadline - now_ms();
-        if (left <= 0)
-            return NULL;
-        struct pollfd pf = { .fd = p->out, .events = POLLIN };
-        if (poll(&pf, 1, (int)left) <= 0)
-            continue;
-        char b[16384];
-        ssize_t k = read(p->out, b, sizeof b);
-        if (k <= 0)
-            return NULL;
-        g_string_append_len(p->buf, b, k);
-    }
-}
-
-static JsonObject *obj(JsonNode *n)
-{
-    ck_assert(n && JSON_NODE_HOLDS_OBJECT(n));
-    return json_node_get_object(n);
-}
-
-static const char *str(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING,
-                  "member '%s' is not a string", k);
-    return json_node_get_string(n);
-}
-
-static gint64 num(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64,
-                  "member '%s' is not an integer", k);
-    return json_node_get_int(n);
-}
-
-static double real(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n), "member '%s' is missing", k);
-    return json_node_get_double(n);        /* json-glib converts an integer */
-}
-
-static bool flag(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN,
-                  "member '%s' is not a boolean", k);
-    return json_node_get_boolean(n);
-}
-
-/* Request method with params (a JSON object's text or NULL); the whole
- * response (unref it). Events read meanwhile wait in p->pending. */
-static JsonNode *call(peer_t *p, const char *method, const char *params)
-{
-    char *line = g_strdup_printf("{\"id\":%d,\"method\":\"%s\"%s%s}\n", ++p->id, method,
-                                 params ? ",\"params\":" : "", params ? params : "");
-    ck_assert_int_eq(write(p->in, line, strlen(line)), (ssize_t)strlen(line));
-    g_free(line);
-    long deadline = now_ms() + ANSWER_MS;
-    for (;;) {
-        JsonNode *n = next_line(p, deadline);
-        ck_assert_msg(n, "%s: no answer to %s", p->name, method);
-        if (json_object_has_member(obj(n), "event")) {
-            g_queue_push_tail(&p->pending, n);
-            continue;
-        }
-        ck_assert_int_eq(num(obj(n), "id"), p->id);
-        return n;
-    }
-}
-
-/* A request that must succeed: its result (unref it). */
-static JsonNode *ok(peer_t *p, const char *method, const char *params)
-{
-    JsonNode *n = call(p, method, params);
-    JsonObject *o = obj(n);
-    if (json_object_has_member(o, "error")) {
-        JsonObject *e = json_object_get_object_member(o, "error");
-        ck_abort_msg("%s: %s(%s) failed: %s: %s", p->name, method, params ? params : "",
-                     str(e, "code"), str(e, "message"));
-    }
-    JsonNode *r = json_node_copy(json_object_get_member(o, "result"));
-    ck_assert(JSON_NODE_HOLDS_OBJECT(r));
-    json_node_unref(n);
-    return r;
-}
-
-static void ok0(peer_t *p, const char *method, const char *params)
-{
-    json_node_unref(ok(p, method, params));
-}
-
-/* A request that must fail with code, its message naming `names`. */
-static void refused(peer_t *p, const char *method, const char *params, const char *code,
-                    const char *names)
-{
-    JsonNode *n = call(p, method, params);
-    JsonObject *o = obj(n);
-    ck_assert_msg(json_object_has_member(o, "error"), "%s(%s) was accepted", method,
-                  params ? params : "");
-    JsonObject *e = json_object_get_object_member(o, "error");
-    ck_assert_msg(strcmp(str(e, "code"), code) == 0, "%s(%s): code %s, not %s (%s)", method,
-                  params ? params : "", str(e, "code"), code, str(e, "message"));
-    ck_assert_msg(strstr(str(e, "message"), names), "%s: message '%s' does not name '%s'",
-                  method, str(e, "message"), names);
-    json_node_unref(n);
+    return (peer_t *)p;
 }
 
 /* Take one event: keep it; trickle a candidate to the other side, as
  * scenarios/lib/peers.lua does (setLocalCandidate first). */
-static void take(peer_t *p, JsonNode *n)
+static void take(lp_peer_t *io, JsonNode *n)
 {
-    JsonObject *e = obj(n);
-    const char *name = str(e, "event");
+    peer_t *p = peer_of(io);
+    JsonObject *e = lp_obj(n);
+    const char *name = lp_str(e, "event");
     g_ptr_array_add(p->seen, n);
     if (strcmp(name, "candidate") == 0) {
-        ck_assert_str_eq(str(e, "connection"), "c1");
-        char *cj = json_to_string(json_object_get_member(e, "candidate"), FALSE);
-        char *params = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":%s}", cj);
-        ok0(p, "connection.setLocalCandidate", params);
-        if (p->other)
-            ok0(p->other, "connection.setRemoteCandidate", params);
-        g_free(params);
-        g_free(cj);
+        ck_assert_str_eq(lp_str(e, "connection"), "c1");
+        lp_trickle(&p->io, p->other ? &p->other->io : NULL, "c1",
+                   json_object_get_member(e, "candidate"));
     }
 }
 
@@ -372,8 +157,8 @@ static int count(peer_t *p, const char *name, const char *const *kv, JsonObject 
 {
     int n = 0;
     for (guint i = 0; i < p->seen->len; i++) {
-        JsonObject *e = obj(g_ptr_array_index(p->seen, i));
-        if (strcmp(str(e, "event"), name) != 0)
+        JsonObject *e = lp_obj(g_ptr_array_index(p->seen, i));
+        if (strcmp(lp_str(e, "event"), name) != 0)
             continue;
         bool match = true;
         for (const char *const *k = kv; k && k[0] && match; k += 2) {
@@ -391,57 +176,22 @@ static int count(peer_t *p, const char *name, const char *const *kv, JsonObject 
     return n;
 }
 
-typedef bool (*done_fn)(peer_t *a, peer_t *b);
-
 /* Take the events of a and b as they come until done(a, b) or the
  * deadline; whether done. */
-static bool pump(peer_t *a, peer_t *b, done_fn done, long deadline)
+static bool pump(peer_t *a, peer_t *b, lp_done_fn done, long deadline)
 {
-    peer_t *ps[2] = { a, b };
-    while (!done(a, b)) {
-        bool any = false;
-        for (int i = 0; i < 2; i++) {
-            JsonNode *n;
-            while ((n = g_queue_pop_head(&ps[i]->pending))) {
-                take(ps[i], n);
-                any = true;
-            }
-        }
-        if (any)
-            continue;
-        long left = deadline - now_ms();
-        if (left <= 0)
-            return false;
-        struct pollfd pf[2] = { { .fd = a->out, .events = POLLIN }, { .fd = b->out, .events = POLLIN } };
-        bool buffered = false;
-        for (int i = 0; i < 2; i++)
-            if (memchr(ps[i]->buf->str, '\n', ps[i]->buf->len))
-                pf[i].revents = POLLIN, buffered = true;
-        if (!buffered && poll(pf, 2, (int)left) <= 0)
-            continue;
-        for (int i = 0; i < 2; i++) {
-            if (!pf[i].revents)
-                continue;
-            JsonNode *n = next_line(ps[i], now_ms() + 100);
-            if (!n)
-                continue;
-            ck_assert_msg(json_object_has_member(obj(n), "event"), "%s: a response nobody asked for",
-                          ps[i]->name);
-            g_queue_push_tail(&ps[i]->pending, n);
-        }
-    }
-    return true;
+    return lp_pump(&a->io, &b->io, take, done, deadline);
 }
 
 static void hello(peer_t *p, const char *const *features)
 {
-    JsonNode *n = next_line(p, now_ms() + ANSWER_MS);
-    ck_assert_msg(n, "%s: no hello line", p->name);
-    JsonObject *o = obj(n);
-    ck_assert_str_eq(str(o, "event"), "hello");
-    ck_assert_int_eq(num(o, "protocol"), 1);
+    JsonNode *n = lp_line(&p->io, lp_now_ms() + LP_ANSWER_MS);
+    ck_assert_msg(n, "%s: no hello line", p->io.name);
+    JsonObject *o = lp_obj(n);
+    ck_assert_str_eq(lp_str(o, "event"), "hello");
+    ck_assert_int_eq(lp_num(o, "protocol"), 1);
     /* "<table name> (live)": ref/'s table is named "ref" */
-    ck_assert_str_eq(str(o, "name"), "ref (live)");
+    ck_assert_str_eq(lp_str(o, "name"), "ref (live)");
     JsonArray *f = json_object_get_array_member(o, "features");
     ck_assert(f);
     guint nf = 0;
@@ -455,13 +205,14 @@ static void hello(peer_t *p, const char *const *features)
 
 static char *member_json(JsonNode *n, const char *k)
 {
-    return json_to_string(json_object_get_member(obj(n), k), FALSE);
+    return json_to_string(json_object_get_member(lp_obj(n), k), FALSE);
 }
 
 /* ---- predicates ---------------------------------------------------------------------- */
 
-static bool connected(peer_t *a, peer_t *b)
+static bool connected(lp_peer_t *ia, lp_peer_t *ib)
 {
+    peer_t *a = peer_of(ia), *b = peer_of(ib);
     return count(a, "connected", NULL, NULL) && count(b, "connected", NULL, NULL) &&
            count(a, "activecandidate", NULL, NULL) && count(b, "activecandidate", NULL, NULL);
 }
@@ -471,21 +222,24 @@ static const char *const b_mic[] = { "msid", "b-stream", "track", "b-mic", NULL 
 static const char *const a_stream[] = { "msid", "a-stream", NULL };
 static const char *const b_stream[] = { "msid", "b-stream", NULL };
 
-static bool media_up(peer_t *a, peer_t *b)
+static bool media_up(lp_peer_t *ia, lp_peer_t *ib)
 {
+    peer_t *a = peer_of(ia), *b = peer_of(ib);
     return count(a, "addstream", b_stream, NULL) && count(b, "addstream", a_stream, NULL) &&
            count(a, "trackconnected", b_mic, NULL) && count(b, "trackconnected", a_mic, NULL);
 }
 
 static const char *const a_dtmf[] = { "msid", "a-stream", "track", "a-dtmf", NULL };
 
-static bool two_tones(peer_t *a, peer_t *b)
+static bool two_tones(lp_peer_t *ia, lp_peer_t *ib)
 {
+    peer_t *a = peer_of(ia), *b = peer_of(ib);
     return count(b, "tone", a_dtmf, NULL) >= 2 && count(a, "dtmfsent", a_dtmf, NULL) >= 2;
 }
 
-static bool bye(peer_t *a, peer_t *b)
+static bool bye(lp_peer_t *a, lp_peer_t *ib)
 {
+    peer_t *b = peer_of(ib);
     return count(b, "trackdisconnected", a_mic, NULL) >= 1;
 }
 
@@ -496,52 +250,53 @@ static const char *const all_features[] = { "media", "dtmf", NULL };
 /* ICE between a (offerer) and b (answerer) to connected on both. */
 static void ice(peer_t *a, peer_t *b)
 {
-    ok0(a, "socket.new", "{\"socket\":\"s1\",\"stun\":[],\"turn\":[]}");
-    JsonNode *r = ok(a, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
-    g_strlcpy(a->cid, str(obj(r), "id"), sizeof a->cid);
+    lp_ok0(&a->io, "socket.new", "{\"socket\":\"s1\",\"stun\":[],\"turn\":[]}");
+    JsonNode *r = lp_ok(&a->io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    g_strlcpy(a->cid, lp_str(lp_obj(r), "id"), sizeof a->cid);
     json_node_unref(r);
     ck_assert_int_gt(strlen(a->cid), 0);
-    JsonNode *da = ok(a, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
-    JsonObject *desc = json_object_get_object_member(obj(da), "description");
-    ck_assert_str_eq(str(desc, "connection-id"), a->cid);
+    JsonNode *da = lp_ok(&a->io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    JsonObject *desc = json_object_get_object_member(lp_obj(da), "description");
+    ck_assert_str_eq(lp_str(desc, "connection-id"), a->cid);
     /* RFC 8445 s.5.3: at least 24 and 128 bits of randomness, 4 and 22
      * characters */
-    ck_assert_int_ge(strlen(str(desc, "usefrag")), 4);
-    ck_assert_int_ge(strlen(str(desc, "secret")), 22);
+    ck_assert_int_ge(strlen(lp_str(desc, "usefrag")), 4);
+    ck_assert_int_ge(strlen(lp_str(desc, "secret")), 22);
     /* ref/ does DTLS-SRTP: RFC 8122 s.5 "sha-256 AB:..." */
     JsonArray *fp = json_object_get_array_member(desc, "fingerprints");
     ck_assert_uint_ge(json_array_get_length(fp), 1);
     ck_assert(g_str_has_prefix(json_array_get_string_element(fp, 0), "sha-256 "));
     char *ja = member_json(da, "description");
 
-    ok0(b, "socket.new", "{\"socket\":\"s1\"}");
+    lp_ok0(&b->io, "socket.new", "{\"socket\":\"s1\"}");
     char *params = g_strdup_printf("{\"socket\":\"s1\",\"connection\":\"c1\",\"remote\":%s}", ja);
-    r = ok(b, "connection.new", params);
-    ck_assert_str_eq(str(obj(r), "id"), a->cid);           /* the answerer takes the offer's */
+    r = lp_ok(&b->io, "connection.new", params);
+    /* the answerer takes the offer's */
+    ck_assert_str_eq(lp_str(lp_obj(r), "id"), a->cid);
     g_strlcpy(b->cid, a->cid, sizeof b->cid);
     json_node_unref(r);
     g_free(params);
-    JsonNode *db = ok(b, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    JsonNode *db = lp_ok(&b->io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
     char *jb = member_json(db, "description");
     params = g_strdup_printf("{\"connection\":\"c1\",\"description\":%s}", jb);
-    ok0(a, "connection.setRemoteDescription", params);
+    lp_ok0(&a->io, "connection.setRemoteDescription", params);
     g_free(params);
-    long t0 = now_ms();
-    ok0(a, "connection.connect", "{\"connection\":\"c1\"}");
-    ok0(b, "connection.connect", "{\"connection\":\"c1\"}");
+    long t0 = lp_now_ms();
+    lp_ok0(&a->io, "connection.connect", "{\"connection\":\"c1\"}");
+    lp_ok0(&b->io, "connection.connect", "{\"connection\":\"c1\"}");
     ck_assert_msg(pump(a, b, connected, t0 + CONNECT_BOUND_MS),
                   "ICE: not connected with an active pair on both sides within %d ms",
                   CONNECT_BOUND_MS);
-    fprintf(stderr, "test_live_adapter: connected after %ld ms\n", now_ms() - t0);
+    fprintf(stderr, "test_live_adapter: connected after %ld ms\n", lp_now_ms() - t0);
     /* the active pair: loopback host candidates of this connection */
     for (peer_t *p = a; p; p = p == a ? b : NULL) {
         JsonObject *e = NULL;
         count(p, "activecandidate", NULL, &e);
         JsonObject *l = json_object_get_object_member(e, "local");
-        ck_assert_str_eq(str(l, "connection-id"), a->cid);
-        ck_assert_str_eq(str(l, "connectionAddress"), test_address());
-        ck_assert_str_eq(str(l, "type"), "host");
-        ck_assert_str_eq(str(json_object_get_object_member(e, "remote"), "connectionAddress"),
+        ck_assert_str_eq(lp_str(l, "connection-id"), a->cid);
+        ck_assert_str_eq(lp_str(l, "connectionAddress"), test_address());
+        ck_assert_str_eq(lp_str(l, "type"), "host");
+        ck_assert_str_eq(lp_str(json_object_get_object_member(e, "remote"), "connectionAddress"),
                          test_address());
     }
     g_free(ja);
@@ -554,24 +309,24 @@ static void ice(peer_t *a, peer_t *b)
  * <x>-dtmf; its whole local description set on q (full mode). */
 static void media_side(peer_t *p, peer_t *q, const char *x)
 {
-    ok0(p, "session.new", "{\"session\":\"m1\"}");
-    ok0(p, "session.addConnection", "{\"session\":\"m1\",\"connection\":\"c1\"}");
+    lp_ok0(&p->io, "session.new", "{\"session\":\"m1\"}");
+    lp_ok0(&p->io, "session.addConnection", "{\"session\":\"m1\",\"connection\":\"c1\"}");
     char *params = g_strdup_printf("{\"session\":\"m1\",\"stream\":{\"id\":\"%s-stream\",\"label\":"
                                    "\"%s\",\"tracks\":[{\"id\":\"%s-mic\",\"kind\":\"audio\"},"
                                    "{\"id\":\"%s-dtmf\",\"kind\":\"dtmf\"}]}}", x, x, x, x);
-    ok0(p, "session.addStream", params);
+    lp_ok0(&p->io, "session.addStream", params);
     g_free(params);
     params = g_strdup_printf("{\"session\":\"m1\",\"stream\":\"%s-stream\",\"send\":true}", x);
-    ok0(p, "session.sendStream", params);
+    lp_ok0(&p->io, "session.sendStream", params);
     g_free(params);
 }
 
 static JsonNode *exchange(peer_t *p, peer_t *q)
 {
-    JsonNode *d = ok(p, "session.getLocalDescription", "{\"session\":\"m1\"}");
+    JsonNode *d = lp_ok(&p->io, "session.getLocalDescription", "{\"session\":\"m1\"}");
     char *dj = member_json(d, "description");
     char *params = g_strdup_printf("{\"session\":\"m1\",\"description\":%s,\"mode\":\"full\"}", dj);
-    ok0(q, "session.setRemoteDescription", params);
+    lp_ok0(&q->io, "session.setRemoteDescription", params);
     g_free(params);
     g_free(dj);
     return d;
@@ -587,13 +342,13 @@ static void check_track_desc(JsonObject *t, const char *id, const char *kind, co
         ck_assert_msg(json_object_has_member(t, keys[i]), "track '%s' without '%s'", id, keys[i]);
     bool cid = json_object_has_member(t, "connection-id");
     if (cid)
-        ck_assert_int_gt(strlen(str(t, "connection-id")), 0);
+        ck_assert_int_gt(strlen(lp_str(t, "connection-id")), 0);
     ck_assert_uint_eq(json_object_get_size(t), G_N_ELEMENTS(keys) + cid);
-    ck_assert_str_eq(str(t, "id"), id);
-    ck_assert_str_eq(str(t, "kind"), kind);
-    ck_assert_str_eq(str(t, "msid"), msid);
+    ck_assert_str_eq(lp_str(t, "id"), id);
+    ck_assert_str_eq(lp_str(t, "kind"), kind);
+    ck_assert_str_eq(lp_str(t, "msid"), msid);
     /* the spec's DOMString SSRC (RFC 3550 s.5.1, 32 bits) in decimal */
-    const char *ssrc = str(t, "ssrc");
+    const char *ssrc = lp_str(t, "ssrc");
     ck_assert(strlen(ssrc) >= 1 && strspn(ssrc, "0123456789") == strlen(ssrc));
     ck_assert_uint_ge(json_array_get_length(json_object_get_array_member(t, "codecs")), 1);
 }
@@ -601,23 +356,23 @@ static void check_track_desc(JsonObject *t, const char *id, const char *kind, co
 /* The telephone-event clock of the dtmf track in description d. */
 static gint64 dtmf_clock(JsonNode *d, const char *track)
 {
-    JsonObject *t = json_object_get_object_member(json_object_get_object_member(obj(d), "description"),
+    JsonObject *t = json_object_get_object_member(json_object_get_object_member(lp_obj(d), "description"),
                                                   track);
     ck_assert(t);
     JsonObject *c = json_array_get_object_element(json_object_get_array_member(t, "codecs"), 0);
-    ck_assert_str_eq(str(c, "name"), "telephone-event");
-    ck_assert_str_eq(str(c, "kind"), "dtmf");
-    return num(c, "clockRate");
+    ck_assert_str_eq(lp_str(c, "name"), "telephone-event");
+    ck_assert_str_eq(lp_str(c, "kind"), "dtmf");
+    return lp_num(c, "clockRate");
 }
 
 static JsonObject *stats(peer_t *p, const char *track, bool remote, JsonNode **keep)
 {
     char *params = g_strdup_printf("{\"session\":\"m1\",\"track\":\"%s\",\"remote\":%s}", track,
                                    remote ? "true" : "false");
-    *keep = ok(p, "session.trackStats", params);
+    *keep = lp_ok(&p->io, "session.trackStats", params);
     g_free(params);
-    JsonNode *s = json_object_get_member(obj(*keep), "stats");
-    ck_assert_msg(s && JSON_NODE_HOLDS_OBJECT(s), "%s: no stats for %s track %s", p->name,
+    JsonNode *s = json_object_get_member(lp_obj(*keep), "stats");
+    ck_assert_msg(s && JSON_NODE_HOLDS_OBJECT(s), "%s: no stats for %s track %s", p->io.name,
                   remote ? "remote" : "local", track);
     return json_node_get_object(s);
 }
@@ -639,12 +394,12 @@ START_TEST(call_media_dtmf_bye)
 
     /* media: each side a session on its connection, a stream of an audio
      * track and an RTCDTMFTrack, its description to the other */
-    long t0 = now_ms();
+    long t0 = lp_now_ms();
     media_side(&a, &b, "a");
     media_side(&b, &a, "b");
     JsonNode *da = exchange(&a, &b);
     JsonNode *db = exchange(&b, &a);
-    JsonObject *dao = json_object_get_object_member(obj(da), "description");
+    JsonObject *dao = json_object_get_object_member(lp_obj(da), "description");
     ck_assert_uint_eq(json_object_get_size(dao), 2);
     check_track_desc(json_object_get_object_member(dao, "a-mic"), "a-mic", "audio", "a-stream");
     check_track_desc(json_object_get_object_member(dao, "a-dtmf"), "a-dtmf", "dtmf", "a-stream");
@@ -653,7 +408,7 @@ START_TEST(call_media_dtmf_bye)
                   "(a: %d addstream, %d trackconnected; b: %d, %d)", MEDIA_BOUND_MS,
                   count(&a, "addstream", b_stream, NULL), count(&a, "trackconnected", b_mic, NULL),
                   count(&b, "addstream", a_stream, NULL), count(&b, "trackconnected", a_mic, NULL));
-    fprintf(stderr, "test_live_adapter: media up after %ld ms\n", now_ms() - t0);
+    fprintf(stderr, "test_live_adapter: media up after %ld ms\n", lp_now_ms() - t0);
     /* env.keylog to --keylog: media flows, so DTLS (1.2, RFC 6347) gave
      * its secrets, as NSS key log lines ("CLIENT_RANDOM <random>
      * <master secret>", the TLS 1.2 form) */
@@ -665,24 +420,24 @@ START_TEST(call_media_dtmf_bye)
     unlink(keylog);
 
     /* what b knows of a's stream, by the getters */
-    JsonNode *r = ok(&b, "session.getReceivingStreams", "{\"session\":\"m1\"}");
-    JsonArray *rs = json_object_get_array_member(obj(r), "streams");
+    JsonNode *r = lp_ok(&b.io, "session.getReceivingStreams", "{\"session\":\"m1\"}");
+    JsonArray *rs = json_object_get_array_member(lp_obj(r), "streams");
     ck_assert_uint_eq(json_array_get_length(rs), 1);
     ck_assert_str_eq(json_array_get_string_element(rs, 0), "a-stream");
     json_node_unref(r);
-    r = ok(&b, "session.streamTracks", "{\"session\":\"m1\",\"stream\":\"a-stream\",\"remote\":true}");
-    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(obj(r), "tracks")), 2);
+    r = lp_ok(&b.io, "session.streamTracks", "{\"session\":\"m1\",\"stream\":\"a-stream\",\"remote\":true}");
+    ck_assert_uint_eq(json_array_get_length(json_object_get_array_member(lp_obj(r), "tracks")), 2);
     json_node_unref(r);
-    r = ok(&b, "session.getConnections", "{\"session\":\"m1\"}");
-    JsonArray *cs = json_object_get_array_member(obj(r), "connections");
+    r = lp_ok(&b.io, "session.getConnections", "{\"session\":\"m1\"}");
+    JsonArray *cs = json_object_get_array_member(lp_obj(r), "connections");
     ck_assert_uint_eq(json_array_get_length(cs), 1);
     ck_assert_str_eq(json_array_get_string_element(cs, 0), "c1");
     json_node_unref(r);
-    r = ok(&b, "session.getRemoteDescription", "{\"session\":\"m1\",\"filter\":{\"msid\":\"a-stream\"}}");
-    JsonObject *rd = json_object_get_object_member(obj(r), "description");
+    r = lp_ok(&b.io, "session.getRemoteDescription", "{\"session\":\"m1\",\"filter\":{\"msid\":\"a-stream\"}}");
+    JsonObject *rd = json_object_get_object_member(lp_obj(r), "description");
     ck_assert_uint_eq(json_object_get_size(rd), 2);
-    ck_assert_str_eq(str(json_object_get_object_member(rd, "a-mic"), "ssrc"),
-                     str(json_object_get_object_member(dao, "a-mic"), "ssrc"));
+    ck_assert_str_eq(lp_str(json_object_get_object_member(rd, "a-mic"), "ssrc"),
+                     lp_str(json_object_get_object_member(dao, "a-mic"), "ssrc"));
     json_node_unref(r);
 
     /* RTP counted: what a sent of a-mic, what b received of it (RFC 3550
@@ -690,89 +445,91 @@ START_TEST(call_media_dtmf_bye)
     JsonNode *k1, *k2;
     JsonObject *sa = stats(&a, "a-mic", false, &k1);
     JsonObject *sb = stats(&b, "a-mic", true, &k2);
-    ck_assert(flag(sa, "sending"));
-    ck_assert_int_gt(num(sa, "packets"), 0);
-    ck_assert_int_gt(num(sa, "octets"), 0);
-    ck_assert_int_gt(num(sb, "packets"), 0);
-    ck_assert_int_eq(num(sb, "ssrc"), atoll(str(json_object_get_object_member(dao, "a-mic"), "ssrc")));
+    ck_assert(lp_flag(sa, "sending"));
+    ck_assert_int_gt(lp_num(sa, "packets"), 0);
+    ck_assert_int_gt(lp_num(sa, "octets"), 0);
+    ck_assert_int_gt(lp_num(sb, "packets"), 0);
+    ck_assert_int_eq(lp_num(sb, "ssrc"), atoll(lp_str(json_object_get_object_member(dao, "a-mic"), "ssrc")));
     json_node_unref(k1);
     json_node_unref(k2);
-    r = ok(&b, "session.counters", "{\"session\":\"m1\"}");
-    ck_assert_int_gt(num(json_object_get_object_member(obj(r), "counters"), "rtp_received"), 0);
+    r = lp_ok(&b.io, "session.counters", "{\"session\":\"m1\"}");
+    ck_assert_int_gt(lp_num(json_object_get_object_member(lp_obj(r), "counters"), "rtp_received"),
+                     0);
     json_node_unref(r);
 
     /* b stops sending: its own timers are then RTCP's (RFC 3550 s.6.2:
      * seconds), so what it reports from here on must come from polling
      * its events after each datagram, not after its timers */
-    ok0(&b, "session.sendStream", "{\"session\":\"m1\",\"stream\":\"b-stream\",\"send\":false}");
+    lp_ok0(&b.io, "session.sendStream",
+           "{\"session\":\"m1\",\"stream\":\"b-stream\",\"send\":false}");
 
     /* insertDTMF("12") with the spec's defaults on a, heard by b */
-    t0 = now_ms();
-    ok0(&a, "session.insertDTMF", "{\"session\":\"m1\",\"track\":\"a-dtmf\",\"tones\":\"12\"}");
-    r = ok(&a, "session.dtmfState", "{\"session\":\"m1\",\"track\":\"a-dtmf\"}");
-    JsonObject *st = json_object_get_object_member(obj(r), "state");
+    t0 = lp_now_ms();
+    lp_ok0(&a.io, "session.insertDTMF",
+           "{\"session\":\"m1\",\"track\":\"a-dtmf\",\"tones\":\"12\"}");
+    r = lp_ok(&a.io, "session.dtmfState", "{\"session\":\"m1\",\"track\":\"a-dtmf\"}");
+    JsonObject *st = json_object_get_object_member(lp_obj(r), "state");
     /* the spec's defaults, "insertDTMF": 100 ms, interToneGap 50 ms */
-    ck_assert_int_eq(num(st, "duration"), 100);
-    ck_assert_int_eq(num(st, "inter_tone_gap"), 50);
+    ck_assert_int_eq(lp_num(st, "duration"), 100);
+    ck_assert_int_eq(lp_num(st, "inter_tone_gap"), 50);
     json_node_unref(r);
     ck_assert_msg(pump(&a, &b, two_tones, t0 + TONES_BOUND_MS),
                   "insertDTMF(\"12\"): %d tone events at b, %d dtmfsent at a within %d ms",
                   count(&b, "tone", a_dtmf, NULL), count(&a, "dtmfsent", a_dtmf, NULL),
                   TONES_BOUND_MS);
-    fprintf(stderr, "test_live_adapter: two tones after %ld ms\n", now_ms() - t0);
+    fprintf(stderr, "test_live_adapter: two tones after %ld ms\n", lp_now_ms() - t0);
     gint64 clock = dtmf_clock(da, "a-dtmf");
     int k = 0;
     for (guint i = 0; i < b.seen->len; i++) {
-        JsonObject *e = obj(g_ptr_array_index(b.seen, i));
-        if (strcmp(str(e, "event"), "tone") != 0)
+        JsonObject *e = lp_obj(g_ptr_array_index(b.seen, i));
+        if (strcmp(lp_str(e, "event"), "tone") != 0)
             continue;
         const char *want = k++ == 0 ? "1" : "2";
-        ck_assert_str_eq(str(e, "msid"), "a-stream");
-        ck_assert_str_eq(str(e, "track"), "a-dtmf");
-        ck_assert_str_eq(str(e, "digit"), want);
-        ck_assert(flag(e, "ended"));
+        ck_assert_str_eq(lp_str(e, "msid"), "a-stream");
+        ck_assert_str_eq(lp_str(e, "track"), "a-dtmf");
+        ck_assert_str_eq(lp_str(e, "digit"), want);
+        ck_assert(lp_flag(e, "ended"));
         /* the spec's bounds of a tone's duration (70 to 6000 ms, impl.h's
          * RTCSIM_DTMF_DURATION_MIN/MAX) hold, and it is the default asked
          * for; RFC 4733 s.2.5.1.3: the duration in the event's clock units */
-        gint64 d = num(e, "duration_ms");
+        gint64 d = lp_num(e, "duration_ms");
         ck_assert(d >= 70 && d <= 6000);
         ck_assert_int_eq(d, 100);
-        ck_assert_int_eq(num(e, "duration_units"), 100 * clock / 1000);
-        ck_assert(num(e, "volume") >= 0 && num(e, "volume") <= 63);    /* RFC 4733 s.2.3.4 */
-        double age = real(e, "age");
+        ck_assert_int_eq(lp_num(e, "duration_units"), 100 * clock / 1000);
+        ck_assert(lp_num(e, "volume") >= 0 && lp_num(e, "volume") <= 63);    /* RFC 4733 s.2.3.4 */
+        double age = lp_real(e, "age");
         ck_assert_msg(age > 0 && age <= TONE_AGE_MAX, "tone '%s': age %.3f s, not in (0, %.3f]",
                       want, age, TONE_AGE_MAX);
-        ck_assert_int_eq(num(e, "ssrc"), atoll(str(json_object_get_object_member(dao, "a-mic"), "ssrc")));
+        ck_assert_int_eq(lp_num(e, "ssrc"), atoll(lp_str(json_object_get_object_member(dao, "a-mic"), "ssrc")));
     }
     ck_assert_int_eq(k, 2);
     k = 0;
     for (guint i = 0; i < a.seen->len; i++) {
-        JsonObject *e = obj(g_ptr_array_index(a.seen, i));
-        if (strcmp(str(e, "event"), "dtmfsent") != 0)
+        JsonObject *e = lp_obj(g_ptr_array_index(a.seen, i));
+        if (strcmp(lp_str(e, "event"), "dtmfsent") != 0)
             continue;
-        ck_assert_str_eq(str(e, "digit"), k++ == 0 ? "1" : "2");
-        ck_assert_int_eq(num(e, "duration_ms"), 100);
+        ck_assert_str_eq(lp_str(e, "digit"), k++ == 0 ? "1" : "2");
+        ck_assert_int_eq(lp_num(e, "duration_ms"), 100);
         /* a tone is started by a's timer and taken right after it */
-        double age = real(e, "age");
+        double age = lp_real(e, "age");
         ck_assert_msg(age >= 0 && age <= LIVE_TOLERANCE_MS / 1000.0, "dtmfsent: age %.3f", age);
     }
 
     /* close() on a: BYE (RFC 3550 s.6.6), heard by b as its remote
      * track's ondisconnected, reason "bye" */
-    t0 = now_ms();
-    ok0(&a, "session.close", "{\"session\":\"m1\"}");
+    t0 = lp_now_ms();
+    lp_ok0(&a.io, "session.close", "{\"session\":\"m1\"}");
     ck_assert_msg(pump(&a, &b, bye, t0 + BYE_BOUND_MS),
                   "close(): no trackdisconnected of a-mic at b within %d ms", BYE_BOUND_MS);
     JsonObject *e = NULL;
     count(&b, "trackdisconnected", a_mic, &e);
-    ck_assert_str_eq(str(e, "reason"), "bye");
+    ck_assert_str_eq(lp_str(e, "reason"), "bye");
 
     /* shutdown answers and exits 0; EOF on stdin the same */
-    ok0(&a, "shutdown", NULL);
-    ck_assert_int_eq(peer_wait(&a), 0);
-    close(b.in);
-    b.in = -1;
-    ck_assert_int_eq(peer_wait(&b), 0);
+    lp_ok0(&a.io, "shutdown", NULL);
+    ck_assert_int_eq(lp_wait(&a.io), 0);
+    lp_eof(&b.io);
+    ck_assert_int_eq(lp_wait(&b.io), 0);
     json_node_unref(da);
     json_node_unref(db);
     peer_free(&a);
@@ -814,8 +571,9 @@ static int stun_type_at(int fd, long ms, int *from_port)
     return b[0] << 8 | b[1];
 }
 
-static bool gathered(peer_t *a, peer_t *b)
+static bool gathered(lp_peer_t *ia, lp_peer_t *b)
 {
+    peer_t *a = peer_of(ia);
     return count(a, "candidate", NULL, NULL) >= 1;
 }
 
@@ -830,29 +588,29 @@ START_TEST(servers_on_wire)
     char *params = g_strdup_printf("{\"socket\":\"s1\",\"stun\":[{\"ip\":\"%s\",\"port\":%d}],"
                                    "\"turn\":[{\"ip\":\"%s\",\"port\":%d,\"username\":\"u\","
                                    "\"password\":\"p\"}]}", ip, sport, ip, tport);
-    ok0(&p, "socket.new", params);
+    lp_ok0(&p.io, "socket.new", params);
     g_free(params);
-    ok0(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    lp_ok0(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
     /* gathering starts at connection.new (the spec); the first request
      * leaves within a Ta (RFC 8445 s.5.1.1.2, 50 ms); 1 s for the machine */
     int from_s = 0, from_t = 0;
     ck_assert_int_eq(stun_type_at(sfd, 1000, &from_s), 0x0001);
     ck_assert_int_eq(stun_type_at(tfd, 1000, &from_t), 0x0003);
-    ck_assert_msg(pump(&p, &p, gathered, now_ms() + 1000), "no host candidate");
+    ck_assert_msg(pump(&p, &p, gathered, lp_now_ms() + 1000), "no host candidate");
     JsonObject *e = NULL;
     count(&p, "candidate", NULL, &e);
     JsonObject *c = json_object_get_object_member(e, "candidate");
     for (guint i = 0; i < p.seen->len; i++) {
-        JsonObject *ev = obj(g_ptr_array_index(p.seen, i));
-        if (strcmp(str(ev, "event"), "candidate") == 0 &&
-            strcmp(str(json_object_get_object_member(ev, "candidate"), "type"), "host") == 0)
+        JsonObject *ev = lp_obj(g_ptr_array_index(p.seen, i));
+        if (strcmp(lp_str(ev, "event"), "candidate") == 0 &&
+            strcmp(lp_str(json_object_get_object_member(ev, "candidate"), "type"), "host") == 0)
             c = json_object_get_object_member(ev, "candidate");
     }
-    ck_assert_str_eq(str(c, "type"), "host");
-    ck_assert_int_eq(num(c, "connectionPort"), from_s);
-    ck_assert_int_eq(num(c, "connectionPort"), from_t);
-    ok0(&p, "shutdown", NULL);
-    ck_assert_int_eq(peer_wait(&p), 0);
+    ck_assert_str_eq(lp_str(c, "type"), "host");
+    ck_assert_int_eq(lp_num(c, "connectionPort"), from_s);
+    ck_assert_int_eq(lp_num(c, "connectionPort"), from_t);
+    lp_ok0(&p.io, "shutdown", NULL);
+    ck_assert_int_eq(lp_wait(&p.io), 0);
     peer_free(&p);
     close(sfd);
     close(tfd);
@@ -865,14 +623,15 @@ START_TEST(bad_requests)
     peer_start(&p, "adapter");
     hello(&p, all_features);
     /* unknown names: a session, a connection, a socket */
-    refused(&p, "session.getLocalDescription", "{\"session\":\"m9\"}", "invalid", "m9");
-    refused(&p, "session.addStream", "{\"stream\":{\"id\":\"s\"}}", "invalid", "session");
-    refused(&p, "connection.connect", "{\"connection\":\"c9\"}", "invalid", "c9");
-    refused(&p, "connection.new", "{\"socket\":\"s9\",\"connection\":\"c1\"}", "invalid", "s9");
-    ok0(&p, "session.new", "{\"session\":\"m1\"}");
-    refused(&p, "session.new", "{\"session\":\"m1\"}", "invalid", "already");
-    refused(&p, "session.addConnection", "{\"session\":\"m1\",\"connection\":\"c1\"}", "invalid",
-            "c1");
+    lp_refused(&p.io, "session.getLocalDescription", "{\"session\":\"m9\"}", "invalid", "m9");
+    lp_refused(&p.io, "session.addStream", "{\"stream\":{\"id\":\"s\"}}", "invalid", "session");
+    lp_refused(&p.io, "connection.connect", "{\"connection\":\"c9\"}", "invalid", "c9");
+    lp_refused(&p.io, "connection.new", "{\"socket\":\"s9\",\"connection\":\"c1\"}", "invalid",
+               "s9");
+    lp_ok0(&p.io, "session.new", "{\"session\":\"m1\"}");
+    lp_refused(&p.io, "session.new", "{\"session\":\"m1\"}", "invalid", "already");
+    lp_refused(&p.io, "session.addConnection", "{\"session\":\"m1\",\"connection\":\"c1\"}",
+               "invalid", "c1");
     /* descriptions' fields, of every kind of wrong */
     static const struct { const char *track, *names; } bad[] = {
         { "{\"kind\":\"audio\",\"ssrc\":\"12x\"}", "ssrc" },
@@ -896,53 +655,52 @@ START_TEST(bad_requests)
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *params = g_strdup_printf("{\"session\":\"m1\",\"description\":{\"t1\":%s},"
                                        "\"mode\":\"full\"}", bad[i].track);
-        refused(&p, "session.setRemoteDescription", params, "invalid", bad[i].names);
+        lp_refused(&p.io, "session.setRemoteDescription", params, "invalid", bad[i].names);
         g_free(params);
     }
-    refused(&p, "session.setRemoteDescription",
-            "{\"session\":\"m1\",\"description\":{},\"mode\":\"partial\"}", "invalid", "mode");
-    refused(&p, "session.addStream", "{\"session\":\"m1\",\"stream\":{\"id\":\"s\",\"tracks\":"
-            "[{\"id\":\"t\",\"kind\":\"audio\",\"fps\":-3}]}}", "invalid", "fps");
-    refused(&p, "session.insertDTMF", "{\"session\":\"m1\",\"track\":\"d\",\"tones\":12}",
-            "invalid", "tones");
-    refused(&p, "session.sendStream", "{\"session\":\"m1\",\"stream\":\"s\",\"send\":\"yes\"}",
-            "invalid", "send");
-    refused(&p, "session.streamTracks", "{\"session\":\"m1\",\"stream\":\"nope\"}", "invalid",
-            "nope");
+    lp_refused(&p.io, "session.setRemoteDescription",
+               "{\"session\":\"m1\",\"description\":{},\"mode\":\"partial\"}", "invalid", "mode");
+    lp_refused(&p.io, "session.addStream", "{\"session\":\"m1\",\"stream\":{\"id\":\"s\","
+               "\"tracks\":[{\"id\":\"t\",\"kind\":\"audio\",\"fps\":-3}]}}", "invalid", "fps");
+    lp_refused(&p.io, "session.insertDTMF", "{\"session\":\"m1\",\"track\":\"d\",\"tones\":12}",
+               "invalid", "tones");
+    lp_refused(&p.io, "session.sendStream",
+               "{\"session\":\"m1\",\"stream\":\"s\",\"send\":\"yes\"}", "invalid", "send");
+    lp_refused(&p.io, "session.streamTracks", "{\"session\":\"m1\",\"stream\":\"nope\"}", "invalid",
+               "nope");
     /* the implementation's own refusals come through with its message */
-    refused(&p, "session.sendStream", "{\"session\":\"m1\",\"stream\":\"nope\",\"send\":true}",
-            "invalid", "nope");
+    lp_refused(&p.io, "session.sendStream",
+               "{\"session\":\"m1\",\"stream\":\"nope\",\"send\":true}", "invalid", "nope");
     /* no such track: null, not an error (docs/live.md) */
-    JsonNode *r = ok(&p, "session.trackStats", "{\"session\":\"m1\",\"track\":\"nope\"}");
-    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(obj(r), "stats")));
+    JsonNode *r = lp_ok(&p.io, "session.trackStats", "{\"session\":\"m1\",\"track\":\"nope\"}");
+    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(lp_obj(r), "stats")));
     json_node_unref(r);
-    r = ok(&p, "session.dtmfState", "{\"session\":\"m1\",\"track\":\"nope\"}");
-    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(obj(r), "state")));
+    r = lp_ok(&p.io, "session.dtmfState", "{\"session\":\"m1\",\"track\":\"nope\"}");
+    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(lp_obj(r), "state")));
     json_node_unref(r);
     /* the protocol's own: an unknown method, params not an object, no
      * method, a line that is not JSON, one that is not an object */
-    refused(&p, "session.frobnicate", "{\"session\":\"m1\"}", "unsupported", "frobnicate");
-    refused(&p, "session.counters", "[1]", "invalid", "params");
+    lp_refused(&p.io, "session.frobnicate", "{\"session\":\"m1\"}", "unsupported", "frobnicate");
+    lp_refused(&p.io, "session.counters", "[1]", "invalid", "params");
     const char *lines[] = { "{\"id\":99}", "not json", "[1,2]", "{\"method\":\"shutdown\"}" };
     for (size_t i = 0; i < G_N_ELEMENTS(lines); i++) {
-        ck_assert_int_eq(write(p.in, lines[i], strlen(lines[i])), (ssize_t)strlen(lines[i]));
-        ck_assert_int_eq(write(p.in, "\n", 1), 1);
-        JsonNode *n = next_line(&p, now_ms() + ANSWER_MS);
+        ck_assert_int_eq(write(p.io.in, lines[i], strlen(lines[i])), (ssize_t)strlen(lines[i]));
+        ck_assert_int_eq(write(p.io.in, "\n", 1), 1);
+        JsonNode *n = lp_line(&p.io, lp_now_ms() + LP_ANSWER_MS);
         ck_assert_msg(n, "no answer to '%s'", lines[i]);
-        JsonObject *e = json_object_get_object_member(obj(n), "error");
+        JsonObject *e = json_object_get_object_member(lp_obj(n), "error");
         ck_assert_msg(e, "'%s' was accepted", lines[i]);
-        ck_assert_str_eq(str(e, "code"), "invalid");
-        JsonNode *id = json_object_get_member(obj(n), "id");
+        ck_assert_str_eq(lp_str(e, "code"), "invalid");
+        JsonNode *id = json_object_get_member(lp_obj(n), "id");
         ck_assert(i == 0 ? json_node_get_int(id) == 99 : JSON_NODE_HOLDS_NULL(id));
         json_node_unref(n);
     }
     /* still serving after all that */
-    r = ok(&p, "session.counters", "{\"session\":\"m1\"}");
-    ck_assert_int_eq(num(json_object_get_object_member(obj(r), "counters"), "rtp_sent"), 0);
+    r = lp_ok(&p.io, "session.counters", "{\"session\":\"m1\"}");
+    ck_assert_int_eq(lp_num(json_object_get_object_member(lp_obj(r), "counters"), "rtp_sent"), 0);
     json_node_unref(r);
-    close(p.in);
-    p.in = -1;
-    ck_assert_int_eq(peer_wait(&p), 0);
+    lp_eof(&p.io);
+    ck_assert_int_eq(lp_wait(&p.io), 0);
     peer_free(&p);
 }
 END_TEST
@@ -952,15 +710,15 @@ END_TEST
 START_TEST(unloadable)
 {
     peer_t p;
-    char *argv[] = { (char *)built("rtcsim-live", "RTCSIM_LIVE", adapter_buf, sizeof adapter_buf),
+    char *argv[] = { (char *)lp_built("rtcsim-live", "RTCSIM_LIVE", adapter_buf, sizeof adapter_buf),
                      "--impl", "/nonexistent/impl.so", NULL };
     peer_start_argv(&p, "adapter", argv);
-    ck_assert_int_eq(peer_wait(&p), 2);
-    ck_assert_ptr_null(next_line(&p, now_ms() + 100));
+    ck_assert_int_eq(lp_wait(&p.io), 2);
+    ck_assert_ptr_null(lp_line(&p.io, lp_now_ms() + 100));
     peer_free(&p);
     char *noimpl[] = { argv[0], NULL };
     peer_start_argv(&p, "adapter", noimpl);
-    ck_assert_int_eq(peer_wait(&p), 2);
+    ck_assert_int_eq(lp_wait(&p.io), 2);
     peer_free(&p);
 }
 END_TEST

@@ -15,12 +15,10 @@
  */
 #include <check.h>
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,14 +27,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-glib/json-glib.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+
+#include "live_peer.h"
 
 /* RFC 8445 s.14.2: checks are paced one per Ta, 50 ms by default (libnice
  * uses 20 ms; the RFC's is the slower, so bounds from it hold for both). */
@@ -53,46 +50,10 @@
  * margin for the machine: 20 Ta = 1 s. The time that must pass with no
  * check before connect() is the same 1 s: 20 checks' worth. */
 #define CHECK_BOUND_MS (20 * TA_MS)
-/* A request's answer: docs/live.md's harness waits 10 s; the adapter
- * answers at once, so 5 s is only a guard against a hung test. */
-#define ANSWER_MS 5000
-
-static const char *adapter_path(void)
-{
-    static char p[PATH_MAX];
-    const char *env = getenv("RTCSIM_NICE");
-    if (env)
-        return env;
-    /* BUILD/tests/test_nice_adapter -> BUILD/rtcsim-nice, for build/ and
-     * build-asan/ alike */
-    ssize_t n = readlink("/proc/self/exe", p, sizeof p - 32);
-    ck_assert_int_gt(n, 0);
-    p[n] = 0;
-    for (int k = 0; k < 2; k++)
-        *strrchr(p, '/') = 0;
-    strcat(p, "/rtcsim-nice");
-    return p;
-}
-
-/* The wall clock by the system call: the sim objects this test links
- * define clock_gettime for libnice's STUN code inside rtcsim (virtual
- * time), so the libc name here would read the simulator's clock. */
-static long now_ms(void)
-{
-    struct timespec t;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 /* ---- one adapter on pipes ----------------------------------------------------------- */
 
 typedef struct peer {
-    const char *name;
-    pid_t pid;
-    int in, out;                       /* its stdin (we write), its stdout */
-    GString *buf;
-    GQueue events;                     /* JsonNode: read, not yet looked at */
-    int id;
+    lp_peer_t io;
     /* what its events said */
     int ncand, neoc, nactive, nconnected, ndisconnected;
     long connected_at;
@@ -107,180 +68,22 @@ static int peer_netns = -1;
 
 static void peer_start(peer_t *p, const char *name)
 {
-    int to[2], from[2];
+    static char path[PATH_MAX];
+    char *exe = (char *)lp_built("rtcsim-nice", "RTCSIM_NICE", path, sizeof path);
+    char *on_loopback[] = { exe, "--address", "127.0.0.1", NULL };
+    /* in a namespace of the test's: the adapter finds its addresses */
+    char *in_netns[] = { exe, NULL };
     memset(p, 0, sizeof *p);
-    p->name = name;
-    ck_assert_int_eq(pipe(to), 0);
-    ck_assert_int_eq(pipe(from), 0);
-    p->pid = fork();
-    ck_assert_int_ge(p->pid, 0);
-    if (p->pid == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
-        const char *path = adapter_path();
-        if (peer_netns >= 0) {
-            /* in a namespace of the test's: the adapter finds its addresses */
-            if (setns(peer_netns, CLONE_NEWNET) < 0)
-                _exit(126);
-            execl(path, path, (char *)NULL);
-        }
-        execl(path, path, "--address", "127.0.0.1", (char *)NULL);
-        fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    p->in = to[1];
-    p->out = from[0];
-    p->buf = g_string_new(NULL);
-    g_queue_init(&p->events);
+    lp_start(&p->io, name, peer_netns >= 0 ? in_netns : on_loopback, peer_netns);
     p->cands = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
-}
-
-static int peer_wait(peer_t *p)
-{
-    int st = -1;
-    for (int i = 0; i < 500; i++) {            /* 5 s */
-        if (waitpid(p->pid, &st, WNOHANG) == p->pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(10000);
-    }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &st, 0);
-    return -1;
 }
 
 static void peer_free(peer_t *p)
 {
-    if (p->in >= 0)
-        close(p->in);
-    if (p->pid > 0 && waitpid(p->pid, NULL, WNOHANG) == 0) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, NULL, 0);
-    }
-    close(p->out);
-    g_string_free(p->buf, TRUE);
-    g_queue_clear_full(&p->events, (GDestroyNotify)json_node_unref);
+    lp_free(&p->io);
     g_ptr_array_unref(p->cands);
     if (p->active)
         json_node_unref(p->active);
-}
-
-static void send_line(peer_t *p, const char *line)
-{
-    size_t n = strlen(line);
-    ck_assert_int_eq(write(p->in, line, n), (ssize_t)n);
-    ck_assert_int_eq(write(p->in, "\n", 1), 1);
-}
-
-/* The next line p writes, parsed (any JSON), or NULL at the deadline. A
- * line that is not JSON fails the test: the adapter must write only the
- * protocol on stdout. */
-static JsonNode *read_line(peer_t *p, long deadline)
-{
-    for (;;) {
-        char *nl = memchr(p->buf->str, '\n', p->buf->len);
-        if (nl) {
-            *nl = 0;
-            JsonParser *jp = json_parser_new();
-            GError *e = NULL;
-            if (!json_parser_load_from_data(jp, p->buf->str, -1, &e))
-                ck_abort_msg("%s wrote a line that is not JSON: '%s' (%s)", p->name, p->buf->str,
-                             e->message);
-            JsonNode *n = json_node_copy(json_parser_get_root(jp));
-            g_object_unref(jp);
-            g_string_erase(p->buf, 0, nl - p->buf->str + 1);
-            return n;
-        }
-        long left = deadline - now_ms();
-        if (left <= 0)
-            return NULL;
-        struct pollfd pf = { .fd = p->out, .events = POLLIN };
-        if (poll(&pf, 1, (int)left) <= 0)
-            continue;
-        char b[8192];
-        ssize_t k = read(p->out, b, sizeof b);
-        if (k <= 0)
-            return NULL;                        /* EOF: the caller says what it expected */
-        g_string_append_len(p->buf, b, k);
-    }
-}
-
-static JsonObject *obj(JsonNode *n)
-{
-    ck_assert(n && JSON_NODE_HOLDS_OBJECT(n));
-    return json_node_get_object(n);
-}
-
-static const char *str_member(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING,
-                  "member '%s' is not a string", k);
-    return json_node_get_string(n);
-}
-
-static gint64 int_member(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    ck_assert_msg(n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64,
-                  "member '%s' is not an integer", k);
-    return json_node_get_int(n);
-}
-
-/* Send request `method` with params (a JSON object's text, or NULL) and
- * return its response (the caller unrefs it); events read meanwhile wait
- * in p->events, as the harness keeps them (docs/live.md). */
-static JsonNode *call(peer_t *p, const char *method, const char *params)
-{
-    char *line = g_strdup_printf("{\"id\":%d,\"method\":\"%s\"%s%s}", ++p->id, method,
-                                 params ? ",\"params\":" : "", params ? params : "");
-    send_line(p, line);
-    g_free(line);
-    long deadline = now_ms() + ANSWER_MS;
-    for (;;) {
-        JsonNode *n = read_line(p, deadline);
-        ck_assert_msg(n, "%s: no answer to %s", p->name, method);
-        JsonObject *o = obj(n);
-        if (json_object_has_member(o, "event")) {
-            g_queue_push_tail(&p->events, n);
-            continue;
-        }
-        ck_assert_int_eq(int_member(o, "id"), p->id);
-        return n;
-    }
-}
-
-/* A request that must succeed; its result object's node (unref it). */
-static JsonNode *ok(peer_t *p, const char *method, const char *params)
-{
-    JsonNode *n = call(p, method, params);
-    JsonObject *o = obj(n);
-    if (json_object_has_member(o, "error")) {
-        JsonObject *e = json_object_get_object_member(o, "error");
-        ck_abort_msg("%s: %s(%s) failed: %s %s", p->name, method, params ? params : "",
-                     str_member(e, "code"), str_member(e, "message"));
-    }
-    JsonNode *r = json_node_copy(json_object_get_member(o, "result"));
-    ck_assert(JSON_NODE_HOLDS_OBJECT(r));
-    json_node_unref(n);
-    return r;
-}
-
-/* A request that must fail with code and a message holding `names`. */
-static void refused(peer_t *p, const char *method, const char *params, const char *code,
-                    const char *names)
-{
-    JsonNode *n = call(p, method, params);
-    JsonObject *o = obj(n);
-    ck_assert_msg(json_object_has_member(o, "error"), "%s(%s) was accepted", method,
-                  params ? params : "");
-    JsonObject *e = json_object_get_object_member(o, "error");
-    ck_assert_str_eq(str_member(e, "code"), code);
-    ck_assert_msg(strstr(str_member(e, "message"), names), "%s: message '%s' does not name '%s'",
-                  method, str_member(e, "message"), names);
-    json_node_unref(n);
 }
 
 static char *to_json(JsonNode *n)
@@ -296,31 +99,42 @@ static void check_candidate(JsonObject *c, const char *cid)
                                         "priority", "connectionAddress", "connectionPort", "type" };
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         ck_assert_msg(json_object_has_member(c, keys[i]), "candidate without '%s'", keys[i]);
-    ck_assert_str_eq(str_member(c, "connection-id"), cid);
-    ck_assert_int_gt(strlen(str_member(c, "foundation")), 0);
-    ck_assert_int_eq(int_member(c, "component"), 1);
-    ck_assert_str_eq(str_member(c, "transport"), "udp");
-    gint64 prio = int_member(c, "priority");
+    ck_assert_str_eq(lp_str(c, "connection-id"), cid);
+    ck_assert_int_gt(strlen(lp_str(c, "foundation")), 0);
+    ck_assert_int_eq(lp_num(c, "component"), 1);
+    ck_assert_str_eq(lp_str(c, "transport"), "udp");
+    gint64 prio = lp_num(c, "priority");
     ck_assert(prio >= 1 && prio <= 0x7fffffff);        /* RFC 8445 s.5.1.2.1 */
-    ck_assert_str_eq(str_member(c, "connectionAddress"), "127.0.0.1");
-    gint64 port = int_member(c, "connectionPort");
+    ck_assert_str_eq(lp_str(c, "connectionAddress"), "127.0.0.1");
+    gint64 port = lp_num(c, "connectionPort");
     ck_assert(port >= 1 && port <= 65535);
-    ck_assert_str_eq(str_member(c, "type"), "host");    /* loopback, no server */
+    ck_assert_str_eq(lp_str(c, "type"), "host");    /* loopback, no server */
     ck_assert_uint_eq(json_object_get_size(c), G_N_ELEMENTS(keys));
 }
 
 static void check_event_conn(JsonObject *e)
 {
-    ck_assert_str_eq(str_member(e, "connection"), "c1");
+    ck_assert_str_eq(lp_str(e, "connection"), "c1");
 }
+
+/* p's peer_t: io is its first member (C11 s.6.7.2.1p15). */
+static peer_t *peer_of(lp_peer_t *p)
+{
+    return (peer_t *)p;
+}
+
+/* The connection-id take_event checks candidates against: pump's. */
+static const char *pump_cid;
 
 /* Look at one event of p as the harness would: count it, check its form,
  * trickle a candidate to p->other (setLocalCandidate on p first, as the
  * scenarios' peers library does). */
-static void take_event(peer_t *p, JsonNode *n, const char *cid)
+static void take_event(lp_peer_t *io, JsonNode *n)
 {
-    JsonObject *e = obj(n);
-    const char *name = str_member(e, "event");
+    peer_t *p = peer_of(io);
+    const char *cid = pump_cid;
+    JsonObject *e = lp_obj(n);
+    const char *name = lp_str(e, "event");
     check_event_conn(e);
     if (strcmp(name, "candidate") == 0) {
         JsonObject *c = json_object_get_object_member(e, "candidate");
@@ -328,15 +142,9 @@ static void take_event(peer_t *p, JsonNode *n, const char *cid)
         p->ncand++;
         JsonNode *cn = json_object_get_member(e, "candidate");
         g_ptr_array_add(p->cands, json_node_copy(cn));
-        char *cj = to_json(cn);
-        char *params = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":%s}", cj);
-        json_node_unref(ok(p, "connection.setLocalCandidate", params));
-        if (p->other)
-            json_node_unref(ok(p->other, "connection.setRemoteCandidate", params));
-        g_free(params);
-        g_free(cj);
+        lp_trickle(&p->io, p->other ? &p->other->io : NULL, "c1", cn);
     } else if (strcmp(name, "endofcandidates") == 0) {
-        ck_assert_msg(p->ncand > 0, "%s: endofcandidates before any candidate", p->name);
+        ck_assert_msg(p->ncand > 0, "%s: endofcandidates before any candidate", p->io.name);
         p->neoc++;
     } else if (strcmp(name, "activecandidate") == 0) {
         check_candidate(json_object_get_object_member(e, "local"), cid);
@@ -347,86 +155,57 @@ static void take_event(peer_t *p, JsonNode *n, const char *cid)
         p->active = json_node_ref(n);
     } else if (strcmp(name, "connected") == 0) {
         p->nconnected++;
-        p->connected_at = now_ms();
+        p->connected_at = lp_now_ms();
     } else if (strcmp(name, "disconnected") == 0) {
         p->ndisconnected++;
     } else {
-        ck_abort_msg("%s: an event the protocol does not have: %s", p->name, name);
+        ck_abort_msg("%s: an event the protocol does not have: %s", p->io.name, name);
     }
     json_node_unref(n);
 }
 
 /* Look at the events of a and b as they come until done(a, b) or the
  * deadline; whether done is then true. */
-static bool pump(peer_t *a, peer_t *b, const char *cid, bool (*done)(peer_t *, peer_t *),
-                 long deadline)
+static bool pump(peer_t *a, peer_t *b, const char *cid, lp_done_fn done, long deadline)
 {
-    peer_t *ps[2] = { a, b };
-    while (!done(a, b)) {
-        bool any = false;
-        for (int i = 0; i < 2; i++) {
-            JsonNode *n;
-            while ((n = g_queue_pop_head(&ps[i]->events))) {
-                take_event(ps[i], n, cid);
-                any = true;
-            }
-        }
-        if (any)
-            continue;
-        if (now_ms() >= deadline)
-            return false;
-        struct pollfd pf[2] = { { .fd = a->out, .events = POLLIN }, { .fd = b->out, .events = POLLIN } };
-        for (int i = 0; i < 2; i++)
-            if (memchr(ps[i]->buf->str, '\n', ps[i]->buf->len))
-                pf[i].revents = POLLIN;
-        if (!(pf[0].revents || pf[1].revents))
-            poll(pf, 2, (int)(deadline - now_ms()));
-        for (int i = 0; i < 2; i++) {
-            if (!pf[i].revents)
-                continue;
-            JsonNode *n = read_line(ps[i], now_ms() + 100);
-            if (!n)
-                continue;
-            ck_assert_msg(json_object_has_member(obj(n), "event"),
-                          "%s: a response nobody asked for", ps[i]->name);
-            g_queue_push_tail(&ps[i]->events, n);
-        }
-    }
-    return true;
+    pump_cid = cid;
+    return lp_pump(&a->io, &b->io, take_event, done, deadline);
 }
 
-static bool both_gathered(peer_t *a, peer_t *b)
+static bool both_gathered(lp_peer_t *a, lp_peer_t *b)
 {
-    return a->neoc >= 1 && b->neoc >= 1;
+    return peer_of(a)->neoc >= 1 && peer_of(b)->neoc >= 1;
 }
 
-static bool both_connected(peer_t *a, peer_t *b)
+static bool both_connected(lp_peer_t *ia, lp_peer_t *ib)
 {
+    peer_t *a = peer_of(ia), *b = peer_of(ib);
     return a->nconnected >= 1 && b->nconnected >= 1 && a->nactive >= 1 && b->nactive >= 1;
 }
 
 static int active_before_a, active_before_b, eoc_before_a, eoc_before_b;
 
-static bool both_restarted(peer_t *a, peer_t *b)
+static bool both_restarted(lp_peer_t *ia, lp_peer_t *ib)
 {
+    peer_t *a = peer_of(ia), *b = peer_of(ib);
     return a->nactive > active_before_a && b->nactive > active_before_b &&
            a->neoc > eoc_before_a && b->neoc > eoc_before_b;
 }
 
 static void hello(peer_t *p)
 {
-    JsonNode *n = read_line(p, now_ms() + ANSWER_MS);
-    ck_assert_msg(n, "%s: no hello line", p->name);
-    JsonObject *o = obj(n);
-    ck_assert_str_eq(str_member(o, "event"), "hello");
-    ck_assert_int_eq(int_member(o, "protocol"), 1);
-    ck_assert_str_eq(str_member(o, "name"), "libnice 0.1.21");
+    JsonNode *n = lp_line(&p->io, lp_now_ms() + LP_ANSWER_MS);
+    ck_assert_msg(n, "%s: no hello line", p->io.name);
+    JsonObject *o = lp_obj(n);
+    ck_assert_str_eq(lp_str(o, "event"), "hello");
+    ck_assert_int_eq(lp_num(o, "protocol"), 1);
+    ck_assert_str_eq(lp_str(o, "name"), "libnice 0.1.21");
     json_node_unref(n);
 }
 
 static JsonObject *member_obj(JsonNode *n, const char *k)
 {
-    return json_object_get_object_member(obj(n), k);
+    return json_object_get_object_member(lp_obj(n), k);
 }
 
 /* The active pair's local candidate is one its side announced, the remote
@@ -434,9 +213,9 @@ static JsonObject *member_obj(JsonNode *n, const char *k)
 static bool announced(const peer_t *p, JsonObject *c)
 {
     for (guint i = 0; i < p->cands->len; i++) {
-        JsonObject *o = obj(g_ptr_array_index(p->cands, i));
-        if (int_member(o, "connectionPort") == int_member(c, "connectionPort") &&
-            strcmp(str_member(o, "connectionAddress"), str_member(c, "connectionAddress")) == 0)
+        JsonObject *o = lp_obj(g_ptr_array_index(p->cands, i));
+        if (lp_num(o, "connectionPort") == lp_num(c, "connectionPort") &&
+            strcmp(lp_str(o, "connectionAddress"), lp_str(c, "connectionAddress")) == 0)
             return true;
     }
     return false;
@@ -444,11 +223,11 @@ static bool announced(const peer_t *p, JsonObject *c)
 
 static void check_active(peer_t *p, peer_t *other)
 {
-    JsonObject *e = obj(p->active);
+    JsonObject *e = lp_obj(p->active);
     ck_assert_msg(announced(p, json_object_get_object_member(e, "local")),
-                  "%s: active local candidate was never announced", p->name);
+                  "%s: active local candidate was never announced", p->io.name);
     ck_assert_msg(announced(other, json_object_get_object_member(e, "remote")),
-                  "%s: active remote candidate is not the peer's", p->name);
+                  "%s: active remote candidate is not the peer's", p->io.name);
 }
 
 /* ---- the offer/answer dance, connected, restarted --------------------------------- */
@@ -463,44 +242,44 @@ START_TEST(offer_answer_connect_restart)
     a.other = &b;
     b.other = &a;
 
-    json_node_unref(ok(&a, "socket.new", "{\"socket\":\"s1\",\"stun\":[],\"turn\":[]}"));
-    JsonNode *r = ok(&a, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
-    char *cid = g_strdup(str_member(obj(r), "id"));
+    lp_ok0(&a.io, "socket.new", "{\"socket\":\"s1\",\"stun\":[],\"turn\":[]}");
+    JsonNode *r = lp_ok(&a.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    char *cid = g_strdup(lp_str(lp_obj(r), "id"));
     json_node_unref(r);
     ck_assert_int_gt(strlen(cid), 0);
 
-    JsonNode *da = ok(&a, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    JsonNode *da = lp_ok(&a.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
     JsonObject *desc_a = member_obj(da, "description");
-    ck_assert_str_eq(str_member(desc_a, "connection-id"), cid);
+    ck_assert_str_eq(lp_str(desc_a, "connection-id"), cid);
     /* RFC 8445 s.5.3: at least 4 and 22 characters (24 and 128 bits) */
-    ck_assert_int_ge(strlen(str_member(desc_a, "usefrag")), 4);
-    ck_assert_int_ge(strlen(str_member(desc_a, "secret")), 22);
+    ck_assert_int_ge(strlen(lp_str(desc_a, "usefrag")), 4);
+    ck_assert_int_ge(strlen(lp_str(desc_a, "secret")), 22);
     ck_assert(JSON_NODE_HOLDS_ARRAY(json_object_get_member(desc_a, "fingerprints")));
-    char *ja = to_json(json_object_get_member(obj(da), "description"));
+    char *ja = to_json(json_object_get_member(lp_obj(da), "description"));
 
     /* the answerer takes the offer at construction and its connection-id */
-    json_node_unref(ok(&b, "socket.new", "{\"socket\":\"s1\"}"));
+    lp_ok0(&b.io, "socket.new", "{\"socket\":\"s1\"}");
     char *params = g_strdup_printf("{\"socket\":\"s1\",\"connection\":\"c1\",\"remote\":%s}", ja);
-    r = ok(&b, "connection.new", params);
-    ck_assert_str_eq(str_member(obj(r), "id"), cid);
+    r = lp_ok(&b.io, "connection.new", params);
+    ck_assert_str_eq(lp_str(lp_obj(r), "id"), cid);
     json_node_unref(r);
     g_free(params);
-    JsonNode *db = ok(&b, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
-    char *jb = to_json(json_object_get_member(obj(db), "description"));
+    JsonNode *db = lp_ok(&b.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    char *jb = to_json(json_object_get_member(lp_obj(db), "description"));
 
     /* trickle: each side's candidates reach the other before connect(),
      * and before the offerer has the answer (held: D126) */
-    ck_assert_msg(pump(&a, &b, cid, both_gathered, now_ms() + ANSWER_MS),
+    ck_assert_msg(pump(&a, &b, cid, both_gathered, lp_now_ms() + LP_ANSWER_MS),
                   "gathering did not end with endofcandidates on both sides");
     ck_assert_int_eq(a.neoc, 1);
     ck_assert_int_eq(b.neoc, 1);
 
     params = g_strdup_printf("{\"connection\":\"c1\",\"description\":%s}", jb);
-    json_node_unref(ok(&a, "connection.setRemoteDescription", params));
+    lp_ok0(&a.io, "connection.setRemoteDescription", params);
     g_free(params);
-    long t0 = now_ms();
-    json_node_unref(ok(&a, "connection.connect", "{\"connection\":\"c1\"}"));
-    json_node_unref(ok(&b, "connection.connect", "{\"connection\":\"c1\"}"));
+    long t0 = lp_now_ms();
+    lp_ok0(&a.io, "connection.connect", "{\"connection\":\"c1\"}");
+    lp_ok0(&b.io, "connection.connect", "{\"connection\":\"c1\"}");
     ck_assert_msg(pump(&a, &b, cid, both_connected, t0 + CONNECT_BOUND_MS),
                   "not connected with an active pair on both sides within %d ms "
                   "(offerer: %d connected, %d active; answerer: %d, %d)", CONNECT_BOUND_MS,
@@ -516,28 +295,28 @@ START_TEST(offer_answer_connect_restart)
     active_before_b = b.nactive;
     eoc_before_a = a.neoc;
     eoc_before_b = b.neoc;
-    json_node_unref(ok(&a, "connection.update", "{\"connection\":\"c1\"}"));
-    JsonNode *da2 = ok(&a, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    lp_ok0(&a.io, "connection.update", "{\"connection\":\"c1\"}");
+    JsonNode *da2 = lp_ok(&a.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
     JsonObject *desc_a2 = member_obj(da2, "description");
-    ck_assert_str_eq(str_member(desc_a2, "connection-id"), cid);
-    ck_assert_str_ne(str_member(desc_a2, "usefrag"), str_member(desc_a, "usefrag"));
-    ck_assert_str_ne(str_member(desc_a2, "secret"), str_member(desc_a, "secret"));
-    char *ja2 = to_json(json_object_get_member(obj(da2), "description"));
+    ck_assert_str_eq(lp_str(desc_a2, "connection-id"), cid);
+    ck_assert_str_ne(lp_str(desc_a2, "usefrag"), lp_str(desc_a, "usefrag"));
+    ck_assert_str_ne(lp_str(desc_a2, "secret"), lp_str(desc_a, "secret"));
+    char *ja2 = to_json(json_object_get_member(lp_obj(da2), "description"));
     params = g_strdup_printf("{\"connection\":\"c1\",\"description\":%s}", ja2);
-    json_node_unref(ok(&b, "connection.setRemoteDescription", params));
+    lp_ok0(&b.io, "connection.setRemoteDescription", params);
     g_free(params);
-    json_node_unref(ok(&b, "connection.update", "{\"connection\":\"c1\"}"));
-    JsonNode *db2 = ok(&b, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    lp_ok0(&b.io, "connection.update", "{\"connection\":\"c1\"}");
+    JsonNode *db2 = lp_ok(&b.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
     JsonObject *desc_b2 = member_obj(db2, "description");
-    ck_assert_str_ne(str_member(desc_b2, "usefrag"),
-                     str_member(member_obj(db, "description"), "usefrag"));
-    char *jb2 = to_json(json_object_get_member(obj(db2), "description"));
+    ck_assert_str_ne(lp_str(desc_b2, "usefrag"),
+                     lp_str(member_obj(db, "description"), "usefrag"));
+    char *jb2 = to_json(json_object_get_member(lp_obj(db2), "description"));
     params = g_strdup_printf("{\"connection\":\"c1\",\"description\":%s}", jb2);
-    json_node_unref(ok(&a, "connection.setRemoteDescription", params));
+    lp_ok0(&a.io, "connection.setRemoteDescription", params);
     g_free(params);
-    t0 = now_ms();
-    json_node_unref(ok(&a, "connection.connect", "{\"connection\":\"c1\"}"));
-    json_node_unref(ok(&b, "connection.connect", "{\"connection\":\"c1\"}"));
+    t0 = lp_now_ms();
+    lp_ok0(&a.io, "connection.connect", "{\"connection\":\"c1\"}");
+    lp_ok0(&b.io, "connection.connect", "{\"connection\":\"c1\"}");
     /* the candidates come again with endofcandidates (D129), and a pair
      * is selected again under the new credentials */
     ck_assert_msg(pump(&a, &b, cid, both_restarted, t0 + CONNECT_BOUND_MS),
@@ -551,11 +330,10 @@ START_TEST(offer_answer_connect_restart)
     ck_assert_int_eq(b.ndisconnected, 0);
 
     /* shutdown answers {} and exits 0; EOF on stdin exits 0 */
-    json_node_unref(ok(&a, "shutdown", NULL));
-    ck_assert_int_eq(peer_wait(&a), 0);
-    close(b.in);
-    b.in = -1;
-    ck_assert_int_eq(peer_wait(&b), 0);
+    lp_ok0(&a.io, "shutdown", NULL);
+    ck_assert_int_eq(lp_wait(&a.io), 0);
+    lp_eof(&b.io);
+    ck_assert_int_eq(lp_wait(&b.io), 0);
 
     json_node_unref(da);
     json_node_unref(db);
@@ -587,7 +365,7 @@ static check_seen_t wait_check(int fd, long deadline)
 {
     check_seen_t s = { 0 };
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - lp_now_ms();
         if (left <= 0)
             return s;
         struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -645,44 +423,44 @@ static void role_on_wire(bool offerer)
     hello(&p);
     int port, fd = udp_socket(&port);
     const char *cid = "fakeconnection01";
-    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
+    lp_ok0(&p.io, "socket.new", "{\"socket\":\"s1\"}");
     char *fake_desc = g_strdup_printf("{\"connection-id\":\"%s\",\"usefrag\":\"" FAKE_UFRAG
                                       "\",\"secret\":\"" FAKE_PWD "\",\"fingerprints\":[]}", cid);
     char *params;
     JsonNode *r;
     if (offerer) {
-        r = ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
-        cid = str_member(obj(r), "id");
+        r = lp_ok(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+        cid = lp_str(lp_obj(r), "id");
         g_free(fake_desc);
         fake_desc = g_strdup_printf("{\"connection-id\":\"%s\",\"usefrag\":\"" FAKE_UFRAG
                                     "\",\"secret\":\"" FAKE_PWD "\",\"fingerprints\":[]}", cid);
         params = g_strdup_printf("{\"connection\":\"c1\",\"description\":%s}", fake_desc);
-        json_node_unref(ok(&p, "connection.setRemoteDescription", params));
+        lp_ok0(&p.io, "connection.setRemoteDescription", params);
         g_free(params);
     } else {
         params = g_strdup_printf("{\"socket\":\"s1\",\"connection\":\"c1\",\"remote\":%s}",
                                  fake_desc);
-        r = ok(&p, "connection.new", params);
+        r = lp_ok(&p.io, "connection.new", params);
         g_free(params);
-        ck_assert_str_eq(str_member(obj(r), "id"), cid);
+        ck_assert_str_eq(lp_str(lp_obj(r), "id"), cid);
     }
-    JsonNode *d = ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
-    const char *ufrag = str_member(member_obj(d, "description"), "usefrag");
+    JsonNode *d = lp_ok(&p.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    const char *ufrag = lp_str(member_obj(d, "description"), "usefrag");
     params = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":{\"connection-id\":\"%s\","
                              "\"foundation\":\"9\",\"component\":1,\"transport\":\"udp\","
                              "\"priority\":2130706431,\"connectionAddress\":\"127.0.0.1\","
                              "\"connectionPort\":%d,\"type\":\"host\"}}", cid, port);
-    json_node_unref(ok(&p, "connection.setRemoteCandidate", params));
+    lp_ok0(&p.io, "connection.setRemoteCandidate", params);
     g_free(params);
 
-    check_seen_t s = wait_check(fd, now_ms() + CHECK_BOUND_MS);
+    check_seen_t s = wait_check(fd, lp_now_ms() + CHECK_BOUND_MS);
     ck_assert_msg(!s.got, "a check left before connect()");
-    long t0 = now_ms();
-    json_node_unref(ok(&p, "connection.connect", "{\"connection\":\"c1\"}"));
+    long t0 = lp_now_ms();
+    lp_ok0(&p.io, "connection.connect", "{\"connection\":\"c1\"}");
     s = wait_check(fd, t0 + CHECK_BOUND_MS);
     ck_assert_msg(s.got, "no check within %d ms of connect()", CHECK_BOUND_MS);
     ck_assert_msg(s.controlling == offerer && s.controlled == !offerer,
-                  "%s: ICE-CONTROLLING %d, ICE-CONTROLLED %d", p.name, s.controlling,
+                  "%s: ICE-CONTROLLING %d, ICE-CONTROLLED %d", p.io.name, s.controlling,
                   s.controlled);
     char want[64];
     snprintf(want, sizeof want, FAKE_UFRAG ":%s", ufrag);
@@ -716,7 +494,7 @@ END_TEST
 static bool wait_request(int fd, unsigned method, long deadline)
 {
     for (;;) {
-        long left = deadline - now_ms();
+        long left = deadline - lp_now_ms();
         if (left <= 0)
             return false;
         struct pollfd pf = { .fd = fd, .events = POLLIN };
@@ -745,15 +523,15 @@ START_TEST(servers_on_wire)
     char *params = g_strdup_printf("{\"socket\":\"s1\",\"stun\":[{\"ip\":\"127.0.0.1\",\"port\":%d}],"
                                    "\"turn\":[{\"ip\":\"127.0.0.1\",\"port\":%d,\"username\":\"u\","
                                    "\"password\":\"p\"}]}", sport, tport);
-    json_node_unref(ok(&p, "socket.new", params));
+    lp_ok0(&p.io, "socket.new", params);
     g_free(params);
-    long t0 = now_ms();
-    json_node_unref(ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}"));
+    long t0 = lp_now_ms();
+    lp_ok0(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
     ck_assert_msg(wait_request(sfd, 0x0001, t0 + CHECK_BOUND_MS), "no Binding request to the STUN server");
     ck_assert_msg(wait_request(tfd, 0x0003, t0 + CHECK_BOUND_MS), "no Allocate to the TURN server");
     /* two STUN servers are more than NiceAgent takes (D125) */
-    refused(&p, "socket.new", "{\"socket\":\"s2\",\"stun\":[{\"ip\":\"127.0.0.1\",\"port\":1},"
-            "{\"ip\":\"127.0.0.1\",\"port\":2}]}", "unsupported", "stun");
+    lp_refused(&p.io, "socket.new", "{\"socket\":\"s2\",\"stun\":[{\"ip\":\"127.0.0.1\","
+               "\"port\":1},{\"ip\":\"127.0.0.1\",\"port\":2}]}", "unsupported", "stun");
     close(sfd);
     close(tfd);
     peer_free(&p);
@@ -783,9 +561,9 @@ static bool refuse_checks_until(peer_t *p, int fd, const char *event, long deadl
 {
     for (;;) {
         JsonNode *n;
-        while ((n = g_queue_pop_head(&p->events))) {
-            JsonObject *e = obj(n);
-            const char *name = str_member(e, "event");
+        while ((n = g_queue_pop_head(&p->io.events))) {
+            JsonObject *e = lp_obj(n);
+            const char *name = lp_str(e, "event");
             bool hit = strcmp(name, event) == 0;
             if (strcmp(name, "connected") == 0)
                 p->nconnected++;
@@ -795,18 +573,18 @@ static bool refuse_checks_until(peer_t *p, int fd, const char *event, long deadl
             if (hit)
                 return true;
         }
-        long left = deadline - now_ms();
+        long left = deadline - lp_now_ms();
         if (left <= 0)
             return false;
-        struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->out, .events = POLLIN } };
-        if (memchr(p->buf->str, '\n', p->buf->len))
+        struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = p->io.out, .events = POLLIN } };
+        if (memchr(p->io.buf->str, '\n', p->io.buf->len))
             pf[1].revents = POLLIN;
         else if (poll(pf, 2, (int)left) <= 0)
             continue;
         if (pf[1].revents) {
-            n = read_line(p, now_ms() + 100);
+            n = lp_line(&p->io, lp_now_ms() + 100);
             if (n)
-                g_queue_push_tail(&p->events, n);
+                g_queue_push_tail(&p->io.events, n);
         }
         if (!(pf[0].revents & POLLIN))
             continue;
@@ -852,24 +630,24 @@ START_TEST(failed_checks_disconnect)
     peer_start(&p, "offerer");
     hello(&p);
     int port, fd = udp_socket(&port);
-    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
-    JsonNode *r = ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
-    const char *cid = str_member(obj(r), "id");
+    lp_ok0(&p.io, "socket.new", "{\"socket\":\"s1\"}");
+    JsonNode *r = lp_ok(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    const char *cid = lp_str(lp_obj(r), "id");
     char *params = g_strdup_printf("{\"connection\":\"c1\",\"description\":{\"connection-id\":\"%s\","
                                    "\"usefrag\":\"" FAKE_UFRAG "\",\"secret\":\"" FAKE_PWD "\"}}", cid);
-    json_node_unref(ok(&p, "connection.setRemoteDescription", params));
+    lp_ok0(&p.io, "connection.setRemoteDescription", params);
     g_free(params);
     params = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":{\"connection-id\":\"%s\","
                              "\"foundation\":\"9\",\"component\":1,\"transport\":\"udp\","
                              "\"priority\":2130706431,\"connectionAddress\":\"127.0.0.1\","
                              "\"connectionPort\":%d,\"type\":\"host\"}}", cid, port);
-    json_node_unref(ok(&p, "connection.setRemoteCandidate", params));
+    lp_ok0(&p.io, "connection.setRemoteCandidate", params);
     g_free(params);
-    long t0 = now_ms();
-    json_node_unref(ok(&p, "connection.connect", "{\"connection\":\"c1\"}"));
+    long t0 = lp_now_ms();
+    lp_ok0(&p.io, "connection.connect", "{\"connection\":\"c1\"}");
     ck_assert_msg(refuse_checks_until(&p, fd, "disconnected", t0 + FAIL_BOUND_MS),
                   "no disconnected within %d ms of every pair failing", FAIL_BOUND_MS);
-    fprintf(stderr, "test_nice_adapter: disconnected after %ld ms\n", now_ms() - t0);
+    fprintf(stderr, "test_nice_adapter: disconnected after %ld ms\n", lp_now_ms() - t0);
     ck_assert_int_eq(p.nconnected, 0);
     ck_assert_int_eq(p.ndisconnected, 1);
     json_node_unref(r);
@@ -889,12 +667,12 @@ START_TEST(bad_requests)
     /* a line that is not JSON: id null, invalid, and the adapter carries on */
     static const char *const junk[] = { "hello there", "{\"id\":1,", "[1,2]", "{\"method\":\"shutdown\"}" };
     for (size_t i = 0; i < G_N_ELEMENTS(junk); i++) {
-        send_line(&p, junk[i]);
-        JsonNode *n = read_line(&p, now_ms() + ANSWER_MS);
+        lp_send(&p.io, junk[i]);
+        JsonNode *n = lp_line(&p.io, lp_now_ms() + LP_ANSWER_MS);
         ck_assert_msg(n, "no answer to '%s'", junk[i]);
-        JsonObject *o = obj(n);
+        JsonObject *o = lp_obj(n);
         ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "id")));
-        ck_assert_str_eq(str_member(json_object_get_object_member(o, "error"), "code"), "invalid");
+        ck_assert_str_eq(lp_str(json_object_get_object_member(o, "error"), "code"), "invalid");
         json_node_unref(n);
     }
 
@@ -904,44 +682,47 @@ START_TEST(bad_requests)
     while (big->len < 70000)
         g_string_append_c(big, 'x');
     g_string_append(big, "\"}}");
-    send_line(&p, big->str);
+    lp_send(&p.io, big->str);
     g_string_free(big, TRUE);
-    JsonNode *n = read_line(&p, now_ms() + ANSWER_MS);
+    JsonNode *n = lp_line(&p.io, lp_now_ms() + LP_ANSWER_MS);
     ck_assert_msg(n, "no answer to a 70000-byte line");
-    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(obj(n), "id")));
-    ck_assert(strstr(str_member(json_object_get_object_member(obj(n), "error"), "message"), "65536"));
+    ck_assert(JSON_NODE_HOLDS_NULL(json_object_get_member(lp_obj(n), "id")));
+    ck_assert(strstr(lp_str(json_object_get_object_member(lp_obj(n), "error"), "message"),
+                     "65536"));
     json_node_unref(n);
 
-    refused(&p, "connection.dance", "{}", "unsupported", "connection.dance");
-    refused(&p, "socket.new", "{}", "invalid", "socket");
-    refused(&p, "socket.new", "{\"socket\":7}", "invalid", "socket");
-    refused(&p, "socket.new", "{\"socket\":\"s1\",\"stun\":{}}", "invalid", "stun");
-    refused(&p, "socket.new", "{\"socket\":\"s1\",\"stun\":[{\"ip\":\"10.0.0.1\"}]}", "invalid",
-            "stun[0].port");
-    refused(&p, "socket.new", "{\"socket\":\"s1\",\"turn\":[{\"ip\":\"10.0.0.1\",\"port\":3478,"
-            "\"username\":\"u\"}]}", "invalid", "turn[0].password");
-    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
-    refused(&p, "socket.new", "{\"socket\":\"s1\"}", "invalid", "s1");
-    refused(&p, "connection.new", "{\"connection\":\"c1\"}", "invalid", "socket");
-    refused(&p, "connection.new", "{\"socket\":\"s9\",\"connection\":\"c1\"}", "invalid", "s9");
-    refused(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\",\"remote\":"
-            "{\"connection-id\":\"x\",\"usefrag\":\"abcd\"}}", "invalid", "remote.secret");
-    refused(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}", "invalid", "c1");
-    JsonNode *r = ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
-    char *cid = g_strdup(str_member(obj(r), "id"));
+    lp_refused(&p.io, "connection.dance", "{}", "unsupported", "connection.dance");
+    lp_refused(&p.io, "socket.new", "{}", "invalid", "socket");
+    lp_refused(&p.io, "socket.new", "{\"socket\":7}", "invalid", "socket");
+    lp_refused(&p.io, "socket.new", "{\"socket\":\"s1\",\"stun\":{}}", "invalid", "stun");
+    lp_refused(&p.io, "socket.new", "{\"socket\":\"s1\",\"stun\":[{\"ip\":\"10.0.0.1\"}]}",
+               "invalid", "stun[0].port");
+    lp_refused(&p.io, "socket.new", "{\"socket\":\"s1\",\"turn\":[{\"ip\":\"10.0.0.1\","
+               "\"port\":3478,\"username\":\"u\"}]}", "invalid", "turn[0].password");
+    lp_ok0(&p.io, "socket.new", "{\"socket\":\"s1\"}");
+    lp_refused(&p.io, "socket.new", "{\"socket\":\"s1\"}", "invalid", "s1");
+    lp_refused(&p.io, "connection.new", "{\"connection\":\"c1\"}", "invalid", "socket");
+    lp_refused(&p.io, "connection.new", "{\"socket\":\"s9\",\"connection\":\"c1\"}", "invalid",
+               "s9");
+    lp_refused(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\",\"remote\":"
+               "{\"connection-id\":\"x\",\"usefrag\":\"abcd\"}}", "invalid", "remote.secret");
+    lp_refused(&p.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}", "invalid", "c1");
+    JsonNode *r = lp_ok(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    char *cid = g_strdup(lp_str(lp_obj(r), "id"));
     json_node_unref(r);
-    refused(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}", "invalid", "c1");
-    refused(&p, "connection.connect", NULL, "invalid", "connection");
-    refused(&p, "connection.connect", "{\"connection\":\"c2\"}", "invalid", "c2");
-    refused(&p, "connection.update", "{\"connection\":[]}", "invalid", "connection");
-    refused(&p, "connection.setRemoteDescription", "{\"connection\":\"c1\"}", "invalid",
-            "description");
-    refused(&p, "connection.setRemoteDescription", "{\"connection\":\"c1\",\"description\":"
-            "{\"connection-id\":\"other\",\"usefrag\":\"abcd\",\"secret\":\"abcdefghijklmnopqrstuv\"}}",
-            "invalid", "description.connection-id");
-    refused(&p, "connection.setRemoteDescription", "{\"connection\":\"c1\",\"description\":"
-            "{\"connection-id\":\"x\",\"usefrag\":\"ab\",\"secret\":\"abcdefghijklmnopqrstuv\"}}",
-            "invalid", "description.usefrag");
+    lp_refused(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}", "invalid",
+               "c1");
+    lp_refused(&p.io, "connection.connect", NULL, "invalid", "connection");
+    lp_refused(&p.io, "connection.connect", "{\"connection\":\"c2\"}", "invalid", "c2");
+    lp_refused(&p.io, "connection.update", "{\"connection\":[]}", "invalid", "connection");
+    lp_refused(&p.io, "connection.setRemoteDescription", "{\"connection\":\"c1\"}", "invalid",
+               "description");
+    lp_refused(&p.io, "connection.setRemoteDescription", "{\"connection\":\"c1\",\"description\":"
+               "{\"connection-id\":\"other\",\"usefrag\":\"abcd\",\"secret\":\"abcdefghijklmnopqrstuv\"}}",
+               "invalid", "description.connection-id");
+    lp_refused(&p.io, "connection.setRemoteDescription", "{\"connection\":\"c1\",\"description\":"
+               "{\"connection-id\":\"x\",\"usefrag\":\"ab\",\"secret\":\"abcdefghijklmnopqrstuv\"}}",
+               "invalid", "description.usefrag");
 
     /* candidates: each key missing, then each of the wrong type */
     static const char *const ckeys[] = { "connection-id", "foundation", "component", "transport",
@@ -970,7 +751,7 @@ START_TEST(bad_requests)
             g_string_append(c, "}}");
             char name[64];
             snprintf(name, sizeof name, "candidate.%s", ckeys[k]);
-            refused(&p, "connection.setRemoteCandidate", c->str, "invalid", name);
+            lp_refused(&p.io, "connection.setRemoteCandidate", c->str, "invalid", name);
             g_string_free(c, TRUE);
         }
     /* values of the right type out of range or form */
@@ -978,43 +759,43 @@ START_TEST(bad_requests)
                               "\"foundation\":\"1\",\"component\":1,\"transport\":\"tcp\","
                               "\"priority\":1,\"connectionAddress\":\"127.0.0.1\","
                               "\"connectionPort\":5000,\"type\":\"host\"}}", cid);
-    refused(&p, "connection.setRemoteCandidate", c, "invalid", "candidate.transport");
+    lp_refused(&p.io, "connection.setRemoteCandidate", c, "invalid", "candidate.transport");
     g_free(c);
     c = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":{\"connection-id\":\"%s\","
                         "\"foundation\":\"1\",\"component\":1,\"transport\":\"udp\","
                         "\"priority\":1,\"connectionAddress\":\"localhost\","
                         "\"connectionPort\":5000,\"type\":\"host\"}}", cid);
-    refused(&p, "connection.setRemoteCandidate", c, "invalid", "candidate.connectionAddress");
+    lp_refused(&p.io, "connection.setRemoteCandidate", c, "invalid", "candidate.connectionAddress");
     g_free(c);
     /* setLocalCandidate takes only what the connection gathered */
     c = g_strdup_printf("{\"connection\":\"c1\",\"candidate\":{\"connection-id\":\"%s\","
                         "\"foundation\":\"1\",\"component\":1,\"transport\":\"udp\","
                         "\"priority\":1,\"connectionAddress\":\"127.0.0.1\","
                         "\"connectionPort\":9,\"type\":\"host\"}}", cid);
-    refused(&p, "connection.setLocalCandidate", c, "invalid", "candidate");
+    lp_refused(&p.io, "connection.setLocalCandidate", c, "invalid", "candidate");
     g_free(c);
     for (int k = 0; k < 8; k++)
         g_free(vals[k]);
 
     /* calls out of order: connect twice; an answerer's setRemoteDescription
      * without a restart */
-    json_node_unref(ok(&p, "connection.connect", "{\"connection\":\"c1\"}"));
-    refused(&p, "connection.connect", "{\"connection\":\"c1\"}", "invalid", "InvalidStateError");
+    lp_ok0(&p.io, "connection.connect", "{\"connection\":\"c1\"}");
+    lp_refused(&p.io, "connection.connect", "{\"connection\":\"c1\"}", "invalid",
+               "InvalidStateError");
     char *offer = g_strdup_printf("{\"connection-id\":\"%s\",\"usefrag\":\"abcd\","
                                   "\"secret\":\"abcdefghijklmnopqrstuv\",\"fingerprints\":[]}", cid);
     char *pp = g_strdup_printf("{\"socket\":\"s1\",\"connection\":\"c2\",\"remote\":%s}", offer);
-    json_node_unref(ok(&p, "connection.new", pp));
+    lp_ok0(&p.io, "connection.new", pp);
     g_free(pp);
     pp = g_strdup_printf("{\"connection\":\"c2\",\"description\":%s}", offer);
-    refused(&p, "connection.setRemoteDescription", pp, "invalid", "InvalidStateError");
+    lp_refused(&p.io, "connection.setRemoteDescription", pp, "invalid", "InvalidStateError");
     g_free(pp);
     g_free(offer);
 
     /* still answering after all that; then EOF ends it with status 0 */
-    json_node_unref(ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}"));
-    close(p.in);
-    p.in = -1;
-    ck_assert_int_eq(peer_wait(&p), 0);
+    lp_ok0(&p.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    lp_eof(&p.io);
+    ck_assert_int_eq(lp_wait(&p.io), 0);
     g_free(cid);
     peer_free(&p);
 }
@@ -1057,18 +838,18 @@ static int ip(const char *fmt, ...)
 static bool gathered(peer_t *p, GPtrArray *addrs, GArray *ports, int *down, long deadline)
 {
     for (;;) {
-        JsonNode *n = g_queue_pop_head(&p->events);
+        JsonNode *n = g_queue_pop_head(&p->io.events);
         if (!n)
-            n = read_line(p, deadline);
+            n = lp_line(&p->io, deadline);
         if (!n)
             return false;
-        JsonObject *e = obj(n);
-        ck_assert_msg(json_object_has_member(e, "event"), "%s: a response nobody asked for", p->name);
-        const char *name = str_member(e, "event");
+        JsonObject *e = lp_obj(n);
+        ck_assert_msg(json_object_has_member(e, "event"), "%s: a response nobody asked for", p->io.name);
+        const char *name = lp_str(e, "event");
         if (strcmp(name, "candidate") == 0) {
             JsonObject *c = json_object_get_object_member(e, "candidate");
-            g_ptr_array_add(addrs, g_strdup(str_member(c, "connectionAddress")));
-            gint64 port = int_member(c, "connectionPort");
+            g_ptr_array_add(addrs, g_strdup(lp_str(c, "connectionAddress")));
+            gint64 port = lp_num(c, "connectionPort");
             g_array_append_val(ports, port);
         } else if (strcmp(name, "disconnected") == 0) {
             (*down)++;
@@ -1119,28 +900,29 @@ START_TEST(renumbering_regathers)
     close(peer_netns);
     peer_netns = -1;
     hello(&p);
-    json_node_unref(ok(&p, "socket.new", "{\"socket\":\"s1\"}"));
-    json_node_unref(ok(&p, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}"));
-    JsonNode *d1 = ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    lp_ok0(&p.io, "socket.new", "{\"socket\":\"s1\"}");
+    lp_ok0(&p.io, "connection.new", "{\"socket\":\"s1\",\"connection\":\"c1\"}");
+    JsonNode *d1 = lp_ok(&p.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
     GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
     GArray *ports = g_array_new(FALSE, FALSE, sizeof(gint64));
     int down = 0;
-    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS), "no endofcandidates");
+    ck_assert_msg(gathered(&p, addrs, ports, &down, lp_now_ms() + LP_ANSWER_MS),
+                  "no endofcandidates");
     ck_assert_uint_ge(addrs->len, 1);
     for (guint i = 0; i < addrs->len; i++)
         ck_assert_str_eq(g_ptr_array_index(addrs, i), "10.99.0.1");
 
     ck_assert_int_eq(ip("-n %s addr add 10.99.0.2/32 dev %s", ns, dev), 0);
     ck_assert_int_eq(ip("-n %s addr del 10.99.0.1/32 dev %s", ns, dev), 0);
-    json_node_unref(ok(&p, "connection.update", "{\"connection\":\"c1\"}"));
-    JsonNode *d2 = ok(&p, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
-    ck_assert_str_ne(str_member(member_obj(d2, "description"), "usefrag"),
-                     str_member(member_obj(d1, "description"), "usefrag"));
-    ck_assert_str_eq(str_member(member_obj(d2, "description"), "connection-id"),
-                     str_member(member_obj(d1, "description"), "connection-id"));
+    lp_ok0(&p.io, "connection.update", "{\"connection\":\"c1\"}");
+    JsonNode *d2 = lp_ok(&p.io, "connection.getLocalDescription", "{\"connection\":\"c1\"}");
+    ck_assert_str_ne(lp_str(member_obj(d2, "description"), "usefrag"),
+                     lp_str(member_obj(d1, "description"), "usefrag"));
+    ck_assert_str_eq(lp_str(member_obj(d2, "description"), "connection-id"),
+                     lp_str(member_obj(d1, "description"), "connection-id"));
     g_ptr_array_set_size(addrs, 0);
     g_array_set_size(ports, 0);
-    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS),
+    ck_assert_msg(gathered(&p, addrs, ports, &down, lp_now_ms() + LP_ANSWER_MS),
                   "no endofcandidates after update()");
     ck_assert_uint_ge(addrs->len, 1);
     for (guint i = 0; i < addrs->len; i++)
@@ -1153,8 +935,8 @@ START_TEST(renumbering_regathers)
     GArray *before = g_array_copy(ports);
     g_ptr_array_set_size(addrs, 0);
     g_array_set_size(ports, 0);
-    json_node_unref(ok(&p, "connection.update", "{\"connection\":\"c1\"}"));
-    ck_assert_msg(gathered(&p, addrs, ports, &down, now_ms() + ANSWER_MS),
+    lp_ok0(&p.io, "connection.update", "{\"connection\":\"c1\"}");
+    ck_assert_msg(gathered(&p, addrs, ports, &down, lp_now_ms() + LP_ANSWER_MS),
                   "no endofcandidates after the second update()");
     ck_assert_uint_eq(ports->len, before->len);
     for (guint i = 0; i < ports->len; i++) {
@@ -1162,8 +944,8 @@ START_TEST(renumbering_regathers)
         ck_assert_int_eq(g_array_index(ports, gint64, i), g_array_index(before, gint64, i));
     }
 
-    json_node_unref(ok(&p, "shutdown", NULL));
-    ck_assert_int_eq(peer_wait(&p), 0);
+    lp_ok0(&p.io, "shutdown", NULL);
+    ck_assert_int_eq(lp_wait(&p.io), 0);
     json_node_unref(d1);
     json_node_unref(d2);
     g_array_unref(before);

@@ -46,10 +46,8 @@
 #include <json-glib/json-glib.h>
 
 #include "rtcsim/impl.h"
+#include "common/jsonl.h"
 
-#define PROTOCOL_VERSION 1
-/* docs/live.md: "no line longer than 64 KiB" */
-#define LINE_MAX_BYTES 65536
 /* One socket per local address; a live host has one interface (D132),
  * the bound is for a test machine's --address list. */
 #define MAX_LOCALS 16
@@ -264,44 +262,6 @@ static void env_init(rtcsim_env_t *e, void *ctx)
 
 /* ---- output --------------------------------------------------------------------------- */
 
-/* A harness that went away (stdout closed) ends the program as stdin's
- * EOF does: SIGPIPE is ignored and the error seen here. */
-static void put_node(JsonNode *root)
-{
-    gchar *s = json_to_string(root, FALSE);
-    fputs(s, proto);
-    fputc('\n', proto);
-    if (fflush(proto) != 0 || ferror(proto))
-        quit = true;
-    g_free(s);
-}
-
-static void put_builder(JsonBuilder *b)
-{
-    JsonNode *root = json_builder_get_root(b);
-    put_node(root);
-    json_node_unref(root);
-    g_object_unref(b);
-}
-
-static void member_str(JsonBuilder *b, const char *k, const char *v)
-{
-    json_builder_set_member_name(b, k);
-    json_builder_add_string_value(b, v);
-}
-
-static void member_int(JsonBuilder *b, const char *k, gint64 v)
-{
-    json_builder_set_member_name(b, k);
-    json_builder_add_int_value(b, v);
-}
-
-static void member_bool(JsonBuilder *b, const char *k, bool v)
-{
-    json_builder_set_member_name(b, k);
-    json_builder_add_boolean_value(b, v);
-}
-
 /* An implementation's strings are fixed arrays it filled: bounded before
  * they are read as C strings. */
 #define BOUND(a) ((a)[sizeof(a) - 1] = '\0')
@@ -317,32 +277,28 @@ static void add_hex(JsonBuilder *b, const uint8_t *v, size_t n)
     json_builder_add_string_value(b, s);
 }
 
-/* RTCIceCandidateDescription with the spec's keys, as rtcsim-nice writes
- * one; relatedAddress/relatedPort (RFC 8839 s.5.1 rel-addr, rel-port)
- * are the base of the types that have one elsewhere. */
+/* RTCIceCandidateDescription as docs/live.md writes one; related
+ * (RFC 8839 s.5.1 rel-addr, rel-port) is the base of the types that have
+ * one elsewhere. */
 static void add_candidate(JsonBuilder *b, const char *cid, rtcsim_candidate_t *c)
 {
-    char a[24];
+    char a[24], ra[24];
     struct in_addr in;
     BOUND(c->foundation);
-    json_builder_begin_object(b);
-    member_str(b, "connection-id", cid);
-    member_str(b, "foundation", c->foundation);
-    member_int(b, "component", c->component);
-    member_str(b, "transport", "udp");
-    member_int(b, "priority", c->priority);
     in.s_addr = htonl(c->addr.ip);
     inet_ntop(AF_INET, &in, a, sizeof a);
-    member_str(b, "connectionAddress", a);
-    member_int(b, "connectionPort", c->addr.port);
-    member_str(b, "type", rtcsim_cand_type_name(c->type));
+    sim_jsonl_candidate_t d = {
+        .cid = cid, .foundation = c->foundation, .component = c->component,
+        .priority = c->priority, .address = a, .port = c->addr.port,
+        .type = rtcsim_cand_type_name(c->type),
+    };
     if (c->type != RTCSIM_CAND_HOST) {
         in.s_addr = htonl(c->base.ip);
-        inet_ntop(AF_INET, &in, a, sizeof a);
-        member_str(b, "relatedAddress", a);
-        member_int(b, "relatedPort", c->base.port);
+        inet_ntop(AF_INET, &in, ra, sizeof ra);
+        d.related = ra;
+        d.related_port = c->base.port;
     }
-    json_builder_end_object(b);
+    sim_jsonl_add_candidate(b, &d);
 }
 
 static const char *conn_cid(const conn_t *c)
@@ -381,10 +337,7 @@ static void emit_ice(const conn_t *c, rtcsim_ice_event_t *ev)
               (int)ev->type, (int)RTCSIM_ICE__COUNT);
         return;
     }
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    member_str(b, "event", names[ev->type]);
-    member_str(b, "connection", c->name);
+    JsonBuilder *b = sim_jsonl_event_begin(names[ev->type], "connection", c->name);
     const char *cid = conn_cid(c);
     if (ev->type == RTCSIM_ICE_CANDIDATE) {
         json_builder_set_member_name(b, "candidate");
@@ -398,7 +351,7 @@ static void emit_ice(const conn_t *c, rtcsim_ice_event_t *ev)
     json_builder_end_object(b);
     if (debug)
         logf_("event %s %s", names[ev->type], c->name);
-    put_builder(b);
+    sim_jsonl_put(b);
 }
 
 /* docs/live.md, "Media and DTMF": the event's name, and impl.h's
@@ -424,10 +377,7 @@ static void emit_media(const sess_t *s, rtcsim_media_event_t *ev)
     BOUND(ev->msid);
     BOUND(ev->track);
     BOUND(ev->reason);
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    member_str(b, "event", names[ev->type]);
-    member_str(b, "session", s->name);
+    JsonBuilder *b = sim_jsonl_event_begin(names[ev->type], "session", s->name);
     bool msid = false, track = false, dtmf = false;
     switch (ev->type) {
     case RTCSIM_MEDIA_ADD_STREAM:
@@ -450,15 +400,15 @@ static void emit_media(const sess_t *s, rtcsim_media_event_t *ev)
         break;
     }
     if (msid)
-        member_str(b, "msid", ev->msid);
+        sim_json_set_str(b, "msid", ev->msid);
     if (track || ev->type == RTCSIM_MEDIA_SSRC_CHANGED)
-        member_str(b, "track", ev->track);
+        sim_json_set_str(b, "track", ev->track);
     if (ev->type == RTCSIM_MEDIA_TRACK_DISCONNECTED)
-        member_str(b, "reason", ev->reason);
+        sim_json_set_str(b, "reason", ev->reason);
     if (ev->type == RTCSIM_MEDIA_UNKNOWN_TRACK || ev->type == RTCSIM_MEDIA_SSRC_CHANGED)
-        member_int(b, "ssrc", ev->ssrc);
+        sim_json_set_int(b, "ssrc", ev->ssrc);
     if (ev->type == RTCSIM_MEDIA_SSRC_CHANGED)
-        member_int(b, "new_ssrc", ev->new_ssrc);
+        sim_json_set_int(b, "new_ssrc", ev->new_ssrc);
     if (ev->type == RTCSIM_MEDIA_UNKNOWN_TRACK) {
         json_builder_set_member_name(b, "exts");
         json_builder_begin_object(b);
@@ -471,7 +421,7 @@ static void emit_media(const sess_t *s, rtcsim_media_event_t *ev)
     }
     if (dtmf) {
         char digit[2] = { ev->digit, '\0' };
-        member_str(b, "digit", digit);
+        sim_json_set_str(b, "digit", digit);
         /* docs/live.md: age is how long before this line the thing
          * happened, in the program's own clock; at 0 is "no time" (D145) */
         uint64_t now = env_now(NULL);
@@ -483,18 +433,18 @@ static void emit_media(const sess_t *s, rtcsim_media_event_t *ev)
                   names[ev->type], (unsigned long long)ev->at, (unsigned long long)now);
         json_builder_set_member_name(b, "age");
         json_builder_add_double_value(b, age);
-        member_int(b, "duration_ms", ev->duration_ms);
+        sim_json_set_int(b, "duration_ms", ev->duration_ms);
         if (ev->type == RTCSIM_MEDIA_DTMF_TONE) {
-            member_int(b, "duration_units", ev->duration_units);
-            member_int(b, "volume", ev->volume);
-            member_bool(b, "ended", ev->ended);
+            sim_json_set_int(b, "duration_units", ev->duration_units);
+            sim_json_set_int(b, "volume", ev->volume);
+            sim_json_set_bool(b, "ended", ev->ended);
         }
-        member_int(b, "ssrc", ev->ssrc);
+        sim_json_set_int(b, "ssrc", ev->ssrc);
     }
     json_builder_end_object(b);
     if (debug)
         logf_("event %s %s %s %s", names[ev->type], s->name, ev->msid, ev->track);
-    put_builder(b);
+    sim_jsonl_put(b);
 }
 
 /* After every input: what every object queued (impl.h, *_next_event). */
@@ -522,29 +472,9 @@ static void take_events(void)
 
 /* ---- requests: reading parameters --------------------------------------------------------- */
 
-typedef struct req {
-    const char *method;
-    JsonObject *params;                /* never NULL */
-    JsonBuilder *result;               /* an open object */
-    const char *code;                  /* NULL: ok */
-    char msg[400];
-} req_t;
-
-static bool fail(req_t *r, const char *code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static bool fail(req_t *r, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->method);
-    va_start(ap, fmt);
-    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
-    va_end(ap);
-    r->code = code;
-    return false;
-}
-
 /* An entry's status as the protocol's code (docs/live.md): the spec's
  * InvalidStateError keeps its name in front, as the protocol asks. */
-static bool status(req_t *r, int rc, const char *err)
+static bool status(sim_req_t *r, int rc, const char *err)
 {
     if (rc == RTCSIM_OK)
         return true;
@@ -566,137 +496,35 @@ static bool status(req_t *r, int rc, const char *err)
     return false;
 }
 
-enum { OPT = 0, REQ = 1 };
-
-/* Member k of o (a JSON null is absent); `where` names the object in
- * messages ("stream.tracks[1]."). NULL with r failed when it is missing
- * and required, NULL with r untouched when it is absent and optional;
- * the typed getters below check the rest. */
-static JsonNode *member(req_t *r, JsonObject *o, const char *where, const char *k, bool req)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    if (!n || JSON_NODE_HOLDS_NULL(n)) {
-        if (req)
-            fail(r, "invalid", "%s%s: missing", where, k);
-        return NULL;
-    }
-    return n;
-}
-
-static bool is_str(JsonNode *n)
-{
-    return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING;
-}
-
-static bool is_int(JsonNode *n)
-{
-    return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64;
-}
-
-static bool is_bool(JsonNode *n)
-{
-    return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN;
-}
-
-/* A string member: *v NULL when absent and optional. */
-static bool get_str(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                    const char **v)
-{
-    *v = NULL;
-    JsonNode *n = member(r, o, where, k, req);
-    if (!n)
-        return !req;
-    if (!is_str(n))
-        return fail(r, "invalid", "%s%s: must be a string", where, k);
-    *v = json_node_get_string(n);
-    return true;
-}
-
 /* A string the ABI holds in a char[cap]: 0 (empty true) or 1 to cap-1
  * bytes. */
-static bool get_bounded(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
+static bool get_bounded(sim_req_t *r, JsonObject *o, const char *where, const char *k, bool req,
                         bool empty, char *dst, size_t cap)
 {
     const char *v;
-    if (!get_str(r, o, where, k, req, &v))
+    if (!sim_req_str(r, o, where, k, req, &v))
         return false;
     if (!v)
         return true;
     if ((!empty && !v[0]) || strlen(v) >= cap)
-        return fail(r, "invalid", "%s%s: must be %d to %zu characters, got %zu", where, k,
-                    empty ? 0 : 1, cap - 1, strlen(v));
+        return sim_req_fail(r, "invalid", "%s%s: must be %d to %zu characters, got %zu", where, k,
+                            empty ? 0 : 1, cap - 1, strlen(v));
     memcpy(dst, v, strlen(v) + 1);
     return true;
 }
 
 /* An id or a credential: not empty. */
-static bool get_name(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
+static bool get_name(sim_req_t *r, JsonObject *o, const char *where, const char *k, bool req,
                      char *dst, size_t cap)
 {
     return get_bounded(r, o, where, k, req, false, dst, cap);
 }
 
 /* A label or a codec's name: may be empty. */
-static bool get_text(req_t *r, JsonObject *o, const char *where, const char *k, char *dst,
+static bool get_text(sim_req_t *r, JsonObject *o, const char *where, const char *k, char *dst,
                      size_t cap)
 {
-    return get_bounded(r, o, where, k, OPT, true, dst, cap);
-}
-
-/* An integer member in [lo, hi]; *given false when absent and optional. */
-static bool get_int(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                    gint64 lo, gint64 hi, gint64 *v, bool *given)
-{
-    JsonNode *n = member(r, o, where, k, req);
-    if (given)
-        *given = n != NULL;
-    if (!n)
-        return !req;
-    if (!is_int(n))
-        return fail(r, "invalid", "%s%s: must be an integer", where, k);
-    *v = json_node_get_int(n);
-    if (*v < lo || *v > hi)
-        return fail(r, "invalid", "%s%s: must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                    ", got %" G_GINT64_FORMAT, where, k, lo, hi, *v);
-    return true;
-}
-
-static bool get_bool(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                     bool *v)
-{
-    JsonNode *n = member(r, o, where, k, req);
-    if (!n)
-        return !req;
-    if (!is_bool(n))
-        return fail(r, "invalid", "%s%s: must be a boolean", where, k);
-    *v = json_node_get_boolean(n);
-    return true;
-}
-
-static bool get_obj(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                    JsonObject **v)
-{
-    *v = NULL;
-    JsonNode *n = member(r, o, where, k, req);
-    if (!n)
-        return !req;
-    if (!JSON_NODE_HOLDS_OBJECT(n))
-        return fail(r, "invalid", "%s%s: must be an object", where, k);
-    *v = json_node_get_object(n);
-    return true;
-}
-
-static bool get_arr(req_t *r, JsonObject *o, const char *where, const char *k, bool req,
-                    JsonArray **v)
-{
-    *v = NULL;
-    JsonNode *n = member(r, o, where, k, req);
-    if (!n)
-        return !req;
-    if (!JSON_NODE_HOLDS_ARRAY(n))
-        return fail(r, "invalid", "%s%s: must be a list", where, k);
-    *v = json_node_get_array(n);
-    return true;
+    return get_bounded(r, o, where, k, SIM_OPT, true, dst, cap);
 }
 
 static bool parse_ipv4(const char *s, uint32_t *ip)
@@ -747,63 +575,64 @@ static sess_t *find_sess(const char *name)
     return NULL;
 }
 
-static bool get_sock(req_t *r, sock_t **s)
+static bool get_sock(sim_req_t *r, sock_t **s)
 {
     const char *name;
-    if (!get_str(r, r->params, "", "socket", REQ, &name))
+    if (!sim_req_str(r, r->params, "", "socket", SIM_REQ, &name))
         return false;
     if (!(*s = find_sock(name)))
-        return fail(r, "invalid", "socket: no socket '%s'", name);
+        return sim_req_fail(r, "invalid", "socket: no socket '%s'", name);
     return true;
 }
 
-static bool get_conn(req_t *r, conn_t **c)
+static bool get_conn(sim_req_t *r, conn_t **c)
 {
     const char *name;
-    if (!get_str(r, r->params, "", "connection", REQ, &name))
+    if (!sim_req_str(r, r->params, "", "connection", SIM_REQ, &name))
         return false;
     if (!(*c = find_conn(name)))
-        return fail(r, "invalid", "connection: no connection '%s'", name);
+        return sim_req_fail(r, "invalid", "connection: no connection '%s'", name);
     return true;
 }
 
 /* The session of a session.* request; unsupported when the table has no
  * media plane (docs/live.md: the hello said so). */
-static bool get_sess(req_t *r, sess_t **s)
+static bool get_sess(sim_req_t *r, sess_t **s)
 {
     const char *name;
     if (!T->media_new)
-        return fail(r, "unsupported", "%s has no media plane (media_new)", T->name);
-    if (!get_str(r, r->params, "", "session", REQ, &name))
+        return sim_req_fail(r, "unsupported", "%s has no media plane (media_new)", T->name);
+    if (!sim_req_str(r, r->params, "", "session", SIM_REQ, &name))
         return false;
     if (!(*s = find_sess(name)))
-        return fail(r, "invalid", "session: no session '%s'", name);
+        return sim_req_fail(r, "invalid", "session: no session '%s'", name);
     return true;
 }
 
 /* ---- requests: ICE --------------------------------------------------------------------------- */
 
 /* RTCConnectionDescription with the spec's keys (docs/live.md). */
-static bool get_conn_desc(req_t *r, JsonObject *o, const char *where, rtcsim_conn_desc_t *d)
+static bool get_conn_desc(sim_req_t *r, JsonObject *o, const char *where, rtcsim_conn_desc_t *d)
 {
     char w[64];
     JsonArray *fp;
     snprintf(w, sizeof w, "%s.", where);
     memset(d, 0, sizeof *d);
-    if (!get_name(r, o, w, "connection-id", REQ, d->id, sizeof d->id) ||
-        !get_name(r, o, w, "usefrag", REQ, d->ufrag, sizeof d->ufrag) ||
-        !get_name(r, o, w, "secret", REQ, d->pwd, sizeof d->pwd) ||
-        !get_arr(r, o, w, "fingerprints", OPT, &fp))
+    if (!get_name(r, o, w, "connection-id", SIM_REQ, d->id, sizeof d->id) ||
+        !get_name(r, o, w, "usefrag", SIM_REQ, d->ufrag, sizeof d->ufrag) ||
+        !get_name(r, o, w, "secret", SIM_REQ, d->pwd, sizeof d->pwd) ||
+        !sim_req_arr(r, o, w, "fingerprints", SIM_OPT, &fp))
         return false;
     guint n = fp ? json_array_get_length(fp) : 0;
     if (n > RTCSIM_FP_MAX)
-        return fail(r, "invalid", "%sfingerprints: at most %d, got %u", w, RTCSIM_FP_MAX, n);
+        return sim_req_fail(r, "invalid",
+                            "%sfingerprints: at most %d, got %u", w, RTCSIM_FP_MAX, n);
     for (guint i = 0; i < n; i++) {
         JsonNode *e = json_array_get_element(fp, i);
         /* the form (RFC 8122 s.5) is the implementation's to check */
-        if (!is_str(e) || strlen(json_node_get_string(e)) >= RTCSIM_FP_LEN)
-            return fail(r, "invalid", "%sfingerprints[%u]: must be a string of at most %d "
-                        "characters", w, i, RTCSIM_FP_LEN - 1);
+        if (!sim_json_is_str(e) || strlen(json_node_get_string(e)) >= RTCSIM_FP_LEN)
+            return sim_req_fail(r, "invalid", "%sfingerprints[%u]: must be a string of at most %d "
+                                "characters", w, i, RTCSIM_FP_LEN - 1);
         memcpy(d->fingerprints[i], json_node_get_string(e), strlen(json_node_get_string(e)) + 1);
     }
     d->nfingerprints = n;
@@ -813,32 +642,35 @@ static bool get_conn_desc(req_t *r, JsonObject *o, const char *where, rtcsim_con
 /* RTCIceCandidateDescription, checked as the Lua API checks one
  * (sim/lua/lua_ice.c, sim_lua_to_candidate): relatedAddress and
  * relatedPort are taken and dropped (D135); the base is the address. */
-static bool get_candidate(req_t *r, const conn_t *c, rtcsim_candidate_t *cand)
+static bool get_candidate(sim_req_t *r, const conn_t *c, rtcsim_candidate_t *cand)
 {
     const char *w = "candidate.", *cid, *tr, *addr, *type;
     JsonObject *o;
     gint64 comp, prio, port;
     memset(cand, 0, sizeof *cand);
-    if (!get_obj(r, r->params, "", "candidate", REQ, &o) ||
-        !get_str(r, o, w, "connection-id", REQ, &cid) ||
-        !get_name(r, o, w, "foundation", REQ, cand->foundation, sizeof cand->foundation) ||
-        !get_int(r, o, w, "component", REQ, 1, 2, &comp, NULL) ||
-        !get_str(r, o, w, "transport", REQ, &tr) ||
-        !get_int(r, o, w, "priority", REQ, 1, 0x7fffffff, &prio, NULL) ||
-        !get_str(r, o, w, "connectionAddress", REQ, &addr) ||
-        !get_int(r, o, w, "connectionPort", REQ, 1, 65535, &port, NULL) ||
-        !get_str(r, o, w, "type", REQ, &type))
+    if (!sim_req_obj(r, r->params, "", "candidate", SIM_REQ, &o) ||
+        !sim_req_str(r, o, w, "connection-id", SIM_REQ, &cid) ||
+        !get_name(r, o, w, "foundation", SIM_REQ, cand->foundation, sizeof cand->foundation) ||
+        !sim_req_int(r, o, w, "component", SIM_REQ, 1, 2, &comp, NULL) ||
+        !sim_req_str(r, o, w, "transport", SIM_REQ, &tr) ||
+        !sim_req_int(r, o, w, "priority", SIM_REQ, 1, 0x7fffffff, &prio, NULL) ||
+        !sim_req_str(r, o, w, "connectionAddress", SIM_REQ, &addr) ||
+        !sim_req_int(r, o, w, "connectionPort", SIM_REQ, 1, 65535, &port, NULL) ||
+        !sim_req_str(r, o, w, "type", SIM_REQ, &type))
         return false;
     if (strcmp(cid, conn_cid(c)) != 0)
-        return fail(r, "invalid", "candidate.connection-id: '%s' is not this connection's ('%s')",
-                    cid, conn_cid(c));
+        return sim_req_fail(r, "invalid",
+                            "candidate.connection-id: '%s' is not this connection's ('%s')",
+                            cid, conn_cid(c));
     if (strcmp(tr, "udp") != 0)
-        return fail(r, "invalid", "candidate.transport: must be 'udp', got '%s'", tr);
+        return sim_req_fail(r, "invalid", "candidate.transport: must be 'udp', got '%s'", tr);
     if (!parse_ipv4(addr, &cand->addr.ip))
-        return fail(r, "invalid", "candidate.connectionAddress: '%s' is not an IPv4 address", addr);
+        return sim_req_fail(r, "invalid",
+                            "candidate.connectionAddress: '%s' is not an IPv4 address", addr);
     if (rtcsim_cand_type_parse(type, &cand->type) < 0)
-        return fail(r, "invalid", "candidate.type: must be host, srflx, prflx or relay, got '%s'",
-                    type);
+        return sim_req_fail(r, "invalid",
+                            "candidate.type: must be host, srflx, prflx or relay, got '%s'",
+                            type);
     cand->component = (uint8_t)comp;
     cand->priority = (uint32_t)prio;
     cand->addr.port = (uint16_t)port;
@@ -874,17 +706,17 @@ static void sock_close(sock_t *s)
 
 /* A list of servers {ip, port[, username, password]}; `turn` with the
  * credentials. */
-static bool get_servers(req_t *r, const char *k, bool turn, rtcsim_addr_t *addrs,
+static bool get_servers(sim_req_t *r, const char *k, bool turn, rtcsim_addr_t *addrs,
                         rtcsim_turn_server_t *ts, size_t max, size_t *n)
 {
     JsonArray *a;
     char w[32];
     *n = 0;
-    if (!get_arr(r, r->params, "", k, OPT, &a))
+    if (!sim_req_arr(r, r->params, "", k, SIM_OPT, &a))
         return false;
     guint len = a ? json_array_get_length(a) : 0;
     if (len > max)
-        return fail(r, "unsupported", "%s: at most %zu servers, got %u", k, max, len);
+        return sim_req_fail(r, "unsupported", "%s: at most %zu servers, got %u", k, max, len);
     for (guint i = 0; i < len; i++) {
         JsonNode *e = json_array_get_element(a, i);
         const char *ip;
@@ -892,18 +724,19 @@ static bool get_servers(req_t *r, const char *k, bool turn, rtcsim_addr_t *addrs
         uint32_t v;
         snprintf(w, sizeof w, "%s[%u].", k, i);
         if (!JSON_NODE_HOLDS_OBJECT(e))
-            return fail(r, "invalid", "%s[%u]: must be an object", k, i);
+            return sim_req_fail(r, "invalid", "%s[%u]: must be an object", k, i);
         JsonObject *o = json_node_get_object(e);
-        if (!get_str(r, o, w, "ip", REQ, &ip) || !get_int(r, o, w, "port", REQ, 1, 65535, &port, NULL))
+        if (!sim_req_str(r, o, w, "ip", SIM_REQ, &ip) ||
+            !sim_req_int(r, o, w, "port", SIM_REQ, 1, 65535, &port, NULL))
             return false;
         if (!parse_ipv4(ip, &v))
-            return fail(r, "invalid", "%sip: '%s' is not an IPv4 address", w, ip);
+            return sim_req_fail(r, "invalid", "%sip: '%s' is not an IPv4 address", w, ip);
         rtcsim_addr_t addr = { v, (uint16_t)port };
         if (turn) {
             memset(&ts[i], 0, sizeof ts[i]);
             ts[i].addr = addr;
-            if (!get_name(r, o, w, "username", REQ, ts[i].user, sizeof ts[i].user) ||
-                !get_name(r, o, w, "password", REQ, ts[i].password, sizeof ts[i].password))
+            if (!get_name(r, o, w, "username", SIM_REQ, ts[i].user, sizeof ts[i].user) ||
+                !get_name(r, o, w, "password", SIM_REQ, ts[i].password, sizeof ts[i].password))
                 return false;
         } else {
             addrs[i] = addr;
@@ -917,27 +750,28 @@ static bool get_servers(req_t *r, const char *k, bool turn, rtcsim_addr_t *addrs
 
 /* socket.new: one UDP socket per local address, port 0 (the kernel's
  * choice), given to the implementation as the socket's locals (D143). */
-static bool m_socket_new(req_t *r)
+static bool m_socket_new(sim_req_t *r)
 {
     const char *name;
     rtcsim_addr_t stun[MAX_SERVERS];
     rtcsim_turn_server_t turn[MAX_SERVERS];
     size_t nstun, nturn;
-    if (!get_str(r, r->params, "", "socket", REQ, &name) ||
+    if (!sim_req_str(r, r->params, "", "socket", SIM_REQ, &name) ||
         !get_servers(r, "stun", false, stun, NULL, MAX_SERVERS, &nstun) ||
         !get_servers(r, "turn", true, NULL, turn, MAX_SERVERS, &nturn))
         return false;
     if (find_sock(name))
-        return fail(r, "invalid", "socket: '%s' already exists", name);
+        return sim_req_fail(r, "invalid", "socket: '%s' already exists", name);
     if (nturn && !T->socket_set_turn)
-        return fail(r, "unsupported", "turn: %s has no TURN (socket_set_turn)", T->name);
+        return sim_req_fail(r, "unsupported", "turn: %s has no TURN (socket_set_turn)", T->name);
     uint32_t ips[MAX_LOCALS];
     size_t nips = naddresses;
     memcpy(ips, addresses, sizeof ips);
     if (!nips)
         nips = host_addresses(ips, MAX_LOCALS);
     if (!nips)
-        return fail(r, "failed", "this host has no IPv4 address but loopback (give --address)");
+        return sim_req_fail(r, "failed",
+                            "this host has no IPv4 address but loopback (give --address)");
     sock_t *s = g_new0(sock_t, 1);
     s->name = g_strdup(name);
     env_init(&s->env, s);
@@ -954,8 +788,8 @@ static bool m_socket_new(req_t *r)
             if (fd >= 0)
                 close(fd);
             sock_close(s);
-            return fail(r, "failed", "cannot bind a UDP socket on %s: %s", addr_str(&a, as),
-                        strerror(e));
+            return sim_req_fail(r, "failed", "cannot bind a UDP socket on %s: %s", addr_str(&a, as),
+                                strerror(e));
         }
         s->fd[s->n] = fd;
         s->local[s->n].ip = ips[i];
@@ -965,7 +799,7 @@ static bool m_socket_new(req_t *r)
     s->h = T->socket_new(&s->env, s->local, s->n, stun, nstun);
     if (!s->h) {
         sock_close(s);
-        return fail(r, "failed", "%s: socket_new returned NULL (out of memory)", T->name);
+        return sim_req_fail(r, "failed", "%s: socket_new returned NULL (out of memory)", T->name);
     }
     if (nturn) {
         /* refused: nothing is left behind, as connection.new's refusals */
@@ -982,18 +816,18 @@ static bool m_socket_new(req_t *r)
     return true;
 }
 
-static bool m_connection_new(req_t *r)
+static bool m_connection_new(sim_req_t *r)
 {
     sock_t *s;
     const char *name;
     JsonObject *ro;
     rtcsim_conn_desc_t remote;
-    if (!get_sock(r, &s) || !get_str(r, r->params, "", "connection", REQ, &name) ||
-        !get_obj(r, r->params, "", "remote", OPT, &ro) ||
+    if (!get_sock(r, &s) || !sim_req_str(r, r->params, "", "connection", SIM_REQ, &name) ||
+        !sim_req_obj(r, r->params, "", "remote", SIM_OPT, &ro) ||
         (ro && !get_conn_desc(r, ro, "remote", &remote)))
         return false;
     if (find_conn(name))
-        return fail(r, "invalid", "connection: '%s' already exists", name);
+        return sim_req_fail(r, "invalid", "connection: '%s' already exists", name);
     conn_t *c = g_new0(conn_t, 1);
     c->name = g_strdup(name);
     rtcsim_status_t st = RTCSIM_ERR_NOMEM;
@@ -1006,11 +840,11 @@ static bool m_connection_new(req_t *r)
     }
     c->next = conns;
     conns = c;
-    member_str(r->result, "id", conn_cid(c));
+    sim_json_set_str(r->result, "id", conn_cid(c));
     return true;
 }
 
-static bool m_get_local_description(req_t *r)
+static bool m_get_local_description(sim_req_t *r)
 {
     conn_t *c;
     rtcsim_conn_desc_t d;
@@ -1025,9 +859,9 @@ static bool m_get_local_description(req_t *r)
     JsonBuilder *b = r->result;
     json_builder_set_member_name(b, "description");
     json_builder_begin_object(b);
-    member_str(b, "connection-id", d.id);
-    member_str(b, "usefrag", d.ufrag);
-    member_str(b, "secret", d.pwd);
+    sim_json_set_str(b, "connection-id", d.id);
+    sim_json_set_str(b, "usefrag", d.ufrag);
+    sim_json_set_str(b, "secret", d.pwd);
     json_builder_set_member_name(b, "fingerprints");
     json_builder_begin_array(b);
     for (size_t i = 0; i < d.nfingerprints && i < RTCSIM_FP_MAX; i++) {
@@ -1039,19 +873,19 @@ static bool m_get_local_description(req_t *r)
     return true;
 }
 
-static bool m_set_remote_description(req_t *r)
+static bool m_set_remote_description(sim_req_t *r)
 {
     conn_t *c;
     JsonObject *o;
     rtcsim_conn_desc_t d;
     char err[ERR_LEN] = "";
-    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "description", REQ, &o) ||
+    if (!get_conn(r, &c) || !sim_req_obj(r, r->params, "", "description", SIM_REQ, &o) ||
         !get_conn_desc(r, o, "description", &d))
         return false;
     return status(r, T->connection_set_remote_description(c->h, &d, err, sizeof err), err);
 }
 
-static bool m_set_local_candidate(req_t *r)
+static bool m_set_local_candidate(sim_req_t *r)
 {
     conn_t *c;
     rtcsim_candidate_t cand;
@@ -1061,7 +895,7 @@ static bool m_set_local_candidate(req_t *r)
     return status(r, T->connection_set_local_candidate(c->h, &cand, err, sizeof err), err);
 }
 
-static bool m_set_remote_candidate(req_t *r)
+static bool m_set_remote_candidate(sim_req_t *r)
 {
     conn_t *c;
     rtcsim_candidate_t cand;
@@ -1071,7 +905,7 @@ static bool m_set_remote_candidate(req_t *r)
     return status(r, T->connection_set_remote_candidate(c->h, &cand, err, sizeof err), err);
 }
 
-static bool m_connect(req_t *r)
+static bool m_connect(sim_req_t *r)
 {
     conn_t *c;
     char err[ERR_LEN] = "";
@@ -1080,7 +914,7 @@ static bool m_connect(req_t *r)
     return status(r, T->connection_connect(c->h, err, sizeof err), err);
 }
 
-static bool m_update(req_t *r)
+static bool m_update(sim_req_t *r)
 {
     conn_t *c;
     char err[ERR_LEN] = "";
@@ -1110,28 +944,30 @@ static bool parse_ssrc(const char *v, uint32_t *ssrc)
     return true;
 }
 
-static bool get_kind(req_t *r, JsonObject *o, const char *where, bool req, rtcsim_kind_t *k,
+static bool get_kind(sim_req_t *r, JsonObject *o, const char *where, bool req, rtcsim_kind_t *k,
                      bool *given)
 {
     const char *v;
-    if (!get_str(r, o, where, "kind", req, &v))
+    if (!sim_req_str(r, o, where, "kind", req, &v))
         return false;
     *given = v != NULL;
     if (v && !rtcsim_kind_parse(v, k))
-        return fail(r, "invalid", "%skind: must be audio, video or dtmf, got '%s'", where, v);
+        return sim_req_fail(r, "invalid",
+                            "%skind: must be audio, video or dtmf, got '%s'", where, v);
     return true;
 }
 
 /* One of a key and its alias (the spec's examples' hzRate and
  * connections, D72, read as the Lua API reads them), in [lo, hi]. */
-static bool get_aliased(req_t *r, JsonObject *o, const char *where, const char *k,
+static bool get_aliased(sim_req_t *r, JsonObject *o, const char *where, const char *k,
                         const char *alias, gint64 hi, uint32_t *v)
 {
     bool a = json_object_has_member(o, k), b = json_object_has_member(o, alias), given;
     gint64 x;
     if (a && b)
-        return fail(r, "invalid", "%s: give '%s' or its alias '%s', not both", where, k, alias);
-    if (!get_int(r, o, where, a ? k : alias, OPT, 1, hi, &x, &given))
+        return sim_req_fail(r, "invalid",
+                            "%s: give '%s' or its alias '%s', not both", where, k, alias);
+    if (!sim_req_int(r, o, where, a ? k : alias, SIM_OPT, 1, hi, &x, &given))
         return false;
     if (given)
         *v = (uint32_t)x;
@@ -1140,47 +976,48 @@ static bool get_aliased(req_t *r, JsonObject *o, const char *where, const char *
 
 /* RTCCodec (docs/live.md: payload-id, kind, name, clockRate,
  * numChannels, params). */
-static bool get_codec(req_t *r, JsonNode *n, const char *where, rtcsim_codec_t *c)
+static bool get_codec(sim_req_t *r, JsonNode *n, const char *where, rtcsim_codec_t *c)
 {
     gint64 pt;
     bool given;
     JsonArray *params;
     memset(c, 0, sizeof *c);
     if (!JSON_NODE_HOLDS_OBJECT(n))
-        return fail(r, "invalid", "%s: must be an object (RTCCodec)", where);
+        return sim_req_fail(r, "invalid", "%s: must be an object (RTCCodec)", where);
     JsonObject *o = json_node_get_object(n);
     char w[200];
     snprintf(w, sizeof w, "%.180s.", where);
     /* RFC 3550 s.5.1: PT is 7 bits; a clock rate is a positive count of
      * Hz, channels 1-255 (RFC 8866 s.6.6) */
-    if (!get_int(r, o, w, "payload-id", REQ, 0, 127, &pt, NULL) ||
-        !get_kind(r, o, w, REQ, &c->kind, &given) ||
+    if (!sim_req_int(r, o, w, "payload-id", SIM_REQ, 0, 127, &pt, NULL) ||
+        !get_kind(r, o, w, SIM_REQ, &c->kind, &given) ||
         !get_text(r, o, w, "name", c->name, sizeof c->name) ||
         !get_aliased(r, o, where, "clockRate", "hzRate", 0xffffffff, &c->clock_rate) ||
         !get_aliased(r, o, where, "numChannels", "connections", 255, &c->channels) ||
-        !get_arr(r, o, w, "params", OPT, &params))
+        !sim_req_arr(r, o, w, "params", SIM_OPT, &params))
         return false;
     c->pt = (uint8_t)pt;
     guint np = params ? json_array_get_length(params) : 0;
     if (np > RTCSIM_MAX_PARAMS)
-        return fail(r, "invalid", "%sparams: at most %d, got %u", w, RTCSIM_MAX_PARAMS, np);
+        return sim_req_fail(r, "invalid", "%sparams: at most %d, got %u", w, RTCSIM_MAX_PARAMS, np);
     for (guint i = 0; i < np; i++) {
         JsonNode *e = json_array_get_element(params, i);
         char pw[240];
         snprintf(pw, sizeof pw, "%sparams[%u].", w, i);
         if (!JSON_NODE_HOLDS_OBJECT(e))
-            return fail(r, "invalid", "%sparams[%u]: must be an object {name, value}", w, i);
+            return sim_req_fail(r, "invalid",
+                                "%sparams[%u]: must be an object {name, value}", w, i);
         JsonObject *po = json_node_get_object(e);
         rtcsim_codec_param_t *p = &c->params[i];
-        if (!get_name(r, po, pw, "name", REQ, p->name, sizeof p->name))
+        if (!get_name(r, po, pw, "name", SIM_REQ, p->name, sizeof p->name))
             return false;
         if (json_object_has_member(po, "value")) {
             const char *v;
-            if (!get_str(r, po, pw, "value", REQ, &v))
+            if (!sim_req_str(r, po, pw, "value", SIM_REQ, &v))
                 return false;
             if (strlen(v) >= sizeof p->value)
-                return fail(r, "invalid", "%svalue: at most %zu characters", pw,
-                            sizeof p->value - 1);
+                return sim_req_fail(r, "invalid", "%svalue: at most %zu characters", pw,
+                                    sizeof p->value - 1);
             memcpy(p->value, v, strlen(v) + 1);
             p->has_value = true;
         }
@@ -1189,17 +1026,18 @@ static bool get_codec(req_t *r, JsonNode *n, const char *where, rtcsim_codec_t *
     return true;
 }
 
-static bool get_codecs(req_t *r, JsonObject *o, const char *where, rtcsim_codec_t *dst,
+static bool get_codecs(sim_req_t *r, JsonObject *o, const char *where, rtcsim_codec_t *dst,
                        size_t *n, bool *given)
 {
     JsonArray *a;
     char w[190];
-    if (!get_arr(r, o, where, "codecs", OPT, &a))
+    if (!sim_req_arr(r, o, where, "codecs", SIM_OPT, &a))
         return false;
     *given = a != NULL;
     guint len = a ? json_array_get_length(a) : 0;
     if (len > RTCSIM_MAX_CODECS)
-        return fail(r, "invalid", "%scodecs: at most %d, got %u", where, RTCSIM_MAX_CODECS, len);
+        return sim_req_fail(r, "invalid",
+                            "%scodecs: at most %d, got %u", where, RTCSIM_MAX_CODECS, len);
     *n = 0;
     for (guint i = 0; i < len; i++) {
         snprintf(w, sizeof w, "%.160scodecs[%u]", where, i);
@@ -1212,18 +1050,18 @@ static bool get_codecs(req_t *r, JsonObject *o, const char *where, rtcsim_codec_
 
 /* RTCMediaAttributes: the example's dictionary, or the IDL's list of
  * them merged (D72, as the Lua API takes it). */
-static bool get_attrs(req_t *r, JsonObject *o, const char *where, rtcsim_media_attrs_t *a,
+static bool get_attrs(sim_req_t *r, JsonObject *o, const char *where, rtcsim_media_attrs_t *a,
                       bool *given)
 {
-    JsonNode *n = member(r, o, where, "mediaAttributes", OPT);
+    JsonNode *n = sim_req_member(r, o, where, "mediaAttributes", SIM_OPT);
     memset(a, 0, sizeof *a);
     *given = n != NULL;
     if (!n)
         return true;
     JsonArray *list = JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
     if (!list && !JSON_NODE_HOLDS_OBJECT(n))
-        return fail(r, "invalid", "%smediaAttributes: must be an object {videoMaxWidth, "
-                    "videoMaxHeight} or a list of them", where);
+        return sim_req_fail(r, "invalid", "%smediaAttributes: must be an object {videoMaxWidth, "
+                            "videoMaxHeight} or a list of them", where);
     guint len = list ? json_array_get_length(list) : 1;
     for (guint i = 0; i < len; i++) {
         JsonNode *e = list ? json_array_get_element(list, i) : n;
@@ -1233,18 +1071,20 @@ static bool get_attrs(req_t *r, JsonObject *o, const char *where, rtcsim_media_a
         else
             snprintf(w, sizeof w, "%smediaAttributes.", where);
         if (!JSON_NODE_HOLDS_OBJECT(e))
-            return fail(r, "invalid", "%s: must be an object", w);
+            return sim_req_fail(r, "invalid", "%s: must be an object", w);
         static const char *const keys[] = { "videoMaxWidth", "videoMaxHeight" };
         uint32_t *dst[] = { &a->video_max_width, &a->video_max_height };
         for (int k = 0; k < 2; k++) {
             gint64 v;
             bool g;
             /* a positive int (the IDL's int): 0 would say "not given" */
-            if (!get_int(r, json_node_get_object(e), w, keys[k], OPT, 1, 0x7fffffff, &v, &g))
+            if (!sim_req_int(r, json_node_get_object(e), w, keys[k], SIM_OPT, 1, 0x7fffffff, &v,
+                             &g))
                 return false;
             if (g && *dst[k] && *dst[k] != v)
-                return fail(r, "invalid", "%s%s: %" G_GINT64_FORMAT ", an earlier member said %u",
-                            w, keys[k], v, *dst[k]);
+                return sim_req_fail(r, "invalid",
+                                    "%s%s: %" G_GINT64_FORMAT ", an earlier member said %u",
+                                    w, keys[k], v, *dst[k]);
             if (g)
                 *dst[k] = (uint32_t)v;
         }
@@ -1259,19 +1099,19 @@ static int hexval(char ch)
 
 /* rtpExtHeaders: name (an extmap URI or a decimal id) -> value in hex
  * (D73), taken in bytewise order of name. */
-static bool get_exts(req_t *r, JsonObject *o, const char *where, rtcsim_ext_header_t *dst,
+static bool get_exts(sim_req_t *r, JsonObject *o, const char *where, rtcsim_ext_header_t *dst,
                      size_t *n, bool *given)
 {
     JsonObject *e;
-    if (!get_obj(r, o, where, "rtpExtHeaders", OPT, &e))
+    if (!sim_req_obj(r, o, where, "rtpExtHeaders", SIM_OPT, &e))
         return false;
     *given = e != NULL;
     *n = 0;
     if (!e)
         return true;
     if (json_object_get_size(e) > RTCSIM_MAX_EXTS)
-        return fail(r, "invalid", "%srtpExtHeaders: at most %d header extensions", where,
-                    RTCSIM_MAX_EXTS);
+        return sim_req_fail(r, "invalid", "%srtpExtHeaders: at most %d header extensions", where,
+                            RTCSIM_MAX_EXTS);
     GList *keys = sorted_members(e);
     bool ok = true;
     for (GList *k = keys; k && ok; k = k->next) {
@@ -1280,11 +1120,12 @@ static bool get_exts(req_t *r, JsonObject *o, const char *where, rtcsim_ext_head
         rtcsim_ext_header_t *x = &dst[*n];
         memset(x, 0, sizeof *x);
         if (!name[0] || strlen(name) > RTCSIM_EXT_URI_MAX) {
-            ok = fail(r, "invalid", "%srtpExtHeaders: a name of 1 to %d characters, got %zu",
-                      where, RTCSIM_EXT_URI_MAX, strlen(name));
+            ok = sim_req_fail(r, "invalid",
+                              "%srtpExtHeaders: a name of 1 to %d characters, got %zu",
+                              where, RTCSIM_EXT_URI_MAX, strlen(name));
             break;
         }
-        const char *hex = is_str(v) ? json_node_get_string(v) : NULL;
+        const char *hex = sim_json_is_str(v) ? json_node_get_string(v) : NULL;
         size_t hl = hex ? strlen(hex) : 1;
         bool good = hex && hl % 2 == 0 && hl / 2 <= RTCSIM_EXT_VAL_MAX;
         for (size_t i = 0; good && i < hl / 2; i++) {
@@ -1293,8 +1134,9 @@ static bool get_exts(req_t *r, JsonObject *o, const char *where, rtcsim_ext_head
             x->value[i] = (uint8_t)(hi << 4 | lo);
         }
         if (!good) {
-            ok = fail(r, "invalid", "%srtpExtHeaders['%s']: must be the value's bytes in hex, at "
-                      "most %d bytes", where, name, RTCSIM_EXT_VAL_MAX);
+            ok = sim_req_fail(r, "invalid",
+                              "%srtpExtHeaders['%s']: must be the value's bytes in hex, at "
+                              "most %d bytes", where, name, RTCSIM_EXT_VAL_MAX);
             break;
         }
         memcpy(x->name, name, strlen(name) + 1);
@@ -1308,14 +1150,14 @@ static bool get_exts(req_t *r, JsonObject *o, const char *where, rtcsim_ext_head
 /* One RTCTrackDescription (docs/live.md; the keys and checks of the Lua
  * API's parse_track_desc, sim/lua/lua_media.c). key: the track id it is
  * keyed by in a description, NULL for setTrackProperties' properties. */
-static bool get_track_desc(req_t *r, JsonNode *n, const char *where, const char *key,
+static bool get_track_desc(sim_req_t *r, JsonNode *n, const char *where, const char *key,
                            rtcsim_track_desc_t *d)
 {
     bool g;
     const char *v;
     memset(d, 0, sizeof *d);
     if (!JSON_NODE_HOLDS_OBJECT(n))
-        return fail(r, "invalid", "%s: must be an object (RTCTrackDescription)", where);
+        return sim_req_fail(r, "invalid", "%s: must be an object (RTCTrackDescription)", where);
     JsonObject *o = json_node_get_object(n);
     char w[128];
     snprintf(w, sizeof w, "%s.", where);
@@ -1323,43 +1165,47 @@ static bool get_track_desc(req_t *r, JsonNode *n, const char *where, const char 
         /* keyed by track id (spec, "The RTCMediaSessionDescription
          * Object"): an id field must agree with the key (D73) */
         if (!key[0] || strlen(key) > RTCSIM_NAME_MAX)
-            return fail(r, "invalid", "%s: a track id of 1 to %d characters as its key", where,
-                        RTCSIM_NAME_MAX);
+            return sim_req_fail(r, "invalid",
+                                "%s: a track id of 1 to %d characters as its key", where,
+                                RTCSIM_NAME_MAX);
         memcpy(d->id, key, strlen(key) + 1);
         d->given |= RTCSIM_TD_ID;
     }
-    if (!get_str(r, o, w, "id", OPT, &v))
+    if (!sim_req_str(r, o, w, "id", SIM_OPT, &v))
         return false;
     if (v) {
         if (key && strcmp(v, key) != 0)
-            return fail(r, "invalid", "%sid: '%s', but the track is keyed by '%s'", w, v, key);
-        if (!get_name(r, o, w, "id", REQ, d->id, sizeof d->id))
+            return sim_req_fail(r, "invalid",
+                                "%sid: '%s', but the track is keyed by '%s'", w, v, key);
+        if (!get_name(r, o, w, "id", SIM_REQ, d->id, sizeof d->id))
             return false;
         d->given |= RTCSIM_TD_ID;
     }
-    if (!get_kind(r, o, w, OPT, &d->kind, &g))
+    if (!get_kind(r, o, w, SIM_OPT, &d->kind, &g))
         return false;
     d->given |= g ? RTCSIM_TD_KIND : 0;
-    if (!get_str(r, o, w, "ssrc", OPT, &v))
+    if (!sim_req_str(r, o, w, "ssrc", SIM_OPT, &v))
         return false;
     if (v) {
         if (!parse_ssrc(v, &d->ssrc))
-            return fail(r, "invalid", "%sssrc: must be a decimal number 0 to 4294967295 in a "
-                        "string, got '%s'", w, v);
+            return sim_req_fail(r, "invalid",
+                                "%sssrc: must be a decimal number 0 to 4294967295 in a "
+                                "string, got '%s'", w, v);
         d->given |= RTCSIM_TD_SSRC;
     }
-    if (!get_str(r, o, w, "msid", OPT, &v))
+    if (!sim_req_str(r, o, w, "msid", SIM_OPT, &v))
         return false;
     if (v) {
-        if (!get_name(r, o, w, "msid", REQ, d->msid, sizeof d->msid))
+        if (!get_name(r, o, w, "msid", SIM_REQ, d->msid, sizeof d->msid))
             return false;
         d->given |= RTCSIM_TD_MSID;
     }
-    if (!get_str(r, o, w, "connection-id", OPT, &v))
+    if (!sim_req_str(r, o, w, "connection-id", SIM_OPT, &v))
         return false;
     if (v) {
         if (strlen(v) > RTCSIM_ID_MAX)
-            return fail(r, "invalid", "%sconnection-id: at most %d characters", w, RTCSIM_ID_MAX);
+            return sim_req_fail(r, "invalid",
+                                "%sconnection-id: at most %d characters", w, RTCSIM_ID_MAX);
         memcpy(d->connection_id, v, strlen(v) + 1);
         d->given |= RTCSIM_TD_CONNECTION;
     }
@@ -1373,7 +1219,7 @@ static bool get_track_desc(req_t *r, JsonNode *n, const char *where, const char 
         return false;
     d->given |= g ? RTCSIM_TD_EXTS : 0;
     if (json_object_has_member(o, "delete")) {
-        if (!get_bool(r, o, w, "delete", REQ, &d->del))
+        if (!sim_req_bool(r, o, w, "delete", SIM_REQ, &d->del))
             return false;
         d->given |= RTCSIM_TD_DELETE;
     }
@@ -1384,14 +1230,14 @@ static void add_codec(JsonBuilder *b, rtcsim_codec_t *c)
 {
     BOUND(c->name);
     json_builder_begin_object(b);
-    member_int(b, "payload-id", c->pt);
-    member_str(b, "kind", rtcsim_kind_name(c->kind));
+    sim_json_set_int(b, "payload-id", c->pt);
+    sim_json_set_str(b, "kind", rtcsim_kind_name(c->kind));
     if (c->name[0])
-        member_str(b, "name", c->name);
+        sim_json_set_str(b, "name", c->name);
     if (c->clock_rate)
-        member_int(b, "clockRate", c->clock_rate);
+        sim_json_set_int(b, "clockRate", c->clock_rate);
     if (c->channels)
-        member_int(b, "numChannels", c->channels);
+        sim_json_set_int(b, "numChannels", c->channels);
     if (c->nparams) {
         json_builder_set_member_name(b, "params");
         json_builder_begin_array(b);
@@ -1399,9 +1245,9 @@ static void add_codec(JsonBuilder *b, rtcsim_codec_t *c)
             BOUND(c->params[i].name);
             BOUND(c->params[i].value);
             json_builder_begin_object(b);
-            member_str(b, "name", c->params[i].name);
+            sim_json_set_str(b, "name", c->params[i].name);
             if (c->params[i].has_value)
-                member_str(b, "value", c->params[i].value);
+                sim_json_set_str(b, "value", c->params[i].value);
             json_builder_end_object(b);
         }
         json_builder_end_array(b);
@@ -1416,13 +1262,13 @@ static void add_track_desc(JsonBuilder *b, rtcsim_track_desc_t *d)
 {
     char ssrc[16];
     json_builder_begin_object(b);
-    member_str(b, "id", d->id);
-    member_str(b, "kind", rtcsim_kind_name(d->kind));
+    sim_json_set_str(b, "id", d->id);
+    sim_json_set_str(b, "kind", rtcsim_kind_name(d->kind));
     snprintf(ssrc, sizeof ssrc, "%u", (unsigned)d->ssrc);
-    member_str(b, "ssrc", ssrc);
-    member_str(b, "msid", d->msid);
+    sim_json_set_str(b, "ssrc", ssrc);
+    sim_json_set_str(b, "msid", d->msid);
     if (d->connection_id[0])
-        member_str(b, "connection-id", d->connection_id);
+        sim_json_set_str(b, "connection-id", d->connection_id);
     json_builder_set_member_name(b, "codecs");
     json_builder_begin_array(b);
     for (size_t i = 0; i < d->ncodecs && i < RTCSIM_MAX_CODECS; i++)
@@ -1432,9 +1278,9 @@ static void add_track_desc(JsonBuilder *b, rtcsim_track_desc_t *d)
         json_builder_set_member_name(b, "mediaAttributes");
         json_builder_begin_object(b);
         if (d->attrs.video_max_width)
-            member_int(b, "videoMaxWidth", d->attrs.video_max_width);
+            sim_json_set_int(b, "videoMaxWidth", d->attrs.video_max_width);
         if (d->attrs.video_max_height)
-            member_int(b, "videoMaxHeight", d->attrs.video_max_height);
+            sim_json_set_int(b, "videoMaxHeight", d->attrs.video_max_height);
         json_builder_end_object(b);
     }
     if (d->nexts) {
@@ -1452,20 +1298,20 @@ static void add_track_desc(JsonBuilder *b, rtcsim_track_desc_t *d)
 
 /* ---- requests: media ------------------------------------------------------------------------ */
 
-static bool get_options(req_t *r, JsonObject *o, rtcsim_media_options_t *opt)
+static bool get_options(sim_req_t *r, JsonObject *o, rtcsim_media_options_t *opt)
 {
     const char *w = "options.";
     bool g;
     JsonObject *x;
     memset(opt, 0, sizeof *opt);
     if (!get_codecs(r, o, w, opt->codecs, &opt->ncodecs, &g) ||
-        !get_attrs(r, o, w, &opt->attrs, &g) || !get_obj(r, o, w, "extmap", OPT, &x))
+        !get_attrs(r, o, w, &opt->attrs, &g) || !sim_req_obj(r, o, w, "extmap", SIM_OPT, &x))
         return false;
     if (!x)
         return true;
     /* extmap (D72): URI -> RFC 8285 id, 1-14 one-byte, 1-255 two-byte (s.4.2) */
     if (json_object_get_size(x) > RTCSIM_MAX_EXTS)
-        return fail(r, "invalid", "options.extmap: at most %d extensions", RTCSIM_MAX_EXTS);
+        return sim_req_fail(r, "invalid", "options.extmap: at most %d extensions", RTCSIM_MAX_EXTS);
     GList *keys = sorted_members(x);
     bool ok = true;
     for (GList *k = keys; k && ok; k = k->next) {
@@ -1475,16 +1321,16 @@ static bool get_options(req_t *r, JsonObject *o, rtcsim_media_options_t *opt)
         char ew[RTCSIM_EXT_URI_MAX + 32];
         snprintf(ew, sizeof ew, "options.extmap['%.*s']", RTCSIM_EXT_URI_MAX, uri);
         if (!uri[0] || strlen(uri) > RTCSIM_EXT_URI_MAX) {
-            ok = fail(r, "invalid", "options.extmap: a URI of 1 to %d characters",
-                      RTCSIM_EXT_URI_MAX);
+            ok = sim_req_fail(r, "invalid", "options.extmap: a URI of 1 to %d characters",
+                              RTCSIM_EXT_URI_MAX);
             break;
         }
-        if (!(ok = get_int(r, x, "options.extmap.", uri, REQ, 1, 255, &id, NULL)))
+        if (!(ok = sim_req_int(r, x, "options.extmap.", uri, SIM_REQ, 1, 255, &id, NULL)))
             break;
         for (size_t i = 0; i < opt->nextmap && ok; i++)
             if (opt->extmap[i].id == id)
-                ok = fail(r, "invalid", "%s: id %d is '%s''s already", ew, (int)id,
-                          opt->extmap[i].uri);
+                ok = sim_req_fail(r, "invalid", "%s: id %d is '%s''s already", ew, (int)id,
+                                  opt->extmap[i].uri);
         memcpy(e->uri, uri, strlen(uri) + 1);
         e->id = (uint8_t)id;
         opt->nextmap++;
@@ -1493,18 +1339,18 @@ static bool get_options(req_t *r, JsonObject *o, rtcsim_media_options_t *opt)
     return ok;
 }
 
-static bool m_session_new(req_t *r)
+static bool m_session_new(sim_req_t *r)
 {
     const char *name;
     JsonObject *o;
     rtcsim_media_options_t opt;
     if (!T->media_new)
-        return fail(r, "unsupported", "%s has no media plane (media_new)", T->name);
-    if (!get_str(r, r->params, "", "session", REQ, &name) ||
-        !get_obj(r, r->params, "", "options", OPT, &o) || (o && !get_options(r, o, &opt)))
+        return sim_req_fail(r, "unsupported", "%s has no media plane (media_new)", T->name);
+    if (!sim_req_str(r, r->params, "", "session", SIM_REQ, &name) ||
+        !sim_req_obj(r, r->params, "", "options", SIM_OPT, &o) || (o && !get_options(r, o, &opt)))
         return false;
     if (find_sess(name))
-        return fail(r, "invalid", "session: '%s' already exists", name);
+        return sim_req_fail(r, "invalid", "session: '%s' already exists", name);
     sess_t *s = g_new0(sess_t, 1);
     s->name = g_strdup(name);
     env_init(&s->env, NULL);
@@ -1522,18 +1368,18 @@ static bool m_session_new(req_t *r)
 }
 
 /* RTCMediaSessionDescriptionFilter: {msid, connection-id}, either. */
-static bool get_filter(req_t *r, rtcsim_desc_filter_t *f, bool *given)
+static bool get_filter(sim_req_t *r, rtcsim_desc_filter_t *f, bool *given)
 {
     JsonObject *o;
     memset(f, 0, sizeof *f);
-    if (!get_obj(r, r->params, "", "filter", OPT, &o))
+    if (!sim_req_obj(r, r->params, "", "filter", SIM_OPT, &o))
         return false;
     *given = o != NULL;
-    return !o || (get_str(r, o, "filter.", "msid", OPT, &f->msid) &&
-                  get_str(r, o, "filter.", "connection-id", OPT, &f->connection_id));
+    return !o || (sim_req_str(r, o, "filter.", "msid", SIM_OPT, &f->msid) &&
+                  sim_req_str(r, o, "filter.", "connection-id", SIM_OPT, &f->connection_id));
 }
 
-static bool description(req_t *r, bool remote)
+static bool description(sim_req_t *r, bool remote)
 {
     sess_t *s;
     rtcsim_desc_filter_t f;
@@ -1564,20 +1410,20 @@ static bool description(req_t *r, bool remote)
     return true;
 }
 
-static bool m_get_local(req_t *r) { return description(r, false); }
-static bool m_get_remote(req_t *r) { return description(r, true); }
+static bool m_get_local(sim_req_t *r) { return description(r, false); }
+static bool m_get_remote(sim_req_t *r) { return description(r, true); }
 
-static bool m_set_remote(req_t *r)
+static bool m_set_remote(sim_req_t *r)
 {
     sess_t *s;
     JsonObject *o;
     const char *mode;
-    if (!get_sess(r, &s) || !get_obj(r, r->params, "", "description", REQ, &o) ||
-        !get_str(r, r->params, "", "mode", OPT, &mode))
+    if (!get_sess(r, &s) || !sim_req_obj(r, r->params, "", "description", SIM_REQ, &o) ||
+        !sim_req_str(r, r->params, "", "mode", SIM_OPT, &mode))
         return false;
     bool incremental = mode && strcmp(mode, "incremental") == 0;
     if (mode && !incremental && strcmp(mode, "full") != 0)
-        return fail(r, "invalid", "mode: must be 'full' or 'incremental', got '%s'", mode);
+        return sim_req_fail(r, "invalid", "mode: must be 'full' or 'incremental', got '%s'", mode);
     GList *keys = sorted_members(o);
     size_t n = g_list_length(keys);
     rtcsim_track_desc_t *d = g_new0(rtcsim_track_desc_t, n ? n : 1);
@@ -1588,8 +1434,9 @@ static bool m_set_remote(req_t *r)
         snprintf(w, sizeof w, "description['%.*s']", RTCSIM_NAME_MAX, (const char *)k->data);
         ok = get_track_desc(r, json_object_get_member(o, k->data), w, k->data, &d[i]);
         if (ok && !incremental && (d[i].given & RTCSIM_TD_DELETE))
-            ok = fail(r, "invalid", "%s.delete: for incremental mode (a full description removes "
-                      "a track by leaving it out)", w);
+            ok = sim_req_fail(r, "invalid",
+                              "%s.delete: for incremental mode (a full description removes "
+                              "a track by leaving it out)", w);
     }
     g_list_free(keys);
     char err[ERR_LEN] = "";
@@ -1600,17 +1447,17 @@ static bool m_set_remote(req_t *r)
     return ok;
 }
 
-static bool m_add_stream(req_t *r)
+static bool m_add_stream(sim_req_t *r)
 {
     sess_t *s;
     JsonObject *o;
     JsonArray *tracks;
     rtcsim_local_stream_t ls;
     memset(&ls, 0, sizeof ls);
-    if (!get_sess(r, &s) || !get_obj(r, r->params, "", "stream", REQ, &o) ||
-        !get_name(r, o, "stream.", "id", REQ, ls.id, sizeof ls.id) ||
+    if (!get_sess(r, &s) || !sim_req_obj(r, r->params, "", "stream", SIM_REQ, &o) ||
+        !get_name(r, o, "stream.", "id", SIM_REQ, ls.id, sizeof ls.id) ||
         !get_text(r, o, "stream.", "label", ls.label, sizeof ls.label) ||
-        !get_arr(r, o, "stream.", "tracks", OPT, &tracks))
+        !sim_req_arr(r, o, "stream.", "tracks", SIM_OPT, &tracks))
         return false;
     guint n = tracks ? json_array_get_length(tracks) : 0;
     rtcsim_local_track_t *t = g_new0(rtcsim_local_track_t, n ? n : 1);
@@ -1623,16 +1470,16 @@ static bool m_add_stream(req_t *r)
         static const char *const nums[] = { "fps", "bitrate", "keyframe_every" };
         snprintf(w, sizeof w, "stream.tracks[%u].", i);
         if (!JSON_NODE_HOLDS_OBJECT(e)) {
-            ok = fail(r, "invalid", "stream.tracks[%u]: must be an object", i);
+            ok = sim_req_fail(r, "invalid", "stream.tracks[%u]: must be an object", i);
             break;
         }
         JsonObject *to = json_node_get_object(e);
-        ok = get_name(r, to, w, "id", REQ, t[i].id, sizeof t[i].id) &&
+        ok = get_name(r, to, w, "id", SIM_REQ, t[i].id, sizeof t[i].id) &&
              get_text(r, to, w, "label", t[i].label, sizeof t[i].label) &&
-             get_kind(r, to, w, REQ, &t[i].kind, &g);
+             get_kind(r, to, w, SIM_REQ, &t[i].kind, &g);
         /* 0 or absent: the implementation's defaults (impl.h) */
         for (int k = 0; k < 3 && ok; k++)
-            ok = get_int(r, to, w, nums[k], OPT, 0, 0xffffffff, &v[k], &g);
+            ok = sim_req_int(r, to, w, nums[k], SIM_OPT, 0, 0xffffffff, &v[k], &g);
         t[i].fps = (uint32_t)v[0];
         t[i].bitrate = (uint32_t)v[1];
         t[i].keyframe_every = (uint32_t)v[2];
@@ -1646,41 +1493,41 @@ static bool m_add_stream(req_t *r)
     return ok;
 }
 
-static bool m_remove_stream(req_t *r)
+static bool m_remove_stream(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     char err[ERR_LEN] = "";
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "stream", REQ, &id))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "stream", SIM_REQ, &id))
         return false;
     return status(r, T->media_remove_stream(s->h, id, err, sizeof err), err);
 }
 
-static bool m_send_stream(req_t *r)
+static bool m_send_stream(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     bool send;
     char err[ERR_LEN] = "";
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "stream", REQ, &id) ||
-        !get_bool(r, r->params, "", "send", REQ, &send))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "stream", SIM_REQ, &id) ||
+        !sim_req_bool(r, r->params, "", "send", SIM_REQ, &send))
         return false;
     return status(r, T->media_send_stream(s->h, id, send, err, sizeof err), err);
 }
 
-static bool m_send_track(req_t *r)
+static bool m_send_track(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     bool send;
     char err[ERR_LEN] = "";
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "track", REQ, &id) ||
-        !get_bool(r, r->params, "", "send", REQ, &send))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "track", SIM_REQ, &id) ||
+        !sim_req_bool(r, r->params, "", "send", SIM_REQ, &send))
         return false;
     return status(r, T->media_send_track(s->h, id, send, err, sizeof err), err);
 }
 
-static bool m_add_connection(req_t *r)
+static bool m_add_connection(sim_req_t *r)
 {
     sess_t *s;
     conn_t *c;
@@ -1690,7 +1537,7 @@ static bool m_add_connection(req_t *r)
     return status(r, T->media_add_connection(s->h, c->h, err, sizeof err), err);
 }
 
-static bool m_remove_connection(req_t *r)
+static bool m_remove_connection(sim_req_t *r)
 {
     sess_t *s;
     conn_t *c;
@@ -1700,7 +1547,7 @@ static bool m_remove_connection(req_t *r)
     return status(r, T->media_remove_connection(s->h, c->h, err, sizeof err), err);
 }
 
-static bool m_get_connections(req_t *r)
+static bool m_get_connections(sim_req_t *r)
 {
     sess_t *s;
     if (!get_sess(r, &s))
@@ -1724,33 +1571,35 @@ static bool m_get_connections(req_t *r)
         if (c)
             json_builder_add_string_value(r->result, c->name);
         else
-            ok = fail(r, "failed", "%s listed a connection the adapter never made", T->name);
+            ok = sim_req_fail(r, "failed",
+                              "%s listed a connection the adapter never made", T->name);
     }
     json_builder_end_array(r->result);
     g_free(cs);
     return ok;
 }
 
-static bool m_set_track_properties(req_t *r)
+static bool m_set_track_properties(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     rtcsim_track_desc_t d;
     char err[ERR_LEN] = "";
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "track", REQ, &id))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "track", SIM_REQ, &id))
         return false;
-    JsonNode *n = member(r, r->params, "", "properties", REQ);
+    JsonNode *n = sim_req_member(r, r->params, "", "properties", SIM_REQ);
     if (!n || !get_track_desc(r, n, "properties", NULL, &d))
         return false;
     if (d.given & RTCSIM_TD_DELETE)
-        return fail(r, "invalid", "properties.delete: for setRemoteDescription's incremental "
-                    "mode (removeStream stops a local track)");
+        return sim_req_fail(r, "invalid",
+                            "properties.delete: for setRemoteDescription's incremental "
+                            "mode (removeStream stops a local track)");
     return status(r, T->media_set_track_properties(s->h, id, &d, err, sizeof err), err);
 }
 
 /* A list of names an implementation returned (pointers valid until the
  * next call on the object), as a JSON list under key. */
-static void add_names(req_t *r, const char *key, const char **ids, size_t n)
+static void add_names(sim_req_t *r, const char *key, const char **ids, size_t n)
 {
     json_builder_set_member_name(r->result, key);
     json_builder_begin_array(r->result);
@@ -1759,7 +1608,7 @@ static void add_names(req_t *r, const char *key, const char **ids, size_t n)
     json_builder_end_array(r->result);
 }
 
-static bool streams(req_t *r, bool receiving)
+static bool streams(sim_req_t *r, bool receiving)
 {
     sess_t *s;
     if (!get_sess(r, &s))
@@ -1776,19 +1625,19 @@ static bool streams(req_t *r, bool receiving)
     return true;
 }
 
-static bool m_sending_streams(req_t *r) { return streams(r, false); }
-static bool m_receiving_streams(req_t *r) { return streams(r, true); }
+static bool m_sending_streams(sim_req_t *r) { return streams(r, false); }
+static bool m_receiving_streams(sim_req_t *r) { return streams(r, true); }
 
 /* The ABI lists a stream only through its tracks: a local stream with
  * none cannot be told from no stream, and is answered as none; a remote
  * one is known from getReceivingStreams (D146). */
-static bool m_stream_tracks(req_t *r)
+static bool m_stream_tracks(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     bool remote = false;
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "stream", REQ, &id) ||
-        !get_bool(r, r->params, "", "remote", OPT, &remote))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "stream", SIM_REQ, &id) ||
+        !sim_req_bool(r, r->params, "", "remote", SIM_OPT, &remote))
         return false;
     bool known = false;
     if (remote) {
@@ -1805,8 +1654,8 @@ static bool m_stream_tracks(req_t *r)
     if (want > 4096)
         want = 4096;
     if (!want && !known)
-        return fail(r, "invalid", "stream: this session has no %s stream '%s'",
-                    remote ? "remote" : "local", id);
+        return sim_req_fail(r, "invalid", "stream: this session has no %s stream '%s'",
+                            remote ? "remote" : "local", id);
     const char **ids = g_new0(const char *, want ? want : 1);
     size_t n = T->media_stream_tracks(s->h, id, remote, ids, want);
     add_names(r, "tracks", ids, n < want ? n : want);
@@ -1814,14 +1663,14 @@ static bool m_stream_tracks(req_t *r)
     return true;
 }
 
-static bool m_track_stats(req_t *r)
+static bool m_track_stats(sim_req_t *r)
 {
     sess_t *s;
     const char *id;
     bool remote = false;
     rtcsim_track_stats_t st;
-    if (!get_sess(r, &s) || !get_str(r, r->params, "", "track", REQ, &id) ||
-        !get_bool(r, r->params, "", "remote", OPT, &remote))
+    if (!get_sess(r, &s) || !sim_req_str(r, r->params, "", "track", SIM_REQ, &id) ||
+        !sim_req_bool(r, r->params, "", "remote", SIM_OPT, &remote))
         return false;
     memset(&st, 0, sizeof st);
     JsonBuilder *b = r->result;
@@ -1831,47 +1680,48 @@ static bool m_track_stats(req_t *r)
         return true;
     }
     json_builder_begin_object(b);
-    member_int(b, "ssrc", st.ssrc);
-    member_bool(b, "sending", st.sending);
-    member_bool(b, "connected", st.connected);
-    member_int(b, "packets", (gint64)st.packets);
-    member_int(b, "octets", (gint64)st.octets);
-    member_int(b, "expected", st.expected);
-    member_int(b, "lost", st.lost);
-    member_int(b, "jitter", st.jitter);
-    member_int(b, "duplicates", (gint64)st.duplicates);
-    member_bool(b, "have_report", st.have_report);
-    member_int(b, "fraction_lost", st.fraction_lost);
-    member_int(b, "cumulative_lost", st.cumulative_lost);
-    member_int(b, "report_jitter", st.report_jitter);
-    member_int(b, "rtt_us", st.rtt_us);
-    member_int(b, "srs", (gint64)st.srs);
-    member_int(b, "rrs", (gint64)st.rrs);
-    member_int(b, "byes", (gint64)st.byes);
+    sim_json_set_int(b, "ssrc", st.ssrc);
+    sim_json_set_bool(b, "sending", st.sending);
+    sim_json_set_bool(b, "connected", st.connected);
+    sim_json_set_int(b, "packets", (gint64)st.packets);
+    sim_json_set_int(b, "octets", (gint64)st.octets);
+    sim_json_set_int(b, "expected", st.expected);
+    sim_json_set_int(b, "lost", st.lost);
+    sim_json_set_int(b, "jitter", st.jitter);
+    sim_json_set_int(b, "duplicates", (gint64)st.duplicates);
+    sim_json_set_bool(b, "have_report", st.have_report);
+    sim_json_set_int(b, "fraction_lost", st.fraction_lost);
+    sim_json_set_int(b, "cumulative_lost", st.cumulative_lost);
+    sim_json_set_int(b, "report_jitter", st.report_jitter);
+    sim_json_set_int(b, "rtt_us", st.rtt_us);
+    sim_json_set_int(b, "srs", (gint64)st.srs);
+    sim_json_set_int(b, "rrs", (gint64)st.rrs);
+    sim_json_set_int(b, "byes", (gint64)st.byes);
     json_builder_end_object(b);
     return true;
 }
 
-static bool m_counters(req_t *r)
+static bool m_counters(sim_req_t *r)
 {
     sess_t *s;
     rtcsim_counter_t buf[64];
     if (!get_sess(r, &s))
         return false;
     if (!T->media_counters)
-        return fail(r, "unsupported", "%s keeps no session counters (media_counters)", T->name);
+        return sim_req_fail(r, "unsupported",
+                            "%s keeps no session counters (media_counters)", T->name);
     size_t n = T->media_counters(s->h, buf, G_N_ELEMENTS(buf));
     json_builder_set_member_name(r->result, "counters");
     json_builder_begin_object(r->result);
     for (size_t i = 0; i < n && i < G_N_ELEMENTS(buf); i++) {
         BOUND(buf[i].name);
-        member_int(r->result, buf[i].name, (gint64)buf[i].value);
+        sim_json_set_int(r->result, buf[i].name, (gint64)buf[i].value);
     }
     json_builder_end_object(r->result);
     return true;
 }
 
-static bool m_close(req_t *r)
+static bool m_close(sim_req_t *r)
 {
     sess_t *s;
     char err[ERR_LEN] = "";
@@ -1884,50 +1734,51 @@ static bool m_close(req_t *r)
  * default (-1 to the table); a number, rounded down and bounded as the
  * Lua API bounds it (the implementation clamps to the spec's bounds,
  * D90). */
-static bool get_ms(req_t *r, const char *k, int64_t *v)
+static bool get_ms(sim_req_t *r, const char *k, int64_t *v)
 {
-    JsonNode *n = member(r, r->params, "", k, OPT);
+    JsonNode *n = sim_req_member(r, r->params, "", k, SIM_OPT);
     *v = -1;
     if (!n)
         return true;
     GType t = JSON_NODE_HOLDS_VALUE(n) ? json_node_get_value_type(n) : G_TYPE_INVALID;
     if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
-        return fail(r, "invalid", "%s: must be a number (ms)", k);
+        return sim_req_fail(r, "invalid", "%s: must be a number (ms)", k);
     double x = t == G_TYPE_INT64 ? (double)json_node_get_int(n) : json_node_get_double(n);
     if (x != x)
-        return fail(r, "invalid", "%s: NaN", k);
+        return sim_req_fail(r, "invalid", "%s: NaN", k);
     *v = x < 0 ? 0 : x > 1e9 ? 1000000000 : (int64_t)x;
     return true;
 }
 
-static bool get_dtmf_sess(req_t *r, sess_t **s)
+static bool get_dtmf_sess(sim_req_t *r, sess_t **s)
 {
     if (!get_sess(r, s))
         return false;
     if (!T->media_insert_dtmf)
-        return fail(r, "unsupported", "%s has no RTCDTMFTrack (media_insert_dtmf)", T->name);
+        return sim_req_fail(r, "unsupported",
+                            "%s has no RTCDTMFTrack (media_insert_dtmf)", T->name);
     return true;
 }
 
-static bool m_insert_dtmf(req_t *r)
+static bool m_insert_dtmf(sim_req_t *r)
 {
     sess_t *s;
     const char *track, *tones;
     int64_t dur, gap;
     char err[ERR_LEN] = "";
-    if (!get_dtmf_sess(r, &s) || !get_str(r, r->params, "", "track", REQ, &track) ||
-        !get_str(r, r->params, "", "tones", REQ, &tones) || !get_ms(r, "duration", &dur) ||
+    if (!get_dtmf_sess(r, &s) || !sim_req_str(r, r->params, "", "track", SIM_REQ, &track) ||
+        !sim_req_str(r, r->params, "", "tones", SIM_REQ, &tones) || !get_ms(r, "duration", &dur) ||
         !get_ms(r, "interToneGap", &gap))
         return false;
     return status(r, T->media_insert_dtmf(s->h, track, tones, dur, gap, err, sizeof err), err);
 }
 
-static bool m_dtmf_state(req_t *r)
+static bool m_dtmf_state(sim_req_t *r)
 {
     sess_t *s;
     const char *track;
     rtcsim_dtmf_state_t st;
-    if (!get_dtmf_sess(r, &s) || !get_str(r, r->params, "", "track", REQ, &track))
+    if (!get_dtmf_sess(r, &s) || !sim_req_str(r, r->params, "", "track", SIM_REQ, &track))
         return false;
     memset(&st, 0, sizeof st);
     JsonBuilder *b = r->result;
@@ -1938,11 +1789,11 @@ static bool m_dtmf_state(req_t *r)
     }
     BOUND(st.tone_buffer);
     json_builder_begin_object(b);
-    member_str(b, "tone_buffer", st.tone_buffer);
-    member_int(b, "duration", st.duration);
-    member_int(b, "inter_tone_gap", st.inter_tone_gap);
-    member_bool(b, "playing", st.playing);
-    member_int(b, "ssrc", st.ssrc);
+    sim_json_set_str(b, "tone_buffer", st.tone_buffer);
+    sim_json_set_int(b, "duration", st.duration);
+    sim_json_set_int(b, "inter_tone_gap", st.inter_tone_gap);
+    sim_json_set_bool(b, "playing", st.playing);
+    sim_json_set_int(b, "ssrc", st.ssrc);
     json_builder_set_member_name(b, "pt");
     if (st.pt == 0xff)
         json_builder_add_null_value(b);
@@ -1952,16 +1803,19 @@ static bool m_dtmf_state(req_t *r)
     return true;
 }
 
-static bool m_shutdown(req_t *r)
+static bool m_shutdown(sim_req_t *r)
 {
     quit = true;
     return true;
 }
 
-static const struct {
-    const char *name;
-    bool (*fn)(req_t *);
-} methods[] = {
+/* The harness went away (a line could not be written): as stdin's EOF. */
+static void stop(void)
+{
+    quit = true;
+}
+
+static const sim_req_method_t methods[] = {
     { "socket.new", m_socket_new },
     { "connection.new", m_connection_new },
     { "connection.getLocalDescription", m_get_local_description },
@@ -1995,98 +1849,9 @@ static const struct {
 
 /* ---- the request loop --------------------------------------------------------------------- */
 
-static void answer_error(JsonNode *id, const char *code, const char *msg)
-{
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    if (id)
-        json_builder_add_value(b, json_node_copy(id));
-    else
-        json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "error");
-    json_builder_begin_object(b);
-    member_str(b, "code", code);
-    member_str(b, "message", msg);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    if (debug)
-        logf_("error %s: %s", code, msg);
-    put_builder(b);
-}
-
-static void serve(JsonNode *id, const char *name, JsonObject *params)
-{
-    size_t k = 0;
-    while (k < G_N_ELEMENTS(methods) && strcmp(methods[k].name, name) != 0)
-        k++;
-    if (k == G_N_ELEMENTS(methods)) {
-        char m[160];
-        snprintf(m, sizeof m, "%.80s: no such method (docs/live.md, protocol %d)", name,
-                 PROTOCOL_VERSION);
-        answer_error(id, "unsupported", m);
-        return;
-    }
-    req_t r = { .method = name, .params = params, .result = json_builder_new() };
-    json_builder_begin_object(r.result);
-    if (methods[k].fn(&r)) {
-        json_builder_end_object(r.result);
-        JsonBuilder *b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "id");
-        json_builder_add_value(b, json_node_copy(id));
-        json_builder_set_member_name(b, "result");
-        json_builder_add_value(b, json_builder_get_root(r.result));
-        json_builder_end_object(b);
-        put_builder(b);
-    } else {
-        answer_error(id, r.code ? r.code : "failed", r.msg);
-    }
-    g_object_unref(r.result);
-}
-
-static void handle_line(const char *line, size_t len)
-{
-    JsonParser *p = json_parser_new();
-    GError *e = NULL;
-    if (debug)
-        logf_("request %.*s", (int)(len > 300 ? 300 : len), line);
-    if (!json_parser_load_from_data(p, line, (gssize)len, &e)) {
-        char m[320];
-        snprintf(m, sizeof m, "not JSON: %s", e->message);
-        answer_error(NULL, "invalid", m);
-        g_error_free(e);
-        g_object_unref(p);
-        return;
-    }
-    JsonNode *root = json_parser_get_root(p);
-    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-    JsonNode *id = o ? json_object_get_member(o, "id") : NULL;
-    JsonNode *mn = o ? json_object_get_member(o, "method") : NULL;
-    JsonNode *pn = o ? json_object_get_member(o, "params") : NULL;
-    if (!o) {
-        answer_error(NULL, "invalid", "a request must be a JSON object");
-    } else if (!id || !JSON_NODE_HOLDS_VALUE(id) ||
-               (json_node_get_value_type(id) != G_TYPE_INT64 &&
-                json_node_get_value_type(id) != G_TYPE_STRING)) {
-        answer_error(NULL, "invalid", "id: missing, or not a number or a string");
-    } else if (!mn || !is_str(mn)) {
-        answer_error(id, "invalid", "method: missing, or not a string");
-    } else if (pn && !JSON_NODE_HOLDS_OBJECT(pn) && !JSON_NODE_HOLDS_NULL(pn)) {
-        answer_error(id, "invalid", "params: must be an object");
-    } else {
-        JsonObject *empty = json_object_new();
-        serve(id, json_node_get_string(mn),
-              pn && JSON_NODE_HOLDS_OBJECT(pn) ? json_node_get_object(pn) : empty);
-        json_object_unref(empty);
-        take_events();
-    }
-    g_object_unref(p);
-}
-
-/* stdin's bytes so far; a line past LINE_MAX_BYTES is answered once and
+/* stdin's bytes so far; a line past SIM_JSONL_LINE_MAX is answered once and
  * skipped to its end. */
-static char inbuf[LINE_MAX_BYTES + 2];
+static char inbuf[SIM_JSONL_LINE_MAX + 2];
 static size_t inlen;
 static bool overlong;
 
@@ -2097,8 +1862,8 @@ static void take_input(const char *data, size_t n, bool eof)
         if (ch != '\n') {
             if (overlong)
                 continue;
-            if (inlen == LINE_MAX_BYTES + 1) {
-                answer_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+            if (inlen == SIM_JSONL_LINE_MAX + 1) {
+                sim_jsonl_overlong();
                 overlong = true;
                 continue;
             }
@@ -2107,16 +1872,16 @@ static void take_input(const char *data, size_t n, bool eof)
         }
         if (!overlong) {
             size_t l = inlen && inbuf[inlen - 1] == '\r' ? inlen - 1 : inlen;
-            if (l > LINE_MAX_BYTES)
-                answer_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+            if (l > SIM_JSONL_LINE_MAX)
+                sim_jsonl_overlong();
             else
-                handle_line(inbuf, l);
+                sim_jsonl_handle_line(inbuf, l);
         }
         inlen = 0;
         overlong = false;
     }
     if (eof && inlen && !overlong && !quit)
-        handle_line(inbuf, inlen);
+        sim_jsonl_handle_line(inbuf, inlen);
 }
 
 /* ---- the poll loop -------------------------------------------------------------------------- */
@@ -2308,11 +2073,7 @@ static void hello(void)
 {
     char name[256];
     snprintf(name, sizeof name, "%s (live)", T->name);
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    member_str(b, "event", "hello");
-    member_int(b, "protocol", PROTOCOL_VERSION);
-    member_str(b, "name", name);
+    JsonBuilder *b = sim_jsonl_hello_begin(name);
     json_builder_set_member_name(b, "features");
     json_builder_begin_array(b);
     if (T->media_new)
@@ -2322,7 +2083,7 @@ static void hello(void)
         json_builder_add_string_value(b, "dtmf");
     json_builder_end_array(b);
     json_builder_end_object(b);
-    put_builder(b);
+    sim_jsonl_put(b);
 }
 
 static int usage(void)
@@ -2379,6 +2140,19 @@ int main(int argc, char **argv)
         return 1;
     }
     fcntl(pfd, F_SETFD, FD_CLOEXEC);
+    /* Where docs/live.md leaves the protocol open, this adapter's own
+     * readings (common/jsonl.h): a null member is absent, an id an
+     * integer or a string. After every request, the events it caused. */
+    static sim_jsonl_config_t protocol = {
+        .gone = stop, .methods = methods, .nmethods = G_N_ELEMENTS(methods),
+        .unknown_prec = 80,
+        .unknown_suffix = " (docs/live.md, protocol " G_STRINGIFY(SIM_JSONL_PROTOCOL) ")",
+        .no_method = "method: missing, or not a string", .msg_max = SIM_REQ_MSG_MAX,
+        .null_is_absent = true, .any_value_id = false, .served = take_events,
+    };
+    protocol.out = proto;
+    protocol.log = debug ? logf_ : NULL;
+    sim_jsonl_init(&protocol);
     hello();
     run();
     free_all();

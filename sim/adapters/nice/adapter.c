@@ -39,9 +39,8 @@
 #include <nice/interfaces.h>
 #include <nice/nice-version.h>
 
-#define PROTOCOL_VERSION 1
-/* docs/live.md: "no line longer than 64 KiB" */
-#define LINE_MAX_BYTES 65536
+#include "common/jsonl.h"
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -97,49 +96,6 @@ static bool debug;
 
 /* ---- output ----------------------------------------------------------------------- */
 
-/* A harness that went away (stdout closed) ends the program as stdin's
- * EOF does: SIGPIPE is ignored and the write error seen here. */
-static void write_node(JsonNode *root)
-{
-    JsonGenerator *g = json_generator_new();
-    json_generator_set_root(g, root);
-    gchar *s = json_generator_to_data(g, NULL);
-    fputs(s, out);
-    fputc('\n', out);
-    if (fflush(out) != 0 || ferror(out))
-        g_main_loop_quit(loop);
-    g_free(s);
-    g_object_unref(g);
-}
-
-static void write_builder(JsonBuilder *b)
-{
-    JsonNode *root = json_builder_get_root(b);
-    write_node(root);
-    json_node_unref(root);
-    g_object_unref(b);
-}
-
-static void respond_error(JsonNode *id, const char *code, const char *msg)
-{
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    if (id)
-        json_builder_add_value(b, json_node_copy(id));
-    else
-        json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "error");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "code");
-    json_builder_add_string_value(b, code);
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, msg);
-    json_builder_end_object(b);
-    json_builder_end_object(b);
-    write_builder(b);
-}
-
 static const char *type_name(NiceCandidateType t)
 {
     switch (t) {
@@ -151,55 +107,34 @@ static const char *type_name(NiceCandidateType t)
     return "host";      /* unreachable: libnice has these four */
 }
 
-/* A candidate with the spec's keys (RTCIceCandidateDescription), in
- * docs/live.md's order; relatedAddress/relatedPort (RFC 8839 s.5.1
+/* A candidate as docs/live.md writes one; related (RFC 8839 s.5.1
  * rel-addr, rel-port) for the types that have a base elsewhere. */
 static void add_candidate(JsonBuilder *b, const conn_t *c, const NiceCandidate *nc)
 {
-    char a[NICE_ADDRESS_STRING_LEN];
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "connection-id");
-    json_builder_add_string_value(b, c->cid);
-    json_builder_set_member_name(b, "foundation");
-    json_builder_add_string_value(b, nc->foundation);
-    json_builder_set_member_name(b, "component");
-    json_builder_add_int_value(b, nc->component_id);
-    json_builder_set_member_name(b, "transport");
-    json_builder_add_string_value(b, "udp");
-    json_builder_set_member_name(b, "priority");
-    json_builder_add_int_value(b, nc->priority);
+    char a[NICE_ADDRESS_STRING_LEN], ra[NICE_ADDRESS_STRING_LEN];
     nice_address_to_string(&nc->addr, a);
-    json_builder_set_member_name(b, "connectionAddress");
-    json_builder_add_string_value(b, a);
-    json_builder_set_member_name(b, "connectionPort");
-    json_builder_add_int_value(b, nice_address_get_port(&nc->addr));
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, type_name(nc->type));
+    sim_jsonl_candidate_t d = {
+        .cid = c->cid, .foundation = nc->foundation, .component = nc->component_id,
+        .priority = nc->priority, .address = a, .port = nice_address_get_port(&nc->addr),
+        .type = type_name(nc->type),
+    };
     if (nc->type != NICE_CANDIDATE_TYPE_HOST && nice_address_is_valid(&nc->base_addr)) {
-        nice_address_to_string(&nc->base_addr, a);
-        json_builder_set_member_name(b, "relatedAddress");
-        json_builder_add_string_value(b, a);
-        json_builder_set_member_name(b, "relatedPort");
-        json_builder_add_int_value(b, nice_address_get_port(&nc->base_addr));
+        nice_address_to_string(&nc->base_addr, ra);
+        d.related = ra;
+        d.related_port = nice_address_get_port(&nc->base_addr);
     }
-    json_builder_end_object(b);
+    sim_jsonl_add_candidate(b, &d);
 }
 
 static JsonBuilder *event_begin(const char *name, const conn_t *c)
 {
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "event");
-    json_builder_add_string_value(b, name);
-    json_builder_set_member_name(b, "connection");
-    json_builder_add_string_value(b, c->id);
-    return b;
+    return sim_jsonl_event_begin(name, "connection", c->id);
 }
 
 static void event_end(JsonBuilder *b)
 {
     json_builder_end_object(b);
-    write_builder(b);
+    sim_jsonl_put(b);
 }
 
 static void emit_candidate(const conn_t *c, const NiceCandidate *nc)
@@ -269,81 +204,6 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 
 /* ---- requests: parameters -------------------------------------------------------- */
 
-typedef struct req {
-    const char *method;
-    JsonObject *params;                /* never NULL */
-    JsonBuilder *result;               /* an open object */
-    const char *code;                  /* NULL: ok */
-    char msg[320];
-} req_t;
-
-static bool fail(req_t *r, const char *code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static bool fail(req_t *r, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->method);
-    va_start(ap, fmt);
-    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
-    va_end(ap);
-    r->code = code;
-    return false;
-}
-
-/* The member `name` of o (which `where` names in messages: "candidate.")
- * as a string, an integer in [lo, hi], an object or an array; a missing
- * one or one of the wrong type is "invalid", naming it. */
-static bool get_str(req_t *r, JsonObject *o, const char *where, const char *name, const char **v)
-{
-    JsonNode *n = json_object_get_member(o, name);
-    if (!n)
-        return fail(r, "invalid", "%s%s: missing", where, name);
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return fail(r, "invalid", "%s%s: must be a string", where, name);
-    *v = json_node_get_string(n);
-    return true;
-}
-
-static bool get_int(req_t *r, JsonObject *o, const char *where, const char *name, gint64 lo,
-                    gint64 hi, gint64 *v)
-{
-    JsonNode *n = json_object_get_member(o, name);
-    if (!n)
-        return fail(r, "invalid", "%s%s: missing", where, name);
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-        return fail(r, "invalid", "%s%s: must be an integer", where, name);
-    *v = json_node_get_int(n);
-    if (*v < lo || *v > hi)
-        return fail(r, "invalid", "%s%s: must be %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                    ", got %" G_GINT64_FORMAT, where, name, lo, hi, *v);
-    return true;
-}
-
-static bool get_obj(req_t *r, JsonObject *o, const char *where, const char *name, JsonObject **v)
-{
-    JsonNode *n = json_object_get_member(o, name);
-    if (!n)
-        return fail(r, "invalid", "%s%s: missing", where, name);
-    if (!JSON_NODE_HOLDS_OBJECT(n))
-        return fail(r, "invalid", "%s%s: must be an object", where, name);
-    *v = json_node_get_object(n);
-    return true;
-}
-
-/* An optional array: absent is NULL and fine. */
-static bool get_opt_array(req_t *r, JsonObject *o, const char *where, const char *name,
-                          JsonArray **v)
-{
-    JsonNode *n = json_object_get_member(o, name);
-    *v = NULL;
-    if (!n)
-        return true;
-    if (!JSON_NODE_HOLDS_ARRAY(n))
-        return fail(r, "invalid", "%s%s: must be a list", where, name);
-    *v = json_node_get_array(n);
-    return true;
-}
-
 static bool ipv4(const char *s)
 {
     struct in_addr a;
@@ -378,13 +238,13 @@ static conn_t *find_conn(const char *id)
     return NULL;
 }
 
-static bool get_conn(req_t *r, conn_t **c)
+static bool get_conn(sim_req_t *r, conn_t **c)
 {
     const char *id;
-    if (!get_str(r, r->params, "", "connection", &id))
+    if (!sim_req_str(r, r->params, "", "connection", SIM_REQ, &id))
         return false;
     if (!(*c = find_conn(id)))
-        return fail(r, "invalid", "connection: no connection '%s'", id);
+        return sim_req_fail(r, "invalid", "connection: no connection '%s'", id);
     return true;
 }
 
@@ -394,26 +254,30 @@ typedef struct desc {
     const char *cid, *ufrag, *pwd;
 } desc_t;
 
-static bool get_desc(req_t *r, JsonObject *o, const char *where, desc_t *d)
+static bool get_desc(sim_req_t *r, JsonObject *o, const char *where, desc_t *d)
 {
     char w[64];
     JsonArray *fp;
     snprintf(w, sizeof w, "%s.", where);
-    if (!get_str(r, o, w, "connection-id", &d->cid) || !get_str(r, o, w, "usefrag", &d->ufrag) ||
-        !get_str(r, o, w, "secret", &d->pwd) || !get_opt_array(r, o, w, "fingerprints", &fp))
+    if (!sim_req_str(r, o, w, "connection-id", SIM_REQ, &d->cid) ||
+        !sim_req_str(r, o, w, "usefrag", SIM_REQ, &d->ufrag) ||
+        !sim_req_str(r, o, w, "secret", SIM_REQ, &d->pwd) ||
+        !sim_req_arr(r, o, w, "fingerprints", SIM_OPT, &fp))
         return false;
     if (!*d->cid)
-        return fail(r, "invalid", "%sconnection-id: must not be empty", w);
+        return sim_req_fail(r, "invalid", "%sconnection-id: must not be empty", w);
     /* RFC 8839 s.5.4: ice-ufrag 4 to 256 ice-chars, ice-pwd 22 to 256 */
     if (!ice_chars(d->ufrag, 4, 256))
-        return fail(r, "invalid", "%susefrag: must be 4 to 256 ice-chars (RFC 8839 s.5.4)", w);
+        return sim_req_fail(r, "invalid",
+                            "%susefrag: must be 4 to 256 ice-chars (RFC 8839 s.5.4)", w);
     if (!ice_chars(d->pwd, 22, 256))
-        return fail(r, "invalid", "%ssecret: must be 22 to 256 ice-chars (RFC 8839 s.5.4)", w);
+        return sim_req_fail(r, "invalid",
+                            "%ssecret: must be 22 to 256 ice-chars (RFC 8839 s.5.4)", w);
     /* No DTLS here: fingerprints are taken and not used (docs/live.md) */
     for (guint i = 0; fp && i < json_array_get_length(fp); i++) {
         JsonNode *n = json_array_get_element(fp, i);
         if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-            return fail(r, "invalid", "%sfingerprints[%u]: must be a string", w, i);
+            return sim_req_fail(r, "invalid", "%sfingerprints[%u]: must be a string", w, i);
     }
     return true;
 }
@@ -434,46 +298,54 @@ static NiceCandidateType parse_type(const char *s, bool *ok)
  * ice-chars (RFC 8445 s.5.1.1.3), component 1 or 2, transport udp,
  * priority 1 to 2^31-1 (RFC 8445 s.5.1.2.1), an IPv4 address, a port. A
  * new NiceCandidate, or NULL with r failed. */
-static NiceCandidate *get_candidate(req_t *r, conn_t *c, JsonObject *o)
+static NiceCandidate *get_candidate(sim_req_t *r, conn_t *c, JsonObject *o)
 {
     const char *w = "candidate.", *cid, *found, *tr, *addr, *type;
     gint64 comp, prio, port, rport = 0;
     const char *raddr = NULL;
-    if (!get_str(r, o, w, "connection-id", &cid) || !get_str(r, o, w, "foundation", &found) ||
-        !get_int(r, o, w, "component", 1, 2, &comp) || !get_str(r, o, w, "transport", &tr) ||
-        !get_int(r, o, w, "priority", 1, 0x7fffffff, &prio) ||
-        !get_str(r, o, w, "connectionAddress", &addr) ||
-        !get_int(r, o, w, "connectionPort", 1, 65535, &port) || !get_str(r, o, w, "type", &type))
+    if (!sim_req_str(r, o, w, "connection-id", SIM_REQ, &cid) ||
+        !sim_req_str(r, o, w, "foundation", SIM_REQ, &found) ||
+        !sim_req_int(r, o, w, "component", SIM_REQ, 1, 2, &comp, NULL) ||
+        !sim_req_str(r, o, w, "transport", SIM_REQ, &tr) ||
+        !sim_req_int(r, o, w, "priority", SIM_REQ, 1, 0x7fffffff, &prio, NULL) ||
+        !sim_req_str(r, o, w, "connectionAddress", SIM_REQ, &addr) ||
+        !sim_req_int(r, o, w, "connectionPort", SIM_REQ, 1, 65535, &port, NULL) ||
+        !sim_req_str(r, o, w, "type", SIM_REQ, &type))
         return NULL;
     if (strcmp(cid, c->cid) != 0) {
-        fail(r, "invalid", "candidate.connection-id: '%s' is not this connection's ('%s')", cid,
-             c->cid);
+        sim_req_fail(r, "invalid",
+                     "candidate.connection-id: '%s' is not this connection's ('%s')", cid,
+                     c->cid);
         return NULL;
     }
     if (!ice_chars(found, 1, 32)) {
-        fail(r, "invalid", "candidate.foundation: must be 1 to 32 ice-chars (RFC 8445 s.5.1.1.3)");
+        sim_req_fail(r, "invalid",
+                     "candidate.foundation: must be 1 to 32 ice-chars (RFC 8445 s.5.1.1.3)");
         return NULL;
     }
     if (strcmp(tr, "udp") != 0) {
-        fail(r, "invalid", "candidate.transport: must be 'udp', got '%s'", tr);
+        sim_req_fail(r, "invalid", "candidate.transport: must be 'udp', got '%s'", tr);
         return NULL;
     }
     if (!ipv4(addr)) {
-        fail(r, "invalid", "candidate.connectionAddress: '%s' is not an IPv4 address", addr);
+        sim_req_fail(r, "invalid",
+                     "candidate.connectionAddress: '%s' is not an IPv4 address", addr);
         return NULL;
     }
     bool ok;
     NiceCandidateType t = parse_type(type, &ok);
     if (!ok) {
-        fail(r, "invalid", "candidate.type: must be host, srflx, prflx or relay, got '%s'", type);
+        sim_req_fail(r, "invalid",
+                     "candidate.type: must be host, srflx, prflx or relay, got '%s'", type);
         return NULL;
     }
     if (json_object_has_member(o, "relatedAddress") || json_object_has_member(o, "relatedPort")) {
-        if (!get_str(r, o, w, "relatedAddress", &raddr) ||
-            !get_int(r, o, w, "relatedPort", 0, 65535, &rport))
+        if (!sim_req_str(r, o, w, "relatedAddress", SIM_REQ, &raddr) ||
+            !sim_req_int(r, o, w, "relatedPort", SIM_REQ, 0, 65535, &rport, NULL))
             return NULL;
         if (!ipv4(raddr)) {
-            fail(r, "invalid", "candidate.relatedAddress: '%s' is not an IPv4 address", raddr);
+            sim_req_fail(r, "invalid",
+                         "candidate.relatedAddress: '%s' is not an IPv4 address", raddr);
             return NULL;
         }
     }
@@ -513,20 +385,21 @@ static void sock_free(sock_t *s)
 
 /* socket.new: only the servers are kept; each connection's NiceAgent
  * binds its own port (D125). */
-static bool m_socket_new(req_t *r)
+static bool m_socket_new(sim_req_t *r)
 {
     const char *id;
     JsonArray *stun, *turn;
-    if (!get_str(r, r->params, "", "socket", &id) ||
-        !get_opt_array(r, r->params, "", "stun", &stun) ||
-        !get_opt_array(r, r->params, "", "turn", &turn))
+    if (!sim_req_str(r, r->params, "", "socket", SIM_REQ, &id) ||
+        !sim_req_arr(r, r->params, "", "stun", SIM_OPT, &stun) ||
+        !sim_req_arr(r, r->params, "", "turn", SIM_OPT, &turn))
         return false;
     if (find_sock(id))
-        return fail(r, "invalid", "socket: '%s' already exists", id);
+        return sim_req_fail(r, "invalid", "socket: '%s' already exists", id);
     guint nstun = stun ? json_array_get_length(stun) : 0;
     /* NiceAgent has one stun-server property (D125) */
     if (nstun > 1)
-        return fail(r, "unsupported", "stun: libnice's agent takes one STUN server, got %u", nstun);
+        return sim_req_fail(r, "unsupported",
+                            "stun: libnice's agent takes one STUN server, got %u", nstun);
     sock_t *s = g_new0(sock_t, 1);
     s->turn = g_ptr_array_new_with_free_func(turn_free);
     char w[32];
@@ -536,14 +409,15 @@ static bool m_socket_new(req_t *r)
         gint64 port;
         snprintf(w, sizeof w, "stun[%u].", i);
         if (!JSON_NODE_HOLDS_OBJECT(n)) {
-            fail(r, "invalid", "stun[%u]: must be an object", i);
+            sim_req_fail(r, "invalid", "stun[%u]: must be an object", i);
             goto bad;
         }
         JsonObject *o = json_node_get_object(n);
-        if (!get_str(r, o, w, "ip", &ip) || !get_int(r, o, w, "port", 1, 65535, &port))
+        if (!sim_req_str(r, o, w, "ip", SIM_REQ, &ip) ||
+            !sim_req_int(r, o, w, "port", SIM_REQ, 1, 65535, &port, NULL))
             goto bad;
         if (!ipv4(ip)) {
-            fail(r, "invalid", "stun[%u].ip: '%s' is not an IPv4 address", i, ip);
+            sim_req_fail(r, "invalid", "stun[%u].ip: '%s' is not an IPv4 address", i, ip);
             goto bad;
         }
         s->stun_ip = g_strdup(ip);
@@ -555,15 +429,17 @@ static bool m_socket_new(req_t *r)
         gint64 port;
         snprintf(w, sizeof w, "turn[%u].", i);
         if (!JSON_NODE_HOLDS_OBJECT(n)) {
-            fail(r, "invalid", "turn[%u]: must be an object", i);
+            sim_req_fail(r, "invalid", "turn[%u]: must be an object", i);
             goto bad;
         }
         JsonObject *o = json_node_get_object(n);
-        if (!get_str(r, o, w, "ip", &ip) || !get_int(r, o, w, "port", 1, 65535, &port) ||
-            !get_str(r, o, w, "username", &user) || !get_str(r, o, w, "password", &pass))
+        if (!sim_req_str(r, o, w, "ip", SIM_REQ, &ip) ||
+            !sim_req_int(r, o, w, "port", SIM_REQ, 1, 65535, &port, NULL) ||
+            !sim_req_str(r, o, w, "username", SIM_REQ, &user) ||
+            !sim_req_str(r, o, w, "password", SIM_REQ, &pass))
             goto bad;
         if (!ipv4(ip)) {
-            fail(r, "invalid", "turn[%u].ip: '%s' is not an IPv4 address", i, ip);
+            sim_req_fail(r, "invalid", "turn[%u].ip: '%s' is not an IPv4 address", i, ip);
             goto bad;
         }
         turn_server_t *t = g_new0(turn_server_t, 1);
@@ -716,7 +592,7 @@ static char *make_cid(void)
 /* c's NiceAgent, on the host's addresses now, with its one stream (not
  * gathering yet); c->agent and c->stream. false with r failed (c->agent
  * then NULL). */
-static bool agent_new(req_t *r, conn_t *c)
+static bool agent_new(sim_req_t *r, conn_t *c)
 {
     sock_t *s = c->sock;
     /* Full ICE, regular nomination (RFC 8445 s.8.1.1; D128) and consent
@@ -736,14 +612,14 @@ static bool agent_new(req_t *r, conn_t *c)
     if (c->stream == 0) {
         g_object_unref(c->agent);
         c->agent = NULL;
-        return fail(r, "failed", "libnice could not add a stream");
+        return sim_req_fail(r, "failed", "libnice could not add a stream");
     }
     for (guint i = 0; i < s->turn->len; i++) {
         turn_server_t *t = g_ptr_array_index(s->turn, i);
         if (!nice_agent_set_relay_info(c->agent, c->stream, 1, t->ip, t->port, t->username,
                                        t->password, NICE_RELAY_TYPE_TURN_UDP)) {
             agent_drop(c);
-            return fail(r, "failed", "libnice refused TURN server %s:%u", t->ip, t->port);
+            return sim_req_fail(r, "failed", "libnice refused TURN server %s:%u", t->ip, t->port);
         }
     }
     g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), c);
@@ -755,21 +631,22 @@ static bool agent_new(req_t *r, conn_t *c)
     return true;
 }
 
-static bool m_connection_new(req_t *r)
+static bool m_connection_new(sim_req_t *r)
 {
     const char *sid, *id;
     JsonObject *remote = NULL;
     desc_t d = { 0 };
-    if (!get_str(r, r->params, "", "socket", &sid) ||
-        !get_str(r, r->params, "", "connection", &id))
+    if (!sim_req_str(r, r->params, "", "socket", SIM_REQ, &sid) ||
+        !sim_req_str(r, r->params, "", "connection", SIM_REQ, &id))
         return false;
     sock_t *s = find_sock(sid);
     if (!s)
-        return fail(r, "invalid", "socket: no socket '%s'", sid);
+        return sim_req_fail(r, "invalid", "socket: no socket '%s'", sid);
     if (find_conn(id))
-        return fail(r, "invalid", "connection: '%s' already exists", id);
+        return sim_req_fail(r, "invalid", "connection: '%s' already exists", id);
     if (json_object_has_member(r->params, "remote") &&
-        (!get_obj(r, r->params, "", "remote", &remote) || !get_desc(r, remote, "remote", &d)))
+        (!sim_req_obj(r, r->params, "", "remote", SIM_REQ, &remote) ||
+         !get_desc(r, remote, "remote", &d)))
         return false;
 
     conn_t *c = g_new0(conn_t, 1);
@@ -786,7 +663,8 @@ static bool m_connection_new(req_t *r)
     /* The spec: gathering starts when the RTCConnection is made */
     if (!nice_agent_gather_candidates(c->agent, c->stream)) {
         conn_free(c);
-        return fail(r, "failed", "libnice could not gather candidates (no usable local address?)");
+        return sim_req_fail(r, "failed",
+                            "libnice could not gather candidates (no usable local address?)");
     }
     c->next = conns;
     conns = c;
@@ -795,14 +673,14 @@ static bool m_connection_new(req_t *r)
     return true;
 }
 
-static bool m_get_local_description(req_t *r)
+static bool m_get_local_description(sim_req_t *r)
 {
     conn_t *c;
     gchar *ufrag = NULL, *pwd = NULL;
     if (!get_conn(r, &c))
         return false;
     if (!nice_agent_get_local_credentials(c->agent, c->stream, &ufrag, &pwd))
-        return fail(r, "failed", "libnice has no credentials for the stream");
+        return sim_req_fail(r, "failed", "libnice has no credentials for the stream");
     JsonBuilder *b = r->result;
     json_builder_set_member_name(b, "description");
     json_builder_begin_object(b);
@@ -821,24 +699,26 @@ static bool m_get_local_description(req_t *r)
     return true;
 }
 
-static bool m_set_remote_description(req_t *r)
+static bool m_set_remote_description(sim_req_t *r)
 {
     conn_t *c;
     JsonObject *o;
     desc_t d;
-    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "description", &o) ||
+    if (!get_conn(r, &c) || !sim_req_obj(r, r->params, "", "description", SIM_REQ, &o) ||
         !get_desc(r, o, "description", &d))
         return false;
     if (strcmp(d.cid, c->cid) != 0)
-        return fail(r, "invalid", "description.connection-id: '%s' is not this connection's ('%s')",
-                    d.cid, c->cid);
+        return sim_req_fail(r, "invalid",
+                            "description.connection-id: '%s' is not this connection's ('%s')",
+                            d.cid, c->cid);
     /* The spec: "This method must be only used by the offerer peer"; an
      * answerer takes only a restarted description, with a new usefrag
      * (RFC 8445 s.9), as ref/'s (D19) */
     bool restart = c->have_remote && strcmp(d.ufrag, c->rufrag) != 0;
     if (!c->offerer && !restart)
-        return fail(r, "invalid", "InvalidStateError: setRemoteDescription is for the offerer "
-                    "only; an answerer takes only a restarted description (a new usefrag)");
+        return sim_req_fail(r, "invalid",
+                            "InvalidStateError: setRemoteDescription is for the offerer "
+                            "only; an answerer takes only a restarted description (a new usefrag)");
     if (restart) {
         /* the remote side restarted: its candidates so far are of the old
          * generation (RFC 8445 s.9) */
@@ -861,11 +741,11 @@ static bool m_set_remote_description(req_t *r)
  * forms pairs from all of them), so setLocalCandidate cannot choose: it
  * checks that the candidate is one this connection gathered (D18's
  * match: address, port, type, priority) and does nothing else (D126). */
-static bool m_set_local_candidate(req_t *r)
+static bool m_set_local_candidate(sim_req_t *r)
 {
     conn_t *c;
     JsonObject *o;
-    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "candidate", &o))
+    if (!get_conn(r, &c) || !sim_req_obj(r, r->params, "", "candidate", SIM_REQ, &o))
         return false;
     NiceCandidate *want = get_candidate(r, c, o);
     if (!want)
@@ -880,16 +760,16 @@ static bool m_set_local_candidate(req_t *r)
     g_slist_free_full(local, (GDestroyNotify)nice_candidate_free);
     nice_candidate_free(want);
     if (!found)
-        return fail(r, "invalid", "candidate: not a candidate this connection gathered "
-                    "(setLocalCandidate takes what the candidate event gave)");
+        return sim_req_fail(r, "invalid", "candidate: not a candidate this connection gathered "
+                            "(setLocalCandidate takes what the candidate event gave)");
     return true;
 }
 
-static bool m_set_remote_candidate(req_t *r)
+static bool m_set_remote_candidate(sim_req_t *r)
 {
     conn_t *c;
     JsonObject *o;
-    if (!get_conn(r, &c) || !get_obj(r, r->params, "", "candidate", &o))
+    if (!get_conn(r, &c) || !sim_req_obj(r, r->params, "", "candidate", SIM_REQ, &o))
         return false;
     NiceCandidate *nc = get_candidate(r, c, o);
     if (!nc)
@@ -903,18 +783,18 @@ static bool m_set_remote_candidate(req_t *r)
     if (c->passed) {
         GSList one = { nc, NULL };
         if (nice_agent_set_remote_candidates(c->agent, c->stream, 1, &one) < 0)
-            return fail(r, "failed", "libnice refused the candidate");
+            return sim_req_fail(r, "failed", "libnice refused the candidate");
     }
     return true;
 }
 
-static bool m_connect(req_t *r)
+static bool m_connect(sim_req_t *r)
 {
     conn_t *c;
     if (!get_conn(r, &c))
         return false;
     if (c->connecting)
-        return fail(r, "invalid", "InvalidStateError: connect() was already called");
+        return sim_req_fail(r, "invalid", "InvalidStateError: connect() was already called");
     c->connecting = true;
     pass_remote(c);
     return true;
@@ -936,7 +816,7 @@ static gboolean reannounce(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static bool m_update(req_t *r)
+static bool m_update(sim_req_t *r)
 {
     conn_t *c;
     if (!get_conn(r, &c))
@@ -953,7 +833,7 @@ static bool m_update(req_t *r)
          * candidates, so they are handed over again at the next connect()
          * (D129) */
         if (!nice_agent_restart_stream(c->agent, c->stream))
-            return fail(r, "failed", "libnice could not restart the stream");
+            return sim_req_fail(r, "failed", "libnice could not restart the stream");
         if (!c->reannounce)
             c->reannounce = g_idle_add(reannounce, c);
         return true;
@@ -984,23 +864,27 @@ static bool m_update(req_t *r)
         event_end(event_begin("disconnected", c));
     }
     if (!nice_agent_gather_candidates(c->agent, c->stream))
-        return fail(r, "failed", "libnice could not gather candidates (no usable local address?)");
+        return sim_req_fail(r, "failed",
+                            "libnice could not gather candidates (no usable local address?)");
     return true;
 }
 
 static bool quitting;                  /* shutdown answered: read no more */
 
-static bool m_shutdown(req_t *r)
+/* The harness went away (a line could not be written): as stdin's EOF. */
+static void quit_loop(void)
+{
+    g_main_loop_quit(loop);
+}
+
+static bool m_shutdown(sim_req_t *r)
 {
     quitting = true;
     g_main_loop_quit(loop);
     return true;
 }
 
-static const struct {
-    const char *name;
-    bool (*fn)(req_t *);
-} methods[] = {
+static const sim_req_method_t methods[] = {
     { "socket.new", m_socket_new },
     { "connection.new", m_connection_new },
     { "connection.getLocalDescription", m_get_local_description },
@@ -1014,79 +898,15 @@ static const struct {
 
 /* ---- the request loop ------------------------------------------------------------- */
 
-static void handle_line(const char *line, gsize len)
-{
-    JsonParser *p = json_parser_new();
-    GError *err = NULL;
-    if (!json_parser_load_from_data(p, line, (gssize)len, &err)) {
-        char m[256];
-        snprintf(m, sizeof m, "not JSON: %s", err->message);
-        respond_error(NULL, "invalid", m);
-        g_error_free(err);
-        g_object_unref(p);
-        return;
-    }
-    JsonNode *root = json_parser_get_root(p);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
-        respond_error(NULL, "invalid", "a request must be a JSON object");
-        g_object_unref(p);
-        return;
-    }
-    JsonObject *o = json_node_get_object(root);
-    JsonNode *id = json_object_get_member(o, "id");
-    JsonNode *mn = json_object_get_member(o, "method");
-    JsonNode *pn = json_object_get_member(o, "params");
-    if (!id || !JSON_NODE_HOLDS_VALUE(id)) {
-        respond_error(NULL, "invalid", "id: missing, or not a number or a string");
-    } else if (!mn || !JSON_NODE_HOLDS_VALUE(mn) || json_node_get_value_type(mn) != G_TYPE_STRING) {
-        respond_error(id, "invalid", "method: missing (a string)");
-    } else if (pn && !JSON_NODE_HOLDS_OBJECT(pn) && !JSON_NODE_HOLDS_NULL(pn)) {
-        respond_error(id, "invalid", "params: must be an object");
-    } else {
-        const char *name = json_node_get_string(mn);
-        size_t k = 0;
-        while (k < G_N_ELEMENTS(methods) && strcmp(methods[k].name, name) != 0)
-            k++;
-        if (k == G_N_ELEMENTS(methods)) {
-            char m[128];
-            snprintf(m, sizeof m, "%.60s: no such method in libnice's adapter", name);
-            respond_error(id, "unsupported", m);
-        } else {
-            JsonObject *empty = json_object_new();
-            req_t r = { .method = name, .code = NULL };
-            r.params = pn && JSON_NODE_HOLDS_OBJECT(pn) ? json_node_get_object(pn) : empty;
-            r.result = json_builder_new();
-            json_builder_begin_object(r.result);
-            if (methods[k].fn(&r)) {
-                json_builder_end_object(r.result);
-                JsonNode *res = json_builder_get_root(r.result);
-                JsonBuilder *b = json_builder_new();
-                json_builder_begin_object(b);
-                json_builder_set_member_name(b, "id");
-                json_builder_add_value(b, json_node_copy(id));
-                json_builder_set_member_name(b, "result");
-                json_builder_add_value(b, res);
-                json_builder_end_object(b);
-                write_builder(b);
-            } else {
-                respond_error(id, r.code, r.msg);
-            }
-            g_object_unref(r.result);
-            json_object_unref(empty);
-        }
-    }
-    g_object_unref(p);
-}
-
 static GString *inbuf;
-static bool skipping;                  /* inside a line past LINE_MAX_BYTES */
+static bool skipping;                  /* inside a line past SIM_JSONL_LINE_MAX */
 
 static void take_lines(bool eof)
 {
     while (!quitting) {
         char *nl = memchr(inbuf->str, '\n', inbuf->len);
-        if (!nl && !eof && inbuf->len > LINE_MAX_BYTES && !skipping) {
-            respond_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+        if (!nl && !eof && inbuf->len > SIM_JSONL_LINE_MAX && !skipping) {
+            sim_jsonl_overlong();
             skipping = true;
         }
         if (!nl && (skipping || !eof || inbuf->len == 0)) {
@@ -1101,10 +921,10 @@ static void take_lines(bool eof)
             gsize l = len;
             if (l && inbuf->str[l - 1] == '\r')
                 l--;
-            if (l > LINE_MAX_BYTES)
-                respond_error(NULL, "invalid", "line longer than 65536 bytes (docs/live.md)");
+            if (l > SIM_JSONL_LINE_MAX)
+                sim_jsonl_overlong();
             else
-                handle_line(inbuf->str, l);
+                sim_jsonl_handle_line(inbuf->str, l);
         }
         g_string_erase(inbuf, 0, (gssize)(nl ? len + 1 : len));
         if (!nl)
@@ -1186,17 +1006,22 @@ int main(int argc, char **argv)
     loop = g_main_loop_new(NULL, FALSE);
     inbuf = g_string_new(NULL);
 
-    JsonBuilder *b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "event");
-    json_builder_add_string_value(b, "hello");
-    json_builder_set_member_name(b, "protocol");
-    json_builder_add_int_value(b, PROTOCOL_VERSION);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, "libnice " STR(NICE_VERSION_MAJOR) "." STR(NICE_VERSION_MINOR)
-                                     "." STR(NICE_VERSION_MICRO));
+    /* Where docs/live.md leaves the protocol open, this adapter's own
+     * readings (common/jsonl.h): a null member is of the wrong type, an
+     * id may be any JSON value. */
+    static sim_jsonl_config_t protocol = {
+        .gone = quit_loop, .methods = methods, .nmethods = G_N_ELEMENTS(methods),
+        .unknown_prec = 60, .unknown_suffix = " in libnice's adapter",
+        .no_method = "method: missing (a string)", .msg_max = 320,
+        .null_is_absent = false, .any_value_id = true,
+    };
+    protocol.out = out;
+    sim_jsonl_init(&protocol);
+
+    JsonBuilder *b = sim_jsonl_hello_begin("libnice " STR(NICE_VERSION_MAJOR) "."
+                                           STR(NICE_VERSION_MINOR) "." STR(NICE_VERSION_MICRO));
     json_builder_end_object(b);
-    write_builder(b);
+    sim_jsonl_put(b);
 
     g_unix_fd_add(0, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, NULL);
     g_main_loop_run(loop);
