@@ -594,6 +594,20 @@ typedef struct scn_out {
     double value[SCN_MEASURES];
 } scn_out_t;
 
+/* This process's peak RSS (VmHWM), kB; -1 if /proc says nothing. */
+static long vm_hwm_kb(void)
+{
+    long hwm = -1;
+    FILE *st = fopen("/proc/self/status", "r");
+    char l[256];
+    while (st && fgets(l, sizeof l, st))
+        if (sscanf(l, "VmHWM: %ld kB", &hwm) == 1)
+            break;
+    if (st)
+        fclose(st);
+    return hwm;
+}
+
 /* In the child: run the scenario and print its wall time, verdict and
  * measures on stdout, one "key value" a line. */
 static int scenario_child(const char *file, const char *dir)
@@ -607,15 +621,7 @@ static int scenario_child(const char *file, const char *dir)
      * counts the parent's pages it had before exec (Linux keeps the
      * larger hiwater across exec), so a parent grown by the earlier parts
      * hid every call's memory. */
-    long hwm = -1;
-    FILE *st = fopen("/proc/self/status", "r");
-    char l[256];
-    while (st && fgets(l, sizeof l, st))
-        if (sscanf(l, "VmHWM: %ld kB", &hwm) == 1)
-            break;
-    if (st)
-        fclose(st);
-    printf("wall %.9f\nverdict %d\nend %.9f\nhwm %ld\n", dt, (int)r.verdict, (double)r.end_time / 1e9, hwm);
+    printf("wall %.9f\nverdict %d\nend %.9f\nhwm %ld\n", dt, (int)r.verdict, (double)r.end_time / 1e9, vm_hwm_kb());
     for (size_t i = 0; i < r.nmeasures; i++)
         printf("m %.17g %s\n", r.measures[i].value, r.measures[i].name);
     if (r.verdict != SIM_PASS && r.messages)
@@ -790,18 +796,6 @@ static bool wanted(int argc, char **argv, const char *part)
 
 /* ---- rtcsim lint over a large capture (issue 13) ------------------------------------------ */
 
-static long vm_hwm_kb(void)
-{
-    long hwm = -1;
-    FILE *st = fopen("/proc/self/status", "r");
-    char l[256];
-    while (st && fgets(l, sizeof l, st))
-        if (sscanf(l, "VmHWM: %ld kB", &hwm) == 1)
-            break;
-    if (st)
-        fclose(st);
-    return hwm;
-}
 
 typedef struct lint_run { double wall; long hwm_kb; uint64_t packets; } lint_run_t;
 

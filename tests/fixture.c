@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 char fx_dir[256];
 
@@ -125,4 +126,44 @@ char *fx_slurp(const char *path)
     fclose(f);
     fclose(m);
     return buf;
+}
+
+void fx_cap_open(fx_cap_t *k, const char *name, sim_time_t step_ns)
+{
+    char err[256];
+    snprintf(k->path, sizeof k->path, "/tmp/%s.%d.pcap", name, (int)getpid());
+    k->c = sim_capture_open(k->path, err, sizeof err);
+    ck_assert_msg(k->c != NULL, "%s", err);
+    k->t = 1000000000;
+    k->step_ns = step_ns;
+}
+
+void fx_cap_send(fx_cap_t *k, bool from_b, const uint8_t *data, size_t len)
+{
+    sim_pkt_t *p = calloc(1, sizeof *p + len);
+    ck_assert(p != NULL);
+    p->src_ip = from_b ? 0x0a000002u : 0x0a000001u;
+    p->dst_ip = from_b ? 0x0a000001u : 0x0a000002u;
+    p->src_port = from_b ? 6000 : 5000;
+    p->dst_port = from_b ? 5000 : 6000;
+    p->ttl = 64;
+    p->len = p->cap = (uint32_t)len;
+    memcpy(p->data, data, len);
+    k->t += k->step_ns;
+    sim_capture_write(k->c, k->t, p);
+    free(p);
+}
+
+sim_lint_t *fx_cap_lint(fx_cap_t *k, const sim_lint_opts_t *o, char **json)
+{
+    char err[512];
+    ck_assert_int_eq(sim_capture_close(k->c, err, sizeof err), 0);
+    sim_lint_t *l = sim_lint_new(o);
+    ck_assert_msg(sim_lint_file(l, k->path, err, sizeof err) == 0, "%s", err);
+    size_t sz;
+    FILE *m = open_memstream(json, &sz);
+    sim_lint_write_json(l, m);
+    fclose(m);
+    unlink(k->path);
+    return l;
 }

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "check/capture.h"
 #include "lua/scenario.h"
+#include "trace/lint.h"
 
 /* The test's folder, made by fx_setup, removed by fx_teardown (a checked
  * fixture: tcase_add_checked_fixture(tc, fx_setup, fx_teardown)). */
@@ -60,5 +62,20 @@ char *fx_slurp(const char *path);
 
 #define HAS(r, s) ck_assert_msg((r).messages && strstr((r).messages, (s)), \
                                 "expected '%s' in: %s", (s), (r).messages ? (r).messages : "(none)")
+
+/* A capture a test writes with the project's own writer (check/capture.h),
+ * for the lint's tests: datagrams between a (10.0.0.1:5000) and b
+ * (10.0.0.2:6000), each step_ns after the one before, from 1 s. */
+typedef struct fx_cap {
+    char           path[96];
+    sim_capture_t *c;
+    sim_time_t     t, step_ns;
+} fx_cap_t;
+void fx_cap_open(fx_cap_t *k, const char *name, sim_time_t step_ns);
+void fx_cap_send(fx_cap_t *k, bool from_b, const uint8_t *data, size_t len);
+/* Close the capture, lint it with o (NULL: the defaults), its JSON output
+ * in *json (the caller frees it), the file removed; the lint is returned
+ * for sim_lint_count (the caller frees it). */
+sim_lint_t *fx_cap_lint(fx_cap_t *k, const sim_lint_opts_t *o, char **json);
 
 #endif

@@ -13,53 +13,20 @@
 #include <unistd.h>
 
 #include "check/capture.h"
+#include "fixture.h"
 #include "trace/lint.h"
 
-typedef struct cap {
-    char           path[64];
-    sim_capture_t *c;
-    sim_time_t     t;
-} cap_t;
+typedef fx_cap_t cap_t;
 
-static void cap_open(cap_t *k)
-{
-    char err[256];
-    snprintf(k->path, sizeof k->path, "/tmp/test_lint_dtls.%d.pcap", (int)getpid());
-    k->c = sim_capture_open(k->path, err, sizeof err);
-    ck_assert_msg(k->c != NULL, "%s", err);
-    k->t = 1000000000;
-}
-
-static void send_dg(cap_t *k, bool from_b, const uint8_t *data, size_t len)
-{
-    sim_pkt_t *p = calloc(1, sizeof *p + len);
-    p->src_ip = from_b ? 0x0a000002u : 0x0a000001u;
-    p->dst_ip = from_b ? 0x0a000001u : 0x0a000002u;
-    p->src_port = from_b ? 6000 : 5000;
-    p->dst_port = from_b ? 5000 : 6000;
-    p->ttl = 64;
-    p->len = p->cap = (uint32_t)len;
-    memcpy(p->data, data, len);
-    k->t += 10000000;
-    sim_capture_write(k->c, k->t, p);
-    free(p);
-}
+static void cap_open(cap_t *k) { fx_cap_open(k, "test_lint_dtls", 10000000); }
+static void send_dg(cap_t *k, bool from_b, const uint8_t *data, size_t len) { fx_cap_send(k, from_b, data, len); }
 
 /* The JSON output of linting the capture: findings by code. */
 static char *lint_json(cap_t *k)
 {
-    char err[512];
-    ck_assert_int_eq(sim_capture_close(k->c, err, sizeof err), 0);
-    sim_lint_t *l = sim_lint_new(NULL);
-    ck_assert_int_eq(sim_lint_file(l, k->path, err, sizeof err), 0);
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    sim_lint_write_json(l, f);
-    fclose(f);
-    sim_lint_free(l);
-    unlink(k->path);
-    return buf;
+    char *json;
+    sim_lint_free(fx_cap_lint(k, NULL, &json));
+    return json;
 }
 
 static int count(const char *json, const char *code)

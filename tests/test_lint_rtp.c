@@ -14,41 +14,16 @@
 #include <unistd.h>
 
 #include "check/capture.h"
+#include "fixture.h"
 #include "trace/lint.h"
 
-#define A_IP 0x0a000001u
-#define B_IP 0x0a000002u
 
-typedef struct cap {
-    char           path[64];
-    sim_capture_t *c;
-    sim_time_t     t;
-} cap_t;
+typedef fx_cap_t cap_t;
 
-static void cap_open(cap_t *k)
-{
-    char err[256];
-    snprintf(k->path, sizeof k->path, "/tmp/test_lint_rtp.%d.pcap", (int)getpid());
-    k->c = sim_capture_open(k->path, err, sizeof err);
-    ck_assert_msg(k->c != NULL, "%s", err);
-    k->t = 1000000000;
-}
+static void cap_open(cap_t *k) { fx_cap_open(k, "test_lint_rtp", 20000000); }
 
 /* One datagram a -> b (from_b: b -> a), 20 ms after the last. */
-static void send_dg(cap_t *k, bool from_b, const uint8_t *data, size_t len)
-{
-    sim_pkt_t *p = calloc(1, sizeof *p + len);
-    p->src_ip = from_b ? B_IP : A_IP;
-    p->dst_ip = from_b ? A_IP : B_IP;
-    p->src_port = from_b ? 6000 : 5000;
-    p->dst_port = from_b ? 5000 : 6000;
-    p->ttl = 64;
-    p->len = (uint32_t)len;
-    memcpy(p->data, data, len);
-    k->t += 20000000;
-    sim_capture_write(k->c, k->t, p);
-    free(p);
-}
+static void send_dg(cap_t *k, bool from_b, const uint8_t *data, size_t len) { fx_cap_send(k, from_b, data, len); }
 
 static void n16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void n32(uint8_t *p, uint32_t v) { n16(p, (uint16_t)(v >> 16)); n16(p + 2, (uint16_t)v); }
@@ -122,19 +97,7 @@ static void compound(cap_t *k, uint32_t ssrc)
 }
 
 /* Lint the capture; the JSON of its findings in *json (freed by the caller). */
-static sim_lint_t *lint(cap_t *k, const sim_lint_opts_t *o, char **json)
-{
-    char err[256];
-    ck_assert_int_eq(sim_capture_close(k->c, err, sizeof err), 0);
-    sim_lint_t *l = sim_lint_new(o);
-    ck_assert_int_eq(sim_lint_file(l, k->path, err, sizeof err), 0);
-    size_t sz;
-    FILE *m = open_memstream(json, &sz);
-    sim_lint_write_json(l, m);
-    fclose(m);
-    unlink(k->path);
-    return l;
-}
+static sim_lint_t *lint(cap_t *k, const sim_lint_opts_t *o, char **json) { return fx_cap_lint(k, o, json); }
 
 /* Whether the finding whose code is at p (in json) has severity sev:
  * its "severity" comes before its ref and code. */
