@@ -78,6 +78,8 @@ if [ -n "$first" ]; then
   if [ -e "$tmp/cut-twin.pcap" ] || [ -e "$tmp/cut-twin.pcap.tmp" ]; then bad "a twin of a truncated capture was left behind"; else ok; fi
   printf 'CLIENT_RANDOM 00 11\n' >"$tmp/bad.keys"
   expect2 "a bad key log line" "$tmp/bad.keys:1: CLIENT_RANDOM needs 64 hex digits" --keylog "$tmp/bad.keys" "$first"
+  printf '10.0.0.1:5000 SRTP_AEAD_AES_128_GCM inline:AAAA\n' >"$tmp/bad.srtp"
+  expect2 "a bad SRTP key line" "$tmp/bad.srtp:1: the key must be base64 of 28 bytes" --srtp-keys "$tmp/bad.srtp" "$first"
   expect2 "--decrypt with two files" "--decrypt writes the twin of one capture" --decrypt "$tmp/x.pcap" "$first" "$first"
 fi
 expect2 "no file" "no capture given"

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "check/capture.h"
+#include <openssl/evp.h>
+#include <srtp2/srtp.h>
+
 #include "fixture.h"
 #include "trace/lint.h"
 
@@ -196,6 +199,114 @@ START_TEST(hello_bounds)
 }
 END_TEST
 
+/* --srtp-keys (sim_lint_load_srtp_keys): SRTP protected here with libsrtp
+ * under a known key (AES_CM_128_HMAC_SHA1_80, RFC 3711) is decrypted and
+ * checked plain under that key, written plain to the twin, and every
+ * packet is an srtp.auth error under another key. */
+static const char key_b64[] = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";   /* RFC 4568 s.6.1's sample */
+
+static void protected_call(cap_t *k, uint8_t plain[5][64], size_t *plain_len)
+{
+    static bool init;
+    if (!init) {
+        srtp_init();
+        init = true;
+    }
+    uint8_t ks[30];
+    EVP_DecodeBlock(ks, (const unsigned char *)key_b64, 40);
+    srtp_policy_t pol;
+    memset(&pol, 0, sizeof pol);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+    pol.key = ks;
+    pol.ssrc.type = ssrc_any_outbound;
+    srtp_t out;
+    ck_assert_int_eq(srtp_create(&out, &pol), srtp_err_status_ok);
+    for (int i = 0; i < 5; i++) {
+        uint8_t b[128] = { 0x80, 111, 0, (uint8_t)(1 + i), 0, 0, 0, (uint8_t)(160 * i), 0x12, 0x34, 0x56, 0x78 };
+        memset(b + 12, 0xA0 + i, 40);
+        memcpy(plain[i], b, 52);
+        int n = 52;
+        ck_assert_int_eq(srtp_protect(out, b, &n), srtp_err_status_ok);
+        send_dg(k, false, b, (size_t)n);
+    }
+    *plain_len = 52;
+    srtp_dealloc(out);
+}
+
+static char *keys_file(const char *line)
+{
+    char *path = strdup("/tmp/test_lint_dtls.keys.XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+    close(fd);
+    return path;
+}
+
+START_TEST(srtp_keys)
+{
+    uint8_t plain[5][64];
+    size_t plen;
+    char twin[] = "/tmp/test_lint_dtls.twin.XXXXXX";
+    int tfd = mkstemp(twin);
+    close(tfd);
+    for (int wrong = 0; wrong < 2; wrong++) {
+        cap_t k;
+        cap_open(&k);
+        protected_call(&k, plain, &plen);
+        char line[200];
+        snprintf(line, sizeof line, "# the sender\n10.0.0.1:5000 SRTP_AES128_CM_HMAC_SHA1_80 inline:%s\n",
+                 wrong ? "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" : key_b64);
+        char *kf = keys_file(line);
+        char err[512];
+        ck_assert_int_eq(sim_capture_close(k.c, err, sizeof err), 0);
+        sim_lint_opts_t o = { .decrypt_path = twin };
+        sim_lint_t *l = sim_lint_new(&o);
+        ck_assert_msg(sim_lint_load_srtp_keys(l, kf, err, sizeof err) == 0, "%s", err);
+        ck_assert_msg(sim_lint_file(l, k.path, err, sizeof err) == 0, "%s", err);
+        ck_assert_uint_eq(sim_lint_count(l, SIM_LINT_ERROR), wrong ? 5 : 0);
+        sim_lint_free(l);
+        unlink(k.path);
+        unlink(kf);
+        free(kf);
+        /* the twin: the plain packets where they were decrypted */
+        sim_trace_t *t = sim_trace_open(twin, err, sizeof err);
+        ck_assert_msg(t != NULL, "%s", err);
+        sim_trace_dgram_t d;
+        for (int i = 0; i < 5; i++) {
+            ck_assert_int_eq(sim_trace_next(t, &d, err, sizeof err), 1);
+            bool same = d.len == plen && memcmp(d.data, plain[i], plen) == 0;
+            ck_assert_msg(same != (bool)wrong, "packet %d %s", i + 1, wrong ? "decrypted under a wrong key" : "not decrypted");
+        }
+        sim_trace_close(t);
+    }
+    unlink(twin);
+}
+END_TEST
+
+START_TEST(srtp_keys_bad_lines)
+{
+    static const struct { const char *line, *needle; } cases[] = {
+        { "10.0.0.1 SRTP_AES128_CM_HMAC_SHA1_80 x\n", "'10.0.0.1' is not an address and port" },
+        { "10.0.0.1:5000 SRTP_NULL AAAA\n", "'SRTP_NULL' is not an SRTP profile" },
+        { "10.0.0.1:5000 SRTP_AEAD_AES_128_GCM inline:AAAA\n", "base64 of 28 bytes" },
+        { "10.0.0.1:5000\n", "not 'ADDR:PORT PROFILE [inline:]BASE64KEYSALT'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *kf = keys_file(cases[i].line);
+        char err[512] = "";
+        sim_lint_t *l = sim_lint_new(NULL);
+        ck_assert_int_eq(sim_lint_load_srtp_keys(l, kf, err, sizeof err), -1);
+        ck_assert_msg(strstr(err, cases[i].needle) && strstr(err, kf) && strstr(err, ":1:"), "'%s' lacks '%s'", err,
+                      cases[i].needle);
+        sim_lint_free(l);
+        unlink(kf);
+        free(kf);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lint_dtls");
@@ -204,6 +315,8 @@ int main(void)
     tcase_add_test(tc, record_faults);
     tcase_add_test(tc, use_srtp_choice);
     tcase_add_test(tc, hello_bounds);
+    tcase_add_test(tc, srtp_keys);
+    tcase_add_test(tc, srtp_keys_bad_lines);
     suite_add_tcase(s, tc);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

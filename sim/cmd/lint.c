@@ -10,7 +10,8 @@
 #include "trace/lint.h"
 
 static const char usage[] =
-    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--decrypt OUT.pcap]\n"
+    "usage: rtcsim lint [--json] [--junit FILE] [--no-info] [--keylog FILE] [--srtp-keys FILE]\n"
+    "                   [--decrypt OUT.pcap]\n"
     "                   [--credentials FILE] [--credential LINE]... [--telephone-event PT]...\n"
     "                   [--rtcp-rsize] FILE...\n"
     "\n"
@@ -31,6 +32,10 @@ static const char usage[] =
     "                DTLS 1.2/1.0 sessions found in it give their SRTP keys\n"
     "                (RFC 5764 s.4.2), so SRTP and SRTCP are authenticated and\n"
     "                decrypted and the media checks run on the plain packets\n"
+    "  --srtp-keys FILE  SRTP keys by sender, one a line: 'ADDR:PORT PROFILE\n"
+    "                [inline:]BASE64' (the master key then salt, RFC 4568 s.6.1;\n"
+    "                PROFILE as RFC 5764 names it, e.g. SRTP_AEAD_AES_128_GCM): what\n"
+    "                ADDR:PORT sends is authenticated and decrypted with them\n"
     "  --decrypt OUT.pcap  with one FILE: write its decrypted twin, every UDP/IPv4\n"
     "                datagram with its SRTP/SRTCP replaced by the plain packet\n"
     "  --telephone-event PT  RTP payload type PT (0-127) is RFC 4733 telephone-event\n"
@@ -108,7 +113,7 @@ static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t
 {
     sim_lint_opts_t o = { 0 };
     bool json = false, opts_done = false;
-    const char *junit = NULL, *keylog = NULL;
+    const char *junit = NULL, *keylog = NULL, *srtp_keys = NULL;
     const char *files[4096];
     size_t nfiles = 0;
     for (int i = 0; i < argc; i++) {
@@ -131,6 +136,13 @@ static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t
                 fprintf(err, "rtcsim lint: --junit needs a file name\n");
                 return 2;
             }
+        } else if (!opts_done && (strcmp(a, "--srtp-keys") == 0 || strncmp(a, "--srtp-keys=", 12) == 0)) {
+            const char *v = a[11] == '=' ? a + 12 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v || !*v) {
+                fprintf(err, "rtcsim lint: --srtp-keys needs a file name\n");
+                return 2;
+            }
+            srtp_keys = v;
         } else if (!opts_done && (strcmp(a, "--keylog") == 0 || strcmp(a, "--decrypt") == 0 ||
                                   strncmp(a, "--keylog=", 9) == 0 || strncmp(a, "--decrypt=", 10) == 0)) {
             bool k = a[2] == 'k';
@@ -188,7 +200,8 @@ static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t
         return 2;
     }
     char kerr[512];
-    if (keylog && sim_lint_load_keylog(l, keylog, kerr, sizeof kerr) < 0) {
+    if ((keylog && sim_lint_load_keylog(l, keylog, kerr, sizeof kerr) < 0) ||
+        (srtp_keys && sim_lint_load_srtp_keys(l, srtp_keys, kerr, sizeof kerr) < 0)) {
         fprintf(err, "rtcsim lint: %s\n", kerr);
         sim_lint_free(l);
         return 2;

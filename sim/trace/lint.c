@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <srtp2/srtp.h>
 #include <stun/stunmessage.h>
 
@@ -59,6 +60,7 @@ typedef struct core_flow {
     srtp_t             srtp[2];     /* unprotecting what a (0) and b (1) send: sim_lint_flow_srtp */
     unsigned           srtp_trials; /* SRTP on it tried under other flows' associations */
     bool               ice_ok;      /* a Binding success response was seen on it: a valid pair */
+    bool               skey_tried[2];   /* --srtp-keys looked up for what a (0), b (1) send */
     bool               have_client; /* TURN: which side is the client (it sent a request) */
     sim_trace_addr_t   client;
     struct core_flow  *hnext, *lnext, *lprev;
@@ -90,6 +92,14 @@ typedef struct assoc {
     char             flow[160];
 } assoc_t;
 
+/* A sender's SRTP master key and salt given on the command line
+ * (--srtp-keys: SDES-style keys, RFC 4568 s.6.1's inline form). */
+typedef struct sender_key {
+    sim_trace_addr_t from;
+    char             profile[64];
+    uint8_t          ks[32 + 14];
+} sender_key_t;
+
 typedef struct keylog_entry {
     uint8_t client_random[32], master[48];
 } keylog_entry_t;
@@ -100,6 +110,8 @@ struct sim_lint {
     size_t          nkeys;
     assoc_t         assoc[MAX_ASSOC];
     size_t          nassoc;
+    sender_key_t   *skeys;
+    size_t          nskeys;
     bool            have_keylog;
     uint8_t         plain[65536 + 64];  /* the last decrypted message */
     const uint8_t  *last_plain;         /* set by dispatch when it decrypted this datagram's */
@@ -236,6 +248,8 @@ static uint32_t addr_hash(const sim_trace_addr_t *a)
 
 static void flow_unkey(core_flow_t *cf);
 static bool adopt_keys(sim_lint_t *l, core_flow_t *cf, const sim_lint_pkt_t *p);
+static bool profile_policy(const char *profile, srtp_policy_t *pol, size_t *key, size_t *salt);
+static bool side_key(core_flow_t *cf, int side, const char *profile, const uint8_t *ks);
 
 static void flow_end(sim_lint_t *l, core_flow_t *cf)
 {
@@ -529,7 +543,15 @@ static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf,
     if (proto == SIM_LINT_STUN && data[0] == 0x01 && data[1] == 0x01)
         cf->ice_ok = true;      /* a Binding success response (RFC 8489 s.5: type 0x0101) */
     sim_lint_pkt_t p = { .d = d, .flow = &cf->f, .from_a = from_a, .proto = proto, .data = data, .len = len };
-    if (!cf->srtp[0] && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP))
+    int side = from_a ? 0 : 1;
+    if (!cf->srtp[side] && !cf->skey_tried[side] && l->nskeys && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP)) {
+        cf->skey_tried[side] = true;
+        const sim_trace_addr_t *sender = from_a ? &cf->f.a : &cf->f.b;
+        for (size_t i = 0; i < l->nskeys; i++)
+            if (addr_eq(&l->skeys[i].from, sender) && side_key(cf, side, l->skeys[i].profile, l->skeys[i].ks))
+                break;
+    }
+    if (!cf->srtp[0] && !cf->srtp[1] && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP))
         adopt_keys(l, cf, &p);
     srtp_t ctx = cf->srtp[from_a ? 0 : 1];
     if (ctx && (proto == SIM_LINT_RTP || proto == SIM_LINT_RTCP) && len <= sizeof l->plain - 64) {
@@ -702,7 +724,78 @@ int sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errl
     return 0;
 }
 
-bool sim_lint_has_keylog(const sim_lint_t *l) { return l->have_keylog; }
+bool sim_lint_has_keylog(const sim_lint_t *l) { return l->have_keylog || l->nskeys; }
+
+int sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "--srtp-keys %s: cannot read it", path);
+        return -1;
+    }
+    char line[1024];
+    unsigned no = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        no++;
+        char addr[128], profile[64], key[256];
+        if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+            continue;
+        if (sscanf(line, "%127s %63s %255s", addr, profile, key) != 3) {
+            snprintf(err, errlen, "%s:%u: not 'ADDR:PORT PROFILE [inline:]BASE64KEYSALT'", path, no);
+            rc = -1;
+            break;
+        }
+        sender_key_t k;
+        memset(&k, 0, sizeof k);
+        char *colon = strrchr(addr, ':');
+        char *end = NULL;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (colon)
+            *colon = '\0';
+        char *ip = addr;
+        if (ip[0] == '[' && colon && colon[-1] == ']') {
+            ip++;
+            colon[-1] = '\0';
+        }
+        if (!colon || !end || *end || port < 1 || port > 65535 ||
+            (inet_pton(AF_INET, ip, k.from.ip) == 1 ? (k.from.family = 4) : inet_pton(AF_INET6, ip, k.from.ip) == 1 ? (k.from.family = 6) : 0) == 0) {
+            snprintf(err, errlen, "%s:%u: '%s' is not an address and port (the sender of the packets these keys protect)",
+                     path, no, addr);
+            rc = -1;
+            break;
+        }
+        k.from.port = (uint16_t)port;
+        srtp_policy_t pol;
+        size_t klen, slen;
+        if (!profile_policy(profile, &pol, &klen, &slen)) {
+            snprintf(err, errlen, "%s:%u: '%s' is not an SRTP profile (RFC 5764 s.4.1.2, RFC 7714: "
+                                  "SRTP_AES128_CM_HMAC_SHA1_80, _32, SRTP_AEAD_AES_128_GCM, _256_GCM)", path, no, profile);
+            rc = -1;
+            break;
+        }
+        snprintf(k.profile, sizeof k.profile, "%s", profile);
+        /* RFC 4568 s.6.1: inline:<base64 of the master key then salt> */
+        const char *b64 = strncmp(key, "inline:", 7) == 0 ? key + 7 : key;
+        size_t bl = strcspn(b64, "|");           /* RFC 4568's |lifetime|MKI tail is not used */
+        uint8_t out[192];
+        int n = bl % 4 == 0 && bl <= 4 * sizeof out / 3 ? EVP_DecodeBlock(out, (const unsigned char *)b64, (int)bl) : -1;
+        if (n > 0)
+            for (size_t i = bl; i > 0 && b64[i - 1] == '='; i--)
+                n--;
+        if (n != (int)(klen + slen)) {
+            snprintf(err, errlen, "%s:%u: the key must be base64 of %zu bytes (a %zu-byte master key and a %zu-byte "
+                                  "salt for %s)", path, no, klen + slen, klen, slen, profile);
+            rc = -1;
+            break;
+        }
+        memcpy(k.ks, out, klen + slen);
+        l->skeys = xrealloc(l->skeys, (l->nskeys + 1) * sizeof *l->skeys);
+        l->skeys[l->nskeys++] = k;
+    }
+    fclose(f);
+    return rc;
+}
 
 const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32])
 {
@@ -714,7 +807,36 @@ const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_
 
 /* The flow's two unprotecting contexts under the keys; false if the
  * profile is not one libsrtp is set up for here. */
-static bool flow_keys(core_flow_t *cf, const char *profile, bool client_is_a, const uint8_t *km, size_t len)
+/* A profile's policy and sizes (RFC 5764 s.4.1.2, RFC 7714 s.14.2; the
+ * SDES names of RFC 4568 s.6.2 and RFC 7714 s.14.3 too); false if unknown. */
+static bool profile_policy(const char *profile, srtp_policy_t *pol, size_t *key, size_t *salt)
+{
+    memset(pol, 0, sizeof *pol);
+    if (!strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_80") || !strcmp(profile, "AES_CM_128_HMAC_SHA1_80") ||
+        !strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_32") || !strcmp(profile, "AES_CM_128_HMAC_SHA1_32")) {
+        *key = 16, *salt = 14;
+        if (strstr(profile, "_32"))
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol->rtp);
+        else
+            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol->rtcp);   /* RFC 5764 s.4.1.2: SRTCP's tag is 80 bits */
+    } else if (!strcmp(profile, "SRTP_AEAD_AES_128_GCM") || !strcmp(profile, "AEAD_AES_128_GCM")) {
+        *key = 16, *salt = 12;
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol->rtcp);
+    } else if (!strcmp(profile, "SRTP_AEAD_AES_256_GCM") || !strcmp(profile, "AEAD_AES_256_GCM")) {
+        *key = 32, *salt = 12;
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol->rtp);
+        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol->rtcp);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* The context unprotecting what one side of the flow sends (side 0: a),
+ * under its master key and salt (ks: key then salt). */
+static bool side_key(core_flow_t *cf, int side, const char *profile, const uint8_t *ks)
 {
     static bool init;
     if (!init) {
@@ -722,27 +844,28 @@ static bool flow_keys(core_flow_t *cf, const char *profile, bool client_is_a, co
         init = true;
     }
     srtp_policy_t pol;
-    memset(&pol, 0, sizeof pol);
     size_t key, salt;
-    if (strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_80") == 0 || strcmp(profile, "SRTP_AES128_CM_HMAC_SHA1_32") == 0) {
-        key = 16, salt = 14;
-        if (profile[26] == '3')
-            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
-        else
-            srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
-        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);     /* RFC 5764 s.4.1.2: SRTCP's tag is 80 bits */
-    } else if (strcmp(profile, "SRTP_AEAD_AES_128_GCM") == 0) {
-        key = 16, salt = 12;
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
-        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
-    } else if (strcmp(profile, "SRTP_AEAD_AES_256_GCM") == 0) {
-        key = 32, salt = 12;
-        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtp);
-        srtp_crypto_policy_set_aes_gcm_256_16_auth(&pol.rtcp);
-    } else {
+    if (!profile_policy(profile, &pol, &key, &salt))
         return false;
-    }
-    if (len < 2 * (key + salt))
+    uint8_t buf[32 + 14];
+    memcpy(buf, ks, key + salt);
+    pol.key = buf;
+    pol.ssrc.type = ssrc_any_inbound;
+    pol.window_size = 1024;     /* reordering in a capture beyond the default 128 */
+    if (cf->srtp[side])
+        srtp_dealloc(cf->srtp[side]);
+    cf->srtp[side] = NULL;
+    if (srtp_create(&cf->srtp[side], &pol) != srtp_err_status_ok)
+        cf->srtp[side] = NULL;
+    return cf->srtp[side] != NULL;
+}
+
+/* Both sides from DTLS-SRTP key material (RFC 5764 s.4.2's layout). */
+static bool flow_keys(core_flow_t *cf, const char *profile, bool client_is_a, const uint8_t *km, size_t len)
+{
+    srtp_policy_t pol;
+    size_t key, salt;
+    if (!profile_policy(profile, &pol, &key, &salt) || len < 2 * (key + salt))
         return false;
     for (int side = 0; side < 2; side++) {
         /* side 0 unprotects what a sends: the client's keys if a is the client */
@@ -750,14 +873,7 @@ static bool flow_keys(core_flow_t *cf, const char *profile, bool client_is_a, co
         uint8_t ks[32 + 14];
         memcpy(ks, km + (client ? 0 : key), key);
         memcpy(ks + key, km + 2 * key + (client ? 0 : salt), salt);
-        pol.key = ks;
-        pol.ssrc.type = ssrc_any_inbound;
-        pol.window_size = 1024;     /* reordering in a capture beyond the default 128 */
-        if (cf->srtp[side])
-            srtp_dealloc(cf->srtp[side]);
-        cf->srtp[side] = NULL;
-        if (srtp_create(&cf->srtp[side], &pol) != srtp_err_status_ok)
-            cf->srtp[side] = NULL;
+        side_key(cf, side, profile, ks);
     }
     return cf->srtp[0] && cf->srtp[1];
 }
@@ -913,6 +1029,7 @@ void sim_lint_free(sim_lint_t *l)
     }
     free(l->files);
     free(l->keys);
+    free(l->skeys);
     free(l);
 }
 

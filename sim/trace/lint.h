@@ -127,7 +127,12 @@ void        sim_lint_free(sim_lint_t *l);
 /* An NSS key log (CLIENT_RANDOM lines; others ignored). 0, or -1 with
  * "FILE:LINE: why" in err. */
 int         sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errlen);
-bool        sim_lint_has_keylog(const sim_lint_t *l);
+bool        sim_lint_has_keylog(const sim_lint_t *l);      /* a key log or --srtp-keys was given */
+/* SRTP keys by sender (--srtp-keys: lines "ADDR:PORT PROFILE
+ * [inline:]BASE64", the master key then salt as RFC 4568 s.6.1 writes
+ * them): SRTP and SRTCP that sender sends are authenticated and decrypted
+ * with them. 0, or -1 with "FILE:LINE: why" in err. */
+int         sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen);
 /* The 48-byte master secret the key log gives for a client random, or NULL. */
 const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32]);
 /* DTLS-SRTP keys for f (RFC 5764 s.4.2's layout: client key, server key,
