@@ -594,8 +594,8 @@ START_TEST(dtmf_breakages)
         { AUDIO_DURING, "dtmf.audio", "warning", 1 },
         { TS_MOVES, "dtmf.ts", "error", 1 },
         { E_CLEARED, "dtmf.end.kept", "error", 1 },
-        { DUR_ZERO, "dtmf.duration.zero", "warning", 1 },
-        { DUR_ZERO_TWICE, "dtmf.duration.zero", "warning", 2 },
+        { DUR_ZERO, "dtmf.duration.zero", "error", 1 },
+        { DUR_ZERO_TWICE, "dtmf.duration.zero", "error", 2 },
         { END_LOST, "dtmf.end.repeat", NULL, 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

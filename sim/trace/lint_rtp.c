@@ -102,6 +102,14 @@ typedef struct rtp_flow {
     size_t     ns;
 } rtp_flow_t;
 
+/* RFC 4733 s.2.3.5: "A sender MUST NOT transmit a zero duration for
+ * events other than those defined as states"; the DTMF events 0-16 (s.3.2)
+ * are not states, other codes' documents may define them so. */
+static sim_lint_sev_t zero_sev(unsigned code)
+{
+    return code <= 16 ? SIM_LINT_ERROR : SIM_LINT_INFO;
+}
+
 static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
@@ -285,8 +293,9 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
                      s->ssrc, code, dur, e->dur);
             report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_ERROR, "RFC 4733 s.2.5.1.2", "dtmf.duration.back", m);
         } else if (dur == 0) {
-            snprintf(m, sizeof m, "SSRC 0x%08x event %u: an update with duration 0", s->ssrc, code);
-            report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_WARNING, "RFC 4733 s.2.5.1.2", "dtmf.duration.zero", m);
+            snprintf(m, sizeof m, "SSRC 0x%08x event %u: an update with duration 0%s", s->ssrc, code,
+                     code <= 16 ? " (MUST NOT: 0 is for events defined as states, and DTMF's are not)" : "");
+            report_held(l, f, h, SIM_LINT_RTP, zero_sev(code), "RFC 4733 s.2.3.5", "dtmf.duration.zero", m);
         }
         if (dur > e->dur)
             e->dur = dur;
@@ -342,8 +351,9 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
         report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_ERROR, "RFC 4733 s.2.5.1.1", "dtmf.marker", m);
     }
     if (dur == 0 && !end && !segment) {
-        snprintf(m, sizeof m, "SSRC 0x%08x event %u: its first packet says duration 0", s->ssrc, code);
-        report_held(l, f, h, SIM_LINT_RTP, SIM_LINT_WARNING, "RFC 4733 s.2.5.1.2", "dtmf.duration.zero", m);
+        snprintf(m, sizeof m, "SSRC 0x%08x event %u: its first packet says duration 0%s", s->ssrc, code,
+                 code <= 16 ? " (MUST NOT: 0 is for events defined as states, and DTMF's are not)" : "");
+        report_held(l, f, h, SIM_LINT_RTP, zero_sev(code), "RFC 4733 s.2.3.5", "dtmf.duration.zero", m);
     }
     memset(e, 0, sizeof *e);
     e->active = true;
