@@ -665,7 +665,10 @@ START_TEST(bad_requests)
     hello(&p);
 
     /* a line that is not JSON: id null, invalid, and the adapter carries on */
-    static const char *const junk[] = { "hello there", "{\"id\":1,", "[1,2]", "{\"method\":\"shutdown\"}" };
+    /* an id neither an integer nor a string is no id (D172) */
+    static const char *const junk[] = { "hello there", "{\"id\":1,", "[1,2]", "{\"method\":\"shutdown\"}",
+                                        "{\"id\":true,\"method\":\"shutdown\"}",
+                                        "{\"id\":1.5,\"method\":\"shutdown\"}" };
     for (size_t i = 0; i < G_N_ELEMENTS(junk); i++) {
         lp_send(&p.io, junk[i]);
         JsonNode *n = lp_line(&p.io, lp_now_ms() + LP_ANSWER_MS);
@@ -691,7 +694,9 @@ START_TEST(bad_requests)
                      "65536"));
     json_node_unref(n);
 
-    lp_refused(&p.io, "connection.dance", "{}", "unsupported", "connection.dance");
+    lp_refused(&p.io, "connection.dance", "{}", "unsupported", "connection.dance: no such method (docs/live.md");
+    /* a member whose value is null is absent (D172) */
+    lp_refused(&p.io, "socket.new", "{\"socket\":null}", "invalid", "socket: missing");
     lp_refused(&p.io, "socket.new", "{}", "invalid", "socket");
     lp_refused(&p.io, "socket.new", "{\"socket\":7}", "invalid", "socket");
     lp_refused(&p.io, "socket.new", "{\"socket\":\"s1\",\"stun\":{}}", "invalid", "stun");

@@ -20,10 +20,9 @@ void sim_jsonl_init(const sim_jsonl_config_t *c)
 bool sim_req_fail(sim_req_t *r, const char *code, const char *fmt, ...)
 {
     va_list ap;
-    size_t cap = cfg->msg_max < sizeof r->msg ? cfg->msg_max : sizeof r->msg;
-    int n = snprintf(r->msg, cap, "%s: ", r->method);
+    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->method);
     va_start(ap, fmt);
-    vsnprintf(r->msg + n, cap - (size_t)n, fmt, ap);
+    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
     va_end(ap);
     r->code = code;
     return false;
@@ -32,7 +31,8 @@ bool sim_req_fail(sim_req_t *r, const char *code, const char *fmt, ...)
 JsonNode *sim_req_member(sim_req_t *r, JsonObject *o, const char *where, const char *k, bool req)
 {
     JsonNode *n = json_object_get_member(o, k);
-    if (!n || (cfg->null_is_absent && JSON_NODE_HOLDS_NULL(n))) {
+    /* docs/live.md: a member whose value is null is absent */
+    if (!n || JSON_NODE_HOLDS_NULL(n)) {
         if (req)
             sim_req_fail(r, "invalid", "%s%s: missing", where, k);
         return NULL;
@@ -235,8 +235,7 @@ static void serve(JsonNode *id, const char *name, JsonObject *params)
         k++;
     if (k == cfg->nmethods) {
         char m[160];
-        snprintf(m, sizeof m, "%.*s: no such method%s", cfg->unknown_prec, name,
-                 cfg->unknown_suffix);
+        snprintf(m, sizeof m, "%.80s: no such method (docs/live.md, protocol %d)", name, SIM_JSONL_PROTOCOL);
         sim_jsonl_error(id, "unsupported", m);
         return;
     }
@@ -260,12 +259,12 @@ static void serve(JsonNode *id, const char *name, JsonObject *params)
     g_object_unref(r.result);
 }
 
+/* docs/live.md: an id is an integer or a string */
 static bool id_ok(JsonNode *id)
 {
     if (!id || !JSON_NODE_HOLDS_VALUE(id))
         return false;
-    return cfg->any_value_id || json_node_get_value_type(id) == G_TYPE_INT64 ||
-           json_node_get_value_type(id) == G_TYPE_STRING;
+    return json_node_get_value_type(id) == G_TYPE_INT64 || json_node_get_value_type(id) == G_TYPE_STRING;
 }
 
 void sim_jsonl_handle_line(const char *line, size_t len)
@@ -294,7 +293,7 @@ void sim_jsonl_handle_line(const char *line, size_t len)
     } else if (!id_ok(id)) {
         sim_jsonl_error(NULL, "invalid", "id: missing, or not a number or a string");
     } else if (!mn || !sim_json_is_str(mn)) {
-        sim_jsonl_error(id, "invalid", cfg->no_method);
+        sim_jsonl_error(id, "invalid", "method: missing, or not a string");
     } else if (pn && !JSON_NODE_HOLDS_OBJECT(pn) && !JSON_NODE_HOLDS_NULL(pn)) {
         sim_jsonl_error(id, "invalid", "params: must be an object");
     } else {

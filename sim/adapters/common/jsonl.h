@@ -7,12 +7,10 @@
  *
  * Each adapter keeps its own input loop (GLib's main loop in rtcsim-nice,
  * poll(2) in rtcsim-live) and hands every complete line to
- * sim_jsonl_handle_line. The two adapters grew apart in a few readings of
- * the protocol that docs/live.md does not settle (a null member, an id
- * that is neither a number nor a string, the messages' wording and
- * bounds); those are kept as each had them, as fields of
- * sim_jsonl_config_t, so that merging the code changed no line either
- * writes.
+ * sim_jsonl_handle_line. Where the two had read the protocol apart (a
+ * null member, an id that is neither an integer nor a string, the
+ * refusals' wording and length), docs/live.md now says, and this file
+ * does it for both.
  *
  * This file is compiled into the two adapters only, never into rtcsim:
  * it sits three levels under sim/, out of the Makefile's sim/[*]/[*].c.
@@ -29,8 +27,7 @@
 #define SIM_JSONL_PROTOCOL 1
 /* docs/live.md: "no line longer than 64 KiB" */
 #define SIM_JSONL_LINE_MAX 65536
-/* The largest refusal message, with its NUL (sim_jsonl_config_t.msg_max
- * may ask for less) */
+/* The largest refusal message, with its NUL */
 #define SIM_REQ_MSG_MAX 400
 
 /* One request being served: the method's name, its params and the result
@@ -56,19 +53,6 @@ typedef struct sim_jsonl_config {
     void (*gone)(void);
     const sim_req_method_t *methods;
     size_t nmethods;
-    /* The refusals' wording and bounds, each adapter's own (see above):
-     * an unknown method is "<name, at most unknown_prec bytes>: no such
-     * method<unknown_suffix>"; a request without a method string gets
-     * no_method; a refusal's message is cut at msg_max - 1 bytes. */
-    int unknown_prec;
-    const char *unknown_suffix;
-    const char *no_method;
-    size_t msg_max;                    /* at most SIM_REQ_MSG_MAX */
-    /* A member whose value is null counts as absent (else it is of the
-     * wrong type); an id may be any JSON value (else only an integer or
-     * a string). */
-    bool null_is_absent;
-    bool any_value_id;
     /* Each request line and each refusal, when not NULL (--debug). */
     void (*log)(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
     /* After each request that reached the method table, when not NULL. */

@@ -2140,15 +2140,11 @@ int main(int argc, char **argv)
         return 1;
     }
     fcntl(pfd, F_SETFD, FD_CLOEXEC);
-    /* Where docs/live.md leaves the protocol open, this adapter's own
-     * readings (common/jsonl.h): a null member is absent, an id an
-     * integer or a string. After every request, the events it caused. */
+    /* the protocol's line handling is common/jsonl.c's; after every
+     * request, the events it caused */
     static sim_jsonl_config_t protocol = {
         .gone = stop, .methods = methods, .nmethods = G_N_ELEMENTS(methods),
-        .unknown_prec = 80,
-        .unknown_suffix = " (docs/live.md, protocol " G_STRINGIFY(SIM_JSONL_PROTOCOL) ")",
-        .no_method = "method: missing, or not a string", .msg_max = SIM_REQ_MSG_MAX,
-        .null_is_absent = true, .any_value_id = false, .served = take_events,
+        .served = take_events,
     };
     protocol.out = proto;
     protocol.log = debug ? logf_ : NULL;

@@ -1006,14 +1006,9 @@ int main(int argc, char **argv)
     loop = g_main_loop_new(NULL, FALSE);
     inbuf = g_string_new(NULL);
 
-    /* Where docs/live.md leaves the protocol open, this adapter's own
-     * readings (common/jsonl.h): a null member is of the wrong type, an
-     * id may be any JSON value. */
+    /* the protocol's line handling is common/jsonl.c's */
     static sim_jsonl_config_t protocol = {
         .gone = quit_loop, .methods = methods, .nmethods = G_N_ELEMENTS(methods),
-        .unknown_prec = 60, .unknown_suffix = " in libnice's adapter",
-        .no_method = "method: missing (a string)", .msg_max = 320,
-        .null_is_absent = false, .any_value_id = true,
     };
     protocol.out = out;
     sim_jsonl_init(&protocol);
