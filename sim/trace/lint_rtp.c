@@ -237,6 +237,18 @@ static void dtmf_close(sim_lint_t *l, sim_lint_flow_t *f, ssrc_st_t *s, bool mov
 /* One telephone-event packet (4-byte payload ev) of s, in sequence order
  * unless late. contiguous: the SSRC's packet before it in sequence was
  * seen (no loss between), so a missing marker is the sender's. */
+/* The event's first end packet (RFC 4733 s.2.5.1.4): its repeats are
+ * counted from here. */
+static void first_end(dtmf_t *e, const held_t *h, uint16_t dur)
+{
+    e->ended = true;
+    e->end_dur = dur;
+    e->ends = 1;
+    e->end_seqs = 1;
+    e->last_end_seq = h->seq;
+    e->first_end = *h;
+}
+
 static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, const held_t *h, bool late, bool dup)
 {
     const uint8_t *ev = h->ev;
@@ -299,14 +311,8 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
         }
         if (dur > e->dur)
             e->dur = dur;
-        if (end) {
-            e->ended = true;
-            e->end_dur = dur;
-            e->ends = 1;
-            e->end_seqs = 1;
-            e->last_end_seq = h->seq;
-            e->first_end = *h;
-        }
+        if (end)
+            first_end(e, h, dur);
         return;
     }
     if (dup)
@@ -361,14 +367,8 @@ static void dtmf_packet(sim_lint_t *l, const sim_lint_pkt_t *p, ssrc_st_t *s, co
     e->ts = h->ts;
     e->code = code;
     e->dur = dur;
-    if (end) {
-        e->ended = true;
-        e->end_dur = dur;
-        e->ends = 1;
-            e->end_seqs = 1;
-        e->last_end_seq = h->seq;
-        e->first_end = *h;
-    }
+    if (end)
+        first_end(e, h, dur);
 }
 
 /* D163: a dynamic PT whose payloads are 4-byte events of a DTMF shape
