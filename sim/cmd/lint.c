@@ -54,49 +54,24 @@ static const char usage[] =
     "cannot be read (not a capture, corrupt or truncated: the message gives\n"
     "the byte offset).\n";
 
-/* Append one credential line; -1 with the message written (where: "FILE:N" or "--credential"). */
 static int add_cred(sim_lint_cred_t **creds, size_t *n, const char *line, const char *where, FILE *err)
 {
-    sim_lint_cred_t c;
-    char e[256];
-    int r = sim_lint_cred_parse(line, &c, e, sizeof e);
-    if (r < 0) {
-        fprintf(err, "rtcsim lint: %s: %s\n", where, e);
+    char e[512];
+    if (sim_lint_cred_add(creds, n, line, where, e, sizeof e) < 0) {
+        fprintf(err, "rtcsim lint: %s\n", e);
         return -1;
     }
-    if (r == 0)
-        return 0;
-    sim_lint_cred_t *m = realloc(*creds, (*n + 1) * sizeof **creds);
-    if (!m) {
-        fprintf(err, "rtcsim lint: out of memory\n");
-        return -1;
-    }
-    *creds = m;
-    (*creds)[(*n)++] = c;
     return 0;
 }
 
 static int read_creds(sim_lint_cred_t **creds, size_t *n, const char *path, FILE *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(err, "rtcsim lint: --credentials %s: cannot read it\n", path);
+    char e[4600];
+    if (sim_lint_cred_read(creds, n, path, e, sizeof e) < 0) {
+        fprintf(err, "rtcsim lint: %s\n", e);
         return -1;
     }
-    char line[2048];
-    int r = 0;
-    for (unsigned no = 1; r == 0 && fgets(line, sizeof line, f); no++) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s:%u", path, no);
-        if (!strchr(line, '\n') && !feof(f)) {
-            fprintf(err, "rtcsim lint: %s: line longer than %zu bytes\n", where, sizeof line - 2);
-            r = -1;
-        } else {
-            r = add_cred(creds, n, line, where, err);
-        }
-    }
-    fclose(f);
-    return r;
+    return 0;
 }
 
 static int lint_run(int argc, char **argv, FILE *out, FILE *err, sim_lint_cred_t **creds);

@@ -231,6 +231,16 @@ uint64_t sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev)
     return n;
 }
 
+uint64_t sim_lint_count_code(const sim_lint_t *l, const char *code, uint64_t *first_packet)
+{
+    uint64_t n = 0;
+    *first_packet = 0;
+    for (size_t i = 0; i < l->nfindings; i++)
+        if (strcmp(l->findings[i].code, code) == 0 && !n++)
+            *first_packet = l->findings[i].packet;
+    return n;
+}
+
 /* ---- flows ---------------------------------------------------------------------- */
 
 static bool addr_eq(const sim_trace_addr_t *a, const sim_trace_addr_t *b)
@@ -566,12 +576,14 @@ static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf,
             l->last_plain = l->plain;
             l->last_plain_len = (size_t)n;
         } else if (st == srtp_err_status_replay_fail || st == srtp_err_status_replay_old) {
+            p.srtp_refused = true;
             /* RFC 3711 s.3.3.2: a copy of one already taken (the network's
              * or the capture's duplicate): handed on as it is */
             sim_lint_report(l, &p, NULL, SIM_LINT_INFO, "RFC 3711 s.3.3.2", "srtp.replay",
                             "%s index seen already (a duplicate): not decrypted again",
                             proto == SIM_LINT_RTP ? "SRTP" : "SRTCP");
         } else {
+            p.srtp_refused = true;
             /* RFC 3711 s.3.3 step 5 / s.3.4: MUST be discarded: a forgery,
              * a corrupted packet, or keys that are not this flow's */
             sim_lint_report(l, &p, NULL, SIM_LINT_ERROR, proto == SIM_LINT_RTP ? "RFC 3711 s.3.3" : "RFC 3711 s.3.4",
@@ -582,6 +594,8 @@ static void dispatch(sim_lint_t *l, const sim_trace_dgram_t *d, core_flow_t *cf,
     for (size_t i = 0; checkers[i]; i++)
         if (checkers[i]->protos & (1u << proto))
             checkers[i]->packet(l, &p);
+    if (l->opts.tap)
+        l->opts.tap(l->opts.tap_user, &p);
 }
 
 /* The decrypted twin (--decrypt): every UDP/IPv4 datagram as captured,

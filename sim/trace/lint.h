@@ -72,6 +72,9 @@ typedef struct sim_lint_pkt {
     size_t                   len;   /* indication for a relayed flow */
     bool                     decrypted;  /* RTP/RTCP: data is the plain packet of SRTP/SRTCP the
                                           * core authenticated and decrypted (sim_lint_flow_srtp) */
+    bool                     srtp_refused;  /* RTP/RTCP: the core holds its sender's keys and it did
+                                             * not authenticate (srtp.auth) or was a duplicate
+                                             * (srtp.replay); data is as captured */
 } sim_lint_pkt_t;
 
 typedef struct sim_lint sim_lint_t;
@@ -109,6 +112,12 @@ typedef struct sim_lint_cred {
 /* One line of a credentials file: 1 (a credential in c), 0 (blank or a
  * '#' comment), -1 (err says what is wrong with it). */
 int sim_lint_cred_parse(const char *line, sim_lint_cred_t *c, char *err, size_t errlen);
+/* Append the credential of one line to *creds (a malloc'd array of *n);
+ * where names the line in errors ("FILE:N"). 0, or -1 with "WHERE: why". */
+int sim_lint_cred_add(sim_lint_cred_t **creds, size_t *n, const char *line, const char *where,
+                      char *err, size_t errlen);
+/* Every line of a credentials file, appended. 0, or -1 with the message. */
+int sim_lint_cred_read(sim_lint_cred_t **creds, size_t *n, const char *path, char *err, size_t errlen);
 
 /* Options of a run. */
 typedef struct sim_lint_opts {
@@ -118,6 +127,11 @@ typedef struct sim_lint_opts {
     bool        rtcp_rsize;         /* reduced-size RTCP (RFC 5506) announced: non-compound RTCP is no error */
     const sim_lint_cred_t *creds;   /* --credentials/--credential (the caller's, for the run) */
     size_t      ncreds;
+    /* Every message as the checkers get it (after decryption), for a
+     * reader of the capture other than the checkers: rtcsim replay's
+     * player (sim/replay/player.c). NULL: none. */
+    void      (*tap)(void *user, const sim_lint_pkt_t *p);
+    void       *tap_user;
 } sim_lint_opts_t;
 
 sim_lint_t *sim_lint_new(const sim_lint_opts_t *o);
@@ -155,6 +169,8 @@ void        sim_lint_write_text(const sim_lint_t *l, FILE *out);
 void        sim_lint_write_json(const sim_lint_t *l, FILE *out);
 int         sim_lint_write_junit(const sim_lint_t *l, const char *path, char *err, size_t errlen);
 uint64_t    sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev);
+/* Findings with this code so far, and the first one's packet (0: none). */
+uint64_t    sim_lint_count_code(const sim_lint_t *l, const char *code, uint64_t *first_packet);
 
 /* The checkers (lint.c's table). */
 extern const sim_lint_checker_t sim_lint_stun_checker;     /* lint_stun.c: STUN, TURN, ICE */

@@ -994,3 +994,48 @@ const sim_lint_checker_t sim_lint_stun_checker = {
     .flow_end = flow_end,
     .flow_free = flow_free,
 };
+
+int sim_lint_cred_add(sim_lint_cred_t **creds, size_t *n, const char *line, const char *where,
+                      char *err, size_t errlen)
+{
+    sim_lint_cred_t c;
+    char e[256];
+    int r = sim_lint_cred_parse(line, &c, e, sizeof e);
+    if (r < 0) {
+        snprintf(err, errlen, "%s: %s", where, e);
+        return -1;
+    }
+    if (r == 0)
+        return 0;
+    sim_lint_cred_t *m = realloc(*creds, (*n + 1) * sizeof **creds);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *creds = m;
+    (*creds)[(*n)++] = c;
+    return 0;
+}
+
+int sim_lint_cred_read(sim_lint_cred_t **creds, size_t *n, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "--credentials %s: cannot read it", path);
+        return -1;
+    }
+    char line[2048];
+    int r = 0;
+    for (unsigned no = 1; r == 0 && fgets(line, sizeof line, f); no++) {
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%u", path, no);
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s: line longer than %zu bytes", where, sizeof line - 2);
+            r = -1;
+        } else {
+            r = sim_lint_cred_add(creds, n, line, where, err, errlen);
+        }
+    }
+    fclose(f);
+    return r;
+}
