@@ -90,7 +90,7 @@ static const char *const CALL =
     "sim.at(0.5, function()\n"
     "  for _ = 1, 1000 do\n"
     "    conn.a:getLocalDescription(); ma:getLocalDescription(); mc:getLocalDescription()\n"
-    "    ma:getLocalDescription({ msid = 'as' }); mb:getRemoteDescription()\n"
+    "    ma:getLocalDescription({ msid = 'none' }); mb:getRemoteDescription()\n"
     "  end\n"
     "end)\n"
     "sim.at(1, function()\n"
