@@ -721,6 +721,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         sim_vdet_bind(NULL);
         sim_net_free(s.net);
         sim_evlog_free(s.log);
+        sim_sidecar_free(s.sidecar);
         sim_kernel_free(s.k);
         fclose(s.textlog);
         free(s.captures_dir);
