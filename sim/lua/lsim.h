@@ -19,6 +19,7 @@
 
 #include "check/capture.h"
 #include "check/evlog.h"
+#include "check/sidecar.h"
 #include "kernel/kernel.h"
 #include "lua/catalogue.h"
 #include "lua/scenario.h"
@@ -85,6 +86,7 @@ typedef struct sim_scn {
     sim_lice_t     *ice;            /* RTCSockets and STUN servers */
     sim_lsock_t    *sockets;        /* open UDP sockets */
     FILE           *keylog;         /* dtls-keys.log, once a line came (lua_net.c) */
+    sim_sidecar_t  *sidecar;        /* sidecar.json's collector (check/sidecar.h); NULL in a header read */
 
     sim_lmedia_t   *media;          /* RTCMediaSessions and local media (lua_media.c) */
     sim_lslot_t    *slots;          /* what the userdata's handles name (lsim.c) */
@@ -200,6 +202,9 @@ sim_time_t sim_lua_time(lua_State *L, int idx, const char *what);
 /* Record an event from the scenario; src and name as given. */
 void       sim_scn_event(sim_scn_t *s, const char *src, const char *name,
                          const sim_evarg_t *args, size_t nargs);
+/* ... an event of host's spec objects: also the sidecar's (check/sidecar.h). */
+void       sim_scn_host_event(sim_scn_t *s, const char *host, const char *name,
+                              const sim_evarg_t *args, size_t nargs);
 
 /* The C work one Lua instruction stands for in the instruction bound:
  * bytes scanned, copied or allocated, or steps of the pattern matcher

@@ -37,6 +37,7 @@ typedef struct lconn {
     rtcsim_connection_t *c;
     struct sim_lice  *li;               /* the RTCSocket it was made on */
     int               ref;              /* registry ref to its userdata */
+    sim_sidecar_conn_t *side;           /* its record in sidecar.json */
     struct lconn     *next;
 } lconn_t;
 
@@ -246,7 +247,7 @@ void sim_lua_ice_log(sim_scn_t *s, const char *host, const char *cid, const rtcs
         args[n++] = SIM_EVS("profile", ev->text);
     if (ev->type == RTCSIM_ICE_DTLS_FAILED)
         args[n++] = SIM_EVS("reason", ev->text);
-    sim_scn_event(s, host, event_names[ev->type], args, n);
+    sim_scn_host_event(s, host, event_names[ev->type], args, n);
 }
 
 static void on_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t *ev)
@@ -259,6 +260,8 @@ static void on_event(void *arg, rtcsim_connection_t *c, const rtcsim_ice_event_t
     lconn_t *lc = sim_ice_connection_user(impl_of(li), c);
     if (!lc)
         return;
+    if (ev->type == RTCSIM_ICE_CANDIDATE)
+        sim_sidecar_candidate(lc->side, &ev->local);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lc->ref);
     lua_getiuservalue(L, -1, 1);
     lua_remove(L, -2);
@@ -475,6 +478,7 @@ static int l_connection(lua_State *L)
         return luaL_error(L, "RTCConnection: %s", err);
     }
     lc->li = li;
+    lc->side = sim_sidecar_connection(sim_scn_get(L)->sidecar, li->host, conn_id(li, lc->c), !rp);
     lc->next = li->conns;
     li->conns = lc;
     sim_lobj_push_ptr(L, MT_CONN, lc);
@@ -503,6 +507,7 @@ static int m_get_local_description(lua_State *L)
         return luaL_error(L, "getLocalDescription: out of memory (the DTLS certificate)");
     if (rc < 0)
         return sim_lua_impl_error(L, impl_of(lc->li), "getLocalDescription", rc, "");
+    sim_sidecar_description(lc->side, &d);
     sim_lua_push_description(L, &d);
     return 1;
 }

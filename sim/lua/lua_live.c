@@ -34,6 +34,7 @@ typedef struct lconn {
     char             id[16];        /* the harness's name for it ("c1") */
     char             cid[RTCSIM_ID_MAX + 1];   /* its connection-id */
     int              ref;           /* registry ref to its userdata */
+    sim_sidecar_conn_t *side;       /* its record in sidecar.json */
     struct lconn    *next;
 } lconn_t;
 
@@ -300,6 +301,8 @@ static int dispatch(lua_State *L)
     }
     lua_settop(L, top);
     sim_lua_ice_log(r->s, sim_host_name(r->h), c->cid, &e);
+    if (e.type == RTCSIM_ICE_CANDIDATE)
+        sim_sidecar_candidate(c->side, &e.local);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
     lua_getiuservalue(L, -1, 1);
     char handler[32];
@@ -539,6 +542,7 @@ int sim_lua_live_connection(lua_State *L)
         return luaL_error(L, "RTCConnection: live host %s (%s) gave the answer connection-id '%s', "
                              "not the offer's '%s'", sim_host_name(r->h), r->name, cid, remote.id);
     snprintf(c->cid, sizeof c->cid, "%s", cid);
+    c->side = sim_sidecar_connection(r->s->sidecar, sim_host_name(r->h), c->cid, !answerer);
     lua_settop(L, top);
     return 1;
 }
@@ -620,6 +624,7 @@ static int m_get_local_description(lua_State *L)
         return luaL_error(L, "getLocalDescription: live host %s (%s) answered without a description",
                           sim_host_name(c->r->h), c->r->name);
     sim_lua_to_description(L, t, &d);   /* its description, held to the spec's keys */
+    sim_sidecar_description(c->side, &d);
     sim_lua_push_description(L, &d);
     return 1;
 }

@@ -1275,6 +1275,20 @@ static const rtcsim_desc_filter_t *parse_filter(lua_State *L, int idx, const cha
     return &fb->f;
 }
 
+/* The whole local description on top, as the page read it, for
+ * sidecar.json; its encoding charged as the C work it is. */
+static void sidecar_media(lua_State *L, lsession_t *ls)
+{
+    size_t len;
+    char err[256];
+    char *json = sim_json_encode(L, -1, &len, err, sizeof err);
+    if (!json)
+        return;     /* provably unreachable: the binding's own table of strings and numbers */
+    sim_sidecar_media(ls->s->sidecar, ls->host, ls, json, len);
+    free(json);
+    sim_scn_charge(L, (double)len / SIM_WORK_PER_INSTR, "getLocalDescription: %zu bytes", len);
+}
+
 static int push_description(lua_State *L, bool remote, const char *what)
 {
     lsession_t *ls = check_session(L);
@@ -1288,6 +1302,8 @@ static int push_description(lua_State *L, bool remote, const char *what)
         lua_setfield(L, -2, d[i].id);
     }
     sim_json_mark(L, "object");
+    if (!remote && (!f || (!f->msid && !f->connection_id)))   /* the whole description */
+        sidecar_media(L, ls);
     return 1;
 }
 
@@ -1922,7 +1938,7 @@ static void log_event(lsession_t *ls, const rtcsim_media_event_t *ev)
         break;    default:        /* out-of-range types never get here: media_host.c refuses them */
         break;
     }
-    sim_scn_event(ls->s, ls->host, event_names[ev->type], args, n);
+    sim_scn_host_event(ls->s, ls->host, event_names[ev->type], args, n);
 }
 
 /* Push handler `name` of the object on top (replacing it); false (and

@@ -459,6 +459,7 @@ static int l_host(lua_State *L)
     sim_host_t *h = sim_host_new(s->net, name, err, sizeof err);
     if (!h)
         return luaL_error(L, "net.host: %s", err);
+    sim_sidecar_host(s->sidecar, name);
     if (impl)
         sim_lua_set_host_impl(L, h, impl);
     bool control = false;
@@ -512,6 +513,7 @@ static int host_interface(lua_State *L)
     sim_iface_t *i = sim_iface_new(h, name, sn, ip, lpp, err, sizeof err);
     if (!i)
         return luaL_error(L, "interface %s.%s: %s", sim_host_name(h), name, err);
+    sim_sidecar_address(sim_scn_get(L)->sidecar, sim_host_name(h), ip);
     sim_lobj_push_ptr(L, MT_IFACE, i);
     return 1;
 }
@@ -560,6 +562,7 @@ static int iface_set_address(lua_State *L)
     char err[256];
     if (sim_iface_set_ip(i, ip, err, sizeof err) < 0)
         return luaL_error(L, "set_address: %s", err);
+    sim_sidecar_address(sim_scn_get(L)->sidecar, sim_host_name(sim_iface_host(i)), ip);
     return 0;
 }
 

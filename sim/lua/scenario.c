@@ -77,6 +77,15 @@ void sim_scn_event(sim_scn_t *s, const char *src, const char *name, const sim_ev
     sim_evlog_emit(s->log, sim_now(s->k), src, name, args, nargs);
 }
 
+void sim_scn_host_event(sim_scn_t *s, const char *host, const char *name, const sim_evarg_t *args,
+                        size_t nargs)
+{
+    size_t n = sim_evlog_count(s->log);
+    sim_scn_event(s, host, name, args, nargs);
+    if (sim_evlog_count(s->log) > n)        /* kept: not past the log's bound */
+        sim_sidecar_event(s->sidecar, host, n);
+}
+
 static int traceback(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
@@ -195,7 +204,7 @@ static void trip_memory(sim_scn_t *s, lua_State *L, int level)
 static size_t c_bytes(const sim_scn_t *s)
 {
     return sim_kernel_bytes(s->k) + sim_evlog_bytes(s->log) + s->timer_bytes + s->held_bytes +
-           (s->net ? sim_net_bytes(s->net) : 0);
+           sim_sidecar_bytes(s->sidecar) + (s->net ? sim_net_bytes(s->net) : 0);
 }
 
 /* The network's bound (sim_net_set_bound): a datagram or an ICE agent's
@@ -554,12 +563,21 @@ char *sim_catalogue_path(const char *path)
     return rc ? d : beside_file(path, "coverage.txt");
 }
 
-static void finish(sim_scn_t *s, sim_result_t *r)
+static void finish(sim_scn_t *s, const char *id, sim_result_t *r)
 {
     char *path = NULL;
     if (s->out_dir && asprintf(&path, "%s/events.jsonl", s->out_dir) >= 0) {
         FILE *f = fopen(path, "w");
         if (!f || sim_evlog_write(s->log, f) < 0 || fclose(f) != 0) {
+            sim_strcatf(&r->messages, "cannot write %s: %s", path, strerror(errno));
+            r->verdict = SIM_ERROR;
+        }
+        free(path);
+    }
+    /* a failed or errored run too: it is the one a user wants to replay */
+    path = NULL;
+    if (s->out_dir && asprintf(&path, "%s/sidecar.json", s->out_dir) >= 0) {
+        if (sim_sidecar_write(s->sidecar, s->log, id, s->seed, path) < 0) {
             sim_strcatf(&r->messages, "cannot write %s: %s", path, strerror(errno));
             r->verdict = SIM_ERROR;
         }
@@ -586,6 +604,7 @@ static void close_run(sim_scn_t *s)
     sim_vdet_bind(NULL);
     sim_net_free(s->net);
     sim_evlog_free(s->log);
+    sim_sidecar_free(s->sidecar);
     sim_kernel_free(s->k);
     if (s->textlog)
         fclose(s->textlog);
@@ -685,6 +704,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     }
     sim_kernel_set_max_pending(s.k, DEFAULT_PENDING);
     sim_evlog_set_max_bytes(s.log, DEFAULT_LOG_BYTES);
+    s.sidecar = sim_sidecar_new(s.k);   /* NULL: the run ends in error at its writing */
     s.net = sim_net_new(s.k, s.log);
     sim_rng_init(&s.lua_rng, s.seed, "lua:math.random");
     sim_vdet_bind(s.k);
@@ -701,6 +721,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
         sim_vdet_bind(NULL);
         sim_net_free(s.net);
         sim_evlog_free(s.log);
+        sim_sidecar_free(s.sidecar);
         sim_kernel_free(s.k);
         fclose(s.textlog);
         free(s.captures_dir);
@@ -770,7 +791,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     r->seed = s.seed;
     /* scenario{} without a name leaves its path as the title: show the id */
     r->title = strdup(s.title && strcmp(s.title, path) != 0 ? s.title : id);
-    finish(&s, r);
+    finish(&s, id, r);
 
     close_run(&s);
 }
