@@ -61,7 +61,7 @@ STATISTICAL := scenarios/net/lossy-echo.lua scenarios/net/burst-loss.lua scenari
 SWEEP_SEEDS ?= 1..100
 JOBS        ?= $(shell nproc)
 
-.PHONY: all deps run test seam unit cli scenarios lint determinism sweep abi interop interop-long bench asan clean \
+.PHONY: all deps run test seam unit cli scenarios lint replay determinism sweep abi interop interop-long bench asan clean \
         impl impl-check install uninstall mutants
 
 all: $(BUILD)/rtcsim $(BUILD)/ref.so $(TESTS) $(BUILD)/tests/bench $(BUILD)/rtcsim-nice \
@@ -85,7 +85,7 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory seam unit cli scenarios lint determinism sweep abi
+	@$(MAKE) --no-print-directory seam unit cli scenarios lint replay determinism sweep abi
 	@$(MAKE) --no-print-directory impl-check
 	@$(MAKE) --no-print-directory interop
 	@$(BUILD)/rtcsim coverage $(SCENARIOS) >reports/coverage.txt && sed -n '/^share covered/,$$p' reports/coverage.txt
@@ -116,6 +116,12 @@ scenarios: $(BUILD)/rtcsim
 # decrypted twin rebuilt from its key log alone equal to the harness's.
 lint: $(BUILD)/rtcsim
 	@tests/lint_check.sh $(BUILD)/rtcsim reports/test-a
+
+# rtcsim replay as a user runs it (issue 13, docs/replay.md): a suite capture
+# replayed against ref/ (built in and through the ABI), bad input, and the
+# real captures of ../shared/captures as tests/replay_shared.expected says.
+replay: $(BUILD)/rtcsim $(BUILD)/ref.so
+	@tests/replay_check.sh $(BUILD)/rtcsim reports/test-a
 
 # Every scenario runs twice; the report folders must be byte-identical.
 determinism: $(BUILD)/rtcsim

@@ -12,6 +12,7 @@
  * or a scenario that could not run (script error, missing file, topology
  * error, unreadable golden, killed), or the report could not be written.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,6 +33,7 @@
 #include "host/impl.h"
 #include "cmd/results.h"
 #include "lua/scenario.h"
+#include "replay/player.h"
 
 #define DEFAULT_OUT     "reports/run"
 #define DEFAULT_TIMEOUT 600
@@ -44,6 +46,7 @@ static const char usage[] =
     "       rtcsim merge --out DIR SHARD_DIR...\n"
     "       rtcsim coverage [--json] [--catalogue FILE] [PATH...]\n"
     "       rtcsim lint [--json] [--junit FILE] FILE...\n"
+    "       rtcsim replay TRACE --side ADDR[:PORT] [options]\n"
     "       rtcsim --help\n"
     "\n"
     "run: runs Lua scenarios (files, or folders searched for *.lua) in the\n"
@@ -109,6 +112,11 @@ static const char usage[] =
     "TURN, DTLS, RTP, RTCP, RFC 4733) and names each finding with the packet,\n"
     "time, flow, RFC section and severity; exit 0 clean, 1 errors found, 2 bad\n"
     "usage or unreadable file (rtcsim lint --help).\n"
+    "\n"
+    "replay: plays the recorded side ADDR of a capture to an implementation in\n"
+    "the simulator (ref/, or the first --impl) at the recorded times: checks\n"
+    "re-signed, a fresh DTLS handshake, the media re-protected (docs/replay.md;\n"
+    "rtcsim replay --help).\n"
     "\n"
     "exit status: 0 all passed, 1 a scenario failed,\n"
     "             2 bad usage or a scenario that could not run\n"
@@ -609,6 +617,315 @@ static void args_free(args_t *a)
     free(a->programs);
 }
 
+static int run_files(args_t *ap, sim_paths_t *filesp, int rc);
+
+
+static const char replay_usage[] =
+    "usage: rtcsim replay TRACE --side ADDR[:PORT] [options]\n"
+    "\n"
+    "Plays the recorded side ADDR of TRACE (pcap or pcapng) to an implementation\n"
+    "under test (ref/, or the first --impl) that takes the other side's place,\n"
+    "through the simulator, at the recorded relative times: its ICE checks are\n"
+    "re-signed with the new session's credentials (transaction ids kept), the\n"
+    "implementation's checks are answered, a fresh DTLS-SRTP handshake is made,\n"
+    "and the trace's RTP/RTCP (decrypted with its keys) is re-protected under the\n"
+    "new keys. The run is a scenario (OUT/NAME.lua, report in OUT/NAME/), and the\n"
+    "implementation's own capture is linted after it.\n"
+    "\n"
+    "options:\n"
+    "  --side ADDR[:PORT]  the recorded side to play (IPv6 as [ADDR]:PORT)\n"
+    "  --sidecar FILE      the run's sidecar.json (descriptions, roles, events);\n"
+    "                      default: sidecar.json beside TRACE, if there\n"
+    "  --keylog FILE       NSS key log of the trace's DTLS; default: dtls-keys.log\n"
+    "                      beside TRACE, if there\n"
+    "  --srtp-keys FILE    SRTP keys by sender instead (rtcsim lint --help)\n"
+    "  --credentials FILE  the trace's ICE credentials ('ice UFRAG PASSWORD'):\n"
+    "                      its checks must validate under them\n"
+    "  --encrypted         RTP on flows without ICE or DTLS is SRTP too\n"
+    "  --media FILE        the side's media description (JSON, the spec's keys, by\n"
+    "                      track id), when there is no sidecar\n"
+    "  --role ROLE         controlling or controlled: the side's ICE role, when\n"
+    "                      the trace holds none of its checks and no sidecar says\n"
+    "  --impl PATH.so      the implementation under test (default ref/)\n"
+    "  --seed N            root seed (default 1)\n"
+    "  --out DIR           report folder (default reports/replay)\n"
+    "  --timeout S         wall-clock seconds before the run is killed\n"
+    "\n"
+    "Exit status: 0 the implementation passed and its capture is clean, 1 it\n"
+    "failed or its capture has lint errors, 2 bad usage or input (a file that\n"
+    "is not a capture, a side not in it, keys or credentials that do not\n"
+    "match: the message names the file and the packet).\n";
+
+/* PATH's folder with name, if that file is there (NULL otherwise). */
+static char *beside(const char *path, const char *name)
+{
+    const char *slash = strrchr(path, '/');
+    char *p;
+    if (asprintf(&p, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, name) < 0)
+        sim_cmd_nomem("a path");
+    if (access(p, R_OK) == 0)
+        return p;
+    free(p);
+    return NULL;
+}
+
+/* The folder of Lua shared by require(), beside this executable's build
+ * folder (build/rtcsim -> scenarios/lib): the replay's page is there. */
+static char *find_lib_dir(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char *d;
+    if (asprintf(&d, "%s/../scenarios/lib", exe) < 0)
+        sim_cmd_nomem("a path");
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/replay.lua", d);
+    if (access(probe, R_OK) == 0)
+        return d;
+    free(d);
+    return NULL;
+}
+
+static int lint_outputs(const char *dir, const char *keylog);
+
+/* The replay's own account (replay.lua's log lines: what was played,
+ * what not and why, the player's and the IUT's counters). */
+static void print_log(const char *dir)
+{
+    char path[4200], line[8192];
+    snprintf(path, sizeof path, "%s/log.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f))
+        fputs(line, stdout);
+    fclose(f);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(replay_usage, stdout);
+            return 0;
+        }
+    args_t a = { .out = "reports/replay", .jobs = 1, .timeout = DEFAULT_TIMEOUT };
+    sim_replay_files_t f = { 0 };
+    static const char *const own[] = { "--side", "--sidecar", "--keylog", "--srtp-keys", "--credentials",
+                                       "--role", "--media", NULL };
+    const char **vals[] = { &f.side, &f.sidecar, &f.keylog, &f.srtp_keys, &f.credentials, &f.role, &f.media };
+    static const char *const refused[] = { "--seeds", "--shard", "--jobs", "--captures", "--update-captures",
+                                           "--allow-program", NULL };
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    if (!rest)
+        sim_cmd_nomem("the arguments");
+    int nrest = 0, rc = 0;
+    for (int i = 0; rc == 0 && i < argc; i++) {
+        const char *arg = argv[i], *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        int k = 0;
+        while (own[k] && (strlen(own[k]) != len || strncmp(own[k], arg, len) != 0))
+            k++;
+        int r = 0;
+        while (refused[r] && (strlen(refused[r]) != len || strncmp(refused[r], arg, len) != 0))
+            r++;
+        if (own[k]) {
+            const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v)
+                rc = bad_usage("replay: option '%s' needs a value", own[k]);
+            else if (*vals[k])
+                rc = bad_usage("replay: option '%s' given twice", own[k]);
+            else
+                *vals[k] = v;
+        } else if (refused[r]) {
+            rc = bad_usage("replay: option '%s' is for rtcsim run", refused[r]);
+        } else if (strcmp(arg, "--encrypted") == 0) {
+            f.encrypted = true;
+        } else {
+            rest[nrest++] = argv[i];
+        }
+    }
+    if (rc == 0)
+        rc = parse_args(nrest, rest, false, &a);
+    free(rest);
+    if (rc == 0 && a.paths.n != 1)
+        rc = bad_usage("%s", "replay: give one TRACE (rtcsim replay --help)");
+    if (rc == 0 && !f.side)
+        rc = bad_usage("%s", "replay: --side ADDR[:PORT] is required: the recorded side to play");
+    if (rc == 0 && f.keylog && f.srtp_keys)
+        rc = bad_usage("%s", "replay: --keylog and --srtp-keys: give one of them");
+    if (rc == 0 && f.role && strcmp(f.role, "controlling") != 0 && strcmp(f.role, "controlled") != 0)
+        rc = bad_usage("replay: --role '%s': controlling or controlled", f.role);
+    if (rc == 0 && a.o.nimpls > 1)
+        rc = bad_usage("%s", "replay: one --impl: the implementation under test");
+    char *auto_sidecar = NULL, *auto_keylog = NULL, *lib = NULL;
+    if (rc == 0) {
+        f.trace = a.paths.v[0];
+        if (!f.sidecar && (auto_sidecar = beside(f.trace, "sidecar.json"))) {
+            f.sidecar = auto_sidecar;
+            fprintf(stderr, "rtcsim replay: using %s (beside the trace)\n", f.sidecar);
+        }
+        if (!f.keylog && !f.srtp_keys && (auto_keylog = beside(f.trace, "dtls-keys.log"))) {
+            f.keylog = auto_keylog;
+            fprintf(stderr, "rtcsim replay: using %s (beside the trace)\n", f.keylog);
+        }
+        const char *check[] = { f.trace, f.sidecar, f.keylog, f.srtp_keys, f.credentials, f.media };
+        static const char *const what[] = { "TRACE", "--sidecar", "--keylog", "--srtp-keys", "--credentials",
+                                            "--media" };
+        for (int i = 0; rc == 0 && i < 6; i++)
+            if (check[i] && access(check[i], R_OK) != 0) {
+                fprintf(stderr, "rtcsim replay: %s %s: %s\n", what[i], check[i], strerror(errno));
+                rc = 2;
+            }
+    }
+    /* the trace read once here, so that bad input is exit 2 with its
+     * message, before a report folder exists */
+    if (rc == 0) {
+        char err[4800];
+        sim_lint_cred_t *creds = NULL;
+        size_t ncreds = 0;
+        sim_player_t *p = NULL;
+        if (f.credentials && sim_lint_cred_read(&creds, &ncreds, f.credentials, err, sizeof err) < 0)
+            rc = 2;
+        if (rc == 0) {
+            sim_player_opts_t po = { .trace = f.trace, .side = f.side, .keylog = f.keylog, .srtp_keys = f.srtp_keys,
+                                     .creds = creds, .ncreds = ncreds, .encrypted = f.encrypted };
+            if (!(p = sim_player_load(&po, err, sizeof err)))
+                rc = 2;
+        }
+        if (rc == 0 && !sim_player_role(p) && !f.sidecar && !f.role) {
+            snprintf(err, sizeof err, "%s: no ICE check from %s and no sidecar: say --role controlling or "
+                     "--role controlled", f.trace, f.side);
+            rc = 2;
+        }
+        if (rc)
+            fprintf(stderr, "rtcsim replay: %s\n", err);
+        sim_player_free(p);
+        free(creds);
+    }
+    if (rc == 0 && !(lib = find_lib_dir())) {
+        fprintf(stderr, "rtcsim replay: cannot find scenarios/lib/replay.lua beside this rtcsim (run the one "
+                        "built in the source tree, build/rtcsim)\n");
+        rc = 2;
+    }
+    char *stub = NULL, *name = NULL, *run_dir = NULL;
+    if (rc == 0) {
+        const char *base = strrchr(f.trace, '/');
+        base = base ? base + 1 : f.trace;
+        size_t bl = strlen(base);
+        static const char *const ext[] = { ".pcapng", ".pcap", NULL };
+        for (int i = 0; ext[i]; i++)
+            if (bl > strlen(ext[i]) && strcmp(base + bl - strlen(ext[i]), ext[i]) == 0) {
+                bl -= strlen(ext[i]);
+                break;
+            }
+        if (asprintf(&name, "%.*s", (int)bl, base) < 0 || asprintf(&stub, "%s/%s.lua", a.out, name) < 0 ||
+            asprintf(&run_dir, "%s/%s", a.out, name) < 0)
+            sim_cmd_nomem("a path");
+        FILE *sf = make_out(a.out) == 0 ? fopen(stub, "w") : NULL;
+        if (!sf) {
+            fprintf(stderr, "rtcsim replay: cannot write %s: %s\n", stub, strerror(errno));
+            rc = 2;
+        } else {
+            /* the scenario run: keep it, it can go into scenarios/ as a
+             * regression test once its files are under captures/ */
+            fprintf(sf, "-- written by rtcsim replay (docs/replay.md)\n"
+                        "scenario { name = \"replay: %s as %s\", seed = 1 }\n"
+                        "require(\"replay\") { command = true }\n", base, f.side);
+            if (fclose(sf) != 0) {
+                fprintf(stderr, "rtcsim replay: cannot write %s\n", stub);
+                rc = 2;
+            }
+        }
+    }
+    sim_paths_t files = { 0 };
+    if (rc == 0 && sim_paths_add(&files, stub) < 0)
+        sim_cmd_nomem("the run list");
+    if (rc == 0) {
+        a.o.replay = &f;
+        a.o.lib_dir = lib;
+        rc = run_files(&a, &files, 0);
+        print_log(run_dir);
+        char keys[4200];
+        snprintf(keys, sizeof keys, "%s/dtls-keys.log", run_dir);
+        int lr = lint_outputs(run_dir, access(keys, R_OK) == 0 ? keys : NULL);
+        if (lr > rc)
+            rc = lr;
+    } else {
+        args_free(&a);
+    }
+    free(auto_sidecar);
+    free(auto_keylog);
+    free(lib);
+    free(stub);
+    free(name);
+    free(run_dir);
+    return rc;
+}
+
+static int cmp_str(const void *x, const void *y) { return strcmp(*(char *const *)x, *(char *const *)y); }
+
+/* The implementation's own output, linted (docs/lint.md): each capture
+ * the replay wrote (not the decrypted twins), with the run's key log. */
+static int lint_outputs(const char *dir, const char *keylog)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "rtcsim replay: %s: no report folder\n", dir);
+        return 2;
+    }
+    sim_paths_t caps = { 0 };
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && strcmp(e->d_name + l - 5, ".pcap") == 0 && !strstr(e->d_name, ".decrypted.")) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            if (sim_paths_add(&caps, p) < 0)
+                sim_cmd_nomem("the captures");
+        }
+    }
+    closedir(d);
+    qsort(caps.v, caps.n, sizeof *caps.v, cmp_str);
+    /* the IUT's address on replay.lua's LAN: its packets are judged, the
+     * trace's own (as the player played them) are rtcsim lint TRACE's */
+    sim_trace_addr_t iut = { .family = 4, .ip = { 192, 0, 2, 2 } };
+    sim_lint_opts_t lo = { .quiet_info = true, .only_from = &iut };
+    sim_lint_t *l = sim_lint_new(&lo);
+    if (!l)
+        sim_cmd_nomem("the lint");
+    char err[4200];
+    int rc = 0;
+    if (keylog && sim_lint_load_keylog(l, keylog, err, sizeof err) < 0) {
+        fprintf(stderr, "rtcsim replay: %s\n", err);
+        rc = 2;
+    }
+    for (size_t i = 0; rc == 0 && i < caps.n; i++)
+        if (sim_lint_file(l, caps.v[i], err, sizeof err) < 0) {
+            fprintf(stderr, "rtcsim replay: %s\n", err);
+            rc = 2;
+        }
+    if (rc == 0) {
+        printf("lint of the implementation's capture%s (%zu, docs/lint.md):\n", caps.n == 1 ? "" : "s", caps.n);
+        sim_lint_write_text(l, stdout);
+        if (sim_lint_count_others(l))
+            printf("(%llu findings on the trace's own packets as the player sent them are not the "
+                   "implementation's: rtcsim lint TRACE lists them)\n", (unsigned long long)sim_lint_count_others(l));
+        if (sim_lint_count(l, SIM_LINT_ERROR))
+            rc = 1;
+    }
+    sim_lint_free(l);
+    sim_paths_free(&caps);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     args_t a = { .out = DEFAULT_OUT, .jobs = 1, .timeout = DEFAULT_TIMEOUT };
@@ -624,6 +941,15 @@ static int cmd_run(int argc, char **argv)
     for (size_t i = 0; rc == 0 && i < a.paths.n; i++)
         if (sim_paths_collect(a.paths.v[i], &files, stderr) < 0)
             rc = 2;
+    return run_files(&a, &files, rc);
+}
+
+/* Run the scenario files (the list is freed, and a's): the report folder,
+ * the children, the summary. rc: an error before (then nothing runs). */
+static int run_files(args_t *ap, sim_paths_t *filesp, int rc)
+{
+    args_t a = *ap;
+    sim_paths_t files = *filesp;
     if (rc == 0 && files.n == 0) {
         fprintf(stderr, "rtcsim: no scenario (*.lua) found in the given paths\n");
         rc = 2;
@@ -878,6 +1204,8 @@ int main(int argc, char **argv)
         return cmd_merge(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "coverage") == 0)
         return sim_cmd_coverage(argc - 2, argv + 2, stdout, stderr);
+    if (argc >= 2 && strcmp(argv[1], "replay") == 0)
+        return cmd_replay(argc - 2, argv + 2);
     if (argc >= 2 && strcmp(argv[1], "lint") == 0)
         return sim_cmd_lint(argc - 2, argv + 2, stdout, stderr);
     if (argc < 2)

@@ -107,6 +107,7 @@ typedef struct sim_scn {
     bool            header_done;    /* ... and it was */
     struct sim_lrun *runs;          /* net.host{run=}: live hosts (lua_live.c) */
     struct sim_lives *lives;        /* their programs, once started */
+    struct sim_lreplay *replays;    /* net.trace: the traces loaded and their players */
 } sim_scn_t;
 
 /* ---- live hosts (lua_live.c, sim/host/live.h) ------------------------------ */
@@ -250,6 +251,8 @@ rtcsim_connection_t *sim_lua_check_connection(lua_State *L, int idx, const sim_i
 void              sim_lua_push_connection(lua_State *L, const sim_impl_t *impl, rtcsim_connection_t *c);
 void              sim_lua_connection_poke(const sim_impl_t *impl, rtcsim_connection_t *c);
 void sim_lua_open_stun(lua_State *L);       /* stun: messages for misbehaving peers */
+void sim_lua_open_replay(lua_State *L);     /* net.trace: rtcsim replay's player (lua_replay.c) */
+void sim_lua_replay_free(sim_scn_t *s);
 /* MediaStreamTrack, MediaStream, host:RTCMediaSession; freed before the
  * RTCConnections the sessions use (sim_lua_ice_free). */
 void sim_lua_open_media(lua_State *L);

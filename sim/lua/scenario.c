@@ -598,6 +598,7 @@ static void close_run(sim_scn_t *s)
     sim_lua_timers_free(s);
     sim_lua_net_free(s);
     sim_lua_media_free(s);     /* detaches from the connections: before them */
+    sim_lua_replay_free(s);    /* the players hold host sockets and a DTLS endpoint */
     sim_lua_ice_free(s);
     sim_lua_expects_free(s);
     sim_lobj_free(s);
@@ -644,6 +645,7 @@ static void open_sandbox(lua_State *L)
     sim_lua_open_ice(L);
     sim_lua_open_media(L);
     sim_lua_open_stun(L);
+    sim_lua_open_replay(L);
     sim_lua_open_sandbox(L);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
@@ -688,7 +690,7 @@ void sim_scenario_run(const char *path, const char *id, const char *out_dir,
     free(logpath);
 
     s.captures_dir = derive_captures_dir(path, o);
-    s.lib_dir = derive_lib_dir(path);
+    s.lib_dir = o->lib_dir ? strdup(o->lib_dir) : derive_lib_dir(path);
     s.k = sim_kernel_new(s.seed);
     s.log = sim_evlog_new();
     if (!s.k || !s.log) {

@@ -16,6 +16,16 @@
  * says why. */
 typedef enum sim_verdict { SIM_PASS = 0, SIM_FAIL = 1, SIM_ERROR = 2, SIM_SKIP = 3 } sim_verdict_t;
 
+/* rtcsim replay's files (docs/replay.md), read by the run's
+ * net.trace{ command = true }. */
+typedef struct sim_replay_files {
+    const char *trace, *side;
+    const char *keylog, *srtp_keys, *credentials, *sidecar;   /* NULL: none */
+    const char *role;               /* --role: the side's ICE role when the trace has none */
+    const char *media;              /* --media: the side's media description (JSON), or NULL */
+    bool        encrypted;
+} sim_replay_files_t;
+
 typedef struct sim_run_opts {
     bool        seed_set;           /* --seed given: overrides scenario{seed=} */
     uint64_t    seed;
@@ -29,6 +39,8 @@ typedef struct sim_run_opts {
      * start on a live host (net.host{run=}); none: no live hosts */
     const char *const *programs;
     size_t      nprograms;
+    const sim_replay_files_t *replay;   /* rtcsim replay: its files; NULL otherwise */
+    const char *lib_dir;            /* where require() looks; NULL: derived from the path */
 } sim_run_opts_t;
 
 /* One expect.measure, as checked: the report summarises these over seeds

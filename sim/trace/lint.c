@@ -127,6 +127,7 @@ struct sim_lint {
     core_flow_t    *hash[FLOW_HASH];
     core_flow_t    *lru_head, *lru_tail;
     size_t          nflows;
+    uint64_t        others;             /* findings left out by opts.only_from */
 };
 
 const char *sim_lint_sev_name(sim_lint_sev_t s)
@@ -180,6 +181,13 @@ void sim_lint_report(sim_lint_t *l, const sim_lint_pkt_t *p, sim_lint_flow_t *fl
     file_rec_t *fr = l->cur;
     if (!fr)
         return;
+    if (p && l->opts.only_from) {
+        const sim_trace_addr_t *from = p->from_a ? &p->flow->a : &p->flow->b, *o = l->opts.only_from;
+        if (from->family != o->family || memcmp(from->ip, o->ip, o->family == 4 ? 4 : 16) != 0) {
+            l->others++;
+            return;
+        }
+    }
     if (p)
         flow = p->flow;
     fr->counts[sev]++;
@@ -230,6 +238,8 @@ uint64_t sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev)
         n += l->files[i].counts[sev];
     return n;
 }
+
+uint64_t sim_lint_count_others(const sim_lint_t *l) { return l->others; }
 
 uint64_t sim_lint_count_code(const sim_lint_t *l, const char *code, uint64_t *first_packet)
 {
@@ -848,15 +858,20 @@ static bool profile_policy(const char *profile, srtp_policy_t *pol, size_t *key,
     return true;
 }
 
-/* The context unprotecting what one side of the flow sends (side 0: a),
- * under its master key and salt (ks: key then salt). */
-static bool side_key(core_flow_t *cf, int side, const char *profile, const uint8_t *ks)
+void sim_lint_srtp_init(void)
 {
     static bool init;
     if (!init) {
         srtp_init();            /* refused only when something in the process got there first: fine */
         init = true;
     }
+}
+
+/* The context unprotecting what one side of the flow sends (side 0: a),
+ * under its master key and salt (ks: key then salt). */
+static bool side_key(core_flow_t *cf, int side, const char *profile, const uint8_t *ks)
+{
+    sim_lint_srtp_init();
     srtp_policy_t pol;
     size_t key, salt;
     if (!profile_policy(profile, &pol, &key, &salt))

@@ -132,6 +132,10 @@ typedef struct sim_lint_opts {
      * player (sim/replay/player.c). NULL: none. */
     void      (*tap)(void *user, const sim_lint_pkt_t *p);
     void       *tap_user;
+    /* Findings only on what this address (any port) sent, and on flows as
+     * a whole; the others are counted (sim_lint_count_others): rtcsim
+     * replay judges the implementation's packets, not the trace's. */
+    const sim_trace_addr_t *only_from;
 } sim_lint_opts_t;
 
 sim_lint_t *sim_lint_new(const sim_lint_opts_t *o);
@@ -149,6 +153,12 @@ bool        sim_lint_has_keylog(const sim_lint_t *l);      /* a key log or --srt
 int         sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen);
 /* The 48-byte master secret the key log gives for a client random, or NULL. */
 const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32]);
+/* libsrtp's srtp_init, once per process for sim/'s users of libsrtp (the
+ * lint, the replay player's endpoint): a second srtp_init would run the
+ * crypto kernel's self-tests again and be refused. (ref/ keeps its own
+ * guard, behind the seam; libsrtp refuses whichever comes second, and
+ * works.) */
+void        sim_lint_srtp_init(void);
 /* DTLS-SRTP keys for f (RFC 5764 s.4.2's layout: client key, server key,
  * client salt, server salt; profile as RFC 5764 s.4.1.2 / RFC 7714 name
  * it): from here on the core authenticates and decrypts the flow's SRTP
@@ -169,6 +179,8 @@ void        sim_lint_write_text(const sim_lint_t *l, FILE *out);
 void        sim_lint_write_json(const sim_lint_t *l, FILE *out);
 int         sim_lint_write_junit(const sim_lint_t *l, const char *path, char *err, size_t errlen);
 uint64_t    sim_lint_count(const sim_lint_t *l, sim_lint_sev_t sev);
+/* Findings left out by only_from. */
+uint64_t    sim_lint_count_others(const sim_lint_t *l);
 /* Findings with this code so far, and the first one's packet (0: none). */
 uint64_t    sim_lint_count_code(const sim_lint_t *l, const char *code, uint64_t *first_packet);
 
