@@ -135,6 +135,12 @@ bool        sim_lint_has_keylog(const sim_lint_t *l);      /* a key log or --srt
 int         sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen);
 /* The 48-byte master secret the key log gives for a client random, or NULL. */
 const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32]);
+/* libsrtp's srtp_init, once per process for sim/'s users of libsrtp (the
+ * lint, the replay player's endpoint): a second srtp_init would run the
+ * crypto kernel's self-tests again and be refused. (ref/ keeps its own
+ * guard, behind the seam; libsrtp refuses whichever comes second, and
+ * works.) */
+void        sim_lint_srtp_init(void);
 /* DTLS-SRTP keys for f (RFC 5764 s.4.2's layout: client key, server key,
  * client salt, server salt; profile as RFC 5764 s.4.1.2 / RFC 7714 name
  * it): from here on the core authenticates and decrypts the flow's SRTP
