@@ -146,6 +146,21 @@ static void world_free(world_t *w)
     sim_kernel_free(w->k);
 }
 
+/* A world on the heap (it holds the transcript) begun, and ended. */
+static world_t *world_new(uint64_t seed, bool c_ref, bool s_ref, const char *cprof, const char *sprof)
+{
+    world_t *w = malloc(sizeof *w);
+    ck_assert(w != NULL);
+    world_init(w, seed, c_ref, s_ref, cprof, sprof);
+    return w;
+}
+
+static void world_del(world_t *w)
+{
+    world_free(w);
+    free(w);
+}
+
 static sim_dtls_peer_state_t end_state(const end_t *e)
 {
     if (e->peer)
@@ -378,8 +393,7 @@ START_TEST(handshake_and_srtp)
         snprintf(sprof + strlen(sprof), sizeof sprof - strlen(sprof), "%s%s", k ? ":" : "",
                  PROF[(_i + NPROF - 1 - k) % NPROF].name);
     }
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 11, false, false, cprof, sprof);
+    world_t *w = world_new(11, false, false, cprof, sprof);
     sim_dtls_peer_t *c = w->c.peer, *s = w->s.peer;
     ck_assert_ptr_null(sim_dtls_peer_profile(c));
     ck_assert_ptr_null(sim_dtls_peer_remote_fingerprint(c));
@@ -472,8 +486,7 @@ START_TEST(handshake_and_srtp)
     ck_assert(al == pl && memcmp(again, prot, pl) == 0);
     /* too small a buffer: refused, nothing written past it */
     ck_assert_int_eq(sim_dtls_peer_protect(c, false, p, n, prot, n + PROF[_i].rtp_tag - 1, &pl), -1);
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
@@ -487,8 +500,7 @@ END_TEST
  * the wrong tag would each be srtp.auth errors. */
 START_TEST(keys_as_the_lint_derives_them)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 12, false, false, PROF[_i].name, PROF[_i].name);
+    world_t *w = world_new(12, false, false, PROF[_i].name, PROF[_i].name);
     start(w);
     run(w, SIM_SEC(10));
     ck_assert_int_eq(sim_dtls_peer_state(w->c.peer), SIM_DTLS_PEER_CONNECTED);
@@ -540,8 +552,7 @@ START_TEST(keys_as_the_lint_derives_them)
     unlink(keylog);
     unlink(twin);
     unlink(k.path);
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
@@ -551,8 +562,7 @@ END_TEST
  * handshake still completes, by the RFC 6347 s.4.2.4 timer. */
 START_TEST(lost_flights_are_retransmitted)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 13, false, false, NULL, NULL);
+    world_t *w = world_new(13, false, false, NULL, NULL);
     start(w);
     run(w, SIM_SEC(10));
     int total = w->ndg;
@@ -589,8 +599,7 @@ END_TEST
  * 63 + 7 * 60 = 483 s. Before that the client is still trying. */
 START_TEST(handshake_gives_up)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 14, false, false, NULL, NULL);
+    world_t *w = world_new(14, false, false, NULL, NULL);
     w->drop_from_s = true;
     start(w);
     sim_time_t t0 = sim_now(w->k);
@@ -608,8 +617,7 @@ START_TEST(handshake_gives_up)
     static const int at[] = { 0, 1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363, 423 };
     for (int i = 0; i < 13; i++)
         ck_assert_uint_eq(w->c.sent_at[i] - t0, SIM_SEC(at[i]));
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
@@ -617,8 +625,7 @@ END_TEST
 
 static void transcript(uint64_t seed, uint64_t drop, uint8_t **out, size_t *len)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, seed, false, false, NULL, NULL);
+    world_t *w = world_new(seed, false, false, NULL, NULL);
     w->drop = drop;
     start(w);
     run(w, SIM_SEC(60));
@@ -633,8 +640,7 @@ static void transcript(uint64_t seed, uint64_t drop, uint8_t **out, size_t *len)
     *out = malloc(w->loglen);
     memcpy(*out, w->log, w->loglen);
     *len = w->loglen;
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 
 START_TEST(same_seed_same_bytes)
@@ -665,8 +671,7 @@ START_TEST(interop_with_ref)
 {
     int pi = _i & 1;
     bool ref_client = _i & 2;
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 31, ref_client, !ref_client, REF_NAME[pi], REF_NAME[pi]);
+    world_t *w = world_new(31, ref_client, !ref_client, REF_NAME[pi], REF_NAME[pi]);
     end_t *me = ref_client ? &w->s : &w->c, *it = ref_client ? &w->c : &w->s;
     start(w);
     run(w, SIM_SEC(10));
@@ -702,8 +707,7 @@ START_TEST(interop_with_ref)
             ck_assert(len == n && memcmp(buf, p, n) == 0);
         }
     rtc_srtp_free(rs);
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
@@ -721,8 +725,7 @@ START_TEST(bad_arguments)
     ck_assert_int_eq(sim_dtls_peer_new(true, "SRTP_AES128_CM_SHA1_80:", 0, out_cb, NULL, NULL, &p, err, sizeof err),
                      -1);
     /* before keys: nothing protected, nothing unprotected */
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 41, false, false, NULL, NULL);
+    world_t *w = world_new(41, false, false, NULL, NULL);
     uint8_t pk[200], out[400];
     size_t n = rtp(pk, 1, 1, 20), ol;
     const char *why = NULL;
@@ -737,15 +740,13 @@ START_TEST(bad_arguments)
     ck_assert_str_eq(why, "other");
     ck_assert_int_eq(sim_dtls_peer_unprotect(w->s.peer, false, pk, n, out, n - 1, &ol, &why), -1);
     ck_assert_str_eq(why, "other");
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
 START_TEST(no_profile_in_common)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 42, false, false, "SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM");
+    world_t *w = world_new(42, false, false, "SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM");
     start(w);
     run(w, SIM_SEC(10));
     ck_assert_int_eq(sim_dtls_peer_state(w->c.peer), SIM_DTLS_PEER_FAILED);
@@ -764,15 +765,13 @@ START_TEST(no_profile_in_common)
     ck_assert_int_eq(sim_dtls_peer_state(w->c.peer), SIM_DTLS_PEER_FAILED);
     ck_assert_msg(strstr(sim_dtls_peer_error(w->c.peer), "no SRTP protection profile in common"), "%s",
                   sim_dtls_peer_error(w->c.peer));
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 
 START_TEST(garbage_and_misdirected_records)
 {
-    world_t *w = calloc(1, sizeof *w);
-    world_init(w, 43, false, false, NULL, NULL);
+    world_t *w = world_new(43, false, false, NULL, NULL);
     sim_dtls_peer_t *c = w->c.peer, *s = w->s.peer;
     static const uint8_t stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
     static const uint8_t shortrec[12] = { 22, 254, 253 };
@@ -849,8 +848,7 @@ START_TEST(garbage_and_misdirected_records)
     uint8_t p[200];
     srtp_through(c, s, false, p, rtp(p, 7, 7, 40), 16);
     ck_assert_str_eq(sim_dtls_peer_profile(c), "SRTP_AEAD_AES_128_GCM");
-    world_free(w);
-    free(w);
+    world_del(w);
 }
 END_TEST
 

@@ -159,35 +159,33 @@ static X509 *self_signed(EVP_PKEY *key, sim_time_t now)
 
 static int peer_bio_write(BIO *b, const char *data, int len)
 {
-    sim_dtls_peer_t *p = BIO_get_data(b);
     /* OpenSSL writes a datagram at a time (each record it builds for the
      * MTU); the caller sends it or loses it, and a lost flight is the
      * retransmission timer's to mend (RFC 6347 s.4.2.4). */
-    if (len > 0)
-        p->out(p->user, (const uint8_t *)data, (size_t)len);
+    if (len <= 0)
+        return len;
+    sim_dtls_peer_t *p = BIO_get_data(b);
+    p->out(p->user, (const uint8_t *)data, (size_t)len);
     return len;
 }
 
+/* The datagram being handled, whole, once; then "try again". One larger
+ * than OpenSSL's read buffer (16 kB and more of records) is dropped and
+ * counted: cut short it would be records lost. */
 static int peer_bio_read(BIO *b, char *buf, int size)
 {
     sim_dtls_peer_t *p = BIO_get_data(b);
-    BIO_clear_retry_flags(b);
-    if (p->inbox == NULL || size <= 0) {
-        BIO_set_retry_read(b);
-        return -1;
-    }
-    /* whole or not at all: a datagram cut short would be records lost
-     * (one larger than OpenSSL's read buffer, 16 kB and more of records) */
-    if ((size_t)size < p->inbox_len) {
-        p->inbox = NULL;
-        p->ignored++;
-        BIO_set_retry_read(b);
-        return -1;
-    }
-    int n = (int)p->inbox_len;
-    memcpy(buf, p->inbox, p->inbox_len);
+    const uint8_t *d = p->inbox;
+    size_t n = p->inbox_len;
     p->inbox = NULL;
-    return n;
+    BIO_clear_retry_flags(b);
+    if (d && size > 0 && n <= (size_t)size) {
+        memcpy(buf, d, n);
+        return (int)n;
+    }
+    p->ignored += d != NULL;
+    BIO_set_retry_read(b);
+    return -1;
 }
 
 static long peer_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
@@ -389,17 +387,22 @@ int sim_dtls_peer_new(bool client, const char *profiles, sim_time_t now, sim_dtl
     return 0;
 }
 
+static void srtp_drop(srtp_t *s)
+{
+    if (*s)
+        srtp_dealloc(*s);
+    *s = NULL;
+}
+
 void sim_dtls_peer_free(sim_dtls_peer_t *p)
 {
-    if (!p)
+    if (p == NULL)
         return;
-    if (p->tx)
-        srtp_dealloc(p->tx);
-    if (p->rx)
-        srtp_dealloc(p->rx);
-    SSL_free(p->ssl);
+    SSL_free(p->ssl);           /* and its BIO */
     SSL_CTX_free(p->ctx);
     EVP_PKEY_free(p->key);
+    srtp_drop(&p->tx);
+    srtp_drop(&p->rx);
     free(p);
 }
 
@@ -467,6 +470,10 @@ static bool export_keys(sim_dtls_peer_t *p)
     bool ok = srtp_session(s, key[mine], salt[mine], true, &p->tx) &&
               srtp_session(s, key[1 - mine], salt[1 - mine], false, &p->rx);
     memset(km, 0, sizeof km);
+    if (!ok) {
+        srtp_drop(&p->tx);      /* both or neither: protect and profile go by tx */
+        srtp_drop(&p->rx);
+    }
     return ok;
 }
 
@@ -496,35 +503,44 @@ static void handshake_done(sim_dtls_peer_t *p)
     p->state = SIM_DTLS_PEER_CONNECTED;
 }
 
+/* SSL_get_error's answer for rc: 0 (SSL_ERROR_NONE) for done, or
+ * whether OpenSSL only waits for more. */
+static int ssl_outcome(const sim_dtls_peer_t *p, int rc, bool *waiting)
+{
+    int e = rc > 0 ? SSL_ERROR_NONE : SSL_get_error(p->ssl, rc);
+    *waiting = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+    return e;
+}
+
 /* Run OpenSSL on what has come, then take its timer again. */
 static void drive(sim_dtls_peer_t *p)
 {
-    if (p->state == SIM_DTLS_PEER_HANDSHAKING) {
-        int rc = SSL_do_handshake(p->ssl);
-        if (rc == 1) {
+    bool waiting;
+    switch (p->state) {
+    case SIM_DTLS_PEER_HANDSHAKING:
+        if (ssl_outcome(p, SSL_do_handshake(p->ssl), &waiting) == SSL_ERROR_NONE)
             handshake_done(p);
-        } else {
-            int e = SSL_get_error(p->ssl, rc);
-            if (p->no_profile)
-                fail(p, "the ClientHello offered no SRTP protection profile in common (RFC 5764 "
-                        "s.4.1.1): handshake_failure sent");
-            else if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-                fail_ssl(p, "the DTLS handshake failed: a fatal alert or a protocol error");
-        }
-    } else if (p->state == SIM_DTLS_PEER_CONNECTED) {
+        else if (p->no_profile)
+            fail(p, "the ClientHello offered no SRTP protection profile in common (RFC 5764 s.4.1.1): "
+                    "handshake_failure sent");
+        else if (!waiting)
+            fail_ssl(p, "the DTLS handshake failed: a fatal alert or a protocol error");
+        break;
+    case SIM_DTLS_PEER_CONNECTED: {
         /* After the handshake only alerts and a retransmitted last flight
          * (which OpenSSL answers with its own, RFC 6347 s.4.2.4) come
          * here; DTLS-SRTP has no application data (RFC 5764 s.4.1) and
          * any is read and dropped. */
         unsigned char sink[2048];
-        int rc = SSL_read(p->ssl, sink, sizeof sink);
-        if (rc <= 0) {
-            int e = SSL_get_error(p->ssl, rc);
-            if (e == SSL_ERROR_ZERO_RETURN)
-                fail(p, "the peer closed the association (close_notify)");
-            else if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
-                fail_ssl(p, "the association failed: a fatal alert or a protocol error");
-        }
+        int e = ssl_outcome(p, SSL_read(p->ssl, sink, sizeof sink), &waiting);
+        if (e == SSL_ERROR_ZERO_RETURN)
+            fail(p, "the peer closed the association (close_notify)");
+        else if (e != SSL_ERROR_NONE && !waiting)
+            fail_ssl(p, "the association failed: a fatal alert or a protocol error");
+        break;
+    }
+    default:
+        break;
     }
     ERR_clear_error();
     struct timeval left;
