@@ -356,7 +356,10 @@ int sim_dtls_peer_new(bool client, const char *profiles, sim_time_t now, sim_dtl
             what = "the DTLS endpoint";
             SSL_CTX_set_verify(p->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
             SSL_CTX_set_cert_verify_callback(p->ctx, accept_certificate, NULL);
-            SSL_CTX_set_options(p->ctx, SSL_OP_NO_QUERY_MTU);
+            /* the MTU is this file's (LINK_MTU); and the keys are the
+             * first handshake's, exported once: a renegotiation is
+             * refused with no_renegotiation (RFC 5246 s.7.2.2, D176) */
+            SSL_CTX_set_options(p->ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION);
             SSL_CTX_set_keylog_callback(p->ctx, keylog_line);
             if (!client)
                 SSL_CTX_set_client_hello_cb(p->ctx, client_hello, NULL);
