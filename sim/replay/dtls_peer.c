@@ -50,6 +50,8 @@ _Static_assert(SIM_DTLS_PEER_TRAILER_MAX == SRTP_MAX_TRAILER_LEN + 4,
  * 1024 rides out a jittery path. The same for the sending side, where
  * libsrtp keeps it too: a trace reordered within it is re-protected. */
 #define REPLAY_WINDOW 1024
+/* the profiles offered, as given: the four names once each fit */
+#define OFFER_MAX     128
 
 /* The four profiles (RFC 5764 s.4.1.2; RFC 7714 s.12 and s.14.2 for GCM:
  * a 96-bit salt, a 128- or 256-bit key, a 16-octet tag for SRTP and
@@ -80,7 +82,7 @@ static const suite_t SUITES[] = {
 struct sim_dtls_peer {
     bool                    client, started;
     bool                    no_profile;     /* a server refused the ClientHello for it */
-    char                    offer[128];     /* the profiles offered, as given */
+    char                    offer[OFFER_MAX];   /* the profiles offered, as given */
     sim_dtls_peer_state_t   state;
     const char             *error;          /* once FAILED */
     char                    why[200];       /* an error with OpenSSL's words in it */
@@ -257,7 +259,7 @@ static int client_hello(SSL *ssl, int *alert, void *arg)
     sim_dtls_peer_t *p = SSL_get_app_data(ssl);
     const unsigned char *ext;
     size_t len;
-    char list[sizeof p->offer] = "";
+    char list[OFFER_MAX] = "";
     /* UseSRTPData: SRTPProtectionProfiles<2..2^16-1>, srtp_mki<0..255> */
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_use_srtp, &ext, &len) == 1 && len >= 2) {
         size_t n = (size_t)ext[0] << 8 | ext[1];
@@ -317,7 +319,7 @@ int sim_dtls_peer_new(bool client, const char *profiles, sim_time_t now, sim_dtl
     const char *list = profiles ? profiles : "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80";
     if (!profiles_known(list, err, errlen))
         return -1;
-    if (strlen(list) >= sizeof ((sim_dtls_peer_t *)0)->offer) {
+    if (strlen(list) >= OFFER_MAX) {
         snprintf(err, errlen, "DTLS-SRTP profiles \"%.64s...\": too long a list (each of the four once)", list);
         return -1;
     }
@@ -586,33 +588,44 @@ static bool whole_records(const uint8_t *d, size_t n)
     return true;
 }
 
-/* Whether the datagram carries, in plaintext (epoch 0), a handshake
- * message that only this endpoint's own role sends (RFC 5246 s.7.4, RFC
- * 6347 s.4.3.2, RFC 5077 s.3.3): a reflection of its own flight, or a
- * peer that took the same role (D176). */
-static bool own_role_message(const sim_dtls_peer_t *p, const uint8_t *d, size_t n)
+/* The handshake messages the datagram's plaintext (epoch 0) records
+ * carry, as a set of msg_type bits (RFC 5246 s.7.4: hello_request 0,
+ * client_hello 1, server_hello 2, hello_verify_request 3 of RFC 6347
+ * s.4.3.2, new_session_ticket 4 of RFC 5077 s.3.3, server_key_exchange
+ * 12, certificate_request 13, server_hello_done 14, certificate_verify
+ * 15, client_key_exchange 16; the others are not in it). */
+#define HS(t) (1u << (t))
+static uint32_t plain_handshakes(const uint8_t *d, size_t n)
 {
-    /* msg_type: hello_request 0, client_hello 1, server_hello 2,
-     * hello_verify_request 3, new_session_ticket 4, server_key_exchange
-     * 12, certificate_request 13, server_hello_done 14,
-     * certificate_verify 15, client_key_exchange 16 */
-    static const bool client_only[256] = { [1] = true, [15] = true, [16] = true };
-    static const bool server_only[256] = { [0] = true, [2] = true, [3] = true, [4] = true,
-                                           [12] = true, [13] = true, [14] = true };
-    const bool *mine = p->client ? client_only : server_only;
+    uint32_t set = 0;
     for (size_t at = 0; at + 13 < n; at += 13 + ((size_t)d[at + 11] << 8 | d[at + 12])) {
         const uint8_t *r = d + at;
-        if (r[0] == 22 && r[3] == 0 && r[4] == 0 && (r[11] || r[12]) && mine[r[13]])
-            return true;
+        if (r[0] == 22 && r[3] == 0 && r[4] == 0 && (r[11] || r[12]) && r[13] < 32)
+            set |= HS(r[13]);
     }
-    return false;
+    return set;
+}
+
+/* Whether the endpoint must leave the datagram alone (D176): a handshake
+ * message only its own role sends (its own flight reflected, or a peer
+ * that took the same role), or, to a server not yet begun, anything but
+ * a ClientHello (it answers the first ClientHello, and nothing else may
+ * set it going). */
+static bool not_for_me(const sim_dtls_peer_t *p, const uint8_t *d, size_t n)
+{
+    static const uint32_t client_sends = HS(1) | HS(15) | HS(16);
+    static const uint32_t server_sends = HS(0) | HS(2) | HS(3) | HS(4) | HS(12) | HS(13) | HS(14);
+    uint32_t set = plain_handshakes(d, n);
+    if (set & (p->client ? client_sends : server_sends))
+        return true;
+    return !p->client && p->state == SIM_DTLS_PEER_NEW && !(set & HS(1));
 }
 
 void sim_dtls_peer_datagram(sim_dtls_peer_t *p, sim_time_t now, const uint8_t *d, size_t n)
 {
     p->now = now;
     if (p->state == SIM_DTLS_PEER_FAILED || (p->client && !p->started) || !whole_records(d, n) ||
-        own_role_message(p, d, n)) {
+        not_for_me(p, d, n)) {
         p->ignored++;
         return;
     }

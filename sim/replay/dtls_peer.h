@@ -73,7 +73,8 @@ void sim_dtls_peer_start(sim_dtls_peer_t *p, sim_time_t now);
  * one that is not whole DTLS records (RFC 6347 s.4.1); one carrying, in
  * epoch 0, a handshake message only this endpoint's own role sends (a
  * ClientHello to a client, a ServerHello to a server: D176); any before a
- * client has started; any once FAILED or closed. */
+ * client has started, and any but a ClientHello to a server not yet
+ * begun; any once FAILED or closed. */
 void sim_dtls_peer_datagram(sim_dtls_peer_t *p, sim_time_t now, const uint8_t *d, size_t n);
 /* When sim_dtls_peer_timeout is due (absolute, the callers' time), or
  * SIM_TIME_NEVER. Valid after every call. */
