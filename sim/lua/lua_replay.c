@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 
@@ -148,6 +149,10 @@ static int l_trace(lua_State *L)
         bad = 1;
     if (!bad && paths[4] && !(r->media = read_text(paths[4], MAX_SIDECAR, &r->media_len, err, sizeof err)))
         bad = 1;
+    struct stat sb;
+    if (!bad && stat(paths[0], &sb) == 0)     /* reading the trace is C work the bound counts */
+        sim_scn_charge(L, (double)sb.st_size / SIM_WORK_PER_INSTR, "net.trace would read %lld bytes",
+                       (long long)sb.st_size);
     if (!bad) {
         sim_player_opts_t po = { .trace = paths[0], .side = side, .keylog = paths[1], .srtp_keys = paths[2],
                                  .creds = creds, .ncreds = ncreds, .encrypted = encrypted,
@@ -179,6 +184,10 @@ static int l_trace(lua_State *L)
     }
     r->next = s->replays;
     s->replays = r;
+    /* what it keeps of the trace counts in the memory bound (freed at the
+     * run's end, with the player) */
+    s->held_bytes += sim_player_bytes(r->p) + r->sidecar_len + r->media_len;
+    sim_scn_check(s, L);
     sim_lobj_push_ptr(L, MT_REPLAY, r);
     return 1;
 }
@@ -207,6 +216,9 @@ static int m_play(lua_State *L)
     if (!luaL_testudata(L, -1, MT_HOST))
         return luaL_error(L, "trace:play: field 'host' must be a host, got %s", sim_lobj_typename(L, -1));
     sim_host_t *h = sim_lobj_ptr(L, -1, MT_HOST);
+    if (sim_lua_live_is(s, h))
+        return luaL_error(L, "trace:play: host '%s' is a live host: the player plays on a simulated one",
+                          sim_host_name(h));
     lua_getfield(L, 2, "controlling");
     const char *role = sim_player_role(r->p) ? sim_player_role(r->p) : r->role[0] ? r->role : NULL;
     if (lua_isnil(L, -1) && !role)

@@ -117,6 +117,7 @@ struct sim_player {
     sim_time_t       start, keys_at;
     txn_t           *txns;
     size_t           ntxns, captxns;
+    uint8_t          buf[65536 + SIM_DTLS_PEER_TRAILER_MAX];   /* a message re-signed or (un)protected */
 };
 
 const char *sim_player_skip_name(sim_player_skip_t s)
@@ -635,6 +636,11 @@ sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errl
     return p;
 }
 
+size_t sim_player_bytes(const sim_player_t *p)
+{
+    return sizeof *p + p->caparena + p->capmsgs * sizeof *p->msgs + p->captxns * sizeof *p->txns;
+}
+
 const char *sim_player_role(const sim_player_t *p)
 {
     return p->role == 1 ? "controlling" : p->role == 2 ? "controlled" : NULL;
@@ -902,11 +908,11 @@ static void send_msg(sim_player_t *p, const msg_t *m)
         p->st.unsent_no_target++;
         return;
     }
-    uint8_t buf[2048];
+    uint8_t *buf = p->buf;
     size_t n;
     switch (m->kind) {
     case K_CHECK: {
-        if (!(n = resign(p, d, m->len, buf, sizeof buf))) {
+        if (!(n = resign(p, d, m->len, buf, sizeof p->buf))) {
             p->st.unsent_failed++;
             return;
         }
@@ -926,7 +932,7 @@ static void send_msg(sim_player_t *p, const msg_t *m)
         return;
     default: {
         bool rtcp = m->kind == K_RTCP;
-        if (!p->keys || sim_dtls_peer_protect(p->dtls, rtcp, d, m->len, buf, sizeof buf, &n) < 0) {
+        if (!p->keys || sim_dtls_peer_protect(p->dtls, rtcp, d, m->len, buf, sizeof p->buf, &n) < 0) {
             p->st.unsent_no_keys++;
             return;
         }
@@ -1098,11 +1104,10 @@ static void on_receive(void *arg, sim_udp_t *u, const sim_pkt_t *pk)
         sim_dtls_peer_datagram(p->dtls, now(p), d, n);
         dtls_arm(p);
     } else if (d[0] >= 128 && d[0] <= 191) {
-        uint8_t out[2048];
         size_t on;
         const char *why;
         bool rtcp = n >= 2 && d[1] >= 192 && d[1] <= 223;   /* RFC 5761 s.4 */
-        if (p->keys && sim_dtls_peer_unprotect(p->dtls, rtcp, d, n, out, sizeof out, &on, &why) == 0)
+        if (p->keys && sim_dtls_peer_unprotect(p->dtls, rtcp, d, n, p->buf, sizeof p->buf, &on, &why) == 0)
             p->st.iut_srtp++;
         else
             p->st.iut_srtp_bad++;

@@ -114,6 +114,7 @@ typedef struct sim_player_stats {
  * than max_bytes to keep. */
 sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errlen);
 void          sim_player_free(sim_player_t *p);
+size_t        sim_player_bytes(const sim_player_t *p);    /* what it holds (the trace kept) */
 
 /* What the trace says of the side. */
 const char   *sim_player_role(const sim_player_t *p);   /* "controlling", "controlled", NULL: no checks */
