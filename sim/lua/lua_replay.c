@@ -51,6 +51,18 @@ static char *scenario_file(lua_State *L, sim_scn_t *s, const char *name, const c
     return path;
 }
 
+static void record_free(sim_lreplay_t *r)
+{
+    if (!r)
+        return;
+    sim_player_free(r->p);
+    free(r->sidecar);
+    free(r->media);
+    free(r->file);
+    free(r->side);
+    free(r);
+}
+
 static char *read_text(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -172,14 +184,7 @@ static int l_trace(lua_State *L)
             snprintf(err, sizeof err, "out of memory");
     }
     if (bad) {
-        if (r) {
-            sim_player_free(r->p);
-            free(r->sidecar);
-            free(r->media);
-            free(r->file);
-            free(r->side);
-            free(r);
-        }
+        record_free(r);
         return luaL_error(L, "net.trace: %s", err);
     }
     r->next = s->replays;
@@ -250,11 +255,19 @@ static int m_description(lua_State *L)
     return 1;
 }
 
+/* A method that changes the player: the run still going, a player, and a
+ * table argument. */
+static sim_lreplay_t *changing(lua_State *L, const char *what)
+{
+    sim_lua_check_phase(L, what);
+    sim_lreplay_t *r = check_played(L, what);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    return r;
+}
+
 static int m_set_remote(lua_State *L)
 {
-    sim_lua_check_phase(L, "trace:set_remote");
-    sim_lreplay_t *r = check_played(L, "trace:set_remote");
-    luaL_checktype(L, 2, LUA_TTABLE);
+    sim_lreplay_t *r = changing(L, "trace:set_remote");
     lua_getfield(L, 2, "usefrag");
     const char *u = sim_lua_checkstring(L, -1, "trace:set_remote: usefrag");
     lua_getfield(L, 2, "secret");
@@ -281,9 +294,7 @@ static int m_set_remote(lua_State *L)
 
 static int m_add_remote(lua_State *L)
 {
-    sim_lua_check_phase(L, "trace:add_remote");
-    sim_lreplay_t *r = check_played(L, "trace:add_remote");
-    luaL_checktype(L, 2, LUA_TTABLE);
+    sim_lreplay_t *r = changing(L, "trace:add_remote");
     lua_getfield(L, 2, "connectionAddress");
     const char *a = sim_lua_checkstring(L, -1, "trace:add_remote: connectionAddress");
     uint32_t ip;
@@ -309,6 +320,16 @@ static int m_start(lua_State *L)
     return 0;
 }
 
+/* An array of n unsigned integers of `size` bytes (1 or 2), as a list. */
+static void push_uints(lua_State *L, const void *v, size_t n, size_t size)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushinteger(L, size == 1 ? ((const uint8_t *)v)[i] : ((const uint16_t *)v)[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
 static int m_sources(lua_State *L)
 {
     sim_lreplay_t *r = check(L);
@@ -330,17 +351,9 @@ static int m_sources(lua_State *L)
         lua_setfield(L, -2, "last");
         lua_pushboolean(L, so->bye);
         lua_setfield(L, -2, "bye");
-        lua_createtable(L, (int)so->npts, 0);
-        for (size_t j = 0; j < so->npts; j++) {
-            lua_pushinteger(L, so->pts[j]);
-            lua_rawseti(L, -2, (lua_Integer)j + 1);
-        }
+        push_uints(L, so->pts, so->npts, 1);
         lua_setfield(L, -2, "pts");
-        lua_createtable(L, (int)so->next, 0);
-        for (size_t j = 0; j < so->next; j++) {
-            lua_pushinteger(L, so->ext_ids[j]);
-            lua_rawseti(L, -2, (lua_Integer)j + 1);
-        }
+        push_uints(L, so->ext_ids, so->next, 1);
         lua_setfield(L, -2, "extensions");
         lua_pushboolean(L, so->ext_malformed);
         lua_setfield(L, -2, "extensions_malformed");
@@ -380,11 +393,7 @@ static int m_ports(lua_State *L)
     sim_lreplay_t *r = check(L);
     const uint16_t *ports;
     size_t n = sim_player_ports(r->p, &ports);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushinteger(L, ports[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_uints(L, ports, n, 2);
     return 1;
 }
 
@@ -454,12 +463,7 @@ void sim_lua_replay_free(sim_scn_t *s)
     while (s->replays) {
         sim_lreplay_t *r = s->replays;
         s->replays = r->next;
-        sim_player_free(r->p);
-        free(r->sidecar);
-        free(r->media);
-        free(r->file);
-        free(r->side);
-        free(r);
+        record_free(r);
     }
 }
 
