@@ -36,6 +36,7 @@
 #include "stun.h"
 #include "servers/turn_server.h"
 #include "trace/lint.h"
+#include "replay/player.h"
 
 #define RUNS 5
 
@@ -911,6 +912,75 @@ static void pcap_prefix(const char *from, const char *to, uint64_t *total)
     *total = n;
 }
 
+/* rtcsim replay of path (the side 10.0.0.1, its sidecar and key log found
+ * beside it) against ref/, in a process tree of its own: wall time and the
+ * largest peak RSS of the tree (wait4's maxrss). */
+static lint_run_t replay_once(const char *dir, const char *path)
+{
+    lint_run_t r = { -1, -1, 0 };
+    char exe[4096], rtcsim[4200], out[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        exit(1);
+    exe[n] = '\0';
+    *strrchr(exe, '/') = '\0';                /* build/tests */
+    *strrchr(exe, '/') = '\0';                /* build */
+    snprintf(rtcsim, sizeof rtcsim, "%s/rtcsim", exe);
+    snprintf(out, sizeof out, "%s/replay", dir);
+    fflush(stdout);
+    double t0 = wall();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int dn = open("/dev/null", O_WRONLY);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        execl(rtcsim, "rtcsim", "replay", path, "--side", "10.0.0.1", "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench replay: rtcsim replay %s did not pass\n", path);
+        exit(1);
+    }
+    r.wall = wall() - t0;
+    r.hwm_kb = ru.ru_maxrss;
+    return r;
+}
+
+/* rtcsim replay over the same capture: Alice's half played to ref/ (the
+ * trace read twice by the lint's engine, every SRTP packet decrypted,
+ * re-protected and decrypted again by the IUT, the IUT's capture written
+ * and linted). */
+static void bench_replay(const char *dir, const char *cap, const char *tenth)
+{
+    double w[RUNS];
+    long hm = 0;
+    for (int i = 0; i < RUNS; i++) {
+        lint_run_t r = replay_once(dir, cap);
+        w[i] = r.wall;
+        hm = r.hwm_kb > hm ? r.hwm_kb : hm;
+    }
+    double m = median(w, RUNS);
+    lint_run_t t = replay_once(dir, tenth);
+    /* how many messages it plays: the player's own count */
+    char err[512], keys[4200];
+    snprintf(keys, sizeof keys, "%.*s/dtls-keys.log", (int)(strrchr(cap, '/') - cap), cap);
+    sim_player_opts_t po = { .trace = cap, .side = "10.0.0.1", .keylog = keys };
+    sim_player_t *p = sim_player_load(&po, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "bench replay: %s\n", err);
+        exit(1);
+    }
+    sim_player_stats_t st;
+    sim_player_stats(p, &st);
+    printf("  replay: Alice's side of that capture (%llu messages, %.0f s of call) against ref/, the IUT's capture\n"
+           "    written and linted: %7.3f s, %5.0f thousand messages/s; peak RSS %ld kB (the first tenth of the\n"
+           "    capture: %ld kB)\n", (unsigned long long)st.kept, sim_player_duration(p), m,
+           (double)st.kept / m / 1e3, hm, t.hwm_kb);
+    sim_player_free(p);
+}
+
 static void bench_lint(void)
 {
     char dir[] = "/tmp/rtcsim-bench-lint-XXXXXX";
@@ -935,7 +1005,7 @@ static void bench_lint(void)
     double gen = wall() - t0;
     snprintf(cap, sizeof cap, "%s/alice.eth0.pcap", sub);
     snprintf(keys, sizeof keys, "%s/dtls-keys.log", sub);
-    snprintf(part, sizeof part, "%s/tenth.pcap", dir);
+    snprintf(part, sizeof part, "%s/tenth.pcap", sub);   /* beside the run's sidecar and key log */
     struct stat st;
     if (stat(cap, &st) < 0) {
         fprintf(stderr, "bench lint: the scenario wrote no %s\n", cap);
@@ -979,6 +1049,7 @@ static void bench_lint(void)
     printf("    tshark -r FILE -q (parse only), same file, same run: %7.3f s: %5.2f million packets/s, peak RSS %ld kB (median of 3)\n",
            tm, (double)packets / tm / 1e6, th);
     printf("    lint (headers only) is %.1f times as fast as tshark's plain read\n", tm / plain_wall);
+    bench_replay(dir, cap, part);
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

@@ -27,7 +27,6 @@
 
 #define MT_REPLAY "rtcsim.Trace"
 #define MT_HOST   "rtcsim.Host"
-#define MAX_TRACE_BYTES ((size_t)64 << 20)
 #define MAX_SIDECAR     ((size_t)16 << 20)
 
 typedef struct sim_lreplay {
@@ -167,8 +166,7 @@ static int l_trace(lua_State *L)
                        (long long)sb.st_size);
     if (!bad) {
         sim_player_opts_t po = { .trace = paths[0], .side = side, .keylog = paths[1], .srtp_keys = paths[2],
-                                 .creds = creds, .ncreds = ncreds, .encrypted = encrypted,
-                                 .max_bytes = MAX_TRACE_BYTES };
+                                 .creds = creds, .ncreds = ncreds, .encrypted = encrypted };
         if (!(r->p = sim_player_load(&po, err, sizeof err)))
             bad = 1;
     }

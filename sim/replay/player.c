@@ -25,7 +25,7 @@ enum { K_CHECK, K_IND, K_RTP, K_RTCP };
 typedef struct msg {
     int64_t  t;                     /* ns since the side's first datagram */
     uint64_t packet;
-    size_t   off;                   /* into the arena */
+    size_t   off;                   /* into the arena of the messages read ahead */
     uint32_t len;
     uint8_t  kind, local;
     uint16_t peer;
@@ -69,9 +69,14 @@ struct sim_player {
     bool             have_t0;
     int64_t          t0_abs;        /* the first datagram to or from the side, as recorded */
     int64_t          t_media;       /* the first RTP/RTCP kept, relative; INT64_MAX: none */
-    msg_t           *msgs;
-    size_t           nmsgs, capmsgs, next;
-    uint8_t         *arena;
+    int              pass;          /* 1: reading it through (sim_player_load), 2: playing */
+    int64_t          last_t;        /* the last message to play, relative */
+    char            *trace, *keylog, *srtp_keys;    /* the player's copies, for the second pass */
+    sim_lint_cred_t *creds;
+    sim_lint_t      *lint;          /* the second pass: the trace read as it is played */
+    msg_t           *queue;         /* ... its messages read and not yet played */
+    size_t           qhead, qn, qcap;
+    uint8_t         *arena;         /* their bytes */
     size_t           narena, caparena;
     uint16_t         ports[MAX_PORTS];
     size_t           nports;
@@ -341,9 +346,10 @@ static void keep(sim_player_t *p, const sim_lint_pkt_t *lp, int kind, uint16_t p
         load_fail(p, "packet %llu: %s", lp->d->packet, "the side plays from more than 16 ports");
         return;
     }
-    size_t max = p->o.max_bytes ? p->o.max_bytes : (size_t)256 << 20;
-    if (p->narena + lp->len > max) {
-        load_fail(p, "packet %llu: %s", lp->d->packet, "the side's datagrams are more than the replay keeps");
+    if (p->pass == 1) {     /* counted; played from the second pass */
+        p->st.kept++;
+        p->st.kept_bytes += lp->len;
+        p->last_t = t;
         return;
     }
     if (p->narena + lp->len > p->caparena) {
@@ -352,38 +358,41 @@ static void keep(sim_player_t *p, const sim_lint_pkt_t *lp, int kind, uint16_t p
             cap *= 2;
         uint8_t *a = realloc(p->arena, cap);
         if (!a) {
-            load_fail(p, "packet %llu: %s", lp->d->packet, "out of memory");
+            p->st.unsent_failed++;
             return;
         }
         p->arena = a;
         p->caparena = cap;
     }
-    if (p->nmsgs == p->capmsgs) {
-        size_t cap = p->capmsgs ? 2 * p->capmsgs : 1024;
-        msg_t *m = realloc(p->msgs, cap * sizeof *m);
+    if (p->qn == p->qcap) {
+        size_t cap = p->qcap ? 2 * p->qcap : 16;
+        msg_t *m = realloc(p->queue, cap * sizeof *m);
         if (!m) {
-            load_fail(p, "packet %llu: %s", lp->d->packet, "out of memory");
+            p->st.unsent_failed++;
             return;
         }
-        p->msgs = m;
-        p->capmsgs = cap;
+        p->queue = m;
+        p->qcap = cap;
     }
     memcpy(p->arena + p->narena, lp->data, lp->len);
-    p->msgs[p->nmsgs++] = (msg_t){ .t = t, .packet = lp->d->packet, .off = p->narena, .len = (uint32_t)lp->len,
-                                   .kind = (uint8_t)kind, .local = (uint8_t)local, .peer = (uint16_t)peer };
+    p->queue[p->qn++] = (msg_t){ .t = t, .packet = lp->d->packet, .off = p->narena, .len = (uint32_t)lp->len,
+                                 .kind = (uint8_t)kind, .local = (uint8_t)local, .peer = (uint16_t)peer };
     p->narena += lp->len;
-    p->st.kept++;
-    p->st.kept_bytes += lp->len;
 }
 
-static void skip(sim_player_t *p, sim_player_skip_t why) { p->st.skipped[why]++; }
+static void skip(sim_player_t *p, sim_player_skip_t why)
+{
+    if (p->pass == 1)
+        p->st.skipped[why]++;
+}
 
 static void tap(void *user, const sim_lint_pkt_t *lp)
 {
     sim_player_t *p = user;
     const sim_trace_addr_t *from = lp->from_a ? &lp->flow->a : &lp->flow->b;
     const sim_trace_addr_t *to = lp->from_a ? &lp->flow->b : &lp->flow->a;
-    count_sender(p, from);
+    if (p->pass == 1)
+        count_sender(p, from);
     bool out = is_side(p, from);
     if (!out && !is_side(p, to))
         return;
@@ -406,7 +415,7 @@ static void tap(void *user, const sim_lint_pkt_t *lp)
     }
     if (!out)
         return;
-    p->side_seen++;
+    p->side_seen += p->pass == 1;
     int64_t t = lp->d->time_ns - p->t0_abs;
     if (lp->d->transport == SIM_TRACE_TCP) {
         skip(p, SIM_PLAYER_TCP);
@@ -451,7 +460,7 @@ static void tap(void *user, const sim_lint_pkt_t *lp)
     case SIM_LINT_RTP:
     case SIM_LINT_RTCP: {
         bool secure = pe->ice || pe->dtls || p->o.encrypted;
-        if (lp->decrypted || lp->srtp_refused) {
+        if (p->pass == 1 && (lp->decrypted || lp->srtp_refused)) {
             p->side_srtp++;
             if (!p->first_srtp)
                 p->first_srtp = lp->d->packet;
@@ -464,14 +473,16 @@ static void tap(void *user, const sim_lint_pkt_t *lp)
             skip(p, SIM_PLAYER_ENCRYPTED);
             return;
         }
-        p->side_srtp_ok += lp->decrypted;
         bool rtp = lp->proto == SIM_LINT_RTP;
-        if (p->t_media == INT64_MAX)
-            p->t_media = t;
-        if (rtp)
-            note_rtp(p, lp->data, lp->len, (double)t / 1e9);
-        else
-            note_rtcp(p, lp->data, lp->len);
+        if (p->pass == 1) {
+            p->side_srtp_ok += lp->decrypted;
+            if (p->t_media == INT64_MAX)
+                p->t_media = t;
+            if (rtp)
+                note_rtp(p, lp->data, lp->len, (double)t / 1e9);
+            else
+                note_rtcp(p, lp->data, lp->len);
+        }
         keep(p, lp, rtp ? K_RTP : K_RTCP, local, peer, t);
         return;
     }
@@ -544,6 +555,26 @@ static void unreadable(const char *path, char *err, size_t errlen, int n)
     sim_trace_close(t);
 }
 
+/* The lint engine a pass reads the trace through: the keys and the
+ * credentials given, the player's tap. */
+static int open_lint(sim_player_t *p, sim_lint_t **out, char *err, size_t errlen)
+{
+    sim_lint_opts_t lo = { .quiet_info = true, .creds = p->o.creds, .ncreds = p->o.ncreds, .tap = tap,
+                           .tap_user = p };
+    sim_lint_t *l = sim_lint_new(&lo);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    if (p->o.keylog)
+        rc = sim_lint_load_keylog(l, p->o.keylog, err, errlen);
+    if (!rc && p->o.srtp_keys)
+        rc = sim_lint_load_srtp_keys(l, p->o.srtp_keys, err, errlen);
+    *out = l;
+    return rc;
+}
+
 sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errlen)
 {
     sim_player_t *p = calloc(1, sizeof *p);
@@ -558,18 +589,24 @@ sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errl
         free(p);
         return NULL;
     }
-    sim_lint_opts_t lo = { .quiet_info = true, .creds = o->creds, .ncreds = o->ncreds, .tap = tap, .tap_user = p };
-    sim_lint_t *l = sim_lint_new(&lo);
-    if (!l) {
+    p->pass = 1;
+    p->trace = strdup(o->trace);
+    p->keylog = o->keylog ? strdup(o->keylog) : NULL;
+    p->srtp_keys = o->srtp_keys ? strdup(o->srtp_keys) : NULL;
+    p->creds = o->ncreds ? malloc(o->ncreds * sizeof *o->creds) : NULL;
+    if (!p->trace || (o->keylog && !p->keylog) || (o->srtp_keys && !p->srtp_keys) || (o->ncreds && !p->creds)) {
         snprintf(err, errlen, "out of memory");
-        free(p);
+        sim_player_free(p);
         return NULL;
     }
-    int rc = 0;
-    if (o->keylog)
-        rc = sim_lint_load_keylog(l, o->keylog, err, errlen);
-    if (!rc && o->srtp_keys)
-        rc = sim_lint_load_srtp_keys(l, o->srtp_keys, err, errlen);
+    if (o->ncreds)
+        memcpy(p->creds, o->creds, o->ncreds * sizeof *o->creds);
+    p->o.trace = p->trace;
+    p->o.keylog = p->keylog;
+    p->o.srtp_keys = p->srtp_keys;
+    p->o.creds = p->creds;
+    sim_lint_t *l = NULL;
+    int rc = open_lint(p, &l, err, errlen);
     if (!rc)
         rc = sim_lint_file(l, o->trace, err, errlen);
     uint64_t first = 0;
@@ -618,7 +655,7 @@ sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errl
                  (unsigned long long)p->side_srtp, o->side);
         rc = -1;
     }
-    if (!rc && !p->nmsgs) {
+    if (!rc && !p->st.kept) {
         int n = snprintf(err, errlen, "%s: nothing %s sent can be replayed:", o->trace, o->side);
         for (int i = 0; i < SIM_PLAYER_SKIP__COUNT && n > 0 && (size_t)n < errlen; i++)
             if (p->st.skipped[i])
@@ -638,7 +675,8 @@ sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errl
 
 size_t sim_player_bytes(const sim_player_t *p)
 {
-    return sizeof *p + p->caparena + p->capmsgs * sizeof *p->msgs + p->captxns * sizeof *p->txns;
+    return sizeof *p + p->caparena + p->qcap * sizeof *p->queue + p->captxns * sizeof *p->txns +
+           p->o.ncreds * sizeof *p->creds;
 }
 
 const char *sim_player_role(const sim_player_t *p)
@@ -648,7 +686,7 @@ const char *sim_player_role(const sim_player_t *p)
 const char *sim_player_trace_ufrag(const sim_player_t *p) { return p->trace_ufrag[0] ? p->trace_ufrag : NULL; }
 double sim_player_duration(const sim_player_t *p)
 {
-    return p->nmsgs ? (double)p->msgs[p->nmsgs - 1].t / 1e9 : 0;
+    return (double)p->last_t / 1e9;
 }
 size_t sim_player_sources(const sim_player_t *p, const sim_player_source_t **out)
 {
@@ -950,12 +988,34 @@ static void send_msg(sim_player_t *p, const msg_t *m)
 /* The trace in order: ICE keeps its times from the start; media (from the
  * trace's first RTP/RTCP on) waits for the new keys and keeps its times
  * from then (D181). */
+/* The next messages to play, read from the trace as it is played (the
+ * second pass): false at its end, or when it cannot be read (counted). */
+static bool refill(sim_player_t *p)
+{
+    p->qhead = p->qn = 0;
+    p->narena = 0;
+    char err[512];
+    while (p->lint && p->qn == 0) {
+        int r = sim_lint_step(p->lint, err, sizeof err);
+        if (r == 1)
+            continue;
+        if (r < 0) {
+            sim_evarg_t a[] = { SIM_EVS("error", err) };
+            event(p, "trace.error", a, 1);
+            p->st.unsent_failed++;
+        }
+        sim_lint_free(p->lint);
+        p->lint = NULL;
+    }
+    return p->qn > 0;
+}
+
 static void pump(void *arg)
 {
     sim_player_t *p = arg;
     p->send_timer = 0;
-    while (p->next < p->nmsgs) {
-        const msg_t *m = &p->msgs[p->next];
+    while (p->qhead < p->qn || refill(p)) {
+        const msg_t *m = &p->queue[p->qhead];
         sim_time_t due;
         if (m->t < p->t_media) {
             due = p->start + (sim_time_t)m->t;
@@ -972,7 +1032,7 @@ static void pump(void *arg)
             p->send_timer = sim_at(p->k, due, pump, p);
             return;
         }
-        p->next++;
+        p->qhead++;
         send_msg(p, m);
     }
     if (!p->st.done) {
@@ -1238,6 +1298,17 @@ int sim_player_start(sim_player_t *p, char *err, size_t errlen)
         snprintf(err, errlen, "the player has started already");
         return -1;
     }
+    /* the second pass meets the peers and ports again in the same order
+     * (their indices hold); what it learns of each flow it learns again,
+     * so that each message is taken as the first pass took it */
+    p->pass = 2;
+    for (size_t i = 0; i < p->npeers; i++)
+        p->peers[i].ice = p->peers[i].dtls = false;
+    if (open_lint(p, &p->lint, err, errlen) < 0 || sim_lint_begin(p->lint, p->trace, err, errlen) < 0) {
+        sim_lint_free(p->lint);
+        p->lint = NULL;
+        return -1;
+    }
     p->started = true;
     p->start = now(p);
     p->send_timer = sim_at(p->k, p->start, pump, p);
@@ -1276,7 +1347,12 @@ void sim_player_free(sim_player_t *p)
     for (size_t i = 0; i < p->nrfp; i++)
         free(p->r_fp[i]);
     free(p->txns);
-    free(p->msgs);
+    sim_lint_free(p->lint);
+    free(p->queue);
     free(p->arena);
+    free(p->trace);
+    free(p->keylog);
+    free(p->srtp_keys);
+    free(p->creds);
     free(p);
 }

@@ -4,14 +4,16 @@
  * under test (the IUT) on a simulated host, at the recorded relative
  * times.
  *
- * Loading (sim_player_load) reads the trace once through the lint's
- * engine (trace/lint.h: its demultiplexing, TURN unwrapping and SRTP
- * decryption from a key log or SRTP keys) and keeps what the recorded
- * side sent that can be replayed: ICE checks and Binding indications,
- * RTP and RTCP (plain: decrypted, or plain in the trace). What cannot be
- * is counted by reason (the recorded responses and DTLS are replaced, see
- * below; TURN and STUN-server traffic, other protocols and SRTP without
- * keys are not replayed).
+ * Loading (sim_player_load) reads the trace through the lint's engine
+ * (trace/lint.h: its demultiplexing, TURN unwrapping and SRTP decryption
+ * from a key log or SRTP keys) and counts what the recorded side sent
+ * that can be replayed: ICE checks and Binding indications, RTP and RTCP
+ * (plain: decrypted, or plain in the trace). What cannot be is counted by
+ * reason (the recorded responses and DTLS are replaced, see below; TURN
+ * and STUN-server traffic, other protocols and SRTP without keys are not
+ * replayed). Playing reads it again, a datagram at a time as the
+ * messages fall due: what the player holds is the few messages read
+ * ahead, not the trace, whatever its length.
  *
  * Playing (sim_player_attach, _start): on its host the player
  *   - sends each check again re-signed (RFC 8445 s.7.2.2: USERNAME
@@ -50,7 +52,6 @@ typedef struct sim_player_opts {
     const sim_lint_cred_t *creds;   /* the trace's credentials: its checks must validate */
     size_t      ncreds;
     bool        encrypted;          /* RTP on flows without ICE or DTLS is SRTP too */
-    size_t      max_bytes;          /* bound on what is kept of the trace (0: 256 MiB) */
 } sim_player_opts_t;
 
 /* Why something the side sent is not played as it was. */
@@ -110,8 +111,7 @@ typedef struct sim_player_stats {
 /* Read the trace. NULL with err saying what is wrong and where ("FILE:
  * packet N: ..."): unreadable or not a capture, no datagram from the
  * side (the senders it has are listed), a key log that decrypts none of
- * the side's SRTP, credentials its checks do not validate under, more
- * than max_bytes to keep. */
+ * the side's SRTP, credentials its checks do not validate under. */
 sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errlen);
 void          sim_player_free(sim_player_t *p);
 size_t        sim_player_bytes(const sim_player_t *p);    /* what it holds (the trace kept) */

@@ -128,6 +128,9 @@ struct sim_lint {
     core_flow_t    *lru_head, *lru_tail;
     size_t          nflows;
     uint64_t        others;             /* findings left out by opts.only_from */
+    sim_trace_t    *trace;              /* the file sim_lint_begin opened, until its last step */
+    bool            first;
+    char            twin_tmp[4096];
 };
 
 const char *sim_lint_sev_name(sim_lint_sev_t s)
@@ -978,7 +981,16 @@ static bool adopt_keys(sim_lint_t *l, core_flow_t *cf, const sim_lint_pkt_t *p)
 
 /* ---- a file ------------------------------------------------------------------------ */
 
-int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
+/* The file being read (sim_lint_begin .. the step that ends it). */
+static int file_fail(sim_lint_t *l, file_rec_t *fr, const char *err)
+{
+    fr->error = xrealloc(NULL, strlen(err) + 1);
+    strcpy(fr->error, err);
+    l->cur = NULL;
+    return -1;
+}
+
+int sim_lint_begin(sim_lint_t *l, const char *path, char *err, size_t errlen)
 {
     l->files = xrealloc(l->files, (l->nfiles + 1) * sizeof *l->files);
     file_rec_t *fr = &l->files[l->nfiles++];
@@ -987,40 +999,45 @@ int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
     strcpy(fr->path, path);
     fr->first_finding = l->nfindings;
     l->cur = fr;
-    sim_trace_t *t = sim_trace_open(path, err, errlen);
-    if (!t) {
-        fr->error = xrealloc(NULL, strlen(err) + 1);
-        strcpy(fr->error, err);
-        l->cur = NULL;
-        return -1;
-    }
-    fr->format = sim_trace_format(t);
-    char twin_tmp[4096] = "";
+    l->first = true;
+    l->twin_tmp[0] = '\0';
+    if (!(l->trace = sim_trace_open(path, err, errlen)))
+        return file_fail(l, fr, err);
+    fr->format = sim_trace_format(l->trace);
     if (l->opts.decrypt_path) {
-        snprintf(twin_tmp, sizeof twin_tmp, "%s.tmp", l->opts.decrypt_path);
-        if (!(l->twin = sim_capture_open(twin_tmp, err, errlen))) {
-            sim_trace_close(t);
-            fr->error = xrealloc(NULL, strlen(err) + 1);
-            strcpy(fr->error, err);
-            l->cur = NULL;
-            return -1;
+        snprintf(l->twin_tmp, sizeof l->twin_tmp, "%s.tmp", l->opts.decrypt_path);
+        if (!(l->twin = sim_capture_open(l->twin_tmp, err, errlen))) {
+            sim_trace_close(l->trace);
+            l->trace = NULL;
+            return file_fail(l, fr, err);
         }
     }
+    return 0;
+}
+
+int sim_lint_step(sim_lint_t *l, char *err, size_t errlen)
+{
+    file_rec_t *fr = l->cur;
+    if (!fr || !l->trace) {
+        snprintf(err, errlen, "no file is being read");
+        return -1;
+    }
     sim_trace_dgram_t d;
-    int r;
-    bool first = true;
-    while ((r = sim_trace_next(t, &d, err, errlen)) == 1) {
-        if (first)
+    int r = sim_trace_next(l->trace, &d, err, errlen);
+    if (r == 1) {
+        if (l->first)
             fr->t0 = d.time_ns;
-        first = false;
+        l->first = false;
         fr->datagrams++;
         datagram(l, &d);
+        return 1;
     }
     end_all_flows(l);
-    fr->packets = sim_trace_packets(t);
+    fr->packets = sim_trace_packets(l->trace);
     for (int i = 0; i < SIM_TRACE_SKIP__COUNT; i++)
-        fr->skipped[i] = sim_trace_skipped(t, (sim_trace_skip_t)i, &fr->first_skip[i]);
-    sim_trace_close(t);
+        fr->skipped[i] = sim_trace_skipped(l->trace, (sim_trace_skip_t)i, &fr->first_skip[i]);
+    sim_trace_close(l->trace);
+    l->trace = NULL;
     if (r < 0) {
         fr->error = xrealloc(NULL, strlen(err) + 1);
         strcpy(fr->error, err);
@@ -1031,8 +1048,8 @@ int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
         char cerr[512];
         int cr = sim_capture_close(l->twin, cerr, sizeof cerr);
         l->twin = NULL;
-        if (r < 0 || cr < 0 || rename(twin_tmp, l->opts.decrypt_path) != 0) {
-            remove(twin_tmp);
+        if (r < 0 || cr < 0 || rename(l->twin_tmp, l->opts.decrypt_path) != 0) {
+            remove(l->twin_tmp);
             if (r >= 0) {
                 snprintf(err, errlen, "--decrypt %s: %s", l->opts.decrypt_path, cr < 0 ? cerr : "cannot rename it");
                 fr->error = xrealloc(NULL, strlen(err) + 1);
@@ -1045,10 +1062,29 @@ int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
     return r < 0 ? -1 : 0;
 }
 
+int sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    if (sim_lint_begin(l, path, err, errlen) < 0)
+        return -1;
+    int r;
+    while ((r = sim_lint_step(l, err, errlen)) == 1)
+        ;
+    return r;
+}
+
 void sim_lint_free(sim_lint_t *l)
 {
     if (!l)
         return;
+    if (l->trace) {         /* freed in the middle of a file (sim_lint_step) */
+        end_all_flows(l);
+        sim_trace_close(l->trace);
+    }
+    if (l->twin) {
+        char e[256];
+        sim_capture_close(l->twin, e, sizeof e);
+        remove(l->twin_tmp);
+    }
     for (size_t i = 0; i < l->nfindings; i++)
         free(l->findings[i].msg);
     free(l->findings);

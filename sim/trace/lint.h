@@ -173,6 +173,12 @@ extern const sim_lint_checker_t sim_lint_rtp_checker;      /* RTP, RTCP, RFC 473
 /* Lint one file: 0, or -1 with "FILE: ..." in err (unreadable; the
  * findings up to the error are kept and marked as from a partial read). */
 int         sim_lint_file(sim_lint_t *l, const char *path, char *err, size_t errlen);
+/* The same a datagram at a time, for a reader that pulls (the replay
+ * player): begin (0, or -1 as sim_lint_file), then step: 1 a datagram
+ * was linted (its messages went to the tap), 0 the end (the flows ended),
+ * -1 an error (as sim_lint_file's). */
+int         sim_lint_begin(sim_lint_t *l, const char *path, char *err, size_t errlen);
+int         sim_lint_step(sim_lint_t *l, char *err, size_t errlen);
 
 /* Output of everything linted so far. */
 void        sim_lint_write_text(const sim_lint_t *l, FILE *out);
