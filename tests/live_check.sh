@@ -68,6 +68,16 @@ if printf '%s\n' "$out" | head -1 | grep -q "^PASS "; then
 else
   fail=$((fail + 1)); echo "live_check: renumber: got:"; printf '%s\n' "$out" | head -6
 fi
+# the sidecar records a live host's objects too (D177): ref-live-call's Bob,
+# the answerer (controlled), with the description and candidate the page read
+sc=reports/interop/interop/ref-live-call/sidecar.json
+if [ -f "$sc" ] && grep -q '"name":"bob"' "$sc" && grep -q '"role":"controlled"' "$sc" &&
+   grep -q '"usefrag":' "$sc" && grep -q '"connectionAddress":"10.0.0.2"' "$sc" &&
+   grep -q '"ev":"track.connected"' "$sc"; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "live_check: $sc: no sidecar with live Bob controlled, his description, candidate and events"
+fi
 # left behind: a namespace whose run (rtcsim-<pid>-<n>) is gone; those of
 # runs still going (another make, another agent) are theirs
 left=0

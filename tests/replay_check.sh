@@ -85,7 +85,7 @@ expect2 "not a capture" "$tmp/text.pcap: byte offset 0: not a pcap or pcapng cap
 expect2 "a truncated capture" "$tmp/short.pcap: byte offset 460: truncated record" "$tmp/short.pcap" --side 10.0.0.1
 expect2 "an unsupported link type" "1 packets link type not decoded (the first: packet 1)" "$tmp/dlt.pcap" --side 10.0.0.1
 expect2 "a side not in the trace" "no datagram from 10.9.9.9; its busiest senders are: 10.0.0.1:49152 (" "$good" --side 10.9.9.9
-expect2 "a side that is not an address" "--side 'bob' is not ADDR or ADDR:PORT" "$good" --side bob
+expect2 "a side that is not an address" "side 'bob' is not ADDR or ADDR:PORT" "$good" --side bob
 expect2 "a key log that does not match" "the keys given do not match: none of the" "$good" --side 10.0.0.1 --keylog "$tmp/other.keylog"
 expect2 "credentials that do not validate" "MESSAGE-INTEGRITY does not validate under the credentials given" \
   "$good" --side 10.0.0.1 --credentials "$tmp/creds.txt"

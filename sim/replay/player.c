@@ -585,7 +585,7 @@ sim_player_t *sim_player_load(const sim_player_opts_t *o, char *err, size_t errl
     p->o = *o;
     p->t_media = INT64_MAX;
     if (parse_side(o->side, &p->side, &p->side_port) < 0) {
-        snprintf(err, errlen, "--side '%s' is not ADDR or ADDR:PORT (IPv4, or IPv6 as [ADDR]:PORT)", o->side);
+        snprintf(err, errlen, "side '%s' is not ADDR or ADDR:PORT (IPv4, or IPv6 as [ADDR]:PORT)", o->side);
         free(p);
         return NULL;
     }
