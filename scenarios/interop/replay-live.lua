@@ -20,5 +20,5 @@ player:interface { name = "eth0", subnet = lan, address = "192.0.2.1" }
 local bob = net.host { name = "bob", run = { "build/rtcsim-live", "--impl", "build/ref.so" }, control = true }
 local cap = net.capture(bob:interface { name = "eth0", subnet = lan, address = "192.0.2.2" })
 
-replay { file = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1", keylog = "replay/call-lan.keylog",
+replay { trace = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1", keylog = "replay/call-lan.keylog",
          sidecar = "replay/call-lan.sidecar.json", iut = bob, player = player, live = true }

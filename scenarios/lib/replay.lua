@@ -5,11 +5,11 @@
 -- the IUT must do with the trace.
 --
 --   local replay = require("replay")
---   local r = replay { file = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1",
+--   local r = replay { trace = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1",
 --                      keylog = "replay/call-lan.keylog", sidecar = "replay/call-lan.sidecar.json" }
 --
 -- Options (every file is under captures/; command = true takes rtcsim replay's):
---   file, side, keylog, srtp_keys, sidecar, credentials, encrypted, command
+--   trace (net.trace's file), side, keylog, srtp_keys, sidecar, credentials, encrypted, command
 --                 what net.trace takes
 --   iut           the IUT's host (default: a host named as the sidecar's peer of the
 --                 side, else "iut", on a LAN with the player)
@@ -126,9 +126,18 @@ function M.skipped_text(tr)
   return #parts > 0 and table.concat(parts, ", ") or "nothing"
 end
 
+local OPTIONS = { trace = true, side = true, keylog = true, srtp_keys = true, sidecar = true, credentials = true,
+                  encrypted = true, command = true, iut = true, player = true, lan = true, controlling = true,
+                  media = true, options = true, ice_servers = true, linger = true, live = true, expect = true,
+                  original = true }
+
 function M.run(o)
   o = o or {}
-  local tr = net.trace { file = o.file, side = o.side, keylog = o.keylog, srtp_keys = o.srtp_keys,
+  if type(o) ~= "table" then error("replay: give a table of options", 2) end
+  for k in pairs(o) do
+    if not OPTIONS[k] then error("replay: unknown option '" .. tostring(k) .. "' (docs/replay.md)", 2) end
+  end
+  local tr = net.trace { file = o.trace, side = o.side, keylog = o.keylog, srtp_keys = o.srtp_keys,
                          sidecar = o.sidecar, credentials = o.credentials, encrypted = o.encrypted,
                          command = o.command }
   local sc = tr.sidecar and from_sidecar(tr.sidecar, tr.side) or nil
@@ -140,6 +149,7 @@ function M.run(o)
   local iut, player = o.iut, o.player
   if not iut or not player then
     local lan = net.subnet { name = "replay", prefix = "192.0.2.0/24", link = o.lan or { latency = 0.005 } }
+    r.lan = lan
     if not player then
       player = net.host { name = "player" }
       player:interface { name = "eth0", subnet = lan, address = "192.0.2.1" }
@@ -265,6 +275,12 @@ function M.expectations(r, tr, sc, iut, o)
   expect.measure { "replay: the IUT's datagrams the player could not read", function()
     local s = st(); return s.iut_bad + s.iut_srtp_bad end, max = 0 }
   expect.measure { "replay: the player played the whole trace", function() return st().done and 1 or 0 end, min = 1 }
+  if r.lan then
+    -- RFC 8489 s.14.2: on the replay's own LAN no NAT stands between, so each
+    -- answer's XOR-MAPPED-ADDRESS is the player's socket
+    expect.measure { "replay: the IUT's answers mapping the player elsewhere", function()
+      return st().iut_mapped_other end, max = 0 }
+  end
   expect.event { src = name, name = "connected" }
   expect.event { src = "replay", name = "dtlsconnected", count = 1 }
   if not o.live then expect.event { src = name, name = "dtlsconnected", count = 1 } end

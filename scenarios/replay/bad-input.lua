@@ -17,6 +17,7 @@ local function with(t)
   return o
 end
 local tr = net.trace(good)
+local replay = require("replay")
 
 local cases = {
   { "an absolute path", function() net.trace(with { file = "/etc/passwd" }) end, "must be a path under captures/" },
@@ -47,6 +48,8 @@ local cases = {
     "not an IPv4 address" },
   { "a candidate port", function() tr:add_remote { connectionAddress = "192.0.2.2", connectionPort = 70000 } end,
     "connectionPort" },
+  { "replay{}, a misspelt option", function() replay { trace = good.file, side = good.side, sidcar = "x" } end,
+    "unknown option 'sidcar'" },
 }
 local refused = 0
 for _, c in ipairs(cases) do

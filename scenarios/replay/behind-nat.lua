@@ -24,7 +24,7 @@ net.stun_server { host = stun }
 local bob = net.host { name = "bob" }
 local cap = net.capture(bob:interface { name = "eth0", subnet = home, address = "192.168.1.2" })
 
-replay { file = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1", keylog = "replay/call-lan.keylog",
+replay { trace = "media/call-lan.alice.eth0.pcap", side = "10.0.0.1", keylog = "replay/call-lan.keylog",
          sidecar = "replay/call-lan.sidecar.json", iut = bob, player = player,
          ice_servers = { { url = "stun:198.51.100.2" } } }
 

@@ -405,7 +405,7 @@ static int m_stats(lua_State *L)
 #define F(x) { #x, offsetof(sim_player_stats_t, x) }
         F(kept), F(sent_checks), F(sent_indications), F(sent_rtp), F(sent_rtcp), F(unsent_no_target),
         F(unsent_no_keys), F(unsent_failed), F(transactions), F(answered), F(errors), F(unanswered),
-        F(iut_checks), F(iut_answered), F(iut_bad), F(iut_nominations), F(iut_indications), F(iut_dtls),
+        F(iut_checks), F(iut_answered), F(iut_bad), F(iut_nominations), F(iut_indications), F(iut_mapped_other), F(iut_dtls),
         F(iut_srtp), F(iut_srtp_bad), F(iut_ignored),
 #undef F
     };

@@ -1118,6 +1118,15 @@ static void on_stun(sim_player_t *p, sock_t *s, const sim_pkt_t *pk, const uint8
         }
         t->answered = true;
         p->st.answered++;
+        /* RFC 8489 s.14.2: the answer names where the request came from;
+         * the player's own address, unless a NAT stands between */
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+        if (stun_message_find_xor_addr(&msg, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, &ss, &sl) != STUN_MESSAGE_RETURN_SUCCESS ||
+            ss.ss_family != AF_INET || ntohl(sin->sin_addr.s_addr) != sim_udp_ip(s->u) ||
+            ntohs(sin->sin_port) != sim_udp_port(s->u))
+            p->st.iut_mapped_other++;
         if (t->own) {
             if (p->own_timer)
                 sim_cancel(p->k, p->own_timer);

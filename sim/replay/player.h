@@ -104,6 +104,7 @@ typedef struct sim_player_stats {
     uint64_t transactions, answered, errors, unanswered;   /* the replayed checks, by transaction */
     double   rtt_max;               /* s, first transmission to first answer */
     uint64_t iut_checks, iut_answered, iut_bad, iut_nominations, iut_indications;
+    uint64_t iut_mapped_other;      /* its answers whose XOR-MAPPED-ADDRESS is not the player's socket */
     uint64_t iut_dtls, iut_srtp, iut_srtp_bad, iut_ignored;
     bool     dtls_connected, dtls_failed, dtls_closed, media_started, done;
 } sim_player_stats_t;
