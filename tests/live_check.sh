@@ -78,6 +78,15 @@ if [ -f "$sc" ] && grep -q '"name":"bob"' "$sc" && grep -q '"role":"controlled"'
 else
   fail=$((fail + 1)); echo "live_check: $sc: no sidecar with live Bob controlled, his description, candidate and events"
 fi
+# rtcsim replay --live: a trace played to a program on a live host (docs/replay.md)
+out=$("$rtcsim" replay captures/media/call-lan.alice.eth0.pcap --side 10.0.0.1 --keylog captures/replay/call-lan.keylog \
+      --sidecar captures/replay/call-lan.sidecar.json --live "build/rtcsim-live --impl build/ref.so" --out "$dir/replay" 2>&1)
+if printf '%s\n' "$out" | grep -q '^1 passed, 0 failed' && printf '%s\n' "$out" | grep -q 'live host bob: ref (live)' &&
+   printf '%s\n' "$out" | grep -q '0 errors, 0 warnings'; then
+  pass=$((pass + 1))
+else
+  fail=$((fail + 1)); echo "live_check: replay --live: got:"; printf '%s\n' "$out" | grep -v '^      measure' | head -8
+fi
 # left behind: a namespace whose run (rtcsim-<pid>-<n>) is gone; those of
 # runs still going (another make, another agent) are theirs
 left=0

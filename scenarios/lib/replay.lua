@@ -155,7 +155,10 @@ function M.run(o)
       player:interface { name = "eth0", subnet = lan, address = "192.0.2.1" }
     end
     if not iut then
-      iut = net.host { name = (sc and sc.peer and sc.peer.name) or "iut" }
+      -- rtcsim replay --live: the IUT is that program, on a live host
+      local live = tr.live
+      if live then o.live = true end
+      iut = net.host { name = (sc and sc.peer and sc.peer.name) or "iut", run = live, control = live and true or nil }
       -- the IUT's own output, captured (rtcsim replay lints it)
       r.capture = net.capture(iut:interface { name = "eth0", subnet = lan, address = "192.0.2.2" })
     end

@@ -647,6 +647,9 @@ static const char replay_usage[] =
     "  --role ROLE         controlling or controlled: the side's ICE role, when\n"
     "                      the trace holds none of its checks and no sidecar says\n"
     "  --impl PATH.so      the implementation under test (default ref/)\n"
+    "  --live \"PROG ARG...\" the implementation under test is this program, on a\n"
+    "                      live host (its own network namespace, real time, the\n"
+    "                      control protocol: docs/live.md; root and /dev/net/tun)\n"
     "  --seed N            root seed (default 1)\n"
     "  --out DIR           report folder (default reports/replay)\n"
     "  --timeout S         wall-clock seconds before the run is killed\n"
@@ -719,8 +722,9 @@ static int cmd_replay(int argc, char **argv)
     args_t a = { .out = "reports/replay", .jobs = 1, .timeout = DEFAULT_TIMEOUT };
     sim_replay_files_t f = { 0 };
     static const char *const own[] = { "--side", "--sidecar", "--keylog", "--srtp-keys", "--credentials",
-                                       "--role", "--media", NULL };
-    const char **vals[] = { &f.side, &f.sidecar, &f.keylog, &f.srtp_keys, &f.credentials, &f.role, &f.media };
+                                       "--role", "--media", "--live", NULL };
+    const char **vals[] = { &f.side, &f.sidecar, &f.keylog, &f.srtp_keys, &f.credentials, &f.role, &f.media,
+                            &f.live };
     static const char *const refused[] = { "--seeds", "--shard", "--jobs", "--captures", "--update-captures",
                                            "--allow-program", NULL };
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -765,7 +769,12 @@ static int cmd_replay(int argc, char **argv)
         rc = bad_usage("replay: --role '%s': controlling or controlled", f.role);
     if (rc == 0 && a.o.nimpls > 1)
         rc = bad_usage("%s", "replay: one --impl: the implementation under test");
+    if (rc == 0 && f.live && a.o.nimpls)
+        rc = bad_usage("%s", "replay: --impl or --live: one implementation under test");
+    if (rc == 0 && f.live && !f.live[strspn(f.live, " ")])
+        rc = bad_usage("%s", "replay: --live: the program is empty");
     char *auto_sidecar = NULL, *auto_keylog = NULL, *lib = NULL;
+    double live_duration = 0;
     if (rc == 0) {
         f.trace = a.paths.v[0];
         if (!f.sidecar && (auto_sidecar = beside(f.trace, "sidecar.json"))) {
@@ -800,6 +809,11 @@ static int cmd_replay(int argc, char **argv)
             if (!(p = sim_player_load(&po, err, sizeof err)))
                 rc = 2;
         }
+        /* a live run goes by the wall clock and needs an end: the trace,
+         * the handshakes' few seconds, the replay's linger (at most 11 s
+         * but for a sidecar's longer original run) */
+        if (rc == 0)
+            live_duration = sim_player_duration(p) + 15;
         if (rc == 0 && !sim_player_role(p) && !f.sidecar && !f.role) {
             snprintf(err, sizeof err, "%s: no ICE check from %s and no sidecar: say --role controlling or "
                      "--role controlled", f.trace, f.side);
@@ -836,9 +850,12 @@ static int cmd_replay(int argc, char **argv)
         } else {
             /* the scenario run: keep it, it can go into scenarios/ as a
              * regression test once its files are under captures/ */
+            char dur[64] = "";
+            if (f.live)
+                snprintf(dur, sizeof dur, ", duration = %.0f", live_duration + 0.5);
             fprintf(sf, "-- written by rtcsim replay (docs/replay.md)\n"
-                        "scenario { name = \"replay: %s as %s\", seed = 1 }\n"
-                        "require(\"replay\") { command = true }\n", base, f.side);
+                        "scenario { name = \"replay: %s as %s\", seed = 1%s }\n"
+                        "require(\"replay\") { command = true }\n", base, f.side, dur);
             if (fclose(sf) != 0) {
                 fprintf(stderr, "rtcsim replay: cannot write %s\n", stub);
                 rc = 2;
@@ -848,6 +865,15 @@ static int cmd_replay(int argc, char **argv)
     sim_paths_t files = { 0 };
     if (rc == 0 && sim_paths_add(&files, stub) < 0)
         sim_cmd_nomem("the run list");
+    if (rc == 0 && f.live) {
+        /* the program under test, allowed with exactly its arguments (D168) */
+        const char **p = realloc(a.programs, (a.o.nprograms + 1) * sizeof *p);
+        if (!p)
+            sim_cmd_nomem("the arguments");
+        p[a.o.nprograms++] = f.live;
+        a.programs = p;
+        a.o.programs = p;
+    }
     if (rc == 0) {
         a.o.replay = &f;
         a.o.lib_dir = lib;

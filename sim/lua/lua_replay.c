@@ -35,6 +35,7 @@ typedef struct sim_lreplay {
     size_t              sidecar_len, media_len;
     bool                played;
     char                role[16];   /* rtcsim replay --role: when the trace has no check of the side */
+    const char         *live;       /* rtcsim replay --live: "PROGRAM ARG..." (the command's string) */
     struct sim_lreplay *next;
 } sim_lreplay_t;
 
@@ -91,7 +92,7 @@ static int l_trace(lua_State *L)
                                         "encrypted", "command", NULL };
     sim_lua_check_keys(L, 1, "net.trace", keys);
     char *paths[5] = { NULL, NULL, NULL, NULL, NULL };  /* trace, keylog, srtp keys, sidecar, media */
-    const char *side = NULL, *shown = NULL, *role = NULL;
+    const char *side = NULL, *shown = NULL, *role = NULL, *live = NULL;
     bool encrypted = false;
     sim_lint_cred_t *creds = NULL;
     size_t ncreds = 0;
@@ -113,6 +114,7 @@ static int l_trace(lua_State *L)
         side = f->side;
         shown = f->trace;
         role = f->role;
+        live = f->live;
         encrypted = f->encrypted;
         if (f->credentials && sim_lint_cred_read(&creds, &ncreds, f->credentials, err, sizeof err) < 0)
             bad = 1;
@@ -175,6 +177,7 @@ static int l_trace(lua_State *L)
     free(creds);
     if (!bad) {
         snprintf(r->role, sizeof r->role, "%s", role ? role : "");
+        r->live = live;
         r->file = strdup(shown);
         r->side = strdup(side);
         bad = !r->file || !r->side;
@@ -439,6 +442,22 @@ static int get(lua_State *L, void *obj, const char *key)
         sim_player_stats_t st;
         sim_player_stats(r->p, &st);
         lua_pushinteger(L, (lua_Integer)st.kept);
+    } else if (strcmp(key, "live") == 0) {
+        /* the program's argv, split at spaces, as net.host{ run = } takes it */
+        if (!r->live)
+            return 0;
+        lua_newtable(L);
+        lua_Integer n = 0;
+        for (const char *p = r->live; *p;) {
+            while (*p == ' ')
+                p++;
+            size_t l = strcspn(p, " ");
+            if (l) {
+                lua_pushlstring(L, p, l);
+                lua_rawseti(L, -2, ++n);
+            }
+            p += l;
+        }
     } else if (strcmp(key, "media") == 0) {
         if (r->media)
             lua_pushlstring(L, r->media, r->media_len);

@@ -23,6 +23,7 @@ typedef struct sim_replay_files {
     const char *keylog, *srtp_keys, *credentials, *sidecar;   /* NULL: none */
     const char *role;               /* --role: the side's ICE role when the trace has none */
     const char *media;              /* --media: the side's media description (JSON), or NULL */
+    const char *live;               /* --live: "PROGRAM ARG...", the IUT on a live host, or NULL */
     bool        encrypted;
 } sim_replay_files_t;
 
