@@ -1046,6 +1046,10 @@ static void bench_lint(void)
         th = r.hwm_kb > th ? r.hwm_kb : th;
     }
     double tm = median(tw, 3);
+
+    printf("    tshark -r FILE -q (parse only), same file, same run: %7.3f s: %5.2f million packets/s, peak RSS %ld kB (median of 3)\n",
+           tm, (double)packets / tm / 1e6, th);
+    printf("    lint (headers only) is %.1f times as fast as tshark's plain read\n", tm / plain_wall);
     /* the floor under any reader that looks at every record: reading the
      * file, nothing else (read() into a buffer, from the page cache) */
     double rw[RUNS];
@@ -1062,9 +1066,6 @@ static void bench_lint(void)
     double rm = median(rw, RUNS);
     printf("    reading the file alone (read() of 1 MiB chunks): %7.3f s, %5.0f MB/s: the lint takes %.1f times that,"
            " tshark %.1f times\n", rm, mb / rm, plain_wall / rm, tm / rm);
-    printf("    tshark -r FILE -q (parse only), same file, same run: %7.3f s: %5.2f million packets/s, peak RSS %ld kB (median of 3)\n",
-           tm, (double)packets / tm / 1e6, th);
-    printf("    lint (headers only) is %.1f times as fast as tshark's plain read\n", tm / plain_wall);
     bench_replay(dir, cap, part);
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
