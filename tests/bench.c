@@ -850,10 +850,10 @@ static lint_run_t lint_once(const char *path, const char *keylog)
     return r;
 }
 
-/* tshark's plain read of the same file (tshark -r FILE -q: every packet
- * dissected, nothing printed), its wall time and peak RSS (wait4: a
- * child's maxrss; this process is small when it forks it). */
-static lint_run_t tshark_once(const char *path)
+/* argv (execvp'd, its output to /dev/null) run to its end: its wall time
+ * and the largest peak RSS of its process tree (wait4's maxrss); what
+ * failed exits the bench with the message. */
+static lint_run_t timed_run(char *const argv[], const char *failed)
 {
     lint_run_t r = { -1, -1, 0 };
     fflush(stdout);
@@ -863,18 +863,26 @@ static lint_run_t tshark_once(const char *path)
         int dn = open("/dev/null", O_WRONLY);
         dup2(dn, 1);
         dup2(dn, 2);
-        execlp("tshark", "tshark", "-r", path, "-q", (char *)NULL);
+        execvp(argv[0], argv);
         _exit(127);
     }
     int status;
     struct rusage ru;
     if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench lint: tshark -r %s -q failed (is tshark installed?)\n", path);
+        fprintf(stderr, "bench: %s\n", failed);
         exit(1);
     }
     r.wall = wall() - t0;
     r.hwm_kb = ru.ru_maxrss;
     return r;
+}
+
+/* tshark's plain read of the same file (tshark -r FILE -q: every packet
+ * dissected, nothing printed); this process is small when it forks it. */
+static lint_run_t tshark_once(const char *path)
+{
+    char *argv[] = { "tshark", "-r", (char *)path, "-q", NULL };
+    return timed_run(argv, "tshark -r FILE -q failed (is tshark installed?)");
 }
 
 /* The first tenth of a pcap's records (the first tenth of the call), as
@@ -917,7 +925,6 @@ static void pcap_prefix(const char *from, const char *to, uint64_t *total)
  * largest peak RSS of the tree (wait4's maxrss). */
 static lint_run_t replay_once(const char *dir, const char *path)
 {
-    lint_run_t r = { -1, -1, 0 };
     char exe[4096], rtcsim[4200], out[4200];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
@@ -927,25 +934,8 @@ static lint_run_t replay_once(const char *dir, const char *path)
     *strrchr(exe, '/') = '\0';                /* build */
     snprintf(rtcsim, sizeof rtcsim, "%s/rtcsim", exe);
     snprintf(out, sizeof out, "%s/replay", dir);
-    fflush(stdout);
-    double t0 = wall();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int dn = open("/dev/null", O_WRONLY);
-        dup2(dn, 1);
-        dup2(dn, 2);
-        execl(rtcsim, "rtcsim", "replay", path, "--side", "10.0.0.1", "--out", out, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    struct rusage ru;
-    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "bench replay: rtcsim replay %s did not pass\n", path);
-        exit(1);
-    }
-    r.wall = wall() - t0;
-    r.hwm_kb = ru.ru_maxrss;
-    return r;
+    char *argv[] = { rtcsim, "replay", (char *)path, "--side", "10.0.0.1", "--out", out, NULL };
+    return timed_run(argv, "rtcsim replay of the bench's capture did not pass");
 }
 
 /* rtcsim replay over the same capture: Alice's half played to ref/ (the
