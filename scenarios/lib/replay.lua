@@ -149,7 +149,8 @@ function M.run(o)
   local iut, player = o.iut, o.player
   if not iut or not player then
     local lan = net.subnet { name = "replay", prefix = "192.0.2.0/24", link = o.lan or { latency = 0.005 } }
-    r.lan = lan
+    -- both ends on it, nothing between them (the expectations count on that)
+    r.lan = not o.iut and not o.player and lan or nil
     if not player then
       player = net.host { name = "player" }
       player:interface { name = "eth0", subnet = lan, address = "192.0.2.1" }

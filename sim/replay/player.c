@@ -265,7 +265,6 @@ static void note_rtp(sim_player_t *p, const uint8_t *d, size_t n, double t)
              * with a length is malformed, and receivers differ on what to
              * make of it (ref/ refuses the packet, D50), so a malformed
              * first block is reported as such, not compared (D184) */
-            s->ext_two_byte = two;
             s->ext_malformed = false;
             for (size_t off = hl + 4; off < end && !s->ext_malformed;) {
                 if (d[off] == 0) {
@@ -348,7 +347,6 @@ static void keep(sim_player_t *p, const sim_lint_pkt_t *lp, int kind, uint16_t p
     }
     if (p->pass == 1) {     /* counted; played from the second pass */
         p->st.kept++;
-        p->st.kept_bytes += lp->len;
         p->last_t = t;
         return;
     }

@@ -88,7 +88,6 @@ typedef struct sim_player_source {
     uint8_t  ext_ids[SIM_PLAYER_MAX_EXT];   /* RFC 8285 ids of its first packet (what
                                              * onunknowntrack reports), in order */
     size_t   next;
-    bool     ext_two_byte;              /* ... in the two-byte form (s.4.3) */
     bool     ext_malformed;             /* ... which do not parse (D184) */
     sim_player_event_t events[SIM_PLAYER_MAX_EVENTS];
     size_t   nevents;
@@ -97,7 +96,7 @@ typedef struct sim_player_source {
 
 /* Counters of a run (sim_player_stats). */
 typedef struct sim_player_stats {
-    uint64_t kept, kept_bytes;      /* messages loaded to play */
+    uint64_t kept;                  /* messages to play */
     uint64_t skipped[SIM_PLAYER_SKIP__COUNT];
     uint64_t sent_checks, sent_indications, sent_rtp, sent_rtcp;
     uint64_t unsent_no_target, unsent_no_keys, unsent_failed;
