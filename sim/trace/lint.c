@@ -713,115 +713,123 @@ static int hexbytes(const char *s, size_t slen, uint8_t *out, size_t n)
     return 0;
 }
 
-int sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errlen)
+int sim_lint_read_lines(const char *path, const char *opt, sim_lint_line_fn fn, void *ctx, char *err,
+                        size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "--keylog %s: cannot read it", path);
+        snprintf(err, errlen, "%s %s: cannot read it", opt, path);
         return -1;
     }
-    char line[1024];
-    unsigned no = 0;
-    while (fgets(line, sizeof line, f)) {
-        no++;
-        char label[64], cr[128], ms[256];
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        /* NSS's format: LABEL CLIENT_RANDOM SECRET, hex; TLS 1.3's labels
-         * are another key schedule (not read) */
-        if (sscanf(line, "%63s %127s %255s", label, cr, ms) != 3) {
-            fclose(f);
-            snprintf(err, errlen, "%s:%u: not a key log line (LABEL CLIENT_RANDOM SECRET)", path, no);
-            return -1;
+    char line[2048];
+    int r = 0;
+    for (unsigned no = 1; r == 0 && fgets(line, sizeof line, f); no++) {
+        if (!strchr(line, '\n') && !feof(f)) {
+            snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, no, sizeof line - 2);
+            r = -1;
+        } else {
+            r = fn(ctx, line, path, no, err, errlen);
         }
-        if (strcmp(label, "CLIENT_RANDOM") != 0)
-            continue;
-        keylog_entry_t e;
-        if (hexbytes(cr, strlen(cr), e.client_random, 32) < 0 || hexbytes(ms, strlen(ms), e.master, 48) < 0) {
-            fclose(f);
-            snprintf(err, errlen, "%s:%u: CLIENT_RANDOM needs 64 hex digits of client random and 96 of "
-                                  "master secret", path, no);
-            return -1;
-        }
-        l->keys = xrealloc(l->keys, (l->nkeys + 1) * sizeof *l->keys);
-        l->keys[l->nkeys++] = e;
     }
     fclose(f);
+    return r;
+}
+
+/* One line of an NSS key log: NSS's format is LABEL CLIENT_RANDOM SECRET,
+ * hex; TLS 1.3's labels are another key schedule (not read). */
+static int keylog_line(void *ctx, const char *line, const char *path, unsigned no, char *err, size_t errlen)
+{
+    sim_lint_t *l = ctx;
+    char label[64], cr[128], ms[256];
+    if (line[0] == '#' || line[0] == '\n')
+        return 0;
+    if (sscanf(line, "%63s %127s %255s", label, cr, ms) != 3) {
+        snprintf(err, errlen, "%s:%u: not a key log line (LABEL CLIENT_RANDOM SECRET)", path, no);
+        return -1;
+    }
+    if (strcmp(label, "CLIENT_RANDOM") != 0)
+        return 0;
+    keylog_entry_t e;
+    if (hexbytes(cr, strlen(cr), e.client_random, 32) < 0 || hexbytes(ms, strlen(ms), e.master, 48) < 0) {
+        snprintf(err, errlen, "%s:%u: CLIENT_RANDOM needs 64 hex digits of client random and 96 of "
+                              "master secret", path, no);
+        return -1;
+    }
+    l->keys = xrealloc(l->keys, (l->nkeys + 1) * sizeof *l->keys);
+    l->keys[l->nkeys++] = e;
+    return 0;
+}
+
+int sim_lint_load_keylog(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    if (sim_lint_read_lines(path, "--keylog", keylog_line, l, err, errlen) < 0)
+        return -1;
     l->have_keylog = true;
     return 0;
 }
 
 bool sim_lint_has_keylog(const sim_lint_t *l) { return l->have_keylog || l->nskeys; }
 
-int sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen)
+/* One line of --srtp-keys: ADDR:PORT PROFILE [inline:]BASE64 (D170). */
+static int srtp_key_line(void *ctx, const char *line, const char *path, unsigned no, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "--srtp-keys %s: cannot read it", path);
+    sim_lint_t *l = ctx;
+    char addr[128], profile[64], key[256];
+    if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
+        return 0;
+    if (sscanf(line, "%127s %63s %255s", addr, profile, key) != 3) {
+        snprintf(err, errlen, "%s:%u: not 'ADDR:PORT PROFILE [inline:]BASE64KEYSALT'", path, no);
         return -1;
     }
-    char line[1024];
-    unsigned no = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        no++;
-        char addr[128], profile[64], key[256];
-        if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
-            continue;
-        if (sscanf(line, "%127s %63s %255s", addr, profile, key) != 3) {
-            snprintf(err, errlen, "%s:%u: not 'ADDR:PORT PROFILE [inline:]BASE64KEYSALT'", path, no);
-            rc = -1;
-            break;
-        }
-        sender_key_t k;
-        memset(&k, 0, sizeof k);
-        char *colon = strrchr(addr, ':');
-        char *end = NULL;
-        long port = colon ? strtol(colon + 1, &end, 10) : -1;
-        if (colon)
-            *colon = '\0';
-        char *ip = addr;
-        if (ip[0] == '[' && colon && colon[-1] == ']') {
-            ip++;
-            colon[-1] = '\0';
-        }
-        if (!colon || !end || *end || port < 1 || port > 65535 ||
-            (inet_pton(AF_INET, ip, k.from.ip) == 1 ? (k.from.family = 4) : inet_pton(AF_INET6, ip, k.from.ip) == 1 ? (k.from.family = 6) : 0) == 0) {
-            snprintf(err, errlen, "%s:%u: '%s' is not an address and port (the sender of the packets these keys protect)",
-                     path, no, addr);
-            rc = -1;
-            break;
-        }
-        k.from.port = (uint16_t)port;
-        srtp_policy_t pol;
-        size_t klen, slen;
-        if (!profile_policy(profile, &pol, &klen, &slen)) {
-            snprintf(err, errlen, "%s:%u: '%s' is not an SRTP profile (RFC 5764 s.4.1.2, RFC 7714: "
-                                  "SRTP_AES128_CM_HMAC_SHA1_80, _32, SRTP_AEAD_AES_128_GCM, _256_GCM)", path, no, profile);
-            rc = -1;
-            break;
-        }
-        snprintf(k.profile, sizeof k.profile, "%s", profile);
-        /* RFC 4568 s.6.1: inline:<base64 of the master key then salt> */
-        const char *b64 = strncmp(key, "inline:", 7) == 0 ? key + 7 : key;
-        size_t bl = strcspn(b64, "|");           /* RFC 4568's |lifetime|MKI tail is not used */
-        uint8_t out[192];
-        int n = bl % 4 == 0 && bl <= 4 * sizeof out / 3 ? EVP_DecodeBlock(out, (const unsigned char *)b64, (int)bl) : -1;
-        if (n > 0)
-            for (size_t i = bl; i > 0 && b64[i - 1] == '='; i--)
-                n--;
-        if (n != (int)(klen + slen)) {
-            snprintf(err, errlen, "%s:%u: the key must be base64 of %zu bytes (a %zu-byte master key and a %zu-byte "
-                                  "salt for %s)", path, no, klen + slen, klen, slen, profile);
-            rc = -1;
-            break;
-        }
-        memcpy(k.ks, out, klen + slen);
-        l->skeys = xrealloc(l->skeys, (l->nskeys + 1) * sizeof *l->skeys);
-        l->skeys[l->nskeys++] = k;
+    sender_key_t k;
+    memset(&k, 0, sizeof k);
+    char *colon = strrchr(addr, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (colon)
+        *colon = '\0';
+    char *ip = addr;
+    if (ip[0] == '[' && colon && colon[-1] == ']') {
+        ip++;
+        colon[-1] = '\0';
     }
-    fclose(f);
-    return rc;
+    if (!colon || !end || *end || port < 1 || port > 65535 ||
+        (inet_pton(AF_INET, ip, k.from.ip) == 1 ? (k.from.family = 4) : inet_pton(AF_INET6, ip, k.from.ip) == 1 ? (k.from.family = 6) : 0) == 0) {
+        snprintf(err, errlen, "%s:%u: '%s' is not an address and port (the sender of the packets these keys protect)",
+                 path, no, addr);
+        return -1;
+    }
+    k.from.port = (uint16_t)port;
+    srtp_policy_t pol;
+    size_t klen, slen;
+    if (!profile_policy(profile, &pol, &klen, &slen)) {
+        snprintf(err, errlen, "%s:%u: '%s' is not an SRTP profile (RFC 5764 s.4.1.2, RFC 7714: "
+                              "SRTP_AES128_CM_HMAC_SHA1_80, _32, SRTP_AEAD_AES_128_GCM, _256_GCM)", path, no, profile);
+        return -1;
+    }
+    snprintf(k.profile, sizeof k.profile, "%s", profile);
+    /* RFC 4568 s.6.1: inline:<base64 of the master key then salt> */
+    const char *b64 = strncmp(key, "inline:", 7) == 0 ? key + 7 : key;
+    size_t bl = strcspn(b64, "|");           /* RFC 4568's |lifetime|MKI tail is not used */
+    uint8_t out[192];
+    int n = bl % 4 == 0 && bl <= 4 * sizeof out / 3 ? EVP_DecodeBlock(out, (const unsigned char *)b64, (int)bl) : -1;
+    if (n > 0)
+        for (size_t i = bl; i > 0 && b64[i - 1] == '='; i--)
+            n--;
+    if (n != (int)(klen + slen)) {
+        snprintf(err, errlen, "%s:%u: the key must be base64 of %zu bytes (a %zu-byte master key and a %zu-byte "
+                              "salt for %s)", path, no, klen + slen, klen, slen, profile);
+        return -1;
+    }
+    memcpy(k.ks, out, klen + slen);
+    l->skeys = xrealloc(l->skeys, (l->nskeys + 1) * sizeof *l->skeys);
+    l->skeys[l->nskeys++] = k;
+    return 0;
+}
+
+int sim_lint_load_srtp_keys(sim_lint_t *l, const char *path, char *err, size_t errlen)
+{
+    return sim_lint_read_lines(path, "--srtp-keys", srtp_key_line, l, err, errlen);
 }
 
 const uint8_t *sim_lint_master_secret(const sim_lint_t *l, const uint8_t client_random[32])

@@ -109,6 +109,14 @@ typedef struct sim_lint_cred {
     bool turn;
     char user[256], realm[256], password[256];
 } sim_lint_cred_t;
+/* Each line of a text file given on the command line (a key log, SRTP
+ * keys, credentials) to fn, with its number: "OPT PATH: cannot read it"
+ * when it cannot be opened, "PATH:N: line longer than ..." for a line
+ * past 2046 bytes; fn returns 0, or -1 with err written. */
+typedef int (*sim_lint_line_fn)(void *ctx, const char *line, const char *path, unsigned no, char *err,
+                                size_t errlen);
+int sim_lint_read_lines(const char *path, const char *opt, sim_lint_line_fn fn, void *ctx, char *err,
+                        size_t errlen);
 /* One line of a credentials file: 1 (a credential in c), 0 (blank or a
  * '#' comment), -1 (err says what is wrong with it). */
 int sim_lint_cred_parse(const char *line, sim_lint_cred_t *c, char *err, size_t errlen);

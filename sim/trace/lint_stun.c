@@ -1017,25 +1017,18 @@ int sim_lint_cred_add(sim_lint_cred_t **creds, size_t *n, const char *line, cons
     return 0;
 }
 
+typedef struct cred_list { sim_lint_cred_t **creds; size_t *n; } cred_list_t;
+
+static int cred_line(void *ctx, const char *line, const char *path, unsigned no, char *err, size_t errlen)
+{
+    cred_list_t *c = ctx;
+    char where[4200];
+    snprintf(where, sizeof where, "%s:%u", path, no);
+    return sim_lint_cred_add(c->creds, c->n, line, where, err, errlen);
+}
+
 int sim_lint_cred_read(sim_lint_cred_t **creds, size_t *n, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "--credentials %s: cannot read it", path);
-        return -1;
-    }
-    char line[2048];
-    int r = 0;
-    for (unsigned no = 1; r == 0 && fgets(line, sizeof line, f); no++) {
-        char where[4200];
-        snprintf(where, sizeof where, "%s:%u", path, no);
-        if (!strchr(line, '\n') && !feof(f)) {
-            snprintf(err, errlen, "%s: line longer than %zu bytes", where, sizeof line - 2);
-            r = -1;
-        } else {
-            r = sim_lint_cred_add(creds, n, line, where, err, errlen);
-        }
-    }
-    fclose(f);
-    return r;
+    cred_list_t c = { creds, n };
+    return sim_lint_read_lines(path, "--credentials", cred_line, &c, err, errlen);
 }
