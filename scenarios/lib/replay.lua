@@ -134,8 +134,11 @@ local OPTIONS = { trace = true, side = true, keylog = true, srtp_keys = true, si
 function M.run(o)
   o = o or {}
   if type(o) ~= "table" then error("replay: give a table of options", 2) end
-  for k in pairs(o) do
+  local given_o = o
+  o = {}
+  for k, v in pairs(given_o) do
     if not OPTIONS[k] then error("replay: unknown option '" .. tostring(k) .. "' (docs/replay.md)", 2) end
+    o[k] = v        -- a copy: the scenario's table is not changed
   end
   local tr = net.trace { file = o.trace, side = o.side, keylog = o.keylog, srtp_keys = o.srtp_keys,
                          sidecar = o.sidecar, credentials = o.credentials, encrypted = o.encrypted,
