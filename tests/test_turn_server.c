@@ -53,6 +53,8 @@ typedef struct world {
     got_t              gc, gc2, gp, gp2;
     StunAgent          agent;
     char               nonce[64];
+    uint8_t            sent[1024];       /* the last request, as sent */
+    size_t             sentlen;
 } world_t;
 
 static void world_init(world_t *w, unsigned quota)
@@ -143,6 +145,8 @@ static void send_req(world_t *w, sim_udp_t *from, const req_t *r)
     size_t n = stun_agent_finish_message(&w->agent, &m, r->password ? (const uint8_t *)r->password : NULL,
                                          r->password ? strlen(r->password) : 0);
     ck_assert_uint_gt(n, 0);
+    memcpy(w->sent, buf, n);
+    w->sentlen = n;
     sim_udp_send(from, SERVER, 3478, buf, n);
     run(w);
 }
@@ -216,6 +220,33 @@ START_TEST(credentials)
     ck_assert_int_eq(last_error(&w, &w.gc), 0);
     send_req(&w, w.client, &a);
     ck_assert_int_eq(last_error(&w, &w.gc), 437);           /* one allocation per 5-tuple */
+    sim_turn_stats_t st;
+    sim_turn_server_stats(w.srv, &st);
+    ck_assert_uint_eq(st.allocations, 1);
+    world_free(&w);
+}
+END_TEST
+
+/* RFC 8656 s.7.2 with RFC 8489 s.6.2.1 (D187): the Allocate that made the
+ * allocation, retransmitted because its answer was lost, is answered with
+ * the same success again; another Allocate on the 5-tuple is a 437. */
+START_TEST(allocate_retransmitted)
+{
+    world_t w;
+    world_init(&w, 0);
+    uint16_t port = allocate(&w);
+    sim_udp_send(w.client, SERVER, 3478, w.sent, w.sentlen);
+    run(&w);
+    ck_assert_int_eq(last_error(&w, &w.gc), 0);
+    ck_assert_uint_eq(relayed_port(&w.gc), port);
+    StunMessage m = { .buffer = w.gc.last, .buffer_len = w.gc.len };
+    ck_assert_mem_eq(w.gc.last + 8, w.sent + 8, 12);        /* its transaction */
+    uint32_t life = 0;
+    ck_assert_int_eq(stun_message_find32(&m, STUN_ATTRIBUTE_LIFETIME, &life), STUN_MESSAGE_RETURN_SUCCESS);
+    ck_assert_uint_eq(life, 600);
+    req_t a = { .method = STUN_ALLOCATE, .transport = 17, .user = "alice", .password = "secret" };
+    send_req(&w, w.client, &a);                              /* a new transaction */
+    ck_assert_int_eq(last_error(&w, &w.gc), 437);
     sim_turn_stats_t st;
     sim_turn_server_stats(w.srv, &st);
     ck_assert_uint_eq(st.allocations, 1);
@@ -394,6 +425,7 @@ static Suite *turn_suite(void)
     Suite *s = suite_create("turn_server");
     TCase *t = tcase_create("rfc8656");
     tcase_add_test(t, credentials);
+    tcase_add_test(t, allocate_retransmitted);
     tcase_add_test(t, relaying);
     tcase_add_test(t, relaying_large);
     tcase_add_test(t, refresh_and_quota);

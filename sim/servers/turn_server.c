@@ -55,6 +55,8 @@ typedef struct alloc {
     sim_udp_t  *relay;
     sim_time_t  expires;
     sim_timer_t timer;
+    uint8_t     tid[12];            /* the Allocate that made it: its retransmissions */
+    uint32_t    life;               /* ... and the lifetime its answer gave */
     perm_t     *perms;
     size_t      nperms;
     chan_t     *chans;
@@ -241,6 +243,19 @@ static void xor_put(StunMessage *m, StunAttribute type, taddr_t a)
     stun_message_append_bytes(m, type, v, sizeof v);
 }
 
+/* s.7.2: the success response to an Allocate (the relayed address, the
+ * lifetime, the client's mapped address). */
+static void allocate_answer(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *req, const alloc_t *a)
+{
+    StunMessage m;
+    uint8_t buf[512];
+    stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
+    xor_put(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, (taddr_t){ t->ip, sim_udp_port(a->relay) });
+    stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, a->life);
+    xor_put(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, a->client);
+    send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+}
+
 static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *req)
 {
     /* the nonce must be the current one (RFC 8489 s.9.2.4) */
@@ -260,8 +275,16 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
     char c[32];
 
     if (method == STUN_ALLOCATE) {
+        /* s.7.2: a 5-tuple in use is a 437, but for a retransmission of
+         * the Allocate that made the allocation (its answer was lost): the
+         * same transaction (RFC 8489 s.6.2.1) gets its success again, as
+         * coturn answers it (D187) */
+        if (a && memcmp(a->tid, req->buffer + 8, 12) == 0) {
+            allocate_answer(t, p, req, a);
+            return;
+        }
         if (a) {
-            send_error(t, p, req, STUN_ERROR_ALLOCATION_MISMATCH);   /* s.7.2 */
+            send_error(t, p, req, STUN_ERROR_ALLOCATION_MISMATCH);
             return;
         }
         uint32_t transport = 0;
@@ -304,14 +327,12 @@ static void on_request(sim_turn_server_t *t, const sim_pkt_t *p, StunMessage *re
             life = DEFAULT_LIFETIME;
         a->expires = now + SIM_SEC(life);
         a->timer = sim_at(t->k, a->expires, alloc_expire, a);
+        memcpy(a->tid, req->buffer + 8, 12);
+        a->life = life;
         a->next = t->allocs;
         t->allocs = a;
         t->st.allocations++;
-        stun_agent_init_response(&t->agent, &m, buf, sizeof buf, req);
-        xor_put(&m, STUN_ATTRIBUTE_XOR_RELAYED_ADDRESS, (taddr_t){ t->ip, sim_udp_port(a->relay) });
-        stun_message_append32(&m, STUN_ATTRIBUTE_LIFETIME, life);
-        xor_put(&m, STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS, a->client);
-        send_msg(t, p, buf, stun_agent_finish_message(&t->agent, &m, NULL, 0));
+        allocate_answer(t, p, req, a);
         log_event(t, "allocation", "client", addr_str(a->client, c));
         return;
     }
